@@ -1,0 +1,43 @@
+// A Box is one emulated Linux network namespace: a WASM core instance (the
+// "kernel") plus the host-side command layer that talks to it like iproute2.
+import { Kernel } from './kernel.js';
+import { runIp, type IpResult } from './ip/index.js';
+import type { RouteGetReq, Rtnl } from './rtnl.js';
+
+export type { IpResult };
+
+export class Box {
+  private constructor(readonly kernel: Kernel) {}
+
+  static async create(): Promise<Box> {
+    return new Box(await Kernel.create());
+  }
+
+  /** The rtnetlink-like interface of the emulated kernel. */
+  get rtnl(): Rtnl { return this.kernel; }
+
+  /** Runs `ip ARGS` (a command line or an argv array) and returns what iproute2 would print. */
+  ip(args: string | string[], io: { readFile?: (path: string) => string } = {}): IpResult {
+    const argv = typeof args === 'string' ? args.trim().split(/\s+/).filter(Boolean) : args;
+    return runIp(this.kernel, argv, io);
+  }
+
+  /** The object `ip -j route get` prints; throws with ip's error text when the lookup fails. */
+  routeGet(q: Partial<Record<keyof RouteGetReq, string | number>> & { dst: string }): Record<string, unknown> {
+    const argv = ['-j', 'route', 'get', q.dst];
+    for (const k of ['from', 'iif', 'oif', 'mark', 'uid', 'ipproto', 'sport', 'dport', 'tos'] as const) {
+      const v = (q as Record<string, unknown>)[k];
+      if (v !== undefined) argv.push(k, String(v));
+    }
+    const r = this.ip(argv);
+    if (r.status !== 0) throw new Error(r.stderr.trim());
+    return JSON.parse(r.stdout)[0];
+  }
+
+  /** Reads (no value) or writes a sysctl, e.g. box.sysctl('net.ipv4.ip_forward', '1'). */
+  sysctl(key: string, value?: string | number): string {
+    const r = this.kernel.sysctl(key, value === undefined ? undefined : String(value));
+    if (!r.ok) throw new Error(`sysctl: cannot ${value === undefined ? 'stat' : 'set'} ${key}: errno ${r.errno}`);
+    return r.value;
+  }
+}

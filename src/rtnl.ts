@@ -1,0 +1,258 @@
+// The contract between the host's iproute2-like front end (src/ip/) and the
+// emulated kernel (the WASM core, bound in src/kernel.ts). It plays the role
+// rtnetlink plays on Linux: requests carry already-parsed values, answers are
+// dumps in kernel order, and failures are an errno plus the kernel's extack
+// message, if it set one. Addresses are IPv4 numbers (host order, u32).
+
+/** A failed request: positive errno (17 = EEXIST) and the kernel's extack text, without the final '.' */
+export interface KernelError { errno: number; msg?: string }
+export type Reply<T = void> = { ok: true; value: T } | ({ ok: false } & KernelError);
+
+// IFF_* (include/uapi/linux/if.h)
+export const IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_POINTOPOINT = 0x10,
+  IFF_NOARP = 0x80, IFF_PROMISC = 0x100, IFF_ALLMULTI = 0x200, IFF_MULTICAST = 0x1000,
+  IFF_LOWER_UP = 0x10000, IFF_DORMANT = 0x20000;
+// IF_OPER_* (RFC 2863 operstate)
+export const IF_OPER_UNKNOWN = 0, IF_OPER_DOWN = 2, IF_OPER_LOWERLAYERDOWN = 3, IF_OPER_UP = 6;
+
+export type LinkKind = 'loopback' | 'veth' | 'dummy' | 'emac';
+
+export interface LinkInfo {
+  ifindex: number;
+  name: string;
+  kind: LinkKind;
+  /** ifi_flags as the kernel reports them: IFF_UP, IFF_LOWER_UP (carrier and up), ... */
+  flags: number;
+  operstate: number;
+  mtu: number;
+  minMtu: number;
+  maxMtu: number;
+  txqlen: number;
+  group: number;
+  address: Uint8Array; // 6 bytes
+  broadcast: Uint8Array; // 6 bytes
+  /** IFLA_LINK: the veth peer's ifindex, 0 if none */
+  link: number;
+  /** whether qdisc is noqueue (virtual devices) or noop (down, never up) — as ip prints it */
+  qdisc: string;
+  stats: LinkStats;
+}
+export interface LinkStats {
+  rxPackets: number; rxBytes: number; rxErrors: number; rxDropped: number; rxMissed: number; rxMcast: number;
+  txPackets: number; txBytes: number; txErrors: number; txDropped: number; txCarrier: number; collisions: number;
+}
+
+export interface LinkAddReq {
+  name: string;
+  kind: LinkKind;
+  address?: Uint8Array;
+  mtu?: number;
+  txqlen?: number;
+  up?: boolean;
+  /** veth: the peer, created first (so it gets the lower ifindex, as on Linux) */
+  peer?: { name: string; address?: Uint8Array; mtu?: number; txqlen?: number };
+}
+export interface LinkSetReq {
+  ifindex: number;
+  up?: boolean;
+  mtu?: number;
+  address?: Uint8Array;
+  name?: string;
+  txqlen?: number;
+}
+
+// Address scopes (rtm_scope / ifa_scope)
+export const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_SITE = 200, RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254, RT_SCOPE_NOWHERE = 255;
+// IFA_F_*
+export const IFA_F_SECONDARY = 0x01, IFA_F_NOPREFIXROUTE = 0x200, IFA_F_PERMANENT = 0x80;
+
+export interface AddrInfo {
+  ifindex: number;
+  local: number;
+  /** IFA_ADDRESS: the peer for point-to-point, else equal to local */
+  address: number;
+  prefixlen: number;
+  /** IFA_BROADCAST, only when one was configured */
+  broadcast?: number;
+  scope: number;
+  flags: number;
+  label: string;
+  /** IFA_RT_PRIORITY ('metric'), 0 when unset */
+  metric: number;
+}
+export interface AddrReq {
+  ifindex: number;
+  local: number;
+  address?: number; // peer
+  prefixlen: number;
+  broadcast?: number;
+  scope?: number; // default universe
+  label?: string;
+  metric?: number;
+  noprefixroute?: boolean;
+}
+
+// Route types (RTN_*)
+export const RTN_UNSPEC = 0, RTN_UNICAST = 1, RTN_LOCAL = 2, RTN_BROADCAST = 3, RTN_ANYCAST = 4,
+  RTN_MULTICAST = 5, RTN_BLACKHOLE = 6, RTN_UNREACHABLE = 7, RTN_PROHIBIT = 8, RTN_THROW = 9, RTN_NAT = 10;
+// Protocols (RTPROT_*)
+export const RTPROT_UNSPEC = 0, RTPROT_REDIRECT = 1, RTPROT_KERNEL = 2, RTPROT_BOOT = 3, RTPROT_STATIC = 4;
+// Tables
+export const RT_TABLE_UNSPEC = 0, RT_TABLE_DEFAULT = 253, RT_TABLE_MAIN = 254, RT_TABLE_LOCAL = 255;
+// RTNH_F_*
+export const RTNH_F_DEAD = 1, RTNH_F_PERVASIVE = 2, RTNH_F_ONLINK = 4, RTNH_F_LINKDOWN = 16;
+
+export interface RouteMsg {
+  table: number;
+  dst: number;
+  dstLen: number;
+  tos: number;
+  priority: number; // metric, 0 if unset
+  type: number;
+  scope: number;
+  protocol: number;
+  prefsrc?: number;
+  gateway?: number;
+  oif: number; // 0 if none
+  /** RTNH_F_* of the nexthop: ONLINK, DEAD, LINKDOWN */
+  nhFlags: number;
+}
+/** NLM_F_* the way iproute2 sets them: add = create|excl, replace = create|replace, change = replace, append = create|append, prepend = create */
+export interface RouteModFlags { create?: boolean; excl?: boolean; replace?: boolean; append?: boolean }
+/** A route to add, or the selector of a route to delete (unset fields match anything). */
+export interface RouteReq {
+  table: number;
+  dst: number;
+  dstLen: number;
+  tos: number;
+  priority?: number;
+  type: number; // RTN_UNSPEC in a delete = any
+  scope: number; // RT_SCOPE_NOWHERE in a delete = any
+  protocol: number; // RTPROT_UNSPEC in a delete = any
+  prefsrc?: number;
+  gateway?: number;
+  oif?: number;
+  onlink?: boolean;
+}
+
+export interface RouteGetReq {
+  dst: number;
+  src?: number;
+  iif?: number;
+  oif?: number;
+  mark?: number;
+  uid?: number;
+  tos?: number;
+  ipproto?: number;
+  sport?: number;
+  dport?: number;
+  fibmatch?: boolean;
+}
+// RTCF_* (include/uapi/linux/in_route.h), in RouteGetReply.rtFlags
+export const RTCF_NOTIFY = 0x10000, RTCF_DIRECTDST = 0x20000, RTCF_REDIRECTED = 0x40000, RTCF_DOREDIRECT = 0x01000000,
+  RTCF_DIRECTSRC = 0x04000000, RTCF_DNAT = 0x08000000, RTCF_BROADCAST = 0x10000000, RTCF_MULTICAST = 0x20000000,
+  RTCF_LOCAL = 0x80000000;
+export interface RouteGetReply {
+  type: number;
+  dst: number;
+  /** present when the request gave `from` */
+  src?: number;
+  gateway?: number;
+  oif: number;
+  /** RTA_TABLE of the FIB result, 0 when none (on-link fallback) */
+  table: number;
+  prefsrc?: number;
+  mark?: number;
+  uid?: number;
+  /** input route: the ingress ifindex */
+  iif?: number;
+  /** rtm_flags as the kernel fills them: RTCF_* bits of the route, plus RTM_F_CLONED (0x200) */
+  rtFlags: number;
+  /** set for `fibmatch`: the FIB entry, printed like `ip route show` */
+  fib?: RouteMsg;
+}
+
+// Rule actions (FR_ACT_*)
+export const FR_ACT_TO_TBL = 1, FR_ACT_GOTO = 2, FR_ACT_NOP = 3, FR_ACT_BLACKHOLE = 6, FR_ACT_UNREACHABLE = 7, FR_ACT_PROHIBIT = 8;
+export interface RuleMsg {
+  priority: number;
+  action: number;
+  table: number;
+  invert: boolean;
+  src: number; srcLen: number;
+  dst: number; dstLen: number;
+  tos: number;
+  /** dscp selector, undefined if not set */
+  dscp?: number; dscpMask?: number;
+  fwmark: number; fwmask: number;
+  iifname?: string; iifDetached: boolean;
+  oifname?: string; oifDetached: boolean;
+  /** undefined when no uidrange was given */
+  uidStart?: number; uidEnd?: number;
+  ipproto: number;
+  sport?: [number, number]; sportMask?: number;
+  dport?: [number, number]; dportMask?: number;
+  gotoTarget: number;
+  unresolved: boolean;
+  /** -1 when unset */
+  suppressPrefixlen: number;
+  suppressIfgroup: number;
+  protocol: number;
+  l3mdev: boolean;
+}
+/** A rule to add, or the selector of a rule to delete. Undefined = not given (matches anything in a delete). */
+export interface RuleReq {
+  priority?: number;
+  action?: number;
+  table?: number;
+  invert?: boolean;
+  src?: number; srcLen?: number;
+  dst?: number; dstLen?: number;
+  tos?: number;
+  dscp?: number; dscpMask?: number;
+  fwmark?: number; fwmask?: number;
+  iifname?: string; oifname?: string;
+  uidStart?: number; uidEnd?: number;
+  ipproto?: number;
+  sport?: [number, number]; sportMask?: number;
+  dport?: [number, number]; dportMask?: number;
+  gotoTarget?: number;
+  suppressPrefixlen?: number;
+  suppressIfgroup?: number;
+  protocol?: number;
+}
+
+// NUD_* neighbour states
+export const NUD_INCOMPLETE = 0x01, NUD_REACHABLE = 0x02, NUD_STALE = 0x04, NUD_DELAY = 0x08, NUD_PROBE = 0x10,
+  NUD_FAILED = 0x20, NUD_NOARP = 0x40, NUD_PERMANENT = 0x80;
+export interface NeighInfo { ifindex: number; dst: number; lladdr?: Uint8Array; state: number; router: boolean }
+export interface NeighReq { ifindex: number; dst: number; lladdr?: Uint8Array; state?: number; router?: boolean }
+
+/** What the `ip` front end asks of the kernel. Every mutating call changes nothing when it fails. */
+export interface Rtnl {
+  links(): LinkInfo[];
+  linkAdd(req: LinkAddReq): Reply;
+  linkDel(ifindex: number): Reply;
+  linkSet(req: LinkSetReq): Reply;
+
+  addrs(): AddrInfo[];
+  addrAdd(req: AddrReq, replace: boolean): Reply;
+  addrDel(req: AddrReq): Reply;
+
+  /** every route of every table, in the order `ip route show table all` prints them */
+  routes(): RouteMsg[];
+  routeAdd(req: RouteReq, flags: RouteModFlags): Reply;
+  routeDel(req: RouteReq): Reply;
+  routeGet(req: RouteGetReq): Reply<RouteGetReply>;
+
+  rules(): RuleMsg[];
+  ruleAdd(req: RuleReq): Reply;
+  ruleDel(req: RuleReq): Reply;
+
+  neighs(): NeighInfo[];
+  neighAdd(req: NeighReq, replace: boolean): Reply;
+  neighDel(req: NeighReq): Reply;
+
+  /** sysctl by its dotted name; undefined value = read. Errors: ENOENT for an unknown key, EINVAL for a bad value */
+  sysctl(key: string, value?: string): Reply<string>;
+}
