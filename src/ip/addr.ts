@@ -1,0 +1,264 @@
+// `ip address`: add/change/replace/del/flush/show (ip/ipaddress.c).
+import {
+  IFA_F_NOPREFIXROUTE, IFA_F_PERMANENT, IFA_F_SECONDARY, IFF_UP, RT_SCOPE_HOST, RT_SCOPE_NOWHERE,
+  type AddrInfo, type AddrReq, type LinkInfo,
+} from '../rtnl.js';
+import { CmdFail, type Ctx } from './context.js';
+import { IpExit } from './errors.js';
+import type { Json } from './json.js';
+import { linkHeaderJson, linkHeaderText, linkStatsJson, linkStatsText } from './link.js';
+import { parseUint, scopeId, scopeName } from './names.js';
+import { Args, duparg, duparg2, formatIPv4, getAddr, getPrefix, invarg, maskOf, matches, type Prefix } from './parse.js';
+
+export function doAddr(ctx: Ctx, argv: string[]): number {
+  if (argv.length === 0) return addrList(ctx, [], false);
+  const [cmd, ...rest] = argv;
+  if (matches(cmd, 'add')) return addrModify(ctx, rest, 'add');
+  if (matches(cmd, 'change') || cmd === 'chg') return addrModify(ctx, rest, 'change');
+  if (matches(cmd, 'replace')) return addrModify(ctx, rest, 'replace');
+  if (matches(cmd, 'delete')) return addrModify(ctx, rest, 'del');
+  if (matches(cmd, 'list') || matches(cmd, 'show') || matches(cmd, 'lst')) return addrList(ctx, rest, false);
+  if (matches(cmd, 'flush')) return addrList(ctx, rest, true);
+  throw new IpExit(255, `Command "${cmd}" is unknown, try "ip address help".\n`);
+}
+
+// ifa_flag_names of print_ifa_flags, by bit; "permanent" prints inverted as "dynamic"
+const IFA_FLAG_NAMES = ['secondary', 'nodad', 'optimistic', 'dadfailed', 'homeaddress', 'deprecated',
+  'tentative', 'permanent', 'managetempaddr', 'noprefixroute', 'mcautojoin', 'stable-privacy'];
+
+function flagWords(flags: number): string[] {
+  const out: string[] = [];
+  IFA_FLAG_NAMES.forEach((name, i) => {
+    const bit = 1 << i;
+    if (bit === IFA_F_PERMANENT) { if (!(flags & bit)) out.push('dynamic'); } else if (flags & bit) out.push(name);
+  });
+  return out;
+}
+
+function hasPeer(a: AddrInfo): boolean { return a.address !== a.local; }
+
+export function addrText(a: AddrInfo): string {
+  let s = `    inet ${formatIPv4(a.local)}`;
+  s += hasPeer(a) ? ` peer ${formatIPv4(a.address)}/${a.prefixlen}` : `/${a.prefixlen}`;
+  if (a.metric) s += ` metric ${a.metric}`;
+  if (a.broadcast !== undefined) s += ` brd ${formatIPv4(a.broadcast)}`;
+  s += ` scope ${scopeName(a.scope)} `;
+  for (const w of flagWords(a.flags)) s += w + ' ';
+  s += a.label;
+  return s + '\n       valid_lft forever preferred_lft forever\n';
+}
+
+export function addrJson(a: AddrInfo): Record<string, Json> {
+  const o: Record<string, Json> = { family: 'inet', local: formatIPv4(a.local) };
+  if (hasPeer(a)) o.address = formatIPv4(a.address);
+  o.prefixlen = a.prefixlen;
+  if (a.metric) o.metric = a.metric;
+  if (a.broadcast !== undefined) o.broadcast = formatIPv4(a.broadcast);
+  o.scope = scopeName(a.scope);
+  for (const w of flagWords(a.flags)) o[w] = true;
+  o.label = a.label;
+  o.valid_life_time = 4294967295;
+  o.preferred_life_time = 4294967295;
+  return o;
+}
+
+function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' | 'del'): number {
+  const a = new Args(argv);
+  let family = ctx.opt.family;
+  let local: Prefix | undefined, localArg = '', peer: Prefix | undefined;
+  let brd: number | '+' | '-' | undefined, scope: number | undefined, dev: string | undefined;
+  let label: string | undefined, metric: number | undefined, noprefixroute = false;
+  for (; !a.done; a.skip()) {
+    const w = a.cur;
+    if (w === 'peer' || w === 'remote') {
+      const v = a.next();
+      if (peer) duparg('peer', v);
+      peer = getPrefix(v, family);
+      family = 'inet';
+    } else if (matches(w, 'broadcast') || w === 'brd') {
+      const v = a.next();
+      if (brd !== undefined) duparg('broadcast', v);
+      brd = v === '+' || v === '-' ? v : getAddr(v, family);
+    } else if (w === 'scope') {
+      const v = a.next();
+      const s = scopeId(v);
+      if (s === undefined) invarg('invalid scope value.', v);
+      scope = s;
+    } else if (w === 'dev') dev = a.next();
+    else if (w === 'label') label = a.next();
+    else if (matches(w, 'metric') || matches(w, 'priority') || matches(w, 'preference')) {
+      const v = a.next();
+      const m = parseUint(v, 32);
+      if (m === undefined) invarg('"metric" value is invalid\n', v);
+      metric = m;
+    } else if (w === 'noprefixroute') noprefixroute = true;
+    else if (matches(w, 'valid_lft') || matches(w, 'preferred_lft')) a.next(); // addresses never expire here
+    else {
+      let v = w;
+      if (w === 'local') v = a.next();
+      if (local) duparg2('local', v);
+      localArg = v;
+      local = getPrefix(v, family);
+      family = 'inet';
+    }
+  }
+  if (dev === undefined) throw new CmdFail(1, 'Not enough information: "dev" argument is required.\n');
+  if (!local) {
+    // iproute2 sends the request without IFA_LOCAL; the kernel refuses it
+    ctx.err(cmd === 'del' ? 'Error: ipv4: Address not found.\n' : 'RTNETLINK answers: Invalid argument\n');
+    if (!ctx.linkByName(dev)) throw new CmdFail(1, `Cannot find device "${dev}"\n`);
+    return 2;
+  }
+  const req: AddrReq = { ifindex: 0, local: local.addr, prefixlen: peer ? peer.len : local.len };
+  if (peer) req.address = peer.addr;
+  else if (cmd === 'del' && !local.lenGiven) {
+    ctx.err('Warning: Executing wildcard deletion to stay compatible with old scripts.\n' +
+      `         Explicitly specify the prefix length (${localArg}/32) to avoid this warning.\n` +
+      '         This special behaviour is likely to disappear in further releases,\n' +
+      '         fix your scripts!\n');
+  } else req.address = local.addr;
+  if (typeof brd === 'number') req.broadcast = brd;
+  else if (brd !== undefined && cmd !== 'del') {
+    const base = peer ?? local;
+    if (base.len <= 30) {
+      const m = maskOf(base.len);
+      req.broadcast = (brd === '+' ? (base.addr | ~m) : (base.addr & m)) >>> 0;
+    }
+  }
+  if (scope !== undefined) req.scope = scope;
+  else if (cmd !== 'del') req.scope = (local.addr >>> 24) === 127 ? RT_SCOPE_HOST : 0;
+  if (label !== undefined) req.label = label;
+  if (metric !== undefined) req.metric = metric;
+  if (noprefixroute) req.noprefixroute = true;
+  req.ifindex = ctx.ifindexOrFail(dev);
+  const r = cmd === 'del' ? ctx.rtnl.addrDel(req) : ctx.rtnl.addrAdd(req, cmd !== 'add');
+  return ctx.check(r) ? 0 : 2;
+}
+
+interface AddrFilter {
+  dev?: LinkInfo; up: boolean; scope?: number; label?: string; to?: Prefix;
+  flags: number; flagmask: number;
+}
+
+function addrMatches(f: AddrFilter, a: AddrInfo): boolean {
+  if (f.scope !== undefined && a.scope !== f.scope) return false;
+  if ((f.flags ^ a.flags) & f.flagmask) return false;
+  if (f.label !== undefined && !fnmatch(f.label, a.label)) return false;
+  if (f.to && f.to.len && ((a.local ^ f.to.addr) & maskOf(f.to.len)) !== 0) return false;
+  return true;
+}
+
+/** fnmatch(3) without flags: * ? and [...] */
+function fnmatch(pattern: string, s: string): boolean {
+  let re = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const j = pattern.indexOf(']', i + 2);
+      if (j < 0) { re += '\\['; continue; }
+      let body = pattern.slice(i + 1, j);
+      if (body.startsWith('!')) body = '^' + body.slice(1);
+      re += '[' + body.replace(/\\/g, '\\\\') + ']';
+      i = j;
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(re + '$').test(s);
+}
+
+function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
+  if (flush && argv.length === 0) throw new CmdFail(1, 'Flush requires arguments.\n');
+  const f: AddrFilter = { up: false, flags: 0, flagmask: 0 };
+  const a = new Args(argv);
+  let devName: string | undefined;
+  for (; !a.done; a.skip()) {
+    const w = a.cur;
+    if (w === 'to') f.to = getPrefix(a.next(), ctx.opt.family);
+    else if (w === 'scope') {
+      const v = a.next();
+      const s = scopeId(v);
+      if (s === undefined && v !== 'all') invarg('invalid "scope"\n', v);
+      f.scope = s === undefined || v === 'all' ? undefined : s;
+      if (v === 'all') f.scope = undefined;
+    } else if (w === 'up') f.up = true;
+    else if (w === 'secondary' || w === 'primary') { f.flagmask |= IFA_F_SECONDARY; f.flags = w === 'secondary' ? f.flags | IFA_F_SECONDARY : f.flags & ~IFA_F_SECONDARY; }
+    else if (w === 'permanent' || w === 'dynamic') { f.flagmask |= IFA_F_PERMANENT; f.flags = w === 'permanent' ? f.flags | IFA_F_PERMANENT : f.flags & ~IFA_F_PERMANENT; }
+    else if (w === 'noprefixroute') { f.flagmask |= IFA_F_NOPREFIXROUTE; f.flags |= IFA_F_NOPREFIXROUTE; }
+    else if (w === 'label') f.label = a.next();
+    else {
+      let v = w;
+      if (w === 'dev') v = a.next();
+      if (devName !== undefined) duparg2('dev', v);
+      devName = v;
+    }
+  }
+  if (devName !== undefined) {
+    f.dev = ctx.linkByName(devName);
+    if (!f.dev) throw new CmdFail(1, `Device "${devName}" does not exist.\n`);
+  }
+  if (flush) return addrFlush(ctx, f);
+
+  const addrs = ctx.rtnl.addrs();
+  let links = f.dev ? [f.dev] : ctx.links();
+  if (f.up) links = links.filter((l) => l.flags & IFF_UP);
+  // a `to` prefix makes the dump IPv4-only
+  const inetOnly = ctx.opt.family === 'inet' || f.to !== undefined;
+  const filtering = f.scope !== undefined || f.flagmask !== 0 || f.label !== undefined || inetOnly;
+  // ipaddr_filter(): drop links whose addresses all fail the filter; links
+  // without any address stay unless a family was asked for
+  links = links.filter((l) => {
+    const mine = addrs.filter((x) => x.ifindex === l.ifindex);
+    if (!mine.length) return !inetOnly;
+    return !filtering || mine.some((x) => addrMatches(f, x));
+  });
+  const noLink = f.label !== undefined;
+  const linkLayer = !inetOnly;
+  if (ctx.opt.json) {
+    ctx.jsonOut(links.map((l) => {
+      const o = noLink ? {} : linkHeaderJson(ctx, l, false, linkLayer);
+      o.addr_info = addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x)).map(addrJson);
+      if (ctx.opt.stats) o.stats64 = linkStatsJson(l);
+      return o;
+    }));
+    return 0;
+  }
+  for (const l of links) {
+    const mine = addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x));
+    if (ctx.opt.oneline) {
+      for (const x of mine) ctx.record(`${l.ifindex}: ${l.name}` + addrText(x));
+      continue;
+    }
+    let s = noLink ? '' : linkHeaderText(ctx, l, false, linkLayer);
+    for (const x of mine) s += addrText(x);
+    if (ctx.opt.stats && !noLink) s += linkStatsText(l);
+    ctx.out(s);
+  }
+  return 0;
+}
+
+function addrFlush(ctx: Ctx, f: AddrFilter): number {
+  const MAX_ROUNDS = 10;
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const victims = ctx.rtnl.addrs().filter((x) => (!f.dev || x.ifindex === f.dev.ifindex) && addrMatches(f, x) &&
+      (!f.up || (ctx.linkByIndex(x.ifindex)!.flags & IFF_UP)));
+    if (!victims.length) {
+      if (ctx.opt.stats) {
+        if (round === 1) ctx.out('Nothing to flush.\n');
+        else ctx.out(`*** Flush is complete after ${round - 1} round${round - 1 > 1 ? 's' : ''} ***\n`);
+      }
+      return 0;
+    }
+    for (const x of victims) {
+      // deleting a primary takes its secondaries along; the later deletes
+      // of those fail and iproute2 does not report it
+      ctx.rtnl.addrDel({ ifindex: x.ifindex, local: x.local, address: x.address, prefixlen: x.prefixlen, scope: x.scope, label: x.label });
+    }
+    ctx.invalidate();
+    if (ctx.opt.stats) ctx.out(`\n*** Round ${round}, deleting ${victims.length} addresses ***\n`);
+  }
+  ctx.out(`*** Flush remains incomplete after ${MAX_ROUNDS} rounds. ***\n`);
+  return 0;
+}
+
+export { RT_SCOPE_NOWHERE };

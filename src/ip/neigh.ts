@@ -1,0 +1,137 @@
+// `ip neigh`: static entries — add/change/replace/del/show (ip/ipneigh.c).
+import {
+  NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_NOARP, NUD_PERMANENT, NUD_PROBE, NUD_REACHABLE, NUD_STALE,
+  type NeighInfo, type NeighReq,
+} from '../rtnl.js';
+import { CmdFail, type Ctx } from './context.js';
+import { IpExit } from './errors.js';
+import type { Json } from './json.js';
+import { parseUint } from './names.js';
+import { Args, duparg, duparg2, formatIPv4, formatMac, getAddr, getPrefix, invarg, maskOf, matches, parseLladdr, type Prefix } from './parse.js';
+
+export function doNeigh(ctx: Ctx, argv: string[]): number {
+  if (argv.length === 0) return neighList(ctx, []);
+  const [cmd, ...rest] = argv;
+  if (matches(cmd, 'add')) return neighModify(ctx, rest, 'add');
+  if (matches(cmd, 'change') || cmd === 'chg' || matches(cmd, 'replace')) return neighModify(ctx, rest, 'replace');
+  if (matches(cmd, 'delete')) return neighModify(ctx, rest, 'del');
+  if (matches(cmd, 'show') || matches(cmd, 'lst') || matches(cmd, 'list')) return neighList(ctx, rest);
+  throw new IpExit(255, `Command "${cmd}" is unknown, try "ip neigh help".\n`);
+}
+
+const NUD_NONE_FILTER = 0x100; // how the filter spells "state 0"
+
+/** nud_state_a2n() */
+function nudState(v: string): number | undefined {
+  if (matches(v, 'permanent')) return NUD_PERMANENT;
+  if (matches(v, 'reachable')) return NUD_REACHABLE;
+  if (v === 'noarp') return NUD_NOARP;
+  if (v === 'none') return 0;
+  if (v === 'stale') return NUD_STALE;
+  if (v === 'incomplete') return NUD_INCOMPLETE;
+  if (v === 'delay') return NUD_DELAY;
+  if (v === 'probe') return NUD_PROBE;
+  if (matches(v, 'failed')) return NUD_FAILED;
+  const n = parseUint(v, 32);
+  return n !== undefined && n < 0x100 ? n : undefined;
+}
+
+function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'replace' | 'del'): number {
+  const a = new Args(argv);
+  let lla: string | undefined, dev: string | undefined, dst: number | undefined, router = false;
+  let state = NUD_PERMANENT;
+  for (; !a.done; a.skip()) {
+    const w = a.cur;
+    if (matches(w, 'lladdr')) {
+      const v = a.next();
+      if (lla !== undefined) duparg('lladdr', v);
+      lla = v;
+    } else if (w === 'nud') {
+      const v = a.next();
+      const s = nudState(v);
+      if (s === undefined) invarg('nud state is bad', v);
+      state = s;
+    } else if (w === 'router') router = true;
+    else if (w === 'dev') dev = a.next();
+    else {
+      let v = w;
+      if (v === 'to') v = a.next();
+      if (dst !== undefined) duparg2('to', v);
+      dst = getAddr(v, ctx.opt.family);
+    }
+  }
+  if (dev === undefined || dst === undefined) throw new IpExit(255, 'Device and destination are required arguments.\n');
+  let lladdr: Uint8Array | undefined;
+  if (lla !== undefined && lla !== 'null') {
+    try { lladdr = parseLladdr(lla); } catch (e) { if (e instanceof IpExit) throw new IpExit(1, e.text); throw e; }
+  }
+  const req: NeighReq = { ifindex: ctx.ifindexOrFail(dev), dst };
+  if (lladdr) req.lladdr = lladdr;
+  if (cmd !== 'del') req.state = state;
+  if (router) req.router = true;
+  const r = cmd === 'del' ? ctx.rtnl.neighDel(req) : ctx.rtnl.neighAdd(req, cmd === 'replace');
+  return ctx.check(r) ? 0 : 2;
+}
+
+const STATE_NAMES: [number, string][] = [
+  [NUD_INCOMPLETE, 'INCOMPLETE'], [NUD_REACHABLE, 'REACHABLE'], [NUD_STALE, 'STALE'], [NUD_DELAY, 'DELAY'],
+  [NUD_PROBE, 'PROBE'], [NUD_FAILED, 'FAILED'], [NUD_NOARP, 'NOARP'], [NUD_PERMANENT, 'PERMANENT'],
+];
+function stateNames(s: number): string[] {
+  return STATE_NAMES.filter(([b]) => s & b).map(([, n]) => n);
+}
+
+function neighList(ctx: Ctx, argv: string[]): number {
+  let stateMask = ~(NUD_NOARP | NUD_NONE_FILTER) >>> 0, stateGiven = false;
+  let devName: string | undefined, pfx: Prefix | undefined;
+  const a = new Args(argv);
+  for (; !a.done; a.skip()) {
+    const w = a.cur;
+    if (w === 'dev') devName = a.next();
+    else if (w === 'nud') {
+      const v = a.next();
+      if (!stateGiven) { stateGiven = true; stateMask = 0; }
+      let s = nudState(v);
+      if (s === undefined) {
+        if (v !== 'all') invarg('nud state is bad', v);
+        s = 0xffffffff;
+      }
+      stateMask = (stateMask | (s === 0 ? NUD_NONE_FILTER : s)) >>> 0;
+    } else {
+      let v = w;
+      if (v === 'to') v = a.next();
+      pfx = getPrefix(v, ctx.opt.family);
+    }
+  }
+  const ifindex = devName !== undefined ? ctx.ifindexOrFail(devName) : undefined;
+  const list = ctx.rtnl.neighs().filter((n) =>
+    (ifindex === undefined || n.ifindex === ifindex) &&
+    (n.state ? (n.state & stateMask) !== 0 : (stateMask & NUD_NONE_FILTER) !== 0) &&
+    (!pfx || pfx.len === 0 || ((n.dst ^ pfx.addr) & maskOf(pfx.len)) === 0));
+  if (ctx.opt.json) {
+    ctx.jsonOut(list.map((n) => neighJson(ctx, n, ifindex !== undefined)));
+    return 0;
+  }
+  for (const n of list) ctx.record(neighText(ctx, n, ifindex !== undefined));
+  return 0;
+}
+
+function neighText(ctx: Ctx, n: NeighInfo, devFiltered: boolean): string {
+  let s = formatIPv4(n.dst) + ' ';
+  if (!devFiltered) s += `dev ${ctx.ifname(n.ifindex)} `;
+  if (n.lladdr) s += `lladdr ${formatMac(n.lladdr)} `;
+  if (n.router) s += 'router ';
+  for (const st of stateNames(n.state)) s += st + ' ';
+  return s + '\n';
+}
+
+function neighJson(ctx: Ctx, n: NeighInfo, devFiltered: boolean): Record<string, Json> {
+  const o: Record<string, Json> = { dst: formatIPv4(n.dst) };
+  if (!devFiltered) o.dev = ctx.ifname(n.ifindex);
+  if (n.lladdr) o.lladdr = formatMac(n.lladdr);
+  if (n.router) o.router = null;
+  if (n.state) o.state = stateNames(n.state);
+  return o;
+}
+
+export { CmdFail };
