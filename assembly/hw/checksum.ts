@@ -1,0 +1,50 @@
+// Arithmetic the device models share: the Internet ones'-complement sum
+// (RFC 1071), and the Ethernet CRC used by the EMAC's multicast hash.
+
+/** Adds bytes [p, p+len) as big-endian 16-bit words to a 32-bit running sum. */
+export function csumAdd(sum: u64, p: usize, len: u32): u64 {
+  let i: u32 = 0;
+  for (; i + 1 < len; i += 2) {
+    sum += (<u64>load<u8>(p + i) << 8) | <u64>load<u8>(p + i + 1);
+  }
+  if (i < len) sum += <u64>load<u8>(p + i) << 8;
+  return sum;
+}
+
+/** Folds a running sum to 16 bits (not complemented). */
+export function csumFold(sum: u64): u32 {
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return <u32>sum;
+}
+
+export function load16be(p: usize): u32 {
+  return (<u32>load<u8>(p) << 8) | <u32>load<u8>(p + 1);
+}
+export function store16be(p: usize, v: u32): void {
+  store<u8>(p, <u8>(v >> 8));
+  store<u8>(p + 1, <u8>v);
+}
+export function load32be(p: usize): u32 {
+  return (load16be(p) << 16) | load16be(p + 2);
+}
+export function store32be(p: usize, v: u32): void {
+  store16be(p, v >> 16);
+  store16be(p + 2, v & 0xffff);
+}
+
+/**
+ * ether_crc(6, addr) as Linux defines it: bitrev32(crc32_le(~0, addr, 6)),
+ * with no final inversion. The EMAC hash uses bit 31 to pick HASH_TAB_REG0/1
+ * and bits [30:26] as the bit number (emac_mac_multicast_addr_set).
+ */
+export function etherCrc(p: usize, len: u32): u32 {
+  let crc: u32 = 0xffffffff;
+  for (let i: u32 = 0; i < len; i++) {
+    crc ^= <u32>load<u8>(p + i);
+    for (let b = 0; b < 8; b++) crc = (crc >>> 1) ^ (0xedb88320 & (0 - (crc & 1)));
+  }
+  // bitrev32
+  let r: u32 = 0;
+  for (let b = 0; b < 32; b++) { r = (r << 1) | (crc & 1); crc >>>= 1; }
+  return r;
+}

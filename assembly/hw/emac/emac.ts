@@ -1,0 +1,372 @@
+// The Qualcomm EMAC device: register file, interrupt line and the state the
+// RX (rx.ts) and TX (tx.ts) engines work on. One read and one write handler per
+// MMIO region, each a switch over the registers with side effects; everything
+// else in the core window is plain storage that reads back what was written.
+// updateIrq() is called after every change of status, mask or DIS_INT.
+//
+// Facts come from the mainline driver (see registers.ts); choices the driver
+// does not pin down are marked [model choice] or [inferred].
+
+import { clockNow } from "../clock";
+import { WirePort, wirePort, wirePortCreate, wireTxAbort } from "../wire";
+import { Phy } from "./phy";
+import { Sgmii } from "./sgmii";
+import {
+  BASE_SIZE, CSR_SIZE, SGMII_SIZE, CORE_FIRST, CORE_LAST, CORE_WORDS,
+  REGION_BASE, REGION_CSR, REGION_SGMII,
+  DMA_MAS_CTRL, MDIO_CTRL, PHY_STS, MAC_CTRL, MAX_FRAM_LEN_CTRL, INTER_SRAM_PART9,
+  DESC_CTRL_0, DESC_CTRL_1, DESC_CTRL_2, DESC_CTRL_3, DESC_CTRL_4, DESC_CTRL_5, DESC_CTRL_6,
+  DESC_CTRL_8, DESC_CTRL_9, TXQ_CTRL_0, RXQ_CTRL_0, MAILBOX_0, MAILBOX_2, MAILBOX_3, MAILBOX_15,
+  INT_STATUS, INT_MASK, RXMAC_STATC_REG0, RXMAC_STATC_REG22, TXMAC_STATC_REG0, TXMAC_STATC_REG24,
+  RXMAC_STATC_REG23, RXMAC_STATC_REG24, TXMAC_STATC_REG25, CORE_HW_VERSION,
+  RX_STAT_COUNT, RX_CRC_ALIGN, RX_JABBERS, TX_BASE, TX_COL, STAT_SLOTS,
+  DEV_ID_NUM_MASK, DEV_REV_NUM_MASK, INT_RD_CLR_EN, SOFT_RST, MODEL_DEV_ID, MODEL_DEV_REV,
+  MODEL_CORE_HW_VERSION, TXEN, RXEN, TXQ_EN, RXQ_EN, DIS_INT, RX_PKT_INT0,
+  MDIO_START, MDIO_BUSY, MDIO_RD_NWR, MDIO_REG_ADDR_MASK, MDIO_REG_ADDR_SHIFT, MDIO_DATA_MASK,
+  PHY_ADDR_MASK, PHY_ADDR_SHIFT, RFD0_PROD_IDX_MASK, RFD0_PROC_IDX_SHIFT, NTPD_CONS_IDX_SHIFT,
+} from "./registers";
+
+export const EMAC_MAX_DEVICES: i32 = 16;
+/** MDIO frame time: 64 MDC cycles at 2.5 MHz. The driver polls every 100 us for up to 100 ms. */
+export const MDIO_OP_NS: i64 = 25_600;
+/** [model choice] Reset value of MAX_FRAM_LEN_CTRL (unknown on hardware): MTU 1500 + 22. */
+const MAX_FRAM_LEN_RESET: u32 = 1522;
+
+// Model-side counters (not hardware registers): why frames were dropped and
+// which bad guest values were seen. Read with emac_model_counter().
+export const MC_BAD_MMIO: i32 = 0; // misaligned or out-of-region register access
+export const MC_RX_DELIVERED: i32 = 1; // RRDs written (good or with error bits)
+export const MC_RX_DROP_DISABLED: i32 = 2; // RXEN or RXQ_EN clear when the frame arrived
+export const MC_RX_DROP_FILTER: i32 = 3; // address filter
+export const MC_RX_DROP_NO_RFD: i32 = 4; // no free RFD (RFD0_UR_INT)
+export const MC_RX_DROP_RRD_BUSY: i32 = 5; // RRD slot still owned by the driver (RXF_OF_INT)
+export const MC_RX_DROP_OVERSIZE: i32 = 6; // longer than MAX_FRAM_LEN_CTRL
+export const MC_RX_DROP_ERROR: i32 = 7; // bad guest value on the RX side (error interrupt)
+export const MC_TX_SENT: i32 = 8; // frames put on the wire
+export const MC_TX_DROP_ERROR: i32 = 9; // packets dropped for a bad guest value (error interrupt)
+export const MC_DMA_FAULT: i32 = 10; // descriptor or buffer address outside DMA memory
+export const MC_RX_DROP_HALTED: i32 = 11; // RX queue halted by an earlier error
+export const MC_TX_WIRE_OVERFLOW: i32 = 12; // TX frames lost because collect() was not called
+export const MC_COUNT: i32 = 13;
+
+/** Set whenever some device's IRQ line changes level; the run loop returns to the host. */
+export let irqChanged: bool = false;
+export function clearIrqChanged(): void { irqChanged = false; }
+
+export class EmacDevice {
+  readonly wire: WirePort;
+  regs: StaticArray<u32> = new StaticArray<u32>(CORE_WORDS);
+  csr: StaticArray<u32> = new StaticArray<u32>(<i32>(CSR_SIZE >> 2));
+  sgmii: Sgmii = new Sgmii();
+  phy: Phy = new Phy();
+  stats: StaticArray<u32> = new StaticArray<u32>(STAT_SLOTS);
+  model: StaticArray<u32> = new StaticArray<u32>(MC_COUNT);
+
+  // Interrupts (INT_STATUS / INT_MASK; DIS_INT is kept apart from the status bits)
+  intStatus: u32 = 0;
+  intMask: u32 = 0;
+  intDisabled: bool = false;
+  irqLine: bool = false;
+
+  // MDIO master
+  mdioCtrl: u32 = 0;
+  mdioDoneAt: i64 = 0;
+  mdioBusy: bool = false;
+  mdioData: u32 = 0;
+
+  // Ring configuration latched by INTER_SRAM_PART9
+  rfdBase: u64 = 0;
+  rrdBase: u64 = 0;
+  tpdBase: u64 = 0;
+  rfdCount: u32 = 0;
+  rrdCount: u32 = 0;
+  tpdCount: u32 = 0;
+  rxBufSize: u32 = 0;
+
+  // Hardware ring indices
+  rfdCons: u32 = 0; // next RFD the device will fill
+  rrdProd: u32 = 0; // next RRD slot; MAILBOX_3 reads this
+  tpdCons: u32 = 0; // MAILBOX_2[31:16]
+  mailbox0: u32 = 0;
+  mailbox15: u32 = 0;
+  rxHalted: bool = false;
+  txHalted: bool = false;
+
+  // TX engine
+  txInFlight: bool = false;
+  txDoneAt: i64 = 0;
+  txNextCons: u32 = 0;
+  /** Producer index at which the TPD scan found no last fragment; wait for a new MAILBOX_15 write. */
+  txWaitProd: i32 = -1;
+
+  constructor(readonly index: i32, readonly port: i32) {
+    this.wire = changetype<WirePort>(wirePort(port));
+    this.powerOn();
+  }
+
+  private powerOn(): void {
+    for (let i = 0; i < CORE_WORDS; i++) unchecked(this.regs[i] = 0);
+    this.setReg(MAX_FRAM_LEN_CTRL, MAX_FRAM_LEN_RESET);
+    this.softReset();
+    this.phy.reset();
+  }
+
+  // @ts-ignore: decorator
+  @inline reg(off: u32): u32 { return unchecked(this.regs[<i32>((off - CORE_FIRST) >> 2)]); }
+  // @ts-ignore: decorator
+  @inline setReg(off: u32, v: u32): void { unchecked(this.regs[<i32>((off - CORE_FIRST) >> 2)] = v); }
+
+  macCtrl(): u32 { return this.reg(MAC_CTRL); }
+  rxEnabled(): bool {
+    return (this.reg(MAC_CTRL) & RXEN) != 0 && (this.reg(RXQ_CTRL_0) & RXQ_EN) != 0;
+  }
+  txEnabled(): bool {
+    return (this.reg(MAC_CTRL) & TXEN) != 0 && (this.reg(TXQ_CTRL_0) & TXQ_EN) != 0;
+  }
+
+  /** The level IRQ line: any unmasked status bit, unless DIS_INT. */
+  updateIrq(): void {
+    const level = !this.intDisabled && (this.intStatus & this.intMask & ~DIS_INT) != 0;
+    if (level != this.irqLine) {
+      this.irqLine = level;
+      irqChanged = true;
+    }
+  }
+
+  raise(bits: u32): void {
+    this.intStatus |= bits & ~DIS_INT;
+    this.updateIrq();
+  }
+
+  count(which: i32): void { unchecked(this.model[which] = this.model[which] + 1); }
+  stat(which: i32, n: u32 = 1): void { unchecked(this.stats[which] = this.stats[which] + n); }
+
+  /**
+   * DMA_MAS_CTRL.SOFT_RST (emac_mac_reset). [inferred] It self-clears at once and
+   * resets the DMA engines: queues stopped, hardware and mailbox indices 0, any
+   * halt cleared, frames in flight abandoned, INT_STATUS/INT_MASK 0 (line low),
+   * DMA_MAS_CTRL 0 (so INT_RD_CLR_EN must be set again, as the driver does) and
+   * the statistics cleared. Addresses, MAC_CTRL config bits and DESC_CTRL_* keep
+   * their values; the driver rewrites them anyway.
+   */
+  softReset(): void {
+    this.setReg(DMA_MAS_CTRL, 0);
+    this.setReg(MAC_CTRL, this.reg(MAC_CTRL) & ~(TXEN | RXEN));
+    this.setReg(TXQ_CTRL_0, this.reg(TXQ_CTRL_0) & ~TXQ_EN);
+    this.setReg(RXQ_CTRL_0, this.reg(RXQ_CTRL_0) & ~RXQ_EN);
+    this.resetIndices();
+    for (let i = 0; i < STAT_SLOTS; i++) unchecked(this.stats[i] = 0);
+    this.intStatus = 0;
+    this.intMask = 0;
+    this.intDisabled = false;
+    this.updateIrq();
+  }
+
+  private resetIndices(): void {
+    this.rfdCons = 0;
+    this.rrdProd = 0;
+    this.tpdCons = 0;
+    this.mailbox0 = 0;
+    this.mailbox15 = 0;
+    this.rxHalted = false;
+    this.txHalted = false;
+    if (this.txInFlight) wireTxAbort(this.wire);
+    this.txInFlight = false;
+    this.txWaitProd = -1;
+  }
+
+  /**
+   * INTER_SRAM_PART9 = 1: "load all of the base addresses". [inferred] The ring
+   * bases, counts and buffer size are copied from DESC_CTRL_* into the engines,
+   * and all ring indices (hardware and mailbox) restart at 0, since the driver
+   * resets its own indices before every config (emac_mac_rx_tx_ring_reset_all).
+   * RRD ring high address = DESC_CTRL_0, as for the RFD ring (no other register
+   * is written by the driver).
+   */
+  latchRings(): void {
+    const rxHi = <u64>this.reg(DESC_CTRL_0) << 32;
+    const txHi = <u64>this.reg(DESC_CTRL_1) << 32;
+    this.rfdBase = rxHi | <u64>this.reg(DESC_CTRL_2);
+    this.rrdBase = rxHi | <u64>this.reg(DESC_CTRL_5);
+    this.tpdBase = txHi | <u64>this.reg(DESC_CTRL_8);
+    this.rfdCount = this.reg(DESC_CTRL_3) & 0xfff;
+    this.rrdCount = this.reg(DESC_CTRL_6) & 0xfff;
+    this.tpdCount = this.reg(DESC_CTRL_9) & 0xffff;
+    this.rxBufSize = this.reg(DESC_CTRL_4) & 0xffff;
+    this.resetIndices();
+  }
+
+  rfdProducer(): u32 { return this.mailbox0 & RFD0_PROD_IDX_MASK; }
+  rfdProcess(): u32 { return (this.mailbox0 >>> RFD0_PROC_IDX_SHIFT) & 0xfff; }
+
+  // ---- MDIO master (emac_mdio_read / emac_mdio_write) --------------------------------
+  private mdioStart(v: u32): void {
+    const phyAddr = (this.reg(PHY_STS) & PHY_ADDR_MASK) >>> PHY_ADDR_SHIFT;
+    const regNum = (v & MDIO_REG_ADDR_MASK) >>> MDIO_REG_ADDR_SHIFT;
+    let data: u32 = 0xffff; // nobody answers at other addresses: the bus floats high
+    if (phyAddr == this.phy.addr) {
+      if (v & MDIO_RD_NWR) data = this.phy.read(regNum, this.wire.carrier);
+      else { this.phy.write(regNum, v & MDIO_DATA_MASK); data = v & MDIO_DATA_MASK; }
+    } else if (!(v & MDIO_RD_NWR)) {
+      data = v & MDIO_DATA_MASK;
+    }
+    this.mdioData = data;
+    this.mdioBusy = true;
+    this.mdioDoneAt = clockNow() + MDIO_OP_NS;
+    this.mdioCtrl = v | MDIO_BUSY;
+  }
+
+  /** Completes an MDIO frame whose time is up: START and BUSY clear, data in [15:0]. */
+  private mdioPoll(): void {
+    if (this.mdioBusy && clockNow() >= this.mdioDoneAt) {
+      this.mdioBusy = false;
+      this.mdioCtrl = (this.mdioCtrl & ~(MDIO_START | MDIO_BUSY | MDIO_DATA_MASK)) | this.mdioData;
+    }
+  }
+
+  // ---- Region 0: core registers ---------------------------------------------------------
+  /** Reads a core register; sideEffects=false is the debugger's peek. */
+  readBase(off: u32, sideEffects: bool): u32 {
+    if (off < CORE_FIRST || off > CORE_LAST) return 0; // unimplemented window reads 0
+    switch (off) {
+      case DMA_MAS_CTRL:
+        return (this.reg(DMA_MAS_CTRL) & ~(DEV_ID_NUM_MASK | DEV_REV_NUM_MASK))
+          | (MODEL_DEV_ID << 24) | (MODEL_DEV_REV << 16);
+      case MDIO_CTRL:
+        this.mdioPoll();
+        return this.mdioCtrl;
+      case INTER_SRAM_PART9: return 0; // a trigger; reads 0
+      case MAILBOX_0: return this.mailbox0;
+      case MAILBOX_15: return this.mailbox15;
+      case MAILBOX_2: return this.tpdCons << NTPD_CONS_IDX_SHIFT;
+      case MAILBOX_3: return this.rrdProd;
+      case INT_STATUS: {
+        const v = this.intStatus | (this.intDisabled ? DIS_INT : 0);
+        // Clear-on-read when DMA_MAS_CTRL.INT_RD_CLR_EN (emac_isr never writes INT_STATUS).
+        if (sideEffects && (this.reg(DMA_MAS_CTRL) & INT_RD_CLR_EN) != 0) {
+          this.intStatus = 0;
+          this.updateIrq();
+        }
+        return v;
+      }
+      case INT_MASK: return this.intMask;
+      case CORE_HW_VERSION: return MODEL_CORE_HW_VERSION;
+      case RXMAC_STATC_REG23: return this.readStat(RX_CRC_ALIGN, sideEffects);
+      case RXMAC_STATC_REG24: return this.readStat(RX_JABBERS, sideEffects);
+      case TXMAC_STATC_REG25: return this.readStat(TX_BASE + TX_COL, sideEffects);
+      default:
+        if (off >= RXMAC_STATC_REG0 && off <= RXMAC_STATC_REG22) {
+          return this.readStat(<i32>((off - RXMAC_STATC_REG0) >> 2), sideEffects);
+        }
+        if (off >= TXMAC_STATC_REG0 && off <= TXMAC_STATC_REG24) {
+          return this.readStat(TX_BASE + <i32>((off - TXMAC_STATC_REG0) >> 2), sideEffects);
+        }
+        return this.reg(off);
+    }
+  }
+
+  /** [inferred] Statistics clear on read: emac_update_hw_stats adds each read to 64-bit totals. */
+  private readStat(i: i32, sideEffects: bool): u32 {
+    const v = unchecked(this.stats[i]);
+    if (sideEffects) unchecked(this.stats[i] = 0);
+    return v;
+  }
+
+  writeBase(off: u32, v: u32): void {
+    if (off < CORE_FIRST || off > CORE_LAST) return; // unimplemented window ignores writes
+    switch (off) {
+      case DMA_MAS_CTRL:
+        if (v & SOFT_RST) { this.softReset(); return; }
+        this.setReg(DMA_MAS_CTRL, v & ~(DEV_ID_NUM_MASK | DEV_REV_NUM_MASK | SOFT_RST));
+        return;
+      case MDIO_CTRL:
+        this.mdioPoll();
+        if (v & MDIO_START) this.mdioStart(v);
+        else if (this.mdioBusy) this.mdioCtrl = v | MDIO_START | MDIO_BUSY; // frame still running
+        else this.mdioCtrl = v;
+        return;
+      case INTER_SRAM_PART9:
+        if (v & 1) this.latchRings();
+        return;
+      case MAILBOX_0:
+        this.mailbox0 = v;
+        return;
+      case MAILBOX_15:
+        this.mailbox15 = v;
+        this.txWaitProd = -1; // a new producer index: look at the ring again
+        return;
+      case MAILBOX_2:
+      case MAILBOX_3:
+      case CORE_HW_VERSION:
+        return; // read-only
+      case INT_STATUS:
+        // atl1c lineage [inferred]: b31 sets/clears DIS_INT; other bits are write-1-to-clear.
+        this.intDisabled = (v & DIS_INT) != 0;
+        this.intStatus &= ~(v & ~DIS_INT);
+        this.updateIrq();
+        return;
+      case INT_MASK: {
+        const was = this.intMask;
+        this.intMask = v;
+        // [inferred] Unmasking RX while RRDs are outstanding (the device is ahead of the
+        // driver's process index in MAILBOX_0[27:16]) re-raises RX_PKT_INT0, so an edge
+        // cleared by a read during NAPI polling is not lost (spec section 3, lost-edge risk).
+        if ((v & RX_PKT_INT0) != 0 && (was & RX_PKT_INT0) == 0 && this.rfdCount != 0
+          && this.rfdProcess() != this.rfdCons) {
+          this.intStatus |= RX_PKT_INT0;
+        }
+        this.updateIrq();
+        return;
+      }
+      default:
+        if ((off >= RXMAC_STATC_REG0 && off <= TXMAC_STATC_REG24)
+          || off == RXMAC_STATC_REG23 || off == RXMAC_STATC_REG24 || off == TXMAC_STATC_REG25) {
+          return; // counters are read-only
+        }
+        this.setReg(off, v);
+    }
+  }
+
+  // ---- Region 1: CSR wrapper (plain storage; FREQ_MODE etc. have no modelled effect) ----
+  readCsr(off: u32): u32 { return unchecked(this.csr[<i32>(off >> 2)]); }
+  writeCsr(off: u32, v: u32): void { unchecked(this.csr[<i32>(off >> 2)] = v); }
+
+  // ---- Dispatch ---------------------------------------------------------------------
+  read(region: i32, off: u32, sideEffects: bool): u32 {
+    if ((off & 3) != 0) { this.count(MC_BAD_MMIO); return 0xffffffff; }
+    if (region == REGION_BASE && off < BASE_SIZE) return this.readBase(off, sideEffects);
+    if (region == REGION_CSR && off < CSR_SIZE) return this.readCsr(off);
+    if (region == REGION_SGMII && off < SGMII_SIZE) return this.sgmii.read(off);
+    this.count(MC_BAD_MMIO);
+    return 0xffffffff;
+  }
+
+  write(region: i32, off: u32, v: u32): void {
+    if ((off & 3) != 0) { this.count(MC_BAD_MMIO); return; }
+    if (region == REGION_BASE && off < BASE_SIZE) { this.writeBase(off, v); return; }
+    if (region == REGION_CSR && off < CSR_SIZE) { this.writeCsr(off, v); return; }
+    if (region == REGION_SGMII && off < SGMII_SIZE) { this.sgmii.write(off, v); return; }
+    this.count(MC_BAD_MMIO);
+  }
+}
+
+// ---- The device pool ------------------------------------------------------------------
+const devices = new StaticArray<EmacDevice | null>(EMAC_MAX_DEVICES);
+let deviceCount: i32 = 0;
+
+/** Creates an EMAC with its own wire port; returns its index or -1. */
+export function emacCreate(): i32 {
+  if (deviceCount >= EMAC_MAX_DEVICES) return -1;
+  const port = wirePortCreate();
+  if (port < 0) return -1;
+  const i = deviceCount++;
+  unchecked(devices[i] = new EmacDevice(i, port));
+  return i;
+}
+
+export function emacCount(): i32 { return deviceCount; }
+
+export function emacDevice(i: i32): EmacDevice | null {
+  if (i < 0 || i >= deviceCount) return null;
+  return unchecked(devices[i]);
+}

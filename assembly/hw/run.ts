@@ -1,0 +1,55 @@
+// Virtual-time scheduler for the device models: runs every device event
+// (a frame finishing its arrival, a TX packet starting or finishing) in time
+// order up to a deadline. Ties go to the lower device index, TX before RX, so
+// the same inputs always give the same results.
+
+import { clockNow, clockAdvanceTo, CLOCK_NEVER } from "./clock";
+import { wireRxHeadTime, wireRxHeadWord, wireRxHeadData, wireRxPop } from "./wire";
+import { emacCount, emacDevice, irqChanged, clearIrqChanged, EmacDevice } from "./emac/emac";
+import { emacReceive } from "./emac/rx";
+import { txReady, txStart, txComplete } from "./emac/tx";
+
+const EV_TX_START: i32 = 1;
+const EV_TX_DONE: i32 = 2;
+const EV_RX: i32 = 3;
+
+/**
+ * Runs devices until `deadline` (ns). Returns true early, with the clock at the
+ * event's time, as soon as some device's IRQ line changed level, so the host can
+ * run its interrupt handlers; call again with the same deadline to go on.
+ */
+export function hwRun(deadline: i64): bool {
+  clearIrqChanged();
+  for (;;) {
+    let t: i64 = CLOCK_NEVER;
+    let kind = 0;
+    let dev: EmacDevice | null = null;
+    const now = clockNow();
+    const n = emacCount();
+    for (let i = 0; i < n; i++) {
+      const d = changetype<EmacDevice>(emacDevice(i));
+      if (d.txInFlight) {
+        if (d.txDoneAt < t) { t = d.txDoneAt; kind = EV_TX_DONE; dev = d; }
+      } else if (txReady(d)) {
+        if (now < t) { t = now; kind = EV_TX_START; dev = d; }
+      }
+      const rt = wireRxHeadTime(d.wire);
+      if (rt < t) { t = rt; kind = EV_RX; dev = d; }
+    }
+    if (dev == null || t > deadline) break;
+    clockAdvanceTo(t);
+    const d = changetype<EmacDevice>(dev);
+    if (kind == EV_TX_START) {
+      txStart(d);
+    } else if (kind == EV_TX_DONE) {
+      txComplete(d);
+    } else {
+      const w = wireRxHeadWord(d.wire);
+      emacReceive(d, wireRxHeadData(d.wire), w & 0xffff, w >>> 16);
+      wireRxPop(d.wire);
+    }
+    if (irqChanged) return true;
+  }
+  clockAdvanceTo(deadline);
+  return false;
+}

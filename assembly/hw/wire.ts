@@ -1,0 +1,199 @@
+// The wire side of each port: two batched frame queues in linear memory.
+//
+//   inject: the host writes a batch of records into the shared stage area and
+//           makes one call; the frames are copied into the port's RX queue and
+//           arrive back to back at line rate from the current virtual time on.
+//   collect: one call copies every frame the device has finished sending into
+//           the stage area; the host reads the batch from there.
+//
+// Stage record (host-visible, both directions):
+//   u32 word: length [15:0] | flags [31:16], then the frame bytes (no FCS),
+//   then zero padding to a multiple of 4.
+// Inject flags: WIRE_FLAG_BAD_FCS marks a frame whose FCS is wrong on the wire.
+//
+// Queues are fixed-size byte buffers allocated once per port; nothing is
+// allocated per frame. When a queue is full the frame is dropped and counted.
+
+import { clockNow, CLOCK_NEVER } from "./clock";
+
+export const WIRE_MAX_PORTS: i32 = 16;
+/** Largest frame (without FCS) a wire record can carry. */
+export const WIRE_MAX_FRAME: u32 = 16128;
+export const WIRE_FLAG_BAD_FCS: u32 = 1 << 0;
+export const STAGE_SIZE: u32 = 1 << 20;
+const QUEUE_SIZE: u32 = 1 << 20;
+/** Preamble + SFD (8), FCS (4) and inter-frame gap (12): bytes on the wire besides the frame. */
+const WIRE_OVERHEAD: u32 = 24;
+const MIN_FRAME: u32 = 60;
+
+let stagePtr: usize = 0;
+
+/** A byte queue of records: [head, tail) committed, [tail, end) staged (not yet visible). */
+class ByteQueue {
+  base: usize;
+  head: u32 = 0;
+  tail: u32 = 0;
+  end: u32 = 0;
+  count: u32 = 0;
+  stagedCount: u32 = 0;
+  constructor(readonly cap: u32) {
+    this.base = heap.alloc(<usize>cap);
+  }
+  /** Pointer to n free bytes at the end, compacting first if needed; 0 if there is no room. */
+  reserve(n: u32): usize {
+    if (n > this.cap) return 0;
+    if (this.end + n > this.cap) {
+      if (this.head == 0) return 0;
+      const used = this.end - this.head;
+      memory.copy(this.base, this.base + this.head, used);
+      this.tail -= this.head;
+      this.end -= this.head;
+      this.head = 0;
+      if (this.end + n > this.cap) return 0;
+    }
+    return this.base + this.end;
+  }
+  push(n: u32): void { this.end += n; this.stagedCount++; }
+  commit(): void { this.tail = this.end; this.count += this.stagedCount; this.stagedCount = 0; }
+  abort(): void { this.end = this.tail; this.stagedCount = 0; }
+  pop(n: u32): void {
+    this.head += n;
+    this.count--;
+    if (this.head == this.tail && this.tail == this.end) { this.head = 0; this.tail = 0; this.end = 0; }
+  }
+  clear(): void { this.head = 0; this.tail = 0; this.end = 0; this.count = 0; this.stagedCount = 0; }
+}
+
+// RX record: [u32 lenFlags][u32 0][i64 arrival end time][bytes, padded to 8]
+const RX_HDR: u32 = 16;
+// TX record: [u32 lenFlags][bytes, padded to 4]
+const TX_HDR: u32 = 4;
+
+export class WirePort {
+  rx: ByteQueue = new ByteQueue(QUEUE_SIZE);
+  tx: ByteQueue = new ByteQueue(QUEUE_SIZE);
+  /** When the last injected frame finishes arriving. */
+  rxBusyUntil: i64 = 0;
+  /** When the transmitter finishes the frames handed to it so far. */
+  txBusyUntil: i64 = 0;
+  /** ns per byte at the current link speed (8 = 1000 Mb/s). */
+  nsPerByte: i64 = 8;
+  carrier: bool = true;
+  rxOverflow: u32 = 0;
+  rxRejected: u32 = 0;
+  txOverflow: u32 = 0;
+}
+
+const ports = new StaticArray<WirePort | null>(WIRE_MAX_PORTS);
+let portCount: i32 = 0;
+
+export function wireStagePtr(): usize {
+  if (stagePtr == 0) stagePtr = heap.alloc(<usize>STAGE_SIZE);
+  return stagePtr;
+}
+
+/** Creates a port; returns its index or -1 when the pool is full. */
+export function wirePortCreate(): i32 {
+  if (portCount >= WIRE_MAX_PORTS) return -1;
+  wireStagePtr();
+  const i = portCount++;
+  unchecked(ports[i] = new WirePort());
+  return i;
+}
+
+export function wirePort(i: i32): WirePort | null {
+  if (i < 0 || i >= portCount) return null;
+  return unchecked(ports[i]);
+}
+
+/** Time a frame of `len` bytes (without FCS) occupies the wire. */
+export function wireTimeNs(p: WirePort, len: u32): i64 {
+  const l = len < MIN_FRAME ? MIN_FRAME : len;
+  return <i64>(l + WIRE_OVERHEAD) * p.nsPerByte;
+}
+
+/**
+ * Copies `count` stage records into the port's RX queue. Returns the number
+ * accepted; malformed or oversized records and records that do not fit are
+ * counted and skipped. Parsing stops at the first record that runs past the
+ * stage area.
+ */
+export function wireInject(i: i32, count: i32): i32 {
+  const p = wirePort(i);
+  if (p == null || stagePtr == 0) return 0;
+  let off: u32 = 0;
+  let accepted = 0;
+  for (let n = 0; n < count; n++) {
+    if (off + 4 > STAGE_SIZE) break;
+    const word = load<u32>(stagePtr + off);
+    const len = word & 0xffff;
+    const rec = (4 + len + 3) & ~3;
+    if (<u64>off + <u64>rec > <u64>STAGE_SIZE) break;
+    if (len == 0 || len > WIRE_MAX_FRAME) { p.rxRejected++; off += rec; continue; }
+    const need = (RX_HDR + len + 7) & ~7;
+    const dst = p.rx.reserve(need);
+    if (dst == 0) { p.rxOverflow++; off += rec; continue; }
+    const start = p.rxBusyUntil > clockNow() ? p.rxBusyUntil : clockNow();
+    const arrival = start + wireTimeNs(p, len);
+    p.rxBusyUntil = arrival;
+    store<u32>(dst, word);
+    store<u32>(dst, 0, 4);
+    store<i64>(dst, arrival, 8);
+    memory.copy(dst + RX_HDR, stagePtr + off + 4, len);
+    p.rx.push(need);
+    p.rx.commit();
+    accepted++;
+    off += rec;
+  }
+  return accepted;
+}
+
+/** When the frame at the head of the RX queue has fully arrived, or CLOCK_NEVER. */
+export function wireRxHeadTime(p: WirePort): i64 {
+  if (p.rx.count == 0) return CLOCK_NEVER;
+  return load<i64>(p.rx.base + p.rx.head, 8);
+}
+export function wireRxHeadWord(p: WirePort): u32 { return load<u32>(p.rx.base + p.rx.head); }
+export function wireRxHeadData(p: WirePort): usize { return p.rx.base + p.rx.head + RX_HDR; }
+export function wireRxPop(p: WirePort): void {
+  const len = load<u32>(p.rx.base + p.rx.head) & 0xffff;
+  p.rx.pop((RX_HDR + len + 7) & ~7);
+}
+
+/** Pointer where the device may build a TX frame of up to `len` bytes, or 0 if the queue is full. */
+export function wireTxReserve(p: WirePort, len: u32): usize {
+  const d = p.tx.reserve((TX_HDR + len + 3) & ~3);
+  return d == 0 ? 0 : d + TX_HDR;
+}
+/** Stages the frame built at wireTxReserve's pointer; it becomes visible at wireTxCommit. */
+export function wireTxStage(p: WirePort, len: u32): void {
+  const rec = (TX_HDR + len + 3) & ~3;
+  store<u32>(p.tx.base + p.tx.end, len);
+  // zero the padding so records are deterministic
+  for (let i = TX_HDR + len; i < rec; i++) store<u8>(p.tx.base + p.tx.end + i, 0);
+  p.tx.push(rec);
+}
+export function wireTxCommit(p: WirePort): void { p.tx.commit(); }
+export function wireTxAbort(p: WirePort): void { p.tx.abort(); }
+
+/**
+ * Copies committed TX frames into the stage area as stage records, as many as fit.
+ * Returns the number of records written.
+ */
+export function wireCollect(i: i32): i32 {
+  const p = wirePort(i);
+  if (p == null || stagePtr == 0) return 0;
+  let out: u32 = 0;
+  let n = 0;
+  while (p.tx.count > 0) {
+    const src = p.tx.base + p.tx.head;
+    const len = load<u32>(src) & 0xffff;
+    const rec = (TX_HDR + len + 3) & ~3;
+    if (out + rec > STAGE_SIZE) break;
+    memory.copy(stagePtr + out, src, rec);
+    out += rec;
+    p.tx.pop(rec);
+    n++;
+  }
+  return n;
+}
