@@ -1,3 +1,3 @@
-// The netpath core: everything exported here is the ABI the TypeScript host binds in src/kernel.ts.
-export function abiVersion(): i32 { return 1; }
+// The netpath core: everything exported here is the ABI the TypeScript host binds.
+export * from "./abi";
 export * from "./hw/abi";

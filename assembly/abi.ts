@@ -1,0 +1,199 @@
+// The ABI of the routing core: what src/kernel.ts binds. Dumps are written as
+// u32 records into one buffer the host reads in place (dumpPtr/dumpLen).
+import { extack, clearExtack } from "./lib/errno";
+import {
+  devList, devKind, devMtu, devMinMtu, devMaxMtu, devTxqlen, devGroup, devMac, devPeer, devQdisc, devCarrier, devName,
+  devGetFlags, devExists,
+} from "./core/netdevice";
+import { loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devSetMtu, devSetMac, devSetName, devSetTxqlen } from "./core/dev";
+import { sysctl, sysctlValue } from "./core/sysctl";
+import {
+  devIfaHead, ifaNext, ifaDev, ifaLocal, ifaAddress, ifaPrefixlen, ifaBcast, ifaScope, ifaFlags, ifaMetric, ifaLabel,
+  inetNewAddr, inetRtmDelAddr,
+} from "./ipv4/devinet";
+import { inetRtmNewroute, inetRtmDelroute } from "./ipv4/fib_frontend";
+import {
+  tablesInDumpOrder, tableAliases, aTb, aPn, aDscp, aPrio, aType, aScope, aProto, aPrefsrc, aGw, aOif, aNhFlags,
+  pnPrefix, pnLen, RTN_UNICAST,
+} from "./ipv4/fib_table";
+import {
+  fibDefaultRulesInit, ruleReqReset, ruleReqSet, ruleReqSetIif, ruleReqSetOif, fibNewRule, fibDelRule, rPref, rAction,
+  rTable, rFlags, rSrc, rSrcLen, rDst, rDstLen, rDscp, rDscpMask, rDscpFull, rMark, rMarkMask, rIifName, rOifName, rIif,
+  rOif, rUidStart, rUidEnd, rUidSet, rIpProto, rSportLo, rSportHi, rSportMask, rDportLo, rDportHi, rDportMask, rTarget,
+  rResolved, rSuppressPlen, rSuppressIfgroup, rProto,
+} from "./ipv4/fib_rules";
+import { neighAdd, neighDel, nDev, nDst, nLladdr, nHasLladdr, nState, nFlags } from "./ipv4/arp";
+import {
+  ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen,
+} from "./ipv4/route";
+import { ENODEV, EINVAL, EHOSTUNREACH } from "./lib/errno";
+
+const dump = new Array<u32>();
+export function dumpPtr(): usize { return dump.dataStart; }
+export function dumpLen(): i32 { return dump.length; }
+
+export function kernelInit(): void {
+  loopbackInit();
+  fibDefaultRulesInit();
+}
+export function kernelExtack(): string { return extack; }
+export function kernelGc(): void { __collect(); }
+
+function mac(hi: u32, lo: u32): u64 { return (<u64>hi << 32) | <u64>lo; }
+
+// ---- links
+export function linkAdd(kind: i32, name: string, macHi: u32, macLo: u32, mtu: u32, txqlen: u32,
+  peerName: string, pMacHi: u32, pMacLo: u32, pMtu: u32, pTxqlen: u32): i32 {
+  clearExtack();
+  return rtnlNewlink(<u8>kind, name, mac(macHi, macLo), mtu, txqlen, peerName, mac(pMacHi, pMacLo), pMtu, pTxqlen);
+}
+export function linkDel(ifindex: i32): i32 { clearExtack(); return rtnlDellink(ifindex); }
+export function linkSetUp(ifindex: i32, up: bool): i32 { clearExtack(); return devSetUp(ifindex, up); }
+export function linkSetMtu(ifindex: i32, mtu: u32): i32 { clearExtack(); return devSetMtu(ifindex, mtu); }
+export function linkSetMac(ifindex: i32, hi: u32, lo: u32): i32 { clearExtack(); return devSetMac(ifindex, mac(hi, lo)); }
+export function linkSetName(ifindex: i32, name: string): i32 { clearExtack(); return devSetName(ifindex, name); }
+export function linkSetTxqlen(ifindex: i32, q: u32): i32 { clearExtack(); return devSetTxqlen(ifindex, q); }
+export function linkName(ifindex: i32): string { return devExists(ifindex) ? devName[ifindex] : ""; }
+export const LINK_RECORD: i32 = 13;
+/** per link: ifindex, kind, flags, mtu, minMtu, maxMtu, txqlen, group, macHi, macLo, peer, qdisc, carrier */
+export function linkDump(): i32 {
+  dump.length = 0;
+  for (let i = 0; i < devList.length; i++) {
+    const d = devList[i];
+    dump.push(d); dump.push(devKind[d]); dump.push(devGetFlags(d)); dump.push(devMtu[d]); dump.push(devMinMtu[d]);
+    dump.push(devMaxMtu[d]); dump.push(devTxqlen[d]); dump.push(devGroup[d]); dump.push(<u32>(devMac[d] >> 32));
+    dump.push(<u32>devMac[d]); dump.push(<u32>devPeer[d]); dump.push(devQdisc[d]); dump.push(devCarrier[d] ? 1 : 0);
+  }
+  return devList.length;
+}
+
+// ---- addresses
+export function addrAdd(dev: i32, local: u32, address: u32, prefixlen: i32, bcast: u32, scope: i32, flags: u32,
+  label: string, metric: u32, replace: bool): i32 {
+  clearExtack();
+  return inetNewAddr(dev, local, address, prefixlen, bcast, scope, flags, label, metric, replace);
+}
+export function addrDel(dev: i32, local: u32, hasLocal: bool, address: u32, hasAddress: bool, prefixlen: i32, label: string): i32 {
+  clearExtack();
+  return inetRtmDelAddr(dev, local, hasLocal, address, hasAddress, prefixlen, label);
+}
+export const ADDR_RECORD: i32 = 9;
+/** per address, devices in order: ifa, dev, local, address, prefixlen, broadcast, scope, flags, metric */
+export function addrDump(): i32 {
+  dump.length = 0;
+  let n = 0;
+  for (let i = 0; i < devList.length; i++) {
+    const d = devList[i];
+    if (d >= devIfaHead.length) continue;
+    for (let a = devIfaHead[d]; a >= 0; a = ifaNext[a]) {
+      dump.push(a); dump.push(ifaDev[a]); dump.push(ifaLocal[a]); dump.push(ifaAddress[a]); dump.push(ifaPrefixlen[a]);
+      dump.push(ifaBcast[a]); dump.push(ifaScope[a]); dump.push(ifaFlags[a]); dump.push(ifaMetric[a]);
+      n++;
+    }
+  }
+  return n;
+}
+export function addrLabel(ifa: i32): string { return ifaLabel[ifa]; }
+
+// ---- routes
+export function routeAdd(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: i32, scope: i32, proto: i32,
+  prefsrc: u32, gw: u32, oif: i32, onlink: bool, nlflags: i32): i32 {
+  clearExtack();
+  return inetRtmNewroute(table, dst, len, tos, prio, <u8>type, <u8>scope, <u8>proto, prefsrc, gw, oif, onlink, nlflags);
+}
+export function routeDel(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: i32, scope: i32, proto: i32,
+  prefsrc: u32, gw: u32, oif: i32): i32 {
+  clearExtack();
+  return inetRtmDelroute(table, dst, len, tos, prio, <u8>type, scope, <u8>proto, prefsrc, gw, oif);
+}
+export const ROUTE_RECORD: i32 = 12;
+function pushRoute(a: i32): void {
+  const pn = aPn[a];
+  dump.push(aTb[a]); dump.push(pnPrefix[pn]); dump.push(pnLen[pn]); dump.push(aDscp[a]); dump.push(aPrio[a]);
+  dump.push(aType[a]); dump.push(aScope[a]); dump.push(aProto[a]); dump.push(aPrefsrc[a]); dump.push(aGw[a]);
+  dump.push(<u32>aOif[a]); dump.push(aNhFlags[a]);
+}
+/** per route, in `ip route show table all` order: table, dst, len, tos, prio, type, scope, proto, prefsrc, gw, oif, nhflags */
+export function routeDump(): i32 {
+  dump.length = 0;
+  const tables = tablesInDumpOrder();
+  const list = new Array<i32>();
+  for (let i = 0; i < tables.length; i++) tableAliases(tables[i], list);
+  for (let i = 0; i < list.length; i++) pushRoute(list[i]);
+  return list.length;
+}
+
+export const GET_RECORD: i32 = 12;
+/**
+ * inet_rtm_getroute(): 0 or -errno. The reply goes to the dump buffer:
+ * type, dst, src, gw, oif, table, prefsrc, rtFlags, iif, hasPrefsrc, fibAlias?, then the route record if fibmatch.
+ */
+export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid: u32, tos: u32, ipproto: u32,
+  sport: u32, dport: u32, fibmatch: bool): i32 {
+  clearExtack();
+  dump.length = 0;
+  const dscp = tos & 0xfc;
+  let err: i32 = 0;
+  if (iif != 0) {
+    if (!devExists(iif)) return -ENODEV;
+    err = ipRouteInput(dst, src, dscp, iif, mark, ipproto, sport, dport) != 0 ? -EINVAL : 0;
+    if (err == 0 && rtError != 0) err = -rtError;
+  } else {
+    err = ipRouteOutput(dst, src, oif, mark, uid, dscp, ipproto, sport, dport);
+  }
+  if (err != 0) return err;
+  if (fibmatch && rtAlias < 0) return -EHOSTUNREACH;
+  dump.push(rtType); dump.push(dst); dump.push(src); dump.push(rtGw); dump.push(<u32>rtDev); dump.push(rtTable);
+  dump.push(iif == 0 && rtSaddr != src ? rtSaddr : 0); dump.push((rtFlags & 0xffff0000) | 0x200); dump.push(<u32>iif);
+  dump.push(iif == 0 && rtSaddr != src ? 1 : 0); dump.push(<u32>rtAlias); dump.push(<u32>rtPrefixlen);
+  if (fibmatch) { pushRoute(rtAlias); dump[GET_RECORD + 0] = rtTable; dump[GET_RECORD + 5] = rtType; }
+  return 0;
+}
+
+// ---- rules
+export function ruleReqBegin(): void { ruleReqReset(); }
+export function ruleReqField(field: i32, v: u32, v2: u32): void { ruleReqSet(field, v, v2); }
+export function ruleReqIif(name: string): void { ruleReqSetIif(name); }
+export function ruleReqOif(name: string): void { ruleReqSetOif(name); }
+export function ruleAdd(): i32 { clearExtack(); return fibNewRule(true); }
+export function ruleDel(): i32 { clearExtack(); return fibDelRule(); }
+export const RULE_RECORD: i32 = 28;
+/** per rule: see src/kernel.ts for the field order */
+export function ruleDump(): i32 {
+  dump.length = 0;
+  for (let i = 0; i < rPref.length; i++) {
+    dump.push(rPref[i]); dump.push(rAction[i]); dump.push(rTable[i]); dump.push(rFlags[i]); dump.push(rSrc[i]);
+    dump.push(rSrcLen[i]); dump.push(rDst[i]); dump.push(rDstLen[i]); dump.push(rDscp[i]); dump.push(rDscpMask[i]);
+    dump.push(rDscpFull[i] ? 1 : 0); dump.push(rMark[i]); dump.push(rMarkMask[i]); dump.push(<u32>rIif[i]);
+    dump.push(<u32>rOif[i]); dump.push(rUidSet[i] ? 1 : 0); dump.push(rUidStart[i]); dump.push(rUidEnd[i]);
+    dump.push(rIpProto[i]); dump.push(rSportLo[i]); dump.push(rSportHi[i]); dump.push(rSportMask[i]);
+    dump.push(rDportLo[i]); dump.push(rDportHi[i]); dump.push(rDportMask[i]); dump.push(rTarget[i]);
+    dump.push((rResolved[i] ? 1 : 0) | ((<u32>(rSuppressPlen[i] + 1) & 0xff) << 8) | ((<u32>rProto[i]) << 16));
+    dump.push(<u32>rSuppressIfgroup[i]);
+  }
+  return rPref.length;
+}
+export function ruleIifName(i: i32): string { return rIifName[i]; }
+export function ruleOifName(i: i32): string { return rOifName[i]; }
+
+// ---- neighbours
+export function neighAddReq(dev: i32, dst: u32, macHi: u32, macLo: u32, hasLl: bool, state: i32, flags: i32,
+  create: bool, replace: bool): i32 {
+  clearExtack();
+  if (!devExists(dev)) return -ENODEV;
+  return neighAdd(dev, dst, mac(macHi, macLo), hasLl, <u8>state, <u8>flags, create, replace);
+}
+export function neighDelReq(dev: i32, dst: u32): i32 { clearExtack(); return neighDel(dev, dst); }
+export const NEIGH_RECORD: i32 = 7;
+export function neighDump(): i32 {
+  dump.length = 0;
+  for (let i = 0; i < nDev.length; i++) {
+    dump.push(nDev[i]); dump.push(nDst[i]); dump.push(<u32>(nLladdr[i] >> 32)); dump.push(<u32>nLladdr[i]);
+    dump.push(nHasLladdr[i] ? 1 : 0); dump.push(nState[i]); dump.push(nFlags[i]);
+  }
+  return nDev.length;
+}
+
+// ---- sysctl
+export function sysctlRw(key: string, write: bool, value: string): i32 { clearExtack(); return sysctl(key, write, value); }
+export function sysctlGet(): string { return sysctlValue; }

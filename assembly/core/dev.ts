@@ -1,0 +1,204 @@
+// Device lifecycle (net/core/dev.c, rtnetlink.c, drivers/net/veth.c, dummy.c,
+// loopback.c): create, open, close, change, unregister, and the notifier
+// chain that tells IPv4 (devinet, fib) about each event, in the kernel's order.
+import {
+  devRegister, devUnlink, devExists, devIsUp, devFlags, devCarrier, devKind, devMtu, devMinMtu, devMaxMtu, devMac,
+  devPeer, devTxqlen, devName, devQdisc, devByName, devValidName, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
+  IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, LOOPBACK_IFINDEX,
+} from "./netdevice";
+import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, fail } from "../lib/errno";
+import {
+  inetdevInit, inetdevDestroy, inDevExists, inetNewAddr, devIfaHead, ifaNext, ifaLabel,
+} from "../ipv4/devinet";
+import { fibNetdevUp, fibNetdevDown, fibNetdevChange, fibDisableIp } from "../ipv4/fib_frontend";
+import { rulesAttach, rulesDetach } from "../ipv4/fib_rules";
+import { neighIfdown } from "../ipv4/arp";
+
+// eth_hw_addr_random(): deterministic here, from a fixed-seed xorshift
+let macSeed: u64 = 0x9e3779b97f4a7c15;
+function randomMac(): u64 {
+  macSeed ^= macSeed << 13; macSeed ^= macSeed >> 7; macSeed ^= macSeed << 17;
+  let m = macSeed & 0xffffffffffff;
+  m &= ~(<u64>0x010000000000); // unicast
+  m |= <u64>0x020000000000; // locally administered
+  return m;
+}
+
+/** loopback_setup() at namespace creation */
+export function loopbackInit(): void {
+  const ix = devRegister("lo", KIND_LOOPBACK, IFF_LOOPBACK, 65536, 0, 0xffffffff, 0);
+  devCarrier[ix] = true;
+  inetdevInit(ix);
+}
+
+function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32): i32 {
+  let flags: u32 = IFF_BROADCAST | IFF_MULTICAST;
+  let minMtu: u32 = 68, maxMtu: u32 = 65535;
+  if (kind == KIND_DUMMY) { flags |= IFF_NOARP; minMtu = 0; maxMtu = 0; }
+  if (kind == KIND_EMAC) { minMtu = 46; maxMtu = 9000; }
+  const ix = devRegister(name, kind, flags, mtu, minMtu, maxMtu, mac);
+  devTxqlen[ix] = txqlen;
+  devCarrier[ix] = kind == KIND_DUMMY;
+  if (mtu >= 68) inetdevInit(ix);
+  rulesAttach(ix, name);
+  return ix;
+}
+
+/** dev_validate_mtu() */
+function validateMtu(mtu: u32, minMtu: u32, maxMtu: u32): i32 {
+  if (mtu < minMtu) return fail(EINVAL, "mtu less than device minimum");
+  if (maxMtu > 0 && mtu > maxMtu) return fail(EINVAL, "mtu greater than device maximum");
+  return 0;
+}
+
+const KINDS_MAX_MTU: u32 = 65535;
+
+/** rtnl_newlink(): mac/peerMac = 0xffff_ffffffff for "not given", mtu/txqlen 0 = default */
+export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: u32,
+  peerName: string, peerMac: u64, peerMtu: u32, peerTxqlen: u32): i32 {
+  if (kind != KIND_VETH && kind != KIND_DUMMY && kind != KIND_EMAC) return fail(EOPNOTSUPP, "Unknown device type");
+  if (!devValidName(name)) return -EINVAL;
+  if (devByName(name) != 0) return -EEXIST;
+  const NONE: u64 = 0xffffffffffffffff;
+  if (mac != NONE && (mac & 0x010000000000) != 0 || mac == 0) return -EADDRNOTAVAIL;
+  const m = mtu != 0 ? mtu : 1500;
+  if (kind != KIND_DUMMY) { const e = validateMtu(m, 68, KINDS_MAX_MTU); if (e < 0) return e; }
+  if (kind == KIND_VETH) {
+    let pn = peerName;
+    if (pn.length == 0) pn = "veth" + nextVethIndex().toString();
+    if (!devValidName(pn)) return -EINVAL;
+    if (devByName(pn) != 0 || pn == name) return -EEXIST;
+    if (peerMac != NONE && ((peerMac & 0x010000000000) != 0 || peerMac == 0)) return -EADDRNOTAVAIL;
+    const pm = peerMtu != 0 ? peerMtu : m;
+    const e = validateMtu(pm, 68, KINDS_MAX_MTU);
+    if (e < 0) return e;
+    // the peer is registered first, so it gets the lower ifindex
+    const p = register(pn, KIND_VETH, pm, peerMac != NONE ? peerMac : randomMac(), peerTxqlen != 0 ? peerTxqlen : 1000);
+    const d = register(name, KIND_VETH, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+    devPeer[p] = d; devPeer[d] = p;
+    return d;
+  }
+  return register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+}
+
+function nextVethIndex(): i32 {
+  let i = 0;
+  while (devByName("veth" + i.toString()) != 0) i++;
+  return i;
+}
+
+function carrierChange(dev: i32, on: bool): void {
+  if (devCarrier[dev] == on) return;
+  devCarrier[dev] = on;
+  if (devIsUp(dev)) fibNetdevChange(dev, on);
+}
+
+/** dev_open() */
+export function devOpen(dev: i32): void {
+  if (devIsUp(dev)) return;
+  devFlags[dev] |= IFF_UP;
+  devQdisc[dev] = 1;
+  if (devKind[dev] == KIND_VETH) {
+    // veth_open(): carrier when both ends are up
+    const p = devPeer[dev];
+    if (p != 0 && devIsUp(p)) { devCarrier[dev] = true; carrierChange(p, true); }
+  }
+  if (devKind[dev] == KIND_LOOPBACK) devCarrier[dev] = true;
+  // NETDEV_UP: inetdev_event (lo gets 127.0.0.1/8), then fib_netdev_event
+  if (inDevExists(dev) && (devFlags[dev] & IFF_LOOPBACK)) {
+    inetNewAddr(dev, 0x7f000001, 0x7f000001, 8, 0, 254, 0, "", 0, false);
+  }
+  fibNetdevUp(dev);
+}
+
+/** dev_close() */
+export function devClose(dev: i32): void {
+  if (!devIsUp(dev)) return;
+  devFlags[dev] &= ~IFF_UP;
+  if (devKind[dev] == KIND_VETH) {
+    devCarrier[dev] = false;
+    const p = devPeer[dev];
+    if (p != 0) carrierChange(p, false);
+  }
+  fibNetdevDown(dev);
+  neighIfdown(dev);
+}
+
+/** unregister_netdevice() */
+function unregister(dev: i32): void {
+  devClose(dev);
+  inetdevDestroy(dev);
+  fibDisableIp(dev, true);
+  rulesDetach(dev);
+  neighIfdown(dev);
+  devUnlink(dev);
+}
+
+/** rtnl_dellink() */
+export function rtnlDellink(dev: i32): i32 {
+  if (!devExists(dev)) return -ENODEV;
+  if (devKind[dev] == KIND_LOOPBACK) return -EOPNOTSUPP;
+  const p = devPeer[dev];
+  unregister(dev);
+  if (p != 0 && devExists(p)) unregister(p);
+  return 0;
+}
+
+export function devSetUp(dev: i32, up: bool): i32 {
+  if (!devExists(dev)) return -ENODEV;
+  if (up) devOpen(dev); else devClose(dev);
+  return 0;
+}
+
+/** dev_set_mtu(): IPv4 goes away below 68 and comes back above */
+export function devSetMtu(dev: i32, mtu: u32): i32 {
+  if (!devExists(dev)) return -ENODEV;
+  if (devKind[dev] != KIND_DUMMY && devKind[dev] != KIND_LOOPBACK) {
+    const e = validateMtu(mtu, devMinMtu[dev], devMaxMtu[dev]);
+    if (e < 0) return e;
+  }
+  devMtu[dev] = mtu;
+  if (mtu < 68) inetdevDestroy(dev);
+  else if (!inDevExists(dev)) { inetdevInit(dev); if (devIsUp(dev)) fibNetdevUp(dev); }
+  return 0;
+}
+
+/** dev_set_mac_address() */
+export function devSetMac(dev: i32, mac: u64): i32 {
+  if (!devExists(dev)) return -ENODEV;
+  if (devKind[dev] == KIND_LOOPBACK) return -EOPNOTSUPP;
+  if ((mac & 0x010000000000) != 0 || mac == 0) return -EADDRNOTAVAIL;
+  devMac[dev] = mac;
+  return 0;
+}
+
+/** dev_change_name() and inetdev_changename() */
+export function devSetName(dev: i32, name: string): i32 {
+  if (!devExists(dev)) return -ENODEV;
+  if (devName[dev] == name) return 0;
+  if (!devValidName(name)) return -EINVAL;
+  if (devIsUp(dev)) return -EBUSY;
+  if (devByName(name) != 0) return -EEXIST;
+  rulesDetach(dev);
+  devName[dev] = name;
+  rulesAttach(dev, name);
+  if (inDevExists(dev)) {
+    let named = 0;
+    for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+      const old = ifaLabel[i];
+      if (named++ == 0) { ifaLabel[i] = name; continue; }
+      const c = old.indexOf(":");
+      const dot = c >= 0 ? old.substring(c) : ":" + named.toString();
+      ifaLabel[i] = dot.length + name.length < 16 ? name + dot : name.substring(0, 16 - dot.length - 1) + dot;
+    }
+  }
+  return 0;
+}
+
+export function devSetTxqlen(dev: i32, q: u32): i32 {
+  if (!devExists(dev)) return -ENODEV;
+  devTxqlen[dev] = q;
+  return 0;
+}
+
+export function loopbackIfindex(): i32 { return LOOPBACK_IFINDEX; }

@@ -1,0 +1,103 @@
+// struct net_device, as struct-of-arrays indexed by ifindex. Only what the
+// stack reads lives here; a device kind's own state lives with its model.
+
+export const KIND_LOOPBACK: u8 = 1, KIND_VETH: u8 = 2, KIND_DUMMY: u8 = 3, KIND_EMAC: u8 = 4;
+
+// include/uapi/linux/if.h
+export const IFF_UP: u32 = 0x1, IFF_BROADCAST: u32 = 0x2, IFF_LOOPBACK: u32 = 0x8, IFF_POINTOPOINT: u32 = 0x10,
+  IFF_RUNNING: u32 = 0x40, IFF_NOARP: u32 = 0x80, IFF_PROMISC: u32 = 0x100, IFF_ALLMULTI: u32 = 0x200,
+  IFF_MULTICAST: u32 = 0x1000, IFF_LOWER_UP: u32 = 0x10000;
+
+export const LOOPBACK_IFINDEX: i32 = 1;
+export const IFNAMSIZ: i32 = 16;
+
+export const devAlive = new Array<bool>();
+export const devKind = new Array<u8>();
+/** administrative and static flags (IFF_UP, IFF_BROADCAST, ...); RUNNING/LOWER_UP are derived */
+export const devFlags = new Array<u32>();
+export const devCarrier = new Array<bool>();
+export const devMtu = new Array<u32>();
+export const devMinMtu = new Array<u32>();
+export const devMaxMtu = new Array<u32>();
+export const devMac = new Array<u64>();
+/** veth peer ifindex, 0 if none */
+export const devPeer = new Array<i32>();
+export const devTxqlen = new Array<u32>();
+export const devGroup = new Array<u32>();
+export const devName = new Array<string>();
+/** 0: noop (never brought up), 1: noqueue */
+export const devQdisc = new Array<u8>();
+/** ifindexes in registration order: for_each_netdev() */
+export const devList = new Array<i32>();
+
+let nextIfindex: i32 = 1;
+
+// @ts-ignore: decorator
+@inline export function devExists(ifindex: i32): bool {
+  return ifindex > 0 && ifindex < devAlive.length && unchecked(devAlive[ifindex]);
+}
+// @ts-ignore: decorator
+@inline export function devIsUp(ifindex: i32): bool { return (unchecked(devFlags[ifindex]) & IFF_UP) != 0; }
+
+/** netif_carrier_ok() && up: what the kernel reports as IFF_RUNNING | IFF_LOWER_UP */
+export function devRunning(ifindex: i32): bool {
+  return devIsUp(ifindex) && devCarrier[ifindex];
+}
+
+/** dev_get_flags(): the flags userspace sees */
+export function devGetFlags(ifindex: i32): u32 {
+  let f = devFlags[ifindex];
+  if (devRunning(ifindex)) f |= IFF_RUNNING | IFF_LOWER_UP;
+  return f;
+}
+
+/** __dev_get_by_name(); 0 if none */
+export function devByName(name: string): i32 {
+  for (let i = 0; i < devList.length; i++) {
+    const ix = devList[i];
+    if (devName[ix] == name) return ix;
+  }
+  return 0;
+}
+
+/** register_netdevice(): allocates the next ifindex (cyclic, never reused until wrap, like dev_index_reserve) */
+export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu: u32, maxMtu: u32, mac: u64): i32 {
+  const ix = nextIfindex++;
+  while (devAlive.length <= ix) {
+    devAlive.push(false); devKind.push(0); devFlags.push(0); devCarrier.push(false); devMtu.push(0);
+    devMinMtu.push(0); devMaxMtu.push(0); devMac.push(0); devPeer.push(0); devTxqlen.push(0); devGroup.push(0);
+    devName.push(""); devQdisc.push(0);
+  }
+  devAlive[ix] = true;
+  devKind[ix] = kind;
+  devFlags[ix] = flags;
+  devCarrier[ix] = false;
+  devMtu[ix] = mtu;
+  devMinMtu[ix] = minMtu;
+  devMaxMtu[ix] = maxMtu;
+  devMac[ix] = mac;
+  devPeer[ix] = 0;
+  devTxqlen[ix] = 1000;
+  devGroup[ix] = 0;
+  devName[ix] = name;
+  devQdisc[ix] = 0;
+  devList.push(ix);
+  return ix;
+}
+
+export function devUnlink(ifindex: i32): void {
+  devAlive[ifindex] = false;
+  const i = devList.indexOf(ifindex);
+  if (i >= 0) devList.splice(i, 1);
+}
+
+/** dev_valid_name() */
+export function devValidName(name: string): bool {
+  if (name.length == 0 || name.length >= IFNAMSIZ) return false;
+  if (name == "." || name == "..") return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c == 47 /* / */ || c == 58 /* : */ || c <= 32 || c > 126) return false;
+  }
+  return true;
+}

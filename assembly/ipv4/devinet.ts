@@ -1,0 +1,301 @@
+// struct in_device and struct in_ifaddr (net/ipv4/devinet.c): per-device IPv4
+// configuration and the address lists, with the kernel's ordering rules.
+import { devAlive, devList, devName, devFlags, IFF_LOOPBACK } from "../core/netdevice";
+import { inetMask } from "../lib/inet";
+import { EEXIST, EINVAL, ENODEV, ENOBUFS, EADDRNOTAVAIL, fail } from "../lib/errno";
+import { fibAddIfaddr, fibDelIfaddr, fibDisableIp } from "./fib_frontend";
+
+// ---- devconf (include/uapi/linux/ip.h IPV4_DEVCONF_*), the ones the stack reads
+export const CONF_FORWARDING = 0, CONF_RP_FILTER = 1, CONF_ACCEPT_LOCAL = 2, CONF_ROUTE_LOCALNET = 3,
+  CONF_SEND_REDIRECTS = 4, CONF_SHARED_MEDIA = 5, CONF_SRC_VMARK = 6, CONF_BC_FORWARDING = 7,
+  CONF_ACCEPT_SOURCE_ROUTE = 8, CONF_PROMOTE_SECONDARIES = 9, CONF_IGNORE_ROUTES_WITH_LINKDOWN = 10,
+  CONF_PROXY_ARP = 11, CONF_ACCEPT_REDIRECTS = 12, CONF_SECURE_REDIRECTS = 13, CONF_LOG_MARTIANS = 14,
+  CONF_ARP_IGNORE = 15, CONF_ARP_ANNOUNCE = 16, CONF_ARP_FILTER = 17, CONF_DISABLE_POLICY = 18,
+  CONF_MC_FORWARDING = 19, CONF_PROXY_ARP_PVLAN = 20, CONF_DROP_GRATUITOUS_ARP = 21, CONF_ARP_ACCEPT = 22,
+  CONF_COUNT = 23;
+export const CONF_NAMES: string[] = [
+  "forwarding", "rp_filter", "accept_local", "route_localnet", "send_redirects", "shared_media", "src_valid_mark",
+  "bc_forwarding", "accept_source_route", "promote_secondaries", "ignore_routes_with_linkdown", "proxy_arp",
+  "accept_redirects", "secure_redirects", "log_martians", "arp_ignore", "arp_announce", "arp_filter",
+  "disable_policy", "mc_forwarding", "proxy_arp_pvlan", "drop_gratuitous_arp", "arp_accept",
+];
+// kernel defaults of a new namespace (ipv4_devconf / ipv4_devconf_dflt)
+const CONF_ALL_DEFAULTS: i32[] = [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const CONF_DFLT_DEFAULTS: i32[] = [0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+export const confAll: i32[] = CONF_ALL_DEFAULTS.slice(0);
+export const confDflt: i32[] = CONF_DFLT_DEFAULTS.slice(0);
+/** conf of each device: devConf[ifindex * CONF_COUNT + k] */
+export const devConf = new Array<i32>();
+/** whether the device has an in_device (IPv4 enabled: registered and mtu >= 68) */
+export const inDevAlive = new Array<bool>();
+/** head of each device's ifa list, -1 if none */
+export const devIfaHead = new Array<i32>();
+
+export function inDevExists(ifindex: i32): bool {
+  return ifindex > 0 && ifindex < inDevAlive.length && inDevAlive[ifindex];
+}
+/** inetdev_init(): a new device's conf is a copy of conf/default */
+export function inetdevInit(ifindex: i32): void {
+  while (inDevAlive.length <= ifindex) { inDevAlive.push(false); devIfaHead.push(-1); }
+  while (devConf.length < (ifindex + 1) * CONF_COUNT) devConf.push(0);
+  for (let k = 0; k < CONF_COUNT; k++) devConf[ifindex * CONF_COUNT + k] = confDflt[k];
+  inDevAlive[ifindex] = true;
+  devIfaHead[ifindex] = -1;
+  sysctlDevReset(ifindex);
+}
+import { sysctlDevReset } from "../core/sysctl";
+// @ts-ignore: decorator
+@inline export function confGet(ifindex: i32, k: i32): i32 { return unchecked(devConf[ifindex * CONF_COUNT + k]); }
+export function confOr(ifindex: i32, k: i32): bool { return (confAll[k] | confGet(ifindex, k)) != 0; }
+export function confAnd(ifindex: i32, k: i32): bool { return confAll[k] != 0 && confGet(ifindex, k) != 0; }
+export function confMax(ifindex: i32, k: i32): i32 { const a = confAll[k], d = confGet(ifindex, k); return a > d ? a : d; }
+
+// ---- struct in_ifaddr pool
+export const IFA_F_SECONDARY: u32 = 0x01, IFA_F_PERMANENT: u32 = 0x80, IFA_F_NOPREFIXROUTE: u32 = 0x200;
+export const ifaDev = new Array<i32>();
+export const ifaLocal = new Array<u32>();
+export const ifaAddress = new Array<u32>();
+export const ifaPrefixlen = new Array<i32>();
+export const ifaMask = new Array<u32>();
+export const ifaBcast = new Array<u32>();
+export const ifaScope = new Array<i32>();
+export const ifaFlags = new Array<u32>();
+export const ifaLabel = new Array<string>();
+export const ifaMetric = new Array<u32>();
+export const ifaNext = new Array<i32>();
+let ifaFree: i32 = -1;
+
+function ifaAlloc(): i32 {
+  if (ifaFree >= 0) { const i = ifaFree; ifaFree = ifaNext[i]; return i; }
+  const i = ifaDev.length;
+  ifaDev.push(0); ifaLocal.push(0); ifaAddress.push(0); ifaPrefixlen.push(0); ifaMask.push(0); ifaBcast.push(0);
+  ifaScope.push(0); ifaFlags.push(0); ifaLabel.push(""); ifaMetric.push(0); ifaNext.push(-1);
+  return i;
+}
+function ifaRelease(i: i32): void { ifaDev[i] = 0; ifaNext[i] = ifaFree; ifaFree = i; }
+
+/** inet_ifa_match() */
+// @ts-ignore: decorator
+@inline export function inetIfaMatch(addr: u32, ifa: i32): bool {
+  return ((addr ^ unchecked(ifaAddress[ifa])) & unchecked(ifaMask[ifa])) == 0;
+}
+
+/** inet_ifa_byprefix() */
+export function inetIfaByprefix(dev: i32, prefix: u32, mask: u32): i32 {
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+    if (ifaMask[i] == mask && inetIfaMatch(prefix, i)) return i;
+  }
+  return -1;
+}
+
+/** inet_lookup_ifaddr_rcu() / __ip_dev_find() first half: the device owning local address addr, 0 if none */
+export function inetDevOfLocal(addr: u32): i32 {
+  for (let d = 0; d < devList.length; d++) {
+    const dev = devList[d];
+    if (!inDevExists(dev)) continue;
+    for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) if (ifaLocal[i] == addr) return dev;
+  }
+  return 0;
+}
+
+/** inet_addr_onlink() */
+export function inetAddrOnlink(dev: i32, a: u32, b: u32): bool {
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+    if (inetIfaMatch(a, i) && (b == 0 || inetIfaMatch(b, i))) return true;
+  }
+  return false;
+}
+
+function inDevSelectAddr(dev: i32, scope: i32): u32 {
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+    if (ifaFlags[i] & IFA_F_SECONDARY) continue;
+    if (ifaScope[i] != 253 && ifaScope[i] <= scope) return ifaLocal[i];
+  }
+  return 0;
+}
+
+/** inet_select_addr(): the source address for dst through dev at the given scope */
+export function inetSelectAddr(dev: i32, dst: u32, scope: i32): u32 {
+  let addr: u32 = 0;
+  if (inDevExists(dev)) {
+    const localnetScope = confOr(dev, CONF_ROUTE_LOCALNET) ? 253 : 254;
+    for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+      if (ifaFlags[i] & IFA_F_SECONDARY) continue;
+      const s = ifaScope[i] < localnetScope ? ifaScope[i] : localnetScope;
+      if (s > scope) continue;
+      if (dst == 0 || inetIfaMatch(dst, i)) return ifaLocal[i];
+      if (addr == 0) addr = ifaLocal[i];
+    }
+    if (addr != 0) return addr;
+  }
+  // not loopback addresses on loopback should be preferred: lo is first in the list
+  for (let d = 0; d < devList.length; d++) {
+    const dv = devList[d];
+    if (!inDevExists(dv)) continue;
+    addr = inDevSelectAddr(dv, scope);
+    if (addr != 0) return addr;
+  }
+  return 0;
+}
+
+/** the device's first address (in_dev->ifa_list), -1 if none */
+export function devHasAddr(dev: i32): bool { return inDevExists(dev) && devIfaHead[dev] >= 0; }
+
+/** __inet_insert_ifa() and the NETDEV_UP inetaddr notifier (fib_add_ifaddr) */
+function inetInsertIfa(ifa: i32): i32 {
+  const dev = ifaDev[ifa];
+  ifaFlags[ifa] &= ~IFA_F_SECONDARY;
+  let lastPrimPrev: i32 = -1; // insert after this ifa (-1 = at head)
+  let prev: i32 = -1;
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+    if (!(ifaFlags[i] & IFA_F_SECONDARY) && ifaScope[ifa] <= ifaScope[i]) lastPrimPrev = i;
+    if (ifaMask[i] == ifaMask[ifa] && inetIfaMatch(ifaAddress[i], ifa)) {
+      if (ifaLocal[i] == ifaLocal[ifa]) return -EEXIST;
+      if (ifaScope[i] != ifaScope[ifa]) return fail(EINVAL, "ipv4: Invalid scope value");
+      ifaFlags[ifa] |= IFA_F_SECONDARY;
+    }
+    prev = i;
+  }
+  const after = (ifaFlags[ifa] & IFA_F_SECONDARY) ? prev : lastPrimPrev;
+  if (after < 0) { ifaNext[ifa] = devIfaHead[dev]; devIfaHead[dev] = ifa; }
+  else { ifaNext[ifa] = ifaNext[after]; ifaNext[after] = ifa; }
+  fibAddIfaddr(ifa);
+  return 0;
+}
+
+/** inet_rtm_newaddr() */
+export function inetNewAddr(dev: i32, local: u32, address: u32, prefixlen: i32, bcast: u32, scope: i32,
+  flags: u32, label: string, metric: u32, replace: bool): i32 {
+  if (prefixlen > 32 || prefixlen < 0) return fail(EINVAL, "ipv4: Invalid prefix length");
+  if (dev <= 0 || dev >= devAlive.length || !devAlive[dev]) return fail(ENODEV, "ipv4: Device not found");
+  if (!inDevExists(dev)) return -ENOBUFS;
+  const mask = inetMask(prefixlen);
+  // find_matching_ifa()
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+    if (ifaMask[i] == mask && ((ifaAddress[i] ^ address) & mask) == 0 && ifaLocal[i] == local) {
+      if (!replace) return fail(EEXIST, "ipv4: Address already assigned");
+      if (ifaMetric[i] != metric) {
+        fibModifyPrefixMetric(i, metric);
+        ifaMetric[i] = metric;
+      }
+      return 0;
+    }
+  }
+  const ifa = ifaAlloc();
+  ifaDev[ifa] = dev; ifaLocal[ifa] = local; ifaAddress[ifa] = address; ifaPrefixlen[ifa] = prefixlen;
+  ifaMask[ifa] = mask; ifaBcast[ifa] = bcast; ifaScope[ifa] = scope; ifaFlags[ifa] = flags | IFA_F_PERMANENT;
+  ifaLabel[ifa] = label.length ? label : devName[dev]; ifaMetric[ifa] = metric; ifaNext[ifa] = -1;
+  const err = inetInsertIfa(ifa);
+  if (err < 0) ifaRelease(ifa);
+  return err;
+}
+
+/** fib_modify_prefix_metric(): the prefix route follows an address's new metric */
+import { fibModifyPrefixMetric } from "./fib_frontend";
+
+function unlinkIfa(dev: i32, ifa: i32): void {
+  if (devIfaHead[dev] == ifa) { devIfaHead[dev] = ifaNext[ifa]; return; }
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+    if (ifaNext[i] == ifa) { ifaNext[i] = ifaNext[ifa]; return; }
+  }
+}
+
+/** the inetaddr NETDEV_DOWN notifier (fib_inetaddr_event) */
+function inetaddrDown(ifa: i32, dev: i32): void {
+  fibDelIfaddr(ifa, -1, dying);
+  if (devIfaHead[dev] < 0) fibDisableIp(dev, true);
+}
+
+let dying: bool = false;
+
+/** __inet_del_ifa(): removes ifa; a primary takes its secondaries along unless promote_secondaries */
+export function inetDelIfa(ifa1: i32): void {
+  const dev = ifaDev[ifa1];
+  let promote: i32 = -1;
+  let prevProm: i32 = -1;
+  let lastPrim: i32 = -1; // insert promoted after this (-1 = head)
+  const doPromote = confOr(dev, CONF_PROMOTE_SECONDARIES);
+  if (!dying && !(ifaFlags[ifa1] & IFA_F_SECONDARY)) {
+    // 1. deleting a primary deletes its secondaries, or promotes the first
+    let i = ifaNext[ifa1];
+    // last_prim starts at ifa1's own link: inserting "at ifap" = where ifa1 was
+    lastPrim = prevOf(dev, ifa1);
+    let prev = ifa1;
+    while (i >= 0) {
+      const next = ifaNext[i];
+      if (!(ifaFlags[i] & IFA_F_SECONDARY) && ifaScope[ifa1] <= ifaScope[i]) lastPrim = i;
+      if (!(ifaFlags[i] & IFA_F_SECONDARY) || ifaMask[ifa1] != ifaMask[i] || !inetIfaMatch(ifaAddress[ifa1], i)) {
+        prev = i; prevProm = i; i = next; continue;
+      }
+      if (!doPromote) {
+        ifaNext[prev] = next;
+        inetaddrDown(i, dev);
+        ifaRelease(i);
+        i = next;
+      } else {
+        promote = i;
+        break;
+      }
+    }
+  }
+  // promoted secondaries change their primary: remove their routes first
+  for (let i = promote; i >= 0; i = ifaNext[i]) {
+    if (ifaMask[ifa1] == ifaMask[i] && inetIfaMatch(ifaAddress[ifa1], i)) fibDelIfaddr(i, ifa1, false);
+  }
+  // 2. unlink, 3. announce
+  const wasPrev = prevOf(dev, ifa1);
+  unlinkIfa(dev, ifa1);
+  if (lastPrim == ifa1) lastPrim = wasPrev;
+  if (prevProm == ifa1) prevProm = wasPrev;
+  inetaddrDown(ifa1, dev);
+  if (promote >= 0) {
+    const nextSec = ifaNext[promote];
+    if (prevProm >= 0) {
+      unlinkIfa(dev, promote);
+      if (lastPrim < 0) { ifaNext[promote] = devIfaHead[dev]; devIfaHead[dev] = promote; }
+      else { ifaNext[promote] = ifaNext[lastPrim]; ifaNext[lastPrim] = promote; }
+    }
+    ifaFlags[promote] &= ~IFA_F_SECONDARY;
+    fibAddIfaddr(promote);
+    for (let i = nextSec; i >= 0; i = ifaNext[i]) {
+      if (ifaMask[ifa1] != ifaMask[i] || !inetIfaMatch(ifaAddress[ifa1], i)) continue;
+      fibAddIfaddr(i);
+    }
+  }
+  ifaRelease(ifa1);
+}
+
+function prevOf(dev: i32, ifa: i32): i32 {
+  let prev = -1;
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) { if (i == ifa) return prev; prev = i; }
+  return prev;
+}
+
+/** inet_rtm_deladdr(): hasAddress = the request carried IFA_ADDRESS (a prefix length was given) */
+export function inetRtmDelAddr(dev: i32, local: u32, hasLocal: bool, address: u32, hasAddress: bool, prefixlen: i32, label: string): i32 {
+  if (!inDevExists(dev)) return fail(ENODEV, "ipv4: Device not found");
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+    if (hasLocal && ifaLocal[i] != local) continue;
+    if (label.length && ifaLabel[i] != label) continue;
+    if (hasAddress && (prefixlen != ifaPrefixlen[i] || !inetIfaMatch(address, i))) continue;
+    inetDelIfa(i);
+    return 0;
+  }
+  return fail(EADDRNOTAVAIL, "ipv4: Address not found");
+}
+
+/** inetdev_destroy(): the device goes away or its MTU drops below 68 */
+export function inetdevDestroy(dev: i32): void {
+  if (!inDevExists(dev)) return;
+  dying = true;
+  while (devIfaHead[dev] >= 0) inetDelIfa(devIfaHead[dev]);
+  dying = false;
+  inDevAlive[dev] = false;
+}
+
+/** for NETDEV_UP: fib_add_ifaddr for each address */
+export function inetForEachIfaAdd(dev: i32): void {
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) fibAddIfaddr(i);
+}
+
+export function isLoopbackDev(dev: i32): bool { return (devFlags[dev] & IFF_LOOPBACK) != 0; }

@@ -1,0 +1,411 @@
+// Policy routing rules (net/core/fib_rules.c, net/ipv4/fib_rules.c).
+import { inetMask, arrInsert } from "../lib/inet";
+import { EINVAL, EEXIST, ENOENT, ENOBUFS, ESRCH, EAGAIN, ENETUNREACH, EACCES, fail } from "../lib/errno";
+import { flSrc, flDst, flIif, flOif, flMark, flUid, flDscp, flProto, flSport, flDport, resAlias, resPrefixlen } from "./flow";
+import { fibGetTable, fibTableLookup, fibUnmerge, fibEmptyTable, tbId, aOif, RT_TABLE_MAIN, RT_TABLE_LOCAL, RT_TABLE_DEFAULT } from "./fib_table";
+import { devByName, devGroup } from "../core/netdevice";
+
+export const FR_ACT_UNSPEC: u8 = 0, FR_ACT_TO_TBL: u8 = 1, FR_ACT_GOTO: u8 = 2, FR_ACT_NOP: u8 = 3,
+  FR_ACT_BLACKHOLE: u8 = 6, FR_ACT_UNREACHABLE: u8 = 7, FR_ACT_PROHIBIT: u8 = 8;
+export const FIB_RULE_INVERT: u32 = 0x2;
+const RTPROT_KERNEL: u8 = 2;
+
+// rules in list order (sorted by pref, ties in insertion order): parallel arrays
+export const rPref = new Array<u32>();
+export const rAction = new Array<u8>();
+export const rTable = new Array<u32>();
+export const rFlags = new Array<u32>();
+export const rSrc = new Array<u32>();
+export const rSrcLen = new Array<i32>();
+export const rDst = new Array<u32>();
+export const rDstLen = new Array<i32>();
+/** legacy tos selector (dsfield position), or the full dscp value when rDscpFull */
+export const rDscp = new Array<u32>();
+export const rDscpMask = new Array<u32>();
+export const rDscpFull = new Array<bool>();
+export const rMark = new Array<u32>();
+export const rMarkMask = new Array<u32>();
+export const rIifName = new Array<string>();
+export const rOifName = new Array<string>();
+/** 0 = no selector, -1 = named device missing ([detached]), else ifindex */
+export const rIif = new Array<i32>();
+export const rOif = new Array<i32>();
+export const rUidStart = new Array<u32>();
+export const rUidEnd = new Array<u32>();
+export const rUidSet = new Array<bool>();
+export const rIpProto = new Array<u8>();
+export const rSportLo = new Array<u32>();
+export const rSportHi = new Array<u32>();
+export const rSportMask = new Array<u32>();
+export const rDportLo = new Array<u32>();
+export const rDportHi = new Array<u32>();
+export const rDportMask = new Array<u32>();
+export const rTarget = new Array<u32>();
+/** the rule a goto jumps to: its pref plus resolution flag (rCtarget >= 0 = resolved, index re-found at lookup) */
+export const rResolved = new Array<bool>();
+export const rSuppressPlen = new Array<i32>();
+export const rSuppressIfgroup = new Array<i32>();
+export const rProto = new Array<u8>();
+/** cached table index of a lookup rule (tables are never deleted), -1 until the table exists */
+export const rTableIdx = new Array<i32>();
+
+/** number of rules that need ports/proto of the flow (fib_rules_require_fldissect) */
+export let requireFlDissect: i32 = 0;
+
+export function ruleCount(): i32 { return rPref.length; }
+
+function insertAt(i: i32): void {
+  arrInsert(rPref, i, <u32>0); arrInsert(rAction, i, <u8>0); arrInsert(rTable, i, <u32>0); arrInsert(rFlags, i, <u32>0);
+  arrInsert(rSrc, i, <u32>0); arrInsert(rSrcLen, i, 0); arrInsert(rDst, i, <u32>0); arrInsert(rDstLen, i, 0);
+  arrInsert(rDscp, i, <u32>0); arrInsert(rDscpMask, i, <u32>0); arrInsert(rDscpFull, i, false);
+  arrInsert(rMark, i, <u32>0); arrInsert(rMarkMask, i, <u32>0); arrInsert(rIifName, i, ""); arrInsert(rOifName, i, "");
+  arrInsert(rIif, i, 0); arrInsert(rOif, i, 0); arrInsert(rUidStart, i, <u32>0); arrInsert(rUidEnd, i, <u32>0xffffffff);
+  arrInsert(rUidSet, i, false); arrInsert(rIpProto, i, <u8>0);
+  arrInsert(rSportLo, i, <u32>0); arrInsert(rSportHi, i, <u32>0); arrInsert(rSportMask, i, <u32>0);
+  arrInsert(rDportLo, i, <u32>0); arrInsert(rDportHi, i, <u32>0); arrInsert(rDportMask, i, <u32>0);
+  arrInsert(rTarget, i, <u32>0); arrInsert(rResolved, i, false); arrInsert(rSuppressPlen, i, -1);
+  arrInsert(rSuppressIfgroup, i, -1); arrInsert(rProto, i, <u8>0); arrInsert(rTableIdx, i, -1);
+}
+function removeAt(i: i32): void {
+  rPref.splice(i, 1); rAction.splice(i, 1); rTable.splice(i, 1); rFlags.splice(i, 1); rSrc.splice(i, 1);
+  rSrcLen.splice(i, 1); rDst.splice(i, 1); rDstLen.splice(i, 1); rDscp.splice(i, 1); rDscpMask.splice(i, 1);
+  rDscpFull.splice(i, 1); rMark.splice(i, 1); rMarkMask.splice(i, 1); rIifName.splice(i, 1); rOifName.splice(i, 1);
+  rIif.splice(i, 1); rOif.splice(i, 1); rUidStart.splice(i, 1); rUidEnd.splice(i, 1); rUidSet.splice(i, 1);
+  rIpProto.splice(i, 1); rSportLo.splice(i, 1); rSportHi.splice(i, 1); rSportMask.splice(i, 1);
+  rDportLo.splice(i, 1); rDportHi.splice(i, 1); rDportMask.splice(i, 1); rTarget.splice(i, 1);
+  rResolved.splice(i, 1); rSuppressPlen.splice(i, 1); rSuppressIfgroup.splice(i, 1); rProto.splice(i, 1);
+  rTableIdx.splice(i, 1);
+}
+
+// ---- the request being built (a parsed FIB rule message), set field by field by the ABI
+export let qPref: u32 = 0; export let qHasPref: bool = false;
+export let qAction: u8 = 0; export let qTable: u32 = 0; export let qFlags: u32 = 0;
+export let qSrc: u32 = 0; export let qSrcLen: i32 = 0; export let qDst: u32 = 0; export let qDstLen: i32 = 0;
+export let qTos: u32 = 0; export let qHasDscp: bool = false; export let qDscp: u32 = 0;
+export let qHasDscpMask: bool = false; export let qDscpMask: u32 = 0;
+export let qHasMark: bool = false; export let qMark: u32 = 0; export let qHasMask: bool = false; export let qMask: u32 = 0;
+export let qIifName: string = ""; export let qOifName: string = "";
+export let qHasUid: bool = false; export let qUidStart: u32 = 0; export let qUidEnd: u32 = 0;
+export let qIpProto: u8 = 0;
+export let qHasSport: bool = false; export let qSportLo: u32 = 0; export let qSportHi: u32 = 0;
+export let qHasSportMask: bool = false; export let qSportMask: u32 = 0;
+export let qHasDport: bool = false; export let qDportLo: u32 = 0; export let qDportHi: u32 = 0;
+export let qHasDportMask: bool = false; export let qDportMask: u32 = 0;
+export let qHasGoto: bool = false; export let qGoto: u32 = 0;
+export let qSuppressPlen: i32 = -1; export let qSuppressIfgroup: i32 = -1;
+export let qProto: u8 = 0;
+
+export function ruleReqReset(): void {
+  qPref = 0; qHasPref = false; qAction = 0; qTable = 0; qFlags = 0; qSrc = 0; qSrcLen = 0; qDst = 0; qDstLen = 0;
+  qTos = 0; qHasDscp = false; qDscp = 0; qHasDscpMask = false; qDscpMask = 0; qHasMark = false; qMark = 0;
+  qHasMask = false; qMask = 0; qIifName = ""; qOifName = ""; qHasUid = false; qUidStart = 0; qUidEnd = 0;
+  qIpProto = 0; qHasSport = false; qSportLo = 0; qSportHi = 0; qHasSportMask = false; qSportMask = 0;
+  qHasDport = false; qDportLo = 0; qDportHi = 0; qHasDportMask = false; qDportMask = 0; qHasGoto = false;
+  qGoto = 0; qSuppressPlen = -1; qSuppressIfgroup = -1; qProto = 0;
+}
+export function ruleReqSet(field: i32, v: u32, v2: u32): void {
+  switch (field) {
+    case 0: qPref = v; qHasPref = true; break;
+    case 1: qAction = <u8>v; break;
+    case 2: qTable = v; break;
+    case 3: qFlags = v; break;
+    case 4: qSrc = v; qSrcLen = <i32>v2; break;
+    case 5: qDst = v; qDstLen = <i32>v2; break;
+    case 6: qTos = v; break;
+    case 7: qHasDscp = true; qDscp = v; break;
+    case 8: qHasDscpMask = true; qDscpMask = v; break;
+    case 9: qHasMark = true; qMark = v; break;
+    case 10: qHasMask = true; qMask = v; break;
+    case 11: qHasUid = true; qUidStart = v; qUidEnd = v2; break;
+    case 12: qIpProto = <u8>v; break;
+    case 13: qHasSport = true; qSportLo = v; qSportHi = v2; break;
+    case 14: qHasSportMask = true; qSportMask = v; break;
+    case 15: qHasDport = true; qDportLo = v; qDportHi = v2; break;
+    case 16: qHasDportMask = true; qDportMask = v; break;
+    case 17: qHasGoto = true; qGoto = v; break;
+    case 18: qSuppressPlen = <i32>v; break;
+    case 19: qSuppressIfgroup = <i32>v; break;
+    case 20: qProto = <u8>v; break;
+  }
+}
+export function ruleReqSetIif(name: string): void { qIifName = name; }
+export function ruleReqSetOif(name: string): void { qOifName = name; }
+
+// the rule built from the request by fib_nl2rule()
+let nPref: u32 = 0, nMarkMask: u32 = 0, nSportMask: u32 = 0, nDportMask: u32 = 0, nDscp: u32 = 0, nDscpMask: u32 = 0;
+let nDscpFull: bool = false, nUidStart: u32 = 0, nUidEnd: u32 = 0xffffffff;
+
+/** fib_default_rule_pref() */
+function defaultPref(): u32 {
+  if (rPref.length >= 2 && rPref[1] != 0) return rPref[1] - 1;
+  return 0;
+}
+
+function portRangeValid(lo: u32, hi: u32): bool { return lo != 0 && hi != 0 && hi < 0xffff && lo <= hi; }
+
+/** fib_nl2rule() + fib4_rule_configure()'s checks; 0 or -errno */
+function nl2rule(isAdd: bool): i32 {
+  nPref = qHasPref ? qPref : (isAdd ? defaultPref() : 0);
+  nMarkMask = qHasMask ? qMask : (qHasMark && qMark != 0 ? 0xffffffff : 0);
+  if (qHasGoto) {
+    if (qAction != FR_ACT_GOTO) return fail(EINVAL, "Unexpected goto");
+    if (qGoto <= nPref) return fail(EINVAL, "Backward goto not supported");
+  } else if (qAction == FR_ACT_GOTO) return fail(EINVAL, "Missing goto target for action goto");
+  if (qHasUid) {
+    if (qUidStart > qUidEnd || qUidStart == 0xffffffff || qUidEnd == 0xffffffff) return fail(EINVAL, "Invalid uid range");
+    nUidStart = qUidStart; nUidEnd = qUidEnd;
+  } else { nUidStart = 0; nUidEnd = 0xffffffff; }
+  nSportMask = 0; nDportMask = 0;
+  if (qHasSport && !portRangeValid(qSportLo, qSportHi)) return fail(EINVAL, "Invalid sport range");
+  if (qHasSportMask) {
+    if (!qHasSport) return fail(EINVAL, "Source port mask without a source port");
+    if (qSportLo != qSportHi) return fail(EINVAL, "Source port mask with a port range");
+    if ((qSportLo & ~qSportMask) != 0) return fail(EINVAL, "Invalid source port mask");
+    nSportMask = qSportMask;
+  } else if (qHasSport && qSportLo == qSportHi) nSportMask = 0xffff;
+  if (qHasDport && !portRangeValid(qDportLo, qDportHi)) return fail(EINVAL, "Invalid dport range");
+  if (qHasDportMask) {
+    if (!qHasDport) return fail(EINVAL, "Destination port mask without a destination port");
+    if (qDportLo != qDportHi) return fail(EINVAL, "Destination port mask with a port range");
+    if ((qDportLo & ~qDportMask) != 0) return fail(EINVAL, "Invalid destination port mask");
+    nDportMask = qDportMask;
+  } else if (qHasDport && qDportLo == qDportHi) nDportMask = 0xffff;
+  return 0;
+}
+
+/** fib4_rule_configure()'s dsfield checks */
+function configureDscp(): i32 {
+  if (qTos & 3) return fail(EINVAL, "Invalid dsfield (tos): ECN bits must be 0");
+  if (qTos & ~0x1e) return fail(EINVAL, "Invalid tos");
+  nDscp = qTos & 0xfc; nDscpMask = 0; nDscpFull = false;
+  if (qHasDscp) {
+    if (qTos) return fail(EINVAL, "Cannot specify both TOS and DSCP");
+    nDscp = qDscp << 2; nDscpMask = 0xfc; nDscpFull = true;
+  }
+  if (qHasDscpMask) {
+    if (!qHasDscp) return fail(EINVAL, "Cannot specify DSCP mask without DSCP");
+    if (qDscp & ~qDscpMask) return fail(EINVAL, "Invalid DSCP mask");
+    nDscpMask = qDscpMask << 2;
+  }
+  return 0;
+}
+
+/** fib4_rule_compare(): the request's address and dsfield fields, where given */
+function compare4(i: i32): bool {
+  if (qSrcLen && rSrcLen[i] != qSrcLen) return false;
+  if (qDstLen && rDstLen[i] != qDstLen) return false;
+  if (qTos && (rDscpFull[i] || rDscp[i] != (qTos & 0xfc))) return false;
+  if (qHasDscp && (!rDscpFull[i] || rDscp[i] != (qDscp << 2))) return false;
+  if (qHasDscpMask && rDscpMask[i] != (qDscpMask << 2)) return false;
+  if (qSrcLen && rSrc[i] != qSrc) return false;
+  if (qDstLen && rDst[i] != qDst) return false;
+  return true;
+}
+
+/** rule_exists(): every field equal */
+function ruleExists(): bool {
+  for (let i = 0; i < rPref.length; i++) {
+    if (rAction[i] != qAction || rTable[i] != qTable || rPref[i] != nPref) continue;
+    if (rIifName[i] != qIifName || rOifName[i] != qOifName) continue;
+    if (rMark[i] != qMark || rMarkMask[i] != nMarkMask) continue;
+    if (rSuppressIfgroup[i] != qSuppressIfgroup || rSuppressPlen[i] != qSuppressPlen) continue;
+    if (rUidStart[i] != nUidStart || rUidEnd[i] != nUidEnd) continue;
+    if (rIpProto[i] != qIpProto || rProto[i] != qProto) continue;
+    if (rSportLo[i] != (qHasSport ? qSportLo : 0) || rSportHi[i] != (qHasSport ? qSportHi : 0)) continue;
+    if (rDportLo[i] != (qHasDport ? qDportLo : 0) || rDportHi[i] != (qHasDport ? qDportHi : 0)) continue;
+    if (rSportMask[i] != nSportMask || rDportMask[i] != nDportMask) continue;
+    if (!compare4(i)) continue;
+    return true;
+  }
+  return false;
+}
+
+function resolveDev(name: string): i32 {
+  if (name.length == 0) return 0;
+  const ix = devByName(name);
+  return ix > 0 ? ix : -1;
+}
+
+/** fib_newrule(): ip rule add (always NLM_F_EXCL from iproute2) */
+export function fibNewRule(excl: bool): i32 {
+  let err = nl2rule(true);
+  if (err < 0) return err;
+  if (excl && ruleExists()) return -EEXIST;
+  err = configureDscp();
+  if (err < 0) return err;
+  fibUnmerge();
+  let table = qTable;
+  if (table == 0 && qAction == FR_ACT_TO_TBL) {
+    const t = fibEmptyTable();
+    if (t < 0) return -ENOBUFS;
+    table = tbId[t];
+  }
+  // after all rules with pref <= ours
+  let at = 0;
+  while (at < rPref.length && rPref[at] <= nPref) at++;
+  insertAt(at);
+  rPref[at] = nPref; rAction[at] = qAction; rTable[at] = table; rFlags[at] = qFlags;
+  rSrc[at] = qSrc; rSrcLen[at] = qSrcLen; rDst[at] = qDst; rDstLen[at] = qDstLen;
+  rDscp[at] = nDscp; rDscpMask[at] = nDscpMask; rDscpFull[at] = nDscpFull;
+  rMark[at] = qMark; rMarkMask[at] = nMarkMask;
+  rIifName[at] = qIifName; rOifName[at] = qOifName; rIif[at] = resolveDev(qIifName); rOif[at] = resolveDev(qOifName);
+  rUidStart[at] = nUidStart; rUidEnd[at] = nUidEnd; rUidSet[at] = qHasUid; rIpProto[at] = qIpProto;
+  rSportLo[at] = qHasSport ? qSportLo : 0; rSportHi[at] = qHasSport ? qSportHi : 0; rSportMask[at] = nSportMask;
+  rDportLo[at] = qHasDport ? qDportLo : 0; rDportHi[at] = qHasDport ? qDportHi : 0; rDportMask[at] = nDportMask;
+  rTarget[at] = qHasGoto ? qGoto : 0;
+  rSuppressPlen[at] = qSuppressPlen; rSuppressIfgroup[at] = qSuppressIfgroup; rProto[at] = qProto;
+  rTableIdx[at] = -1;
+  rResolved[at] = qAction == FR_ACT_GOTO && findPref(qGoto) >= 0;
+  // unresolved gotos pointing at this pref resolve now
+  for (let i = 0; i < rPref.length; i++) {
+    if (rAction[i] == FR_ACT_GOTO && rTarget[i] == nPref && !rResolved[i]) rResolved[i] = true;
+  }
+  if (qIpProto != 0 || qHasSport || qHasDport) requireFlDissect++;
+  return 0;
+}
+
+function findPref(pref: u32): i32 {
+  for (let i = 0; i < rPref.length; i++) if (rPref[i] == pref) return i;
+  return -1;
+}
+
+/** fib_delrule(): the first rule the request's given fields match */
+export function fibDelRule(): i32 {
+  let err = nl2rule(false);
+  if (err < 0) return err;
+  // fib4_rule_configure is not run for a delete, but the dsfield is compared as given
+  for (let i = 0; i < rPref.length; i++) {
+    if (qAction != 0 && rAction[i] != qAction) continue;
+    if (qTable != 0 && rTable[i] != qTable) continue;
+    if (qHasPref && rPref[i] != nPref) continue;
+    if (qIifName.length && rIifName[i] != qIifName) continue;
+    if (qOifName.length && rOifName[i] != qOifName) continue;
+    if (qMark != 0 && rMark[i] != qMark) continue;
+    if (qSuppressIfgroup != -1 && rSuppressIfgroup[i] != qSuppressIfgroup) continue;
+    if (qSuppressPlen != -1 && rSuppressPlen[i] != qSuppressPlen) continue;
+    if (nMarkMask != 0 && rMarkMask[i] != nMarkMask) continue;
+    if (qHasUid && (rUidStart[i] != nUidStart || rUidEnd[i] != nUidEnd)) continue;
+    if (qIpProto != 0 && rIpProto[i] != qIpProto) continue;
+    if (qProto != 0 && rProto[i] != qProto) continue;
+    if (qHasSport && (rSportLo[i] != qSportLo || rSportHi[i] != qSportHi)) continue;
+    if (qHasDport && (rDportLo[i] != qDportLo || rDportHi[i] != qDportHi)) continue;
+    if (nSportMask != 0 && qHasSportMask && rSportMask[i] != nSportMask) continue;
+    if (nDportMask != 0 && qHasDportMask && rDportMask[i] != nDportMask) continue;
+    if (!compare4(i)) continue;
+    return deleteAt(i);
+  }
+  return -ENOENT;
+}
+
+function deleteAt(i: i32): i32 {
+  fibUnmerge();
+  const pref = rPref[i];
+  if (rIpProto[i] != 0 || rSportLo[i] != 0 || rDportLo[i] != 0) requireFlDissect--;
+  // gotos that pointed here move to the next rule of the same pref, or become unresolved
+  const nextSame = i + 1 < rPref.length && rPref[i + 1] == pref;
+  removeAt(i);
+  if (!nextSame) {
+    for (let j = 0; j < rPref.length; j++) {
+      if (rAction[j] == FR_ACT_GOTO && rTarget[j] == pref && rResolved[j] && findPref(pref) < 0) rResolved[j] = false;
+    }
+  }
+  return 0;
+}
+
+/** NETDEV_REGISTER / NETDEV_UNREGISTER / rename: rules follow device names */
+export function rulesAttach(ifindex: i32, name: string): void {
+  for (let i = 0; i < rPref.length; i++) {
+    if (rIif[i] == -1 && rIifName[i] == name) rIif[i] = ifindex;
+    if (rOif[i] == -1 && rOifName[i] == name) rOif[i] = ifindex;
+  }
+}
+export function rulesDetach(ifindex: i32): void {
+  for (let i = 0; i < rPref.length; i++) {
+    if (rIif[i] == ifindex) rIif[i] = -1;
+    if (rOif[i] == ifindex) rOif[i] = -1;
+  }
+}
+
+/** fib_default_rules_init() */
+export function fibDefaultRulesInit(): void {
+  const prefs: u32[] = [0, 0x7ffe, 0x7fff];
+  const tables: u32[] = [RT_TABLE_LOCAL, RT_TABLE_MAIN, RT_TABLE_DEFAULT];
+  for (let k = 0; k < 3; k++) {
+    const at = rPref.length;
+    insertAt(at);
+    rPref[at] = prefs[k]; rAction[at] = FR_ACT_TO_TBL; rTable[at] = tables[k]; rProto[at] = RTPROT_KERNEL;
+  }
+}
+
+// ---- lookup
+/** the rule that decided the last fib_rules_lookup(), -1 if none */
+export let lastRule: i32 = -1;
+
+// @ts-ignore: decorator
+@inline function portMatch(lo: u32, hi: u32, mask: u32, port: u32): bool {
+  if (mask != 0 && lo == hi) return ((lo ^ port) & mask) == 0;
+  return port >= lo && port <= hi;
+}
+
+/** fib_rule_match() + fib4_rule_match() */
+function ruleMatch(i: i32): bool {
+  let ret = true;
+  const iif = unchecked(rIif[i]), oif = unchecked(rOif[i]);
+  if (iif != 0 && iif != flIif) ret = false;
+  else if (oif != 0 && oif != flOif) ret = false;
+  else if (((unchecked(rMark[i]) ^ flMark) & unchecked(rMarkMask[i])) != 0) ret = false;
+  else if (flUid < unchecked(rUidStart[i]) || flUid > unchecked(rUidEnd[i])) ret = false;
+  else if (((flSrc ^ unchecked(rSrc[i])) & inetMask(unchecked(rSrcLen[i]))) != 0) ret = false;
+  else if (((flDst ^ unchecked(rDst[i])) & inetMask(unchecked(rDstLen[i]))) != 0) ret = false;
+  else if (unchecked(rDscpFull[i])) {
+    if (((unchecked(rDscp[i]) ^ flDscp) & unchecked(rDscpMask[i])) != 0) ret = false;
+  } else if (unchecked(rDscp[i]) != 0 && unchecked(rDscp[i]) != (flDscp & 0x1c)) ret = false;
+  if (ret) {
+    const p = unchecked(rIpProto[i]);
+    if (p != 0 && <u32>p != flProto) ret = false;
+    else if (unchecked(rSportLo[i]) != 0 && !portMatch(rSportLo[i], rSportHi[i], rSportMask[i], flSport)) ret = false;
+    else if (unchecked(rDportLo[i]) != 0 && !portMatch(rDportLo[i], rDportHi[i], rDportMask[i], flDport)) ret = false;
+  }
+  return (unchecked(rFlags[i]) & FIB_RULE_INVERT) ? !ret : ret;
+}
+
+/** fib4_rule_suppress() */
+function suppressed(i: i32): bool {
+  if (resPrefixlen <= unchecked(rSuppressPlen[i])) return true;
+  const g = unchecked(rSuppressIfgroup[i]);
+  if (g != -1 && resAlias >= 0) {
+    const dev = aOif[resAlias];
+    if (dev > 0 && <i32>devGroup[dev] == g) return true;
+  }
+  return false;
+}
+
+/** __fib_lookup(): walk the rules; 0 or -errno (-ENETUNREACH when none decided) */
+export function fibRulesLookup(flags: i32): i32 {
+  const n = rPref.length;
+  for (let i = 0; i < n; i++) {
+    if (!ruleMatch(i)) continue;
+    let act = unchecked(rAction[i]);
+    if (act == FR_ACT_GOTO) {
+      if (!unchecked(rResolved[i])) continue;
+      // jump: continue matching from the first rule with the target pref
+      const t = findPref(unchecked(rTarget[i]));
+      if (t < 0) continue;
+      i = t - 1;
+      continue;
+    }
+    if (act == FR_ACT_NOP) continue;
+    let err: i32;
+    if (act == FR_ACT_TO_TBL) {
+      let t = unchecked(rTableIdx[i]);
+      if (t < 0) { t = fibGetTable(unchecked(rTable[i])); rTableIdx[i] = t; }
+      err = t >= 0 ? fibTableLookup(t, flags) : -EAGAIN;
+    } else if (act == FR_ACT_UNREACHABLE) err = -ENETUNREACH;
+    else if (act == FR_ACT_PROHIBIT) err = -EACCES;
+    else err = -EINVAL;
+    if (err == 0 && suppressed(i)) continue;
+    if (err != -EAGAIN) { lastRule = i; return err; }
+  }
+  lastRule = -1;
+  return -ENETUNREACH;
+}

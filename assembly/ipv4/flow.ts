@@ -1,0 +1,35 @@
+// struct flowi4 and struct fib_result, as module state: a lookup reads the
+// flow and writes the result. Callers that nest lookups save what they need.
+
+export let flDst: u32 = 0, flSrc: u32 = 0;
+export let flOif: i32 = 0, flIif: i32 = 0;
+export let flMark: u32 = 0, flUid: u32 = 0;
+/** dscp in dsfield position (tos & 0xfc) */
+export let flDscp: u32 = 0;
+export let flScope: i32 = 0;
+export let flProto: u32 = 0, flSport: u32 = 0, flDport: u32 = 0;
+
+export function flowInit(dst: u32, src: u32, oif: i32, iif: i32, mark: u32, uid: u32, dscp: u32, scope: i32): void {
+  flDst = dst; flSrc = src; flOif = oif; flIif = iif; flMark = mark; flUid = uid; flDscp = dscp; flScope = scope;
+  flProto = 0; flSport = 0; flDport = 0;
+}
+export function flowPorts(proto: u32, sport: u32, dport: u32): void { flProto = proto; flSport = sport; flDport = dport; }
+export function flowSetOif(oif: i32): void { flOif = oif; }
+export function flowSetSrc(src: u32): void { flSrc = src; }
+export function flowSetDst(dst: u32): void { flDst = dst; }
+export function flowSetScope(s: i32): void { flScope = s; }
+export function flowSetIif(i: i32): void { flIif = i; }
+export function flowSetMark(m: u32): void { flMark = m; }
+
+// fib_result
+export let resAlias: i32 = -1; // the fib alias (route) found, -1 if none
+export let resTable: i32 = -1; // table index the lookup was done in, -1 if none
+export let resType: u8 = 0;
+export let resPrefix: u32 = 0;
+export let resPrefixlen: i32 = 0;
+
+export function resClear(): void { resAlias = -1; resTable = -1; resType = 0; resPrefix = 0; resPrefixlen = 0; }
+export function resSet(alias: i32, table: i32, type: u8, prefix: u32, plen: i32): void {
+  resAlias = alias; resTable = table; resType = type; resPrefix = prefix; resPrefixlen = plen;
+}
+export function resSetType(t: u8): void { resType = t; }

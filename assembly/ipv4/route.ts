@@ -1,0 +1,215 @@
+// net/ipv4/route.c: the output route decision (ip_route_output_key_hash_rcu),
+// the input route decision (ip_route_input_slow) and what `ip route get` asks.
+import { isZeronet, isLoopback, isMulticast, isLocalMulticast, isLbcast } from "../lib/inet";
+import { EINVAL, ENODEV, ENETUNREACH, EHOSTUNREACH } from "../lib/errno";
+import { devExists, devIsUp, devFlags, IFF_LOOPBACK, LOOPBACK_IFINDEX } from "../core/netdevice";
+import {
+  inDevExists, confOr, confAnd, CONF_ROUTE_LOCALNET, CONF_FORWARDING, CONF_BC_FORWARDING, CONF_SEND_REDIRECTS,
+  CONF_SHARED_MEDIA, inetSelectAddr, inetAddrOnlink, confGet,
+} from "./devinet";
+import { fibLookup, ipDevFind, fibValidateSource } from "./fib_frontend";
+import {
+  aOif, aGw, aPrefsrc, aScope, aNhScope, tbId, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, RTN_UNREACHABLE,
+  RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
+} from "./fib_table";
+import { flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear } from "./flow";
+import { requireFlDissect } from "./fib_rules";
+
+// RTCF_* (include/uapi/linux/in_route.h)
+export const RTCF_DOREDIRECT: u32 = 0x01000000, RTCF_BROADCAST: u32 = 0x10000000, RTCF_MULTICAST: u32 = 0x20000000,
+  RTCF_LOCAL: u32 = 0x80000000;
+
+// the route (struct rtable) a decision produced
+export let rtType: u8 = 0;
+export let rtFlags: u32 = 0;
+export let rtDev: i32 = 0;
+/** gateway when rt_uses_gateway, else 0 */
+export let rtGw: u32 = 0;
+export let rtIsInput: bool = false;
+/** dst.error for an input route that only delivers an error (ip_error) */
+export let rtError: i32 = 0;
+/** flow source after the decision (output: the chosen source address) */
+export let rtSaddr: u32 = 0;
+/** table id of the FIB result, 0 if none */
+export let rtTable: u32 = 0;
+/** the FIB entry used, -1 if none */
+export let rtAlias: i32 = -1;
+export let rtPrefixlen: i32 = 0;
+/** drop reason of the last input decision (SKB_DROP_REASON_*, see drop.ts), 0 = not dropped */
+export let rtDropReason: i32 = 0;
+
+// SKB_DROP_REASON_* values the route decisions produce (include/net/dropreason-core.h order)
+export const DROP_NOT_SPECIFIED: i32 = 2, DROP_IP_INVALID_SOURCE: i32 = 20, DROP_IP_LOCALNET: i32 = 21,
+  DROP_IP_INVALID_DEST: i32 = 22, DROP_IP_LOCAL_SOURCE: i32 = 23, DROP_IP_RPFILTER: i32 = 24, DROP_INVALID_PROTO: i32 = 25;
+
+/** ip_check_mc_rcu(): joined groups; an up device is a member of 224.0.0.1 (all-hosts) */
+function ipCheckMc(dev: i32, group: u32): bool {
+  return inDevExists(dev) && devIsUp(dev) && group == 0xe0000001;
+}
+
+function resTableId(): u32 { return resTable >= 0 ? tbId[resTable] : 0; }
+
+/** __mkroute_output() */
+function mkrouteOutput(daddr: u32, saddr: u32, type: u8, hasFi: bool, devOut: i32, flags: u32): i32 {
+  if (!inDevExists(devOut)) return -EINVAL;
+  if (!confOr(devOut, CONF_ROUTE_LOCALNET) && isLoopback(saddr) && !(devFlags[devOut] & IFF_LOOPBACK)) return -EINVAL;
+  if (isLbcast(daddr)) type = RTN_BROADCAST;
+  else if (isMulticast(daddr)) type = RTN_MULTICAST;
+  else if (isZeronet(daddr)) return -EINVAL;
+  let fi = hasFi;
+  if (devFlags[devOut] & IFF_LOOPBACK) flags |= RTCF_LOCAL;
+  if (type == RTN_BROADCAST) { flags |= RTCF_BROADCAST | RTCF_LOCAL; fi = false; }
+  else if (type == RTN_MULTICAST) {
+    flags |= RTCF_MULTICAST | RTCF_LOCAL;
+    if (!ipCheckMc(devOut, daddr)) flags &= ~RTCF_LOCAL;
+    if (fi && resPrefixlen < 4) fi = false;
+  }
+  rtType = type; rtFlags = flags; rtDev = devOut; rtIsInput = false; rtError = 0; rtSaddr = saddr;
+  rtGw = 0;
+  if (fi && resAlias >= 0 && aGw[resAlias] != 0 && <i32>aNhScope[resAlias] == RT_SCOPE_LINK) rtGw = aGw[resAlias];
+  return 0;
+}
+
+/** ip_route_output_key_hash_rcu(): 0 with rt* set, or -errno */
+export function ipRouteOutput(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: u32, dscp: u32, proto: u32, sport: u32, dport: u32): i32 {
+  let flags: u32 = 0;
+  let devOut: i32 = 0;
+  resClear();
+  rtTable = 0; rtAlias = -1; rtPrefixlen = 0;
+  if (saddr != 0) {
+    if (isMulticast(saddr) || isLbcast(saddr) || isZeronet(saddr)) return -EINVAL;
+    if (oif == 0 && (isMulticast(daddr) || isLbcast(daddr))) {
+      devOut = ipDevFind(saddr);
+      if (devOut == 0) return -ENETUNREACH;
+      return mkrouteOutput(daddr, saddr, 0, false, devOut, flags);
+    }
+    if (ipDevFind(saddr) == 0) return -ENETUNREACH;
+  }
+  if (oif != 0) {
+    if (!devExists(oif)) return -ENODEV;
+    devOut = oif;
+    if (!devIsUp(oif) || !inDevExists(oif)) return -ENETUNREACH;
+    if (isLocalMulticast(daddr) || isLbcast(daddr) || proto == 2 /* IGMP */) {
+      if (saddr == 0) saddr = inetSelectAddr(devOut, 0, RT_SCOPE_LINK);
+      return mkrouteOutput(daddr, saddr, 0, false, devOut, flags);
+    }
+    if (saddr == 0) {
+      if (isMulticast(daddr)) saddr = inetSelectAddr(devOut, 0, RT_SCOPE_UNIVERSE);
+      else if (daddr == 0) saddr = inetSelectAddr(devOut, 0, RT_SCOPE_HOST);
+    }
+  }
+  if (daddr == 0) {
+    daddr = saddr;
+    if (daddr == 0) { daddr = 0x7f000001; saddr = daddr; }
+    return mkrouteOutput(daddr, saddr, RTN_LOCAL, false, LOOPBACK_IFINDEX, flags | RTCF_LOCAL);
+  }
+  flowInit(daddr, saddr, oif, LOOPBACK_IFINDEX, mark, uid, dscp, RT_SCOPE_UNIVERSE);
+  flowPorts(proto, sport, dport);
+  const err = fibLookup(0);
+  if (err != 0) {
+    resClear();
+    if (oif != 0) {
+      // routing tables are wrong: assume the destination is on link
+      if (saddr == 0) saddr = inetSelectAddr(devOut, 0, RT_SCOPE_LINK);
+      return mkrouteOutput(daddr, saddr, RTN_UNICAST, false, devOut, flags);
+    }
+    return err;
+  }
+  rtTable = resTableId(); rtAlias = resAlias; rtPrefixlen = resPrefixlen;
+  const a = resAlias;
+  if (resType == RTN_LOCAL) {
+    if (saddr == 0) saddr = aPrefsrc[a] != 0 ? aPrefsrc[a] : daddr;
+    return mkrouteOutput(daddr, saddr, RTN_LOCAL, true, LOOPBACK_IFINDEX, flags | RTCF_LOCAL);
+  }
+  // fib_select_path(): the source from the route, else from its nexthop device
+  if (saddr == 0) saddr = aPrefsrc[a] != 0 ? aPrefsrc[a] : inetSelectAddr(aOif[a], aGw[a], <i32>aScope[a]);
+  return mkrouteOutput(daddr, saddr, resType, true, aOif[a], flags);
+}
+
+function inputLocal(dev: i32, type: u8, flags: u32, err: i32): i32 {
+  rtType = type; rtFlags = flags | RTCF_LOCAL; rtDev = LOOPBACK_IFINDEX; rtGw = 0; rtIsInput = true; rtError = 0;
+  if (type == RTN_UNREACHABLE) { rtError = -err; rtFlags &= ~RTCF_LOCAL; }
+  rtDropReason = 0;
+  return 0;
+}
+
+function martian(reason: i32): i32 { rtDropReason = reason; return reason; }
+
+/** ip_route_input_noref() for an IPv4 packet: 0 with rt* set, or a drop reason */
+export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32): i32 {
+  rtTable = 0; rtAlias = -1; rtPrefixlen = 0; rtDropReason = 0; rtSaddr = saddr;
+  if (!inDevExists(dev)) return martian(DROP_NOT_SPECIFIED);
+  if (isMulticast(daddr)) {
+    // ip_route_input_mc(): only groups we joined
+    if (!ipCheckMc(dev, daddr)) return martian(DROP_NOT_SPECIFIED);
+    if (isMulticast(saddr) || isLbcast(saddr)) return martian(DROP_IP_INVALID_SOURCE);
+    if (isLoopback(saddr) && !confOr(dev, CONF_ROUTE_LOCALNET)) return martian(DROP_IP_LOCALNET);
+    if (isZeronet(saddr)) {
+      if (!isLocalMulticast(daddr) && proto != 2) return martian(DROP_IP_INVALID_SOURCE);
+    } else if (fibValidateSource(saddr, 0, dscp, 0, dev, mark) < 0) return martian(DROP_IP_INVALID_SOURCE);
+    rtType = RTN_MULTICAST; rtFlags = RTCF_MULTICAST | RTCF_LOCAL; rtDev = LOOPBACK_IFINDEX; rtGw = 0; rtIsInput = true; rtError = 0;
+    return 0;
+  }
+  if (isMulticast(saddr) || isLbcast(saddr)) return martian(DROP_IP_INVALID_SOURCE);
+  resClear();
+  if (isLbcast(daddr) || (saddr == 0 && daddr == 0)) return brdInput(daddr, saddr, dscp, dev, mark);
+  if (isZeronet(saddr)) return martian(DROP_IP_INVALID_SOURCE);
+  if (isZeronet(daddr)) return martian(DROP_IP_INVALID_DEST);
+  if (isLoopback(daddr)) {
+    if (!confOr(dev, CONF_ROUTE_LOCALNET)) return martian(DROP_IP_LOCALNET);
+  } else if (isLoopback(saddr)) {
+    if (!confOr(dev, CONF_ROUTE_LOCALNET)) return martian(DROP_IP_LOCALNET);
+  }
+  flowInit(daddr, saddr, 0, dev, mark, 0, dscp, RT_SCOPE_UNIVERSE);
+  if (requireFlDissect > 0) flowPorts(proto, sport, dport);
+  let err = fibLookup(0);
+  const fwd = confGet(dev, CONF_FORWARDING) != 0;
+  if (err != 0) {
+    if (!fwd) err = -EHOSTUNREACH;
+    resClear();
+    return inputLocal(dev, RTN_UNREACHABLE, 0, err);
+  }
+  const a = resAlias, type = resType, plen = resPrefixlen, table = resTableId();
+  rtTable = table; rtAlias = a; rtPrefixlen = plen;
+  if (type == RTN_BROADCAST) {
+    if (confAnd(dev, CONF_BC_FORWARDING)) return mkrouteInput(a, daddr, saddr, dscp, dev, mark, type, table, plen);
+    return brdInput(daddr, saddr, dscp, dev, mark);
+  }
+  if (type == RTN_LOCAL) {
+    if (fibValidateSource(saddr, daddr, dscp, 0, dev, mark) < 0) return martian(DROP_IP_LOCAL_SOURCE);
+    rtTable = table; rtAlias = a; rtPrefixlen = plen;
+    return inputLocal(dev, RTN_LOCAL, 0, 0);
+  }
+  if (!fwd) {
+    rtTable = 0; rtAlias = -1;
+    return inputLocal(dev, RTN_UNREACHABLE, 0, -EHOSTUNREACH);
+  }
+  if (type != RTN_UNICAST) return martian(DROP_IP_INVALID_DEST);
+  return mkrouteInput(a, daddr, saddr, dscp, dev, mark, type, table, plen);
+}
+
+function brdInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32): i32 {
+  const table = rtTable, a = rtAlias;
+  if (!isZeronet(saddr)) {
+    if (fibValidateSource(saddr, 0, dscp, 0, dev, mark) < 0) return martian(DROP_IP_INVALID_SOURCE);
+  }
+  rtTable = table; rtAlias = a;
+  return inputLocal(dev, RTN_BROADCAST, RTCF_BROADCAST, 0);
+}
+
+/** __mkroute_input(): a forwarding route */
+function mkrouteInput(a: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, type: u8, table: u32, plen: i32): i32 {
+  const out = aOif[a];
+  const gw = aGw[a], nhScope = aNhScope[a];
+  if (!inDevExists(out)) return martian(DROP_NOT_SPECIFIED);
+  const err = fibValidateSource(saddr, daddr, dscp, out, dev, mark);
+  if (err < 0) return martian(err == -22 ? DROP_IP_LOCAL_SOURCE : DROP_IP_RPFILTER);
+  let flags: u32 = 0;
+  if (out == dev && err != 0 && confOr(out, CONF_SEND_REDIRECTS)) {
+    if (confOr(out, CONF_SHARED_MEDIA) || inetAddrOnlink(out, saddr, gw)) flags |= RTCF_DOREDIRECT;
+  }
+  rtType = type; rtFlags = flags; rtDev = out; rtIsInput = true; rtError = 0; rtTable = table; rtAlias = a; rtPrefixlen = plen;
+  rtGw = (gw != 0 && <i32>nhScope == RT_SCOPE_LINK) ? gw : 0;
+  rtDropReason = 0;
+  return 0;
+}

@@ -1,0 +1,287 @@
+// The emulated kernel: one instance of the WASM core, bound to the Rtnl
+// contract. Requests go in as scalars and strings; dumps come back as u32
+// records read in place from the core's memory.
+import { instantiate } from '../build/netpath.js';
+import type {
+  AddrInfo, AddrReq, KernelError, LinkAddReq, LinkInfo, LinkKind, LinkSetReq, NeighInfo, NeighReq, Reply, RouteGetReply,
+  RouteGetReq, RouteModFlags, RouteMsg, RouteReq, RuleMsg, RuleReq, Rtnl,
+} from './rtnl.js';
+
+type CoreExports = Awaited<ReturnType<typeof instantiate>>;
+
+const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4 };
+const KIND_NAME: LinkKind[] = ['loopback', 'loopback', 'veth', 'dummy', 'emac'];
+const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400, NLM_F_APPEND = 0x800;
+const NO_MAC = [0xffffffff, 0xffffffff] as const;
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** Compiles the core once per process (Node: from the package; browsers: fetched next to this module). */
+function coreModule(): Promise<WebAssembly.Module> {
+  compiled ??= (async () => {
+    const url = new URL('../build/netpath.wasm', import.meta.url);
+    if (url.protocol === 'file:') {
+      const { readFile } = await import('node:fs/promises');
+      return WebAssembly.compile(await readFile(url));
+    }
+    return WebAssembly.compileStreaming(fetch(url));
+  })();
+  return compiled;
+}
+
+function macWords(mac: Uint8Array | undefined): readonly [number, number] {
+  if (!mac) return NO_MAC;
+  return [(mac[0] << 8) | mac[1], ((mac[2] << 24) | (mac[3] << 16) | (mac[4] << 8) | mac[5]) >>> 0];
+}
+function macBytes(hi: number, lo: number): Uint8Array {
+  return Uint8Array.of((hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255);
+}
+
+export class Kernel implements Rtnl {
+  private constructor(readonly core: CoreExports) {}
+
+  static async create(): Promise<Kernel> {
+    const core = await instantiate(await coreModule(), { env: {} });
+    core.kernelInit();
+    return new Kernel(core);
+  }
+
+  /** the core's linear memory (for zero-copy views) */
+  get memory(): WebAssembly.Memory { return this.core.memory; }
+
+  private reply(rc: number): Reply {
+    if (rc >= 0) return { ok: true, value: undefined };
+    const msg = this.core.kernelExtack();
+    const e: KernelError = { errno: -rc };
+    if (msg) e.msg = msg;
+    return { ok: false, ...e };
+  }
+
+  /** n records of `size` u32 from the dump buffer, copied out */
+  private records(n: number, size: number): Uint32Array {
+    const ptr = this.core.dumpPtr();
+    return new Uint32Array(this.core.memory.buffer, ptr, n * size).slice();
+  }
+
+  // ---- links
+  links(): LinkInfo[] {
+    const size = this.core.LINK_RECORD.value;
+    const n = this.core.linkDump();
+    const r = this.records(n, size);
+    const out: LinkInfo[] = [];
+    for (let i = 0; i < n; i++) {
+      const o = i * size;
+      const ifindex = r[o], kind = KIND_NAME[r[o + 1]];
+      out.push({
+        ifindex, name: this.core.linkName(ifindex), kind, flags: r[o + 2], operstate: this.operstate(r, o),
+        mtu: r[o + 3], minMtu: r[o + 4], maxMtu: r[o + 5], txqlen: r[o + 6], group: r[o + 7],
+        address: macBytes(r[o + 8], r[o + 9]),
+        broadcast: kind === 'loopback' ? new Uint8Array(6) : new Uint8Array(6).fill(255),
+        link: r[o + 10], qdisc: r[o + 11] ? 'noqueue' : 'noop', stats: zeroStats(),
+      });
+    }
+    return out;
+  }
+
+  /** RFC 2863 operstate as Linux derives it: lo stays UNKNOWN, a down device DOWN, no carrier LOWERLAYERDOWN for veth */
+  private operstate(r: Uint32Array, o: number): number {
+    const kind = r[o + 1], up = (r[o + 2] & 1) !== 0, carrier = r[o + 12] !== 0;
+    if (kind === 1) return up ? 0 : 2;
+    if (!up) return 2;
+    if (!carrier) return kind === 2 ? 7 /* LOWERLAYERDOWN as ip prints it via peer state */ : 2;
+    return 6;
+  }
+
+  linkAdd(req: LinkAddReq): Reply {
+    const [mh, ml] = macWords(req.address);
+    const [pmh, pml] = macWords(req.peer?.address);
+    const rc = this.core.linkAdd(KIND_CODE[req.kind] ?? 0, req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0,
+      req.peer?.name ?? '', pmh, pml, req.peer?.mtu ?? 0, req.peer?.txqlen ?? 0);
+    if (rc < 0) return this.reply(rc);
+    if (req.up) this.core.linkSetUp(rc, true);
+    return { ok: true, value: undefined };
+  }
+  linkDel(ifindex: number): Reply { return this.reply(this.core.linkDel(ifindex)); }
+  linkSet(req: LinkSetReq): Reply {
+    // rtnl_setlink() order: name, mtu, address, txqlen, then flags
+    if (req.name !== undefined) { const r = this.reply(this.core.linkSetName(req.ifindex, req.name)); if (!r.ok) return r; }
+    if (req.mtu !== undefined) { const r = this.reply(this.core.linkSetMtu(req.ifindex, req.mtu)); if (!r.ok) return r; }
+    if (req.address !== undefined) {
+      const [h, l] = macWords(req.address);
+      const r = this.reply(this.core.linkSetMac(req.ifindex, h, l)); if (!r.ok) return r;
+    }
+    if (req.txqlen !== undefined) { const r = this.reply(this.core.linkSetTxqlen(req.ifindex, req.txqlen)); if (!r.ok) return r; }
+    if (req.up !== undefined) return this.reply(this.core.linkSetUp(req.ifindex, req.up));
+    return { ok: true, value: undefined };
+  }
+
+  // ---- addresses
+  addrs(): AddrInfo[] {
+    const size = this.core.ADDR_RECORD.value;
+    const n = this.core.addrDump();
+    const r = this.records(n, size);
+    const out: AddrInfo[] = [];
+    for (let i = 0; i < n; i++) {
+      const o = i * size;
+      const a: AddrInfo = {
+        ifindex: r[o + 1], local: r[o + 2], address: r[o + 3], prefixlen: r[o + 4], scope: r[o + 6], flags: r[o + 7],
+        label: this.core.addrLabel(r[o]), metric: r[o + 8],
+      };
+      if (r[o + 5] !== 0) a.broadcast = r[o + 5];
+      out.push(a);
+    }
+    return out;
+  }
+  addrAdd(req: AddrReq, replace: boolean): Reply {
+    const flags = req.noprefixroute ? 0x200 : 0;
+    return this.reply(this.core.addrAdd(req.ifindex, req.local, req.address ?? req.local, req.prefixlen, req.broadcast ?? 0,
+      req.scope ?? 0, flags, req.label ?? '', req.metric ?? 0, replace));
+  }
+  /** `address` set = the request carried a prefix (IFA_ADDRESS); absent = iproute2's wildcard delete */
+  addrDel(req: AddrReq): Reply {
+    return this.reply(this.core.addrDel(req.ifindex, req.local, true, req.address ?? 0, req.address !== undefined,
+      req.prefixlen, req.label ?? ''));
+  }
+
+  // ---- routes
+  private routeAt(r: Uint32Array, o: number): RouteMsg {
+    const m: RouteMsg = {
+      table: r[o], dst: r[o + 1], dstLen: r[o + 2], tos: r[o + 3], priority: r[o + 4], type: r[o + 5], scope: r[o + 6],
+      protocol: r[o + 7], oif: r[o + 10] | 0, nhFlags: r[o + 11],
+    };
+    if (r[o + 8] !== 0) m.prefsrc = r[o + 8];
+    if (r[o + 9] !== 0) m.gateway = r[o + 9];
+    return m;
+  }
+  routes(): RouteMsg[] {
+    const size = this.core.ROUTE_RECORD.value;
+    const n = this.core.routeDump();
+    const r = this.records(n, size);
+    const out: RouteMsg[] = [];
+    for (let i = 0; i < n; i++) out.push(this.routeAt(r, i * size));
+    return out;
+  }
+  routeAdd(req: RouteReq, f: RouteModFlags): Reply {
+    const nl = (f.create ? NLM_F_CREATE : 0) | (f.excl ? NLM_F_EXCL : 0) | (f.replace ? NLM_F_REPLACE : 0) | (f.append ? NLM_F_APPEND : 0);
+    return this.reply(this.core.routeAdd(req.table, req.dst, req.dstLen, req.tos, req.priority ?? 0, req.type, req.scope,
+      req.protocol, req.prefsrc ?? 0, req.gateway ?? 0, req.oif ?? 0, !!req.onlink, nl));
+  }
+  routeDel(req: RouteReq): Reply {
+    return this.reply(this.core.routeDel(req.table, req.dst, req.dstLen, req.tos, req.priority ?? 0, req.type, req.scope,
+      req.protocol, req.prefsrc ?? 0, req.gateway ?? 0, req.oif ?? 0));
+  }
+  routeGet(q: RouteGetReq): Reply<RouteGetReply> {
+    const iif = q.iif ?? 0;
+    // a plain `ip route get` is asked with the caller's uid (root) and a UDP header, as inet_rtm_getroute builds it
+    const uid = q.uid ?? 0;
+    const rc = this.core.routeGet(q.dst, q.src ?? 0, iif, q.oif ?? 0, q.mark ?? 0, uid, q.tos ?? 0, q.ipproto ?? 17,
+      q.sport ?? 0, q.dport ?? 0, !!q.fibmatch);
+    if (rc < 0) return this.reply(rc) as Reply<RouteGetReply>;
+    const G = this.core.GET_RECORD.value;
+    const r = this.records(1, q.fibmatch ? G + this.core.ROUTE_RECORD.value : G);
+    const rep: RouteGetReply = { type: r[0], dst: r[1], oif: r[4] | 0, table: r[5], rtFlags: r[7] };
+    if (q.src !== undefined) rep.src = q.src;
+    if (r[3] !== 0) rep.gateway = r[3];
+    if (r[9] !== 0) rep.prefsrc = r[6];
+    if (q.mark) rep.mark = q.mark;
+    if (iif === 0 || q.uid !== undefined) rep.uid = uid;
+    if (iif !== 0) rep.iif = iif;
+    if (q.fibmatch) rep.fib = this.routeAt(r, G);
+    return { ok: true, value: rep };
+  }
+
+  // ---- rules
+  private ruleRequest(q: RuleReq): void {
+    const c = this.core;
+    c.ruleReqBegin();
+    const set = (f: number, v: number, v2 = 0) => c.ruleReqField(f, v >>> 0, v2 >>> 0);
+    if (q.priority !== undefined) set(0, q.priority);
+    if (q.action !== undefined) set(1, q.action);
+    if (q.table !== undefined) set(2, q.table);
+    if (q.invert) set(3, 2);
+    if (q.src !== undefined || q.srcLen) set(4, q.src ?? 0, q.srcLen ?? 32);
+    if (q.dst !== undefined || q.dstLen) set(5, q.dst ?? 0, q.dstLen ?? 32);
+    if (q.tos !== undefined) set(6, q.tos);
+    if (q.dscp !== undefined) set(7, q.dscp);
+    if (q.dscpMask !== undefined) set(8, q.dscpMask);
+    if (q.fwmark !== undefined) set(9, q.fwmark);
+    if (q.fwmask !== undefined) set(10, q.fwmask);
+    if (q.uidStart !== undefined) set(11, q.uidStart, q.uidEnd ?? q.uidStart);
+    if (q.ipproto !== undefined) set(12, q.ipproto);
+    if (q.sport) set(13, q.sport[0], q.sport[1]);
+    if (q.sportMask !== undefined) set(14, q.sportMask);
+    if (q.dport) set(15, q.dport[0], q.dport[1]);
+    if (q.dportMask !== undefined) set(16, q.dportMask);
+    if (q.gotoTarget !== undefined) set(17, q.gotoTarget);
+    if (q.suppressPrefixlen !== undefined) set(18, q.suppressPrefixlen);
+    if (q.suppressIfgroup !== undefined) set(19, q.suppressIfgroup);
+    if (q.protocol !== undefined) set(20, q.protocol);
+    if (q.iifname !== undefined) c.ruleReqIif(q.iifname);
+    if (q.oifname !== undefined) c.ruleReqOif(q.oifname);
+  }
+  rules(): RuleMsg[] {
+    const size = this.core.RULE_RECORD.value;
+    const n = this.core.ruleDump();
+    const r = this.records(n, size);
+    const out: RuleMsg[] = [];
+    for (let i = 0; i < n; i++) {
+      const o = i * size;
+      const iif = r[o + 13] | 0, oif = r[o + 14] | 0, packed = r[o + 26];
+      const m: RuleMsg = {
+        priority: r[o], action: r[o + 1], table: r[o + 2], invert: (r[o + 3] & 2) !== 0,
+        src: r[o + 4], srcLen: r[o + 5], dst: r[o + 6], dstLen: r[o + 7],
+        tos: r[o + 10] ? 0 : r[o + 8],
+        fwmark: r[o + 11], fwmask: r[o + 12],
+        iifDetached: iif === -1, oifDetached: oif === -1,
+        ipproto: r[o + 18], gotoTarget: r[o + 25], unresolved: r[o + 1] === 2 && (packed & 1) === 0,
+        suppressPrefixlen: ((packed >>> 8) & 0xff) - 1, suppressIfgroup: r[o + 27] | 0, protocol: (packed >>> 16) & 0xff,
+        l3mdev: false,
+      };
+      if (r[o + 10]) { m.dscp = r[o + 8] >>> 2; m.dscpMask = r[o + 9] >>> 2; }
+      if (iif !== 0) m.iifname = this.core.ruleIifName(i);
+      if (oif !== 0) m.oifname = this.core.ruleOifName(i);
+      if (r[o + 15]) { m.uidStart = r[o + 16]; m.uidEnd = r[o + 17]; }
+      if (r[o + 19]) { m.sport = [r[o + 19], r[o + 20]]; m.sportMask = r[o + 21]; }
+      if (r[o + 22]) { m.dport = [r[o + 22], r[o + 23]]; m.dportMask = r[o + 24]; }
+      out.push(m);
+    }
+    return out;
+  }
+  ruleAdd(req: RuleReq): Reply { this.ruleRequest(req); return this.reply(this.core.ruleAdd()); }
+  ruleDel(req: RuleReq): Reply { this.ruleRequest(req); return this.reply(this.core.ruleDel()); }
+
+  // ---- neighbours
+  neighs(): NeighInfo[] {
+    const size = this.core.NEIGH_RECORD.value;
+    const n = this.core.neighDump();
+    const r = this.records(n, size);
+    const out: NeighInfo[] = [];
+    for (let i = 0; i < n; i++) {
+      const o = i * size;
+      const e: NeighInfo = { ifindex: r[o], dst: r[o + 1], state: r[o + 5], router: (r[o + 6] & 0x80) !== 0 };
+      if (r[o + 4]) e.lladdr = macBytes(r[o + 2], r[o + 3]);
+      out.push(e);
+    }
+    return out;
+  }
+  neighAdd(req: NeighReq, replace: boolean): Reply {
+    const [h, l] = req.lladdr ? macWords(req.lladdr) : [0, 0];
+    return this.reply(this.core.neighAddReq(req.ifindex, req.dst, h, l, !!req.lladdr, req.state ?? 0x80,
+      req.router ? 0x80 : 0, true, replace));
+  }
+  neighDel(req: NeighReq): Reply { return this.reply(this.core.neighDelReq(req.ifindex, req.dst)); }
+
+  // ---- sysctl
+  sysctl(key: string, value?: string): Reply<string> {
+    const rc = this.core.sysctlRw(key, value !== undefined, value ?? '');
+    if (rc < 0) return this.reply(rc) as Reply<string>;
+    return { ok: true, value: this.core.sysctlGet() };
+  }
+}
+
+function zeroStats() {
+  return {
+    rxPackets: 0, rxBytes: 0, rxErrors: 0, rxDropped: 0, rxMissed: 0, rxMcast: 0,
+    txPackets: 0, txBytes: 0, txErrors: 0, txDropped: 0, txCarrier: 0, collisions: 0,
+  };
+}
