@@ -3,6 +3,7 @@
 import { Kernel } from './kernel.js';
 import { runIp, type IpResult } from './ip/index.js';
 import type { RouteGetReq, Rtnl } from './rtnl.js';
+import { EmacHw, type EmacNic, type EmacOptions, type Dma } from './hw/emac.js';
 
 export type { IpResult };
 
@@ -40,4 +41,20 @@ export class Box {
     if (!r.ok) throw new Error(`sysctl: cannot ${value === undefined ? 'stat' : 'set'} ${key}: errno ${r.errno}`);
     return r.value;
   }
+
+  private hwModels?: EmacHw;
+  /** The hardware models (EMAC NICs, DMA memory, virtual clock) of this box's WASM instance. */
+  get hw(): EmacHw { return (this.hwModels ??= EmacHw.from(this.kernel)); }
+
+  /** A Qualcomm EMAC. { driver: false }: bare hardware, driven register by register (nic.mmio, nic.irq, nic.wire). */
+  emac(name: string, opts: EmacOptions = {}): EmacNic {
+    if (opts.driver !== false) throw new Error('emac: only bare hardware ({ driver: false }) so far');
+    return this.hw.get(name) ?? this.hw.create(name, opts);
+  }
+
+  /** The guest's DMA memory: alloc, read32/write32, zero-copy view. */
+  get dma(): Dma { return this.hw.dma; }
+
+  /** Advances virtual time by `ns`, letting devices and interrupt handlers work. */
+  run(opts: { ns: number }): void { this.hw.run(opts); }
 }

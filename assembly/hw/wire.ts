@@ -10,6 +10,7 @@
 //   u32 word: length [15:0] | flags [31:16], then the frame bytes (no FCS),
 //   then zero padding to a multiple of 4.
 // Inject flags: WIRE_FLAG_BAD_FCS marks a frame whose FCS is wrong on the wire.
+// Frames shorter than 60 bytes are zero-padded to 60, as a sending MAC would.
 //
 // Queues are fixed-size byte buffers allocated once per port; nothing is
 // allocated per frame. When a queue is full the frame is dropped and counted.
@@ -130,16 +131,19 @@ export function wireInject(i: i32, count: i32): i32 {
     const rec = (4 + len + 3) & ~3;
     if (<u64>off + <u64>rec > <u64>STAGE_SIZE) break;
     if (len == 0 || len > WIRE_MAX_FRAME) { p.rxRejected++; off += rec; continue; }
-    const need = (RX_HDR + len + 7) & ~7;
+    // A sending MAC pads short frames to 60 bytes: the wire never carries less.
+    const wireLen = len < MIN_FRAME ? MIN_FRAME : len;
+    const need = (RX_HDR + wireLen + 7) & ~7;
     const dst = p.rx.reserve(need);
     if (dst == 0) { p.rxOverflow++; off += rec; continue; }
     const start = p.rxBusyUntil > clockNow() ? p.rxBusyUntil : clockNow();
-    const arrival = start + wireTimeNs(p, len);
+    const arrival = start + wireTimeNs(p, wireLen);
     p.rxBusyUntil = arrival;
-    store<u32>(dst, word);
+    store<u32>(dst, (word & 0xffff0000) | wireLen);
     store<u32>(dst, 0, 4);
     store<i64>(dst, arrival, 8);
     memory.copy(dst + RX_HDR, stagePtr + off + 4, len);
+    if (wireLen > len) memory.fill(dst + RX_HDR + len, 0, wireLen - len);
     p.rx.push(need);
     p.rx.commit();
     accepted++;
@@ -156,7 +160,7 @@ export function wireRxHeadTime(p: WirePort): i64 {
 export function wireRxHeadWord(p: WirePort): u32 { return load<u32>(p.rx.base + p.rx.head); }
 export function wireRxHeadData(p: WirePort): usize { return p.rx.base + p.rx.head + RX_HDR; }
 export function wireRxPop(p: WirePort): void {
-  const len = load<u32>(p.rx.base + p.rx.head) & 0xffff;
+  const len = load<u32>(p.rx.base + p.rx.head) & 0xffff; // the padded length
   p.rx.pop((RX_HDR + len + 7) & ~7);
 }
 

@@ -1,0 +1,36 @@
+// The WASM exports of the hardware models (assembly/hw/abi.ts), as the host sees
+// them. Register values may arrive signed (raw i32); callers apply >>> 0.
+
+export interface HwExports {
+  memory: WebAssembly.Memory;
+  hwAbiVersion(): number;
+  hwClockNow(): number;
+  hwRun(deadline: number): number;
+  hwDmaBusBase(): number;
+  hwDmaSize(): number;
+  hwDmaRegionPtr(): number;
+  hwDmaAlloc(bytes: number, align: number): number;
+  hwDmaFree(): number;
+  hwWireStagePtr(): number;
+  hwWireStageSize(): number;
+  hwWireMaxFrame(): number;
+  hwWireInject(nic: number, count: number): number;
+  hwWireCollect(nic: number): number;
+  hwWireSetCarrier(nic: number, up: number): void;
+  hwWireCounter(nic: number, which: number): number;
+  hwEmacCreate(): number;
+  hwEmacRead(nic: number, region: number, off: number): number;
+  hwEmacPeek(nic: number, region: number, off: number): number;
+  hwEmacWrite(nic: number, region: number, off: number, v: number): void;
+  hwEmacIrqLevel(nic: number): number;
+  hwEmacSgmiiIrqLevel(nic: number): number;
+  hwEmacSgmiiRaise(nic: number, bits: number): void;
+  hwEmacModelCounter(nic: number, which: number): number;
+  hwEmacStatPeek(nic: number, which: number): number;
+  hwEmacSetPhyAddr(nic: number, addr: number): void;
+}
+
+/** True when `x` carries the hardware ABI (a raw or adapted exports object). */
+export function hasHwExports(x: unknown): x is HwExports {
+  return typeof x === 'object' && x !== null && typeof (x as HwExports).hwEmacCreate === 'function';
+}

@@ -1,0 +1,254 @@
+// Bare-mode access to the EMAC hardware model (assembly/hw/emac/): the device
+// with no driver bound, driven register by register from TypeScript.
+//
+//   const hw = new EmacHw(exports, memory);
+//   const nic = hw.create('eth9');
+//   nic.mmio.write32(EMAC.INT_MASK, EMAC_IRQ_MASK);   // with the hardware's side effects
+//   nic.mmio.peek32(EMAC.INT_STATUS);                 // without (no clear-on-read)
+//   nic.irq.onChange(level => ...);
+//   nic.wire.inject([frame]); hw.run({ ns: 10_000 }); nic.wire.collect();
+//
+// Frames cross the JS/WASM boundary in batches through the shared stage area;
+// run() returns to JS only when an IRQ line changes level, so handlers run at
+// the virtual time of the interrupt.
+import { hasHwExports, type HwExports } from './abi.js';
+import { Dma } from './dma.js';
+
+export { Dma };
+export type { HwExports };
+
+/** Wire flags for injected frames. */
+export interface InjectOptions {
+  /** The frames carry a bad FCS (the MAC reports a CRC error). */
+  badFcs?: boolean;
+}
+
+export interface EmacOptions {
+  /** false: bare hardware, no driver bound (the only mode so far). */
+  driver?: boolean;
+  /** MDIO address of the external PHY (default 0). */
+  phyAddr?: number;
+}
+
+const REGION_BASE = 0, REGION_CSR = 1, REGION_SGMII = 2;
+
+/** One MMIO region of a NIC: 32-bit little-endian registers at byte offsets. */
+export class MmioRegion {
+  constructor(private readonly nic: EmacNic, private readonly region: number) {}
+  /** Reads with the hardware's side effects (clear-on-read status and counters). */
+  read32(off: number): number {
+    const v = this.nic.hw.exports.hwEmacRead(this.nic.index, this.region, off >>> 0) >>> 0;
+    this.nic.irq.check();
+    return v;
+  }
+  /** Writes with the hardware's side effects. */
+  write32(off: number, v: number): void {
+    this.nic.hw.exports.hwEmacWrite(this.nic.index, this.region, off >>> 0, v >>> 0);
+    this.nic.irq.check();
+  }
+  /** Reads without side effects. */
+  peek32(off: number): number {
+    return this.nic.hw.exports.hwEmacPeek(this.nic.index, this.region, off >>> 0) >>> 0;
+  }
+  /** Read-modify-write as emac_reg_update32(addr, mask, val) does: clear `mask`, set `val`. */
+  update32(off: number, mask: number, val: number): void {
+    this.write32(off, ((this.read32(off) & ~mask) | val) >>> 0);
+  }
+}
+
+/** A level-triggered interrupt line; onChange sees every edge, in order. */
+export class IrqLine {
+  private last = false;
+  private readonly listeners: Array<(level: boolean) => void> = [];
+  private readonly edges: boolean[] = [];
+  private dispatching = false;
+
+  constructor(private readonly readLevel: () => boolean) {}
+
+  get level(): boolean { return this.readLevel(); }
+
+  /** Calls cb(level) on every change; returns a function that removes it. */
+  onChange(cb: (level: boolean) => void): () => void {
+    this.listeners.push(cb);
+    return () => {
+      const i = this.listeners.indexOf(cb);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Samples the line; dispatches edges (never re-entrantly: edges seen inside a handler queue up). */
+  check(): void {
+    const l = this.readLevel();
+    if (l !== this.last) { this.last = l; this.edges.push(l); }
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      while (this.edges.length > 0) {
+        const e = this.edges.shift()!;
+        for (const cb of [...this.listeners]) cb(e);
+      }
+    } finally {
+      this.dispatching = false;
+    }
+  }
+}
+
+/** The wire side of a NIC's port. */
+export class Wire {
+  constructor(private readonly nic: EmacNic) {}
+
+  /** Puts frames (without FCS) on the wire towards the NIC; they arrive back to back from now. Returns how many were accepted. */
+  inject(frames: Uint8Array[], opts: InjectOptions = {}): number {
+    const x = this.nic.hw.exports;
+    const stage = x.hwWireStagePtr() >>> 0;
+    const size = x.hwWireStageSize() >>> 0;
+    const flags = opts.badFcs ? 1 : 0;
+    let accepted = 0;
+    let i = 0;
+    while (i < frames.length) {
+      const mem = new Uint8Array(x.memory.buffer);
+      const dv = new DataView(x.memory.buffer);
+      let off = 0;
+      let n = 0;
+      while (i < frames.length) {
+        const f = frames[i];
+        if (f.length > 0xffff) throw new RangeError(`wire: frame of ${f.length} bytes`);
+        const rec = (4 + f.length + 3) & ~3;
+        if (off + rec > size) break;
+        dv.setUint32(stage + off, (f.length | (flags << 16)) >>> 0, true);
+        mem.set(f, stage + off + 4);
+        off += rec;
+        n++;
+        i++;
+      }
+      if (n === 0) throw new RangeError('wire: frame larger than the stage area');
+      accepted += x.hwWireInject(this.nic.index, n);
+    }
+    return accepted;
+  }
+
+  /** Takes every frame the NIC has finished sending (without FCS, padded to 60 bytes). */
+  collect(): Uint8Array[] {
+    const x = this.nic.hw.exports;
+    const out: Uint8Array[] = [];
+    for (;;) {
+      const n = x.hwWireCollect(this.nic.index);
+      if (n === 0) break;
+      const stage = x.hwWireStagePtr() >>> 0;
+      const mem = new Uint8Array(x.memory.buffer);
+      const dv = new DataView(x.memory.buffer);
+      let off = 0;
+      for (let k = 0; k < n; k++) {
+        const len = dv.getUint32(stage + off, true) & 0xffff;
+        out.push(mem.slice(stage + off + 4, stage + off + 4 + len));
+        off += (4 + len + 3) & ~3;
+      }
+    }
+    return out;
+  }
+
+  /** Connects (true) or disconnects the link partner. */
+  set carrier(up: boolean) { this.nic.hw.exports.hwWireSetCarrier(this.nic.index, up ? 1 : 0); }
+
+  /** Frames lost at the wire: rejected at inject, RX queue full, TX queue full (not collected). */
+  get counters(): { rxRejected: number; rxOverflow: number; txOverflow: number } {
+    const x = this.nic.hw.exports;
+    return {
+      rxRejected: x.hwWireCounter(this.nic.index, 0) >>> 0,
+      rxOverflow: x.hwWireCounter(this.nic.index, 1) >>> 0,
+      txOverflow: x.hwWireCounter(this.nic.index, 2) >>> 0,
+    };
+  }
+}
+
+/** Names of the model's own counters (MC_* in assembly/hw/emac/emac.ts), in index order. */
+export const MODEL_COUNTERS = [
+  'badMmio', 'rxDelivered', 'rxDropDisabled', 'rxDropFilter', 'rxDropNoRfd', 'rxDropRrdBusy',
+  'rxDropOversize', 'rxDropError', 'txSent', 'txDropError', 'dmaFault', 'rxDropHalted', 'txWireOverflow',
+] as const;
+export type ModelCounters = Record<(typeof MODEL_COUNTERS)[number], number>;
+
+/** One EMAC with its MMIO regions, IRQ line and wire. */
+export class EmacNic {
+  /** res 0: the core registers (0x1400..0x1c04). */
+  readonly mmio: MmioRegion;
+  /** res 1: the CSR wrapper. */
+  readonly csr: MmioRegion;
+  /** The internal SGMII PHY / SerDes region. */
+  readonly sgmii: MmioRegion;
+  /** The EMAC's interrupt line ("emac-core0"). */
+  readonly irq: IrqLine;
+  /** The SGMII block's optional interrupt line. */
+  readonly sgmiiIrq: IrqLine;
+  readonly wire: Wire;
+
+  constructor(readonly hw: EmacHw, readonly index: number, readonly name: string) {
+    this.mmio = new MmioRegion(this, REGION_BASE);
+    this.csr = new MmioRegion(this, REGION_CSR);
+    this.sgmii = new MmioRegion(this, REGION_SGMII);
+    this.irq = new IrqLine(() => hw.exports.hwEmacIrqLevel(index) !== 0);
+    this.sgmiiIrq = new IrqLine(() => hw.exports.hwEmacSgmiiIrqLevel(index) !== 0);
+    this.wire = new Wire(this);
+  }
+
+  /** Why frames were dropped and which bad guest values were seen (model-side, not registers). */
+  get counters(): ModelCounters {
+    const r = {} as ModelCounters;
+    MODEL_COUNTERS.forEach((k, i) => { r[k] = this.hw.exports.hwEmacModelCounter(this.index, i) >>> 0; });
+    return r;
+  }
+
+  /** Raises SGMII INTERRUPT_STATUS bits, e.g. SGMII.DECODE_CODE_ERR. */
+  sgmiiRaise(bits: number): void {
+    this.hw.exports.hwEmacSgmiiRaise(this.index, bits);
+    this.sgmiiIrq.check();
+  }
+}
+
+/** The hardware models of one WASM instance: NICs, DMA memory and the virtual clock. */
+export class EmacHw {
+  readonly dma: Dma;
+  private readonly nics = new Map<string, EmacNic>();
+
+  constructor(readonly exports: HwExports, memory?: WebAssembly.Memory) {
+    if (!hasHwExports(exports)) throw new TypeError('EmacHw: these exports have no hardware ABI');
+    this.dma = new Dma(exports, memory ?? exports.memory);
+  }
+
+  /** Binds to whatever carries the instance's exports: an exports object, or an object with `.core` (Kernel) or `.exports`. */
+  static from(x: unknown): EmacHw {
+    if (hasHwExports(x)) return new EmacHw(x);
+    const o = x as { core?: unknown; exports?: unknown; memory?: WebAssembly.Memory } | null;
+    if (o && hasHwExports(o.core)) return new EmacHw(o.core, o.memory);
+    if (o && hasHwExports(o.exports)) return new EmacHw(o.exports, o.memory);
+    throw new TypeError('EmacHw: no WASM exports with the hardware ABI found');
+  }
+
+  /** Creates a NIC (bare hardware: no driver bound). */
+  create(name: string, opts: EmacOptions = {}): EmacNic {
+    if (this.nics.has(name)) throw new Error(`emac: ${name} exists`);
+    const i = this.exports.hwEmacCreate();
+    if (i < 0) throw new RangeError('emac: no more devices in this instance');
+    if (opts.phyAddr !== undefined) this.exports.hwEmacSetPhyAddr(i, opts.phyAddr);
+    const nic = new EmacNic(this, i, name);
+    this.nics.set(name, nic);
+    return nic;
+  }
+
+  get(name: string): EmacNic | undefined { return this.nics.get(name); }
+
+  /** Virtual time in ns. */
+  get now(): number { return this.exports.hwClockNow(); }
+
+  /** Advances virtual time by `ns`, letting devices work and IRQ handlers run when lines change. */
+  run({ ns }: { ns: number }): void {
+    if (!(ns >= 0)) throw new RangeError('run: ns must be >= 0');
+    const deadline = this.now + Math.floor(ns);
+    while (this.exports.hwRun(deadline) !== 0) this.checkIrqs();
+    this.checkIrqs();
+  }
+
+  private checkIrqs(): void {
+    for (const nic of this.nics.values()) { nic.irq.check(); nic.sgmiiIrq.check(); }
+  }
+}
