@@ -13,7 +13,7 @@ import {
 } from "./ipv4/devinet";
 import { inetRtmNewroute, inetRtmDelroute } from "./ipv4/fib_frontend";
 import {
-  tablesInDumpOrder, tableAliases, aTb, aPn, aDscp, aPrio, aType, aScope, aProto, aPrefsrc, aGw, aOif, aNhFlags,
+  tablesInDumpOrder, tableAliases, fibGetTable, aTb, aPn, aDscp, aPrio, aType, aScope, aProto, aPrefsrc, aGw, aOif, aNhFlags,
   pnPrefix, pnLen, RTN_UNICAST,
 } from "./ipv4/fib_table";
 import {
@@ -53,6 +53,13 @@ export function linkSetMtu(ifindex: i32, mtu: u32): i32 { clearExtack(); return 
 export function linkSetMac(ifindex: i32, hi: u32, lo: u32): i32 { clearExtack(); return devSetMac(ifindex, mac(hi, lo)); }
 export function linkSetName(ifindex: i32, name: string): i32 { clearExtack(); return devSetName(ifindex, name); }
 export function linkSetTxqlen(ifindex: i32, q: u32): i32 { clearExtack(); return devSetTxqlen(ifindex, q); }
+export function linkSetGroup(ifindex: i32, g: u32): i32 {
+  clearExtack();
+  if (!devExists(ifindex)) return -ENODEV;
+  devGroup[ifindex] = g;
+  return 0;
+}
+export function tableExists(id: u32): bool { return fibGetTable(id) >= 0; }
 export function linkName(ifindex: i32): string { return devExists(ifindex) ? devName[ifindex] : ""; }
 export const LINK_RECORD: i32 = 13;
 /** per link: ifindex, kind, flags, mtu, minMtu, maxMtu, txqlen, group, macHi, macLo, peer, qdisc, carrier */

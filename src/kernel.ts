@@ -88,7 +88,7 @@ export class Kernel implements Rtnl {
     const kind = r[o + 1], up = (r[o + 2] & 1) !== 0, carrier = r[o + 12] !== 0;
     if (kind === 1) return up ? 0 : 2;
     if (!up) return 2;
-    if (!carrier) return kind === 2 ? 7 /* LOWERLAYERDOWN as ip prints it via peer state */ : 2;
+    if (!carrier) return kind === 2 ? 3 /* LOWERLAYERDOWN: the veth peer is down */ : 2;
     return 6;
   }
 
@@ -111,6 +111,7 @@ export class Kernel implements Rtnl {
       const r = this.reply(this.core.linkSetMac(req.ifindex, h, l)); if (!r.ok) return r;
     }
     if (req.txqlen !== undefined) { const r = this.reply(this.core.linkSetTxqlen(req.ifindex, req.txqlen)); if (!r.ok) return r; }
+    if (req.group !== undefined) { const r = this.reply(this.core.linkSetGroup(req.ifindex, req.group)); if (!r.ok) return r; }
     if (req.up !== undefined) return this.reply(this.core.linkSetUp(req.ifindex, req.up));
     return { ok: true, value: undefined };
   }
@@ -180,7 +181,7 @@ export class Kernel implements Rtnl {
     const G = this.core.GET_RECORD.value;
     const r = this.records(1, q.fibmatch ? G + this.core.ROUTE_RECORD.value : G);
     const rep: RouteGetReply = { type: r[0], dst: r[1], oif: r[4] | 0, table: r[5], rtFlags: r[7] };
-    if (q.src !== undefined) rep.src = q.src;
+    if (q.src) rep.src = q.src;
     if (r[3] !== 0) rep.gateway = r[3];
     if (r[9] !== 0) rep.prefsrc = r[6];
     if (q.mark) rep.mark = q.mark;
@@ -270,6 +271,8 @@ export class Kernel implements Rtnl {
       req.router ? 0x80 : 0, true, replace));
   }
   neighDel(req: NeighReq): Reply { return this.reply(this.core.neighDelReq(req.ifindex, req.dst)); }
+
+  tableExists(id: number): boolean { return this.core.tableExists(id); }
 
   // ---- sysctl
   sysctl(key: string, value?: string): Reply<string> {

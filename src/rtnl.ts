@@ -59,6 +59,7 @@ export interface LinkSetReq {
   address?: Uint8Array;
   name?: string;
   txqlen?: number;
+  group?: number;
 }
 
 // Address scopes (rtm_scope / ifa_scope)
@@ -255,4 +256,7 @@ export interface Rtnl {
 
   /** sysctl by its dotted name; undefined value = read. Errors: ENOENT for an unknown key, EINVAL for a bad value */
   sysctl(key: string, value?: string): Reply<string>;
+
+  /** whether the FIB table exists (tables come into being on first use and never go away) */
+  tableExists(id: number): boolean;
 }

@@ -72,7 +72,7 @@ function checkNh(table: u32, scope: i32): i32 {
       if (scope >= RT_SCOPE_LINK) return fail(EINVAL, "Nexthop has invalid scope");
       if (!devExists(oif)) return fail(ENODEV, "Nexthop device required for onlink");
       if (!devIsUp(oif)) return fail(ENETDOWN, "Nexthop device is not up");
-      if (inetDevAddrType(oif, gw, RT_TABLE_LOCAL) != RTN_UNICAST) return fail(EINVAL, "Nexthop has invalid gateway");
+      if (inetDevAddrType(0, gw, RT_TABLE_LOCAL) != RTN_UNICAST) return fail(EINVAL, "Nexthop has invalid gateway");
       cfgSetNh(oif, <u8>RT_SCOPE_LINK, cfgNhFlags | (devCarrier[oif] ? 0 : RTNH_F_LINKDOWN));
       return 0;
     }
@@ -123,6 +123,7 @@ function fibCreateInfo(): i32 {
   if (fibPropsError(cfgType) < 0) {
     if (cfgGw != 0 || cfgOif != 0) return fail(EINVAL, "Gateway, device and multipath can not be specified for this route type");
     cfgSetNh(0, <u8>RT_SCOPE_NOWHERE, cfgNhFlags);
+    return 0;
   } else {
     switch (cfgType) {
       case RTN_UNICAST: case RTN_LOCAL: case RTN_BROADCAST: case RTN_ANYCAST: case RTN_MULTICAST: break;

@@ -208,6 +208,7 @@ function pnDestroy(pn: i32): void {
   const c = trie * 33 + len;
   if (--tbLenCount[c] == 0) tbLenMask[trie] &= ~(<u64>1 << len);
   trieRemove(tbRoot[trie], prefix, len, pn, pnParent(trie, prefix, len));
+  pnTrie[pn] = -1;
   pnHead[pn] = pnFree;
   pnFree = pn;
 }

@@ -7,7 +7,7 @@ import {
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
 import type { Json } from './json.js';
-import { groupName, parseInt32 } from './names.js';
+import { groupId, groupName, parseInt32 } from './names.js';
 import { Args, duparg, duparg2, formatMac, invarg, matches, parseLladdr } from './parse.js';
 
 const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
@@ -102,7 +102,7 @@ export function doLink(ctx: Ctx, argv: string[]): number {
 }
 
 interface LinkArgs {
-  dev?: string; name?: string; up?: boolean; mtu?: number; txqlen?: number; address?: Uint8Array;
+  dev?: string; name?: string; up?: boolean; mtu?: number; txqlen?: number; address?: Uint8Array; group?: number;
   type?: string; typeArgs: string[];
 }
 
@@ -134,6 +134,12 @@ function parseLinkArgs(argv: string[]): LinkArgs {
       const n = parseInt32(v);
       if (n === undefined) invarg('Invalid "mtu" value\n', v);
       r.mtu = n;
+    } else if (w === 'group') {
+      const v = a.next();
+      if (r.group !== undefined) duparg('group', v);
+      const n = groupId(v);
+      if (n === undefined) invarg('Invalid "group" value\n', v);
+      r.group = n;
     } else if (matches(w, 'vf')) {
       // SR-IOV VF settings: the next word must be a VF number
       invarg('Invalid "vf" value\n', a.next());
@@ -215,6 +221,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
   if (r.mtu !== undefined) req.mtu = r.mtu;
   if (r.txqlen !== undefined) req.txqlen = r.txqlen;
   if (r.address) req.address = r.address;
+  if (r.group !== undefined) req.group = r.group;
   if (r.up !== undefined) req.up = r.up;
   return ctx.check(ctx.rtnl.linkSet(req)) ? 0 : 2;
 }
@@ -240,14 +247,14 @@ function linkShow(ctx: Ctx, argv: string[]): number {
   if (up) links = links.filter((l) => l.flags & IFF_UP);
   if (ctx.opt.json) {
     ctx.jsonOut(links.map((l) => {
-      const o = linkHeaderJson(ctx, l, true);
+      const o = linkHeaderJson(ctx, l, true, true);
       if (ctx.opt.stats) o.stats64 = linkStatsJson(l);
       return o;
     }));
     return 0;
   }
   for (const l of links) {
-    let s = linkHeaderText(ctx, l, true);
+    let s = linkHeaderText(ctx, l, true, true);
     if (ctx.opt.stats) s += linkStatsText(l);
     ctx.record(s);
   }
