@@ -163,7 +163,7 @@ function segment(d: EmacDevice, total: u32, w1: u32, w3: u32): bool {
     const segLen = hdrLen + chunk;
     if (segLen > SEG_MAX) return false;
     memory.copy(segBuf, gather, hdrLen);
-    memory.copy(segBuf + hdrLen, gather + hdrLen, chunk);
+    memory.copy(segBuf + hdrLen, gather + hdrLen + off, chunk);
     const ip = segBuf + ipOff;
     if (v6) {
       store16be(ip + 4, segLen - ipOff - 40);
