@@ -13,6 +13,7 @@ import {
 import { fibNetdevUp, fibNetdevDown, fibNetdevChange, fibDisableIp } from "../ipv4/fib_frontend";
 import { rulesAttach, rulesDetach } from "../ipv4/fib_rules";
 import { neighIfdown } from "../ipv4/arp";
+import { sysctlDevSetAll } from "./sysctl";
 
 // eth_hw_addr_random(): deterministic here, from a fixed-seed xorshift
 let macSeed: u64 = 0x9e3779b97f4a7c15;
@@ -29,6 +30,7 @@ export function loopbackInit(): void {
   const ix = devRegister("lo", KIND_LOOPBACK, IFF_LOOPBACK, 65536, 0, 0xffffffff, 0);
   devCarrier[ix] = true;
   inetdevInit(ix);
+  sysctlDevSetAll(ix);
 }
 
 function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32): i32 {
@@ -69,7 +71,8 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
     if (!devValidName(pn)) return -EINVAL;
     if (devByName(pn) != 0 || pn == name) return -EEXIST;
     if (peerMac != NONE && ((peerMac & 0x010000000000) != 0 || peerMac == 0)) return -EADDRNOTAVAIL;
-    const pm = peerMtu != 0 ? peerMtu : m;
+    // with `peer ...` given, the peer has only its own attributes; without, it shares the device's
+    const pm = peerMtu != 0 ? peerMtu : (peerName.length != 0 ? 1500 : m);
     const e = validateMtu(pm, 68, KINDS_MAX_MTU);
     if (e < 0) return e;
     // the peer is registered first, so it gets the lower ifindex

@@ -17,6 +17,10 @@ function isSet(dev: i32, k: i32): bool {
   const i = dev * CONF_COUNT + k;
   return i < devConfSet.length && devConfSet[i];
 }
+/** ipv4_devconf_setall(): lo's conf never follows conf/default (observed on Linux 6.x) */
+export function sysctlDevSetAll(dev: i32): void {
+  for (let k = 0; k < CONF_COUNT; k++) markSet(dev, k);
+}
 /** a new in_device starts with nothing set explicitly */
 export function sysctlDevReset(dev: i32): void {
   for (let k = 0; k < CONF_COUNT; k++) if (dev * CONF_COUNT + k < devConfSet.length) devConfSet[dev * CONF_COUNT + k] = false;
@@ -60,7 +64,8 @@ export function sysctl(key: string, write: bool, value: string): i32 {
     if (v == i64.MIN_VALUE || v > 0x7fffffff || v < -0x80000000) return -EINVAL;
   }
   if (k == "net.ipv4.ip_forward") {
-    if (write) forwardChange(<i32>v);
+    // devinet_sysctl_forward(): only a change of value switches the devices
+    if (write && <i32>v != confAll[CONF_FORWARDING]) forwardChange(<i32>v);
     sysctlValue = confAll[CONF_FORWARDING].toString();
     return 0;
   }
@@ -74,7 +79,7 @@ export function sysctl(key: string, write: bool, value: string): i32 {
   if (idx < 0) return -ENOENT;
   if (scope == "all") {
     if (write) {
-      if (idx == CONF_FORWARDING) forwardChange(<i32>v);
+      if (idx == CONF_FORWARDING) { if (<i32>v != confAll[idx]) forwardChange(<i32>v); }
       else confAll[idx] = <i32>v;
     }
     sysctlValue = confAll[idx].toString();

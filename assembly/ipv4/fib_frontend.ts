@@ -27,9 +27,11 @@ import { requireFlDissect } from "./fib_rules";
 export function fibLookup(flags: i32): i32 {
   if (hasCustomRules) return fibRulesLookup(flags);
   resClear();
-  let err: i32 = -ENETUNREACH;
+  let err: i32;
+  err = -EAGAIN;
   if (mainTable >= 0) err = fibTableLookup(mainTable, flags);
-  if (err == 0) return 0;
+  // only "nothing found" in main falls through to default (an unreachable route answers at once)
+  if (err != -EAGAIN) return err;
   const d = fibGetTable(RT_TABLE_DEFAULT);
   if (d >= 0) err = fibTableLookup(d, flags);
   if (err == -EAGAIN) err = -ENETUNREACH;
@@ -291,7 +293,8 @@ export function fibDelIfaddr(ifa: i32, iprim: i32, dead: bool): void {
   }
   if (!(ok & LOCAL_OK)) {
     fibMagic(false, RTN_LOCAL, ifaLocal[ifa], 32, prim, 0);
-    const addrType = inetDevAddrType(dev, ifaLocal[ifa], RT_TABLE_LOCAL);
+    // inet_addr_type_dev_table() looks the address up for any device
+    const addrType = inetDevAddrType(0, ifaLocal[ifa], RT_TABLE_LOCAL);
     if (gone && addrType != RTN_LOCAL) {
       if (fibSyncDownAddr(ifaLocal[ifa])) fibFlushDead();
     }
