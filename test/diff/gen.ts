@@ -116,6 +116,18 @@ class World {
     return (p.net + r.int(1, Math.min(size - 2, 300))) >>> 0;
   }
 
+  /**
+   * A prefix to draw a packet address from: p itself when it lies inside an
+   * anchor range, the anchor when p covers one, else none (undefined).
+   */
+  docPart(p: Prefix): Prefix | undefined {
+    for (const a of ANCHORS) {
+      if (p.len >= a.len && ((p.net & maskOf(a.len)) >>> 0) === a.net) return p;
+      if (p.len < a.len && ((a.net & maskOf(p.len)) >>> 0) === p.net) return a;
+    }
+    return undefined;
+  }
+
   /** A random address from the documentation/benchmark ranges. */
   docAddr(): number { const a = this.r.pick(ANCHORS); return this.hostIn(a); }
 
@@ -126,8 +138,8 @@ class World {
     if (k === 'known' && this.prefixes.length) {
       const p = r.pick(this.prefixes);
       if (p.net >>> 28 === 14) return r.pick(['224.0.0.1', '239.1.2.3', '224.0.0.251']);
-      if (p.len === 0) return numToIp(this.docAddr());
-      return numToIp(this.hostIn(p));
+      const d = this.docPart(p);
+      return numToIp(d ? this.hostIn(d) : this.docAddr());
     }
     if (k === 'local' && this.addrs.length) return numToIp(r.pick(this.addrs).local);
     if (k === 'bcast' && this.addrs.length) {

@@ -15,9 +15,14 @@ const ENV = { ...process.env, LC_ALL: 'C', LANG: 'C' };
 const live = new Set<string>();
 let counter = 0;
 
-process.once('exit', () => {
+const cleanup = () => {
   for (const ns of live) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-});
+  live.clear();
+};
+process.once('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => { cleanup(); process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); });
+}
 
 export interface Raw { stdout: string; stderr: string; status: number }
 
