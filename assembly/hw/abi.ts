@@ -108,3 +108,90 @@ export function hwEmacSetPhyAddr(nic: i32, addr: u32): void {
   const d = emacDevice(nic);
   if (d != null) d.phy.addr = addr & 31;
 }
+
+// ---- EMAC driver model (assembly/drivers/emac.ts) ----------------------------------------
+// The Linux driver's sequence running in WASM against the model; its ISR runs
+// inside hwRun at the interrupt's virtual time.
+import {
+  emac_probe, emac_open, emac_close, emac_phy_poll, emac_change_mtu, emac_mac_tx_buf_send,
+  emac_update_hw_stats, emac_rx_mode_set, emacAdapter, txMeta,
+} from "../drivers/emac";
+import { wireCollect as collectPort } from "./wire";
+
+/** emac_probe: binds the driver model to NIC `nic` with MAC hi16:lo32. 0 or -errno. */
+export function hwEmacDrvProbe(nic: i32, macHi: u32, macLo: u32): i32 { return emac_probe(nic, macHi, macLo); }
+/** emac_open (ndo_open): rings, emac_mac_up. The link comes up through hwEmacDrvPhyPoll. */
+export function hwEmacDrvOpen(nic: i32): i32 { return emac_open(nic); }
+export function hwEmacDrvClose(nic: i32): void { emac_close(nic); }
+/** The phylib timer: one poll; returns 1 while the link is up. */
+export function hwEmacDrvPhyPoll(nic: i32): i32 { return emac_phy_poll(nic); }
+export function hwEmacDrvChangeMtu(nic: i32, mtu: u32): i32 { return emac_change_mtu(nic, mtu); }
+/**
+ * dev_queue_xmit for a batch: `count` stage records (as for hwWireInject), all
+ * with the same offloads: vlan TCI (-1 none), CHECKSUM_PARTIAL start/offset
+ * (start -1 none), GSO size (0 none) and IPv6, transport offset. Returns how
+ * many were queued.
+ */
+export function hwEmacDrvXmit(nic: i32, count: i32, vlan: i32, csumStart: i32, csumOffset: i32,
+  gsoSize: u32, gsoV6: i32, l4: u32): i32 {
+  const a = emacAdapter(nic);
+  if (a == null) return 0;
+  const stage = wireStagePtr();
+  txMeta.vlanTci = vlan;
+  txMeta.csumStart = csumStart;
+  txMeta.csumOffset = csumOffset;
+  txMeta.gsoSize = gsoSize;
+  txMeta.gsoV6 = gsoV6 != 0;
+  txMeta.transportOffset = l4;
+  txMeta.networkOffset = 14;
+  let off: u32 = 0;
+  let queued = 0;
+  for (let i = 0; i < count; i++) {
+    if (off + 4 > STAGE_SIZE) break;
+    const len = load<u32>(stage + off) & 0xffff;
+    if (off + 4 + len > STAGE_SIZE) break;
+    if (emac_mac_tx_buf_send(a, stage + off + 4, len, txMeta) == 0) queued++;
+    off += (4 + len + 3) & ~3;
+  }
+  return queued;
+}
+/** Frames the driver model handed up (when no in-core handler is set), as stage records; flags: 1 csum ok, 2 hw VLAN. */
+export function hwEmacDrvCollect(nic: i32): i32 {
+  const a = emacAdapter(nic);
+  return a == null ? 0 : collectPort(a.upPort);
+}
+/** emac_update_hw_stats, then total `which` (struct emac_stats order, TX from 25). */
+export function hwEmacDrvStat(nic: i32, which: i32, update: i32): f64 {
+  const a = emacAdapter(nic);
+  if (a == null || which < 0 || which >= STAT_SLOTS) return 0;
+  if (update != 0) emac_update_hw_stats(a);
+  return <f64>unchecked(a.stats[which]);
+}
+/**
+ * Driver counters: 0 rx_packets, 1 rx_dropped, 2 tx_packets (completed), 3 tx_dropped,
+ * 4 reinits, 5 ISR_OVER warnings, 6 INT_MASK seen in the last NAPI poll, 7 link up,
+ * 8 speed, 9 rxbuf_size.
+ */
+export function hwEmacDrvCounter(nic: i32, which: i32): f64 {
+  const a = emacAdapter(nic);
+  if (a == null) return 0;
+  switch (which) {
+    case 0: return <f64>a.rxPackets;
+    case 1: return <f64>a.rxDropped;
+    case 2: return <f64>a.txPackets;
+    case 3: return <f64>a.txDropped;
+    case 4: return <f64>a.reinits;
+    case 5: return <f64>a.overWarnings;
+    case 6: return <f64>a.lastIntMaskInPoll;
+    case 7: return a.linkUp ? 1 : 0;
+    case 8: return <f64>a.speed;
+    case 9: return <f64>a.rxbufSize;
+  }
+  return 0;
+}
+/** emac_rx_mode_set with `count` 6-byte multicast addresses at the start of the stage area. */
+export function hwEmacDrvRxMode(nic: i32, promisc: i32, allmulti: i32, count: i32): void {
+  const a = emacAdapter(nic);
+  if (a == null || count < 0 || count * 6 > <i32>STAGE_SIZE) return;
+  emac_rx_mode_set(a, promisc != 0, allmulti != 0, wireStagePtr(), count);
+}

@@ -18,8 +18,51 @@ const EV_RX: i32 = 3;
  * event's time, as soon as some device's IRQ line changed level, so the host can
  * run its interrupt handlers; call again with the same deadline to go on.
  */
-export function hwRun(deadline: i64): bool {
+let inRun = false;
+
+/**
+ * Lets virtual time pass for a driver model (udelay/usleep/msleep). Outside the
+ * run loop the devices work meanwhile; inside it (an ISR or a handler called
+ * from it) the clock just moves and due events run when the loop resumes.
+ */
+export function hwDelay(ns: i64): void {
+  const t = clockNow() + ns;
+  if (inRun) { clockAdvanceTo(t); return; }
+  while (hwRun(t)) { /* IRQ changes for host-side handlers are seen at the host's next run */ }
+}
+
+/**
+ * Calls the in-WASM handler (a driver model's ISR) of every device whose line is
+ * high; returns true if a line without such a handler changed (the host's turn).
+ */
+function dispatchIrqs(): bool {
+  let host = false;
+  const n = emacCount();
+  for (let i = 0; i < n; i++) {
+    const d = changetype<EmacDevice>(emacDevice(i));
+    const h = d.irqHandler;
+    if (h == null) {
+      if (d.irqDirty) { d.irqDirty = false; host = true; }
+      continue;
+    }
+    d.irqDirty = false;
+    // a level line: take the interrupt again while it stays asserted (bounded)
+    for (let k = 0; k < 16 && d.irqLine; k++) h(i);
+  }
   clearIrqChanged();
+  return host;
+}
+
+export function hwRun(deadline: i64): bool {
+  const outer = inRun;
+  inRun = true;
+  const r = runLoop(deadline);
+  inRun = outer;
+  return r;
+}
+
+function runLoop(deadline: i64): bool {
+  dispatchIrqs();
   for (;;) {
     let t: i64 = CLOCK_NEVER;
     let kind = 0;
@@ -48,7 +91,7 @@ export function hwRun(deadline: i64): bool {
       emacReceive(d, wireRxHeadData(d.wire), w & 0xffff, w >>> 16);
       wireRxPop(d.wire);
     }
-    if (irqChanged) return true;
+    if (irqChanged && dispatchIrqs()) return true;
   }
   clockAdvanceTo(deadline);
   return false;

@@ -17,7 +17,7 @@
 
 import { clockNow, CLOCK_NEVER } from "./clock";
 
-export const WIRE_MAX_PORTS: i32 = 16;
+export const WIRE_MAX_PORTS: i32 = 32; // one per EMAC plus one host queue per bound driver model
 /** Largest frame (without FCS) a wire record can carry. */
 export const WIRE_MAX_FRAME: u32 = 16128;
 export const WIRE_FLAG_BAD_FCS: u32 = 1 << 0;

@@ -28,6 +28,18 @@ export interface HwExports {
   hwEmacModelCounter(nic: number, which: number): number;
   hwEmacStatPeek(nic: number, which: number): number;
   hwEmacSetPhyAddr(nic: number, addr: number): void;
+  // driver model (assembly/drivers/emac.ts)
+  hwEmacDrvProbe(nic: number, macHi: number, macLo: number): number;
+  hwEmacDrvOpen(nic: number): number;
+  hwEmacDrvClose(nic: number): void;
+  hwEmacDrvPhyPoll(nic: number): number;
+  hwEmacDrvChangeMtu(nic: number, mtu: number): number;
+  hwEmacDrvXmit(nic: number, count: number, vlan: number, csumStart: number, csumOffset: number,
+    gsoSize: number, gsoV6: number, l4: number): number;
+  hwEmacDrvCollect(nic: number): number;
+  hwEmacDrvStat(nic: number, which: number, update: number): number;
+  hwEmacDrvCounter(nic: number, which: number): number;
+  hwEmacDrvRxMode(nic: number, promisc: number, allmulti: number, count: number): void;
 }
 
 /** True when `x` carries the hardware ABI (a raw or adapted exports object). */

@@ -53,8 +53,13 @@ export const MC_COUNT: i32 = 13;
 export let irqChanged: bool = false;
 export function clearIrqChanged(): void { irqChanged = false; }
 
+/** An in-WASM interrupt handler (a driver model's ISR), called with the device index. */
+export type IrqHandler = (nic: i32) => void;
+
 export class EmacDevice {
   readonly wire: WirePort;
+  /** Set when a driver model is bound: the run loop calls it while the line is high. */
+  irqHandler: IrqHandler | null = null;
   regs: StaticArray<u32> = new StaticArray<u32>(CORE_WORDS);
   csr: StaticArray<u32> = new StaticArray<u32>(<i32>(CSR_SIZE >> 2));
   sgmii: Sgmii = new Sgmii();
@@ -67,6 +72,8 @@ export class EmacDevice {
   intMask: u32 = 0;
   intDisabled: bool = false;
   irqLine: bool = false;
+  /** The line changed level since the run loop last looked. */
+  irqDirty: bool = false;
 
   // MDIO master
   mdioCtrl: u32 = 0;
@@ -129,6 +136,7 @@ export class EmacDevice {
     const level = !this.intDisabled && (this.intStatus & this.intMask & ~DIS_INT) != 0;
     if (level != this.irqLine) {
       this.irqLine = level;
+      this.irqDirty = true;
       irqChanged = true;
     }
   }

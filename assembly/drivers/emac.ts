@@ -1,0 +1,728 @@
+// The Qualcomm EMAC driver model: the mainline Linux driver's sequence
+// (drivers/net/ethernet/qualcomm/emac/: emac.c, emac-mac.c, emac-phy.c,
+// emac-sgmii.c), function by function, running against the hardware model in
+// assembly/hw/emac/ through the same MMIO registers, DMA memory and IRQ line a
+// real driver would use. Functions carry the Linux names.
+//
+// Not the kernel: the netdevice side is two hooks. Received frames go to
+// emacRxHandler (netif_receive_skb; default: a per-adapter queue the host can
+// collect), frames to send come in through emac_start_xmit (dev_queue_xmit).
+// NAPI runs right after the ISR (softirq on irq exit) with budget 64; the
+// phylib poll is emac_phy_poll, to be called from a timer.
+//
+// No allocation per packet: rings, RX buffers and TX bounce buffers are
+// allocated from DMA memory once, at open; "dma_map_single" of TX data is a
+// copy into the TPD's bounce buffer.
+
+import { EmacDevice, emacDevice } from "../hw/emac/emac";
+import { dmaAlloc, dmaMap, DMA_BUS_BASE } from "../hw/dma";
+import { hwDelay } from "../hw/run";
+import { etherCrc, store16be } from "../hw/checksum";
+import { WirePort, wirePort, wirePortCreate, wireTxReserve, wireTxStage, wireTxCommit } from "../hw/wire";
+import {
+  DMA_MAS_CTRL, IRQ_MOD_TIM_INIT, MDIO_CTRL, PHY_STS, MAC_CTRL, MAC_STA_ADDR0, MAC_STA_ADDR1,
+  HASH_TAB_REG0, HASH_TAB_REG1, MAX_FRAM_LEN_CTRL, INTER_SRAM_PART9, DESC_CTRL_0, DESC_CTRL_1, DESC_CTRL_2,
+  DESC_CTRL_3, DESC_CTRL_4, DESC_CTRL_5, DESC_CTRL_6, DESC_CTRL_8, DESC_CTRL_9, DESC_CTRL_11,
+  TXQ_CTRL_0, TXQ_CTRL_1, TXQ_CTRL_2, RXQ_CTRL_0, RXQ_CTRL_1, RXQ_CTRL_2, RXQ_CTRL_3, DMA_CTRL,
+  MAILBOX_0, MAILBOX_2, MAILBOX_3, MAILBOX_15, INT_STATUS, INT_MASK, AXI_MAST_CTRL, ATHR_HEADER_CTRL,
+  CLK_GATE_CTRL, CORE_HW_VERSION, MISC_CTRL, RXMAC_STATC_REG0, TXMAC_STATC_REG0, RXMAC_STATC_REG23,
+  RXMAC_STATC_REG24, TXMAC_STATC_REG25, RX_STAT_COUNT, TX_STAT_COUNT, TX_BASE, STAT_SLOTS,
+  REGION_BASE, REGION_CSR, REGION_SGMII, EMAC_WRAPPER_CSR1, FREQ_MODE, SOFT_RST, INT_RD_CLR_EN, LPW_MODE,
+  IRQ_MODERATOR_EN, IRQ_MODERATOR2_EN, TXEN, RXEN, TXFC, RXFC, MAC_LP_EN, FULLD, CRCE, PCRCE, FLCHK,
+  HUGEN, PRLEN_SHIFT, VLAN_STRIP, PROM_MODE, TPAUSE, SIMR, SPEED_SHIFT, HUGE, RX_CHKSUM_EN, MULTI_ALL,
+  BROAD_EN, DEBUG_MODE, SINGLE_PAUSE_MODE, TXQ_EN, RXQ_EN, MDIO_AP_EN, MDIO_BUSY, MDIO_START,
+  SUP_PREAMBLE, MDIO_RD_NWR, PHY_ADDR_MASK, PHY_ADDR_SHIFT, DIS_INT, RX_PKT_INT0, TX_PKT_INT,
+  ISR_ERROR, ISR_OVER, ISR_TX_PKT, TPD_CSX, TPD_LSO, TPD_LSOV, TPD_IPV4, TPD_TYP, TPD_CXSUM_OFFSET_SHIFT,
+  TPD_MSS_SHIFT, TPD_LAST_FRAGMENT, TPD_INSTC, TPD_BUFFER_ADDR_H_SHIFT, RRD_UPDT, RRD_ERROR, RRD_L4F,
+  RRD_CVTAG, RRD_PKT_SIZE_MASK, SGMII_SERDES_START, QSERDES_COM_RESET_SM, SERDES_READY,
+  SGMII_PHY_INTERRUPT_MASK, SGMII_PHY_INTERRUPT_CLEAR, SGMII_PHY_IRQ_CMD, SGMII_PHY_INTERRUPT_STATUS,
+  SGMII_PHY_AUTONEG_CFG2, AN_ENABLE, DECODE_CODE_ERR, DECODE_DISP_ERR, MII_BMCR, MII_BMSR, MII_PHYSID1,
+  MII_PHYSID2, MII_ADVERTISE, MII_LPA, MII_CTRL1000, MII_STAT1000, BMCR_ANENABLE, BMCR_ANRESTART,
+  BMSR_LSTATUS, BMSR_ANEGCOMPLETE,
+} from "../hw/emac/registers";
+
+const US: i64 = 1000;
+const MS: i64 = 1_000_000;
+const NAPI_POLL_WEIGHT: i32 = 64;
+const MAX_SKB_FRAGS: u32 = 17;
+/** TX bounce buffer per TPD: a TPD never carries more. */
+const TX_BUF: u32 = 2048;
+const EMAC_DEF_RX_DESCS: u32 = 256;
+const EMAC_DEF_TX_DESCS: u32 = 512;
+/** emac_probe: RX_PKT_INT0 | ISR_ERROR | ISR_OVER | ISR_TX_PKT */
+const EMAC_IRQ_MASK: u32 = RX_PKT_INT0 | ISR_ERROR | ISR_OVER | ISR_TX_PKT;
+
+// errno
+export const EIO: i32 = 5;
+export const ENOMEM: i32 = 12;
+export const EBUSY: i32 = 16;
+export const ENODEV: i32 = 19;
+
+/** Delivery flags of emacRxHandler / the host queue. */
+export const RXF_CSUM_UNNECESSARY: u32 = 1;
+export const RXF_VLAN: u32 = 2;
+
+/** netif_receive_skb for an adapter: (nic, frame, length, vlan TCI or -1, flags). */
+export type EmacRxHandler = (nic: i32, data: usize, len: u32, vlanTci: i32, flags: u32) => void;
+/** Set by the core to take received frames; null = queue them for the host (emacDrvCollect). */
+export let emacRxHandler: EmacRxHandler | null = null;
+export function emacSetRxHandler(h: EmacRxHandler | null): void { emacRxHandler = h; }
+
+/** Per-packet offload request: what the skb carries (ip_summed, gso, vlan). Reused, never allocated per packet. */
+export class TxMeta {
+  vlanTci: i32 = -1; // skb_vlan_tag_present
+  csumStart: i32 = -1; // CHECKSUM_PARTIAL: skb_checksum_start_offset
+  csumOffset: i32 = 0;
+  gsoSize: u32 = 0; // skb_is_gso
+  gsoV6: bool = false;
+  networkOffset: u32 = 14;
+  transportOffset: u32 = 0;
+}
+export const txMeta = new TxMeta();
+
+export class EmacAdapter {
+  dev: EmacDevice;
+  /** The queue of received frames for the host when no emacRxHandler is set (a wire port's TX side). */
+  upPort: i32;
+  upQueue: WirePort;
+  mac: StaticArray<u8> = new StaticArray<u8>(6);
+  mtu: u32 = 1500;
+  rxDescCnt: u32 = EMAC_DEF_RX_DESCS;
+  txDescCnt: u32 = EMAC_DEF_TX_DESCS;
+  rxbufSize: u32 = 1536;
+  irqMask: u32 = EMAC_IRQ_MASK;
+  phyAddr: i32 = -1;
+  promisc: bool = false;
+  allmulti: bool = false;
+  vlanRx: bool = true; // NETIF_F_HW_VLAN_CTAG_RX
+  rxcsum: bool = true; // NETIF_F_RXCSUM
+
+  // emac_ring_header and the rings in it
+  ringsAllocated: bool = false;
+  tpdRing: u64 = 0;
+  rrdRing: u64 = 0;
+  rfdRing: u64 = 0;
+  rfdPool: u64 = 0;
+  rfdPoolSize: u32 = 0;
+  txPool: u64 = 0;
+  rfdMapped: StaticArray<u8> = new StaticArray<u8>(4096); // rfbuff[i].dma_addr != 0
+  tpdSkbEnd: StaticArray<u8> = new StaticArray<u8>(16384); // the skb sits on its last TPD
+  rfdProduce: u32 = 0;
+  rfdProcess: u32 = 0;
+  rrdConsume: u32 = 0;
+  tpdProduce: u32 = 0;
+  tpdConsume: u32 = 0;
+
+  up: bool = false;
+  linkUp: bool = false;
+  speed: u32 = 0;
+  napiScheduled: bool = false;
+  queueStopped: bool = false;
+  reinitPending: bool = false;
+  decodeErrors: i32 = 0;
+
+  // 64-bit totals (emac_update_hw_stats) and driver counters
+  stats: StaticArray<u64> = new StaticArray<u64>(STAT_SLOTS);
+  rxPackets: u64 = 0;
+  rxDropped: u64 = 0;
+  txPackets: u64 = 0;
+  txDropped: u64 = 0;
+  reinits: u32 = 0;
+  overWarnings: u32 = 0;
+  lastIntMaskInPoll: u32 = 0;
+
+  constructor(readonly nic: i32) {
+    this.dev = changetype<EmacDevice>(emacDevice(nic));
+    const port = wirePortCreate();
+    this.upPort = port;
+    this.upQueue = changetype<WirePort>(wirePort(port));
+  }
+
+  // readl / writel / emac_reg_update32
+  readl(off: u32): u32 { return this.dev.read(REGION_BASE, off, true); }
+  writel(v: u32, off: u32): void { this.dev.write(REGION_BASE, off, v); }
+  update32(off: u32, mask: u32, val: u32): void { this.writel((this.readl(off) & ~mask) | val, off); }
+}
+
+const adapters = new StaticArray<EmacAdapter | null>(16);
+
+export function emacAdapter(nic: i32): EmacAdapter | null {
+  if (nic < 0 || nic >= 16) return null;
+  return unchecked(adapters[nic]);
+}
+
+// ---- MDIO (emac-phy.c) ----------------------------------------------------------------
+function mdioWait(a: EmacAdapter, bits: u32): i32 {
+  for (let i = 0; i < 1000; i++) {
+    const v = a.readl(MDIO_CTRL);
+    if ((v & bits) == 0) return <i32>(v & 0xffff);
+    hwDelay(100 * US);
+  }
+  return -1;
+}
+
+function emac_phy_mdio_autopoll_disable(a: EmacAdapter): i32 {
+  a.update32(MDIO_CTRL, MDIO_AP_EN, 0);
+  if (mdioWait(a, MDIO_BUSY) >= 0) return 0;
+  a.update32(MDIO_CTRL, 0, MDIO_AP_EN);
+  return -EBUSY;
+}
+
+export function emac_mdio_read(a: EmacAdapter, addr: i32, regnum: u32): i32 {
+  const r = emac_phy_mdio_autopoll_disable(a);
+  if (r != 0) return r;
+  a.update32(PHY_STS, PHY_ADDR_MASK, <u32>addr << PHY_ADDR_SHIFT);
+  a.writel(SUP_PREAMBLE | (regnum << 16) | MDIO_START | MDIO_RD_NWR, MDIO_CTRL);
+  const v = mdioWait(a, MDIO_START | MDIO_BUSY);
+  a.update32(MDIO_CTRL, 0, MDIO_AP_EN);
+  return v < 0 ? -EIO : v;
+}
+
+export function emac_mdio_write(a: EmacAdapter, addr: i32, regnum: u32, val: u32): i32 {
+  const r = emac_phy_mdio_autopoll_disable(a);
+  if (r != 0) return r;
+  a.update32(PHY_STS, PHY_ADDR_MASK, <u32>addr << PHY_ADDR_SHIFT);
+  a.writel(SUP_PREAMBLE | (regnum << 16) | (val & 0xffff) | MDIO_START, MDIO_CTRL);
+  const v = mdioWait(a, MDIO_START | MDIO_BUSY);
+  a.update32(MDIO_CTRL, 0, MDIO_AP_EN);
+  return v < 0 ? -EIO : 0;
+}
+
+/** emac_phy_config, ACPI path: phy_find_first over the MDIO bus. */
+function emac_phy_config(a: EmacAdapter): i32 {
+  for (let addr = 0; addr < 32; addr++) {
+    const id1 = emac_mdio_read(a, addr, MII_PHYSID1);
+    const id2 = emac_mdio_read(a, addr, MII_PHYSID2);
+    if (id1 < 0 || id2 < 0) return -EIO;
+    const id = (<u32>id1 << 16) | <u32>id2;
+    if ((id & 0x1fffffff) != 0x1fffffff && id != 0) { a.phyAddr = addr; return 0; }
+  }
+  return -ENODEV;
+}
+
+// ---- SGMII (emac-sgmii.c, emac-sgmii-fsm9900.c) ----------------------------------------
+function sgmiiWrite(a: EmacAdapter, off: u32, v: u32): void { a.dev.write(REGION_SGMII, off, v); }
+function sgmiiRead(a: EmacAdapter, off: u32): u32 { return a.dev.read(REGION_SGMII, off, true); }
+
+/** emac_sgmii_init_fsm9900 (register tables abridged: the model keeps them as storage). */
+function emac_sgmii_init_fsm9900(a: EmacAdapter): i32 {
+  sgmiiWrite(a, 0x58, 15); // CDR_CTRL0
+  sgmiiWrite(a, 0x80, 1); // POW_DWN_CTRL0: PWRDN_B
+  sgmiiWrite(a, SGMII_SERDES_START, 1);
+  let i = 0;
+  for (; i < 100; i++) {
+    if (sgmiiRead(a, QSERDES_COM_RESET_SM) & SERDES_READY) break;
+    hwDelay(150 * US);
+  }
+  if (i == 100) return -EIO;
+  sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
+  return 0;
+}
+
+function emac_sgmii_link_init(a: EmacAdapter): void {
+  sgmiiWrite(a, SGMII_PHY_AUTONEG_CFG2, (sgmiiRead(a, SGMII_PHY_AUTONEG_CFG2) & ~0x30) | AN_ENABLE);
+}
+
+function emac_sgmii_irq_clear(a: EmacAdapter, bits: u32): i32 {
+  sgmiiWrite(a, SGMII_PHY_INTERRUPT_CLEAR, bits);
+  sgmiiWrite(a, SGMII_PHY_IRQ_CMD, 1);
+  let ok = false;
+  for (let i = 0; i < 10; i++) {
+    if ((sgmiiRead(a, SGMII_PHY_INTERRUPT_STATUS) & bits) == 0) { ok = true; break; }
+    hwDelay(1 * US);
+  }
+  if (!ok) return -EIO;
+  sgmiiWrite(a, SGMII_PHY_IRQ_CMD, 0);
+  sgmiiWrite(a, SGMII_PHY_INTERRUPT_CLEAR, 0);
+  return 0;
+}
+
+function emac_sgmii_reset(a: EmacAdapter): void {
+  // emac_sgmii_reset_prepare pulses PHY_RESET at sgmii base + CSR2 (0x4), as mainline does
+  sgmiiWrite(a, 0x4, sgmiiRead(a, 0x4) | 1);
+  hwDelay(50 * MS);
+  sgmiiWrite(a, 0x4, sgmiiRead(a, 0x4) & ~1);
+  hwDelay(50 * MS);
+  emac_sgmii_link_init(a);
+  emac_sgmii_init_fsm9900(a);
+}
+
+// ---- probe ----------------------------------------------------------------------------
+/** emac_probe: irq mask, PHY on the MDIO bus, SerDes, versions. Binds the ISR. Returns 0 or -errno. */
+export function emac_probe(nic: i32, macHi: u32, macLo: u32): i32 {
+  const d = emacDevice(nic);
+  if (d == null) return -ENODEV;
+  let a = emacAdapter(nic);
+  if (a == null) { a = new EmacAdapter(nic); unchecked(adapters[nic] = a); }
+  const ad = changetype<EmacAdapter>(a);
+  ad.mac[0] = <u8>(macHi >> 8); ad.mac[1] = <u8>macHi;
+  ad.mac[2] = <u8>(macLo >> 24); ad.mac[3] = <u8>(macLo >> 16); ad.mac[4] = <u8>(macLo >> 8); ad.mac[5] = <u8>macLo;
+  ad.irqMask = EMAC_IRQ_MASK;
+  let r = emac_phy_config(ad);
+  if (r != 0) return r;
+  r = emac_sgmii_init_fsm9900(ad);
+  if (r != 0) return r;
+  emac_sgmii_link_init(ad);
+  ad.readl(DMA_MAS_CTRL);
+  ad.readl(CORE_HW_VERSION);
+  d.irqHandler = emac_isr;
+  return 0;
+}
+
+// ---- rings ------------------------------------------------------------------------------
+/** emac_mac_rx_tx_rings_alloc_all: TPD, RRD and RFD rings in one block, plus buffer pools. */
+function emac_mac_rx_tx_rings_alloc_all(a: EmacAdapter): i32 {
+  if (a.ringsAllocated) return 0;
+  const tpd = a.txDescCnt * 16, rrd = a.rxDescCnt * 16, rfd = a.rxDescCnt * 8;
+  const off = dmaAlloc(tpd + rrd + rfd, 8);
+  const pool = dmaAlloc(a.txDescCnt * TX_BUF, 64);
+  if (off < 0 || pool < 0) return -ENOMEM;
+  a.tpdRing = DMA_BUS_BASE + <u64>off;
+  a.rrdRing = a.tpdRing + tpd;
+  a.rfdRing = a.rrdRing + rrd;
+  a.txPool = DMA_BUS_BASE + <u64>pool;
+  a.ringsAllocated = true;
+  return 0;
+}
+
+/** RX buffers sized rxbuf_size (re-allocated when the MTU grows). */
+function rxPoolEnsure(a: EmacAdapter): i32 {
+  if (a.rfdPoolSize >= a.rxbufSize) return 0;
+  const off = dmaAlloc(a.rxDescCnt * a.rxbufSize, 64);
+  if (off < 0) return -ENOMEM;
+  a.rfdPool = DMA_BUS_BASE + <u64>off;
+  a.rfdPoolSize = a.rxbufSize;
+  return 0;
+}
+
+function dmaW32(bus: u64, v: u32): void { const p = dmaMap(bus, 4); if (p != 0) store<u32>(p, v); }
+function dmaZero(bus: u64, n: u32): void { const p = dmaMap(bus, n); if (p != 0) memory.fill(p, 0, n); }
+
+/** emac_mac_rx_descs_refill: fill the current slot while the next one has no buffer. */
+function emac_mac_rx_descs_refill(a: EmacAdapter): void {
+  const n = a.rxDescCnt;
+  let count = 0;
+  let next = (a.rfdProduce + 1) % n;
+  while (unchecked(a.rfdMapped[<i32>next]) == 0) {
+    const slot = a.rfdProduce;
+    const buf = a.rfdPool + <u64>slot * a.rfdPoolSize;
+    unchecked(a.rfdMapped[<i32>slot] = 1);
+    dmaW32(a.rfdRing + <u64>slot * 8, <u32>buf);
+    dmaW32(a.rfdRing + <u64>slot * 8 + 4, <u32>(buf >> 32));
+    a.rfdProduce = (slot + 1) % n;
+    next = (a.rfdProduce + 1) % n;
+    count++;
+  }
+  if (count) a.update32(MAILBOX_0, 0xfff, a.rfdProduce);
+}
+
+// ---- up / down -------------------------------------------------------------------------
+/** emac_mac_config */
+function emac_mac_config(a: EmacAdapter): void {
+  const m = a.mac;
+  a.writel((<u32>m[2] << 24) | (<u32>m[3] << 16) | (<u32>m[4] << 8) | <u32>m[5], MAC_STA_ADDR0);
+  a.writel((<u32>m[0] << 8) | <u32>m[1], MAC_STA_ADDR1);
+  a.rxbufSize = a.mtu > 1536 ? (a.mtu + 22 + 7) & ~7 : 1536;
+  // emac_mac_dma_rings_config
+  a.writel(<u32>(a.tpdRing >> 32), DESC_CTRL_1);
+  a.writel(<u32>a.tpdRing, DESC_CTRL_8);
+  a.writel(a.txDescCnt & 0xffff, DESC_CTRL_9);
+  a.writel(<u32>(a.rfdRing >> 32), DESC_CTRL_0);
+  a.writel(<u32>a.rfdRing, DESC_CTRL_2);
+  a.writel(<u32>a.rrdRing, DESC_CTRL_5);
+  a.writel(a.rxDescCnt & 0xfff, DESC_CTRL_3);
+  a.writel(a.rxDescCnt & 0xfff, DESC_CTRL_6);
+  a.writel(a.rxbufSize & 0xffff, DESC_CTRL_4);
+  a.writel(0, DESC_CTRL_11);
+  a.writel(1, INTER_SRAM_PART9);
+  a.writel(a.mtu + 14 + 4 + 4, MAX_FRAM_LEN_CTRL);
+  // emac_mac_tx_config
+  a.writel((9216 >> 3) & 0x7ff, TXQ_CTRL_1);
+  a.writel(0x010000c5, TXQ_CTRL_0);
+  a.update32(TXQ_CTRL_2, 0x0fff0fff, 0);
+  // emac_mac_rx_config
+  a.writel(0x40800080, RXQ_CTRL_0);
+  a.update32(RXQ_CTRL_1, 0xffff, (4 << 12) | (0x10 << 6) | 0x10);
+  a.update32(RXQ_CTRL_2, 0x0fff0fff, (0x1a0 << 16) | 0xbe);
+  a.update32(RXQ_CTRL_3, 0xffff0fff, 0x100);
+  // emac_mac_dma_config
+  a.writel(0x47c54, DMA_CTRL);
+  a.update32(AXI_MAST_CTRL, (1 << 3) | (1 << 1), 1);
+  a.writel(0, CLK_GATE_CTRL);
+  a.writel(1, MISC_CTRL);
+}
+
+/** phy_start with genphy: advertise, restart autonegotiation. */
+function phy_start(a: EmacAdapter): void {
+  a.linkUp = false;
+  emac_mdio_write(a, a.phyAddr, MII_ADVERTISE, 0x01e1);
+  emac_mdio_write(a, a.phyAddr, MII_CTRL1000, 0x0200);
+  emac_mdio_write(a, a.phyAddr, MII_BMCR, BMCR_ANENABLE | BMCR_ANRESTART);
+}
+
+/** emac_mac_up */
+export function emac_mac_up(a: EmacAdapter): i32 {
+  a.rfdProduce = 0; a.rfdProcess = 0; a.rrdConsume = 0; a.tpdProduce = 0; a.tpdConsume = 0;
+  emac_mac_config(a);
+  const r = rxPoolEnsure(a);
+  if (r != 0) return r;
+  emac_mac_rx_descs_refill(a);
+  a.writel(~DIS_INT, INT_STATUS);
+  a.writel(a.irqMask, INT_MASK);
+  phy_start(a);
+  a.up = true;
+  a.napiScheduled = false;
+  a.queueStopped = false;
+  return 0;
+}
+
+/** emac_open */
+export function emac_open(nic: i32): i32 {
+  const a = emacAdapter(nic);
+  if (a == null) return -ENODEV;
+  let r = emac_mac_rx_tx_rings_alloc_all(a);
+  if (r != 0) return r;
+  r = emac_sgmii_irq_clear(a, 0xff); // emac_sgmii_common_open
+  if (r != 0) return r;
+  sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
+  return emac_mac_up(a);
+}
+
+/** emac_mac_start (called from emac_adjust_link on link up) */
+function emac_mac_start(a: EmacAdapter): void {
+  a.update32(TXQ_CTRL_0, 0, TXQ_EN);
+  a.update32(RXQ_CTRL_0, 0, RXQ_EN);
+  let mac = a.readl(MAC_CTRL);
+  mac |= TXEN | RXEN;
+  mac = (mac & ~(3 << SPEED_SHIFT)) | ((a.speed == 1000 ? 2 : 1) << SPEED_SHIFT);
+  const csr1 = a.dev.read(REGION_CSR, EMAC_WRAPPER_CSR1, true);
+  a.dev.write(REGION_CSR, EMAC_WRAPPER_CSR1, a.speed == 1000 ? csr1 | FREQ_MODE : csr1 & ~FREQ_MODE);
+  mac |= FULLD;
+  mac &= ~(RXFC | TXFC);
+  mac |= CRCE | PCRCE | (7 << PRLEN_SHIFT) | BROAD_EN | FLCHK;
+  mac &= ~(RX_CHKSUM_EN | HUGEN | VLAN_STRIP | TPAUSE | SIMR | HUGE | MULTI_ALL | DEBUG_MODE | SINGLE_PAUSE_MODE);
+  a.writel(mac, MAC_CTRL);
+  a.writel((125 << 16) | 125, IRQ_MOD_TIM_INIT);
+  a.writel(INT_RD_CLR_EN | LPW_MODE | IRQ_MODERATOR_EN | IRQ_MODERATOR2_EN, DMA_MAS_CTRL);
+  emac_mac_mode_config(a);
+  a.update32(ATHR_HEADER_CTRL, 3, 0);
+}
+
+/** emac_mac_mode_config */
+export function emac_mac_mode_config(a: EmacAdapter): void {
+  let mac = a.readl(MAC_CTRL);
+  mac = a.vlanRx ? mac | VLAN_STRIP : mac & ~VLAN_STRIP;
+  mac = a.promisc ? mac | PROM_MODE : mac & ~PROM_MODE;
+  mac = a.allmulti ? mac | MULTI_ALL : mac & ~MULTI_ALL;
+  mac &= ~MAC_LP_EN;
+  a.writel(mac, MAC_CTRL);
+}
+
+/** emac_mac_multicast_addr_set */
+export function emac_mac_multicast_addr_set(a: EmacAdapter, addr: usize): void {
+  const crc = etherCrc(addr, 6);
+  a.update32((crc >>> 31) != 0 ? HASH_TAB_REG1 : HASH_TAB_REG0, 0, 1 << ((crc >>> 26) & 0x1f));
+}
+/** emac_mac_multicast_addr_clear */
+export function emac_mac_multicast_addr_clear(a: EmacAdapter): void {
+  a.writel(0, HASH_TAB_REG0);
+  a.writel(0, HASH_TAB_REG1);
+}
+
+/** emac_mac_stop */
+function emac_mac_stop(a: EmacAdapter): void {
+  a.update32(RXQ_CTRL_0, RXQ_EN, 0);
+  a.update32(TXQ_CTRL_0, TXQ_EN, 0);
+  a.update32(MAC_CTRL, TXEN | RXEN, 0);
+  hwDelay(1 * MS);
+}
+
+/** emac_mac_reset */
+function emac_mac_reset(a: EmacAdapter): void {
+  emac_mac_stop(a);
+  a.update32(DMA_MAS_CTRL, 0, SOFT_RST);
+  hwDelay(100 * US);
+  a.update32(DMA_MAS_CTRL, 0, INT_RD_CLR_EN);
+}
+
+/** emac_mac_down */
+export function emac_mac_down(a: EmacAdapter): void {
+  a.up = false;
+  a.napiScheduled = false;
+  a.linkUp = false;
+  a.writel(DIS_INT, INT_STATUS);
+  a.writel(0, INT_MASK);
+  emac_mac_reset(a);
+  // free the TX and RX buffers and zero the rings
+  dmaZero(a.tpdRing, a.txDescCnt * 16);
+  dmaZero(a.rrdRing, a.rxDescCnt * 16);
+  dmaZero(a.rfdRing, a.rxDescCnt * 8);
+  for (let i = 0; i < <i32>a.rxDescCnt; i++) unchecked(a.rfdMapped[i] = 0);
+  for (let i = 0; i < <i32>a.txDescCnt; i++) unchecked(a.tpdSkbEnd[i] = 0);
+}
+
+/** emac_reinit_locked: down, SGMII reset, up. */
+export function emac_reinit_locked(a: EmacAdapter): void {
+  a.reinits++;
+  emac_mac_down(a);
+  emac_sgmii_reset(a);
+  emac_mac_up(a);
+}
+
+/** emac_close */
+export function emac_close(nic: i32): void {
+  const a = emacAdapter(nic);
+  if (a == null) return;
+  sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
+  emac_mac_down(a);
+}
+
+/** ndo_change_mtu: reinit when running. */
+export function emac_change_mtu(nic: i32, mtu: u32): i32 {
+  const a = emacAdapter(nic);
+  if (a == null) return -ENODEV;
+  if (mtu < 46 || mtu > 9194) return -22;
+  a.mtu = mtu;
+  if (a.up) emac_reinit_locked(a);
+  return 0;
+}
+
+// ---- link --------------------------------------------------------------------------
+/** One phylib poll (genphy_update_link / genphy_read_status), then emac_adjust_link on a change. */
+export function emac_phy_poll(nic: i32): i32 {
+  const a = emacAdapter(nic);
+  if (a == null || !a.up) return 0;
+  emac_mdio_read(a, a.phyAddr, MII_BMSR);
+  const bmsr = emac_mdio_read(a, a.phyAddr, MII_BMSR);
+  if (bmsr < 0) return bmsr;
+  const link = (bmsr & BMSR_LSTATUS) != 0 && (bmsr & BMSR_ANEGCOMPLETE) != 0;
+  if (link && !a.linkUp) {
+    const stat1000 = emac_mdio_read(a, a.phyAddr, MII_STAT1000);
+    const lpa = emac_mdio_read(a, a.phyAddr, MII_LPA);
+    a.speed = (stat1000 & 0x0800) != 0 ? 1000 : (lpa & 0x0100) != 0 ? 100 : 10;
+    a.linkUp = true;
+    emac_adjust_link(a);
+  } else if (!link && a.linkUp) {
+    a.linkUp = false;
+    emac_adjust_link(a);
+  }
+  return a.linkUp ? 1 : 0;
+}
+
+/** emac_adjust_link */
+function emac_adjust_link(a: EmacAdapter): void {
+  if (a.linkUp) {
+    emac_mac_start(a);
+    emac_sgmii_irq_clear(a, 0xff); // emac_sgmii_common_link_change(up)
+    sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, DECODE_CODE_ERR | DECODE_DISP_ERR);
+  } else {
+    sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
+    emac_mac_stop(a);
+  }
+}
+
+// ---- interrupt, NAPI, RX ------------------------------------------------------------
+/** emac_isr; NAPI and the error work run right after it (softirq and workqueue on irq exit). */
+export function emac_isr(nic: i32): void {
+  const a = emacAdapter(nic);
+  if (a == null || !a.up) return;
+  a.writel(0, INT_MASK);
+  const status = a.readl(INT_STATUS) & a.irqMask;
+  if (status & ISR_ERROR) a.reinitPending = true;
+  if ((status & RX_PKT_INT0) != 0 && !a.napiScheduled) {
+    a.irqMask &= ~RX_PKT_INT0;
+    a.napiScheduled = true;
+  }
+  if (status & TX_PKT_INT) emac_mac_tx_process(a);
+  if (status & ISR_OVER) a.overWarnings++;
+  a.writel(a.irqMask, INT_MASK);
+  while (a.napiScheduled) emac_napi_rtx(a, NAPI_POLL_WEIGHT);
+  if (a.reinitPending) { a.reinitPending = false; emac_reinit_locked(a); }
+}
+
+/** emac_napi_rtx */
+function emac_napi_rtx(a: EmacAdapter, budget: i32): i32 {
+  const work = emac_mac_rx_process(a, budget);
+  a.lastIntMaskInPoll = a.dev.read(REGION_BASE, INT_MASK, false);
+  if (work < budget) {
+    a.napiScheduled = false; // napi_complete_done
+    a.irqMask |= RX_PKT_INT0;
+    a.writel(a.irqMask, INT_MASK);
+  }
+  return work;
+}
+
+/** Hands a frame to the stack: emacRxHandler, or the host's queue (tag pushed back inline). */
+function emac_receive_skb(a: EmacAdapter, p: usize, len: u32, vlanTci: i32, flags: u32): void {
+  const h = emacRxHandler;
+  if (h != null) { h(a.nic, p, len, vlanTci, flags); return; }
+  const outLen = vlanTci >= 0 ? len + 4 : len;
+  const dst = wireTxReserve(a.upQueue, outLen);
+  if (dst == 0) { a.rxDropped++; return; }
+  if (vlanTci >= 0) {
+    memory.copy(dst, p, 12);
+    store16be(dst + 12, 0x8100);
+    store16be(dst + 14, <u32>vlanTci);
+    memory.copy(dst + 16, p + 12, len - 12);
+  } else {
+    memory.copy(dst, p, len);
+  }
+  wireTxStage(a.upQueue, outLen);
+  // the record's flags carry the delivery flags
+  store<u32>(dst - 4, outLen | (flags << 16));
+  wireTxCommit(a.upQueue);
+}
+
+/** emac_mac_rx_process */
+function emac_mac_rx_process(a: EmacAdapter, budget: i32): i32 {
+  const n = a.rxDescCnt;
+  const hw = a.readl(MAILBOX_3) & 0xfff;
+  let avail = (hw + n - a.rrdConsume) % n;
+  let count = 0;
+  let work = 0;
+  do {
+    if (avail == 0) break;
+    // emac_rx_process_rrd
+    const rrd = dmaMap(a.rrdRing + <u64>a.rrdConsume * 16, 16);
+    if (rrd == 0) break;
+    const w3 = load<u32>(rrd, 12);
+    if ((w3 & RRD_UPDT) == 0) break;
+    const w0 = load<u32>(rrd);
+    const w2 = load<u32>(rrd, 8);
+    store<u32>(rrd, w3 & ~RRD_UPDT, 12);
+    a.rrdConsume = (a.rrdConsume + 1) % n;
+    const nor = (w0 >>> 16) & 0xf;
+    const si = w0 >>> 20;
+    if (nor != 1 || si >= n) break; // "multi-RFD not support yet"
+    unchecked(a.rfdMapped[<i32>si] = 0);
+    a.rfdProcess = (si + 1) % n; // emac_rx_rfd_clean
+    avail--;
+    count++;
+    if (w3 & RRD_ERROR) { a.rxDropped++; continue; }
+    let len = (w3 & RRD_PKT_SIZE_MASK) - 4;
+    if (len > a.rfdPoolSize) len = a.rfdPoolSize;
+    const buf = dmaMap(a.rfdPool + <u64>si * a.rfdPoolSize, len);
+    if (buf == 0) { a.rxDropped++; continue; }
+    let flags: u32 = 0;
+    if (a.rxcsum && (w3 & RRD_L4F) == 0) flags |= RXF_CSUM_UNNECESSARY;
+    let tci: i32 = -1;
+    if (w3 & RRD_CVTAG) { tci = <i32>(((w2 >> 8) & 0xff) | ((w2 & 0xff) << 8)); flags |= RXF_VLAN; }
+    emac_receive_skb(a, buf, len, tci, flags);
+    a.rxPackets++;
+    work++;
+  } while (work < budget);
+  if (count) {
+    a.update32(MAILBOX_0, 0x0fff0000, (a.rfdProcess << 16) & 0x0fff0000);
+    emac_mac_rx_descs_refill(a);
+  }
+  return work;
+}
+
+// ---- TX ---------------------------------------------------------------------------------
+function txFree(a: EmacAdapter): u32 {
+  const n = a.txDescCnt;
+  return a.tpdConsume > a.tpdProduce ? a.tpdConsume - a.tpdProduce - 1 : n + a.tpdConsume - a.tpdProduce - 1;
+}
+
+function emac_tx_tpd_create(a: EmacAdapter, w0: u32, w1: u32, w2: u32, w3: u32): u32 {
+  const idx = a.tpdProduce;
+  const t = dmaMap(a.tpdRing + <u64>idx * 16, 16);
+  if (t != 0) { store<u32>(t, w0); store<u32>(t, w1, 4); store<u32>(t, w2, 8); store<u32>(t, w3, 12); }
+  a.tpdProduce = (idx + 1) % a.txDescCnt;
+  return idx;
+}
+
+/** dma_map_single of [p, p+len) for TPD idx: a copy into its bounce buffer. */
+function mapTx(a: EmacAdapter, idx: u32, p: usize, len: u32): u64 {
+  const bus = a.txPool + <u64>idx * TX_BUF;
+  const dst = dmaMap(bus, len);
+  if (dst != 0) memory.copy(dst, p, len);
+  return bus;
+}
+
+/**
+ * emac_mac_tx_buf_send (with emac_tso_csum and emac_tx_fill_tpd): queues the
+ * frame [p, p+len) with the offloads in `meta`. Returns 0, or -1 when dropped
+ * (odd checksum start, ring full, link down) like NETDEV_TX_OK after a free.
+ */
+export function emac_mac_tx_buf_send(a: EmacAdapter, p: usize, len: u32, meta: TxMeta): i32 {
+  if (!a.up || a.queueStopped || len < 14) { a.txDropped++; return -1; }
+  // worst case: an extra TPD, the header TPD and the data in TX_BUF pieces
+  if (txFree(a) < len / TX_BUF + 3) { a.queueStopped = true; a.txDropped++; return -1; }
+  let w1: u32 = 0;
+  let w3: u32 = 0;
+  let hdrLen: u32 = 0;
+  if (meta.gsoSize != 0) {
+    if (meta.gsoV6) {
+      emac_tx_tpd_create(a, 0, TPD_LSO | TPD_LSOV, len, 0); // the extra TPD: packet length
+      w1 |= TPD_LSOV;
+    } else {
+      w1 |= TPD_IPV4;
+    }
+    w1 |= TPD_LSO | (meta.transportOffset & 0xff) | ((meta.gsoSize & 0x1fff) << TPD_MSS_SHIFT);
+    hdrLen = meta.transportOffset + ((<u32>load<u8>(p + meta.transportOffset + 12) >> 4) << 2);
+    if (hdrLen > len) { a.txDropped++; return -1; }
+  } else if (meta.csumStart >= 0) {
+    const css = <u32>meta.csumStart;
+    if (css & 1) { a.txDropped++; return -1; } // "odd offset" drop
+    w1 |= TPD_CSX | ((css >> 1) & 0xff) | ((((css + <u32>meta.csumOffset) >> 1) & 0xff) << TPD_CXSUM_OFFSET_SHIFT);
+  }
+  if (meta.vlanTci >= 0) {
+    const t = <u32>meta.vlanTci;
+    w3 |= ((t >> 8) & 0xff) | ((t & 0xff) << 8) | TPD_INSTC; // EMAC_VLAN_TO_TAG
+  }
+  if (meta.networkOffset != 14) w1 |= TPD_TYP;
+  let off: u32 = 0;
+  let last: u32 = 0;
+  while (off < len) {
+    const piece = off == 0 && hdrLen != 0 ? hdrLen : (len - off < TX_BUF ? len - off : TX_BUF);
+    const idx = a.tpdProduce;
+    const bus = mapTx(a, idx, p + off, piece);
+    last = emac_tx_tpd_create(a, piece, w1, <u32>bus, (w3 & 0x3ffff) | (<u32>(bus >> 32) << TPD_BUFFER_ADDR_H_SHIFT));
+    off += piece;
+  }
+  // wmb(); the last TPD gets bit 31 and the skb
+  const t = dmaMap(a.tpdRing + <u64>last * 16, 16);
+  if (t != 0) store<u32>(t, load<u32>(t, 4) | TPD_LAST_FRAGMENT, 4);
+  unchecked(a.tpdSkbEnd[<i32>last] = 1);
+  if (txFree(a) < MAX_SKB_FRAGS + 3) a.queueStopped = true;
+  a.update32(MAILBOX_15, 0xffff, a.tpdProduce);
+  return 0;
+}
+
+/** emac_mac_tx_process */
+function emac_mac_tx_process(a: EmacAdapter): void {
+  const hw = (a.readl(MAILBOX_2) >>> 16) & 0xffff;
+  while (a.tpdConsume != hw && a.tpdConsume < a.txDescCnt) {
+    if (unchecked(a.tpdSkbEnd[<i32>a.tpdConsume]) != 0) {
+      unchecked(a.tpdSkbEnd[<i32>a.tpdConsume] = 0);
+      a.txPackets++;
+    }
+    a.tpdConsume = (a.tpdConsume + 1) % a.txDescCnt;
+  }
+  if (a.queueStopped && txFree(a) > MAX_SKB_FRAGS + 1) a.queueStopped = false;
+}
+
+// ---- statistics and rx mode ------------------------------------------------------------
+/** emac_update_hw_stats */
+export function emac_update_hw_stats(a: EmacAdapter): void {
+  for (let i = 0; i < RX_STAT_COUNT; i++) {
+    unchecked(a.stats[i] += <u64>a.readl(RXMAC_STATC_REG0 + (<u32>i << 2)));
+  }
+  unchecked(a.stats[RX_STAT_COUNT] += <u64>a.readl(RXMAC_STATC_REG23));
+  unchecked(a.stats[RX_STAT_COUNT + 1] += <u64>a.readl(RXMAC_STATC_REG24));
+  for (let i = 0; i < TX_STAT_COUNT; i++) {
+    unchecked(a.stats[TX_BASE + i] += <u64>a.readl(TXMAC_STATC_REG0 + (<u32>i << 2)));
+  }
+  unchecked(a.stats[TX_BASE + TX_STAT_COUNT] += <u64>a.readl(TXMAC_STATC_REG25));
+}
+
+/** emac_rx_mode_set (multicast list given as `count` 6-byte addresses at p). */
+export function emac_rx_mode_set(a: EmacAdapter, promisc: bool, allmulti: bool, p: usize, count: i32): void {
+  a.promisc = promisc;
+  a.allmulti = allmulti;
+  emac_mac_mode_config(a);
+  emac_mac_multicast_addr_clear(a);
+  for (let i = 0; i < count; i++) emac_mac_multicast_addr_set(a, p + <usize>i * 6);
+}
+
