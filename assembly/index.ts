@@ -1,3 +1,4 @@
 // The netpath core: everything exported here is the ABI the TypeScript host binds.
 export * from "./abi";
+export * from "./batch";
 export * from "./hw/abi";

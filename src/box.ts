@@ -2,10 +2,24 @@
 // "kernel") plus the host-side command layer that talks to it like iproute2.
 import { Kernel } from './kernel.js';
 import { runIp, type IpResult } from './ip/index.js';
-import type { RouteGetReq, Rtnl } from './rtnl.js';
+import type { Rtnl } from './rtnl.js';
 import { EmacHw, type EmacNic, type EmacOptions, type Dma } from './hw/emac.js';
 
 export type { IpResult };
+
+/** What `ip route get` takes, by its keywords: addresses and device names as strings. */
+export interface RouteGetQuery {
+  dst: string;
+  from?: string;
+  iif?: string;
+  oif?: string;
+  mark?: number | string;
+  uid?: number | string;
+  ipproto?: number | string;
+  sport?: number | string;
+  dport?: number | string;
+  tos?: number | string;
+}
 
 export class Box {
   private constructor(readonly kernel: Kernel) {}
@@ -24,10 +38,10 @@ export class Box {
   }
 
   /** The object `ip -j route get` prints; throws with ip's error text when the lookup fails. */
-  routeGet(q: Partial<Record<keyof RouteGetReq, string | number>> & { dst: string }): Record<string, unknown> {
+  routeGet(q: RouteGetQuery): Record<string, unknown> {
     const argv = ['-j', 'route', 'get', q.dst];
     for (const k of ['from', 'iif', 'oif', 'mark', 'uid', 'ipproto', 'sport', 'dport', 'tos'] as const) {
-      const v = (q as Record<string, unknown>)[k];
+      const v = q[k];
       if (v !== undefined) argv.push(k, String(v));
     }
     const r = this.ip(argv);

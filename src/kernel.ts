@@ -274,6 +274,40 @@ export class Kernel implements Rtnl {
 
   tableExists(id: number): boolean { return this.core.tableExists(id); }
 
+  // ---- batches: one call for many records, through the core's scratch memory
+  private scratch(words: number): Uint32Array {
+    const ptr = this.core.scratchReserve(words * 4);
+    return new Uint32Array(this.core.memory.buffer, ptr, words);
+  }
+
+  /**
+   * `ip route add` for many unicast routes in one call. Records of 6 u32: table, dst, dstLen, gateway (0 = none),
+   * oif (0 = none), metric. Stops at the first failure; on success the value is the number added.
+   */
+  addRoutes(records: Uint32Array): Reply<number> {
+    const n = Math.floor(records.length / 6);
+    this.scratch(n * 6).set(records.subarray(0, n * 6));
+    const rc = this.core.routeAddBatch(n);
+    if (rc >= 0) return { ok: true, value: rc };
+    const i = -rc - 1;
+    const errno = -(this.scratch(n * 6)[i * 6] | 0);
+    const msg = this.core.kernelExtack();
+    return { ok: false, errno, ...(msg ? { msg: `route ${i}: ${msg}` } : { msg: `route ${i}` }) };
+  }
+
+  /**
+   * Route decisions for many packets in one call. `pairs` holds [dst, src] per packet. With iif = 0 each is
+   * the output decision of a locally sent packet; otherwise the input decision for a packet received on iif.
+   * Returns, per packet, [oif or -errno, gateway or 0] (a view valid until the next batch call).
+   */
+  decide(pairs: Uint32Array, iif = 0, mark = 0): Int32Array {
+    const n = pairs.length >>> 1;
+    const buf = this.scratch(n * 2);
+    buf.set(pairs.subarray(0, n * 2));
+    this.core.routeDecideBatch(n, iif, mark);
+    return new Int32Array(buf.buffer, buf.byteOffset, n * 2);
+  }
+
   // ---- sysctl
   sysctl(key: string, value?: string): Reply<string> {
     const rc = this.core.sysctlRw(key, value !== undefined, value ?? '');

@@ -12,7 +12,7 @@ import {
   fibGetTable, fibNewTable, fibTableInsert, fibTableDelete, fibTableLookup, fibFlushDead, hasCustomRules,
   hasCustomLocalRoutes, setCustomLocalRoutes, cfgSet, cfgSetNh, cfgTb, cfgType, cfgScope, cfgDst, cfgLen, cfgGw, cfgOif, cfgNhFlags,
   cfgPrefsrc, delSet, aliasCount, aliasLive, aOif, aNhFlags, aNhScope, aFiDead, aPrefsrc, aTb, aType, aScope, aPrio, aPn,
-  pnPrefix, pnLen, mainTable, tbId, RT_TABLE_MAIN, RT_TABLE_LOCAL, RT_TABLE_DEFAULT, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
+  pnPrefix, pnLen, mainTable, defaultTable, tbId, RT_TABLE_MAIN, RT_TABLE_LOCAL, RT_TABLE_DEFAULT, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
   RTN_ANYCAST, RTN_MULTICAST, RTN_MAX, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST, RT_SCOPE_NOWHERE, RTNH_F_DEAD,
   RTNH_F_ONLINK, RTNH_F_LINKDOWN, RTPROT_KERNEL, NLM_F_CREATE, NLM_F_APPEND, FIB_LOOKUP_IGNORE_LINKSTATE, fibPropsError,
   fibPropsScope,
@@ -32,8 +32,7 @@ export function fibLookup(flags: i32): i32 {
   if (mainTable >= 0) err = fibTableLookup(mainTable, flags);
   // only "nothing found" in main falls through to default (an unreachable route answers at once)
   if (err != -EAGAIN) return err;
-  const d = fibGetTable(RT_TABLE_DEFAULT);
-  if (d >= 0) err = fibTableLookup(d, flags);
+  if (defaultTable >= 0) err = fibTableLookup(defaultTable, flags);
   if (err == -EAGAIN) err = -ENETUNREACH;
   return err;
 }

@@ -261,6 +261,7 @@ export function fibNewRule(excl: bool): i32 {
     if (rAction[i] == FR_ACT_GOTO && rTarget[i] == nPref && !rResolved[i]) rResolved[i] = true;
   }
   if (qIpProto != 0 || qHasSport || qHasDport) requireFlDissect++;
+  rulesCompile();
   return 0;
 }
 
@@ -309,6 +310,7 @@ function deleteAt(i: i32): i32 {
       if (rAction[j] == FR_ACT_GOTO && rTarget[j] == pref && rResolved[j] && findPref(pref) < 0) rResolved[j] = false;
     }
   }
+  rulesCompile();
   return 0;
 }
 
@@ -318,12 +320,14 @@ export function rulesAttach(ifindex: i32, name: string): void {
     if (rIif[i] == -1 && rIifName[i] == name) rIif[i] = ifindex;
     if (rOif[i] == -1 && rOifName[i] == name) rOif[i] = ifindex;
   }
+  rulesCompile();
 }
 export function rulesDetach(ifindex: i32): void {
   for (let i = 0; i < rPref.length; i++) {
     if (rIif[i] == ifindex) rIif[i] = -1;
     if (rOif[i] == ifindex) rOif[i] = -1;
   }
+  rulesCompile();
 }
 
 /** fib_default_rules_init() */
@@ -335,44 +339,90 @@ export function fibDefaultRulesInit(): void {
     insertAt(at);
     rPref[at] = prefs[k]; rAction[at] = FR_ACT_TO_TBL; rTable[at] = tables[k]; rProto[at] = RTPROT_KERNEL;
   }
+  rulesCompile();
 }
 
-// ---- lookup
+// ---- lookup over a compiled copy of the rules: one packed record per rule in
+// linear memory, rebuilt after every rule change, so a lookup walks contiguous words.
+const W: usize = 24; // words per record
+const R_IIF = 0, R_OIF = 1, R_MARK = 2, R_MARKMASK = 3, R_UIDLO = 4, R_UIDHI = 5, R_SRC = 6, R_SRCMASK = 7,
+  R_DST = 8, R_DSTMASK = 9, R_DSCP = 10, R_DSCPMASK = 11, R_FLAGS = 12, R_SPORT = 13, R_SPORTMASK = 14,
+  R_DPORT = 15, R_DPORTMASK = 16, R_SUPPLEN = 17, R_SUPGROUP = 18, R_TABLE = 19, R_GOTO = 20, R_TBLIDX = 21;
+const F_INVERT: u32 = 1, F_PORTS: u32 = 2;
+let tab: usize = 0;
+let tabCap: i32 = 0;
+let tabLen: i32 = 0;
+
+// @ts-ignore: decorator
+@inline function rw(i: i32, f: i32): u32 { return load<u32>(tab + ((<usize>i * W + <usize>f) << 2)); }
+// @ts-ignore: decorator
+@inline function rwSet(i: i32, f: i32, v: u32): void { store<u32>(tab + ((<usize>i * W + <usize>f) << 2), v); }
+
+/** recompiles the rule table; called after every change to the rules or the devices they name */
+export function rulesCompile(): void {
+  const n = rPref.length;
+  if (n > tabCap) {
+    if (tab != 0) heap.free(tab);
+    tabCap = n < 16 ? 16 : n * 2;
+    tab = heap.alloc(<usize>tabCap * W * 4);
+  }
+  tabLen = n;
+  for (let i = 0; i < n; i++) {
+    rwSet(i, R_IIF, <u32>rIif[i]); rwSet(i, R_OIF, <u32>rOif[i]);
+    rwSet(i, R_MARK, rMark[i]); rwSet(i, R_MARKMASK, rMarkMask[i]);
+    rwSet(i, R_UIDLO, rUidStart[i]); rwSet(i, R_UIDHI, rUidEnd[i]);
+    const sm = inetMask(rSrcLen[i]), dm = inetMask(rDstLen[i]);
+    rwSet(i, R_SRC, rSrc[i] & sm); rwSet(i, R_SRCMASK, sm); rwSet(i, R_DST, rDst[i] & dm); rwSet(i, R_DSTMASK, dm);
+    // the legacy tos selector compares the TOS bits only; dscp compares under its mask
+    rwSet(i, R_DSCP, rDscp[i]);
+    rwSet(i, R_DSCPMASK, rDscpFull[i] ? rDscpMask[i] : (rDscp[i] != 0 ? <u32>0x1c : 0));
+    const ports = rSportLo[i] != 0 || rDportLo[i] != 0 || rIpProto[i] != 0;
+    rwSet(i, R_FLAGS, ((rFlags[i] & FIB_RULE_INVERT) ? F_INVERT : 0) | (ports ? F_PORTS : 0) |
+      (<u32>rAction[i] << 8) | (<u32>rIpProto[i] << 16) | ((rResolved[i] ? 1 : 0) << 24));
+    rwSet(i, R_SPORT, rSportLo[i] | (rSportHi[i] << 16)); rwSet(i, R_SPORTMASK, rSportMask[i]);
+    rwSet(i, R_DPORT, rDportLo[i] | (rDportHi[i] << 16)); rwSet(i, R_DPORTMASK, rDportMask[i]);
+    rwSet(i, R_SUPPLEN, <u32>rSuppressPlen[i]); rwSet(i, R_SUPGROUP, <u32>rSuppressIfgroup[i]);
+    rwSet(i, R_TABLE, rTable[i]);
+    rwSet(i, R_GOTO, rAction[i] == FR_ACT_GOTO ? <u32>findPref(rTarget[i]) : <u32>-1);
+    rwSet(i, R_TBLIDX, <u32>-1);
+  }
+}
+
 /** the rule that decided the last fib_rules_lookup(), -1 if none */
 export let lastRule: i32 = -1;
 
 // @ts-ignore: decorator
-@inline function portMatch(lo: u32, hi: u32, mask: u32, port: u32): bool {
+@inline function portMatch(range: u32, mask: u32, port: u32): bool {
+  const lo = range & 0xffff, hi = range >>> 16;
+  if (lo == 0) return true;
   if (mask != 0 && lo == hi) return ((lo ^ port) & mask) == 0;
   return port >= lo && port <= hi;
 }
 
-/** fib_rule_match() + fib4_rule_match() */
-function ruleMatch(i: i32): bool {
+/** fib_rule_match() + fib4_rule_match() on a compiled record */
+// @ts-ignore: decorator
+@inline function ruleMatch(i: i32): bool {
+  const flags = rw(i, R_FLAGS);
   let ret = true;
-  const iif = unchecked(rIif[i]), oif = unchecked(rOif[i]);
-  if (iif != 0 && iif != flIif) ret = false;
-  else if (oif != 0 && oif != flOif) ret = false;
-  else if (((unchecked(rMark[i]) ^ flMark) & unchecked(rMarkMask[i])) != 0) ret = false;
-  else if (flUid < unchecked(rUidStart[i]) || flUid > unchecked(rUidEnd[i])) ret = false;
-  else if (((flSrc ^ unchecked(rSrc[i])) & inetMask(unchecked(rSrcLen[i]))) != 0) ret = false;
-  else if (((flDst ^ unchecked(rDst[i])) & inetMask(unchecked(rDstLen[i]))) != 0) ret = false;
-  else if (unchecked(rDscpFull[i])) {
-    if (((unchecked(rDscp[i]) ^ flDscp) & unchecked(rDscpMask[i])) != 0) ret = false;
-  } else if (unchecked(rDscp[i]) != 0 && unchecked(rDscp[i]) != (flDscp & 0x1c)) ret = false;
-  if (ret) {
-    const p = unchecked(rIpProto[i]);
-    if (p != 0 && <u32>p != flProto) ret = false;
-    else if (unchecked(rSportLo[i]) != 0 && !portMatch(rSportLo[i], rSportHi[i], rSportMask[i], flSport)) ret = false;
-    else if (unchecked(rDportLo[i]) != 0 && !portMatch(rDportLo[i], rDportHi[i], rDportMask[i], flDport)) ret = false;
+  const iif = <i32>rw(i, R_IIF), oif = <i32>rw(i, R_OIF);
+  if ((iif != 0 && iif != flIif) || (oif != 0 && oif != flOif) ||
+    ((rw(i, R_MARK) ^ flMark) & rw(i, R_MARKMASK)) != 0 ||
+    flUid < rw(i, R_UIDLO) || flUid > rw(i, R_UIDHI) ||
+    (flSrc & rw(i, R_SRCMASK)) != rw(i, R_SRC) || (flDst & rw(i, R_DSTMASK)) != rw(i, R_DST) ||
+    ((rw(i, R_DSCP) ^ flDscp) & rw(i, R_DSCPMASK)) != 0) {
+    ret = false;
+  } else if (flags & F_PORTS) {
+    const p = (flags >>> 16) & 0xff;
+    if ((p != 0 && p != flProto) || !portMatch(rw(i, R_SPORT), rw(i, R_SPORTMASK), flSport) ||
+      !portMatch(rw(i, R_DPORT), rw(i, R_DPORTMASK), flDport)) ret = false;
   }
-  return (unchecked(rFlags[i]) & FIB_RULE_INVERT) ? !ret : ret;
+  return (flags & F_INVERT) ? !ret : ret;
 }
 
 /** fib4_rule_suppress() */
 function suppressed(i: i32): bool {
-  if (resPrefixlen <= unchecked(rSuppressPlen[i])) return true;
-  const g = unchecked(rSuppressIfgroup[i]);
+  if (resPrefixlen <= <i32>rw(i, R_SUPPLEN)) return true;
+  const g = <i32>rw(i, R_SUPGROUP);
   if (g != -1 && resAlias >= 0) {
     const dev = aOif[resAlias];
     if (dev > 0 && <i32>devGroup[dev] == g) return true;
@@ -382,23 +432,22 @@ function suppressed(i: i32): bool {
 
 /** __fib_lookup(): walk the rules; 0 or -errno (-ENETUNREACH when none decided) */
 export function fibRulesLookup(flags: i32): i32 {
-  const n = rPref.length;
+  const n = tabLen;
   for (let i = 0; i < n; i++) {
     if (!ruleMatch(i)) continue;
-    let act = unchecked(rAction[i]);
+    const act = <u8>((rw(i, R_FLAGS) >>> 8) & 0xff);
     if (act == FR_ACT_GOTO) {
-      if (!unchecked(rResolved[i])) continue;
-      // jump: continue matching from the first rule with the target pref
-      const t = findPref(unchecked(rTarget[i]));
-      if (t < 0) continue;
+      // jump: matching goes on from the first rule of the target pref (unresolved: skip)
+      const t = <i32>rw(i, R_GOTO);
+      if (t < 0 || ((rw(i, R_FLAGS) >>> 24) & 1) == 0) continue;
       i = t - 1;
       continue;
     }
     if (act == FR_ACT_NOP) continue;
     let err: i32;
     if (act == FR_ACT_TO_TBL) {
-      let t = unchecked(rTableIdx[i]);
-      if (t < 0) { t = fibGetTable(unchecked(rTable[i])); rTableIdx[i] = t; }
+      let t = <i32>rw(i, R_TBLIDX);
+      if (t < 0) { t = fibGetTable(rw(i, R_TABLE)); rwSet(i, R_TBLIDX, <u32>t); }
       err = t >= 0 ? fibTableLookup(t, flags) : -EAGAIN;
     } else if (act == FR_ACT_UNREACHABLE) err = -ENETUNREACH;
     else if (act == FR_ACT_PROHIBIT) err = -EACCES;

@@ -55,6 +55,7 @@ export const tbNumDefault = new Array<u32>();
 let tableSeq: u32 = 0;
 const tableIndex = new Map<u32, i32>();
 export let mainTable: i32 = -1;
+export let defaultTable: i32 = -1;
 /** fib_has_custom_rules: set for good by the first rule change, which also splits local from main */
 export let hasCustomRules: bool = false;
 export let hasCustomLocalRoutes: bool = false;
@@ -83,6 +84,7 @@ export function fibNewTable(id: u32): i32 {
   for (let i = 0; i < 33; i++) tbLenCount.push(0);
   tableIndex.set(id, t);
   if (id == RT_TABLE_MAIN) mainTable = t;
+  if (id == RT_TABLE_DEFAULT) defaultTable = t;
   return t;
 }
 

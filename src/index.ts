@@ -1,0 +1,5 @@
+// netpath: the Linux network datapath emulated in WebAssembly.
+export { Box, type IpResult, type RouteGetQuery } from './box.js';
+export { Kernel } from './kernel.js';
+export { runIp } from './ip/index.js';
+export * from './rtnl.js';
