@@ -130,10 +130,10 @@ export function routeDump(): i32 {
   return list.length;
 }
 
-export const GET_RECORD: i32 = 12;
+export const GET_RECORD: i32 = 13;
 /**
  * inet_rtm_getroute(): 0 or -errno. The reply goes to the dump buffer:
- * type, dst, src, gw, oif, table, prefsrc, rtFlags, iif, hasPrefsrc, fibAlias?, then the route record if fibmatch.
+ * type, dst, src, gw, oif, table, prefsrc, rtFlags, iif, hasPrefsrc, alias, prefixlen, tos, then the route record if fibmatch.
  */
 export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid: u32, tos: u32, ipproto: u32,
   sport: u32, dport: u32, fibmatch: bool): i32 {
@@ -153,6 +153,8 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
   dump.push(rtType); dump.push(dst); dump.push(src); dump.push(rtGw); dump.push(<u32>rtDev); dump.push(rtTable);
   dump.push(iif == 0 && rtSaddr != src ? rtSaddr : 0); dump.push((rtFlags & 0xffff0000) | 0x200); dump.push(<u32>iif);
   dump.push(iif == 0 && rtSaddr != src ? 1 : 0); dump.push(<u32>rtAlias); dump.push(<u32>rtPrefixlen);
+  // rtm_tos of the reply is the dscp of the FIB entry used (res.dscp), not the request's
+  dump.push(rtAlias >= 0 ? <u32>aDscp[rtAlias] : 0);
   if (fibmatch) { pushRoute(rtAlias); dump[GET_RECORD + 0] = rtTable; dump[GET_RECORD + 5] = rtType; }
   return 0;
 }

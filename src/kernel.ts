@@ -183,6 +183,7 @@ export class Kernel implements Rtnl {
     const rep: RouteGetReply = { type: r[0], dst: r[1], oif: r[4] | 0, table: r[5], rtFlags: r[7] };
     if (q.src) rep.src = q.src;
     if (r[3] !== 0) rep.gateway = r[3];
+    if (r[12] !== 0) rep.tos = r[12];
     if (r[9] !== 0) rep.prefsrc = r[6];
     if (q.mark) rep.mark = q.mark;
     if (iif === 0 || q.uid !== undefined) rep.uid = uid;

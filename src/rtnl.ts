@@ -158,6 +158,8 @@ export interface RouteGetReply {
   dst: number;
   /** present when the request gave `from` */
   src?: number;
+  /** rtm_tos: the dscp of the FIB entry the decision used, when it has one */
+  tos?: number;
   gateway?: number;
   oif: number;
   /** RTA_TABLE of the FIB result, 0 when none (on-link fallback) */

@@ -30,7 +30,6 @@ export function loopbackInit(): void {
   const ix = devRegister("lo", KIND_LOOPBACK, IFF_LOOPBACK, 65536, 0, 0xffffffff, 0);
   devCarrier[ix] = true;
   inetdevInit(ix);
-  sysctlDevSetAll(ix);
 }
 
 function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32): i32 {
@@ -109,6 +108,7 @@ export function devOpen(dev: i32): void {
   if (devKind[dev] == KIND_LOOPBACK) devCarrier[dev] = true;
   // NETDEV_UP: inetdev_event (lo gets 127.0.0.1/8), then fib_netdev_event
   if (inDevExists(dev) && (devFlags[dev] & IFF_LOOPBACK)) {
+    sysctlDevSetAll(dev);
     inetNewAddr(dev, 0x7f000001, 0x7f000001, 8, 0, 254, 0, "", 0, false);
   }
   fibNetdevUp(dev);

@@ -4,7 +4,8 @@
 import { ENOENT, EINVAL } from "../lib/errno";
 import { devByName, devList } from "./netdevice";
 import {
-  CONF_NAMES, CONF_COUNT, CONF_FORWARDING, CONF_ACCEPT_REDIRECTS, confAll, confDflt, devConf, inDevExists,
+  CONF_NAMES, CONF_COUNT, CONF_FORWARDING, CONF_ACCEPT_REDIRECTS, CONF_ROUTE_LOCALNET, CONF_PROMOTE_SECONDARIES,
+  CONF_DISABLE_POLICY, confAll, confDflt, devConf, inDevExists,
 } from "../ipv4/devinet";
 
 /** which conf values a device had set explicitly (in_dev->cnf.state): devConfSet[ifindex * CONF_COUNT + k] */
@@ -17,7 +18,7 @@ function isSet(dev: i32, k: i32): bool {
   const i = dev * CONF_COUNT + k;
   return i < devConfSet.length && devConfSet[i];
 }
-/** ipv4_devconf_setall(): lo's conf never follows conf/default (observed on Linux 6.x) */
+/** ipv4_devconf_setall(): from then on the device's conf no longer follows conf/default (lo at each NETDEV_UP) */
 export function sysctlDevSetAll(dev: i32): void {
   for (let k = 0; k < CONF_COUNT; k++) markSet(dev, k);
 }
@@ -88,8 +89,10 @@ export function sysctl(key: string, write: bool, value: string): i32 {
   if (scope == "default") {
     if (write) {
       confDflt[idx] = <i32>v;
-      // devinet_copy_dflt_conf(): devices that never set it follow the default
-      if (idx != CONF_FORWARDING) {
+      // devinet_copy_dflt_conf(): devices that never set it follow the default. forwarding has its own
+      // handler and the "flushing" entries (ipv4_doint_and_flush) don't copy at all.
+      if (idx != CONF_FORWARDING && idx != CONF_ROUTE_LOCALNET && idx != CONF_PROMOTE_SECONDARIES &&
+        idx != CONF_DISABLE_POLICY) {
         for (let i = 0; i < devList.length; i++) {
           const d = devList[i];
           if (inDevExists(d) && !isSet(d, idx)) devConf[d * CONF_COUNT + idx] = <i32>v;

@@ -334,7 +334,8 @@ export function fibTableInsert(t: i32, nlflags: i32): i32 {
       if (aType[x] == cfgType && sameInfo(x)) { match = x; break; }
     }
     if (nlflags & NLM_F_REPLACE) {
-      if (match >= 0) return 0;
+      // an identical route: a no-op if it is the one that would be replaced, else EEXIST
+      if (match >= 0) return match == first ? 0 : -EEXIST;
       // replace the first alias of the key in place
       aType[first] = cfgType; aScope[first] = cfgScope; aProto[first] = cfgProto; aPrefsrc[first] = cfgPrefsrc;
       aGw[first] = cfgGw; aOif[first] = cfgOif; aNhFlags[first] = cfgNhFlags; aNhScope[first] = cfgNhScope;

@@ -390,6 +390,7 @@ function getReplyText(ctx: Ctx, rep: RouteGetReply): string {
   if (rep.type !== RTN_UNICAST) s += rtnTypeName(rep.type) + ' ';
   s += formatIPv4(rep.dst) + ' ';
   if (rep.src !== undefined) s += `from ${formatIPv4(rep.src)} `;
+  if (rep.tos) s += `tos ${dsfieldName(rep.tos)} `;
   if (rep.gateway !== undefined) s += `via ${formatIPv4(rep.gateway)} `;
   if (rep.oif) s += `dev ${ctx.ifname(rep.oif)} `;
   if (rep.table && rep.table !== RT_TABLE_MAIN) s += `table ${tableName(rep.table)} `;
@@ -412,6 +413,7 @@ function getReplyJson(ctx: Ctx, rep: RouteGetReply): Record<string, Json> {
   if (rep.type !== RTN_UNICAST) o.type = rtnTypeName(rep.type);
   o.dst = formatIPv4(rep.dst);
   if (rep.src !== undefined) o.from = formatIPv4(rep.src);
+  if (rep.tos) o.tos = dsfieldName(rep.tos);
   if (rep.gateway !== undefined) o.gateway = formatIPv4(rep.gateway);
   if (rep.oif) o.dev = ctx.ifname(rep.oif);
   if (rep.table && rep.table !== RT_TABLE_MAIN) o.table = tableName(rep.table);
