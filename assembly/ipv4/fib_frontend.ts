@@ -146,7 +146,7 @@ function fibCreateInfo(): i32 {
 
 /** fib_valid_key_len() */
 function validKeyLen(dst: u32, len: i32): i32 {
-  if (len > 32) return fail(EINVAL, "Invalid prefix length");
+  if (len > 32 || len < 0) return fail(EINVAL, "Invalid prefix length");
   if (len < 32 && (dst & ~inetMask(len)) != 0) return fail(EINVAL, "Invalid prefix for given prefix length");
   return 0;
 }

@@ -145,6 +145,8 @@ function portRangeValid(lo: u32, hi: u32): bool { return lo != 0 && hi != 0 && h
 
 /** fib_nl2rule() + fib4_rule_configure()'s checks; 0 or -errno */
 function nl2rule(isAdd: bool): i32 {
+  if (qSrcLen < 0 || qSrcLen > 32) return fail(EINVAL, "Invalid source address");
+  if (qDstLen < 0 || qDstLen > 32) return fail(EINVAL, "Invalid dst address");
   nPref = qHasPref ? qPref : (isAdd ? defaultPref() : 0);
   nMarkMask = qHasMask ? qMask : (qHasMark && qMark != 0 ? 0xffffffff : 0);
   if (qHasGoto) {

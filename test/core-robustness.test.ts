@@ -1,0 +1,101 @@
+// Bad input never hurts: random and hostile requests, straight into the core's
+// rtnetlink contract and through the `ip` front end, give answers or errors —
+// never a WASM trap, a JS exception or a state that no longer dumps.
+import { describe, expect, it } from 'vitest';
+import { Box } from '../src/box.js';
+import type { Reply } from '../src/rtnl.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+}
+
+/** values that stress bounds: small, huge, negative, off-by-one, and plain random */
+function wild(r: () => number): number {
+  const pick = [0, 1, -1, 31, 32, 33, 64, 255, 256, 0x7fffffff, 0x80000000, 0xffffffff, -0x80000000, 65535, 65536];
+  return r() % 3 === 0 ? r() : pick[r() % pick.length];
+}
+
+function expectReply(rep: Reply<unknown>): void {
+  expect(typeof rep.ok).toBe('boolean');
+  if (!rep.ok) expect(rep.errno).toBeGreaterThan(0);
+}
+
+describe('the core under hostile requests', () => {
+  it.each([20261122, 1, 99, 4242])('answers 20,000 random rtnetlink requests with values or errnos, and still dumps (seed %i)', async (seed) => {
+    const box = await Box.create();
+    const k = box.kernel;
+    const r = rng(seed);
+    let failures = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const op = r() % 13;
+      let rep: Reply<unknown>;
+      switch (op) {
+        case 0: rep = k.linkAdd({ name: `v${r() % 6}`, kind: 'veth', peer: { name: `p${r() % 6}` }, mtu: r() % 4 === 0 ? wild(r) : undefined }); break;
+        case 1: rep = k.linkSet({ ifindex: wild(r) % 12, up: (r() & 1) === 1, mtu: r() % 5 === 0 ? wild(r) : undefined }); break;
+        case 2: rep = k.linkDel(wild(r) % 12); break;
+        case 3: rep = k.addrAdd({ ifindex: r() % 12, local: wild(r) >>> 0, prefixlen: wild(r), scope: r() % 256 }, (r() & 1) === 1); break;
+        case 4: rep = k.addrDel({ ifindex: r() % 12, local: wild(r) >>> 0, prefixlen: wild(r), address: r() & 1 ? wild(r) >>> 0 : undefined }); break;
+        case 5: case 6:
+          rep = k.routeAdd({
+            table: wild(r) >>> 0, dst: wild(r) >>> 0, dstLen: wild(r), tos: r() % 256, type: r() % 14, scope: r() % 256,
+            protocol: r() % 256, gateway: r() & 1 ? wild(r) >>> 0 : undefined, oif: r() & 1 ? wild(r) : undefined,
+            prefsrc: r() % 4 === 0 ? wild(r) >>> 0 : undefined, priority: r() % 3 === 0 ? wild(r) >>> 0 : undefined, onlink: (r() & 3) === 0,
+          }, { create: true, excl: (r() & 1) === 1, replace: (r() & 3) === 0, append: (r() & 3) === 1 });
+          break;
+        case 7: rep = k.routeDel({ table: wild(r) >>> 0, dst: wild(r) >>> 0, dstLen: wild(r), tos: r() % 256, type: r() % 14, scope: r() % 256, protocol: 0 }); break;
+        case 8: rep = k.routeGet({ dst: wild(r) >>> 0, src: r() & 1 ? wild(r) >>> 0 : undefined, iif: r() % 3 === 0 ? wild(r) : undefined, oif: r() % 3 === 0 ? wild(r) : undefined, tos: r() % 256, mark: wild(r) >>> 0 }); break;
+        case 9:
+          rep = k.ruleAdd({
+            priority: r() & 1 ? wild(r) >>> 0 : undefined, action: r() % 10, table: wild(r) >>> 0, src: wild(r) >>> 0, srcLen: wild(r),
+            dst: wild(r) >>> 0, dstLen: wild(r), tos: r() % 256, fwmark: wild(r) >>> 0, gotoTarget: r() % 4 === 0 ? wild(r) >>> 0 : undefined,
+            sport: r() % 5 === 0 ? [wild(r) & 0xffff, wild(r) & 0xffff] : undefined, iifname: r() % 4 === 0 ? `v${r() % 8}` : undefined,
+            uidStart: r() % 6 === 0 ? wild(r) >>> 0 : undefined, uidEnd: r() % 6 === 0 ? wild(r) >>> 0 : undefined,
+            suppressPrefixlen: r() % 5 === 0 ? wild(r) : undefined,
+          });
+          break;
+        case 10: rep = k.ruleDel({ priority: r() & 1 ? wild(r) >>> 0 : undefined, table: r() & 1 ? wild(r) >>> 0 : undefined }); break;
+        case 11:
+          if (r() & 1) {
+            const rec = Uint32Array.from({ length: 6 * (1 + (r() % 50)) }, () => wild(r) >>> 0);
+            rep = k.addRoutes(rec);
+          } else {
+            const out = k.decide(Uint32Array.from({ length: 2 * (1 + (r() % 50)) }, () => wild(r) >>> 0), r() % 3 === 0 ? wild(r) : r() % 8);
+            for (let j = 0; j < out.length; j += 2) expect(Number.isInteger(out[j])).toBe(true);
+            rep = { ok: true, value: undefined };
+          }
+          break;
+        default: rep = k.sysctl(`net.ipv4.conf.${['all', 'default', 'v1', 'lo', 'nope'][r() % 5]}.${['forwarding', 'rp_filter', 'accept_local', 'x'][r() % 4]}`, r() & 1 ? String(wild(r)) : 'junk'); break;
+      }
+      expectReply(rep);
+      if (!rep.ok) failures++;
+      if (i % 1000 === 999) {
+        // the state still dumps and every route names a live device or none
+        const devs = new Set(k.links().map((l) => l.ifindex));
+        for (const rt of k.routes()) if (rt.oif) expect(devs.has(rt.oif)).toBe(true);
+        k.rules();
+        k.addrs();
+      }
+    }
+    // hostile input mostly fails, but not all of it: the test exercised real state changes too
+    expect(failures).toBeGreaterThan(1000);
+    expect(failures).toBeLessThan(20_000);
+  });
+
+  it('runs 5,000 random `ip` command lines to an exit status, never an exception', async () => {
+    const box = await Box.create();
+    const words = ['link', 'addr', 'route', 'rule', 'neigh', 'add', 'del', 'set', 'show', 'get', 'flush', 'replace',
+      'change', 'append', 'dev', 'v0', 'lo', 'up', 'down', 'mtu', 'via', 'table', 'from', 'to', 'iif', 'oif', 'type',
+      'veth', 'peer', 'name', 'v1', 'lookup', 'pref', 'goto', 'fwmark', 'unreachable', 'blackhole', 'local', 'metric',
+      '192.0.2.1', '192.0.2.0/24', '198.51.100.7/33', 'default', '0', '4294967296', '-1', '0x10/0xff', 'all', '', '-j',
+      'nud', 'permanent', 'lladdr', '02:00:00:00:00:01', 'zz:zz', 'scope', 'host', 'proto', 'kernel', 'tos', '0x03'];
+    const r = rng(7);
+    box.ip('link add v0 type veth peer name v1');
+    for (let i = 0; i < 5000; i++) {
+      const argv = Array.from({ length: 1 + (r() % 9) }, () => words[r() % words.length]);
+      const res = box.ip(argv);
+      expect([0, 1, 2, 255]).toContain(res.status);
+      if (res.status !== 0) expect(res.stderr.length).toBeGreaterThan(0);
+    }
+  });
+});
