@@ -11,7 +11,8 @@ export function missingTools(...tools: string[]): string | undefined {
 }
 
 export interface TsharkPacket {
-  ifId: number;
+  /** null for classic pcap, which has no interface ids. */
+  ifId: number | null;
   ifName: string | null;
   /** tshark's protocol stack, e.g. "eth:ethertype:ip:udp" or "raw:ip:udp". */
   protocols: string;
@@ -37,7 +38,7 @@ export function tsharkPackets(path: string): TsharkPacket[] {
     }
     for (const v of Object.values(frame)) comments.push(...collectComments(v, true));
     return {
-      ifId: Number(frame['frame.interface_id']),
+      ifId: frame['frame.interface_id'] === undefined ? null : Number(frame['frame.interface_id']),
       ifName: iface['frame.interface_name'] ?? null,
       protocols: String(frame['frame.protocols']),
       epoch: String(frame['frame.time_epoch']),
