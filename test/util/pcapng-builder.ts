@@ -104,7 +104,7 @@ export function classicPcap(o: {
   v.setUint16(6, o.minor ?? 4, le);
   v.setUint32(16, o.snapLen ?? 65535, le);
   v.setUint32(20, o.linkField ?? o.linkType ?? 1, le);
-  const parts = [h];
+  const parts: Uint8Array[] = [h];
   for (const r of o.records) {
     const rh = new Uint8Array(16);
     const rv = new DataView(rh.buffer);
