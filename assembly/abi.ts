@@ -7,6 +7,8 @@ import {
 } from "./core/netdevice";
 import { loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devSetMtu, devSetMac, devSetName, devSetTxqlen } from "./core/dev";
 import { sysctl, sysctlValue } from "./core/sysctl";
+import { dev_get_stats, ST_COUNT } from "./core/netif";
+import { netInit } from "./netabi";
 import {
   devIfaHead, ifaNext, ifaDev, ifaLocal, ifaAddress, ifaPrefixlen, ifaBcast, ifaScope, ifaFlags, ifaMetric, ifaLabel,
   inetNewAddr, inetRtmDelAddr,
@@ -29,10 +31,12 @@ import {
 import { ENODEV, EINVAL, EHOSTUNREACH } from "./lib/errno";
 
 const dump = new Array<u32>();
+const linkStats = new StaticArray<u64>(ST_COUNT);
 export function dumpPtr(): usize { return dump.dataStart; }
 export function dumpLen(): i32 { return dump.length; }
 
 export function kernelInit(): void {
+  netInit();
   loopbackInit();
   fibDefaultRulesInit();
 }
@@ -61,15 +65,20 @@ export function linkSetGroup(ifindex: i32, g: u32): i32 {
 }
 export function tableExists(id: u32): bool { return fibGetTable(id) >= 0; }
 export function linkName(ifindex: i32): string { return devExists(ifindex) ? devName[ifindex] : ""; }
-export const LINK_RECORD: i32 = 13;
-/** per link: ifindex, kind, flags, mtu, minMtu, maxMtu, txqlen, group, macHi, macLo, peer, qdisc, carrier */
+export const LINK_RECORD: i32 = 13 + 2 * ST_COUNT;
+/**
+ * per link: ifindex, kind, flags, mtu, minMtu, maxMtu, txqlen, group, macHi, macLo, peer, qdisc (0 noop,
+ * 1 noqueue, 2 pfifo_fast), carrier, then dev_get_stats() as rtnl_link_stats64 (u64 as lo, hi words)
+ */
 export function linkDump(): i32 {
   dump.length = 0;
   for (let i = 0; i < devList.length; i++) {
     const d = devList[i];
+    dev_get_stats(d, linkStats);
     dump.push(d); dump.push(devKind[d]); dump.push(devGetFlags(d)); dump.push(devMtu[d]); dump.push(devMinMtu[d]);
     dump.push(devMaxMtu[d]); dump.push(devTxqlen[d]); dump.push(devGroup[d]); dump.push(<u32>(devMac[d] >> 32));
     dump.push(<u32>devMac[d]); dump.push(<u32>devPeer[d]); dump.push(devQdisc[d]); dump.push(devCarrier[d] ? 1 : 0);
+    for (let k = 0; k < ST_COUNT; k++) { const v = unchecked(linkStats[k]); dump.push(<u32>v); dump.push(<u32>(v >> 32)); }
   }
   return devList.length;
 }

@@ -2,3 +2,4 @@
 export * from "./abi";
 export * from "./batch";
 export * from "./hw/abi";
+export * from "./netabi";

@@ -3,7 +3,22 @@
 import { Kernel } from './kernel.js';
 import { runIp, type IpResult } from './ip/index.js';
 import type { Rtnl } from './rtnl.js';
-import { EmacHw, type EmacNic, type EmacOptions, type Dma } from './hw/emac.js';
+import { EmacHw, type EmacNic, type EmacOptions, type Dma, type Wire } from './hw/emac.js';
+import { PacketSocket, dropReasons, netCounters, type NetExports } from './hw/netif.js';
+import type { LinkInfo, LinkKind, LinkStats } from './rtnl.js';
+
+/** A network device of the box, by name. */
+export interface BoxLink {
+  readonly name: string;
+  readonly ifindex: number;
+  readonly kind: LinkKind;
+  /** The current `ip link` view of the device. */
+  info(): LinkInfo;
+  /** dev_get_stats(), as `ip -s link` prints it. */
+  stats(): LinkStats;
+  /** EMAC ports: the wire side (frames to and from the link partner); throws for virtual devices. */
+  readonly wire: Wire;
+}
 
 export type { IpResult };
 
@@ -60,15 +75,77 @@ export class Box {
   /** The hardware models (EMAC NICs, DMA memory, virtual clock) of this box's WASM instance. */
   get hw(): EmacHw { return (this.hwModels ??= EmacHw.from(this.kernel)); }
 
-  /** A Qualcomm EMAC. { driver: false }: bare hardware, driven register by register (nic.mmio, nic.irq, nic.wire). */
+  /**
+   * A Qualcomm EMAC. By default the port of `ip link add NAME type emac` with the driver bound (created
+   * if there is no such link yet). { driver: false }: bare hardware, driven register by register
+   * (nic.mmio, nic.irq, nic.wire), not a network device of the box.
+   */
   emac(name: string, opts: EmacOptions = {}): EmacNic {
-    if (opts.driver !== false) throw new Error('emac: only bare hardware ({ driver: false }) so far');
-    return this.hw.get(name) ?? this.hw.create(name, opts);
+    if (opts.driver === false) return this.hw.get(name) ?? this.hw.create(name, opts);
+    let l = this.kernel.links().find((x) => x.name === name);
+    if (!l) {
+      const r = this.kernel.linkAdd({ name, kind: 'emac' });
+      if (!r.ok) throw new Error(`emac: cannot add ${name}: errno ${r.errno}${r.msg ? ` (${r.msg})` : ''}`);
+      l = this.kernel.links().find((x) => x.name === name)!;
+    }
+    if (l.kind !== 'emac') throw new Error(`emac: ${name} is a ${l.kind} device`);
+    return this.hw.attach(name, this.net.linkNic(l.ifindex));
   }
+
+  private get net(): NetExports { return this.kernel.core as unknown as NetExports; }
+
+  /** The device `name` (throws if there is none). */
+  link(name: string): BoxLink {
+    const find = () => {
+      const l = this.kernel.links().find((x) => x.name === name);
+      if (!l) throw new Error(`link: no device ${name}`);
+      return l;
+    };
+    const l = find();
+    const box = this;
+    return {
+      name, ifindex: l.ifindex, kind: l.kind,
+      info: find,
+      stats: () => find().stats,
+      get wire(): Wire {
+        if (l.kind !== 'emac') throw new Error(`link: ${name} is a ${l.kind} device: it has no wire`);
+        return box.emac(name).wire;
+      },
+    };
+  }
+
+  /** A packet socket (AF_PACKET, SOCK_RAW, ETH_P_ALL) bound to `dev`, or to every device. */
+  packet(dev?: string): PacketSocket {
+    const ifindexOf = (n: string) => this.kernel.links().find((x) => x.name === n)?.ifindex ?? 0;
+    const ifindex = dev === undefined ? 0 : ifindexOf(dev);
+    if (dev !== undefined && !ifindex) throw new Error(`packet: no device ${dev}`);
+    const id = this.net.packetSocket(ifindex);
+    if (id < 0) throw new Error(`packet: socket: errno ${-id}`);
+    return new PacketSocket(this.net, id, ifindex, ifindexOf);
+  }
+
+  /** The kernel's drop counters by reason (SKB_DROP_REASON_* without the prefix), non-zero only. */
+  dropReasons(): Record<string, number> { return dropReasons(this.net); }
+
+  /** The skb pool, the backlog and the number of consumed (not dropped) skbs. */
+  netCounters() { return netCounters(this.net); }
 
   /** The guest's DMA memory: alloc, read32/write32, zero-copy view. */
   get dma(): Dma { return this.hw.dma; }
 
-  /** Advances virtual time by `ns`, letting devices and interrupt handlers work. */
-  run(opts: { ns: number }): void { this.hw.run(opts); }
+  /**
+   * Advances virtual time by `ns`: device events, interrupt handlers and their NAPI polls, softirqs
+   * (backlog, qdiscs) and phylib timers run in time order; host-side IRQ handlers of bare NICs run
+   * whenever their line changes. The same input always gives the same result.
+   */
+  run({ ns }: { ns: number }): void {
+    if (!(ns >= 0)) throw new RangeError('run: ns must be >= 0');
+    const hw = this.hw;
+    const deadline = hw.now + Math.floor(ns);
+    while (this.net.netRun(deadline) !== 0) hw.checkIrqs();
+    hw.checkIrqs();
+  }
+
+  /** Virtual time in ns. */
+  get now(): number { return this.hw.now; }
 }

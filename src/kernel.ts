@@ -3,7 +3,7 @@
 // records read in place from the core's memory.
 import { instantiate } from '../build/netpath.js';
 import type {
-  AddrInfo, AddrReq, KernelError, LinkAddReq, LinkInfo, LinkKind, LinkSetReq, NeighInfo, NeighReq, Reply, RouteGetReply,
+  AddrInfo, AddrReq, KernelError, LinkAddReq, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, Reply, RouteGetReply,
   RouteGetReq, RouteModFlags, RouteMsg, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
 
@@ -13,6 +13,7 @@ const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, em
 const KIND_NAME: LinkKind[] = ['loopback', 'loopback', 'veth', 'dummy', 'emac'];
 const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400, NLM_F_APPEND = 0x800;
 const NO_MAC = [0xffffffff, 0xffffffff] as const;
+const QDISC_NAME = ['noop', 'noqueue', 'pfifo_fast'];
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
@@ -77,7 +78,7 @@ export class Kernel implements Rtnl {
         mtu: r[o + 3], minMtu: r[o + 4], maxMtu: r[o + 5], txqlen: r[o + 6], group: r[o + 7],
         address: macBytes(r[o + 8], r[o + 9]),
         broadcast: kind === 'loopback' ? new Uint8Array(6) : new Uint8Array(6).fill(255),
-        link: r[o + 10], qdisc: r[o + 11] ? 'noqueue' : 'noop', stats: zeroStats(),
+        link: r[o + 10], qdisc: QDISC_NAME[r[o + 11]] ?? 'noop', stats: linkStats(r, o + 13),
       });
     }
     return out;
@@ -317,9 +318,14 @@ export class Kernel implements Rtnl {
   }
 }
 
-function zeroStats() {
+/** dev_get_stats() as the link dump carries it: rtnl_link_stats64, each u64 as lo, hi */
+function linkStats(r: Uint32Array, o: number): LinkStats {
+  const v = (i: number) => r[o + 2 * i] + r[o + 2 * i + 1] * 2 ** 32;
   return {
-    rxPackets: 0, rxBytes: 0, rxErrors: 0, rxDropped: 0, rxMissed: 0, rxMcast: 0,
-    txPackets: 0, txBytes: 0, txErrors: 0, txDropped: 0, txCarrier: 0, collisions: 0,
+    rxPackets: v(0), txPackets: v(1), rxBytes: v(2), txBytes: v(3), rxErrors: v(4), txErrors: v(5),
+    rxDropped: v(6), txDropped: v(7), rxMcast: v(8), collisions: v(9), rxMissed: v(15), txCarrier: v(17),
+    rxLengthErrors: v(10), rxOverErrors: v(11), rxCrcErrors: v(12), rxFrameErrors: v(13), rxFifoErrors: v(14),
+    txAbortedErrors: v(16), txFifoErrors: v(18), txHeartbeatErrors: v(19), txWindowErrors: v(20),
+    rxCompressed: v(21), txCompressed: v(22), rxNohandler: v(23), rxOtherhostDropped: v(24),
   };
 }

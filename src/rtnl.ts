@@ -40,6 +40,10 @@ export interface LinkInfo {
 export interface LinkStats {
   rxPackets: number; rxBytes: number; rxErrors: number; rxDropped: number; rxMissed: number; rxMcast: number;
   txPackets: number; txBytes: number; txErrors: number; txDropped: number; txCarrier: number; collisions: number;
+  // the rest of rtnl_link_stats64 (ip -s -s link), when the kernel reports them
+  rxLengthErrors?: number; rxOverErrors?: number; rxCrcErrors?: number; rxFrameErrors?: number; rxFifoErrors?: number;
+  txAbortedErrors?: number; txFifoErrors?: number; txHeartbeatErrors?: number; txWindowErrors?: number;
+  rxCompressed?: number; txCompressed?: number; rxNohandler?: number; rxOtherhostDropped?: number;
 }
 
 export interface LinkAddReq {

@@ -14,6 +14,12 @@ import { fibNetdevUp, fibNetdevDown, fibNetdevChange, fibDisableIp } from "../ip
 import { rulesAttach, rulesDetach } from "../ipv4/fib_rules";
 import { neighIfdown } from "../ipv4/arp";
 import { sysctlDevSetAll } from "./sysctl";
+import { netifDevInit, qdisc_reset } from "./netif";
+import { packetDevGone } from "./af_packet";
+import {
+  emacNetdevInit, emacNetdevProbe, emacNetdevRemove, emacNetdevOpen, emacNetdevClose, emacNetdevChangeMtu,
+  emacNetdevSetMac,
+} from "../drivers/emac_netdev";
 
 // eth_hw_addr_random(): deterministic here, from a fixed-seed xorshift
 let macSeed: u64 = 0x9e3779b97f4a7c15;
@@ -28,6 +34,8 @@ function randomMac(): u64 {
 /** loopback_setup() at namespace creation */
 export function loopbackInit(): void {
   const ix = devRegister("lo", KIND_LOOPBACK, IFF_LOOPBACK, 65536, 0, 0xffffffff, 0);
+  netifDevInit(ix);
+  emacNetdevInit(carrierChange);
   devCarrier[ix] = true;
   inetdevInit(ix);
 }
@@ -36,8 +44,9 @@ function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32): i32 
   let flags: u32 = IFF_BROADCAST | IFF_MULTICAST;
   let minMtu: u32 = 68, maxMtu: u32 = 65535;
   if (kind == KIND_DUMMY) { flags |= IFF_NOARP; minMtu = 0; maxMtu = 0; }
-  if (kind == KIND_EMAC) { minMtu = 46; maxMtu = 9000; }
+  if (kind == KIND_EMAC) { minMtu = 46; maxMtu = 9194; } // emac_probe: EMAC_MIN/MAX_ETH_FRAME_SIZE - 22
   const ix = devRegister(name, kind, flags, mtu, minMtu, maxMtu, mac);
+  netifDevInit(ix);
   devTxqlen[ix] = txqlen;
   devCarrier[ix] = kind == KIND_DUMMY;
   if (mtu >= 68) inetdevInit(ix);
@@ -80,6 +89,14 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
     devPeer[p] = d; devPeer[d] = p;
     return d;
   }
+  if (kind == KIND_EMAC) {
+    if (m > 9194) return fail(EINVAL, "mtu greater than device maximum");
+    const d = register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+    // the platform device probes and registers its netdevice: NIC, PHY on MDIO, SerDes
+    const e = emacNetdevProbe(d);
+    if (e < 0) { unregister(d); return e; }
+    return d;
+  }
   return register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
 }
 
@@ -89,17 +106,25 @@ function nextVethIndex(): i32 {
   return i;
 }
 
-function carrierChange(dev: i32, on: bool): void {
+/** netif_carrier_on/off as linkwatch applies them: NETDEV_CHANGE to the FIB while the device is up. */
+export function carrierChange(dev: i32, on: bool): void {
   if (devCarrier[dev] == on) return;
   devCarrier[dev] = on;
   if (devIsUp(dev)) fibNetdevChange(dev, on);
 }
 
-/** dev_open() */
-export function devOpen(dev: i32): void {
-  if (devIsUp(dev)) return;
+/** dev_open(): 0, or the driver's ndo_open error (the device stays down) */
+export function devOpen(dev: i32): i32 {
+  if (devIsUp(dev)) return 0;
+  const emac = devKind[dev] == KIND_EMAC;
+  if (emac) {
+    // ndo_open runs before IFF_UP is set; the link comes later, through phylib
+    const e = emacNetdevOpen(dev);
+    if (e < 0) return e;
+  }
   devFlags[dev] |= IFF_UP;
-  devQdisc[dev] = 1;
+  // dev_activate: a real NIC with one TX queue gets the default qdisc (pfifo_fast), virtual ones noqueue
+  devQdisc[dev] = emac ? 2 : 1;
   if (devKind[dev] == KIND_VETH) {
     // veth_open(): carrier when both ends are up
     const p = devPeer[dev];
@@ -112,12 +137,19 @@ export function devOpen(dev: i32): void {
     inetNewAddr(dev, 0x7f000001, 0x7f000001, 8, 0, 254, 0, "", 0, false);
   }
   fibNetdevUp(dev);
+  // the link as phylib saw it while ifup ran the clock through autonegotiation
+  if (emac && devCarrier[dev]) fibNetdevChange(dev, true);
+  return 0;
 }
 
 /** dev_close() */
 export function devClose(dev: i32): void {
   if (!devIsUp(dev)) return;
   devFlags[dev] &= ~IFF_UP;
+  if (devKind[dev] == KIND_EMAC) {
+    qdisc_reset(dev); // dev_deactivate
+    emacNetdevClose(dev);
+  }
   if (devKind[dev] == KIND_VETH) {
     devCarrier[dev] = false;
     const p = devPeer[dev];
@@ -134,6 +166,8 @@ function unregister(dev: i32): void {
   fibDisableIp(dev, true);
   rulesDetach(dev);
   neighIfdown(dev);
+  if (devKind[dev] == KIND_EMAC) emacNetdevRemove(dev);
+  packetDevGone(dev);
   devUnlink(dev);
 }
 
@@ -149,7 +183,8 @@ export function rtnlDellink(dev: i32): i32 {
 
 export function devSetUp(dev: i32, up: bool): i32 {
   if (!devExists(dev)) return -ENODEV;
-  if (up) devOpen(dev); else devClose(dev);
+  if (up) return devOpen(dev);
+  devClose(dev);
   return 0;
 }
 
@@ -158,6 +193,10 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
   if (!devExists(dev)) return -ENODEV;
   if (devKind[dev] != KIND_DUMMY && devKind[dev] != KIND_LOOPBACK) {
     const e = validateMtu(mtu, devMinMtu[dev], devMaxMtu[dev]);
+    if (e < 0) return e;
+  }
+  if (devKind[dev] == KIND_EMAC && devMtu[dev] != mtu) {
+    const e = emacNetdevChangeMtu(dev, mtu);
     if (e < 0) return e;
   }
   devMtu[dev] = mtu;
@@ -171,6 +210,7 @@ export function devSetMac(dev: i32, mac: u64): i32 {
   if (!devExists(dev)) return -ENODEV;
   if (devKind[dev] == KIND_LOOPBACK) return -EOPNOTSUPP;
   if ((mac & 0x010000000000) != 0 || mac == 0) return -EADDRNOTAVAIL;
+  if (devKind[dev] == KIND_EMAC) { const e = emacNetdevSetMac(dev, mac); if (e < 0) return e; }
   devMac[dev] = mac;
   return 0;
 }
@@ -180,7 +220,7 @@ export function devSetName(dev: i32, name: string): i32 {
   if (!devExists(dev)) return -ENODEV;
   if (devName[dev] == name) return 0;
   if (!devValidName(name)) return -EINVAL;
-  if (devIsUp(dev)) return -EBUSY;
+  // Linux 6.x renames devices that are up too (observed on the oracle kernel)
   if (devByName(name) != 0) return -EEXIST;
   rulesDetach(dev);
   devName[dev] = name;

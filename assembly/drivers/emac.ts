@@ -726,3 +726,11 @@ export function emac_rx_mode_set(a: EmacAdapter, promisc: bool, allmulti: bool, 
   for (let i = 0; i < count; i++) emac_mac_multicast_addr_set(a, p + <usize>i * 6);
 }
 
+
+/** eth_mac_addr for a stopped port: the address emac_mac_config programs at the next open. */
+export function emac_set_mac_address(nic: i32, macHi: u32, macLo: u32): void {
+  const a = emacAdapter(nic);
+  if (a == null) return;
+  a.mac[0] = <u8>(macHi >> 8); a.mac[1] = <u8>macHi;
+  a.mac[2] = <u8>(macLo >> 24); a.mac[3] = <u8>(macLo >> 16); a.mac[4] = <u8>(macLo >> 8); a.mac[5] = <u8>macLo;
+}

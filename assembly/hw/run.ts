@@ -31,12 +31,18 @@ export function hwDelay(ns: i64): void {
   while (hwRun(t)) { /* IRQ changes for host-side handlers are seen at the host's next run */ }
 }
 
+/** Runs after in-WASM interrupt handlers, as softirqs run on irq_exit (the core's do_softirq). */
+export type IrqExitHook = () => void;
+let irqExitHook: IrqExitHook | null = null;
+export function setIrqExitHook(h: IrqExitHook | null): void { irqExitHook = h; }
+
 /**
  * Calls the in-WASM handler (a driver model's ISR) of every device whose line is
  * high; returns true if a line without such a handler changed (the host's turn).
  */
 function dispatchIrqs(): bool {
   let host = false;
+  let ran = false;
   const n = emacCount();
   for (let i = 0; i < n; i++) {
     const d = changetype<EmacDevice>(emacDevice(i));
@@ -47,9 +53,11 @@ function dispatchIrqs(): bool {
     }
     d.irqDirty = false;
     // a level line: take the interrupt again while it stays asserted (bounded)
-    for (let k = 0; k < 16 && d.irqLine; k++) h(i);
+    for (let k = 0; k < 16 && d.irqLine; k++) { h(i); ran = true; }
   }
   clearIrqChanged();
+  const x = irqExitHook;
+  if (ran && x != null) x();
   return host;
 }
 

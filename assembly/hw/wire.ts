@@ -152,6 +152,16 @@ export function wireInject(i: i32, count: i32): i32 {
   return accepted;
 }
 
+/** Empties both queues of a port (a NIC handed to a new netdevice). */
+export function wirePortReset(i: i32): void {
+  const p = wirePort(i);
+  if (p == null) return;
+  p.rx.clear();
+  p.tx.clear();
+  p.rxBusyUntil = 0;
+  p.txBusyUntil = 0;
+}
+
 /** When the frame at the head of the RX queue has fully arrived, or CLOCK_NEVER. */
 export function wireRxHeadTime(p: WirePort): i64 {
   if (p.rx.count == 0) return CLOCK_NEVER;

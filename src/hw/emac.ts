@@ -237,6 +237,14 @@ export class EmacHw {
 
   get(name: string): EmacNic | undefined { return this.nics.get(name); }
 
+  /** The NIC at hardware index `index` (one the core created for an emac netdevice), under `name`. */
+  attach(name: string, index: number): EmacNic {
+    for (const [k, n] of this.nics) if (n.index === index) { if (k !== name) { this.nics.delete(k); break; } return n; }
+    const nic = new EmacNic(this, index, name);
+    this.nics.set(name, nic);
+    return nic;
+  }
+
   /** Virtual time in ns. */
   get now(): number { return this.exports.hwClockNow(); }
 
@@ -248,7 +256,8 @@ export class EmacHw {
     this.checkIrqs();
   }
 
-  private checkIrqs(): void {
+  /** Samples every NIC's lines and runs the host-side handlers of those that changed. */
+  checkIrqs(): void {
     for (const nic of this.nics.values()) { nic.irq.check(); nic.sgmiiIrq.check(); }
   }
 }

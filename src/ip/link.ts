@@ -183,7 +183,7 @@ function freeName(ctx: Ctx, prefix: string, taken: string[]): string {
 function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): number {
   const r = parseLinkArgs(argv);
   if (cmd === 'add') {
-    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy' };
+    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac' };
     const kind = r.type === undefined ? undefined : kinds[r.type];
     if (kind === undefined) {
       // without a type (or with one the emulated kernel lacks) Linux answers like this

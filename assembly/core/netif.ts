@@ -1,0 +1,565 @@
+// The device layer between drivers and protocols (net/core/dev.c,
+// net/ethernet/eth.c, drivers/net/veth.c, loopback.c, dummy.c, and the
+// pfifo_fast qdisc of net/sched/sch_generic.c, reduced to one FIFO band).
+//
+// Receive: a driver calls netif_receive_skb (NAPI context) or netif_rx (the
+// per-box backlog, drained in the softirq step). __netif_receive_skb_core
+// runs the ptype_all taps (packet sockets), the device's rx_handler, then
+// protocol dispatch by skb->protocol through ptype_base.
+//
+// Transmit: dev_queue_xmit → the device's qdisc (pfifo_fast for real NICs,
+// noqueue for virtual ones) → dev_hard_start_xmit (taps, then ndo_start_xmit).
+//
+// Statistics: per device, what ndo_get_stats64 reports plus the core counters
+// dev_get_stats() adds (rx_dropped, tx_dropped, rx_nohandler), in the order of
+// struct rtnl_link_stats64.
+//
+// Hooks for the IP stack: dev_add_pack(ETH_P_IP, ip_rcv) registers a protocol
+// handler (one line); ip_finish_output2 fills the Ethernet header with
+// eth_header() and hands the skb to dev_queue_xmit.
+
+import {
+  devExists, devIsUp, devKind, devCarrier, devMac, devMtu, devPeer, devTxqlen, devQdisc,
+  KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
+} from "./netdevice";
+import {
+  skbDev, skbIif, skbProtocol, skbPktType, skbLen, skbData, skbMacHeader, skbNetworkHeader, skbVlanTci, skbNext,
+  skbPriority, skbSk, skbIpSummed, skbDataPtr, skbPull, skbPush, skbCopy, skbValid, skbFromBytes,
+  skbResetMacHeader, skbResetNetworkHeader, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST,
+} from "./skbuff";
+import {
+  kfree_skb_reason, kfree_skb, consume_skb, SKB_DROP_REASON_UNHANDLED_PROTO, SKB_DROP_REASON_CPU_BACKLOG,
+  SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_QDISC_DROP, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NOMEM,
+  SKB_DROP_REASON_QUEUE_PURGE, SKB_DROP_REASON_PKT_TOO_BIG, dropCount,
+} from "./dropreason";
+import { ptypeAllDeliver } from "./af_packet";
+
+// ---- constants ---------------------------------------------------------------------------
+export const ETH_HLEN: u32 = 14;
+export const VLAN_HLEN: u32 = 4;
+export const ETH_P_IP: u16 = 0x0800, ETH_P_ARP: u16 = 0x0806, ETH_P_8021Q: u16 = 0x8100, ETH_P_IPV6: u16 = 0x86dd;
+export const ETH_P_802_3: u16 = 0x0001, ETH_P_802_2: u16 = 0x0004, ETH_P_802_3_MIN: u16 = 0x0600;
+export const NET_RX_SUCCESS: i32 = 0, NET_RX_DROP: i32 = 1;
+export const NET_XMIT_SUCCESS: i32 = 0, NET_XMIT_DROP: i32 = 1, NET_XMIT_CN: i32 = 2;
+export const NETDEV_TX_OK: i32 = 0, NETDEV_TX_BUSY: i32 = 0x10;
+const ENETDOWN: i32 = 100, ENODEV: i32 = 19, ENOBUFS: i32 = 105;
+/** net.core.netdev_max_backlog */
+export let netdevMaxBacklog: i32 = 1000;
+/** net_rx_action budget (net.core.netdev_budget) per softirq round */
+export const NETDEV_BUDGET: i32 = 300;
+
+// ---- per-device counters (struct net_device's core_stats and lstats, veth priv->dropped) ------
+// rtnl_link_stats64 field order
+export const ST_RX_PACKETS = 0, ST_TX_PACKETS = 1, ST_RX_BYTES = 2, ST_TX_BYTES = 3, ST_RX_ERRORS = 4,
+  ST_TX_ERRORS = 5, ST_RX_DROPPED = 6, ST_TX_DROPPED = 7, ST_MULTICAST = 8, ST_COLLISIONS = 9,
+  ST_RX_LENGTH_ERRORS = 10, ST_RX_OVER_ERRORS = 11, ST_RX_CRC_ERRORS = 12, ST_RX_FRAME_ERRORS = 13,
+  ST_RX_FIFO_ERRORS = 14, ST_RX_MISSED_ERRORS = 15, ST_TX_ABORTED_ERRORS = 16, ST_TX_CARRIER_ERRORS = 17,
+  ST_TX_FIFO_ERRORS = 18, ST_TX_HEARTBEAT_ERRORS = 19, ST_TX_WINDOW_ERRORS = 20, ST_RX_COMPRESSED = 21,
+  ST_TX_COMPRESSED = 22, ST_RX_NOHANDLER = 23, ST_RX_OTHERHOST_DROPPED = 24;
+export const ST_COUNT: i32 = 25;
+
+const coreRxDropped = new Array<u64>();
+const coreTxDropped = new Array<u64>();
+const coreRxNohandler = new Array<u64>();
+const lstatsPackets = new Array<u64>();
+const lstatsBytes = new Array<u64>();
+const vethDropped = new Array<u64>();
+/** qdisc drops (tc -s qdisc), not part of the link statistics */
+const qdiscDrops = new Array<u64>();
+// the pfifo_fast FIFO of each device: skb list head/tail/length
+const qHead = new Array<i32>();
+const qTail = new Array<i32>();
+const qLen = new Array<i32>();
+
+function ensure(dev: i32): void {
+  while (coreRxDropped.length <= dev) {
+    coreRxDropped.push(0); coreTxDropped.push(0); coreRxNohandler.push(0); lstatsPackets.push(0);
+    lstatsBytes.push(0); vethDropped.push(0); qdiscDrops.push(0); qHead.push(-1); qTail.push(-1); qLen.push(0);
+    rxHandler.push(null);
+  }
+}
+
+/** A new device (register_netdevice): counters start at 0. */
+export function netifDevInit(dev: i32): void {
+  ensure(dev);
+  coreRxDropped[dev] = 0; coreTxDropped[dev] = 0; coreRxNohandler[dev] = 0; lstatsPackets[dev] = 0;
+  lstatsBytes[dev] = 0; vethDropped[dev] = 0; qdiscDrops[dev] = 0; qHead[dev] = -1; qTail[dev] = -1; qLen[dev] = 0;
+  rxHandler[dev] = null;
+}
+
+// @ts-ignore: decorator
+@inline function valid(dev: i32): bool { return devExists(dev) && dev < coreRxDropped.length; }
+
+export function dev_core_stats_rx_dropped_inc(dev: i32): void { if (valid(dev)) coreRxDropped[dev]++; }
+export function dev_core_stats_tx_dropped_inc(dev: i32): void { if (valid(dev)) coreTxDropped[dev]++; }
+export function dev_core_stats_rx_nohandler_inc(dev: i32): void { if (valid(dev)) coreRxNohandler[dev]++; }
+/** dev_lstats_add() */
+export function dev_lstats_add(dev: i32, len: u32): void { if (valid(dev)) { lstatsPackets[dev]++; lstatsBytes[dev] += len; } }
+export function qdiscDropCount(dev: i32): u64 { return valid(dev) ? qdiscDrops[dev] : 0; }
+export function qdiscQlen(dev: i32): i32 { return valid(dev) ? qLen[dev] : 0; }
+
+// ---- net_device_ops of driver kinds living outside this file (the EMAC) ---------------------
+/** ndo_start_xmit: NETDEV_TX_OK (skb consumed or dropped) or NETDEV_TX_BUSY (skb not taken). */
+export type NdoStartXmit = (skb: i32, dev: i32) => i32;
+/** netif_xmit_stopped(): the driver's TX queue is stopped. */
+export type NdoQueueStopped = (dev: i32) => bool;
+/** ndo_get_stats64: fills `s` (rtnl_link_stats64 order). */
+export type NdoGetStats64 = (dev: i32, s: StaticArray<u64>) => void;
+
+const KINDS: i32 = 8;
+const opsXmit = new StaticArray<NdoStartXmit | null>(KINDS);
+const opsStopped = new StaticArray<NdoQueueStopped | null>(KINDS);
+const opsStats = new StaticArray<NdoGetStats64 | null>(KINDS);
+
+export function netdevOpsRegister(kind: u8, xmit: NdoStartXmit, stopped: NdoQueueStopped, stats: NdoGetStats64): void {
+  unchecked(opsXmit[kind] = xmit);
+  unchecked(opsStopped[kind] = stopped);
+  unchecked(opsStats[kind] = stats);
+}
+
+/** Whether the device has a real qdisc (pfifo_fast) rather than noqueue: physical NICs. */
+export function devHasQdisc(dev: i32): bool { return devKind[dev] == KIND_EMAC; }
+
+/** dev_get_stats(): ndo_get_stats64 (or the software counters of lo/veth/dummy) plus the core counters. */
+export function dev_get_stats(dev: i32, s: StaticArray<u64>): void {
+  for (let i = 0; i < ST_COUNT; i++) unchecked(s[i] = 0);
+  if (!valid(dev)) return;
+  const k = devKind[dev];
+  if (k == KIND_LOOPBACK) {
+    // loopback_get_stats64: what was sent is what was received
+    s[ST_RX_PACKETS] = lstatsPackets[dev]; s[ST_TX_PACKETS] = lstatsPackets[dev];
+    s[ST_RX_BYTES] = lstatsBytes[dev]; s[ST_TX_BYTES] = lstatsBytes[dev];
+  } else if (k == KIND_VETH) {
+    // veth_get_stats64: TX from our lstats and priv->dropped, RX from the peer's lstats
+    s[ST_TX_PACKETS] = lstatsPackets[dev]; s[ST_TX_BYTES] = lstatsBytes[dev]; s[ST_TX_DROPPED] = vethDropped[dev];
+    const p = devPeer[dev];
+    if (valid(p)) { s[ST_RX_PACKETS] = lstatsPackets[p]; s[ST_RX_BYTES] = lstatsBytes[p]; }
+  } else if (k == KIND_DUMMY) {
+    s[ST_TX_PACKETS] = lstatsPackets[dev]; s[ST_TX_BYTES] = lstatsBytes[dev];
+  } else if (k < <u8>KINDS) {
+    const f = unchecked(opsStats[k]);
+    if (f != null) f(dev, s);
+  }
+  s[ST_RX_DROPPED] += coreRxDropped[dev];
+  s[ST_TX_DROPPED] += coreTxDropped[dev];
+  s[ST_RX_NOHANDLER] += coreRxNohandler[dev];
+}
+
+// ---- Ethernet (net/ethernet/eth.c) ------------------------------------------------------------
+function macAt(p: usize): u64 {
+  return (<u64>load<u8>(p) << 40) | (<u64>load<u8>(p, 1) << 32) | (<u64>load<u8>(p, 2) << 24) |
+    (<u64>load<u8>(p, 3) << 16) | (<u64>load<u8>(p, 4) << 8) | <u64>load<u8>(p, 5);
+}
+function load16be(p: usize): u16 { return <u16>((<u32>load<u8>(p) << 8) | <u32>load<u8>(p, 1)); }
+
+/**
+ * eth_type_trans(): skb->dev = dev, mac header at data, pull ETH_HLEN, pkt_type
+ * from the destination (broadcast, multicast, ours, someone else's), and the
+ * protocol from the type/length field. Returns skb->protocol.
+ */
+export function eth_type_trans(skb: i32, dev: i32): u16 {
+  skbDev[skb] = dev;
+  skbResetMacHeader(skb);
+  const p = skbDataPtr(skb);
+  skbPull(skb, ETH_HLEN);
+  skbResetNetworkHeader(skb);
+  const dst = macAt(p);
+  if ((dst & 0x010000000000) != 0) {
+    skbPktType[skb] = dst == 0xffffffffffff ? PACKET_BROADCAST : PACKET_MULTICAST;
+  } else if (dst != devMac[dev]) {
+    skbPktType[skb] = PACKET_OTHERHOST;
+  } else {
+    skbPktType[skb] = PACKET_HOST;
+  }
+  const t = load16be(p + 12);
+  let proto: u16;
+  if (t >= ETH_P_802_3_MIN) proto = t;
+  // raw 802.3 (Novell's IPX over 802.3 without LLC) starts with 0xFFFF; anything else is 802.2 LLC
+  else if (skbLen[skb] >= 2 && load16be(p + 14) == 0xffff) proto = ETH_P_802_3;
+  else proto = ETH_P_802_2;
+  skbProtocol[skb] = proto;
+  return proto;
+}
+
+/** eth_header(): pushes an Ethernet header (dst, the device's address, type). 0 or -ENOBUFS (no headroom). */
+export function eth_header(skb: i32, dev: i32, type: u16, dst: u64): i32 {
+  const p = skbPush(skb, ETH_HLEN);
+  if (p == 0) return -ENOBUFS;
+  const src = devMac[dev];
+  for (let i = 0; i < 6; i++) {
+    store<u8>(p + <usize>i, <u8>(dst >> (40 - 8 * i)));
+    store<u8>(p + 6 + <usize>i, <u8>(src >> (40 - 8 * i)));
+  }
+  store<u8>(p + 12, <u8>(type >> 8));
+  store<u8>(p + 13, <u8>type);
+  skbResetMacHeader(skb);
+  skbProtocol[skb] = type;
+  return 0;
+}
+
+// ---- rx_handler (netdev_rx_handler_register) ------------------------------------------------
+export const RX_HANDLER_CONSUMED: i32 = 0, RX_HANDLER_ANOTHER: i32 = 1, RX_HANDLER_EXACT: i32 = 2, RX_HANDLER_PASS: i32 = 3;
+/** Called with the skb (skb->dev is the device); may change skb->dev and return ANOTHER. */
+export type RxHandler = (skb: i32) => i32;
+const rxHandler = new Array<RxHandler | null>();
+
+/** netdev_rx_handler_register(): 0, -EBUSY if the device has one, -ENODEV. */
+export function netdev_rx_handler_register(dev: i32, h: RxHandler): i32 {
+  if (!valid(dev)) return -ENODEV;
+  if (rxHandler[dev] != null) return -16;
+  rxHandler[dev] = h;
+  return 0;
+}
+export function netdev_rx_handler_unregister(dev: i32): void { if (valid(dev)) rxHandler[dev] = null; }
+
+// ---- ptype_base: protocol handlers (dev_add_pack) ----------------------------------------------
+/** A protocol handler (ip_rcv, arp_rcv): (skb, dev, orig_dev) → NET_RX_SUCCESS or NET_RX_DROP. Owns the skb. */
+export type PacketHandler = (skb: i32, dev: i32, origDev: i32) => i32;
+const PTYPE_MAX: i32 = 16;
+const ptType = new StaticArray<u16>(PTYPE_MAX);
+const ptDev = new StaticArray<i32>(PTYPE_MAX);
+const ptFunc = new StaticArray<PacketHandler | null>(PTYPE_MAX);
+let ptCount: i32 = 0;
+
+/** dev_add_pack(): registers `func` for ethertype `type` (host order), on every device (dev 0) or one. 0 or -ENOSPC. */
+export function dev_add_pack(type: u16, func: PacketHandler, dev: i32 = 0): i32 {
+  if (ptCount >= PTYPE_MAX) return -28;
+  unchecked(ptType[ptCount] = type); unchecked(ptDev[ptCount] = dev); unchecked(ptFunc[ptCount] = func);
+  ptCount++;
+  return 0;
+}
+/** dev_remove_pack() */
+export function dev_remove_pack(type: u16, func: PacketHandler): void {
+  for (let i = 0; i < ptCount; i++) {
+    if (unchecked(ptType[i]) == type && unchecked(ptFunc[i]) == func) {
+      for (let j = i + 1; j < ptCount; j++) {
+        unchecked(ptType[j - 1] = ptType[j]); unchecked(ptDev[j - 1] = ptDev[j]); unchecked(ptFunc[j - 1] = ptFunc[j]);
+      }
+      ptCount--;
+      unchecked(ptFunc[ptCount] = null);
+      return;
+    }
+  }
+}
+
+// ---- receive ------------------------------------------------------------------------------
+/** rx_handler ANOTHER rounds before the frame is dropped (Linux has no limit; a loop here would never end). */
+const MAX_ROUNDS: i32 = 8;
+
+/**
+ * __netif_receive_skb_core(): taps on each device the frame passes, the
+ * rx_handler, hardware VLAN tag handling, then protocol delivery.
+ */
+function netifReceiveCore(skb: i32): i32 {
+  const origDev = skbDev[skb];
+  let exact = false;
+  let rounds = 0;
+  let again = true;
+  while (again) {
+    again = false;
+    const dev = skbDev[skb];
+    skbIif[skb] = dev;
+    // ptype_all: packet sockets see the frame on every device it passes
+    ptypeAllDeliver(skb, dev, false);
+    const h = dev < rxHandler.length ? rxHandler[dev] : null;
+    if (h != null) {
+      const r = h(skb);
+      if (r == RX_HANDLER_CONSUMED) return NET_RX_SUCCESS;
+      if (r == RX_HANDLER_ANOTHER) {
+        // another_round on the new skb->dev
+        if (++rounds >= MAX_ROUNDS || !valid(skbDev[skb])) { kfree_skb(skb); return NET_RX_DROP; }
+        again = true;
+      } else if (r == RX_HANDLER_EXACT) exact = true;
+    }
+  }
+  const dev = skbDev[skb];
+  // a hardware-stripped tag with a VLAN id and no VLAN device: not for us (check_vlan_id)
+  if (skbVlanTci[skb] >= 0) {
+    if ((skbVlanTci[skb] & 0xfff) != 0) skbPktType[skb] = PACKET_OTHERHOST;
+    skbVlanTci[skb] = -1;
+  }
+  // deliver_ptype_list_skb: wildcard handlers (unless EXACT), then the device-specific ones;
+  // every match but the last gets its own copy, the last takes the skb
+  const type = skbProtocol[skb];
+  let last = -1;
+  for (let i = 0; i < ptCount; i++) {
+    if (unchecked(ptType[i]) != type) continue;
+    const d = unchecked(ptDev[i]);
+    if (d == 0 ? exact : (d != dev && d != origDev)) continue;
+    if (last >= 0) {
+      const c = skbCopy(skb);
+      if (c >= 0) changetype<PacketHandler>(unchecked(ptFunc[last]))(c, dev, origDev);
+      else dev_core_stats_rx_dropped_inc(dev);
+    }
+    last = i;
+  }
+  if (last >= 0) return changetype<PacketHandler>(unchecked(ptFunc[last]))(skb, dev, origDev);
+  if (exact) dev_core_stats_rx_nohandler_inc(dev);
+  else dev_core_stats_rx_dropped_inc(dev);
+  kfree_skb_reason(skb, SKB_DROP_REASON_UNHANDLED_PROTO);
+  return NET_RX_DROP;
+}
+
+/** netif_receive_skb(): the driver hands a frame (after eth_type_trans) to the stack, here and now. */
+export function netif_receive_skb(skb: i32): i32 {
+  if (!skbValid(skb)) return NET_RX_DROP;
+  if (!valid(skbDev[skb])) { kfree_skb(skb); return NET_RX_DROP; }
+  return netifReceiveCore(skb);
+}
+
+// the per-box backlog (softnet_data.input_pkt_queue): one CPU
+let blHead: i32 = -1, blTail: i32 = -1, blLen: i32 = 0;
+/** softnet_stat: frames dropped because the backlog was full */
+export let backlogDropped: u64 = 0;
+export function backlogLen(): i32 { return blLen; }
+
+/** netif_rx(): queues the frame on the backlog for the next softirq step (enqueue_to_backlog). */
+export function netif_rx(skb: i32): i32 {
+  if (!skbValid(skb)) return NET_RX_DROP;
+  if (blLen >= netdevMaxBacklog) {
+    backlogDropped++;
+    dev_core_stats_rx_dropped_inc(skbDev[skb]);
+    kfree_skb_reason(skb, SKB_DROP_REASON_CPU_BACKLOG);
+    return NET_RX_DROP;
+  }
+  skbNext[skb] = -1;
+  if (blTail >= 0) skbNext[blTail] = skb; else blHead = skb;
+  blTail = skb;
+  blLen++;
+  return NET_RX_SUCCESS;
+}
+
+/** process_backlog(): up to `quota` frames; returns how many were processed. */
+function processBacklog(quota: i32): i32 {
+  let n = 0;
+  while (n < quota && blHead >= 0) {
+    const skb = blHead;
+    blHead = skbNext[skb];
+    if (blHead < 0) blTail = -1;
+    blLen--;
+    skbNext[skb] = -1;
+    netif_receive_skb(skb);
+    n++;
+  }
+  return n;
+}
+
+// ---- softirq (net_rx_action / net_tx_action) ---------------------------------------------------
+let inSoftirq = false;
+/** devices with frames waiting in their qdisc (__netif_schedule); a small set scanned in order */
+const txScheduled = new Array<i32>();
+
+/** __netif_schedule(): the device's qdisc has work for net_tx_action. */
+export function netif_schedule(dev: i32): void {
+  if (txScheduled.indexOf(dev) < 0) txScheduled.push(dev);
+}
+
+/**
+ * do_softirq(): NET_TX (run waiting qdiscs), then NET_RX (the backlog), until
+ * both are idle or `rounds` budgets of NETDEV_BUDGET frames were used (what
+ * is left waits for the next step, as ksoftirqd would take it). Not re-entrant.
+ */
+export function do_softirq(rounds: i32 = 64): void {
+  if (inSoftirq) return;
+  inSoftirq = true;
+  for (let r = 0; r < rounds; r++) {
+    let work = 0;
+    // net_tx_action: qdisc_run for every scheduled device, in the order they were scheduled
+    if (txScheduled.length > 0) {
+      const n = txScheduled.length;
+      for (let i = 0; i < n; i++) work += qdisc_run(txScheduled[i]);
+      // keep the devices still backlogged (new ones scheduled meanwhile stay too)
+      let w = 0;
+      for (let i = 0; i < txScheduled.length; i++) {
+        const d = txScheduled[i];
+        if (valid(d) && qLen[d] > 0) txScheduled[w++] = d;
+      }
+      txScheduled.length = w;
+    }
+    work += processBacklog(NETDEV_BUDGET);
+    if (work == 0) break;
+  }
+  inSoftirq = false;
+}
+
+/** Whether softirq work is pending (backlog or runnable qdiscs). */
+export function softirqPending(): bool {
+  if (blLen > 0) return true;
+  for (let i = 0; i < txScheduled.length; i++) {
+    const d = txScheduled[i];
+    if (valid(d) && qLen[d] > 0 && !queueStopped(d)) return true;
+  }
+  return false;
+}
+
+// ---- transmit ------------------------------------------------------------------------------
+function queueStopped(dev: i32): bool {
+  const k = devKind[dev];
+  if (k >= <u8>KINDS) return false;
+  const f = unchecked(opsStopped[k]);
+  return f != null && f(dev);
+}
+
+/** xmit_one(): taps see the frame (PACKET_OUTGOING), then the driver's ndo_start_xmit. */
+function xmitOne(skb: i32, dev: i32): i32 {
+  ptypeAllDeliver(skb, dev, true);
+  const k = devKind[dev];
+  if (k == KIND_VETH) return veth_xmit(skb, dev);
+  if (k == KIND_LOOPBACK) return loopback_xmit(skb, dev);
+  if (k == KIND_DUMMY) return dummy_xmit(skb, dev);
+  if (k < <u8>KINDS) {
+    const f = unchecked(opsXmit[k]);
+    if (f != null) return f(skb, dev);
+  }
+  kfree_skb(skb);
+  return NETDEV_TX_OK;
+}
+
+/** qdisc_restart loop of __qdisc_run: sends while the driver queue runs. Returns frames sent. */
+function qdisc_run(dev: i32): i32 {
+  if (!valid(dev)) return 0;
+  let n = 0;
+  while (qHead[dev] >= 0 && !queueStopped(dev)) {
+    const skb = qHead[dev];
+    qHead[dev] = skbNext[skb];
+    if (qHead[dev] < 0) qTail[dev] = -1;
+    qLen[dev]--;
+    skbNext[skb] = -1;
+    if (xmitOne(skb, dev) == NETDEV_TX_BUSY) {
+      // dev_requeue_skb: back to the head, try again when the driver wakes the queue
+      skbNext[skb] = qHead[dev];
+      qHead[dev] = skb;
+      if (qTail[dev] < 0) qTail[dev] = skb;
+      qLen[dev]++;
+      break;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** qdisc_reset() at dev_deactivate (device down): frees what waits in the qdisc. */
+export function qdisc_reset(dev: i32): void {
+  if (!valid(dev)) return;
+  while (qHead[dev] >= 0) {
+    const skb = qHead[dev];
+    qHead[dev] = skbNext[skb];
+    kfree_skb_reason(skb, SKB_DROP_REASON_QUEUE_PURGE);
+  }
+  qTail[dev] = -1;
+  qLen[dev] = 0;
+}
+
+/**
+ * dev_queue_xmit(): skb->dev set, data at the Ethernet header. The skb is
+ * always consumed (sent, queued or dropped). Returns NET_XMIT_SUCCESS,
+ * NET_XMIT_DROP/NET_XMIT_CN or -ENETDOWN, as __dev_queue_xmit does.
+ */
+export function dev_queue_xmit(skb: i32): i32 {
+  if (!skbValid(skb)) return NET_XMIT_DROP;
+  const dev = skbDev[skb];
+  if (!valid(dev)) { kfree_skb(skb); return -ENODEV; }
+  skbResetMacHeader(skb);
+  if (skbLen[skb] < ETH_HLEN) { dev_core_stats_tx_dropped_inc(dev); kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return NET_XMIT_DROP; }
+  if (devHasQdisc(dev)) {
+    // __dev_xmit_skb: a down or carrier-less device has the noop qdisc (dev_deactivate)
+    if (!devIsUp(dev) || !devCarrier[dev]) {
+      dev_core_stats_tx_dropped_inc(dev);
+      kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
+      return NET_XMIT_CN;
+    }
+    // pfifo_fast_enqueue: limit txqueuelen (at least 1)
+    const limit = devTxqlen[dev] > 0 ? <i32>devTxqlen[dev] : 1;
+    if (qLen[dev] >= limit) {
+      qdiscDrops[dev]++;
+      kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
+      return NET_XMIT_DROP;
+    }
+    skbNext[skb] = -1;
+    if (qTail[dev] >= 0) skbNext[qTail[dev]] = skb; else qHead[dev] = skb;
+    qTail[dev] = skb;
+    qLen[dev]++;
+    qdisc_run(dev);
+    if (qLen[dev] > 0) netif_schedule(dev);
+    return NET_XMIT_SUCCESS;
+  }
+  // noqueue: straight to the driver while the device is up
+  if (devIsUp(dev) && !queueStopped(dev)) {
+    const rc = xmitOne(skb, dev);
+    if (rc != NETDEV_TX_BUSY) return rc;
+    // "Virtual device %s asks to queue packet!"
+  }
+  dev_core_stats_tx_dropped_inc(dev);
+  kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+  return -ENETDOWN;
+}
+
+// ---- virtual devices' ndo_start_xmit ------------------------------------------------------------
+/**
+ * is_skb_forwardable() + __dev_forward_skb2() + netif_rx: the frame enters `dev`
+ * as if received there. Dropped (dev rx_dropped) when dev is down or the frame
+ * is longer than mtu + hard header + VLAN header.
+ */
+export function dev_forward_skb(dev: i32, skb: i32): i32 {
+  if (!valid(dev) || !devIsUp(dev) || skbLen[skb] > devMtu[dev] + ETH_HLEN + VLAN_HLEN) {
+    dev_core_stats_rx_dropped_inc(dev);
+    kfree_skb(skb);
+    return NET_RX_DROP;
+  }
+  // skb_scrub_packet (same netns: the mark stays), priority 0, a fresh pkt_type
+  skbPriority[skb] = 0;
+  skbSk[skb] = -1;
+  eth_type_trans(skb, dev);
+  return netif_rx(skb);
+}
+
+/** veth_xmit(): to the peer's backlog; our TX counters, or priv->dropped on failure. */
+function veth_xmit(skb: i32, dev: i32): i32 {
+  const peer = devPeer[dev];
+  const len = skbLen[skb];
+  if (!valid(peer) || len < ETH_HLEN) {
+    kfree_skb(skb);
+    vethDropped[dev]++;
+    return NET_XMIT_DROP;
+  }
+  if (dev_forward_skb(peer, skb) == NET_RX_SUCCESS) dev_lstats_add(dev, len);
+  else vethDropped[dev]++;
+  return NETDEV_TX_OK;
+}
+
+/** loopback_xmit(): back up through the backlog of the same device. */
+function loopback_xmit(skb: i32, dev: i32): i32 {
+  skbSk[skb] = -1; // skb_orphan
+  eth_type_trans(skb, dev);
+  const len = skbLen[skb] + ETH_HLEN;
+  if (netif_rx(skb) == NET_RX_SUCCESS) dev_lstats_add(dev, len);
+  return NETDEV_TX_OK;
+}
+
+/** dummy_xmit(): counted and gone. */
+function dummy_xmit(skb: i32, dev: i32): i32 {
+  dev_lstats_add(dev, skbLen[skb]);
+  consume_skb(skb);
+  return NETDEV_TX_OK;
+}
+
+/** A driver's receive path for a frame at [p, p+len): an skb, eth_type_trans, netif_receive_skb. */
+export function netifReceiveFrame(dev: i32, p: usize, len: u32, vlanTci: i32, ipSummed: u8): i32 {
+  if (len < ETH_HLEN) { dev_core_stats_rx_dropped_inc(dev); dropCount(SKB_DROP_REASON_PKT_TOO_SMALL); return NET_RX_DROP; }
+  const skb = allocRx(dev, p, len);
+  if (skb < 0) return NET_RX_DROP;
+  skbVlanTci[skb] = vlanTci;
+  skbIpSummed[skb] = ipSummed;
+  eth_type_trans(skb, dev);
+  return netif_receive_skb(skb);
+}
+
+/** An skb for a received frame; on failure the drop is counted (NOMEM: pool empty; PKT_TOO_BIG: over SKB_MAX_FRAME). */
+function allocRx(dev: i32, p: usize, len: u32): i32 {
+  const skb = skbFromBytes(p, len);
+  if (skb < 0) {
+    dev_core_stats_rx_dropped_inc(dev);
+    dropCount(skb == -1 ? SKB_DROP_REASON_NOMEM : SKB_DROP_REASON_PKT_TOO_BIG);
+  }
+  return skb;
+}

@@ -1,0 +1,170 @@
+// struct sk_buff (include/linux/skbuff.h, net/core/skbuff.c) as a fixed pool:
+// SKB_POOL buffers allocated once in linear memory, the metadata as
+// struct-of-arrays indexed by skb number. alloc_skb/kfree_skb are a free-list
+// pop/push: nothing is allocated per packet. An exhausted pool makes
+// skbAlloc() return -1; callers count that as a drop (SKB_DROP_REASON_NOMEM).
+//
+// Buffer layout: [headroom | data ............ | tailroom], SKB_BUF bytes.
+// Offsets (data, mac/network/transport headers) are relative to the buffer
+// start, like skb->head based offsets in the kernel.
+
+export const SKB_POOL: i32 = 1024;
+/** Bytes per buffer: a jumbo frame of the largest EMAC MTU (9194 + 18) or a wire record (16128) plus headroom. */
+export const SKB_BUF: u32 = 16384;
+/** Room kept in front of received/sent frames for later header pushes (NET_SKB_PAD + tunnel headers). */
+export const SKB_HEADROOM: u32 = 128;
+/** The longest frame an skb can carry. */
+export const SKB_MAX_FRAME: u32 = SKB_BUF - SKB_HEADROOM;
+
+// PACKET_* (include/uapi/linux/if_packet.h): skb->pkt_type
+export const PACKET_HOST: u8 = 0, PACKET_BROADCAST: u8 = 1, PACKET_MULTICAST: u8 = 2, PACKET_OTHERHOST: u8 = 3,
+  PACKET_OUTGOING: u8 = 4, PACKET_LOOPBACK: u8 = 5;
+// skb->ip_summed
+export const CHECKSUM_NONE: u8 = 0, CHECKSUM_UNNECESSARY: u8 = 1, CHECKSUM_COMPLETE: u8 = 2, CHECKSUM_PARTIAL: u8 = 3;
+
+let poolBase: usize = 0;
+
+// the fields the stack reads and writes
+/** skb->dev (ifindex), 0 = none */
+export const skbDev = new StaticArray<i32>(SKB_POOL);
+/** skb->skb_iif: the device it arrived on last */
+export const skbIif = new StaticArray<i32>(SKB_POOL);
+/** skb->protocol, host order (0x0800 = IPv4) */
+export const skbProtocol = new StaticArray<u16>(SKB_POOL);
+export const skbPktType = new StaticArray<u8>(SKB_POOL);
+export const skbMark = new StaticArray<u32>(SKB_POOL);
+export const skbPriority = new StaticArray<u32>(SKB_POOL);
+/** skb->len: bytes from data on */
+export const skbLen = new StaticArray<u32>(SKB_POOL);
+/** skb->data, as an offset from the buffer start */
+export const skbData = new StaticArray<u32>(SKB_POOL);
+/** header offsets from the buffer start; -1 = not set */
+export const skbMacHeader = new StaticArray<i32>(SKB_POOL);
+export const skbNetworkHeader = new StaticArray<i32>(SKB_POOL);
+export const skbTransportHeader = new StaticArray<i32>(SKB_POOL);
+/** hardware-accelerated VLAN tag (skb->vlan_tci), -1 = none */
+export const skbVlanTci = new StaticArray<i32>(SKB_POOL);
+export const skbIpSummed = new StaticArray<u8>(SKB_POOL);
+/** the packet socket that sent it (skb->sk for AF_PACKET), -1 = none */
+export const skbSk = new StaticArray<i32>(SKB_POOL);
+/** why it was last freed (kfree_skb_reason), 0 while alive */
+export const skbReason = new StaticArray<u16>(SKB_POOL);
+/** queue link (skb->next) for the backlog and qdiscs; -1 = end */
+export const skbNext = new StaticArray<i32>(SKB_POOL);
+const skbLive = new StaticArray<bool>(SKB_POOL);
+
+const freeStack = new StaticArray<i32>(SKB_POOL);
+let freeTop: i32 = 0;
+/** alloc_skb() failures (pool exhausted) */
+export let skbAllocFailures: u64 = 0;
+
+/** Allocates the pool (once). */
+export function skbInit(): void {
+  if (poolBase != 0) return;
+  poolBase = heap.alloc(<usize>SKB_POOL * <usize>SKB_BUF);
+  // lowest index on top: the first skbs handed out are 0, 1, 2, ... (deterministic)
+  for (let i = 0; i < SKB_POOL; i++) unchecked(freeStack[i] = SKB_POOL - 1 - i);
+  freeTop = SKB_POOL;
+}
+
+// @ts-ignore: decorator
+@inline export function skbValid(skb: i32): bool { return skb >= 0 && skb < SKB_POOL && unchecked(skbLive[skb]); }
+
+/** alloc_skb(): an empty skb with SKB_HEADROOM reserved, or -1 when the pool is exhausted. */
+export function skbAlloc(): i32 {
+  if (poolBase == 0) skbInit();
+  if (freeTop == 0) { skbAllocFailures++; return -1; }
+  const s = unchecked(freeStack[--freeTop]);
+  unchecked(skbLive[s] = true);
+  unchecked(skbDev[s] = 0); unchecked(skbIif[s] = 0); unchecked(skbProtocol[s] = 0);
+  unchecked(skbPktType[s] = PACKET_HOST); unchecked(skbMark[s] = 0); unchecked(skbPriority[s] = 0);
+  unchecked(skbLen[s] = 0); unchecked(skbData[s] = SKB_HEADROOM);
+  unchecked(skbMacHeader[s] = -1); unchecked(skbNetworkHeader[s] = -1); unchecked(skbTransportHeader[s] = -1);
+  unchecked(skbVlanTci[s] = -1); unchecked(skbIpSummed[s] = CHECKSUM_NONE); unchecked(skbSk[s] = -1);
+  unchecked(skbReason[s] = 0); unchecked(skbNext[s] = -1);
+  return s;
+}
+
+/** Returns the skb to the pool (the end of kfree_skb/consume_skb). Freeing twice is ignored. */
+export function skbFree(skb: i32): void {
+  if (!skbValid(skb)) return;
+  unchecked(skbLive[skb] = false);
+  unchecked(freeStack[freeTop++] = skb);
+}
+
+export function skbDropReason(skb: i32, reason: u16): void {
+  if (skb >= 0 && skb < SKB_POOL) unchecked(skbReason[skb] = reason);
+}
+
+export function skbPoolFree(): i32 { return freeTop; }
+
+/** skb->head */
+// @ts-ignore: decorator
+@inline export function skbHead(skb: i32): usize { return poolBase + <usize>skb * <usize>SKB_BUF; }
+/** skb->data */
+// @ts-ignore: decorator
+@inline export function skbDataPtr(skb: i32): usize { return skbHead(skb) + <usize>unchecked(skbData[skb]); }
+/** skb_mac_header() */
+export function skbMacPtr(skb: i32): usize {
+  const m = unchecked(skbMacHeader[skb]);
+  return skbHead(skb) + <usize>(m >= 0 ? <u32>m : unchecked(skbData[skb]));
+}
+
+/** skb_put(): extends the data at the tail; 0 if the buffer has no room. */
+export function skbPut(skb: i32, n: u32): usize {
+  const end = <u64>unchecked(skbData[skb]) + <u64>unchecked(skbLen[skb]);
+  if (end + <u64>n > <u64>SKB_BUF) return 0;
+  const p = skbHead(skb) + <usize>end;
+  unchecked(skbLen[skb] = skbLen[skb] + n);
+  return p;
+}
+
+/** skb_push(): prepends n bytes (into the headroom); 0 if there is not enough headroom. */
+export function skbPush(skb: i32, n: u32): usize {
+  const d = unchecked(skbData[skb]);
+  if (n > d) return 0;
+  unchecked(skbData[skb] = d - n);
+  unchecked(skbLen[skb] = skbLen[skb] + n);
+  return skbHead(skb) + <usize>(d - n);
+}
+
+/** skb_pull(): removes n bytes from the front; 0 if the skb is shorter. */
+export function skbPull(skb: i32, n: u32): usize {
+  const l = unchecked(skbLen[skb]);
+  if (n > l) return 0;
+  unchecked(skbData[skb] = skbData[skb] + n);
+  unchecked(skbLen[skb] = l - n);
+  return skbDataPtr(skb);
+}
+
+/** skb_trim(): cuts the data to len bytes (no-op if already shorter). */
+export function skbTrim(skb: i32, len: u32): void {
+  if (len < unchecked(skbLen[skb])) unchecked(skbLen[skb] = len);
+}
+
+export function skbResetMacHeader(skb: i32): void { unchecked(skbMacHeader[skb] = <i32>skbData[skb]); }
+export function skbResetNetworkHeader(skb: i32): void { unchecked(skbNetworkHeader[skb] = <i32>skbData[skb]); }
+export function skbResetTransportHeader(skb: i32): void { unchecked(skbTransportHeader[skb] = <i32>skbData[skb]); }
+
+/** An skb holding a copy of [p, p+len) after the headroom; -1 if the pool is empty or the frame too long. */
+export function skbFromBytes(p: usize, len: u32): i32 {
+  if (len > SKB_MAX_FRAME) return -2;
+  const s = skbAlloc();
+  if (s < 0) return -1;
+  memory.copy(skbPut(s, len), p, len);
+  return s;
+}
+
+/** skb_copy(): a full private copy (data and metadata), or -1 when the pool is empty. */
+export function skbCopy(skb: i32): i32 {
+  const s = skbAlloc();
+  if (s < 0) return -1;
+  memory.copy(skbHead(s), skbHead(skb), <usize>unchecked(skbData[skb]) + <usize>unchecked(skbLen[skb]));
+  unchecked(skbDev[s] = skbDev[skb]); unchecked(skbIif[s] = skbIif[skb]); unchecked(skbProtocol[s] = skbProtocol[skb]);
+  unchecked(skbPktType[s] = skbPktType[skb]); unchecked(skbMark[s] = skbMark[skb]); unchecked(skbPriority[s] = skbPriority[skb]);
+  unchecked(skbLen[s] = skbLen[skb]); unchecked(skbData[s] = skbData[skb]);
+  unchecked(skbMacHeader[s] = skbMacHeader[skb]); unchecked(skbNetworkHeader[s] = skbNetworkHeader[skb]);
+  unchecked(skbTransportHeader[s] = skbTransportHeader[skb]); unchecked(skbVlanTci[s] = skbVlanTci[skb]);
+  unchecked(skbIpSummed[s] = skbIpSummed[skb]); unchecked(skbSk[s] = skbSk[skb]);
+  return s;
+}

@@ -1,0 +1,94 @@
+// The ABI of the device layer (core/netif.ts, core/af_packet.ts, the EMAC
+// netdevice): virtual time for the whole box, packet sockets, drop reasons.
+// Bound by src/hw/netif.ts. Frames cross in batches through the wire stage
+// area (hwWireStagePtr); no call moves a single frame.
+
+import { skbInit, skbPoolFree, skbAllocFailures, SKB_POOL, SKB_MAX_FRAME } from "./core/skbuff";
+import { do_softirq, backlogLen, backlogDropped, qdiscDropCount, qdiscQlen } from "./core/netif";
+import { dropReasonCount, dropReasonName, SKB_DROP_REASON_MAX } from "./core/dropreason";
+import { packetOpen, packetClose, packetDrops, packetRecv, packet_snd } from "./core/af_packet";
+import { emacNic, emacTimerNext, emacTimerRun } from "./drivers/emac_netdev";
+import { hwRun, setIrqExitHook } from "./hw/run";
+import { clockNow } from "./hw/clock";
+import { wireStagePtr, STAGE_SIZE } from "./hw/wire";
+
+function softirqOnIrqExit(): void { do_softirq(); }
+
+/** Called once by kernelInit: the skb pool, softirqs on irq exit. */
+export function netInit(): void {
+  skbInit();
+  setIrqExitHook(softirqOnIrqExit);
+}
+
+/**
+ * box.run: advances virtual time to `deadline` (ns). Device events, interrupt
+ * handlers with their NAPI polls, softirqs (backlog, qdiscs) and phylib timers
+ * run in time order. Returns 1 early when a line without an in-WASM handler
+ * changed level (bare NICs): the host runs its handlers and calls again.
+ */
+export function netRun(deadline: f64): i32 {
+  const dl = <i64>deadline;
+  for (;;) {
+    do_softirq();
+    const t = emacTimerNext();
+    const until = t < dl ? t : dl;
+    if (hwRun(until)) return 1;
+    if (t <= dl && clockNow() >= t) { emacTimerRun(); continue; }
+    do_softirq();
+    return 0;
+  }
+}
+
+/** The softirq step alone (what local_bh_enable runs). */
+export function netSoftirq(): void { do_softirq(); }
+
+/** The hardware NIC index of an emac netdevice, or -1. */
+export function linkNic(ifindex: i32): i32 { return emacNic(ifindex); }
+
+// ---- packet sockets ---------------------------------------------------------------------
+export function packetSocket(ifindex: i32): i32 { return packetOpen(ifindex); }
+export function packetSocketClose(s: i32): void { packetClose(s); }
+export function packetSocketDrops(s: i32): f64 { return <f64>packetDrops(s); }
+/**
+ * sendmsg for `count` stage records (u32 length, bytes, padded to 4) on ifindex.
+ * Each record's length word is overwritten with 0 or -errno. Returns how many were sent.
+ */
+export function packetSendBatch(s: i32, ifindex: i32, count: i32): i32 {
+  const stage = wireStagePtr();
+  let off: u32 = 0;
+  let sent = 0;
+  for (let i = 0; i < count; i++) {
+    if (off + 4 > STAGE_SIZE) break;
+    const len = load<u32>(stage + off) & 0xffff;
+    const rec = (4 + len + 3) & ~3;
+    if (<u64>off + <u64>rec > <u64>STAGE_SIZE) break;
+    const rc = packet_snd(s, ifindex, stage + off + 4, len);
+    store<i32>(stage + off, rc);
+    if (rc == 0) sent++;
+    off += rec;
+  }
+  return sent;
+}
+/** recvmsg for a batch: records (see core/af_packet.ts) written to the stage area; returns how many. */
+export function packetRecvBatch(s: i32): i32 { return packetRecv(s, wireStagePtr(), STAGE_SIZE); }
+
+// ---- counters ------------------------------------------------------------------------------
+export const DROP_REASON_MAX: i32 = SKB_DROP_REASON_MAX;
+export function dropReasonTotal(r: i32): f64 { return <f64>dropReasonCount(r); }
+export function dropReasonLabel(r: i32): string { return dropReasonName(r); }
+/** 0 skbs free, 1 pool size, 2 alloc failures, 3 backlog length, 4 backlog drops, 5 largest frame */
+export function netCounter(which: i32): f64 {
+  switch (which) {
+    case 0: return <f64>skbPoolFree();
+    case 1: return <f64>SKB_POOL;
+    case 2: return <f64>skbAllocFailures;
+    case 3: return <f64>backlogLen();
+    case 4: return <f64>backlogDropped;
+    case 5: return <f64>SKB_MAX_FRAME;
+  }
+  return 0;
+}
+/** qdisc (pfifo_fast) of a device: 0 frames queued, 1 drops */
+export function qdiscCounter(ifindex: i32, which: i32): f64 {
+  return which == 0 ? <f64>qdiscQlen(ifindex) : <f64>qdiscDropCount(ifindex);
+}
