@@ -1,0 +1,541 @@
+// Seeded generator of packet scenarios for the packet-level differential test
+// against the kernel (see README.md in this directory for the format).
+//
+// A scenario is a router ("DUT") configuration plus a list of Ethernet frames
+// to inject, each on one of the DUT's ports. Every port is a veth pair whose
+// other end sits in a tester namespace; the tester injects the frames and
+// captures everything the DUT sends out of any port.
+//
+// The configuration is a list of steps run in order in the DUT:
+//   { sysctl: ["net.ipv4.ip_forward", "1"] }      one sysctl write (must succeed)
+//   { port: { name, mac, peerMac } }              a port: a veth end in the DUT, its peer in the tester
+//   { ip: "route add 198.18.7.0/24 via 192.0.2.20 dev p0" }   one `ip -4` command (must succeed)
+//
+// Everything is drawn from one seeded PRNG, so a seed always yields the same
+// scenario for a given PKT_GEN_VERSION; fixtures store the scenario itself.
+import { Rng, ipToNum, numToIp } from '../diff/gen.js';
+import {
+  type Bytes, ETH_ARP, ETH_IP, PROTO, TCP, arp, concat, echoRequest, eth, fragment, hex, icmp, ipopt, ipv4, mcastMac, pattern, synOptions, tcp, udp,
+  type Ip4Opts,
+} from './frames.js';
+
+export const PKT_GEN_VERSION = 1;
+
+export interface PortDef { name: string; mac: string; peerMac: string }
+export type Step = { ip: string } | { sysctl: [string, string] } | { port: PortDef };
+export interface Inject {
+  /** ingress port (a DUT device name) */
+  port: string;
+  /** the whole Ethernet frame */
+  hex: string;
+  /** case name, e.g. "fwd-udp", "ttl1", "arp-request-dut" */
+  case: string;
+  /** what the generator meant (not a prediction of the outcome) */
+  note?: string;
+}
+export interface PktScenario { seed: number; gen: number; ports: PortDef[]; steps: Step[]; frames: Inject[] }
+
+// ---------------------------------------------------------------- addresses
+const maskOf = (len: number): number => (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0);
+interface Net { net: number; len: number }
+const fmt = (n: Net): string => `${numToIp(n.net)}/${n.len}`;
+const inNet = (a: number, n: Net): boolean => ((a & maskOf(n.len)) >>> 0) === n.net;
+const bcast = (n: Net): number => (n.net | ~maskOf(n.len)) >>> 0;
+/** The only ranges addresses come from (RFC 5737, RFC 2544). */
+export const ALLOWED: Net[] = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24', '198.18.0.0/15'].map((s) => {
+  const [a, l] = s.split('/');
+  return { net: ipToNum(a), len: Number(l) };
+});
+/** Addresses the martian/multicast/broadcast cases use on purpose, outside ALLOWED. */
+export const SPECIAL = ['0.0.0.0', '127.0.0.1', '224.0.0.1', '224.0.0.5', '224.0.0.251', '239.1.2.3', '255.255.255.255'];
+
+interface Host { ip: string; mac: string }
+interface Port {
+  i: number;
+  name: string;
+  mac: string;
+  peerMac: string;
+  subnet: Net;
+  addr: string;
+  secondary?: string;
+  hosts: Host[]; // static neighbour entries (the first is the gateway)
+  silent: string[]; // on-link addresses with no neighbour entry: forwarding to them makes the DUT ARP
+  remotes: Net[]; // networks routed via this port's gateway
+  srcNet: Net; // remote sources behind this port's gateway (routed back via it)
+  mtu: number;
+  rr: number; // round robin over hosts
+  srcNext: number; // next fresh remote source
+}
+
+const macOf = (a: number, b: number, c: number, d: number, e: number): string =>
+  ['02', a, b, c, d, e].map((x) => (typeof x === 'string' ? x : (x & 255).toString(16).padStart(2, '0'))).join(':');
+
+class Model {
+  ports: Port[] = [];
+  steps: Step[] = [];
+  frames: Inject[] = [];
+  errNets: { net: Net; type: string }[] = [];
+  noRoute: Net = { net: ipToNum('198.19.254.0'), len: 24 };
+  hasDefault = false;
+  forwarding = true;
+  ipId: number;
+  policySrc?: Net;
+  policyIif?: string;
+  silentUsed = 0;
+  constructor(readonly r: Rng, readonly seed: number) { this.ipId = r.int(1, 60000); }
+
+  ip(s: string) { this.steps.push({ ip: s }); }
+  sysctl(k: string, v: string | number) { this.steps.push({ sysctl: [k, String(v)] }); }
+  nextId(): number { this.ipId = (this.ipId + this.r.int(1, 97)) & 0xffff; return this.ipId; }
+
+  other(p: Port): Port { const o = this.ports.filter((q) => q !== p); return this.r.pick(o); }
+  host(p: Port): Host { const h = p.hosts[p.rr++ % p.hosts.length]; return h; }
+  gw(p: Port): Host { return p.hosts[0]; }
+  /** A fresh source address behind p's gateway (never reused in a scenario). */
+  remoteSrc(p: Port): Host { const a = p.srcNet.net + 1 + (p.srcNext++ % 250); return { ip: numToIp(a), mac: this.gw(p).mac }; }
+  /** A source on p: an on-link host, or (sometimes) a fresh remote one behind p's gateway. */
+  src(p: Port, remote = 0.3): Host { return this.r.chance(remote) ? this.remoteSrc(p) : this.host(p); }
+  /** A unicast destination the DUT can reach without ARP: a static host on q, or an address in one of q's remote networks. */
+  dst(q: Port): string {
+    if (this.r.chance(0.5)) return this.host(q).ip;
+    const n = this.r.pick(q.remotes);
+    return numToIp(n.net + this.r.int(1, Math.min(250, 2 ** (32 - n.len) - 2)));
+  }
+  emit(p: Port, frame: Bytes, kase: string, note?: string) {
+    this.frames.push({ port: p.name, hex: hex(frame), case: kase, ...(note ? { note } : {}) });
+  }
+  /** An IP frame from `s` (its MAC) into port p, to the DUT's MAC unless `l2dst`. */
+  ipFrame(p: Port, s: Host, o: Omit<Ip4Opts, 'src'> & { src?: string }, payload: Bytes, l2dst?: string): Bytes {
+    return eth(l2dst ?? p.mac, s.mac, ETH_IP, ipv4({ id: this.nextId(), ...o, src: o.src ?? s.ip }, payload));
+  }
+}
+
+// ---------------------------------------------------------------- configuration
+function configure(m: Model) {
+  const r = m.r;
+  const n = r.int(2, 4);
+  // subnets: the three /24 documentation nets and /24s of the benchmark /15 (198.18.0-99.x)
+  const pool = ['192.0.2.0', '198.51.100.0', '203.0.113.0', ...Array.from({ length: 6 }, () => `198.18.${r.int(0, 99)}.0`)];
+  const chosen: number[] = [];
+  while (chosen.length < n) {
+    const c = ipToNum(r.pick(pool));
+    if (!chosen.includes(c)) chosen.push(c);
+  }
+  const sb = r.int(1, 250);
+  let remoteNext = r.int(100, 180);
+  const mtuPort = r.chance(0.75) ? r.int(0, n - 1) : -1;
+  for (let i = 0; i < n; i++) {
+    const len = r.weighted([[6, 24], [2, 25], [2, 26], [1, 27], [1, 28]] as const);
+    const base = chosen[i];
+    const subnet = { net: (base + (len > 24 ? r.int(0, 2 ** (len - 24) - 1) * 2 ** (32 - len) : 0)) >>> 0, len };
+    const size = 2 ** (32 - len);
+    const used = new Set<number>();
+    const take = (): number => { let a; do a = subnet.net + r.int(1, size - 2); while (used.has(a)); used.add(a); return a; };
+    const addr = r.chance(0.6) ? (used.add(subnet.net + 1), subnet.net + 1) : take();
+    const hosts: Host[] = [];
+    const nh = r.int(3, Math.min(6, size - 6));
+    for (let h = 0; h < nh; h++) hosts.push({ ip: numToIp(take()), mac: macOf(0xa0 + i, sb, h, r.int(0, 255), r.int(0, 255)) });
+    const silent = [numToIp(take()), numToIp(take()), numToIp(take())];
+    const remotes: Net[] = [];
+    for (let k = r.int(1, 2); k > 0; k--) remotes.push({ net: ipToNum(`198.19.${remoteNext++}.0`), len: 24 });
+    const srcNet = { net: ipToNum(`198.19.${remoteNext++}.0`), len: 24 };
+    m.ports.push({
+      i, name: `p${i}`, mac: macOf(0xd0, sb, r.int(0, 255), r.int(0, 255), i), peerMac: macOf(0xee, sb, 0, 0, i),
+      subnet, addr: numToIp(addr), hosts, silent, remotes, srcNet,
+      secondary: r.chance(0.2) ? numToIp(take()) : undefined,
+      mtu: i === mtuPort ? r.pick([576, 680, 900, 1000, 1280]) : 1500, rr: r.int(0, 5), srcNext: 0,
+    });
+  }
+
+  // baseline sysctls: conf/all and conf/default are inherited from the host's
+  // namespace by a new one, so every key that changes the datapath is set
+  m.forwarding = r.chance(0.88);
+  m.sysctl('net.ipv4.ip_forward', m.forwarding ? 1 : 0);
+  const fixed: [string, number][] = [
+    ['accept_source_route', 0], ['arp_accept', 0], ['arp_announce', 0], ['arp_filter', 0], ['arp_ignore', 0], ['arp_notify', 0],
+    ['bc_forwarding', 0], ['drop_gratuitous_arp', 0], ['drop_unicast_in_l2_multicast', 0], ['log_martians', 0], ['proxy_arp', 0],
+    ['route_localnet', 0], ['shared_media', 1], ['src_valid_mark', 0],
+  ];
+  for (const scope of ['all', 'default']) for (const [k, v] of fixed) m.sysctl(`net.ipv4.conf.${scope}.${k}`, v);
+  const rp = r.weighted([[4, 0], [3, 1], [2, 2]] as const);
+  m.sysctl('net.ipv4.conf.all.rp_filter', rp);
+  m.sysctl('net.ipv4.conf.default.rp_filter', 0);
+  m.sysctl('net.ipv4.conf.all.send_redirects', r.chance(0.7) ? 1 : 0);
+  m.sysctl('net.ipv4.conf.default.send_redirects', 1);
+  m.sysctl('net.ipv4.conf.all.accept_local', r.chance(0.2) ? 1 : 0);
+  m.sysctl('net.ipv4.conf.default.accept_local', 0);
+  // ICMP: no rate limiting at all (icmp_ratemask 0 exempts every type from both
+  // the global and the per-destination token bucket); the rest at kernel defaults, written down
+  m.sysctl('net.ipv4.icmp_ratemask', 0);
+  m.sysctl('net.ipv4.icmp_echo_ignore_broadcasts', 1);
+  m.sysctl('net.ipv4.icmp_echo_ignore_all', 0);
+  m.sysctl('net.ipv4.icmp_errors_use_inbound_ifaddr', 0);
+  m.sysctl('net.ipv4.ip_default_ttl', 64);
+  m.sysctl('net.ipv4.ip_no_pmtu_disc', 0);
+  // incomplete reassembly queues never time out within a scenario
+  m.sysctl('net.ipv4.ipfrag_time', 3600);
+
+  m.ip('link set lo up');
+  for (const p of m.ports) m.steps.push({ port: { name: p.name, mac: p.mac, peerMac: p.peerMac } });
+  for (const p of m.ports) {
+    // neighbour resolution: 3 broadcast probes 100 ms apart, then failure
+    for (const [k, v] of [['retrans_time_ms', 100], ['mcast_solicit', 3], ['ucast_solicit', 3], ['app_solicit', 0], ['mcast_resolicit', 0], ['unres_qlen_bytes', 212992]] as const) {
+      m.sysctl(`net.ipv4.neigh.${p.name}.${k}`, v);
+    }
+    if (r.chance(0.25)) m.sysctl(`net.ipv4.conf.${p.name}.rp_filter`, r.int(0, 2));
+    if (r.chance(0.25)) m.sysctl(`net.ipv4.conf.${p.name}.send_redirects`, r.int(0, 1));
+    if (r.chance(0.15)) m.sysctl(`net.ipv4.conf.${p.name}.accept_local`, 1);
+    if (!m.forwarding && r.chance(0.3)) m.sysctl(`net.ipv4.conf.${p.name}.forwarding`, 1);
+    if (p.mtu !== 1500) m.ip(`link set ${p.name} mtu ${p.mtu}`);
+    m.ip(`link set ${p.name} up`);
+    m.ip(`addr add ${p.addr}/${p.subnet.len} dev ${p.name}`);
+    if (p.secondary) m.ip(`addr add ${p.secondary}/${p.subnet.len} dev ${p.name}`);
+    for (const h of p.hosts) m.ip(`neigh add ${h.ip} lladdr ${h.mac} dev ${p.name} nud permanent`);
+  }
+  for (const p of m.ports) {
+    for (const net of [...p.remotes, p.srcNet]) m.ip(`route add ${fmt(net)} via ${m.gw(p).ip} dev ${p.name}`);
+    // error routes inside a remote network, and standalone ones
+    for (const net of p.remotes) {
+      if (r.chance(0.5)) {
+        const type = r.pick(['blackhole', 'prohibit', 'unreachable']);
+        const len = r.pick([25, 26, 28, 32]);
+        const e = { net: (net.net + r.int(0, 2 ** (len - 24) - 1) * 2 ** (32 - len)) >>> 0, len };
+        m.ip(`route add ${type} ${len === 32 ? numToIp(e.net) : fmt(e)}`);
+        m.errNets.push({ net: e, type });
+      }
+    }
+  }
+  for (const type of ['blackhole', 'prohibit', 'unreachable']) {
+    const e = { net: ipToNum(`198.19.${r.int(200, 249)}.0`), len: 24 };
+    if (m.errNets.some((x) => x.net.net === e.net)) continue;
+    m.ip(`route add ${type} ${fmt(e)}`);
+    m.errNets.push({ net: e, type });
+  }
+  if (r.chance(0.35)) { m.hasDefault = true; m.ip(`route add default via ${m.gw(r.pick(m.ports)).ip}`); }
+
+  // policy routing: by source, by ingress device, and by fwmark (a mark cannot
+  // come from the wire: those rules must never match forwarded traffic, and
+  // `not fwmark` ones always do)
+  if (r.chance(0.7)) {
+    const p = r.pick(m.ports), q = m.other(p);
+    m.policySrc = r.chance(0.5) ? p.srcNet : { net: ipToNum(p.hosts[1].ip), len: 32 };
+    m.ip(`rule add pref ${r.int(100, 199)} from ${fmt(m.policySrc)} table 100`);
+    const errNet = r.pick(q.remotes);
+    for (const dnet of [...q.remotes, ...p.remotes]) {
+      if (dnet !== errNet && r.chance(0.5)) m.ip(`route add ${fmt(dnet)} via ${m.gw(m.other(q)).ip} table 100`);
+    }
+    m.ip(`route add ${r.pick(['unreachable', 'prohibit', 'blackhole'])} ${fmt(errNet)} table 100`);
+    if (r.chance(0.5)) m.ip(`route add default via ${m.gw(q).ip} table 100`);
+  }
+  if (r.chance(0.5)) {
+    const p = r.pick(m.ports), q = m.other(p);
+    m.policyIif = p.name;
+    m.ip(`rule add pref ${r.int(200, 299)} iif ${p.name} table 101`);
+    const how = r.pick(['prohibit', 'unreachable', 'via']);
+    const net = fmt(r.pick(q.remotes));
+    m.ip(how === 'via' ? `route add ${net} via ${m.gw(m.other(q)).ip} table 101` : `route add ${how} ${net} table 101`);
+  }
+  if (r.chance(0.5)) {
+    m.ip(`rule add pref ${r.int(300, 399)} fwmark 0x${r.int(1, 255).toString(16)} table 102`);
+    m.ip('route add blackhole default table 102');
+  }
+  if (r.chance(0.3)) {
+    const q = r.pick(m.ports);
+    m.ip(`rule add pref ${r.int(400, 499)} not fwmark 0x${r.int(1, 255).toString(16)} table 103`);
+    const net = fmt(r.pick(q.remotes));
+    m.ip(r.chance(0.5) ? `route add prohibit ${net} table 103` : `route add ${net} via ${m.gw(m.other(q)).ip} table 103`);
+  }
+  if (r.chance(0.3)) {
+    const p = r.pick(m.ports);
+    m.ip(`rule add pref ${r.int(500, 599)} from ${fmt({ net: p.srcNet.net + 128, len: 25 })} ${r.pick(['prohibit', 'unreachable', 'blackhole'])}`);
+  }
+}
+
+// ---------------------------------------------------------------- cases
+type CaseFn = (m: Model) => void;
+const sport = (r: Rng) => r.int(1024, 65000);
+const data = (r: Rng, lo = 0, hi = 48) => pattern(r.int(lo, hi), r.int(0, 255));
+const closedPort = (r: Rng) => r.pick([9, 7, 33434 + r.int(0, 30), 4321, 5000]);
+const dutAddr = (m: Model, p: Port): string => (p.secondary && m.r.chance(0.3) ? p.secondary : p.addr);
+
+function l4(m: Model, proto: 'udp' | 'tcp' | 'icmp' | 'other', s: string, d: string, o: { bad?: boolean; big?: number } = {}): { proto: number; payload: Bytes } {
+  const r = m.r;
+  const body = o.big !== undefined ? pattern(o.big, r.int(0, 255)) : data(r);
+  if (proto === 'udp') return { proto: PROTO.UDP, payload: udp(s, d, sport(r), r.int(1, 65535), body, o) };
+  if (proto === 'tcp') {
+    const syn = r.chance(0.5);
+    return {
+      proto: PROTO.TCP, payload: tcp(s, d, {
+        sport: sport(r), dport: r.pick([22, 80, 443, r.int(1, 65535)]), seq: r.int(0, 2 ** 32 - 1), ack: syn ? 0 : r.int(0, 2 ** 32 - 1),
+        flags: syn ? TCP.SYN : TCP.ACK | (r.chance(0.5) ? TCP.PSH : 0), options: syn ? synOptions() : undefined, data: syn ? undefined : body, bad: o.bad,
+      }),
+    };
+  }
+  if (proto === 'icmp') return { proto: PROTO.ICMP, payload: echoRequest(r.int(0, 65535), r.int(0, 65535), body, o) };
+  return { proto: r.pick([253, 254, 143, 99]), payload: body };
+}
+
+/** A forwarded packet of any protocol from a host on p to a destination behind another port. */
+function fwd(m: Model, kase: string, proto: 'udp' | 'tcp' | 'icmp' | 'other', extra: Partial<Ip4Opts> = {}, o: { bad?: boolean; big?: number; q?: Port; d?: string; s?: Host; p?: Port } = {}) {
+  const r = m.r;
+  const p = o.p ?? r.pick(m.ports);
+  const q = o.q ?? m.other(p);
+  const s = o.s ?? m.src(p);
+  const d = o.d ?? m.dst(q);
+  const x = l4(m, proto, s.ip, d, o);
+  m.emit(p, m.ipFrame(p, s, { dst: d, proto: x.proto, ttl: r.int(2, 64), tos: r.pick([0, 0, 0, 0x10, 0xb8, 0x02]), ...extra }, x.payload), kase, `${s.ip} -> ${d} ${p.name}->${q.name}`);
+}
+
+function toDut(m: Model, kase: string, proto: 'udp' | 'tcp' | 'icmp' | 'other', extra: Partial<Ip4Opts> = {}, o: { bad?: boolean; anyPort?: boolean } = {}) {
+  const r = m.r;
+  const p = r.pick(m.ports);
+  const target = o.anyPort && r.chance(0.5) ? m.other(p) : p;
+  const s = m.src(p, 0.25);
+  const d = dutAddr(m, target);
+  const r2 = l4(m, proto, s.ip, d, o);
+  let payload = r2.payload;
+  if (proto === 'udp' || proto === 'tcp') {
+    // aim at a closed port (nothing listens in the DUT)
+    payload = proto === 'udp' ? udp(s.ip, d, sport(r), closedPort(r), data(r), o)
+      : tcp(s.ip, d, { sport: sport(r), dport: closedPort(r), seq: r.int(0, 2 ** 32 - 1), ack: kase.includes('ack') ? r.int(1, 2 ** 32 - 1) : 0, flags: kase.includes('ack') ? TCP.ACK : TCP.SYN, options: kase.includes('ack') ? undefined : synOptions(), bad: o.bad });
+  }
+  m.emit(p, m.ipFrame(p, s, { dst: d, proto: r2.proto, ttl: r.int(1, 64), ...extra }, payload), kase, `${s.ip} -> DUT ${d} via ${p.name}`);
+}
+
+const CASES: Record<string, CaseFn> = {
+  'fwd-udp': (m) => fwd(m, 'fwd-udp', 'udp'),
+  'fwd-tcp': (m) => fwd(m, 'fwd-tcp', 'tcp'),
+  'fwd-icmp': (m) => fwd(m, 'fwd-icmp', 'icmp'),
+  'fwd-unknown-proto': (m) => fwd(m, 'fwd-unknown-proto', 'other'),
+  'fwd-remote-src': (m) => { const p = m.r.pick(m.ports); fwd(m, 'fwd-remote-src', m.r.pick(['udp', 'icmp'] as const), {}, { p, s: m.remoteSrc(p) }); },
+  'ttl1': (m) => fwd(m, 'ttl1', m.r.pick(['udp', 'tcp', 'icmp'] as const), { ttl: 1 }),
+  'ttl0': (m) => fwd(m, 'ttl0', 'udp', { ttl: 0 }),
+  'ttl2': (m) => fwd(m, 'ttl2', m.r.pick(['udp', 'tcp', 'icmp'] as const), { ttl: 2 }),
+  'ttl1-local': (m) => toDut(m, 'ttl1-local', 'icmp', { ttl: 1 }),
+  'bad-ip-checksum': (m) => (m.r.chance(0.5) ? fwd(m, 'bad-ip-checksum', 'udp', { checksum: 'bad' }) : toDut(m, 'bad-ip-checksum', 'icmp', { checksum: 'bad' })),
+  'bad-l4-checksum-fwd': (m) => fwd(m, 'bad-l4-checksum-fwd', m.r.pick(['udp', 'tcp', 'icmp'] as const), {}, { bad: true }),
+  'bad-l4-checksum-local': (m) => toDut(m, 'bad-l4-checksum-local', m.r.pick(['udp', 'tcp', 'icmp'] as const), {}, { bad: true }),
+  'truncated': (m) => {
+    const r = m.r;
+    const p = r.pick(m.ports), s = m.host(p), d = m.dst(m.other(p));
+    const f = m.ipFrame(p, s, { dst: d, proto: PROTO.UDP, ttl: 64 }, udp(s.ip, d, sport(r), r.int(1, 65535), data(r, 8, 48)));
+    const cut = r.pick([14, 14 + r.int(1, 19), 14 + 20 + r.int(0, 7), f.length - r.int(1, 8)]);
+    m.emit(p, f.subarray(0, Math.max(14, Math.min(cut, f.length - 1))), 'truncated', `cut at ${cut} of ${f.length}`);
+  },
+  'bad-version': (m) => fwd(m, 'bad-version', 'udp', { version: m.r.pick([0, 5, 6, 15]) }),
+  'bad-ihl': (m) => {
+    const ihl = m.r.pick([0, 3, 4, 6, 15]);
+    (m.r.chance(0.6) ? fwd : toDut)(m, 'bad-ihl', 'udp', { ihl });
+  },
+  'total-length-short': (m) => {
+    // tot_len smaller than the frame: trailing bytes (padding) are trimmed; or smaller than the header
+    const r = m.r;
+    const p = r.pick(m.ports), s = m.host(p), toLocal = r.chance(0.4), d = toLocal ? p.addr : m.dst(m.other(p));
+    const isIcmp = r.chance(0.5);
+    const body = isIcmp ? echoRequest(r.int(0, 65535), 1, data(r, 0, 16)) : udp(s.ip, d, sport(r), toLocal ? closedPort(r) : 53, data(r, 0, 16));
+    const kind = r.pick(['padding', 'padding', 'cuts-payload', 'below-header'] as const);
+    const real = 20 + body.length;
+    const tl = kind === 'padding' ? real : kind === 'cuts-payload' ? real - r.int(1, 4) : r.int(0, 19);
+    const f = concat(m.ipFrame(p, s, { dst: d, proto: isIcmp ? PROTO.ICMP : PROTO.UDP, ttl: 64, totalLength: tl }, body), kind === 'padding' ? new Uint8Array(r.int(1, 30)) : new Uint8Array(0));
+    m.emit(p, f, 'total-length-short', `${kind}: tot_len ${tl}, ${toLocal ? 'to DUT' : 'forwarded'}`);
+  },
+  'total-length-long': (m) => {
+    const r = m.r;
+    const p = r.pick(m.ports), s = m.host(p), d = r.chance(0.5) ? p.addr : m.dst(m.other(p));
+    const body = udp(s.ip, d, sport(r), 53, data(r, 0, 16));
+    m.emit(p, m.ipFrame(p, s, { dst: d, proto: PROTO.UDP, totalLength: 20 + body.length + r.pick([1, 4, 100]) }, body), 'total-length-long');
+  },
+  'udp-closed-port': (m) => toDut(m, 'udp-closed-port', 'udp', {}, { anyPort: true }),
+  'tcp-syn-closed-port': (m) => toDut(m, 'tcp-syn-closed-port', 'tcp', {}, { anyPort: true }),
+  'tcp-ack-closed-port': (m) => toDut(m, 'tcp-ack-closed-port', 'tcp', {}, { anyPort: true }),
+  'echo': (m) => toDut(m, 'echo', 'icmp', {}, { anyPort: true }),
+  'unknown-proto-local': (m) => toDut(m, 'unknown-proto-local', 'other', {}, { anyPort: true }),
+  'error-route': (m) => {
+    const r = m.r;
+    const e = r.pick(m.errNets);
+    const d = numToIp(e.net.net + (e.net.len === 32 ? 0 : r.int(1, Math.min(250, 2 ** (32 - e.net.len) - 2))));
+    const p = r.pick(m.ports);
+    fwd(m, `route-${e.type}`, r.pick(['udp', 'tcp', 'icmp'] as const), {}, { p, d, s: m.remoteSrc(p) });
+  },
+  'no-route': (m) => {
+    const p = m.r.pick(m.ports);
+    fwd(m, 'no-route', m.r.pick(['udp', 'icmp'] as const), {}, { p, d: numToIp(m.noRoute.net + m.r.int(1, 254)), s: m.remoteSrc(p) });
+  },
+  'df-too-big': (m) => mtuCase(m, true),
+  'fragment-onto-smaller-mtu': (m) => mtuCase(m, false),
+  'martian-source': (m) => {
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p);
+    const kind = r.pick(['zero', 'loopback', 'multicast', 'limited-bcast', 'own-address', 'other-port-subnet', 'subnet-broadcast', 'rpf-wrong-port'] as const);
+    const srcIp = {
+      'zero': '0.0.0.0', 'loopback': '127.0.0.1', 'multicast': '224.0.0.5', 'limited-bcast': '255.255.255.255',
+      'own-address': r.chance(0.5) ? p.addr : q.addr, 'other-port-subnet': m.host(q).ip, 'subnet-broadcast': numToIp(bcast(p.subnet)),
+      'rpf-wrong-port': numToIp(q.srcNet.net + 200 + r.int(0, 50)),
+    }[kind];
+    const toLocal = r.chance(0.3);
+    fwd(m, 'martian-source', toLocal ? 'icmp' : 'udp', {}, { p, q, s: { ip: srcIp, mac: m.host(p).mac }, d: toLocal ? p.addr : m.dst(q) });
+    m.frames[m.frames.length - 1].note = `${kind}: ${m.frames[m.frames.length - 1].note}`;
+  },
+  'broadcast': (m) => {
+    const r = m.r;
+    const p = r.pick(m.ports), s = m.host(p);
+    const kind = r.pick(['limited-udp', 'limited-echo', 'subnet-udp', 'subnet-echo', 'other-subnet-bcast', 'bcast-mac-unicast-ip', 'bcast-mac-to-dut'] as const);
+    let d: string, l2 = 'ff:ff:ff:ff:ff:ff', proto: 'udp' | 'icmp' = kind.endsWith('echo') ? 'icmp' : 'udp';
+    if (kind.startsWith('limited')) d = '255.255.255.255';
+    else if (kind.startsWith('subnet')) { d = numToIp(bcast(p.subnet)); if (r.chance(0.4)) l2 = p.mac; }
+    else if (kind === 'other-subnet-bcast') { d = numToIp(bcast(m.other(p).subnet)); l2 = p.mac; }
+    else if (kind === 'bcast-mac-unicast-ip') d = m.dst(m.other(p));
+    else { d = p.addr; proto = r.pick(['udp', 'icmp']); }
+    const x = l4(m, proto, s.ip, d);
+    let payload = x.payload;
+    if (proto === 'udp') payload = udp(s.ip, d, sport(r), closedPort(r), data(r));
+    m.emit(p, m.ipFrame(p, s, { dst: d, proto: x.proto, ttl: r.int(1, 64) }, payload, l2), 'broadcast', kind);
+  },
+  'multicast': (m) => {
+    const r = m.r;
+    const p = r.pick(m.ports), s = m.host(p);
+    const kind = r.pick(['all-hosts-udp', 'all-hosts-echo', 'mdns', 'admin-scope', 'mcast-mac-unicast-ip', 'mcast-mac-to-dut'] as const);
+    let d: string, l2: string, proto: 'udp' | 'icmp' = kind.endsWith('echo') ? 'icmp' : 'udp';
+    if (kind.startsWith('all-hosts')) { d = '224.0.0.1'; l2 = mcastMac(d); }
+    else if (kind === 'mdns') { d = '224.0.0.251'; l2 = mcastMac(d); }
+    else if (kind === 'admin-scope') { d = '239.1.2.3'; l2 = mcastMac(d); }
+    else if (kind === 'mcast-mac-unicast-ip') { d = m.dst(m.other(p)); l2 = '01:00:5e:00:00:01'; }
+    else { d = p.addr; l2 = '01:00:5e:00:00:01'; proto = r.pick(['udp', 'icmp']); }
+    const x = l4(m, proto, s.ip, d);
+    const payload = proto === 'udp' ? udp(s.ip, d, sport(r), kind === 'mdns' ? 5353 : closedPort(r), data(r)) : x.payload;
+    m.emit(p, m.ipFrame(p, s, { dst: d, proto: x.proto, ttl: r.pick([1, 1, 64]) }, payload, l2), 'multicast', kind);
+  },
+  'ip-options': (m) => {
+    const r = m.r;
+    const kind = r.pick(['rr-fwd', 'rr-echo', 'rr-nop-fwd', 'router-alert-fwd', 'router-alert-local', 'lsrr-fwd', 'bad-option-length', 'timestamp-full-fwd', 'eol-padding'] as const);
+    const opt = {
+      'rr-fwd': () => ipopt.recordRoute(r.int(1, 9)), 'rr-echo': () => ipopt.recordRoute(r.int(2, 9)),
+      'rr-nop-fwd': () => concat(ipopt.nop(), ipopt.recordRoute(3)), 'router-alert-fwd': () => ipopt.routerAlert(), 'router-alert-local': () => ipopt.routerAlert(),
+      'lsrr-fwd': () => ipopt.lsrr(['198.19.77.1', '198.19.77.2']), 'bad-option-length': () => ipopt.badLength(),
+      'timestamp-full-fwd': () => ipopt.timestampFull(r.int(1, 3), r.int(0, 3)), 'eol-padding': () => concat(ipopt.nop(), ipopt.eol()),
+    }[kind]();
+    if (kind === 'rr-echo' || kind === 'router-alert-local' || (kind === 'bad-option-length' && r.chance(0.5))) toDut(m, 'ip-options', kind === 'router-alert-local' ? 'udp' : 'icmp', { options: opt });
+    else fwd(m, 'ip-options', r.pick(['udp', 'icmp'] as const), { options: opt });
+    m.frames[m.frames.length - 1].note = kind;
+  },
+  'policy-source': (m) => {
+    const r = m.r;
+    if (!m.policySrc) return fwd(m, 'policy-source', 'udp');
+    const p = m.ports.find((x) => x.srcNet.net === m.policySrc!.net || x.hosts.some((h) => h.ip === numToIp(m.policySrc!.net)))!;
+    const s = m.policySrc.len === 32 ? p.hosts[1] : m.remoteSrc(p);
+    fwd(m, 'policy-source', r.pick(['udp', 'tcp', 'icmp'] as const), {}, { p, s, q: m.other(p) });
+  },
+  'policy-iif': (m) => {
+    const p = m.ports.find((x) => x.name === m.policyIif) ?? m.r.pick(m.ports);
+    fwd(m, 'policy-iif', 'udp', {}, { p });
+  },
+  'arp-request': (m) => {
+    const r = m.r;
+    const p = r.pick(m.ports), s = m.host(p);
+    const kind = r.pick(['dut-address', 'dut-address', 'dut-address-other-port', 'other-host', 'silent-host', 'probe-sender-zero', 'unicast-to-dut', 'gratuitous', 'foreign-sender', 'reply-unsolicited'] as const);
+    let tpa = p.addr, spa = s.ip, l2 = 'ff:ff:ff:ff:ff:ff', op: 1 | 2 = 1, tha = '00:00:00:00:00:00';
+    if (kind === 'dut-address-other-port') tpa = m.other(p).addr;
+    else if (kind === 'other-host') tpa = m.host(p).ip;
+    else if (kind === 'silent-host') tpa = p.silent[2];
+    else if (kind === 'probe-sender-zero') spa = '0.0.0.0';
+    else if (kind === 'unicast-to-dut') l2 = p.mac;
+    else if (kind === 'gratuitous') tpa = spa;
+    else if (kind === 'foreign-sender') spa = m.host(m.other(p)).ip;
+    else if (kind === 'reply-unsolicited') { op = 2; l2 = p.mac; tha = p.mac; }
+    m.emit(p, eth(l2, s.mac, ETH_ARP, arp({ op, sha: s.mac, spa, tha, tpa })), 'arp-request', kind);
+  },
+  'arp-resolve': (m) => {
+    // forwarding to an on-link address without a neighbour entry: the DUT ARPs (3 probes) and then gives up
+    const r = m.r;
+    const q = r.pick(m.ports), p = m.other(q);
+    const d = q.silent[m.silentUsed++ % 2];
+    fwd(m, 'arp-resolve', r.pick(['udp', 'icmp'] as const), {}, { p, q, d, s: m.host(p) });
+  },
+  'fragments-local': (m) => {
+    // an echo request in two or three fragments to the DUT: reassembled, answered
+    const r = m.r;
+    const p = r.pick(m.ports), s = m.host(p), d = p.addr;
+    const body = echoRequest(r.int(0, 65535), r.int(0, 65535), pattern(r.int(24, 120), r.int(0, 255)));
+    const first = 8 * r.int(1, Math.floor((body.length - 1) / 8));
+    const o: Ip4Opts = { src: s.ip, dst: d, proto: PROTO.ICMP, id: m.nextId(), ttl: 64 };
+    const frags = fragment(o, body, [first, body.length - first]);
+    if (r.chance(0.3)) frags.reverse();
+    for (const f of frags) m.emit(p, eth(p.mac, s.mac, ETH_IP, f), 'fragments-local', `${frags.length} fragments, id ${o.id}`);
+  },
+  'fragment-incomplete': (m) => {
+    const r = m.r;
+    const p = r.pick(m.ports), s = m.host(p), d = r.chance(0.5) ? p.addr : m.dst(m.other(p));
+    const body = udp(s.ip, d, sport(r), closedPort(r), pattern(r.int(16, 64), 3));
+    const frags = fragment({ src: s.ip, dst: d, proto: PROTO.UDP, id: m.nextId(), ttl: 64 }, body, [8, body.length - 8]);
+    const which = r.int(0, 1);
+    m.emit(p, eth(p.mac, s.mac, ETH_IP, frags[which]), 'fragment-incomplete', `${which ? 'last' : 'first'} fragment only, ${d === p.addr ? 'to DUT' : 'forwarded'}`);
+  },
+  'fragments-fwd': (m) => {
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p), s = m.host(p), d = m.dst(q);
+    const body = udp(s.ip, d, sport(r), 53, pattern(r.int(16, 64), 5));
+    const frags = fragment({ src: s.ip, dst: d, proto: PROTO.UDP, id: m.nextId(), ttl: r.int(1, 64) }, body, [8, body.length - 8]);
+    for (const f of frags) m.emit(p, eth(p.mac, s.mac, ETH_IP, f), 'fragments-fwd');
+  },
+  'foreign-dst-mac': (m) => {
+    const r = m.r;
+    const p = r.pick(m.ports), s = m.host(p);
+    const toLocal = r.chance(0.4);
+    const d = toLocal ? p.addr : m.dst(m.other(p));
+    const x = l4(m, 'icmp', s.ip, d);
+    m.emit(p, m.ipFrame(p, s, { dst: d, proto: x.proto }, x.payload, r.pick(['02:00:00:00:00:99', m.other(p).mac, m.host(p).mac])), 'foreign-dst-mac', toLocal ? 'to DUT address' : 'forwardable');
+  },
+  'redirect': (m) => {
+    // source and next hop on the same port: forwarded back out of it, with an ICMP redirect
+    const r = m.r;
+    const p = r.pick(m.ports);
+    const s = p.hosts[1 + (m.frames.filter((f) => f.case === 'redirect').length % (p.hosts.length - 1))];
+    const n = r.pick(p.remotes);
+    fwd(m, 'redirect', r.pick(['udp', 'icmp', 'tcp'] as const), {}, { p, q: p, s, d: numToIp(n.net + r.int(1, 250)) });
+  },
+  'dut-other-addr': (m) => {
+    // packets to the DUT's address on another port, to its subnet broadcast and network address
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p);
+    const d = r.pick([q.addr, numToIp(q.subnet.net), numToIp(bcast(q.subnet))]);
+    fwd(m, 'dut-other-addr', r.pick(['udp', 'icmp'] as const), {}, { p, q, d, s: m.host(p) });
+  },
+};
+
+function mtuCase(m: Model, df: boolean) {
+  const r = m.r;
+  const small = m.ports.find((x) => x.mtu < 1500);
+  const kase = df ? 'df-too-big' : 'fragment-onto-smaller-mtu';
+  if (!small) {
+    // no small-MTU port: a packet just at the MTU, forwarded whole
+    return fwd(m, kase, 'udp', { df }, { big: r.int(200, 600) });
+  }
+  const p = m.other(small);
+  const size = small.mtu + r.int(1, Math.min(1500 - small.mtu, 200));
+  fwd(m, kase, r.pick(['udp', 'icmp'] as const), { df }, { p, q: small, big: size - 28, d: m.host(small).ip });
+}
+
+export const CASE_NAMES = Object.keys(CASES);
+
+// ---------------------------------------------------------------- scenario
+export function generatePackets(seed: number): PktScenario {
+  const r = new Rng(seed * 7919 + 17);
+  const m = new Model(r, seed);
+  configure(m);
+  // every case once, in random order, then extras
+  const order = [...CASE_NAMES];
+  for (let i = order.length - 1; i > 0; i--) { const j = r.int(0, i); [order[i], order[j]] = [order[j], order[i]]; }
+  const extra = r.int(6, 14);
+  const common = ['fwd-udp', 'fwd-tcp', 'fwd-icmp', 'echo', 'udp-closed-port', 'error-route', 'martian-source', 'broadcast', 'multicast', 'ip-options', 'arp-request', 'ttl1', 'redirect', 'policy-source', 'policy-iif', 'fwd-remote-src'];
+  for (let i = 0; i < extra; i++) order.splice(r.int(0, order.length), 0, r.pick(common));
+  for (const c of order) CASES[c](m);
+  return { seed, gen: PKT_GEN_VERSION, ports: m.ports.map((p) => ({ name: p.name, mac: p.mac, peerMac: p.peerMac })), steps: m.steps, frames: m.frames };
+}
+
+/** Every IPv4 address a scenario's frames or config mention, for checking the address-range rule. */
+export function addressesOf(sc: PktScenario): string[] {
+  const out = new Set<string>();
+  for (const s of sc.steps) if ('ip' in s) for (const a of s.ip.match(/\b\d+\.\d+\.\d+\.\d+\b/g) ?? []) out.add(a);
+  return [...out];
+}
+export const allowedAddress = (a: string): boolean => ALLOWED.some((n) => inNet(ipToNum(a), n)) || SPECIAL.includes(a);
