@@ -38,7 +38,7 @@ async function main() {
   const done: PktFixture[] = [];
   const failed: string[] = [];
   const check = newPktResult();
-  let next = 0, bytes = 0;
+  let next = 0, bytes = 0, count = 0;
   const t0 = Date.now();
   const once = async (sc: PktScenario): Promise<FrameResult[]> => {
     try { return await runPacketsKernel(sc); } catch (e) {
@@ -59,7 +59,8 @@ async function main() {
       } catch (e) {
         failed.push(`seed ${seed}: ${(e as Error).message}`);
       }
-      if ((done.length + failed.length) % 20 === 0) process.stderr.write(`  ${done.length + failed.length}/${seeds.length} seeds (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+      const finished = ++count;
+      if (finished % 20 === 0 || finished === seeds.length) process.stderr.write(`  ${finished}/${seeds.length} seeds (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
     }
   }
   await Promise.all(Array.from({ length: jobs }, worker));
