@@ -12,7 +12,9 @@
 // the output for an existing seed changes; fixtures record the version they
 // were made with, and are replayed from their stored steps, not regenerated.
 
-export const GEN_VERSION = 1;
+// Version 2: per-seed profiles (rules-heavy, input-path-heavy, dense overlapping
+// routes, device churn), late link add/del/rename, more show filters, flush.
+export const GEN_VERSION = 2;
 
 export type Step = { ip: string } | { sysctl: [string, string] };
 export interface Scenario { seed: number; gen: number; steps: Step[] }
@@ -66,8 +68,12 @@ interface Dev { name: string; peer: string; up: boolean }
 interface Addr { dev: string; local: number; prefix: Prefix; peer?: number }
 interface RouteRec { table: string; dst: string; tos?: string; metric?: string; type: string; dev?: string; via?: string }
 
+export type Profile = 'balanced' | 'rules' | 'input' | 'dense' | 'churn';
+
 class World {
   devs: Dev[] = [];
+  pairs = 0;
+  profile: Profile = 'balanced';
   addrs: Addr[] = [];
   routes: RouteRec[] = [];
   rulePrefs: number[] = [];
@@ -88,7 +94,7 @@ class World {
   /** A random sub-prefix of an anchor (or around it). */
   prefix(): Prefix {
     const r = this.r;
-    const k = r.weighted([[6, 'anchor'], [3, 'known'], [1, 'super'], [0.6, 'default'], [0.4, 'mcast']] as const);
+    const k = r.weighted([[6, 'anchor'], [this.profile === 'dense' ? 12 : 3, 'known'], [1, 'super'], [0.6, 'default'], [0.4, 'mcast']] as const);
     if (k === 'known' && this.prefixes.length) {
       const p = r.pick(this.prefixes);
       // same, or a more/less specific neighbour of a known prefix
@@ -190,9 +196,10 @@ class World {
 // ---------------------------------------------------------------- command builders
 function linkCreate(w: World, i: number): string {
   const r = w.r;
+  w.pairs = Math.max(w.pairs, i + 1);
   const a = `v${2 * i}`, b = `v${2 * i + 1}`;
   const mac = (n: number) => `02:00:00:00:00:${n.toString(16).padStart(2, '0')}`;
-  w.devs.push({ name: a, peer: b, up: false }, { name: b, peer: a, up: false });
+  if (!w.devs.some((d) => d.name === a || d.name === b)) w.devs.push({ name: a, peer: b, up: false }, { name: b, peer: a, up: false });
   const mtuA = r.chance(0.15) ? ` mtu ${r.pick([1280, 1400, 9000])}` : '';
   const mtuB = r.chance(0.1) ? ` mtu ${r.pick([1280, 1400, 9000])}` : '';
   return `link add ${a} address ${mac(2 * i + 1)}${mtuA} type veth peer name ${b} address ${mac(2 * i + 2)}${mtuB}`;
@@ -201,7 +208,26 @@ function linkCreate(w: World, i: number): string {
 function linkOp(w: World): string {
   const r = w.r;
   const d = r.pick(w.devs);
-  const k = r.weighted([[5, 'up'], [3, 'down'], [1, 'mtu'], [1, 'group'], [0.3, 'bad']] as const);
+  const k = r.weighted([[5, 'up'], [3, 'down'], [1, 'mtu'], [1, 'group'], [0.3, 'bad'],
+    [w.pairs < 5 ? 0.6 : 0, 'add'], [w.devs.length > 2 ? 0.3 : 0, 'del'], [0.4, 'rename']] as const);
+  if (k === 'add') return linkCreate(w, w.pairs);
+  if (k === 'del') {
+    w.devs = w.devs.filter((x) => x.name !== d.name && x.name !== d.peer);
+    w.addrs = w.addrs.filter((a) => a.dev !== d.name && a.dev !== d.peer);
+    return `link del ${d.name}`;
+  }
+  if (k === 'rename') {
+    // to a name that rules may already refer to (re-attaching them). Since Linux 6.2 an
+    // up device can be renamed too (its IFF_UP no longer gives EBUSY).
+    const to = r.pick(['v9', 'nosuch0', 'veth9', `w${r.int(0, 3)}`]);
+    const old = d.name;
+    if (!w.devs.some((x) => x.name === to)) {
+      for (const x of w.devs) if (x.peer === old) x.peer = to;
+      for (const a of w.addrs) if (a.dev === old) a.dev = to;
+      d.name = to;
+    }
+    return `link set ${old} name ${to}`;
+  }
   if (k === 'up') { d.up = true; return `link set ${d.name} up`; }
   if (k === 'down') { d.up = false; return `link set ${d.name} down`; }
   if (k === 'mtu') return `link set ${d.name} mtu ${r.pick([68, 576, 1280, 1500, 9000, 67, 70000])}`;
@@ -399,7 +425,8 @@ function ruleCmd(w: World): string {
   }
   let pref: number | undefined;
   if (r.chance(0.75)) { pref = r.pick(RULE_PREFS); cmd += ` ${r.pick(['pref', 'priority', 'preference'])} ${pref}`; }
-  const action = r.weighted([[12, 'table'], [3, 'goto'], [1, 'nop'], [1, 'blackhole'], [1, 'unreachable'], [1, 'prohibit']] as const);
+  if (r.chance(0.04)) cmd += ` ${r.pick(['protocol static', 'proto 99', 'tun_id 5', 'realms 1/2', 'l3mdev'])}`;
+  const action = r.weighted([[12, 'table'], [3, 'goto'], [1, 'nop'], [1, 'blackhole'], [1, 'unreachable'], [1, 'prohibit'], [0.15, 'nat']] as const);
   if (action === 'table') {
     cmd += ` ${r.pick(['table', 'lookup'])} ${r.weighted([[6, r.pick(USER_TABLES)], [3, 'main'], [1, 'local'], [1, 'default'], [0.3, '0'], [0.3, '12345']] as const)}`;
     if (r.chance(0.2)) cmd += ` suppress_prefixlength ${r.pick([0, 0, 8, 16, 24, 32])}`;
@@ -409,14 +436,15 @@ function ruleCmd(w: World): string {
     const fwd = RULE_PREFS.filter((p) => p > base);
     const target = r.weighted([[5, fwd.length ? r.pick(fwd) : 40000], [1, Math.max(0, base - r.pick([1, 50]))], [2, base + r.pick([1, 7, 333])]] as const);
     cmd += ` goto ${target}`;
-  } else cmd += ` ${action}`;
+  } else if (action === 'nat') cmd += ` nat ${numToIp(w.docAddr())}`;
+  else cmd += ` ${action}`;
   if (pref !== undefined) w.rulePrefs.push(pref);
   return cmd;
 }
 
 function routeGetCmd(w: World): string {
   const r = w.r;
-  const input = r.chance(0.3) && w.devs.length > 0;
+  const input = r.chance(w.profile === 'input' ? 0.6 : 0.3) && w.devs.length > 0;
   let cmd = `route get ${w.dst(input ? 0.8 : 2)}`;
   if (input) {
     // input path
@@ -435,7 +463,7 @@ function routeGetCmd(w: World): string {
   if (r.chance(0.1)) cmd += ` ipproto ${r.pick(['tcp', 'udp', 'icmp'])}`;
   if (r.chance(0.08)) cmd += ` sport ${r.pick([53, 1000, 1024, 1500])}`;
   if (r.chance(0.08)) cmd += ` dport ${r.pick([53, 80, 443, 8080])}`;
-  if (r.chance(0.05)) cmd += ' fibmatch';
+  if (r.chance(0.08)) cmd += ' fibmatch';
   return cmd;
 }
 
@@ -451,6 +479,11 @@ function showCmd(w: World): string {
     [0.4, 'link show'],
     [0.5, `route show type ${r.pick(['unicast', 'local', 'broadcast', 'blackhole', 'unreachable'])} table all`],
     [0.5, `route show match ${w.dst()}`],
+    [0.4, `route show dev ${w.dev({ lo: 0.2 })}${r.chance(0.3) ? ' table all' : ''}`],
+    [0.3, `route show proto ${r.pick(['kernel', 'boot', 'static'])}`],
+    [0.3, `route show scope ${r.pick(['link', 'host', 'global'])} table ${r.pick(['main', 'local', 'all'])}`],
+    [0.4, `route show ${r.pick(['root', 'match', 'exact'])} ${fmtPrefix(w.prefix())} table ${r.pick(TABLES)}`],
+    [0.3, `rule show ${r.pick(['pref 100', 'table main', 'table 100', 'iif v0', 'from all', 'lookup local'])}`],
   ] as const);
 }
 
@@ -483,6 +516,7 @@ function sysctlValue(r: Rng, key: string): string {
 export function generate(seed: number): Scenario {
   const r = new Rng(seed);
   const w = new World(r);
+  w.profile = r.weighted([[4, 'balanced'], [1, 'rules'], [1, 'input'], [1, 'dense'], [1, 'churn']] as const);
   const steps: Step[] = [];
   const ip = (s: string) => steps.push({ ip: s });
   const sysctl = (k: string, v: string) => steps.push({ sysctl: [k, v] });
@@ -506,12 +540,14 @@ export function generate(seed: number): Scenario {
   }
   const naddr = r.int(2, 6);
   for (let i = 0; i < naddr; i++) ip(addrAdd(w));
-  const policy = r.chance(0.7); // the rest run with the default rules only (the fast path)
+  const policy = w.profile === 'rules' || r.chance(0.7); // the rest run with the default rules only (the fast path)
   const nsteps = r.int(60, 110);
+  const p = w.profile;
   for (let i = 0; i < nsteps; i++) {
     const k = r.weighted([
-      [26, 'route'], [policy ? 9 : 0.3, 'rule'], [4, 'addr'], [1, 'addrdel'], [2.5, 'link'], [1.2, 'sysctl'],
-      [40, 'get'], [8, 'show'], [1.5, 'invalid'],
+      [p === 'dense' ? 40 : 26, 'route'], [policy ? (p === 'rules' ? 25 : 9) : 0.3, 'rule'], [4, 'addr'], [p === 'churn' ? 4 : 1, 'addrdel'],
+      [p === 'churn' ? 9 : 2.5, 'link'], [p === 'input' ? 3 : 1.2, 'sysctl'],
+      [40, 'get'], [8, 'show'], [1.5, 'invalid'], [0.4, 'flush'],
     ] as const);
     switch (k) {
       case 'route': ip(routeCmd(w)); break;
@@ -528,6 +564,7 @@ export function generate(seed: number): Scenario {
       }
       case 'get': ip(routeGetCmd(w)); break;
       case 'show': ip(showCmd(w)); break;
+      case 'flush': ip(`route flush ${r.pick([`table ${r.pick(USER_TABLES)}`, `dev ${w.dev()}`, 'table main proto boot', `${fmtPrefix(w.prefix())} table all`])}`); break;
       case 'invalid': ip(invalidCmd(w)); break;
     }
   }
