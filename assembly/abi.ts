@@ -22,7 +22,7 @@ import {
   fibDefaultRulesInit, ruleReqReset, ruleReqSet, ruleReqSetIif, ruleReqSetOif, fibNewRule, fibDelRule, rPref, rAction,
   rTable, rFlags, rSrc, rSrcLen, rDst, rDstLen, rDscp, rDscpMask, rDscpFull, rMark, rMarkMask, rIifName, rOifName, rIif,
   rOif, rUidStart, rUidEnd, rUidSet, rIpProto, rSportLo, rSportHi, rSportMask, rDportLo, rDportHi, rDportMask, rTarget,
-  rResolved, rSuppressPlen, rSuppressIfgroup, rProto,
+  rResolved, rSuppressPlen, rSuppressIfgroup, rProto, rTunId, rL3mdev, rFlow,
 } from "./ipv4/fib_rules";
 import { neighAdd, neighDel, nDev, nDst, nLladdr, nHasLladdr, nState, nFlags } from "./ipv4/arp";
 import {
@@ -175,7 +175,7 @@ export function ruleReqIif(name: string): void { ruleReqSetIif(name); }
 export function ruleReqOif(name: string): void { ruleReqSetOif(name); }
 export function ruleAdd(): i32 { clearExtack(); return fibNewRule(true); }
 export function ruleDel(): i32 { clearExtack(); return fibDelRule(); }
-export const RULE_RECORD: i32 = 28;
+export const RULE_RECORD: i32 = 32;
 /** per rule: see src/kernel.ts for the field order */
 export function ruleDump(): i32 {
   dump.length = 0;
@@ -188,6 +188,7 @@ export function ruleDump(): i32 {
     dump.push(rDportLo[i]); dump.push(rDportHi[i]); dump.push(rDportMask[i]); dump.push(rTarget[i]);
     dump.push((rResolved[i] ? 1 : 0) | ((<u32>(rSuppressPlen[i] + 1) & 0xff) << 8) | ((<u32>rProto[i]) << 16));
     dump.push(<u32>rSuppressIfgroup[i]);
+    dump.push(<u32>rTunId[i]); dump.push(<u32>(rTunId[i] >> 32)); dump.push(rL3mdev[i] ? 1 : 0); dump.push(rFlow[i]);
   }
   return rPref.length;
 }

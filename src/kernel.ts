@@ -219,6 +219,9 @@ export class Kernel implements Rtnl {
     if (q.suppressPrefixlen !== undefined) set(18, q.suppressPrefixlen);
     if (q.suppressIfgroup !== undefined) set(19, q.suppressIfgroup);
     if (q.protocol !== undefined) set(20, q.protocol);
+    if (q.tunId) set(21, Number(q.tunId & 0xffffffffn), Number(q.tunId >> 32n));
+    if (q.l3mdev) set(22, 1);
+    if (q.realms !== undefined) set(23, q.realms);
     if (q.iifname !== undefined) c.ruleReqIif(q.iifname);
     if (q.oifname !== undefined) c.ruleReqOif(q.oifname);
   }
@@ -238,7 +241,8 @@ export class Kernel implements Rtnl {
         iifDetached: iif === -1, oifDetached: oif === -1,
         ipproto: r[o + 18], gotoTarget: r[o + 25], unresolved: r[o + 1] === 2 && (packed & 1) === 0,
         suppressPrefixlen: ((packed >>> 8) & 0xff) - 1, suppressIfgroup: r[o + 27] | 0, protocol: (packed >>> 16) & 0xff,
-        l3mdev: false,
+        l3mdev: r[o + 30] !== 0, tunId: (BigInt(r[o + 29]) << 32n) | BigInt(r[o + 28]),
+        realms: r[o + 31],
       };
       if (r[o + 10]) { m.dscp = r[o + 8] >>> 2; m.dscpMask = r[o + 9] >>> 2; }
       if (iif !== 0) m.iifname = this.core.ruleIifName(i);

@@ -206,6 +206,10 @@ export interface RuleMsg {
   suppressIfgroup: number;
   protocol: number;
   l3mdev: boolean;
+  /** tun_id selector, 0 when unset */
+  tunId: bigint;
+  /** realms (from << 16 | to), 0 when unset */
+  realms: number;
 }
 /** A rule to add, or the selector of a rule to delete. Undefined = not given (matches anything in a delete). */
 export interface RuleReq {
@@ -227,6 +231,9 @@ export interface RuleReq {
   suppressPrefixlen?: number;
   suppressIfgroup?: number;
   protocol?: number;
+  tunId?: bigint;
+  l3mdev?: boolean;
+  realms?: number;
 }
 
 // NUD_* neighbour states

@@ -21,7 +21,7 @@ import { fibRulesLookup } from "./fib_rules";
 import {
   flowInit, flowPorts, flowSetOif, flDst, flSport, flDport, flProto, resAlias, resType, resTable, resClear,
 } from "./flow";
-import { requireFlDissect } from "./fib_rules";
+import { requireFlDissect, numTclassidUsers } from "./fib_rules";
 
 /** fib_lookup(): the policy lookup; without custom rules main (holding local too) then default */
 export function fibLookup(flags: i32): i32 {
@@ -342,7 +342,7 @@ export function fibDisableIp(dev: i32, force: bool): void {
 /** fib_validate_source(): 0 ok, 1 ok and the source is directly connected, or -errno (martian) */
 export function fibValidateSource(src: u32, dst: u32, dscp: u32, oif: i32, dev: i32, mark: u32): i32 {
   const r = confMax(dev, CONF_RP_FILTER);
-  if (r == 0 && (dev != oif || !confOr(dev, CONF_SEND_REDIRECTS))) {
+  if (r == 0 && numTclassidUsers == 0 && (dev != oif || !confOr(dev, CONF_SEND_REDIRECTS))) {
     if (confOr(dev, CONF_ACCEPT_LOCAL)) return 0;
     if (!(hasCustomLocalRoutes || hasCustomRules)) {
       if (inetDevOfLocal(src) != 0) return -EINVAL;

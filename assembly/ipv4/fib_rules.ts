@@ -48,6 +48,14 @@ export const rSuppressIfgroup = new Array<i32>();
 export const rProto = new Array<u8>();
 /** cached table index of a lookup rule (tables are never deleted), -1 until the table exists */
 export const rTableIdx = new Array<i32>();
+/** tun_id selector (0 = none): only flows from metadata tunnels carry one, so it never matches here */
+export const rTunId = new Array<u64>();
+/** l3mdev: the table comes from the flow's VRF; without VRFs it never matches */
+export const rL3mdev = new Array<bool>();
+/** realms (FRA_FLOW, from << 16 | to): route classification only, never a selector */
+export const rFlow = new Array<u32>();
+/** fib_num_tclassid_users: rules with realms force full source validation */
+export let numTclassidUsers: i32 = 0;
 
 /** number of rules that need ports/proto of the flow (fib_rules_require_fldissect) */
 export let requireFlDissect: i32 = 0;
@@ -65,6 +73,7 @@ function insertAt(i: i32): void {
   arrInsert(rDportLo, i, <u32>0); arrInsert(rDportHi, i, <u32>0); arrInsert(rDportMask, i, <u32>0);
   arrInsert(rTarget, i, <u32>0); arrInsert(rResolved, i, false); arrInsert(rSuppressPlen, i, -1);
   arrInsert(rSuppressIfgroup, i, -1); arrInsert(rProto, i, <u8>0); arrInsert(rTableIdx, i, -1);
+  arrInsert(rTunId, i, <u64>0); arrInsert(rL3mdev, i, false); arrInsert(rFlow, i, <u32>0);
 }
 function removeAt(i: i32): void {
   rPref.splice(i, 1); rAction.splice(i, 1); rTable.splice(i, 1); rFlags.splice(i, 1); rSrc.splice(i, 1);
@@ -74,7 +83,7 @@ function removeAt(i: i32): void {
   rIpProto.splice(i, 1); rSportLo.splice(i, 1); rSportHi.splice(i, 1); rSportMask.splice(i, 1);
   rDportLo.splice(i, 1); rDportHi.splice(i, 1); rDportMask.splice(i, 1); rTarget.splice(i, 1);
   rResolved.splice(i, 1); rSuppressPlen.splice(i, 1); rSuppressIfgroup.splice(i, 1); rProto.splice(i, 1);
-  rTableIdx.splice(i, 1);
+  rTableIdx.splice(i, 1); rTunId.splice(i, 1); rL3mdev.splice(i, 1); rFlow.splice(i, 1);
 }
 
 // ---- the request being built (a parsed FIB rule message), set field by field by the ABI
@@ -94,6 +103,7 @@ export let qHasDportMask: bool = false; export let qDportMask: u32 = 0;
 export let qHasGoto: bool = false; export let qGoto: u32 = 0;
 export let qSuppressPlen: i32 = -1; export let qSuppressIfgroup: i32 = -1;
 export let qProto: u8 = 0;
+export let qTunId: u64 = 0; export let qL3mdev: bool = false; export let qHasFlow: bool = false; export let qFlow: u32 = 0;
 
 export function ruleReqReset(): void {
   qPref = 0; qHasPref = false; qAction = 0; qTable = 0; qFlags = 0; qSrc = 0; qSrcLen = 0; qDst = 0; qDstLen = 0;
@@ -101,7 +111,8 @@ export function ruleReqReset(): void {
   qHasMask = false; qMask = 0; qIifName = ""; qOifName = ""; qHasUid = false; qUidStart = 0; qUidEnd = 0;
   qIpProto = 0; qHasSport = false; qSportLo = 0; qSportHi = 0; qHasSportMask = false; qSportMask = 0;
   qHasDport = false; qDportLo = 0; qDportHi = 0; qHasDportMask = false; qDportMask = 0; qHasGoto = false;
-  qGoto = 0; qSuppressPlen = -1; qSuppressIfgroup = -1; qProto = 0;
+  qGoto = 0; qSuppressPlen = -1; qSuppressIfgroup = -1; qProto = 0; qTunId = 0; qL3mdev = false;
+  qHasFlow = false; qFlow = 0;
 }
 export function ruleReqSet(field: i32, v: u32, v2: u32): void {
   switch (field) {
@@ -126,6 +137,9 @@ export function ruleReqSet(field: i32, v: u32, v2: u32): void {
     case 18: qSuppressPlen = <i32>v; break;
     case 19: qSuppressIfgroup = <i32>v; break;
     case 20: qProto = <u8>v; break;
+    case 21: qTunId = (<u64>v2 << 32) | <u64>v; break;
+    case 22: qL3mdev = v != 0; break;
+    case 23: qHasFlow = true; qFlow = v; break;
   }
 }
 export function ruleReqSetIif(name: string): void { qIifName = name; }
@@ -149,10 +163,7 @@ function nl2rule(isAdd: bool): i32 {
   if (qDstLen < 0 || qDstLen > 32) return fail(EINVAL, "Invalid dst address");
   nPref = qHasPref ? qPref : (isAdd ? defaultPref() : 0);
   nMarkMask = qHasMask ? qMask : (qHasMark && qMark != 0 ? 0xffffffff : 0);
-  if (qHasGoto) {
-    if (qAction != FR_ACT_GOTO) return fail(EINVAL, "Unexpected goto");
-    if (qGoto <= nPref) return fail(EINVAL, "Backward goto not supported");
-  } else if (qAction == FR_ACT_GOTO) return fail(EINVAL, "Missing goto target for action goto");
+  if (qL3mdev && qTable != 0) return fail(EINVAL, "l3mdev and table are mutually exclusive");
   if (qHasUid) {
     if (qUidStart > qUidEnd || qUidStart == 0xffffffff || qUidEnd == 0xffffffff) return fail(EINVAL, "Invalid uid range");
     nUidStart = qUidStart; nUidEnd = qUidEnd;
@@ -172,6 +183,11 @@ function nl2rule(isAdd: bool): i32 {
     if ((qDportLo & ~qDportMask) != 0) return fail(EINVAL, "Invalid destination port mask");
     nDportMask = qDportMask;
   } else if (qHasDport && qDportLo == qDportHi) nDportMask = 0xffff;
+  // the goto checks come after the uid range and port checks (observed order on Linux 6.x)
+  if (qHasGoto) {
+    if (qAction != FR_ACT_GOTO) return fail(EINVAL, "Unexpected goto");
+    if (qGoto <= nPref) return fail(EINVAL, "Backward goto not supported");
+  } else if (qAction == FR_ACT_GOTO) return fail(EINVAL, "Missing goto target for action goto");
   return 0;
 }
 
@@ -201,6 +217,7 @@ function compare4(i: i32): bool {
   if (qHasDscpMask && rDscpMask[i] != (qDscpMask << 2)) return false;
   if (qSrcLen && rSrc[i] != qSrc) return false;
   if (qDstLen && rDst[i] != qDst) return false;
+  if (qHasFlow && rFlow[i] != qFlow) return false;
   return true;
 }
 
@@ -213,6 +230,7 @@ function ruleExists(): bool {
     if (rSuppressIfgroup[i] != qSuppressIfgroup || rSuppressPlen[i] != qSuppressPlen) continue;
     if (rUidStart[i] != nUidStart || rUidEnd[i] != nUidEnd) continue;
     if (rIpProto[i] != qIpProto || rProto[i] != qProto) continue;
+    if (rTunId[i] != qTunId || rL3mdev[i] != qL3mdev) continue;
     if (rSportLo[i] != (qHasSport ? qSportLo : 0) || rSportHi[i] != (qHasSport ? qSportHi : 0)) continue;
     if (rDportLo[i] != (qHasDport ? qDportLo : 0) || rDportHi[i] != (qHasDport ? qDportHi : 0)) continue;
     if (rSportMask[i] != nSportMask || rDportMask[i] != nDportMask) continue;
@@ -237,7 +255,7 @@ export function fibNewRule(excl: bool): i32 {
   if (err < 0) return err;
   fibUnmerge();
   let table = qTable;
-  if (table == 0 && qAction == FR_ACT_TO_TBL) {
+  if (table == 0 && qAction == FR_ACT_TO_TBL && !qL3mdev) {
     const t = fibEmptyTable();
     if (t < 0) return -ENOBUFS;
     table = tbId[t];
@@ -257,6 +275,8 @@ export function fibNewRule(excl: bool): i32 {
   rTarget[at] = qHasGoto ? qGoto : 0;
   rSuppressPlen[at] = qSuppressPlen; rSuppressIfgroup[at] = qSuppressIfgroup; rProto[at] = qProto;
   rTableIdx[at] = -1;
+  rTunId[at] = qTunId; rL3mdev[at] = qL3mdev; rFlow[at] = qFlow;
+  if (qFlow != 0) numTclassidUsers++;
   rResolved[at] = qAction == FR_ACT_GOTO && findPref(qGoto) >= 0;
   // unresolved gotos pointing at this pref resolve now
   for (let i = 0; i < rPref.length; i++) {
@@ -290,6 +310,8 @@ export function fibDelRule(): i32 {
     if (qHasUid && (rUidStart[i] != nUidStart || rUidEnd[i] != nUidEnd)) continue;
     if (qIpProto != 0 && rIpProto[i] != qIpProto) continue;
     if (qProto != 0 && rProto[i] != qProto) continue;
+    if (qTunId != 0 && rTunId[i] != qTunId) continue;
+    if (qL3mdev && !rL3mdev[i]) continue;
     if (qHasSport && (rSportLo[i] != qSportLo || rSportHi[i] != qSportHi)) continue;
     if (qHasDport && (rDportLo[i] != qDportLo || rDportHi[i] != qDportHi)) continue;
     if (nSportMask != 0 && qHasSportMask && rSportMask[i] != nSportMask) continue;
@@ -304,6 +326,7 @@ function deleteAt(i: i32): i32 {
   fibUnmerge();
   const pref = rPref[i];
   if (rIpProto[i] != 0 || rSportLo[i] != 0 || rDportLo[i] != 0) requireFlDissect--;
+  if (rFlow[i] != 0) numTclassidUsers--;
   // gotos that pointed here move to the next rule of the same pref, or become unresolved
   const nextSame = i + 1 < rPref.length && rPref[i + 1] == pref;
   removeAt(i);
@@ -350,7 +373,7 @@ const W: usize = 24; // words per record
 const R_IIF = 0, R_OIF = 1, R_MARK = 2, R_MARKMASK = 3, R_UIDLO = 4, R_UIDHI = 5, R_SRC = 6, R_SRCMASK = 7,
   R_DST = 8, R_DSTMASK = 9, R_DSCP = 10, R_DSCPMASK = 11, R_FLAGS = 12, R_SPORT = 13, R_SPORTMASK = 14,
   R_DPORT = 15, R_DPORTMASK = 16, R_SUPPLEN = 17, R_SUPGROUP = 18, R_TABLE = 19, R_GOTO = 20, R_TBLIDX = 21;
-const F_INVERT: u32 = 1, F_PORTS: u32 = 2;
+const F_INVERT: u32 = 1, F_PORTS: u32 = 2, F_NEVER: u32 = 4;
 let tab: usize = 0;
 let tabCap: i32 = 0;
 let tabLen: i32 = 0;
@@ -380,6 +403,7 @@ export function rulesCompile(): void {
     rwSet(i, R_DSCPMASK, rDscpFull[i] ? rDscpMask[i] : (rDscp[i] != 0 ? <u32>0x1c : 0));
     const ports = rSportLo[i] != 0 || rDportLo[i] != 0 || rIpProto[i] != 0;
     rwSet(i, R_FLAGS, ((rFlags[i] & FIB_RULE_INVERT) ? F_INVERT : 0) | (ports ? F_PORTS : 0) |
+      (rTunId[i] != 0 || rL3mdev[i] ? F_NEVER : 0) |
       (<u32>rAction[i] << 8) | (<u32>rIpProto[i] << 16) | ((rResolved[i] ? 1 : 0) << 24));
     rwSet(i, R_SPORT, rSportLo[i] | (rSportHi[i] << 16)); rwSet(i, R_SPORTMASK, rSportMask[i]);
     rwSet(i, R_DPORT, rDportLo[i] | (rDportHi[i] << 16)); rwSet(i, R_DPORTMASK, rDportMask[i]);
@@ -407,7 +431,7 @@ export let lastRule: i32 = -1;
   const flags = rw(i, R_FLAGS);
   let ret = true;
   const iif = <i32>rw(i, R_IIF), oif = <i32>rw(i, R_OIF);
-  if ((iif != 0 && iif != flIif) || (oif != 0 && oif != flOif) ||
+  if ((flags & F_NEVER) || (iif != 0 && iif != flIif) || (oif != 0 && oif != flOif) ||
     ((rw(i, R_MARK) ^ flMark) & rw(i, R_MARKMASK)) != 0 ||
     flUid < rw(i, R_UIDLO) || flUid > rw(i, R_UIDHI) ||
     (flSrc & rw(i, R_SRCMASK)) != rw(i, R_SRC) || (flDst & rw(i, R_DSTMASK)) != rw(i, R_DST) ||

@@ -1,6 +1,6 @@
 // `ip rule`: add/del/flush/show (ip/iprule.c), IPv4 only.
 import {
-  FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_TO_TBL, RTPROT_KERNEL, RT_TABLE_MAIN, type RuleMsg, type RuleReq,
+  FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_TO_TBL, RTN_NAT, RTPROT_KERNEL, RT_TABLE_MAIN, type RuleMsg, type RuleReq,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
@@ -9,7 +9,7 @@ import {
   dsfieldId, dsfieldName, groupId, groupName, ipprotoId, ipprotoName, parseInt32, parseUint, protoId,
   protoName, rtnTypeId, rtnTypeName, tableId, tableName,
 } from './names.js';
-import { Args, formatIPv4, getPrefix, invarg, maskOf, matches, type Prefix } from './parse.js';
+import { Args, formatIPv4, getPrefix, invarg, maskOf, matches, parseIPv4, type Prefix } from './parse.js';
 import { RULE_USAGE } from './usage.js';
 
 export function doRule(ctx: Ctx, argv: string[]): number {
@@ -121,6 +121,25 @@ function ruleModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del'): number {
       const r = parsePortRange(v);
       if (!r) invarg('invalid port range\n', v);
       req[w] = r;
+    } else if (w === 'tun_id') {
+      const v = a.next();
+      const id = parseU64(v);
+      if (id === undefined) invarg('"tun_id" value is invalid\n', v);
+      req.tunId = id;
+    } else if (w === 'nat' || matches(w, 'map-to')) {
+      // the gateway goes in a request attribute the kernel ignores; the rule acts like an unknown action
+      const v = a.next();
+      ctx.err('Warning: route NAT is deprecated\n');
+      getAddr32(v);
+      req.action = RTN_NAT;
+    } else if (matches(w, 'realms')) {
+      const v = a.next();
+      const realms = parseRealms(v);
+      if (realms === undefined) invarg('invalid realms\n', v);
+      req.realms = realms;
+    } else if (w === 'l3mdev') {
+      req.l3mdev = true;
+      tableOk = true;
     } else {
       let v = w;
       if (v === 'type') v = a.next();
@@ -142,6 +161,7 @@ function ruleModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del'): number {
       tableOk = true;
     }
   }
+  if (req.l3mdev && req.table) throw new CmdFail(234, 'table can not be specified for l3mdev rules\n');
   if (!tableOk && cmd === 'add') req.table = RT_TABLE_MAIN;
   const r = cmd === 'add' ? ctx.rtnl.ruleAdd(req) : ctx.rtnl.ruleDel(req);
   return ctx.check(r) ? 0 : 2;
@@ -193,13 +213,16 @@ function ruleText(ctx: Ctx, r: RuleMsg): string {
   if (r.ipproto) t.push('ipproto', ipprotoText(r.ipproto));
   if (r.sport) t.push('sport', r.sport[0] === r.sport[1] ? `${r.sport[0]}` : `${r.sport[0]}-${r.sport[1]}`);
   if (r.dport) t.push('dport', r.dport[0] === r.dport[1] ? `${r.dport[0]}` : `${r.dport[0]}-${r.dport[1]}`);
+  if (r.tunId) t.push('tun_id', r.tunId.toString());
   if (r.table) {
     t.push('lookup', tableName(r.table));
     if (r.suppressPrefixlen !== -1) t.push('suppress_prefixlength', String(r.suppressPrefixlen));
     if (r.suppressIfgroup !== -1 && r.suppressIfgroup !== undefined) t.push('suppress_ifgroup', groupName(r.suppressIfgroup));
   }
+  if (r.realms) t.push('realms', (r.realms >>> 16 ? `${realmName(r.realms >>> 16)}/` : '') + realmName(r.realms & 0xffff));
   if (r.action === FR_ACT_GOTO) { t.push('goto', String(r.gotoTarget)); if (r.unresolved) t.push('[unresolved]'); }
   else if (r.action === FR_ACT_NOP) t.push('nop');
+  else if (r.action === RTN_NAT) t.push('masquerade');
   else if (r.action !== FR_ACT_TO_TBL) t.push(rtnTypeName(r.action));
   if ((r.protocol && r.protocol !== RTPROT_KERNEL) || ctx.opt.details) t.push('proto', protoName(r.protocol));
   return `${r.priority}:\t${t.join(' ')}\n`;
@@ -235,13 +258,19 @@ function ruleJson(ctx: Ctx, r: RuleMsg): Record<string, Json> {
     if (p[0] === p[1]) o[k] = p[0];
     else { o[`${k}_start`] = p[0]; o[`${k}_end`] = p[1]; }
   }
+  if (r.tunId) o.tun_id = Number(r.tunId);
   if (r.table) {
     o.table = tableName(r.table);
     if (r.suppressPrefixlen !== -1) o.suppress_prefixlen = r.suppressPrefixlen;
     if (r.suppressIfgroup !== -1 && r.suppressIfgroup !== undefined) o.suppress_ifgroup = groupName(r.suppressIfgroup);
   }
+  if (r.realms) {
+    if (r.realms >>> 16) o.flow_from = realmName(r.realms >>> 16);
+    o.flow_to = realmName(r.realms & 0xffff);
+  }
   if (r.action === FR_ACT_GOTO) { o.goto = r.gotoTarget; if (r.unresolved) o.unresolved = null; }
   else if (r.action === FR_ACT_NOP) o.nop = null;
+  else if (r.action === RTN_NAT) o.masquerade = null;
   else if (r.action !== FR_ACT_TO_TBL) o.action = rtnTypeName(r.action);
   if ((r.protocol && r.protocol !== RTPROT_KERNEL) || ctx.opt.details) o.protocol = protoName(r.protocol);
   return o;
@@ -333,4 +362,35 @@ function ruleToReq(r: RuleMsg): RuleReq {
   if (r.suppressPrefixlen !== -1) q.suppressPrefixlen = r.suppressPrefixlen;
   if (r.suppressIfgroup !== -1) q.suppressIfgroup = r.suppressIfgroup;
   return q;
+}
+
+/** get_be64()/strtoull with base 0: decimal, 0x hex or 0 octal, up to 2^64-1 */
+function parseU64(v: string): bigint | undefined {
+  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(v);
+  if (!m) return undefined;
+  const n = v.length > 1 && v[0] === '0' && v[1] !== 'x' && v[1] !== 'X' ? BigInt('0o' + v.slice(1)) : BigInt(v);
+  return n <= 0xffffffffffffffffn ? n : undefined;
+}
+
+/** get_addr32(): an IPv4 address or exit 1 */
+function getAddr32(v: string): number {
+  const a = parseIPv4(v);
+  if (a === undefined) throw new IpExit(1, `Error: an IP address is expected rather than "${v}"\n`);
+  return a;
+}
+
+/** rt_realms as iproute2 6.1 ships it: only 0 has a name */
+function realmName(id: number): string { return id === 0 ? 'cosmos' : String(id); }
+function realmId(v: string): number | undefined {
+  if (v === 'cosmos') return 0;
+  const n = parseUint(v, 32);
+  return n !== undefined && n <= 255 ? n : undefined;
+}
+/** get_rt_realms_or_raw(): FROM/TO or TO by name or number, else a raw 32-bit value */
+function parseRealms(v: string): number | undefined {
+  const slash = v.indexOf('/');
+  if (slash < 0) return realmId(v) ?? parseUint(v, 32);
+  const from = realmId(v.slice(0, slash)), to = v.length > slash + 1 ? realmId(v.slice(slash + 1)) : 0;
+  if (from === undefined || to === undefined) return undefined;
+  return ((from << 16) | to) >>> 0;
 }
