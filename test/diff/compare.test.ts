@@ -7,7 +7,7 @@ const fail = (err: string): Answer => ({ status: 1, out: '', err: `${err}\nComma
 
 describe('compare: answers', () => {
   it('normalizes the batch file name and line out of "Command failed"', () => {
-    expect(normalizeErr('RTNETLINK answers: File exists\nCommand failed /tmp/x.batch:17\n')).toBe('RTNETLINK answers: File exists\nCommand failed\n');
+    expect(normalizeErr('RTNETLINK answers: File exists\nCommand failed scenario.batch:17\n')).toBe('RTNETLINK answers: File exists\nCommand failed\n');
     expect(normalizeErr('Command failed -:1\n')).toBe('Command failed\n');
     expect(normalizeErr('Warning: /24 as prefix is invalid, only /32 (or none) is supported.\n')).toBe('Warning: /24 as prefix is invalid, only /32 (or none) is supported.\n');
   });
