@@ -1,0 +1,27 @@
+// Per-packet traces, like pwru on a real machine: the kernel functions a
+// packet went through and the decisions taken. Off by default; when off a
+// trace point costs one load and one branch.
+export let traceOn: bool = false;
+export function traceEnable(on: bool): void { traceOn = on; traceLen = 0; }
+
+// one record: [packet id, event, a, b] (u32 each); a and b depend on the event
+const CAP: i32 = 1 << 16;
+const ring = new StaticArray<u32>(CAP * 4);
+let traceLen: i32 = 0;
+/** the id of the packet being traced (the host's input packet number) */
+export let tracePacket: u32 = 0;
+export function traceSetPacket(id: u32): void { tracePacket = id; }
+
+// @ts-ignore: decorator
+@inline export function trace(event: u32, a: u32, b: u32): void {
+  if (traceOn) traceRecord(event, a, b);
+}
+function traceRecord(event: u32, a: u32, b: u32): void {
+  if (traceLen >= CAP) return; // a full buffer keeps the oldest records; the host reads it per batch
+  const o = traceLen * 4;
+  unchecked(ring[o] = tracePacket); unchecked(ring[o + 1] = event); unchecked(ring[o + 2] = a); unchecked(ring[o + 3] = b);
+  traceLen++;
+}
+export function traceCount(): i32 { return traceLen; }
+export function tracePtr(): usize { return changetype<usize>(ring); }
+export function traceReset(): void { traceLen = 0; }
