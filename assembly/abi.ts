@@ -26,7 +26,7 @@ import {
 } from "./ipv4/fib_rules";
 import { neighAdd, neighDel, nDev, nDst, nLladdr, nHasLladdr, nState, nFlags } from "./ipv4/arp";
 import {
-  ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen,
+  ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen, rtTclassid,
 } from "./ipv4/route";
 import { ENODEV, EINVAL, EHOSTUNREACH } from "./lib/errno";
 
@@ -139,7 +139,7 @@ export function routeDump(): i32 {
   return list.length;
 }
 
-export const GET_RECORD: i32 = 13;
+export const GET_RECORD: i32 = 14;
 /**
  * inet_rtm_getroute(): 0 or -errno. The reply goes to the dump buffer:
  * type, dst, src, gw, oif, table, prefsrc, rtFlags, iif, hasPrefsrc, alias, prefixlen, tos, then the route record if fibmatch.
@@ -164,6 +164,7 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
   dump.push(iif == 0 && rtSaddr != src ? 1 : 0); dump.push(<u32>rtAlias); dump.push(<u32>rtPrefixlen);
   // rtm_tos of the reply is the dscp of the FIB entry used (res.dscp), not the request's
   dump.push(rtAlias >= 0 ? <u32>aDscp[rtAlias] : 0);
+  dump.push(rtTclassid);
   if (fibmatch) { pushRoute(rtAlias); dump[GET_RECORD + 0] = rtTable; dump[GET_RECORD + 5] = rtType; }
   return 0;
 }

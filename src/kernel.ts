@@ -185,6 +185,7 @@ export class Kernel implements Rtnl {
     if (q.src) rep.src = q.src;
     if (r[3] !== 0) rep.gateway = r[3];
     if (r[12] !== 0) rep.tos = r[12];
+    if (r[13] !== 0) rep.realms = r[13];
     if (r[9] !== 0) rep.prefsrc = r[6];
     if (q.mark) rep.mark = q.mark;
     if (iif === 0 || q.uid !== undefined) rep.uid = uid;

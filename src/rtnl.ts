@@ -164,6 +164,8 @@ export interface RouteGetReply {
   src?: number;
   /** rtm_tos: the dscp of the FIB entry the decision used, when it has one */
   tos?: number;
+  /** RTA_FLOW: the route's realms (from << 16 | to), from the deciding rule and source validation */
+  realms?: number;
   gateway?: number;
   oif: number;
   /** RTA_TABLE of the FIB result, 0 when none (on-link fallback) */

@@ -19,7 +19,7 @@ import {
 } from "./fib_table";
 import { fibRulesLookup } from "./fib_rules";
 import {
-  flowInit, flowPorts, flowSetOif, flDst, flSport, flDport, flProto, resAlias, resType, resTable, resClear,
+  flowInit, flowPorts, flowSetOif, flDst, flSport, flDport, flProto, resAlias, resType, resTable, resClear, resTclassid,
 } from "./flow";
 import { requireFlDissect, numTclassidUsers } from "./fib_rules";
 
@@ -339,9 +339,13 @@ export function fibDisableIp(dev: i32, force: bool): void {
 }
 
 // ------------------------------------------------------------ source validation
+/** the itag (realms) the last source validation found, 0 if none */
+export let validateItag: u32 = 0;
+
 /** fib_validate_source(): 0 ok, 1 ok and the source is directly connected, or -errno (martian) */
 export function fibValidateSource(src: u32, dst: u32, dscp: u32, oif: i32, dev: i32, mark: u32): i32 {
   const r = confMax(dev, CONF_RP_FILTER);
+  validateItag = 0;
   if (r == 0 && numTclassidUsers == 0 && (dev != oif || !confOr(dev, CONF_SEND_REDIRECTS))) {
     if (confOr(dev, CONF_ACCEPT_LOCAL)) return 0;
     if (!(hasCustomLocalRoutes || hasCustomRules)) {
@@ -358,8 +362,11 @@ function fibValidateSourceFull(src: u32, dst: u32, dscp: u32, oif: i32, dev: i32
   const saveProto = flProto, saveSport = flSport, saveDport = flDport;
   flowInit(src, dst, 0, oif != 0 ? oif : LOOPBACK_IFINDEX, confOr(dev, CONF_SRC_VMARK) ? mark : 0, 0, dscp, RT_SCOPE_UNIVERSE);
   if (requireFlDissect > 0) flowPorts(saveProto, saveDport, saveSport);
+  validateItag = 0;
   if (fibLookup(0) == 0) {
     if (resType != RTN_UNICAST && (resType != RTN_LOCAL || !confOr(dev, CONF_ACCEPT_LOCAL))) return -EINVAL;
+    // fib_combine_itag(): the reverse route's realms, swapped (nexthop realms are not modelled)
+    validateItag = (resTclassid << 16) | (resTclassid >>> 16);
     let devMatch = aOif[resAlias] == dev;
     devMatch = devMatch || (resType == RTN_LOCAL && dev == LOOPBACK_IFINDEX);
     if (devMatch) return <i32>aNhScope[resAlias] >= RT_SCOPE_HOST ? 1 : 0;

@@ -1,7 +1,7 @@
 // Policy routing rules (net/core/fib_rules.c, net/ipv4/fib_rules.c).
 import { inetMask, arrInsert } from "../lib/inet";
 import { EINVAL, EEXIST, ENOENT, ENOBUFS, ESRCH, EAGAIN, ENETUNREACH, EACCES, fail } from "../lib/errno";
-import { flSrc, flDst, flIif, flOif, flMark, flUid, flDscp, flProto, flSport, flDport, resAlias, resPrefixlen } from "./flow";
+import { flSrc, flDst, flIif, flOif, flMark, flUid, flDscp, flProto, flSport, flDport, resAlias, resPrefixlen, resSetTclassid } from "./flow";
 import { fibGetTable, fibTableLookup, fibUnmerge, fibEmptyTable, tbId, aOif, RT_TABLE_MAIN, RT_TABLE_LOCAL, RT_TABLE_DEFAULT } from "./fib_table";
 import { devByName, devGroup } from "../core/netdevice";
 
@@ -479,8 +479,9 @@ export function fibRulesLookup(flags: i32): i32 {
     else if (act == FR_ACT_PROHIBIT) err = -EACCES;
     else err = -EINVAL;
     if (err == 0 && suppressed(i)) continue;
-    if (err != -EAGAIN) { lastRule = i; return err; }
+    if (err != -EAGAIN) { lastRule = i; resSetTclassid(unchecked(rFlow[i])); return err; }
   }
   lastRule = -1;
+  resSetTclassid(0);
   return -ENETUNREACH;
 }

@@ -28,7 +28,11 @@ export let resType: u8 = 0;
 export let resPrefix: u32 = 0;
 export let resPrefixlen: i32 = 0;
 
-export function resClear(): void { resAlias = -1; resTable = -1; resType = 0; resPrefix = 0; resPrefixlen = 0; }
+/** res->tclassid: the realms of the rule that decided the lookup (0 without rules) */
+export let resTclassid: u32 = 0;
+export function resSetTclassid(t: u32): void { resTclassid = t; }
+
+export function resClear(): void { resAlias = -1; resTable = -1; resType = 0; resPrefix = 0; resPrefixlen = 0; resTclassid = 0; }
 export function resSet(alias: i32, table: i32, type: u8, prefix: u32, plen: i32): void {
   resAlias = alias; resTable = table; resType = type; resPrefix = prefix; resPrefixlen = plen;
 }

@@ -7,12 +7,12 @@ import {
   inDevExists, confOr, confAnd, CONF_ROUTE_LOCALNET, CONF_FORWARDING, CONF_BC_FORWARDING, CONF_SEND_REDIRECTS,
   CONF_SHARED_MEDIA, inetSelectAddr, inetAddrOnlink, confGet,
 } from "./devinet";
-import { fibLookup, ipDevFind, fibValidateSource } from "./fib_frontend";
+import { fibLookup, ipDevFind, fibValidateSource, validateItag } from "./fib_frontend";
 import {
   aOif, aGw, aPrefsrc, aScope, aNhScope, tbId, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, RTN_UNREACHABLE,
   RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
 } from "./fib_table";
-import { flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear } from "./flow";
+import { flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear, resTclassid } from "./flow";
 import { requireFlDissect } from "./fib_rules";
 
 // RTCF_* (include/uapi/linux/in_route.h)
@@ -35,6 +35,13 @@ export let rtTable: u32 = 0;
 /** the FIB entry used, -1 if none */
 export let rtAlias: i32 = -1;
 export let rtPrefixlen: i32 = 0;
+/** dst.tclassid: realms (from << 16 | to) the route carries */
+export let rtTclassid: u32 = 0;
+/** set_class_tag(): fill the halves still empty */
+function setClassTag(tag: u32): void {
+  if ((rtTclassid & 0xffff) == 0) rtTclassid |= tag & 0xffff;
+  if ((rtTclassid & 0xffff0000) == 0) rtTclassid |= tag & 0xffff0000;
+}
 /** drop reason of the last input decision (SKB_DROP_REASON_*, see drop.ts), 0 = not dropped */
 export let rtDropReason: i32 = 0;
 
@@ -66,6 +73,8 @@ function mkrouteOutput(daddr: u32, saddr: u32, type: u8, hasFi: bool, devOut: i3
   }
   rtType = type; rtFlags = flags; rtDev = devOut; rtIsInput = false; rtError = 0; rtSaddr = saddr;
   rtGw = 0;
+  rtTclassid = 0;
+  setClassTag(resTclassid);
   if (fi && resAlias >= 0 && aGw[resAlias] != 0 && <i32>aNhScope[resAlias] == RT_SCOPE_LINK) rtGw = aGw[resAlias];
   return 0;
 }
@@ -127,6 +136,7 @@ export function ipRouteOutput(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: 
 }
 
 function inputLocal(dev: i32, type: u8, flags: u32, err: i32): i32 {
+  rtTclassid = type == RTN_UNREACHABLE ? 0 : validateItag;
   rtType = type; rtFlags = flags | RTCF_LOCAL; rtDev = LOOPBACK_IFINDEX; rtGw = 0; rtIsInput = true; rtError = 0;
   if (type == RTN_UNREACHABLE) { rtError = -err; rtFlags &= ~RTCF_LOCAL; }
   rtDropReason = 0;
@@ -200,6 +210,7 @@ function brdInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32): i32 {
 /** __mkroute_input(): a forwarding route */
 function mkrouteInput(a: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, type: u8, table: u32, plen: i32): i32 {
   const out = aOif[a];
+  const tag = resTclassid;
   const gw = aGw[a], nhScope = aNhScope[a];
   if (!inDevExists(out)) return martian(DROP_NOT_SPECIFIED);
   const err = fibValidateSource(saddr, daddr, dscp, out, dev, mark);
@@ -210,6 +221,9 @@ function mkrouteInput(a: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark:
   }
   rtType = type; rtFlags = flags; rtDev = out; rtIsInput = true; rtError = 0; rtTable = table; rtAlias = a; rtPrefixlen = plen;
   rtGw = (gw != 0 && <i32>nhScope == RT_SCOPE_LINK) ? gw : 0;
+  rtTclassid = 0;
+  setClassTag(tag);
+  setClassTag(validateItag);
   rtDropReason = 0;
   return 0;
 }

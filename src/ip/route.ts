@@ -397,6 +397,10 @@ function getReplyText(ctx: Ctx, rep: RouteGetReply): string {
   if (rep.prefsrc !== undefined) s += `src ${formatIPv4(rep.prefsrc)} `;
   for (const n of getFlagNames(rep)) s += n + ' ';
   if (rep.mark) s += rep.mark >= 16 ? `mark 0x${rep.mark.toString(16)} ` : `mark ${rep.mark} `;
+  if (rep.realms) {
+    const from = rep.realms >>> 16, to = rep.realms & 0xffff;
+    s += `realm${from ? 's' : ''} ` + (from ? `${realmName(from)}/` : '') + `${realmName(to)} `;
+  }
   if (rep.uid !== undefined) s += `uid ${rep.uid} `;
   s += '\n    cache ';
   const { names, rest } = cacheFlags(rep.rtFlags);
@@ -420,9 +424,16 @@ function getReplyJson(ctx: Ctx, rep: RouteGetReply): Record<string, Json> {
   if (rep.prefsrc !== undefined) o.prefsrc = formatIPv4(rep.prefsrc);
   o.flags = getFlagNames(rep);
   if (rep.mark) o.mark = rep.mark;
+  if (rep.realms) {
+    const from = rep.realms >>> 16;
+    o.flow = from ? { from: realmName(from), to: realmName(rep.realms & 0xffff) } : { to: realmName(rep.realms & 0xffff) };
+  }
   if (rep.uid !== undefined) o.uid = rep.uid;
   const { names, rest } = cacheFlags(rep.rtFlags);
   o.cache = rest ? [...names, rest.toString(16)] : names;
   if (rep.iif !== undefined) o.iif = ctx.ifname(rep.iif);
   return o;
 }
+
+/** rt_realms as iproute2 6.1 ships it: only 0 has a name */
+function realmName(id: number): string { return id === 0 ? 'cosmos' : String(id); }
