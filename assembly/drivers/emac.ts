@@ -17,6 +17,7 @@
 import { EmacDevice, emacDevice } from "../hw/emac/emac";
 import { dmaAlloc, dmaMap, DMA_BUS_BASE } from "../hw/dma";
 import { hwDelay } from "../hw/run";
+import { clockNow, CLOCK_NEVER } from "../hw/clock";
 import { etherCrc, store16be } from "../hw/checksum";
 import { WirePort, wirePort, wirePortCreate, wireTxReserve, wireTxStage, wireTxCommit } from "../hw/wire";
 import {
@@ -51,6 +52,12 @@ const EMAC_DEF_RX_DESCS: u32 = 256;
 const EMAC_DEF_TX_DESCS: u32 = 512;
 /** emac_probe: RX_PKT_INT0 | ISR_ERROR | ISR_OVER | ISR_TX_PKT */
 const EMAC_IRQ_MASK: u32 = RX_PKT_INT0 | ISR_ERROR | ISR_OVER | ISR_TX_PKT;
+/** SGMII_ISR_MASK: the internal PHY's decode errors (emac-sgmii.c). */
+const SGMII_ISR_MASK: u32 = DECODE_CODE_ERR | DECODE_DISP_ERR;
+/** DECODE_ERROR_LIMIT: consecutive decode errors that make emac_sgmii_interrupt schedule a reset. */
+const DECODE_ERROR_LIMIT: i32 = 2;
+/** EMAC_WATCHDOG_TIME (5 * HZ): netdev->watchdog_timeo, also the dev_watchdog timer period. */
+export const EMAC_WATCHDOG_NS: i64 = 5_000_000_000;
 
 // errno
 export const EIO: i32 = 5;
@@ -96,6 +103,8 @@ export class EmacAdapter {
   allmulti: bool = false;
   vlanRx: bool = true; // NETIF_F_HW_VLAN_CTAG_RX
   rxcsum: bool = true; // NETIF_F_RXCSUM
+  /** emac_probe succeeded: there is a netdevice to open. */
+  probed: bool = false;
 
   // emac_ring_header and the rings in it
   ringsAllocated: bool = false;
@@ -130,6 +139,12 @@ export class EmacAdapter {
   reinits: u32 = 0;
   overWarnings: u32 = 0;
   lastIntMaskInPoll: u32 = 0;
+  txTimeouts: u32 = 0;
+  sgmiiIrqs: u32 = 0;
+
+  // the netdev watchdog (dev_watchdog): timer expiry and txq->trans_start
+  watchdogNext: i64 = CLOCK_NEVER;
+  transStart: i64 = 0;
 
   constructor(readonly nic: i32) {
     this.dev = changetype<EmacDevice>(emacDevice(nic));
@@ -149,6 +164,72 @@ const adapters = new StaticArray<EmacAdapter | null>(16);
 export function emacAdapter(nic: i32): EmacAdapter | null {
   if (nic < 0 || nic >= 16) return null;
   return unchecked(adapters[nic]);
+}
+
+// ---- Trace points (observability for regression tests) -------------------------------------
+// Off unless a test enables them (hwEmacDrvTestTrace). Each point records a
+// snapshot of the device as the driver sees it at that moment, read without side
+// effects, so a test can check states that the driver changes again before it
+// returns (the line inside the ISR, the device right after SOFT_RST).
+export const TP_ISR_ENTRY: i32 = 1; // emac_isr entered
+export const TP_ISR_MASKED: i32 = 2; // after writel(0, INT_MASK)
+export const TP_ISR_STATUS: i32 = 3; // after the INT_STATUS read; arg = status & irq mask
+export const TP_NAPI_POLL: i32 = 4; // emac_napi_rtx after emac_mac_rx_process; arg = work done
+export const TP_SOFT_RST: i32 = 5; // emac_mac_reset right before the SOFT_RST write
+export const TP_RESET_DONE: i32 = 6; // emac_mac_reset after the reset wait, before INT_RD_CLR_EN
+export const TP_SERDES_READY: i32 = 7; // SerDes init saw READY; arg = polls that read not ready
+export const TP_TX_TIMEOUT: i32 = 8; // emac_tx_timeout; arg = ns since trans_start
+export const TP_SGMII_ISR: i32 = 9; // emac_sgmii_interrupt; arg = status & SGMII_ISR_MASK
+/**
+ * Fields per entry: 0 point, 1 nic, 2 time (ns), 3 arg, 4 DMA_MAS_CTRL, 5 INT_STATUS,
+ * 6 INT_MASK, 7 IRQ line, 8 MAILBOX_0, 9 MAILBOX_2, 10 MAILBOX_3, 11 MAILBOX_15,
+ * 12 MAC_CTRL, 13 TXQ_CTRL_0, 14 RXQ_CTRL_0, 15 TX DMA busy (a packet in flight),
+ * 16 SGMII INTERRUPT_STATUS, 17 SGMII line.
+ */
+export const TRACE_FIELDS: i32 = 18;
+export const TRACE_MAX: i32 = 1024;
+let traceOn = false;
+let traceBuf: StaticArray<f64> | null = null;
+let traceCount: i32 = 0;
+
+/** Enables (and clears) or disables the trace. The buffer is allocated once, at the first enable. */
+export function emacTraceEnable(on: bool): void {
+  if (on && traceBuf == null) traceBuf = new StaticArray<f64>(TRACE_FIELDS * TRACE_MAX);
+  traceOn = on;
+  traceCount = 0;
+}
+export function emacTraceCount(): i32 { return traceCount; }
+export function emacTraceField(i: i32, f: i32): f64 {
+  const b = traceBuf;
+  if (b == null || i < 0 || i >= traceCount || f < 0 || f >= TRACE_FIELDS) return 0;
+  return unchecked(b[i * TRACE_FIELDS + f]);
+}
+
+function trace(a: EmacAdapter, point: i32, arg: f64): void {
+  if (!traceOn) return;
+  const b = traceBuf;
+  if (b == null || traceCount >= TRACE_MAX) return;
+  const d = a.dev;
+  const o = traceCount * TRACE_FIELDS;
+  unchecked(b[o] = <f64>point);
+  unchecked(b[o + 1] = <f64>a.nic);
+  unchecked(b[o + 2] = <f64>clockNow());
+  unchecked(b[o + 3] = arg);
+  unchecked(b[o + 4] = <f64>d.read(REGION_BASE, DMA_MAS_CTRL, false));
+  unchecked(b[o + 5] = <f64>d.read(REGION_BASE, INT_STATUS, false));
+  unchecked(b[o + 6] = <f64>d.read(REGION_BASE, INT_MASK, false));
+  unchecked(b[o + 7] = d.irqLine ? 1 : 0);
+  unchecked(b[o + 8] = <f64>d.read(REGION_BASE, MAILBOX_0, false));
+  unchecked(b[o + 9] = <f64>d.read(REGION_BASE, MAILBOX_2, false));
+  unchecked(b[o + 10] = <f64>d.read(REGION_BASE, MAILBOX_3, false));
+  unchecked(b[o + 11] = <f64>d.read(REGION_BASE, MAILBOX_15, false));
+  unchecked(b[o + 12] = <f64>d.read(REGION_BASE, MAC_CTRL, false));
+  unchecked(b[o + 13] = <f64>d.read(REGION_BASE, TXQ_CTRL_0, false));
+  unchecked(b[o + 14] = <f64>d.read(REGION_BASE, RXQ_CTRL_0, false));
+  unchecked(b[o + 15] = d.txInFlight ? 1 : 0);
+  unchecked(b[o + 16] = <f64>d.read(REGION_SGMII, SGMII_PHY_INTERRUPT_STATUS, false));
+  unchecked(b[o + 17] = d.sgmii.irqLevel() ? 1 : 0);
+  traceCount++;
 }
 
 // ---- MDIO (emac-phy.c) ----------------------------------------------------------------
@@ -215,6 +296,7 @@ function emac_sgmii_init_fsm9900(a: EmacAdapter): i32 {
     hwDelay(150 * US);
   }
   if (i == 100) return -EIO;
+  trace(a, TP_SERDES_READY, <f64>i);
   sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
   return 0;
 }
@@ -235,6 +317,26 @@ function emac_sgmii_irq_clear(a: EmacAdapter, bits: u32): i32 {
   sgmiiWrite(a, SGMII_PHY_IRQ_CMD, 0);
   sgmiiWrite(a, SGMII_PHY_INTERRUPT_CLEAR, 0);
   return 0;
+}
+
+/**
+ * emac_sgmii_interrupt: the SGMII block's handler (bound at open, as
+ * emac_sgmii_common_open does with request_irq). Every DECODE_ERROR_LIMIT-th
+ * decode error, or a status that does not clear, schedules the reset work
+ * (emac_work_thread: emac_reinit_locked), which runs on the way out.
+ */
+export function emac_sgmii_interrupt(nic: i32): void {
+  const a = emacAdapter(nic);
+  if (a == null) return;
+  const status = sgmiiRead(a, SGMII_PHY_INTERRUPT_STATUS) & SGMII_ISR_MASK;
+  trace(a, TP_SGMII_ISR, <f64>status);
+  if (status == 0) return;
+  a.sgmiiIrqs++;
+  // every status bit in SGMII_ISR_MASK is a decode error: count consecutive ones
+  a.decodeErrors++;
+  if (a.decodeErrors == DECODE_ERROR_LIMIT) { a.reinitPending = true; a.decodeErrors = 0; }
+  if (emac_sgmii_irq_clear(a, status) != 0) a.reinitPending = true;
+  if (a.reinitPending && a.up) { a.reinitPending = false; emac_reinit_locked(a); }
 }
 
 function emac_sgmii_reset(a: EmacAdapter): void {
@@ -258,6 +360,7 @@ export function emac_probe(nic: i32, macHi: u32, macLo: u32): i32 {
   ad.mac[0] = <u8>(macHi >> 8); ad.mac[1] = <u8>macHi;
   ad.mac[2] = <u8>(macLo >> 24); ad.mac[3] = <u8>(macLo >> 16); ad.mac[4] = <u8>(macLo >> 8); ad.mac[5] = <u8>macLo;
   ad.irqMask = EMAC_IRQ_MASK;
+  ad.probed = false;
   let r = emac_phy_config(ad);
   if (r != 0) return r;
   r = emac_sgmii_init_fsm9900(ad);
@@ -266,6 +369,7 @@ export function emac_probe(nic: i32, macHi: u32, macLo: u32): i32 {
   ad.readl(DMA_MAS_CTRL);
   ad.readl(CORE_HW_VERSION);
   d.irqHandler = emac_isr;
+  ad.probed = true;
   return 0;
 }
 
@@ -379,13 +483,20 @@ export function emac_mac_up(a: EmacAdapter): i32 {
 /** emac_open */
 export function emac_open(nic: i32): i32 {
   const a = emacAdapter(nic);
-  if (a == null) return -ENODEV;
+  if (a == null || !a.probed) return -ENODEV;
   let r = emac_mac_rx_tx_rings_alloc_all(a);
   if (r != 0) return r;
-  r = emac_sgmii_irq_clear(a, 0xff); // emac_sgmii_common_open
+  // emac_sgmii_common_open: clear and mask, then request_irq(emac_sgmii_interrupt)
+  r = emac_sgmii_irq_clear(a, 0xff);
   if (r != 0) return r;
   sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
-  return emac_mac_up(a);
+  a.dev.sgmiiIrqHandler = emac_sgmii_interrupt;
+  r = emac_mac_up(a);
+  if (r != 0) return r;
+  // dev_activate: netif_trans_update, dev_watchdog_up
+  a.transStart = clockNow();
+  a.watchdogNext = clockNow() + EMAC_WATCHDOG_NS;
+  return 0;
 }
 
 /** emac_mac_start (called from emac_adjust_link on link up) */
@@ -440,8 +551,10 @@ function emac_mac_stop(a: EmacAdapter): void {
 /** emac_mac_reset */
 function emac_mac_reset(a: EmacAdapter): void {
   emac_mac_stop(a);
+  trace(a, TP_SOFT_RST, 0);
   a.update32(DMA_MAS_CTRL, 0, SOFT_RST);
   hwDelay(100 * US);
+  trace(a, TP_RESET_DONE, 0);
   a.update32(DMA_MAS_CTRL, 0, INT_RD_CLR_EN);
 }
 
@@ -449,6 +562,8 @@ function emac_mac_reset(a: EmacAdapter): void {
 export function emac_mac_down(a: EmacAdapter): void {
   a.up = false;
   a.napiScheduled = false;
+  // phy_stop: a link that was up goes down (emac_adjust_link: SGMII error interrupts off)
+  if (a.linkUp) sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
   a.linkUp = false;
   a.writel(DIS_INT, INT_STATUS);
   a.writel(0, INT_MASK);
@@ -473,7 +588,10 @@ export function emac_reinit_locked(a: EmacAdapter): void {
 export function emac_close(nic: i32): void {
   const a = emacAdapter(nic);
   if (a == null) return;
+  // emac_sgmii_common_close: mask, free_irq; dev_deactivate stops the watchdog
   sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
+  a.dev.sgmiiIrqHandler = null;
+  a.watchdogNext = CLOCK_NEVER;
   emac_mac_down(a);
 }
 
@@ -513,8 +631,10 @@ export function emac_phy_poll(nic: i32): i32 {
 function emac_adjust_link(a: EmacAdapter): void {
   if (a.linkUp) {
     emac_mac_start(a);
-    emac_sgmii_irq_clear(a, 0xff); // emac_sgmii_common_link_change(up)
-    sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, DECODE_CODE_ERR | DECODE_DISP_ERR);
+    // emac_sgmii_common_link_change(up): clear, then enable the error interrupts
+    if (emac_sgmii_irq_clear(a, 0xff) == 0) sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, SGMII_ISR_MASK);
+    // netif_carrier_on: __netdev_watchdog_up re-arms the watchdog timer
+    if (a.watchdogNext != CLOCK_NEVER) a.watchdogNext = clockNow() + EMAC_WATCHDOG_NS;
   } else {
     sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
     emac_mac_stop(a);
@@ -526,8 +646,11 @@ function emac_adjust_link(a: EmacAdapter): void {
 export function emac_isr(nic: i32): void {
   const a = emacAdapter(nic);
   if (a == null || !a.up) return;
+  trace(a, TP_ISR_ENTRY, 0);
   a.writel(0, INT_MASK);
+  trace(a, TP_ISR_MASKED, 0);
   const status = a.readl(INT_STATUS) & a.irqMask;
+  trace(a, TP_ISR_STATUS, <f64>status);
   if (status & ISR_ERROR) a.reinitPending = true;
   if ((status & RX_PKT_INT0) != 0 && !a.napiScheduled) {
     a.irqMask &= ~RX_PKT_INT0;
@@ -543,6 +666,7 @@ export function emac_isr(nic: i32): void {
 /** emac_napi_rtx */
 function emac_napi_rtx(a: EmacAdapter, budget: i32): i32 {
   const work = emac_mac_rx_process(a, budget);
+  trace(a, TP_NAPI_POLL, <f64>work);
   a.lastIntMaskInPoll = a.dev.read(REGION_BASE, INT_MASK, false);
   if (work < budget) {
     a.napiScheduled = false; // napi_complete_done
@@ -687,6 +811,7 @@ export function emac_mac_tx_buf_send(a: EmacAdapter, p: usize, len: u32, meta: T
   unchecked(a.tpdSkbEnd[<i32>last] = 1);
   if (txFree(a) < MAX_SKB_FRAGS + 3) a.queueStopped = true;
   a.update32(MAILBOX_15, 0xffff, a.tpdProduce);
+  a.transStart = clockNow(); // txq_trans_update after NETDEV_TX_OK
   return 0;
 }
 
@@ -701,6 +826,37 @@ function emac_mac_tx_process(a: EmacAdapter): void {
     a.tpdConsume = (a.tpdConsume + 1) % a.txDescCnt;
   }
   if (a.queueStopped && txFree(a) > MAX_SKB_FRAGS + 1) a.queueStopped = false;
+}
+
+// ---- TX watchdog (dev_watchdog, emac_tx_timeout) ------------------------------------------
+/**
+ * emac_tx_timeout: the netdev watchdog's ndo_tx_timeout. The driver schedules
+ * its work_thread (emac_work_thread), which runs emac_reinit_locked.
+ */
+function emac_tx_timeout(a: EmacAdapter): void {
+  a.txTimeouts++;
+  trace(a, TP_TX_TIMEOUT, <f64>(clockNow() - a.transStart));
+  emac_reinit_locked(a);
+}
+
+/** When the netdev watchdog timer of NIC `nic` fires next (CLOCK_NEVER while closed). */
+export function emac_watchdog_next(nic: i32): i64 {
+  const a = emacAdapter(nic);
+  return a == null ? CLOCK_NEVER : a.watchdogNext;
+}
+
+/**
+ * dev_watchdog, if its timer is due: with the carrier up and the TX queue
+ * stopped (the ring full, as netif_xmit_stopped), more than watchdog_timeo since
+ * the last packet was queued (trans_start) means a TX timeout. Re-arms itself
+ * every watchdog_timeo while the device is open.
+ */
+export function emac_watchdog_run(nic: i32): void {
+  const a = emacAdapter(nic);
+  if (a == null || a.watchdogNext == CLOCK_NEVER || clockNow() < a.watchdogNext) return;
+  const now = clockNow();
+  a.watchdogNext = now + EMAC_WATCHDOG_NS;
+  if (a.up && a.linkUp && a.queueStopped && now - a.transStart > EMAC_WATCHDOG_NS) emac_tx_timeout(a);
 }
 
 // ---- statistics and rx mode ------------------------------------------------------------

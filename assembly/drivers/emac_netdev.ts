@@ -9,7 +9,8 @@
 
 import {
   emac_probe, emac_open, emac_close, emac_phy_poll, emac_change_mtu, emac_mac_tx_buf_send, emac_update_hw_stats,
-  emac_set_mac_address, emacAdapter, emacSetRxHandler, txMeta, RXF_CSUM_UNNECESSARY,
+  emac_set_mac_address, emacAdapter, emacSetRxHandler, txMeta, RXF_CSUM_UNNECESSARY, emac_watchdog_next,
+  emac_watchdog_run,
 } from "./emac";
 import { emacCreate, emacDevice } from "../hw/emac/emac";
 import { wirePortReset } from "../hw/wire";
@@ -166,16 +167,22 @@ export function emacNetdevSetMac(dev: i32, mac: u64): i32 {
 // ---- phylib timers in virtual time ---------------------------------------------------------
 export function emacTimerNext(): i64 {
   let t = CLOCK_NEVER;
-  for (let i = 0; i < MAX_NICS; i++) { const n = unchecked(nextPoll[i]); if (n < t) t = n; }
+  for (let i = 0; i < MAX_NICS; i++) {
+    const n = unchecked(nextPoll[i]);
+    if (n < t) t = n;
+    if (unchecked(devOf[i]) != 0) { const w = emac_watchdog_next(i); if (w < t) t = w; }
+  }
   return t;
 }
-/** Fires every phylib poll due at the current time, in NIC order. */
+/** Fires every timer due at the current time, in NIC order: the phylib poll, then dev_watchdog. */
 export function emacTimerRun(): void {
   const now = clockNow();
   for (let i = 0; i < MAX_NICS; i++) {
-    if (unchecked(nextPoll[i]) > now) continue;
-    unchecked(nextPoll[i] = now + PHY_POLL_NS);
-    phyPoll(i);
+    if (unchecked(nextPoll[i]) <= now) {
+      unchecked(nextPoll[i] = now + PHY_POLL_NS);
+      phyPoll(i);
+    }
+    if (unchecked(devOf[i]) != 0 && emac_watchdog_next(i) <= now) emac_watchdog_run(i);
   }
 }
 

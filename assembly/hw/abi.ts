@@ -8,7 +8,7 @@
 import { clockNow } from "./clock";
 import { dmaInit, dmaAlloc, dmaRegionPtr, dmaFree, DMA_BUS_BASE, DMA_SIZE } from "./dma";
 import { wireStagePtr, wireInject, wireCollect, wirePort, STAGE_SIZE, WIRE_MAX_FRAME } from "./wire";
-import { emacCreate, emacDevice, EmacDevice, MC_COUNT } from "./emac/emac";
+import { emacCreate, emacDevice, EmacDevice, MC_COUNT, emacTestFault } from "./emac/emac";
 import { STAT_SLOTS } from "./emac/registers";
 import { hwRun as run } from "./run";
 
@@ -109,13 +109,30 @@ export function hwEmacSetPhyAddr(nic: i32, addr: u32): void {
   if (d != null) d.phy.addr = addr & 31;
 }
 
+// ---- Test-only fault injection ----------------------------------------------------------
+// For regression tests only: nothing on the normal path calls these, and every
+// knob is off unless a test turns it on.
+/**
+ * TEST ONLY. Turns fault `which` of NIC `nic` on (1) or off (0):
+ * 0 MDIO frames never complete; 1 the SerDes never reports ready; 2 SGMII
+ * IRQ_CMD does not clear INTERRUPT_STATUS; 3 the TX DMA engine hangs mid-packet
+ * (until the next soft reset); 4 the CPU does not take the NIC's interrupts
+ * (in-WASM handlers wait, as under disable_irq, until released).
+ */
+export function hwEmacTestFault(nic: i32, which: i32, on: i32): void {
+  const d = emacDevice(nic);
+  if (d != null) emacTestFault(d, which, on != 0);
+}
+
 // ---- EMAC driver model (assembly/drivers/emac.ts) ----------------------------------------
 // The Linux driver's sequence running in WASM against the model; its ISR runs
 // inside hwRun at the interrupt's virtual time.
 import {
   emac_probe, emac_open, emac_close, emac_phy_poll, emac_change_mtu, emac_mac_tx_buf_send,
-  emac_update_hw_stats, emac_rx_mode_set, emacAdapter, txMeta,
+  emac_update_hw_stats, emac_rx_mode_set, emacAdapter, txMeta, emac_watchdog_next, emac_watchdog_run,
+  emacTraceEnable, emacTraceCount, emacTraceField,
 } from "../drivers/emac";
+import { CLOCK_NEVER } from "./clock";
 import { wireCollect as collectPort } from "./wire";
 
 /** emac_probe: binds the driver model to NIC `nic` with MAC hi16:lo32. 0 or -errno. */
@@ -170,7 +187,8 @@ export function hwEmacDrvStat(nic: i32, which: i32, update: i32): f64 {
 /**
  * Driver counters: 0 rx_packets, 1 rx_dropped, 2 tx_packets (completed), 3 tx_dropped,
  * 4 reinits, 5 ISR_OVER warnings, 6 INT_MASK seen in the last NAPI poll, 7 link up,
- * 8 speed, 9 rxbuf_size.
+ * 8 speed, 9 rxbuf_size, 10 TX timeouts (watchdog), 11 TX queue stopped,
+ * 12 consecutive SGMII decode errors, 13 SGMII interrupts handled, 14 PHY address.
  */
 export function hwEmacDrvCounter(nic: i32, which: i32): f64 {
   const a = emacAdapter(nic);
@@ -186,9 +204,27 @@ export function hwEmacDrvCounter(nic: i32, which: i32): f64 {
     case 7: return a.linkUp ? 1 : 0;
     case 8: return <f64>a.speed;
     case 9: return <f64>a.rxbufSize;
+    case 10: return <f64>a.txTimeouts;
+    case 11: return a.queueStopped ? 1 : 0;
+    case 12: return <f64>a.decodeErrors;
+    case 13: return <f64>a.sgmiiIrqs;
+    case 14: return <f64>a.phyAddr;
   }
   return 0;
 }
+/** The driver model's next timer (the netdev TX watchdog) in ns, or -1 if none. */
+export function hwEmacDrvTimerNext(nic: i32): f64 {
+  const t = emac_watchdog_next(nic);
+  return t == CLOCK_NEVER ? -1 : <f64>t;
+}
+/** Runs the driver model's timers that are due now (dev_watchdog). */
+export function hwEmacDrvTimerRun(nic: i32): void { emac_watchdog_run(nic); }
+/** TEST ONLY. Enables (and clears) or disables the driver model's trace points. */
+export function hwEmacDrvTestTrace(on: i32): void { emacTraceEnable(on != 0); }
+/** TEST ONLY. Number of trace entries recorded. */
+export function hwEmacDrvTestTraceCount(): i32 { return emacTraceCount(); }
+/** TEST ONLY. Field `f` of trace entry `i` (layout in assembly/drivers/emac.ts, TRACE_FIELDS). */
+export function hwEmacDrvTestTraceField(i: i32, f: i32): f64 { return emacTraceField(i, f); }
 /** emac_rx_mode_set with `count` 6-byte multicast addresses at the start of the stage area. */
 export function hwEmacDrvRxMode(nic: i32, promisc: i32, allmulti: i32, count: i32): void {
   const a = emacAdapter(nic);

@@ -52,8 +52,12 @@ function dispatchIrqs(): bool {
       continue;
     }
     d.irqDirty = false;
+    // test-only: the CPU does not take this device's interrupts (they wait, level-triggered)
+    if (d.testIrqHeld) continue;
     // a level line: take the interrupt again while it stays asserted (bounded)
     for (let k = 0; k < 16 && d.irqLine; k++) { h(i); ran = true; }
+    const s = d.sgmiiIrqHandler;
+    if (s != null) for (let k = 0; k < 16 && d.sgmii.irqLevel(); k++) { s(i); ran = true; }
   }
   clearIrqChanged();
   const x = irqExitHook;
@@ -80,7 +84,8 @@ function runLoop(deadline: i64): bool {
     for (let i = 0; i < n; i++) {
       const d = changetype<EmacDevice>(emacDevice(i));
       if (d.txInFlight) {
-        if (d.txDoneAt < t) { t = d.txDoneAt; kind = EV_TX_DONE; dev = d; }
+        // test-only TX hang: the packet on the wire never finishes
+        if (d.txDoneAt < t && !d.testTxHang) { t = d.txDoneAt; kind = EV_TX_DONE; dev = d; }
       } else if (txReady(d)) {
         if (now < t) { t = now; kind = EV_TX_START; dev = d; }
       }

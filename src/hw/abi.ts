@@ -28,6 +28,8 @@ export interface HwExports {
   hwEmacModelCounter(nic: number, which: number): number;
   hwEmacStatPeek(nic: number, which: number): number;
   hwEmacSetPhyAddr(nic: number, addr: number): void;
+  /** Test only: fault injection knobs (see EmacNic.fault). */
+  hwEmacTestFault(nic: number, which: number, on: number): void;
   // driver model (assembly/drivers/emac.ts)
   hwEmacDrvProbe(nic: number, macHi: number, macLo: number): number;
   hwEmacDrvOpen(nic: number): number;
@@ -40,6 +42,12 @@ export interface HwExports {
   hwEmacDrvStat(nic: number, which: number, update: number): number;
   hwEmacDrvCounter(nic: number, which: number): number;
   hwEmacDrvRxMode(nic: number, promisc: number, allmulti: number, count: number): void;
+  hwEmacDrvTimerNext(nic: number): number;
+  hwEmacDrvTimerRun(nic: number): void;
+  /** Test only: the driver model's trace points. */
+  hwEmacDrvTestTrace(on: number): void;
+  hwEmacDrvTestTraceCount(): number;
+  hwEmacDrvTestTraceField(i: number, f: number): number;
 }
 
 /** True when `x` carries the hardware ABI (a raw or adapted exports object). */

@@ -12,8 +12,23 @@ export interface DriverTxOptions {
 }
 export interface DriverRxPacket { data: Uint8Array; csumUnnecessary: boolean; hwVlan: boolean }
 
-const COUNTERS = ['rxPackets', 'rxDropped', 'txPackets', 'txDropped', 'reinits', 'overWarnings', 'intMaskInPoll', 'linkUp', 'speed', 'rxbufSize'] as const;
+const COUNTERS = ['rxPackets', 'rxDropped', 'txPackets', 'txDropped', 'reinits', 'overWarnings', 'intMaskInPoll', 'linkUp', 'speed',
+  'rxbufSize', 'txTimeouts', 'queueStopped', 'decodeErrors', 'sgmiiIrqs', 'phyAddr'] as const;
 export type DriverCounters = Record<(typeof COUNTERS)[number], number>;
+
+/** Trace points of the driver model (TP_* in assembly/drivers/emac.ts), by number. */
+export const TRACE_POINTS = ['', 'isr-entry', 'isr-masked', 'isr-status', 'napi-poll', 'soft-rst', 'reset-done',
+  'serdes-ready', 'tx-timeout', 'sgmii-isr'] as const;
+export type TracePoint = Exclude<(typeof TRACE_POINTS)[number], ''>;
+/** One trace entry: the device as the driver model saw it at a trace point (registers read without side effects). */
+export interface TraceEntry {
+  point: TracePoint; nic: number; t: number; arg: number;
+  dmaMasCtrl: number; intStatus: number; intMask: number; irq: boolean;
+  mailbox0: number; mailbox2: number; mailbox3: number; mailbox15: number;
+  macCtrl: number; txqCtrl0: number; rxqCtrl0: number; txBusy: boolean;
+  sgmiiStatus: number; sgmiiIrq: boolean;
+}
+const TRACE_FIELDS = 18;
 
 function errno(rc: number, what: string): void {
   if (rc < 0) throw new Error(`${what}: errno ${-rc}`);
@@ -100,6 +115,40 @@ export class EmacDriverModel {
     COUNTERS.forEach((k, i) => { r[k] = this.x.hwEmacDrvCounter(this.nic.index, i); });
     return r;
   }
+
+  /** Lets `ns` of virtual time pass with the driver model's timers (the netdev TX watchdog) firing when due. */
+  run(ns: number): void {
+    const end = this.hw.now + Math.floor(ns);
+    for (;;) {
+      const t = this.x.hwEmacDrvTimerNext(this.nic.index);
+      if (t < 0 || t > end) break;
+      this.hw.run({ ns: Math.max(0, t - this.hw.now) });
+      this.x.hwEmacDrvTimerRun(this.nic.index);
+    }
+    this.hw.run({ ns: Math.max(0, end - this.hw.now) });
+  }
+
+  /** TEST ONLY: starts recording the driver model's trace points (clears earlier entries). */
+  traceOn(): void { this.x.hwEmacDrvTestTrace(1); }
+  /** TEST ONLY: the entries recorded since traceOn(), in order; `point` filters. */
+  trace(point?: TracePoint): TraceEntry[] {
+    const x = this.x, out: TraceEntry[] = [];
+    const n = x.hwEmacDrvTestTraceCount();
+    for (let i = 0; i < n; i++) {
+      const f = Array.from({ length: TRACE_FIELDS }, (_, k) => x.hwEmacDrvTestTraceField(i, k));
+      const e: TraceEntry = {
+        point: TRACE_POINTS[f[0]] as TracePoint, nic: f[1], t: f[2], arg: f[3],
+        dmaMasCtrl: f[4] >>> 0, intStatus: f[5] >>> 0, intMask: f[6] >>> 0, irq: f[7] !== 0,
+        mailbox0: f[8] >>> 0, mailbox2: f[9] >>> 0, mailbox3: f[10] >>> 0, mailbox15: f[11] >>> 0,
+        macCtrl: f[12] >>> 0, txqCtrl0: f[13] >>> 0, rxqCtrl0: f[14] >>> 0, txBusy: f[15] !== 0,
+        sgmiiStatus: f[16] >>> 0, sgmiiIrq: f[17] !== 0,
+      };
+      if (e.nic === this.nic.index && (point === undefined || e.point === point)) out.push(e);
+    }
+    return out;
+  }
+  /** TEST ONLY: stops recording. */
+  traceOff(): void { this.x.hwEmacDrvTestTrace(0); }
 
   /** emac_update_hw_stats, then the 64-bit total at `index` (struct emac_stats order; TX from 25). */
   stat(index: number, update = true): number { return this.x.hwEmacDrvStat(this.nic.index, index, update ? 1 : 0); }

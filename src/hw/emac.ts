@@ -168,6 +168,19 @@ export const MODEL_COUNTERS = [
 ] as const;
 export type ModelCounters = Record<(typeof MODEL_COUNTERS)[number], number>;
 
+/**
+ * Test-only fault injection (hwEmacTestFault): knobs in the hardware model that
+ * nothing on the normal path sets. All are off by default.
+ *  - mdio-hang: MDIO frames never complete (START/BUSY stay set), as if nobody drove the bus.
+ *  - serdes-never-ready: the SGMII SerDes never reports READY.
+ *  - sgmii-clear-stuck: SGMII IRQ_CMD does not clear INTERRUPT_STATUS.
+ *  - tx-hang: the TX DMA engine hangs mid-packet (MAILBOX_2 stops) until the next soft reset.
+ *  - irq-held: the CPU does not take the NIC's interrupts (disable_irq): a bound driver
+ *    model's handlers wait, the level line stays up, until released.
+ */
+export const TEST_FAULTS = ['mdio-hang', 'serdes-never-ready', 'sgmii-clear-stuck', 'tx-hang', 'irq-held'] as const;
+export type TestFault = (typeof TEST_FAULTS)[number];
+
 /** One EMAC with its MMIO regions, IRQ line and wire. */
 export class EmacNic {
   /** res 0: the core registers (0x1400..0x1c04). */
@@ -196,6 +209,13 @@ export class EmacNic {
     const r = {} as ModelCounters;
     MODEL_COUNTERS.forEach((k, i) => { r[k] = this.hw.exports.hwEmacModelCounter(this.index, i) >>> 0; });
     return r;
+  }
+
+  /** TEST ONLY: turns a fault-injection knob of the hardware model on or off (see TEST_FAULTS). */
+  fault(name: TestFault, on = true): void {
+    const i = TEST_FAULTS.indexOf(name);
+    if (i < 0) throw new RangeError(`emac: no test fault ${name}`);
+    this.hw.exports.hwEmacTestFault(this.index, i, on ? 1 : 0);
   }
 
   /** Raises SGMII INTERRUPT_STATUS bits, e.g. SGMII.DECODE_CODE_ERR. */

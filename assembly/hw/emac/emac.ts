@@ -49,6 +49,13 @@ export const MC_RX_DROP_HALTED: i32 = 11; // RX queue halted by an earlier error
 export const MC_TX_WIRE_OVERFLOW: i32 = 12; // TX frames lost because collect() was not called
 export const MC_COUNT: i32 = 13;
 
+// Test-only faults (hwEmacTestFault): which knob.
+export const TF_MDIO_HANG: i32 = 0;
+export const TF_SERDES_NEVER_READY: i32 = 1;
+export const TF_SGMII_CLEAR_STUCK: i32 = 2;
+export const TF_TX_HANG: i32 = 3;
+export const TF_IRQ_HELD: i32 = 4;
+
 /** Set whenever some device's IRQ line changes level; the run loop returns to the host. */
 export let irqChanged: bool = false;
 export function clearIrqChanged(): void { irqChanged = false; }
@@ -60,6 +67,8 @@ export class EmacDevice {
   readonly wire: WirePort;
   /** Set when a driver model is bound: the run loop calls it while the line is high. */
   irqHandler: IrqHandler | null = null;
+  /** The driver model's handler of the SGMII block's line (request_irq in emac_sgmii_common_open). */
+  sgmiiIrqHandler: IrqHandler | null = null;
   regs: StaticArray<u32> = new StaticArray<u32>(CORE_WORDS);
   csr: StaticArray<u32> = new StaticArray<u32>(<i32>(CSR_SIZE >> 2));
   sgmii: Sgmii = new Sgmii();
@@ -105,6 +114,16 @@ export class EmacDevice {
   txNextCons: u32 = 0;
   /** Producer index at which the TPD scan found no last fragment; wait for a new MAILBOX_15 write. */
   txWaitProd: i32 = -1;
+
+  // ---- Test-only fault injection ------------------------------------------------------
+  // Set only through hwEmacTestFault (assembly/hw/abi.ts), never by the model itself;
+  // all false on the normal path. See TF_* below.
+  /** TF_MDIO_HANG: an MDIO frame never completes (START/BUSY stay set): a bus nobody answers on. */
+  testMdioHang: bool = false;
+  /** TF_TX_HANG: the TX DMA engine hangs: the packet it is sending never finishes, MAILBOX_2 stops; a soft reset recovers. */
+  testTxHang: bool = false;
+  /** TF_IRQ_HELD: the CPU does not take this device's interrupt (disable_irq): in-WASM handlers wait. */
+  testIrqHeld: bool = false;
 
   constructor(readonly index: i32, readonly port: i32) {
     this.wire = changetype<WirePort>(wirePort(port));
@@ -167,6 +186,7 @@ export class EmacDevice {
     this.intStatus = 0;
     this.intMask = 0;
     this.intDisabled = false;
+    this.testTxHang = false; // the reset recovers a hung TX engine
     this.updateIrq();
   }
 
@@ -226,7 +246,7 @@ export class EmacDevice {
 
   /** Completes an MDIO frame whose time is up: START and BUSY clear, data in [15:0]. */
   private mdioPoll(): void {
-    if (this.mdioBusy && clockNow() >= this.mdioDoneAt) {
+    if (this.mdioBusy && !this.testMdioHang && clockNow() >= this.mdioDoneAt) {
       this.mdioBusy = false;
       this.mdioCtrl = (this.mdioCtrl & ~(MDIO_START | MDIO_BUSY | MDIO_DATA_MASK)) | this.mdioData;
     }
@@ -356,6 +376,15 @@ export class EmacDevice {
     if (region == REGION_SGMII && off < SGMII_SIZE) { this.sgmii.write(off, v); return; }
     this.count(MC_BAD_MMIO);
   }
+}
+
+/** Sets or clears test-only fault `which` (TF_*). Unknown knobs are ignored. */
+export function emacTestFault(d: EmacDevice, which: i32, on: bool): void {
+  if (which == TF_MDIO_HANG) d.testMdioHang = on;
+  else if (which == TF_SERDES_NEVER_READY) d.sgmii.testNeverReady = on;
+  else if (which == TF_SGMII_CLEAR_STUCK) d.sgmii.testClearStuck = on;
+  else if (which == TF_TX_HANG) d.testTxHang = on;
+  else if (which == TF_IRQ_HELD) d.testIrqHeld = on;
 }
 
 // ---- The device pool ------------------------------------------------------------------

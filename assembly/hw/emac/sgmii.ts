@@ -29,8 +29,12 @@ export class Sgmii {
   started: bool = false;
   startAt: i64 = 0;
   status: u32 = 0;
+  /** Test-only (hwEmacTestFault TF_SERDES_NEVER_READY): the SerDes never reports ready. */
+  testNeverReady: bool = false;
+  /** Test-only (hwEmacTestFault TF_SGMII_CLEAR_STUCK): IRQ_CMD does not clear INTERRUPT_STATUS. */
+  testClearStuck: bool = false;
 
-  ready(): bool { return this.started && clockNow() - this.startAt >= SERDES_READY_NS; }
+  ready(): bool { return this.started && !this.testNeverReady && clockNow() - this.startAt >= SERDES_READY_NS; }
 
   irqLevel(): bool {
     return (this.status & unchecked(this.regs[<i32>(SGMII_PHY_INTERRUPT_MASK >> 2)])) != 0;
@@ -58,7 +62,7 @@ export class Sgmii {
         if (v == 0 && !this.started) { this.started = true; this.startAt = clockNow(); }
         break;
       case SGMII_PHY_IRQ_CMD:
-        if ((v & IRQ_GLOBAL_CLEAR) != 0) {
+        if ((v & IRQ_GLOBAL_CLEAR) != 0 && !this.testClearStuck) {
           this.status &= ~(unchecked(this.regs[<i32>(SGMII_PHY_INTERRUPT_CLEAR >> 2)]) & 0xff);
         }
         break;
