@@ -63,13 +63,16 @@ export const ifaFlags = new Array<u32>();
 export const ifaLabel = new Array<string>();
 export const ifaMetric = new Array<u32>();
 export const ifaNext = new Array<i32>();
+/** insertion order: the kernel's address hash lists put the newest first */
+export const ifaSeq = new Array<u32>();
+let ifaSeqNext: u32 = 0;
 let ifaFree: i32 = -1;
 
 function ifaAlloc(): i32 {
   if (ifaFree >= 0) { const i = ifaFree; ifaFree = ifaNext[i]; return i; }
   const i = ifaDev.length;
   ifaDev.push(0); ifaLocal.push(0); ifaAddress.push(0); ifaPrefixlen.push(0); ifaMask.push(0); ifaBcast.push(0);
-  ifaScope.push(0); ifaFlags.push(0); ifaLabel.push(""); ifaMetric.push(0); ifaNext.push(-1);
+  ifaScope.push(0); ifaFlags.push(0); ifaLabel.push(""); ifaMetric.push(0); ifaNext.push(-1); ifaSeq.push(0);
   return i;
 }
 function ifaRelease(i: i32): void { ifaDev[i] = 0; ifaNext[i] = ifaFree; ifaFree = i; }
@@ -88,14 +91,18 @@ export function inetIfaByprefix(dev: i32, prefix: u32, mask: u32): i32 {
   return -1;
 }
 
-/** inet_lookup_ifaddr_rcu() / __ip_dev_find() first half: the device owning local address addr, 0 if none */
+/** inet_lookup_ifaddr_rcu() / __ip_dev_find() first half: the device of the newest address equal to addr, 0 if none */
 export function inetDevOfLocal(addr: u32): i32 {
+  let best = 0;
+  let bestSeq: u32 = 0;
   for (let d = 0; d < devList.length; d++) {
     const dev = devList[d];
     if (!inDevExists(dev)) continue;
-    for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) if (ifaLocal[i] == addr) return dev;
+    for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+      if (ifaLocal[i] == addr && (best == 0 || ifaSeq[i] > bestSeq)) { best = dev; bestSeq = ifaSeq[i]; }
+    }
   }
-  return 0;
+  return best;
 }
 
 /** inet_addr_onlink() */
@@ -182,6 +189,7 @@ export function inetNewAddr(dev: i32, local: u32, address: u32, prefixlen: i32, 
     }
   }
   const ifa = ifaAlloc();
+  ifaSeq[ifa] = ++ifaSeqNext;
   ifaDev[ifa] = dev; ifaLocal[ifa] = local; ifaAddress[ifa] = address; ifaPrefixlen[ifa] = prefixlen;
   ifaMask[ifa] = mask; ifaBcast[ifa] = bcast; ifaScope[ifa] = scope; ifaFlags[ifa] = flags | IFA_F_PERMANENT;
   ifaLabel[ifa] = label.length ? label : devName[dev]; ifaMetric[ifa] = metric; ifaNext[ifa] = -1;

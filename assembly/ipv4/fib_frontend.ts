@@ -156,10 +156,11 @@ export function inetRtmNewroute(table: u32, dst: u32, len: i32, tos: u32, prio: 
   prefsrc: u32, gw: u32, oif: i32, onlink: bool, nlflags: i32): i32 {
   if (tos & 3) return fail(EINVAL, "Invalid dsfield (tos): ECN bits must be 0");
   if (table == 0) table = RT_TABLE_MAIN;
-  const t = fibNewTable(table);
-  if (t < 0) return -ENOBUFS;
+  // the prefix is checked before the table comes into being (a failed add leaves no table behind)
   let err = validKeyLen(dst, len);
   if (err < 0) return err;
+  const t = fibNewTable(table);
+  if (t < 0) return -ENOBUFS;
   cfgSet(table, dst, len, <u8>(tos & 0xfc), prio, type, scope, proto, prefsrc, gw, oif, onlink ? RTNH_F_ONLINK : 0);
   err = fibCreateInfo();
   if (err < 0) return err;
@@ -172,10 +173,10 @@ export function inetRtmNewroute(table: u32, dst: u32, len: i32, tos: u32, prio: 
 export function inetRtmDelroute(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: u8, scope: i32, proto: u8,
   prefsrc: u32, gw: u32, oif: i32): i32 {
   if (tos & 3) return fail(EINVAL, "Invalid dsfield (tos): ECN bits must be 0");
-  const t = fibGetTable(table);
-  if (t < 0) return fail(ESRCH, "FIB table does not exist");
   const err = validKeyLen(dst, len);
   if (err < 0) return err;
+  const t = fibGetTable(table);
+  if (t < 0) return fail(ESRCH, "FIB table does not exist");
   delSet(type, scope, prefsrc, proto, prio, oif, gw);
   return fibTableDelete(t, dst, len, <u8>(tos & 0xfc));
 }
