@@ -12,7 +12,7 @@ import {
   aOif, aGw, aPrefsrc, aScope, aNhScope, tbId, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, RTN_UNREACHABLE,
   RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
 } from "./fib_table";
-import { flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear, resTclassid } from "./flow";
+import { flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid } from "./flow";
 import { requireFlDissect } from "./fib_rules";
 
 // RTCF_* (include/uapi/linux/in_route.h)
@@ -116,7 +116,10 @@ export function ipRouteOutput(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: 
   flowPorts(proto, sport, dport);
   const err = fibLookup(0);
   if (err != 0) {
+    // res->fi and res->table go, res->tclassid (the deciding rule's realms) stays
+    const tag = resTclassid;
     resClear();
+    resSetTclassid(tag);
     if (oif != 0) {
       // routing tables are wrong: assume the destination is on link
       if (saddr == 0) saddr = inetSelectAddr(devOut, 0, RT_SCOPE_LINK);
