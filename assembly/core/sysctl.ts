@@ -2,6 +2,7 @@
 // net.ipv4.conf.{all,default,DEV}.* (net/ipv4/devinet.c devinet_conf_proc,
 // devinet_sysctl_forward, inet_forward_change).
 import { ENOENT, EINVAL } from "../lib/errno";
+import { parseDecimal } from "../lib/parse";
 import { devByName, devList } from "./netdevice";
 import {
   CONF_NAMES, CONF_COUNT, CONF_FORWARDING, CONF_ACCEPT_REDIRECTS, CONF_ROUTE_LOCALNET, CONF_PROMOTE_SECONDARIES,
@@ -29,22 +30,6 @@ export function sysctlDevReset(dev: i32): void {
 
 export let sysctlValue: string = "";
 
-function parseInt32(s: string): i64 {
-  const t = s.trim();
-  if (t.length == 0) return i64.MIN_VALUE;
-  let i = 0, neg = false;
-  if (t.charCodeAt(0) == 45) { neg = true; i = 1; }
-  if (i >= t.length) return i64.MIN_VALUE;
-  let v: i64 = 0;
-  for (; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c < 48 || c > 57) return i64.MIN_VALUE;
-    v = v * 10 + (c - 48);
-    if (v > 0x7fffffff + 1) return i64.MIN_VALUE;
-  }
-  return neg ? -v : v;
-}
-
 /** inet_forward_change(): ip_forward / conf.all.forwarding switch every device */
 function forwardChange(on: i32): void {
   confAll[CONF_FORWARDING] = on;
@@ -61,8 +46,8 @@ export function sysctl(key: string, write: bool, value: string): i32 {
   const k = key.replaceAll("/", ".");
   let v: i64 = 0;
   if (write) {
-    v = parseInt32(value);
-    if (v == i64.MIN_VALUE || v > 0x7fffffff || v < -0x80000000) return -EINVAL;
+    v = parseDecimal(value, 0x7fffffff);
+    if (v == i64.MIN_VALUE) return -EINVAL;
   }
   if (k == "net.ipv4.ip_forward") {
     // devinet_sysctl_forward(): only a change of value switches the devices
