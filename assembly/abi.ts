@@ -24,7 +24,7 @@ import {
   rOif, rUidStart, rUidEnd, rUidSet, rIpProto, rSportLo, rSportHi, rSportMask, rDportLo, rDportHi, rDportMask, rTarget,
   rResolved, rSuppressPlen, rSuppressIfgroup, rProto, rTunId, rL3mdev, rFlow,
 } from "./ipv4/fib_rules";
-import { neighAdd, neighDel, nDev, nDst, nLladdr, nHasLladdr, nState, nFlags } from "./ipv4/arp";
+import { neighSysctl, neighSysctlValue, neighAdd, neighDel, nDev, nDst, nLladdr, nHasLladdr, nState, nFlags } from "./ipv4/arp";
 import {
   ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen, rtTclassid,
 } from "./ipv4/route";
@@ -215,5 +215,10 @@ export function neighDump(): i32 {
 }
 
 // ---- sysctl
-export function sysctlRw(key: string, write: bool, value: string): i32 { clearExtack(); return sysctl(key, write, value); }
-export function sysctlGet(): string { return sysctlValue; }
+let sysctlNeigh = false;
+export function sysctlRw(key: string, write: bool, value: string): i32 {
+  clearExtack();
+  sysctlNeigh = key.replaceAll("/", ".").startsWith("net.ipv4.neigh.");
+  return sysctlNeigh ? neighSysctl(key, write, value) : sysctl(key, write, value);
+}
+export function sysctlGet(): string { return sysctlNeigh ? neighSysctlValue : sysctlValue; }

@@ -4,6 +4,8 @@
 // area (hwWireStagePtr); no call moves a single frame.
 
 import { skbInit, skbPoolFree, skbAllocFailures, SKB_POOL, SKB_MAX_FRAME } from "./core/skbuff";
+import { netdev_rx_handler_register, netdev_rx_handler_unregister, RX_HANDLER_CONSUMED } from "./core/netif";
+import { consume_skb } from "./core/dropreason";
 import { do_softirq, backlogLen, backlogDropped, qdiscDropCount, qdiscQlen } from "./core/netif";
 import { dropReasonCount, dropReasonName, SKB_DROP_REASON_MAX } from "./core/dropreason";
 import { packetOpen, packetClose, packetDrops, packetRecv, packet_snd } from "./core/af_packet";
@@ -11,6 +13,9 @@ import { emacNic, emacTimerNext, emacTimerRun } from "./drivers/emac_netdev";
 import { hwRun, setIrqExitHook } from "./hw/run";
 import { clockNow } from "./hw/clock";
 import { wireStagePtr, STAGE_SIZE } from "./hw/wire";
+import { ipInit } from "./ipv4/ip_input";
+import { traceEnable, traceSetPacket, traceCount, tracePtr, traceReset } from "./core/trace";
+import { neighTimerNext, neighTimerRun } from "./ipv4/arp";
 
 function softirqOnIrqExit(): void { do_softirq(); }
 
@@ -18,6 +23,7 @@ function softirqOnIrqExit(): void { do_softirq(); }
 export function netInit(): void {
   skbInit();
   setIrqExitHook(softirqOnIrqExit);
+  ipInit();
 }
 
 /**
@@ -30,10 +36,16 @@ export function netRun(deadline: f64): i32 {
   const dl = <i64>deadline;
   for (;;) {
     do_softirq();
-    const t = emacTimerNext();
+    const te = emacTimerNext();
+    const tn = neighTimerNext();
+    const t = tn < te ? tn : te;
     const until = t < dl ? t : dl;
     if (hwRun(until)) return 1;
-    if (t <= dl && clockNow() >= t) { emacTimerRun(); continue; }
+    if (t <= dl && clockNow() >= t) {
+      if (clockNow() >= te) emacTimerRun();
+      if (clockNow() >= tn) neighTimerRun();
+      continue;
+    }
     do_softirq();
     return 0;
   }
@@ -91,4 +103,20 @@ export function netCounter(which: i32): f64 {
 /** qdisc (pfifo_fast) of a device: 0 frames queued, 1 drops */
 export function qdiscCounter(ifindex: i32, which: i32): f64 {
   return which == 0 ? <f64>qdiscQlen(ifindex) : <f64>qdiscDropCount(ifindex);
+}
+
+// ---- packet traces (core/trace.ts; events in core/trace_events.ts) ------------------------------
+export function traceOnOff(on: bool): void { traceEnable(on); }
+/** the id the next records carry (the replay's input packet number) */
+export function traceMark(id: u32): void { traceSetPacket(id); }
+export function traceRecords(): i32 { return traceCount(); }
+export function traceRecordsPtr(): usize { return tracePtr(); }
+export function traceClear(): void { traceReset(); }
+
+// ---- replay: the far end of a veth stands for the wire; what reaches it goes no further -----------
+function wireSink(skb: i32): i32 { consume_skb(skb); return RX_HANDLER_CONSUMED; }
+/** Makes ifindex a sink (its taps still see every frame) or a normal device again. 0 or -errno. */
+export function replaySink(ifindex: i32, on: bool): i32 {
+  if (!on) { netdev_rx_handler_unregister(ifindex); return 0; }
+  return netdev_rx_handler_register(ifindex, wireSink);
 }

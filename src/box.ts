@@ -6,6 +6,7 @@ import type { Rtnl } from './rtnl.js';
 import { EmacHw, type EmacNic, type EmacOptions, type Dma, type Wire } from './hw/emac.js';
 import { PacketSocket, dropReasons, netCounters, type NetExports } from './hw/netif.js';
 import type { LinkInfo, LinkKind, LinkStats } from './rtnl.js';
+import { replayFrames, inputsFromCapture, type ReplayInput, type ReplayOptions, type ReplayResult } from './replay.js';
 
 /** A network device of the box, by name. */
 export interface BoxLink {
@@ -144,6 +145,17 @@ export class Box {
     const deadline = hw.now + Math.floor(ns);
     while (this.net.netRun(deadline) !== 0) hw.checkIrqs();
     hw.checkIrqs();
+  }
+
+  /**
+   * Frames received on devices (veth ends through their peer, EMAC ports on their wire), one at a time
+   * in virtual time; per input: the verdict, the drop reason, the kernel path and the frames sent.
+   */
+  replay(inputs: ReplayInput[], opts?: ReplayOptions): ReplayResult[] { return replayFrames(this, inputs, opts); }
+
+  /** replay() of a pcap/pcapng capture: the device from each packet's interface name (`dev` for classic pcap). */
+  replayCapture(bytes: Uint8Array, opts: ReplayOptions & { dev?: string } = {}): ReplayResult[] {
+    return replayFrames(this, inputsFromCapture(bytes, opts.dev), opts);
   }
 
   /** Virtual time in ns. */

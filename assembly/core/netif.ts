@@ -33,6 +33,8 @@ import {
   SKB_DROP_REASON_QUEUE_PURGE, SKB_DROP_REASON_PKT_TOO_BIG, dropCount,
 } from "./dropreason";
 import { ptypeAllDeliver } from "./af_packet";
+import { trace } from "./trace";
+import { TE_NETIF_RECEIVE, TE_XMIT, TE_DROP, TE_VERDICT, VERDICT_DROP } from "./trace_events";
 
 // ---- constants ---------------------------------------------------------------------------
 export const ETH_HLEN: u32 = 14;
@@ -296,6 +298,8 @@ function netifReceiveCore(skb: i32): i32 {
   if (last >= 0) return changetype<PacketHandler>(unchecked(ptFunc[last]))(skb, dev, origDev);
   if (exact) dev_core_stats_rx_nohandler_inc(dev);
   else dev_core_stats_rx_dropped_inc(dev);
+  trace(TE_DROP, SKB_DROP_REASON_UNHANDLED_PROTO, type);
+  trace(TE_VERDICT, VERDICT_DROP, SKB_DROP_REASON_UNHANDLED_PROTO);
   kfree_skb_reason(skb, SKB_DROP_REASON_UNHANDLED_PROTO);
   return NET_RX_DROP;
 }
@@ -304,6 +308,7 @@ function netifReceiveCore(skb: i32): i32 {
 export function netif_receive_skb(skb: i32): i32 {
   if (!skbValid(skb)) return NET_RX_DROP;
   if (!valid(skbDev[skb])) { kfree_skb(skb); return NET_RX_DROP; }
+  trace(TE_NETIF_RECEIVE, <u32>skbDev[skb], skbLen[skb]);
   return netifReceiveCore(skb);
 }
 
@@ -402,6 +407,7 @@ function queueStopped(dev: i32): bool {
 
 /** xmit_one(): taps see the frame (PACKET_OUTGOING), then the driver's ndo_start_xmit. */
 function xmitOne(skb: i32, dev: i32): i32 {
+  trace(TE_XMIT, <u32>dev, skbLen[skb]);
   ptypeAllDeliver(skb, dev, true);
   const k = devKind[dev];
   if (k == KIND_VETH) return veth_xmit(skb, dev);

@@ -52,6 +52,19 @@ export const skbReason = new StaticArray<u16>(SKB_POOL);
 /** queue link (skb->next) for the backlog and qdiscs; -1 = end */
 export const skbNext = new StaticArray<i32>(SKB_POOL);
 const skbLive = new StaticArray<bool>(SKB_POOL);
+// skb_dst(): the route attached by ip_route_input/ip_route_output (struct rtable), copied from route.ts's rt*
+/** rtable dst.dev (output device), 0 = no route attached */
+export const skbRtDev = new StaticArray<i32>(SKB_POOL);
+/** rt_type (RTN_*) */
+export const skbRtType = new StaticArray<u8>(SKB_POOL);
+/** rt_flags (RTCF_*) */
+export const skbRtFlags = new StaticArray<u32>(SKB_POOL);
+/** rt_gw4 when the route uses a gateway, else 0 */
+export const skbRtGw = new StaticArray<u32>(SKB_POOL);
+/** dst.error of an input route whose input is ip_error (positive errno), else 0 */
+export const skbRtError = new StaticArray<i32>(SKB_POOL);
+/** IPCB(skb)->flags (IPSKB_*) */
+export const skbIpFlags = new StaticArray<u16>(SKB_POOL);
 
 const freeStack = new StaticArray<i32>(SKB_POOL);
 let freeTop: i32 = 0;
@@ -82,6 +95,8 @@ export function skbAlloc(): i32 {
   unchecked(skbMacHeader[s] = -1); unchecked(skbNetworkHeader[s] = -1); unchecked(skbTransportHeader[s] = -1);
   unchecked(skbVlanTci[s] = -1); unchecked(skbIpSummed[s] = CHECKSUM_NONE); unchecked(skbSk[s] = -1);
   unchecked(skbReason[s] = 0); unchecked(skbNext[s] = -1);
+  unchecked(skbRtDev[s] = 0); unchecked(skbRtType[s] = 0); unchecked(skbRtFlags[s] = 0); unchecked(skbRtGw[s] = 0);
+  unchecked(skbRtError[s] = 0); unchecked(skbIpFlags[s] = 0);
   return s;
 }
 
@@ -166,5 +181,7 @@ export function skbCopy(skb: i32): i32 {
   unchecked(skbMacHeader[s] = skbMacHeader[skb]); unchecked(skbNetworkHeader[s] = skbNetworkHeader[skb]);
   unchecked(skbTransportHeader[s] = skbTransportHeader[skb]); unchecked(skbVlanTci[s] = skbVlanTci[skb]);
   unchecked(skbIpSummed[s] = skbIpSummed[skb]); unchecked(skbSk[s] = skbSk[skb]);
+  unchecked(skbRtDev[s] = skbRtDev[skb]); unchecked(skbRtType[s] = skbRtType[skb]); unchecked(skbRtFlags[s] = skbRtFlags[skb]);
+  unchecked(skbRtGw[s] = skbRtGw[skb]); unchecked(skbRtError[s] = skbRtError[skb]); unchecked(skbIpFlags[s] = skbIpFlags[skb]);
   return s;
 }

@@ -1,9 +1,35 @@
-// The IPv4 neighbour table (net/core/neighbour.c with arp_tbl): static
-// entries configured with `ip neigh`; resolution comes with the packet path.
-import { EEXIST, ENOENT } from "../lib/errno";
+// The IPv4 neighbour table (net/core/neighbour.c with arp_tbl, net/ipv4/arp.c):
+// static entries from `ip neigh`; arp_rcv/arp_process (replies for our
+// addresses, table updates); neighbour resolution for output (neigh_output,
+// __neigh_event_send, neigh_timer_handler, arp_solicit) with NUD states, a
+// queue of waiting packets, retransmits on the box's virtual clock and, when
+// resolution fails, ICMP host unreachable (arp_error_report → ipv4_link_failure)
+// and drops with NEIGH_FAILED.
+import { EEXIST, ENOENT, EINVAL } from "../lib/errno";
+import {
+  skbLen, skbDev, skbPktType, skbDataPtr, skbAlloc, skbPut, skbNext, skbResetNetworkHeader, skbProtocol,
+  PACKET_HOST, PACKET_OTHERHOST, PACKET_LOOPBACK,
+} from "../core/skbuff";
+import {
+  kfree_skb_reason, consume_skb, SKB_DROP_REASON_NEIGH_FAILED, SKB_DROP_REASON_NEIGH_QUEUEFULL,
+  SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NEIGH_DEAD,
+} from "../core/dropreason";
+import { eth_header, dev_queue_xmit, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_RX_DROP } from "../core/netif";
+import { devFlags, devMac, devByName, IFF_NOARP, IFF_LOOPBACK } from "../core/netdevice";
+import { trace } from "../core/trace";
+import { TE_ARP_RCV, TE_ARP_SEND, TE_NEIGH, TE_NEIGH_QUEUE, TE_NEIGH_FAILED, TE_VERDICT, VERDICT_CONSUMED, VERDICT_DROP, TE_DROP } from "../core/trace_events";
+import { clockNow, CLOCK_NEVER } from "../hw/clock";
+import { load16be, load32be } from "../hw/checksum";
+import { isMulticast, isLoopback } from "../lib/inet";
+import { inDevExists, confOr, CONF_ROUTE_LOCALNET, inetSelectAddr, inetDevOfLocal } from "./devinet";
+import { ipRouteInput, rtType } from "./route";
+import { RTN_LOCAL, RT_SCOPE_LINK } from "./fib_table";
+import { icmp_send } from "./icmp";
 
-export const NUD_INCOMPLETE: u8 = 0x01, NUD_REACHABLE: u8 = 0x02, NUD_STALE: u8 = 0x04, NUD_FAILED: u8 = 0x20,
-  NUD_NOARP: u8 = 0x40, NUD_PERMANENT: u8 = 0x80;
+export const NUD_INCOMPLETE: u8 = 0x01, NUD_REACHABLE: u8 = 0x02, NUD_STALE: u8 = 0x04, NUD_DELAY: u8 = 0x08,
+  NUD_PROBE: u8 = 0x10, NUD_FAILED: u8 = 0x20, NUD_NOARP: u8 = 0x40, NUD_PERMANENT: u8 = 0x80;
+/** NUD_VALID: an address we can send to */
+const NUD_VALID: u8 = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY;
 export const NTF_ROUTER: u8 = 0x80;
 
 export const nDev = new Array<i32>();
@@ -12,23 +38,96 @@ export const nLladdr = new Array<u64>();
 export const nHasLladdr = new Array<bool>();
 export const nState = new Array<u8>();
 export const nFlags = new Array<u8>();
+// resolution state: probes sent, timer deadline (ns), the arp_queue (skb list) and its size
+const nProbes = new Array<i32>();
+const nTimer = new Array<i64>();
+const nQHead = new Array<i32>();
+const nQTail = new Array<i32>();
+const nQBytes = new Array<u32>();
+const nQLen = new Array<i32>();
 
+// ---- neigh_parms: per device, with the kernel's defaults (arp_tbl.parms) ----------------------
+const P_RETRANS_MS = 0, P_UCAST = 1, P_MCAST = 2, P_APP = 3, P_MCAST_RESOLICIT = 4, P_QLEN_BYTES = 5,
+  P_BASE_REACHABLE_MS = 6, P_DELAY_PROBE_MS = 7, P_GC_STALE_MS = 8, P_LOCKTIME_MS = 9, P_COUNT = 10;
+const PARM_NAMES: string[] = [
+  "retrans_time_ms", "ucast_solicit", "mcast_solicit", "app_solicit", "mcast_resolicit", "unres_qlen_bytes",
+  "base_reachable_time_ms", "delay_first_probe_time", "gc_stale_time", "locktime",
+];
+const parmDefault: i64[] = [1000, 3, 3, 0, 0, 212992, 30000, 5000, 60000, 1000];
+const devParm = new Array<i64>(); // devParm[ifindex * P_COUNT + k], -1 = follows default
+/** truesize of a queued skb, for unres_qlen_bytes (SKB_TRUESIZE of the data plus the struct overheads) */
+// @ts-ignore: decorator
+@inline function truesize(len: u32): u32 { return ((len + 63) & ~63) + 576; }
+
+function parm(dev: i32, k: i32): i64 {
+  const i = dev * P_COUNT + k;
+  if (i < devParm.length) { const v = unchecked(devParm[i]); if (v >= 0) return v; }
+  return parmDefault[k];
+}
+
+export let neighSysctlValue: string = "";
+/** net.ipv4.neigh.{default,DEV}.KEY (retrans_time in USER_HZ, retrans_time_ms, *_solicit, unres_qlen[_bytes], ...) */
+export function neighSysctl(key: string, write: bool, value: string): i32 {
+  const k = key.replaceAll("/", ".");
+  const pre = "net.ipv4.neigh.";
+  if (!k.startsWith(pre)) return -ENOENT;
+  const rest = k.substring(pre.length);
+  const dot = rest.indexOf(".");
+  if (dot <= 0) return -ENOENT;
+  const scope = rest.substring(0, dot);
+  let name = rest.substring(dot + 1);
+  let scale: i64 = 1;
+  if (name == "retrans_time") { name = "retrans_time_ms"; scale = 10; } // USER_HZ
+  else if (name == "base_reachable_time") { name = "base_reachable_time_ms"; scale = 1000; }
+  else if (name == "delay_first_probe_time" || name == "gc_stale_time" || name == "locktime") scale = name == "locktime" ? 10 : 1000;
+  let idx = PARM_NAMES.indexOf(name);
+  if (name == "unres_qlen") { idx = P_QLEN_BYTES; scale = -1; }
+  if (idx < 0) return -ENOENT;
+  let dev = 0;
+  if (scope != "default") { dev = devByName(scope); if (dev == 0) return -ENOENT; }
+  if (write) {
+    const t = value.trim();
+    if (t.length == 0) return -EINVAL;
+    let v: i64 = 0;
+    for (let i = 0; i < t.length; i++) { const c = t.charCodeAt(i); if (c < 48 || c > 57) return -EINVAL; v = v * 10 + (c - 48); if (v > 0x7fffffff) return -EINVAL; }
+    const stored = scale == -1 ? v * <i64>truesize(1514) : v * scale;
+    if (dev == 0) parmDefault[idx] = stored;
+    else {
+      while (devParm.length < (dev + 1) * P_COUNT) devParm.push(-1);
+      devParm[dev * P_COUNT + idx] = stored;
+    }
+  }
+  const cur = dev == 0 ? parmDefault[idx] : parm(dev, idx);
+  neighSysctlValue = (scale == -1 ? cur / <i64>truesize(1514) : cur / scale).toString();
+  return 0;
+}
+
+// ---- the table ---------------------------------------------------------------------------
 function find(dev: i32, dst: u32): i32 {
-  for (let i = 0; i < nDev.length; i++) if (nDev[i] == dev && nDst[i] == dst) return i;
+  const n = nDev.length;
+  for (let i = 0; i < n; i++) if (unchecked(nDst[i]) == dst && unchecked(nDev[i]) == dev) return i;
   return -1;
 }
 
+function create(dev: i32, dst: u32): i32 {
+  const i = nDev.length;
+  nDev.push(dev); nDst.push(dst); nLladdr.push(0); nHasLladdr.push(false); nState.push(0); nFlags.push(0);
+  nProbes.push(0); nTimer.push(CLOCK_NEVER); nQHead.push(-1); nQTail.push(-1); nQBytes.push(0); nQLen.push(0);
+  return i;
+}
+
 /** neigh_add(): replace = NLM_F_REPLACE, create = NLM_F_CREATE (iproute2's add = create|excl) */
-export function neighAdd(dev: i32, dst: u32, lladdr: u64, hasLladdr: bool, state: u8, flags: u8, create: bool, replace: bool): i32 {
+export function neighAdd(dev: i32, dst: u32, lladdr: u64, hasLladdr: bool, state: u8, flags: u8, create_: bool, replace: bool): i32 {
   let i = find(dev, dst);
   if (i >= 0) {
     if (!replace) return -EEXIST;
   } else {
-    if (!create) return -ENOENT;
-    i = nDev.length;
-    nDev.push(dev); nDst.push(dst); nLladdr.push(0); nHasLladdr.push(false); nState.push(0); nFlags.push(0);
+    if (!create_) return -ENOENT;
+    i = create(dev, dst);
   }
   nLladdr[i] = lladdr; nHasLladdr[i] = hasLladdr; nState[i] = state; nFlags[i] = flags;
+  nTimer[i] = CLOCK_NEVER;
+  if ((state & NUD_VALID) != 0 && hasLladdr) flushQueue(i);
   return 0;
 }
 
@@ -41,7 +140,9 @@ export function neighDel(dev: i32, dst: u32): i32 {
 }
 
 function removeAt(i: i32): void {
+  purgeQueue(i, SKB_DROP_REASON_NEIGH_DEAD);
   nDev.splice(i, 1); nDst.splice(i, 1); nLladdr.splice(i, 1); nHasLladdr.splice(i, 1); nState.splice(i, 1); nFlags.splice(i, 1);
+  nProbes.splice(i, 1); nTimer.splice(i, 1); nQHead.splice(i, 1); nQTail.splice(i, 1); nQBytes.splice(i, 1); nQLen.splice(i, 1);
 }
 
 /** neigh_ifdown(): a device going down or away loses its entries */
@@ -50,3 +151,260 @@ export function neighIfdown(dev: i32): void {
 }
 
 export function neighCount(): i32 { return nDev.length; }
+
+function purgeQueue(i: i32, reason: u16): void {
+  let s = nQHead[i];
+  while (s >= 0) { const nx = skbNext[s]; skbNext[s] = -1; kfree_skb_reason(s, reason); s = nx; }
+  nQHead[i] = -1; nQTail[i] = -1; nQBytes[i] = 0; nQLen[i] = 0;
+}
+
+/** neigh_update() to a valid state: the packets waiting in arp_queue go out */
+function flushQueue(i: i32): void {
+  let s = nQHead[i];
+  nQHead[i] = -1; nQTail[i] = -1; nQBytes[i] = 0; nQLen[i] = 0;
+  const dev = nDev[i], mac = nLladdr[i];
+  while (s >= 0) {
+    const nx = skbNext[s];
+    skbNext[s] = -1;
+    if (eth_header(s, dev, ETH_P_IP, mac) == 0) dev_queue_xmit(s); else kfree_skb_reason(s, SKB_DROP_REASON_NOT_SPECIFIED);
+    s = nx;
+  }
+}
+
+// ---- output ------------------------------------------------------------------------------
+/** ip_eth_mc_map() */
+function mcMac(a: u32): u64 { return 0x01005e000000 | <u64>(a & 0x7fffff); }
+
+/**
+ * neigh_output() for skb (data at the IP header) to next hop nh on dev:
+ * the cached address when the entry is valid, else resolution with the skb
+ * queued. Takes the skb; returns 0 or a negative value on a drop.
+ */
+export function neigh_output(skb: i32, dev: i32, nh: u32, bcast: bool, mcast: bool): i32 {
+  // arp_constructor: devices without ARP and broadcast/multicast next hops need no resolution
+  let mac: u64 = 0;
+  let resolved = true;
+  if ((devFlags[dev] & (IFF_NOARP | IFF_LOOPBACK)) != 0) mac = devMac[dev];
+  else if (bcast) mac = 0xffffffffffff;
+  else if (mcast) mac = mcMac(nh);
+  else resolved = false;
+  if (!resolved) {
+    let i = find(dev, nh);
+    if (i >= 0 && (unchecked(nState[i]) & NUD_VALID) != 0 && unchecked(nHasLladdr[i])) {
+      mac = unchecked(nLladdr[i]);
+      trace(TE_NEIGH, nState[i], nh);
+    } else {
+      if (i < 0) i = create(dev, nh);
+      return neighEventSend(i, skb);
+    }
+  }
+  if (eth_header(skb, dev, ETH_P_IP, mac) != 0) { kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED); return -105; }
+  dev_queue_xmit(skb);
+  return 0;
+}
+
+/** __neigh_event_send(): start (or continue) resolution and queue the skb */
+function neighEventSend(i: i32, skb: i32): i32 {
+  const dev = nDev[i];
+  const st = nState[i];
+  const now = clockNow();
+  let probeNow = false;
+  if ((st & NUD_INCOMPLETE) == 0) {
+    if (parm(dev, P_MCAST) + parm(dev, P_APP) == 0) {
+      nState[i] = NUD_FAILED;
+      trace(TE_NEIGH_FAILED, nDst[i], 0);
+      trace(TE_VERDICT, VERDICT_DROP, SKB_DROP_REASON_NEIGH_FAILED);
+      kfree_skb_reason(skb, SKB_DROP_REASON_NEIGH_FAILED);
+      return -113;
+    }
+    nProbes[i] = <i32>parm(dev, P_UCAST);
+    nState[i] = NUD_INCOMPLETE;
+    nHasLladdr[i] = false;
+    nTimer[i] = now + retransNs(dev);
+    probeNow = true;
+  }
+  trace(TE_NEIGH, NUD_INCOMPLETE, nDst[i]);
+  // the queue is limited by unres_qlen_bytes: the oldest go first
+  const ts = truesize(skbLen[skb]);
+  const limit = <u32>parm(dev, P_QLEN_BYTES);
+  while (nQHead[i] >= 0 && nQBytes[i] + ts > limit) {
+    const old = nQHead[i];
+    nQHead[i] = skbNext[old];
+    if (nQHead[i] < 0) nQTail[i] = -1;
+    skbNext[old] = -1;
+    nQBytes[i] -= truesize(skbLen[old]);
+    nQLen[i]--;
+    kfree_skb_reason(old, SKB_DROP_REASON_NEIGH_QUEUEFULL);
+  }
+  skbNext[skb] = -1;
+  if (nQTail[i] >= 0) skbNext[nQTail[i]] = skb; else nQHead[i] = skb;
+  nQTail[i] = skb;
+  nQBytes[i] += ts;
+  nQLen[i]++;
+  trace(TE_NEIGH_QUEUE, nDst[i], <u32>nQLen[i]);
+  if (probeNow) { arpSolicit(i); nProbes[i]++; }
+  return 0;
+}
+
+function retransNs(dev: i32): i64 {
+  let ms = parm(dev, P_RETRANS_MS);
+  if (ms < 10) ms = 10; // max(retrans_time, HZ/100)
+  return ms * 1000000;
+}
+
+/** neigh_max_probes() for an INCOMPLETE entry */
+function maxProbes(dev: i32): i64 { return parm(dev, P_UCAST) + parm(dev, P_APP) + parm(dev, P_MCAST); }
+
+/** arp_solicit(): a broadcast who-has from the packet's source when it is ours, else the device's address */
+function arpSolicit(i: i32): void {
+  const dev = nDev[i], target = nDst[i];
+  let saddr: u32 = 0;
+  const q = nQTail[i];
+  if (q >= 0) {
+    const s = load32be(skbDataPtr(q) + 12);
+    if (inetDevOfLocal(s) != 0) saddr = s;
+  }
+  if (saddr == 0) saddr = inetSelectAddr(dev, target, RT_SCOPE_LINK);
+  arpSend(1, dev, target, saddr, 0xffffffffffff, devMac[dev], 0);
+}
+
+/** arp_send_dst() / arp_create(): an ARP packet out of dev */
+function arpSend(op: u16, dev: i32, destIp: u32, srcIp: u32, destHw: u64, srcHw: u64, targetHw: u64): void {
+  const skb = skbAlloc();
+  if (skb < 0) return;
+  const p = skbPut(skb, 28);
+  skbResetNetworkHeader(skb);
+  store<u8>(p, 0); store<u8>(p, 1, 1); store<u8>(p, 0x08, 2); store<u8>(p, 0, 3); store<u8>(p, 6, 4); store<u8>(p, 4, 5);
+  store<u8>(p, 0, 6); store<u8>(p, <u8>op, 7);
+  storeMac(p + 8, srcHw); storeIp(p + 14, srcIp); storeMac(p + 18, targetHw); storeIp(p + 24, destIp);
+  skbDev[skb] = dev;
+  skbProtocol[skb] = ETH_P_ARP;
+  trace(TE_ARP_SEND, op, destIp);
+  if (eth_header(skb, dev, ETH_P_ARP, destHw) != 0) { kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
+  dev_queue_xmit(skb);
+}
+function storeMac(p: usize, m: u64): void { for (let k = 0; k < 6; k++) store<u8>(p + <usize>k, <u8>(m >> (40 - 8 * k))); }
+function storeIp(p: usize, a: u32): void { store<u8>(p, <u8>(a >> 24)); store<u8>(p, <u8>(a >> 16), 1); store<u8>(p, <u8>(a >> 8), 2); store<u8>(p, <u8>a, 3); }
+function loadMac(p: usize): u64 {
+  let m: u64 = 0;
+  for (let k = 0; k < 6; k++) m = (m << 8) | <u64>load<u8>(p + <usize>k);
+  return m;
+}
+
+// ---- timers ------------------------------------------------------------------------------
+/** The earliest neighbour timer (ns), CLOCK_NEVER if none. */
+export function neighTimerNext(): i64 {
+  let t = CLOCK_NEVER;
+  for (let i = 0; i < nTimer.length; i++) if (unchecked(nTimer[i]) < t) t = unchecked(nTimer[i]);
+  return t;
+}
+
+/** neigh_timer_handler() for every entry whose timer is due */
+export function neighTimerRun(): void {
+  const now = clockNow();
+  for (let i = 0; i < nTimer.length; i++) {
+    if (nTimer[i] > now) continue;
+    nTimer[i] = CLOCK_NEVER;
+    const st = nState[i];
+    if ((st & (NUD_INCOMPLETE | NUD_PROBE)) == 0) continue;
+    const dev = nDev[i];
+    if (<i64>nProbes[i] >= maxProbes(dev)) {
+      nState[i] = NUD_FAILED;
+      neighInvalidate(i);
+      continue;
+    }
+    nTimer[i] = now + retransNs(dev);
+    arpSolicit(i);
+    nProbes[i]++;
+  }
+}
+
+/** neigh_invalidate(): every waiting packet gets arp_error_report (ICMP host unreachable) and is dropped */
+function neighInvalidate(i: i32): void {
+  trace(TE_NEIGH_FAILED, nDst[i], <u32>nQLen[i]);
+  let s = nQHead[i];
+  nQHead[i] = -1; nQTail[i] = -1; nQBytes[i] = 0; nQLen[i] = 0;
+  while (s >= 0) {
+    const nx = skbNext[s];
+    skbNext[s] = -1;
+    icmp_send(s, 3, 1, 0); // ipv4_link_failure → dst_link_failure
+    trace(TE_DROP, SKB_DROP_REASON_NEIGH_FAILED, 0);
+    trace(TE_VERDICT, VERDICT_DROP, SKB_DROP_REASON_NEIGH_FAILED);
+    kfree_skb_reason(s, SKB_DROP_REASON_NEIGH_FAILED);
+    s = nx;
+  }
+}
+
+// ---- receive -----------------------------------------------------------------------------
+function arpDrop(skb: i32, reason: u16): i32 {
+  trace(TE_DROP, reason, 0);
+  trace(TE_VERDICT, VERDICT_DROP, reason);
+  kfree_skb_reason(skb, reason);
+  return NET_RX_DROP;
+}
+
+/** arp_rcv() + arp_process() */
+export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
+  const pt = skbPktType[skb];
+  if ((devFlags[dev] & IFF_NOARP) != 0 || pt == PACKET_OTHERHOST || pt == PACKET_LOOPBACK) {
+    trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+    consume_skb(skb);
+    return NET_RX_SUCCESS;
+  }
+  if (skbLen[skb] < 28) return arpDrop(skb, SKB_DROP_REASON_PKT_TOO_SMALL);
+  const p = skbDataPtr(skb);
+  if (load<u8>(p + 4) != 6 || load<u8>(p + 5) != 4) return arpDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+  // arp_process
+  if (!inDevExists(dev)) return arpDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+  const hrd = load16be(p), pro = load16be(p + 2), op = load16be(p + 6);
+  if ((hrd != 1 && hrd != 6) || pro != 0x0800) return arpDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+  if (op != 1 && op != 2) return arpDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+  const sha = loadMac(p + 8), sip = load32be(p + 14), tha = loadMac(p + 18), tip = load32be(p + 24);
+  trace(TE_ARP_RCV, op, tip);
+  if (isMulticast(tip) || (!confOr(dev, CONF_ROUTE_LOCALNET) && isLoopback(tip))) return arpDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+  // duplicate address detection probe (sender 0.0.0.0): answered for our addresses
+  if (sip == 0) {
+    if (op == 1 && isLocalOn(dev, tip)) arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
+    trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+    consume_skb(skb);
+    return NET_RX_SUCCESS;
+  }
+  if (op == 1 && ipRouteInput(tip, sip, 0, dev, 0, 0, 0, 0) == 0) {
+    if (rtType == RTN_LOCAL) {
+      // arp_ignore 0, arp_filter 0: answer; neigh_event_ns() learns the sender as STALE
+      learn(dev, sip, sha, NUD_STALE, true);
+      arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
+      trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+      consume_skb(skb);
+      return NET_RX_SUCCESS;
+    }
+    // proxy ARP is not modelled (proxy_arp 0)
+  }
+  // update our table: only entries that exist (arp_accept 0)
+  const n = find(dev, sip);
+  if (n >= 0) {
+    const state = (op != 2 || pt != PACKET_HOST) ? NUD_STALE : NUD_REACHABLE;
+    learn(dev, sip, sha, state, false);
+  }
+  void tha;
+  trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+  consume_skb(skb);
+  return NET_RX_SUCCESS;
+}
+
+/** inet_addr_type_dev_table(dev, a) == RTN_LOCAL: one of our addresses (weak host model) */
+function isLocalOn(dev: i32, a: u32): bool { return inetDevOfLocal(a) != 0; }
+
+/** neigh_update() without admin rights: permanent/noarp entries stay; a resolved entry sends its queue */
+function learn(dev: i32, ip: u32, mac: u64, state: u8, createIt: bool): void {
+  let i = find(dev, ip);
+  if (i < 0) { if (!createIt) return; i = create(dev, ip); }
+  const old = nState[i];
+  if ((old & (NUD_PERMANENT | NUD_NOARP)) != 0) return;
+  // an INCOMPLETE entry is resolved; a STALE update keeps the old address unless overriding
+  if ((old & NUD_VALID) != 0 && state == NUD_STALE && nHasLladdr[i] && nLladdr[i] != mac && !createIt) return;
+  nLladdr[i] = mac; nHasLladdr[i] = true; nState[i] = state;
+  nTimer[i] = CLOCK_NEVER;
+  trace(TE_NEIGH, state, ip);
+  flushQueue(i);
+}

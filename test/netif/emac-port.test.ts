@@ -91,7 +91,7 @@ describe('emac port: ip link', () => {
 });
 
 describe('emac port: receive', () => {
-  it('a frame injected on the wire reaches netif_receive_skb: the tap sees it byte for byte, no IPv4 handler → UNHANDLED_PROTO', async () => {
+  it('a frame injected on the wire reaches netif_receive_skb: the tap sees it byte for byte, then ip_rcv (no address, no route: ip_error, IP_INADDRERRORS)', async () => {
     const box = await emacBox();
     const sock = box.packet('eth0');
     const all = box.packet();
@@ -101,12 +101,12 @@ describe('emac port: receive', () => {
     const got = sock.recv();
     expect(got).toEqual([{ data: f, ifindex: 2, dev: 'eth0', direction: 'in', pktType: 'host', protocol: 0x0800 }]);
     expect(all.recv().length).toBe(1);
-    expect(box.dropReasons()).toEqual({ UNHANDLED_PROTO: 1 });
+    expect(box.dropReasons()).toEqual({ IP_INADDRERRORS: 1 });
     const s = box.link('eth0').stats();
-    expect([s.rxPackets, s.rxBytes, s.rxDropped, s.rxErrors]).toEqual([1, 100, 1, 0]);
+    expect([s.rxPackets, s.rxBytes, s.rxDropped, s.rxErrors]).toEqual([1, 100, 0, 0]);
   });
 
-  it('ip -s link after N frames: the MAC counters (emac_get_stats64) plus the core rx_dropped', async () => {
+  it('ip -s link after N frames: the MAC counters (emac_get_stats64) plus the core rx_dropped (frames of no protocol handler)', async () => {
     const box = await emacBox();
     const frames = Array.from({ length: 10 }, (_, i) => ether({ len: 60 + i * 10, fill: i }));
     frames.push(ether({ dst: BCAST, type: 0x0806, len: 60 }));
@@ -119,12 +119,13 @@ describe('emac port: receive', () => {
       '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc pfifo_fast state UP mode DEFAULT group default qlen 1000\n' +
       '    link/ether 02:00:00:00:00:10 brd ff:ff:ff:ff:ff:ff\n' +
       '    RX:  bytes packets errors dropped  missed   mcast           \n' +
-      `    ${String(bytes).padStart(10)}      12      1      12       0       0 \n` +
+      `    ${String(bytes).padStart(10)}      12      1      10       0       0 \n` +
       '    TX:  bytes packets errors dropped carrier collsns           \n' +
       '             0       0      0       0       0       0 \n');
     // reading twice does not count twice (clear-on-read MAC counters summed by emac_update_hw_stats)
     expect(box.link('eth0').stats().rxPackets).toBe(12);
-    expect(box.dropReasons()).toEqual({ UNHANDLED_PROTO: 12 });
+    // 10 of no handled type, a malformed ARP packet (arp_rcv), the IPv4 one (no route: ip_error)
+    expect(box.dropReasons()).toEqual({ UNHANDLED_PROTO: 10, NOT_SPECIFIED: 1, IP_INADDRERRORS: 1 });
   });
 
   it('pkt_type from the destination: broadcast; unicast to another MAC is filtered by the MAC itself', async () => {

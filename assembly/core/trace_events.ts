@@ -1,0 +1,31 @@
+// The trace events of the packet path (see trace.ts) and the verdicts the
+// host's replay reports. The host (src/replay.ts) decodes them into kernel
+// function names, the way pwru prints a packet's path.
+
+export const TE_NETIF_RECEIVE: u32 = 1;   // a = dev, b = len
+export const TE_IP_RCV: u32 = 2;          // a = dev, b = len
+export const TE_NF_HOOK: u32 = 3;         // a = NF_INET_* hook, b = dev
+export const TE_ROUTE_INPUT: u32 = 4;     // a = rt_type | flags<<8 (RTCF top byte), b = table; followed by TE_ROUTE_DST
+export const TE_ROUTE_DST: u32 = 5;       // a = prefix, b = prefixlen | out dev << 8
+export const TE_ROUTE_FAIL: u32 = 6;      // a = route drop reason (route.ts DROP_*), b = 0
+export const TE_LOCAL_DELIVER: u32 = 7;   // a = protocol
+export const TE_FORWARD: u32 = 8;         // a = out dev, b = ttl after decrement
+export const TE_IP_ERROR: u32 = 9;        // a = errno, b = icmp code sent (or 0xff = none)
+export const TE_OUTPUT: u32 = 10;         // a = dev, b = next hop
+export const TE_NEIGH: u32 = 11;          // a = NUD state, b = next hop
+export const TE_XMIT: u32 = 12;           // a = dev, b = len
+export const TE_DROP: u32 = 13;           // a = SKB_DROP_REASON_*, b = route reason (route.ts DROP_*) or 0
+export const TE_VERDICT: u32 = 14;        // a = VERDICT_*, b = SKB_DROP_REASON_* for drops
+export const TE_ARP_RCV: u32 = 15;        // a = op, b = target ip
+export const TE_ARP_SEND: u32 = 16;       // a = op, b = target ip
+export const TE_FRAGMENT: u32 = 17;       // a = fragments, b = mtu
+export const TE_DEFRAG: u32 = 18;         // a = 1 when the datagram is complete
+export const TE_REDIRECT: u32 = 19;       // a = gateway
+export const TE_LOCAL_OUT: u32 = 20;      // a = daddr, b = protocol
+export const TE_NEIGH_QUEUE: u32 = 21;    // a = next hop, b = queued packets
+export const TE_NEIGH_FAILED: u32 = 22;   // a = next hop
+export const TE_TTL_EXCEEDED: u32 = 23;   // a = ttl
+export const TE_FRAG_NEEDED: u32 = 24;    // a = mtu
+export const TE_OPTIONS: u32 = 25;        // a = 0 ok, 1 parameter problem (b = pointer), 2 source route dropped
+
+export const VERDICT_FORWARD: u32 = 1, VERDICT_LOCAL: u32 = 2, VERDICT_CONSUMED: u32 = 3, VERDICT_DROP: u32 = 4;

@@ -1,0 +1,200 @@
+// net/ipv4/ip_forward.c (ip_forward, ip_forward_finish, ip_forward_options),
+// include/net/ip.h ip_decrease_ttl, and from net/ipv4/route.c the input side of
+// error routes (ip_error) and redirects (ip_rt_send_redirect) with their
+// per-source inet_peer rate limits on the box's virtual clock.
+import {
+  skbLen, skbPktType, skbDataPtr, skbRtDev, skbRtFlags, skbRtGw, skbRtError, skbIpFlags, skbIif, skbDev,
+  PACKET_HOST,
+} from "../core/skbuff";
+import {
+  SKB_DROP_REASON_OTHERHOST, SKB_DROP_REASON_IP_INHDR, SKB_DROP_REASON_PKT_TOO_BIG, SKB_DROP_REASON_NOT_SPECIFIED,
+  SKB_DROP_REASON_IP_INADDRERRORS, SKB_DROP_REASON_IP_INNOROUTES,
+} from "../core/dropreason";
+import { NET_RX_SUCCESS, NET_RX_DROP } from "../core/netif";
+import { devMtu } from "../core/netdevice";
+import { trace } from "../core/trace";
+import {
+  TE_FORWARD, TE_IP_ERROR, TE_VERDICT, TE_REDIRECT, TE_TTL_EXCEEDED, TE_FRAG_NEEDED, VERDICT_FORWARD,
+} from "../core/trace_events";
+import { clockNow } from "../hw/clock";
+import { load16be, load32be } from "../hw/checksum";
+import { EHOSTUNREACH, ENETUNREACH, EACCES } from "../lib/errno";
+import {
+  mibInc, MIB_IpInHdrErrors, MIB_IpFragFails, MIB_IpForwDatagrams, MIB_IpInAddrErrors, MIB_IpExtInNoRoutes,
+} from "./snmp";
+import { confGet, CONF_FORWARDING, inDevExists, inetSelectAddr } from "./devinet";
+import { RTCF_DOREDIRECT } from "./route";
+import { icmp_send } from "./icmp";
+import { ip_output } from "./ip_output";
+import {
+  ipDrop, ipSendCheck, storeBe32, IP_DF, IPSKB_FORWARDED, optSrr, optRr, optRrNeedaddr, optTs, optTsNeedaddr,
+  optStrict,
+} from "./ip_input";
+import { nf_hook, NF_INET_FORWARD, NF_ACCEPT } from "./netfilter";
+
+// ---- inet_peer (net/ipv4/inetpeer.c): per source address rate state, a small LRU table --------
+const PEER_MAX: i32 = 256;
+const peerAddr = new StaticArray<u32>(PEER_MAX);
+const peerUsed = new StaticArray<bool>(PEER_MAX);
+const peerRateTokens = new StaticArray<i64>(PEER_MAX);
+const peerRateLast = new StaticArray<i64>(PEER_MAX);
+const peerNRedirects = new StaticArray<i32>(PEER_MAX);
+const peerStamp = new StaticArray<i64>(PEER_MAX);
+let peerClock: i64 = 0;
+
+/** HZ = 250 (the kernel the fixtures were recorded on): jiffies from the virtual clock */
+export const HZ: i64 = 250;
+// @ts-ignore: decorator
+@inline export function jiffies(): i64 { return clockNow() / (1000000000 / HZ); }
+/** net.ipv4.route.error_cost / error_burst / redirect_load / redirect_number / redirect_silence (jiffies) */
+export let ipRtErrorCost: i64 = HZ, ipRtErrorBurst: i64 = 5 * HZ;
+export let ipRtRedirectLoad: i64 = HZ / 50, ipRtRedirectNumber: i32 = 9, ipRtRedirectSilence: i64 = (HZ / 50) << 10;
+
+/** inet_getpeer_v4(): the peer of addr, created (rate_last = now - 60 s) when new; evicts the least recently used */
+function inetGetpeer(addr: u32): i32 {
+  peerClock++;
+  let victim = 0;
+  for (let i = 0; i < PEER_MAX; i++) {
+    if (unchecked(peerUsed[i]) && unchecked(peerAddr[i]) == addr) { unchecked(peerStamp[i] = peerClock); return i; }
+    if (!unchecked(peerUsed[i])) { victim = i; break; }
+    if (unchecked(peerStamp[i]) < unchecked(peerStamp[victim])) victim = i;
+  }
+  unchecked(peerUsed[victim] = true); unchecked(peerAddr[victim] = addr);
+  unchecked(peerRateTokens[victim] = 0); unchecked(peerRateLast[victim] = jiffies() - 60 * HZ);
+  unchecked(peerNRedirects[victim] = 0); unchecked(peerStamp[victim] = peerClock);
+  return victim;
+}
+
+/** ip_decrease_ttl(): ttl - 1 with the incremental header checksum update (RFC 1624) */
+// @ts-ignore: decorator
+@inline function ip_decrease_ttl(iph: usize): void {
+  let check = <u32>load16be(iph + 10);
+  check += 0x0100;
+  check = (check + (check >> 16)) & 0xffff;
+  store<u8>(iph + 10, <u8>(check >> 8)); store<u8>(iph + 11, <u8>check);
+  store<u8>(iph + 8, load<u8>(iph + 8) - 1);
+}
+
+/** ip_forward() */
+export function ip_forward(skb: i32): i32 {
+  if (unchecked(skbPktType[skb]) != PACKET_HOST) { ipDrop(skb, SKB_DROP_REASON_OTHERHOST); return NET_RX_DROP; }
+  const iph = skbDataPtr(skb);
+  // router alert: no RA sockets (ip_call_ra_chain finds none)
+  const ttl = <u32>load<u8>(iph + 8);
+  if (ttl <= 1) {
+    trace(TE_TTL_EXCEEDED, ttl, 0);
+    mibInc(MIB_IpInHdrErrors);
+    icmp_send(skb, 11, 0, 0);
+    ipDrop(skb, SKB_DROP_REASON_IP_INHDR);
+    return NET_RX_DROP;
+  }
+  const out = unchecked(skbRtDev[skb]);
+  const gw = unchecked(skbRtGw[skb]);
+  if (optSrr != 0 && optStrict && gw != 0) {
+    icmp_send(skb, 3, 5, 0); // ICMP_SR_FAILED
+    ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+    return NET_RX_DROP;
+  }
+  unchecked(skbIpFlags[skb] = skbIpFlags[skb] | IPSKB_FORWARDED);
+  const mtu = devMtu[out];
+  const len = skbLen[skb];
+  if (len > mtu && (load16be(iph + 6) & IP_DF) != 0) {
+    trace(TE_FRAG_NEEDED, mtu, 0);
+    mibInc(MIB_IpFragFails);
+    icmp_send(skb, 3, 4, mtu);
+    ipDrop(skb, SKB_DROP_REASON_PKT_TOO_BIG);
+    return NET_RX_DROP;
+  }
+  ip_decrease_ttl(iph);
+  if ((unchecked(skbRtFlags[skb]) & RTCF_DOREDIRECT) != 0 && optSrr == 0) ip_rt_send_redirect(skb, iph);
+  trace(TE_FORWARD, <u32>out, ttl - 1);
+  trace(TE_VERDICT, VERDICT_FORWARD, 0);
+  if (nf_hook(NF_INET_FORWARD, skb, skbDev[skb], out) != NF_ACCEPT) return NET_RX_DROP;
+  return ip_forward_finish(skb, iph);
+}
+
+/** ip_forward_finish(): counters, the options that record the outgoing address, dst_output */
+function ip_forward_finish(skb: i32, iph: usize): i32 {
+  mibInc(MIB_IpForwDatagrams);
+  // IpExtOutOctets is counted by ip_output
+  if (optRr != 0 || optTs != 0) ip_forward_options(skb, iph);
+  ip_output(skb);
+  return NET_RX_SUCCESS;
+}
+
+/** ip_forward_options(): record route / timestamp+address get the address of the outgoing device */
+function ip_forward_options(skb: i32, iph: usize): void {
+  const out = unchecked(skbRtDev[skb]);
+  const daddr = load32be(iph + 16);
+  // ip_rt_get_source(): the preferred source towards the destination on the output device
+  const src = inetSelectAddr(out, daddr, 0);
+  let changed = false;
+  if (optRrNeedaddr && optRr != 0) {
+    const o = iph + optRr;
+    const ptr = <u32>load<u8>(o + 2);
+    storeBe32(o + ptr - 5, src);
+    changed = true;
+  }
+  if (optTsNeedaddr && optTs != 0) {
+    const o = iph + optTs;
+    const ptr = <u32>load<u8>(o + 2);
+    storeBe32(o + ptr - 9, src);
+    changed = true;
+  }
+  if (changed) ipSendCheck(iph);
+}
+
+/** ip_rt_send_redirect(): ICMP redirect (host) with exponential backoff per source */
+function ip_rt_send_redirect(skb: i32, iph: usize): void {
+  const saddr = load32be(iph + 12);
+  const gwOrDst = skbRtGw[skb] != 0 ? skbRtGw[skb] : load32be(iph + 16); // rt_nexthop()
+  const pr = inetGetpeer(saddr);
+  const now = jiffies();
+  if (now > unchecked(peerRateLast[pr]) + ipRtRedirectSilence) { unchecked(peerRateTokens[pr] = 0); unchecked(peerNRedirects[pr] = 0); }
+  if (unchecked(peerNRedirects[pr]) >= ipRtRedirectNumber) { unchecked(peerRateLast[pr] = now); return; }
+  const n = unchecked(peerNRedirects[pr]);
+  if (n == 0 || now > unchecked(peerRateLast[pr]) + (ipRtRedirectLoad << n)) {
+    trace(TE_REDIRECT, gwOrDst, 0);
+    icmp_send(skb, 5, 1, gwOrDst);
+    unchecked(peerRateLast[pr] = now);
+    unchecked(peerNRedirects[pr] = n + 1);
+  }
+}
+
+/** ip_error(): the input of an unreachable/prohibit/blackhole/no-route dst */
+export function ip_error(skb: i32): void {
+  const dev = skbIif[skb];
+  const err = skbRtError[skb];
+  let reason = SKB_DROP_REASON_NOT_SPECIFIED;
+  if (!inDevExists(dev)) { trace(TE_IP_ERROR, <u32>err, 0xff); ipDrop(skb, reason); return; }
+  if (confGet(dev, CONF_FORWARDING) == 0) {
+    if (err == EHOSTUNREACH) { reason = SKB_DROP_REASON_IP_INADDRERRORS; mibInc(MIB_IpInAddrErrors); }
+    else if (err == ENETUNREACH) { reason = SKB_DROP_REASON_IP_INNOROUTES; mibInc(MIB_IpExtInNoRoutes); }
+    trace(TE_IP_ERROR, <u32>err, 0xff);
+    ipDrop(skb, reason);
+    return;
+  }
+  let code: u8 = 0xff;
+  if (err == EHOSTUNREACH) code = 1;
+  else if (err == ENETUNREACH) { code = 0; reason = SKB_DROP_REASON_IP_INNOROUTES; mibInc(MIB_IpExtInNoRoutes); }
+  else if (err == EACCES) code = 13;
+  if (code == 0xff) { trace(TE_IP_ERROR, <u32>err, 0xff); ipDrop(skb, reason); return; } // EINVAL (blackhole) and others
+  // the per-source token bucket
+  const iph = skbDataPtr(skb);
+  const pr = inetGetpeer(load32be(iph + 12));
+  const now = jiffies();
+  let tokens = unchecked(peerRateTokens[pr]) + now - unchecked(peerRateLast[pr]);
+  if (tokens > ipRtErrorBurst) tokens = ipRtErrorBurst;
+  unchecked(peerRateLast[pr] = now);
+  let send = true;
+  if (tokens >= ipRtErrorCost) tokens -= ipRtErrorCost; else send = false;
+  unchecked(peerRateTokens[pr] = tokens);
+  trace(TE_IP_ERROR, <u32>err, send ? code : 0xff);
+  if (send) icmp_send(skb, 3, code, 0);
+  ipDrop(skb, reason);
+}
+
+/** Forgets the inet_peer state (a new box). */
+export function inetPeerReset(): void {
+  for (let i = 0; i < PEER_MAX; i++) unchecked(peerUsed[i] = false);
+}

@@ -1,0 +1,276 @@
+// net/ipv4/ip_input.c: IPv4 receive. ip_rcv (ip_rcv_core's sanity checks in
+// the kernel's order, each a counted drop with its reason), the PRE_ROUTING
+// hook, ip_rcv_finish (the input route decision of route.ts attached to the
+// skb, IP options), then dst_input: ip_local_deliver, ip_forward or ip_error.
+import {
+  skbLen, skbData, skbPktType, skbMark, skbDataPtr, skbTrim, skbResetNetworkHeader, skbRtDev, skbRtType, skbRtFlags,
+  skbRtGw, skbRtError, skbIpFlags, skbIif, PACKET_OTHERHOST,
+} from "../core/skbuff";
+import {
+  kfree_skb_reason, SKB_DROP_REASON_OTHERHOST, SKB_DROP_REASON_IP_INHDR, SKB_DROP_REASON_IP_CSUM,
+  SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_IP_RPFILTER,
+} from "../core/dropreason";
+import { NET_RX_SUCCESS, NET_RX_DROP, dev_add_pack, ETH_P_IP, ETH_P_ARP } from "../core/netif";
+import { trace, traceOn } from "../core/trace";
+import {
+  TE_IP_RCV, TE_ROUTE_INPUT, TE_ROUTE_DST, TE_ROUTE_FAIL, TE_LOCAL_DELIVER, TE_DROP, TE_VERDICT, TE_DEFRAG, TE_OPTIONS,
+  VERDICT_DROP, VERDICT_LOCAL,
+} from "../core/trace_events";
+import { csumAdd, csumFold, load16be, load32be } from "../hw/checksum";
+import {
+  mibInc, mibAdd, MIB_IpInReceives, MIB_IpExtInOctets, MIB_IpInHdrErrors, MIB_IpExtInCsumErrors,
+  MIB_IpExtInTruncatedPkts, MIB_IpExtInMcastPkts, MIB_IpExtInBcastPkts, MIB_IpExtInMcastOctets,
+  MIB_IpExtInBcastOctets, MIB_IpExtInNoECTPkts, MIB_IpExtInECT1Pkts, MIB_IpExtInECT0Pkts, MIB_IpExtInCEPkts,
+} from "./snmp";
+import { ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtTable, rtAlias, RTCF_LOCAL, DROP_IP_RPFILTER } from "./route";
+import { RTN_MULTICAST, RTN_BROADCAST, aPn, pnPrefix, pnLen } from "./fib_table";
+import { confOr, CONF_ACCEPT_SOURCE_ROUTE, inetSelectAddr } from "./devinet";
+import { clockNow } from "../hw/clock";
+import { ip_defrag } from "./ip_fragment";
+import { ip_protocol_deliver } from "./protocol";
+import { icmp_send } from "./icmp";
+import { ip_forward, ip_error } from "./ip_forward";
+import { arp_rcv } from "./arp";
+import { nf_hook, NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, NF_ACCEPT } from "./netfilter";
+
+export const IPPROTO_ICMP: u8 = 1, IPPROTO_TCP: u8 = 6, IPPROTO_UDP: u8 = 17;
+export const IP_DF: u32 = 0x4000, IP_MF: u32 = 0x2000, IP_OFFSET: u32 = 0x1fff;
+// IPCB(skb)->flags
+export const IPSKB_FORWARDED: u16 = 1, IPSKB_DOREDIRECT: u16 = 32;
+// IPCB(skb)->opt: the options of the packet being handled (offsets from the IP header, 0 = absent)
+export let optSrr: u32 = 0, optRr: u32 = 0, optTs: u32 = 0, optRouterAlert: u32 = 0;
+export let optRrNeedaddr: bool = false, optTsNeedaddr: bool = false, optStrict: bool = false;
+
+/** dev_add_pack(ETH_P_IP, ip_rcv) and ETH_P_ARP → arp_rcv (inet_init, arp_init) */
+export function ipInit(): void {
+  dev_add_pack(ETH_P_IP, ip_rcv);
+  dev_add_pack(ETH_P_ARP, arp_rcv);
+}
+
+/** kfree_skb_reason with the trace of the verdict */
+export function ipDrop(skb: i32, reason: u16): void {
+  trace(TE_DROP, reason, 0);
+  trace(TE_VERDICT, VERDICT_DROP, reason);
+  kfree_skb_reason(skb, reason);
+}
+
+/** ip_fast_csum over the header at p: 0 when correct */
+export function ipHeaderCsum(p: usize, hlen: u32): u32 {
+  return (~csumFold(csumAdd(0, p, hlen))) & 0xffff;
+}
+
+/** ip_rcv(): ip_rcv_core, NF_INET_PRE_ROUTING, ip_rcv_finish */
+export function ip_rcv(skb: i32, dev: i32, origDev: i32): i32 {
+  trace(TE_IP_RCV, dev, skbLen[skb]);
+  // ip_rcv_core
+  if (unchecked(skbPktType[skb]) == PACKET_OTHERHOST) { ipDrop(skb, SKB_DROP_REASON_OTHERHOST); return NET_RX_DROP; }
+  const len = unchecked(skbLen[skb]);
+  mibInc(MIB_IpInReceives);
+  mibAdd(MIB_IpExtInOctets, len);
+  if (len < 20) return hdrError(skb);
+  const p = skbDataPtr(skb);
+  const vihl = <u32>load<u8>(p);
+  const ihl = vihl & 0xf;
+  if (ihl < 5 || (vihl >> 4) != 4) return hdrError(skb);
+  // ECN counters (IPSTATS_MIB_NOECTPKTS + ecn)
+  const ecn = <u32>load<u8>(p, 1) & 3;
+  mibInc(ecn == 0 ? MIB_IpExtInNoECTPkts : ecn == 1 ? MIB_IpExtInECT1Pkts : ecn == 2 ? MIB_IpExtInECT0Pkts : MIB_IpExtInCEPkts);
+  const hlen = ihl << 2;
+  if (len < hlen) return hdrError(skb);
+  if (ipHeaderCsum(p, hlen) != 0) {
+    mibInc(MIB_IpExtInCsumErrors);
+    mibInc(MIB_IpInHdrErrors);
+    ipDrop(skb, SKB_DROP_REASON_IP_CSUM);
+    return NET_RX_DROP;
+  }
+  const totLen = load16be(p + 2);
+  if (len < totLen) { mibInc(MIB_IpExtInTruncatedPkts); ipDrop(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return NET_RX_DROP; }
+  if (totLen < hlen) return hdrError(skb);
+  // pskb_trim_rcsum: the link layer padding goes
+  skbTrim(skb, totLen);
+  skbResetNetworkHeader(skb);
+  skbIpFlags[skb] = 0;
+  if (nf_hook(NF_INET_PRE_ROUTING, skb, dev, 0) != NF_ACCEPT) return NET_RX_DROP;
+  return ip_rcv_finish(skb, dev);
+}
+
+function hdrError(skb: i32): i32 {
+  mibInc(MIB_IpInHdrErrors);
+  ipDrop(skb, SKB_DROP_REASON_IP_INHDR);
+  return NET_RX_DROP;
+}
+
+/** Attaches the route of the last decision (route.ts rt*) to the skb: skb_dst_set */
+export function skbDstSetFromRt(skb: i32): void {
+  unchecked(skbRtDev[skb] = rtDev); unchecked(skbRtType[skb] = rtType); unchecked(skbRtFlags[skb] = rtFlags);
+  unchecked(skbRtGw[skb] = rtGw); unchecked(skbRtError[skb] = rtError);
+}
+
+/** ip_rcv_finish() / ip_rcv_finish_core(): the input route, options, counters, then dst_input */
+function ip_rcv_finish(skb: i32, dev: i32): i32 {
+  const p = skbDataPtr(skb);
+  const hlen = (<u32>load<u8>(p) & 0xf) << 2;
+  const tos = <u32>load<u8>(p, 1);
+  const proto = <u32>load<u8>(p, 9);
+  const saddr = load32be(p + 12), daddr = load32be(p + 16);
+  let sport: u32 = 0, dport: u32 = 0;
+  const fragOff = load16be(p + 6);
+  if ((fragOff & (IP_MF | IP_OFFSET)) == 0 && (proto == 6 || proto == 17 || proto == 132 || proto == 33) && skbLen[skb] >= hlen + 4) {
+    sport = load16be(p + hlen); dport = load16be(p + hlen + 2);
+  }
+  const err = ipRouteInput(daddr, saddr, tos & 0xfc, dev, skbMark[skb], proto, sport, dport);
+  if (err != 0) {
+    trace(TE_ROUTE_FAIL, <u32>err, 0);
+    // route.ts reasons are in its own numbering; the rp_filter one maps to ours, the martians are NOT_SPECIFIED here
+    ipDrop(skb, err == DROP_IP_RPFILTER ? SKB_DROP_REASON_IP_RPFILTER : SKB_DROP_REASON_NOT_SPECIFIED);
+    return NET_RX_DROP;
+  }
+  trace(TE_ROUTE_INPUT, <u32>rtType | (rtFlags >> 16 & 0xff00), rtTable);
+  if (traceOn) {
+    const pn = rtAlias >= 0 ? aPn[rtAlias] : -1;
+    trace(TE_ROUTE_DST, pn >= 0 ? pnPrefix[pn] : 0, <u32>(pn >= 0 ? pnLen[pn] : 0) | (<u32>rtDev << 8));
+  }
+  skbDstSetFromRt(skb);
+  optSrr = 0; optRr = 0; optTs = 0; optRouterAlert = 0; optRrNeedaddr = false; optTsNeedaddr = false; optStrict = false;
+  if (hlen > 20 && ip_rcv_options(skb, dev, p, hlen)) return NET_RX_DROP;
+  const t = rtType;
+  if (t == RTN_MULTICAST) { mibInc(MIB_IpExtInMcastPkts); mibAdd(MIB_IpExtInMcastOctets, skbLen[skb]); }
+  else if (t == RTN_BROADCAST) { mibInc(MIB_IpExtInBcastPkts); mibAdd(MIB_IpExtInBcastOctets, skbLen[skb]); }
+  // (drop_unicast_in_l2_multicast: no devinet conf slot yet, so never on; SKB_DROP_REASON_UNICAST_IN_L2_MULTICAST)
+  // dst_input()
+  if (skbRtError[skb] != 0) { ip_error(skb); return NET_RX_DROP; }
+  if (skbRtFlags[skb] & RTCF_LOCAL) { ip_local_deliver(skb); return NET_RX_SUCCESS; }
+  return ip_forward(skb);
+}
+
+/**
+ * ip_rcv_options() / ip_options_compile(): parses the options of a received
+ * packet (record route and timestamp get the receiving address and are
+ * advanced), a malformed one gets ICMP parameter problem; source routes are
+ * dropped unless accept_source_route. Returns true when the skb was dropped.
+ */
+function ip_rcv_options(skb: i32, dev: i32, iph: usize, hlen: u32): bool {
+  let ppPtr: u32 = 0;
+  let o: u32 = 20;
+  let changed = false;
+  while (o < hlen) {
+    const type = <u32>load<u8>(iph + o);
+    if (type == 0) { // IPOPT_END: the rest must be END too
+      for (let k = o + 1; k < hlen; k++) if (load<u8>(iph + k) != 0) { store<u8>(iph + k, 0); changed = true; }
+      break;
+    }
+    if (type == 1) { o++; continue; } // IPOPT_NOOP
+    const l = hlen - o;
+    if (l < 2) { ppPtr = o; break; }
+    const olen = <u32>load<u8>(iph + o + 1);
+    if (olen < 2 || olen > l) { ppPtr = o; break; }
+    const ptr = olen >= 3 ? <u32>load<u8>(iph + o + 2) : 0;
+    if (type == 0x83 || type == 0x89) { // LSRR, SSRR
+      if (olen < 3) { ppPtr = o + 1; break; }
+      if (ptr < 4) { ppPtr = o + 2; break; }
+      if (optSrr != 0) { ppPtr = o; break; }
+      optStrict = type == 0x89;
+      optSrr = o;
+    } else if (type == 7) { // IPOPT_RR
+      if (optRr != 0) { ppPtr = o; break; }
+      if (olen < 3) { ppPtr = o + 1; break; }
+      if (ptr < 4) { ppPtr = o + 2; break; }
+      if (ptr <= olen) {
+        if (ptr + 3 > olen) { ppPtr = o + 2; break; }
+        storeBe32(iph + o + ptr - 1, specDst(skb, dev));
+        store<u8>(iph + o + 2, <u8>(ptr + 4));
+        optRrNeedaddr = true;
+        changed = true;
+      }
+      optRr = o;
+    } else if (type == 0x44) { // IPOPT_TIMESTAMP
+      if (optTs != 0) { ppPtr = o; break; }
+      if (olen < 4) { ppPtr = o + 1; break; }
+      if (ptr < 5) { ppPtr = o + 2; break; }
+      const flg = <u32>load<u8>(iph + o + 3);
+      if (ptr <= olen) {
+        if (ptr + 3 > olen) { ppPtr = o + 2; break; }
+        const fl = flg & 0xf;
+        if (fl == 0) { // TSONLY
+          storeBe32(iph + o + ptr - 1, msSinceMidnight());
+          store<u8>(iph + o + 2, <u8>(ptr + 4));
+          changed = true;
+        } else if (fl == 1) { // TSANDADDR
+          if (ptr + 7 > olen) { ppPtr = o + 2; break; }
+          storeBe32(iph + o + ptr - 1, specDst(skb, dev));
+          storeBe32(iph + o + ptr + 3, msSinceMidnight());
+          store<u8>(iph + o + 2, <u8>(ptr + 8));
+          optTsNeedaddr = true;
+          changed = true;
+        }
+        // PRESPEC and others: left alone (not modelled)
+      } else if ((flg & 0xf) != 3) {
+        const overflow = flg >> 4;
+        if (overflow == 15) { ppPtr = o + 3; break; }
+        store<u8>(iph + o + 3, <u8>((flg & 0xf) | ((overflow + 1) << 4)));
+        changed = true;
+      }
+      optTs = o;
+    } else if (type == 0x94) { // IPOPT_RA
+      if (olen < 4) { ppPtr = o + 1; break; }
+      if (load<u8>(iph + o + 2) == 0 && load<u8>(iph + o + 3) == 0) optRouterAlert = o;
+    }
+    o += olen;
+  }
+  if (ppPtr != 0) {
+    trace(TE_OPTIONS, 1, ppPtr);
+    icmp_send(skb, 12, 0, ppPtr << 24);
+    mibInc(MIB_IpInHdrErrors);
+    ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+    return true;
+  }
+  if (changed) ipSendCheck(iph);
+  if (optSrr != 0 && !confOr(dev, CONF_ACCEPT_SOURCE_ROUTE)) {
+    trace(TE_OPTIONS, 2, optSrr);
+    ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+    return true;
+  }
+  trace(TE_OPTIONS, 0, 0);
+  return false;
+}
+
+/** fib_compute_spec_dst(): the address the receiving side is known by */
+function specDst(skb: i32, dev: i32): u32 {
+  const p = skbDataPtr(skb);
+  const daddr = load32be(p + 16);
+  if ((skbRtFlags[skb] & RTCF_LOCAL) != 0 && skbRtType[skb] != RTN_BROADCAST && skbRtType[skb] != RTN_MULTICAST) return daddr;
+  return inetSelectAddrFor(dev, load32be(p + 12));
+}
+function inetSelectAddrFor(dev: i32, src: u32): u32 { return inetSelectAddr(dev, src, 0); }
+
+/** inet_current_timestamp(): ms since midnight UT, from the virtual clock */
+function msSinceMidnight(): u32 { return <u32>((clockNow() / 1000000) % 86400000); }
+
+export function storeBe32(p: usize, v: u32): void {
+  store<u8>(p, <u8>(v >> 24)); store<u8>(p, <u8>(v >> 16), 1); store<u8>(p, <u8>(v >> 8), 2); store<u8>(p, <u8>v, 3);
+}
+
+/** ip_send_check(): recomputes the header checksum */
+export function ipSendCheck(iph: usize): void {
+  const hlen = (<u32>load<u8>(iph) & 0xf) << 2;
+  store<u16>(iph + 10, 0);
+  const c = (~csumFold(csumAdd(0, iph, hlen))) & 0xffff;
+  store<u8>(iph + 10, <u8>(c >> 8)); store<u8>(iph + 11, <u8>c);
+}
+
+/** ip_local_deliver(): reassembly, LOCAL_IN, the protocol handler */
+export function ip_local_deliver(skb0: i32): void {
+  let skb = skb0;
+  const p = skbDataPtr(skb);
+  if ((load16be(p + 6) & (IP_MF | IP_OFFSET)) != 0) {
+    skb = ip_defrag(skb);
+    trace(TE_DEFRAG, skb >= 0 ? 1 : 0, 0);
+    if (skb < 0) return;
+  }
+  if (nf_hook(NF_INET_LOCAL_IN, skb, skbIif[skb], 0) != NF_ACCEPT) return;
+  const proto = load<u8>(skbDataPtr(skb) + 9);
+  trace(TE_LOCAL_DELIVER, proto, 0);
+  trace(TE_VERDICT, VERDICT_LOCAL, 0);
+  ip_protocol_deliver(skb, proto);
+}
+
