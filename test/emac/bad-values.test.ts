@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { bare, linked, rawRings, putTpd, rrdAt, MAC_BYTES, US, MS } from './helpers.js';
 import { frame } from './frames.js';
 import {
-  EMAC, DMAR_TO_INT, DMAW_TO_INT, TXQ_TO_INT, TX_PKT_INT, RX_PKT_INT0, TPD_LAST_FRAGMENT, TPD_CSX, TPD_LSO,
+  EMAC, DMAR_TO_INT, DMAW_TO_INT, TXQ_TO_INT, TX_PKT_INT, TPD_LAST_FRAGMENT, TPD_CSX, TPD_LSO,
   TPD_IPV4, TPD_MSS_SHIFT, TPD_CXSUM_OFFSET_SHIFT, ISR_ERROR,
 } from '../../src/hw/emac-regs.js';
 import type { EmacHw } from '../../src/hw/emac.js';

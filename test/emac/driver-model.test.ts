@@ -133,7 +133,7 @@ describe('3. SerDes ready bit', () => {
 
 describe('4. SGMII IRQ clear', () => {
   it('after IRQ_CMD=1, INTERRUPT_STATUS drops the requested bits within about 10 us: at open, and in the bound SGMII handler', async () => {
-    const { hw, nic, drv } = await up({ open: false });
+    const { nic, drv } = await up({ open: false });
     nic.sgmiiRaise(SGMII.DECODE_CODE_ERR); // pending before open, masked
     expect(nic.sgmiiIrq.level).toBe(false);
     drv.open(); // emac_sgmii_common_open: clear 0xff, mask 0, request_irq

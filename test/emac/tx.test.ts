@@ -1,6 +1,6 @@
 // Section 5 transmit behaviours of emac-spec.md (17-21), bare mode.
 import { describe, it, expect } from 'vitest';
-import { bare, linked, rawRings, putTpd, MAC_BYTES, US, MS } from './helpers.js';
+import { bare, linked, rawRings, putTpd, US, MS } from './helpers.js';
 import { frame, checksumsOk } from './frames.js';
 import {
   EMAC, TX_PKT_INT, TPD_LAST_FRAGMENT, TPD_INSTC, TXEN,
