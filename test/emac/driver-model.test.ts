@@ -78,6 +78,26 @@ describe('1. RMW-safe readback', () => {
     expect(m.peek32(EMAC.MAILBOX_0) & 0xfff).toBe(255);
     expect(drv.counters.speed).toBe(1000);
   });
+
+  it('the emac_reg_update32 targets keep their fields; MAILBOX_0 producer and process fields, updated separately, both read back', async () => {
+    const { hw, nic, drv } = await up({ phyAddr: 3 });
+    const m = nic.mmio;
+    expect(m.peek32(EMAC.TXQ_CTRL_2)).toBe(0);
+    expect([m.peek32(EMAC.RXQ_CTRL_1), m.peek32(EMAC.RXQ_CTRL_2), m.peek32(EMAC.RXQ_CTRL_3)]).toEqual([0x4410, 0x01a000be, 0x100]);
+    expect(m.peek32(EMAC.AXI_MAST_CTRL)).toBe(1);
+    expect(m.peek32(EMAC.ATHR_HEADER_CTRL)).toBe(0);
+    expect(m.peek32(EMAC.DMA_MAS_CTRL) & 0xffff).toBe(0x4c10); // INT_RD_CLR_EN | LPW_MODE | IRQ_MODERATOR(2)_EN
+    expect((m.peek32(EMAC.PHY_STS) & PHY_ADDR_MASK) >>> PHY_ADDR_SHIFT).toBe(3);
+    drv.rxMode({ mc: [macBytes('01:00:5e:00:00:fb')] });
+    expect(m.peek32(EMAC.HASH_TAB_REG0) + m.peek32(EMAC.HASH_TAB_REG1)).toBeGreaterThan(0);
+    nic.wire.inject(rxFrames(3));
+    drv.xmit([frame({ dst: DST }).bytes, frame({ dst: DST, fill: 1 }).bytes]);
+    hw.run({ ns: 200 * US });
+    expect(drv.collect().length).toBe(3);
+    expect(m.peek32(EMAC.MAILBOX_0)).toBe((3 << 16) | ((255 + 3) % 256));
+    expect(m.peek32(EMAC.MAILBOX_15) & 0xffff).toBe(2);
+    expect(m.peek32(EMAC.MAILBOX_2) >>> 16).toBe(2);
+  });
 });
 
 describe('2. MDIO', () => {
