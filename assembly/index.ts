@@ -3,3 +3,4 @@ export * from "./abi";
 export * from "./batch";
 export * from "./hw/abi";
 export * from "./netabi";
+export * from "./inetabi";

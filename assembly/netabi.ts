@@ -16,6 +16,7 @@ import { wireStagePtr, STAGE_SIZE } from "./hw/wire";
 import { ipInit } from "./ipv4/ip_input";
 import { traceEnable, traceSetPacket, traceCount, tracePtr, traceReset } from "./core/trace";
 import { neighTimerNext, neighTimerRun } from "./ipv4/arp";
+import { ipfragTimerNext, ipfragTimerRun } from "./ipv4/ip_fragment";
 
 function softirqOnIrqExit(): void { do_softirq(); }
 
@@ -38,12 +39,15 @@ export function netRun(deadline: f64): i32 {
     do_softirq();
     const te = emacTimerNext();
     const tn = neighTimerNext();
-    const t = tn < te ? tn : te;
+    const tf = ipfragTimerNext();
+    const tnf = tf < tn ? tf : tn;
+    const t = tnf < te ? tnf : te;
     const until = t < dl ? t : dl;
     if (hwRun(until)) return 1;
     if (t <= dl && clockNow() >= t) {
       if (clockNow() >= te) emacTimerRun();
       if (clockNow() >= tn) neighTimerRun();
+      if (clockNow() >= tf) ipfragTimerRun();
       continue;
     }
     do_softirq();

@@ -6,6 +6,8 @@ import type { Rtnl } from './rtnl.js';
 import { EmacHw, type EmacNic, type EmacOptions, type Dma, type Wire } from './hw/emac.js';
 import { PacketSocket, dropReasons, netCounters, type NetExports } from './hw/netif.js';
 import type { LinkInfo, LinkKind, LinkStats } from './rtnl.js';
+import { UdpSockets, type UdpExports } from './udp.js';
+import { formatNstat, snmpCounters, type NstatOptions, type SnmpExports } from './nstat.js';
 import { replayFrames, inputsFromCapture, type ReplayInput, type ReplayOptions, type ReplayResult } from './replay.js';
 
 /** A network device of the box, by name. */
@@ -125,6 +127,20 @@ export class Box {
     return new PacketSocket(this.net, id, ifindex, ifindexOf);
   }
 
+  private udpSockets?: UdpSockets;
+  /** UDP sockets of the box: box.udp.bind({ port, address? }) → async iterator of datagrams + send. */
+  get udp(): UdpSockets { return (this.udpSockets ??= new UdpSockets(this.kernel.core as unknown as UdpExports)); }
+
+  /** The SNMP counters (Ip, Icmp, IcmpMsg, Tcp, Udp, IpExt) by nstat name, in nstat's order. */
+  snmp(): Record<string, number> {
+    const r: Record<string, number> = {};
+    for (const [k, v] of snmpCounters(this.kernel.core as unknown as SnmpExports)) r[k] = Number(v);
+    return r;
+  }
+
+  /** What `nstat -az` prints for this box, plus a per-drop-reason section. */
+  nstat(opts: NstatOptions = {}): string { return formatNstat(this.kernel.core as unknown as SnmpExports, opts); }
+
   /** The kernel's drop counters by reason (SKB_DROP_REASON_* without the prefix), non-zero only. */
   dropReasons(): Record<string, number> { return dropReasons(this.net); }
 
@@ -145,6 +161,7 @@ export class Box {
     const deadline = hw.now + Math.floor(ns);
     while (this.net.netRun(deadline) !== 0) hw.checkIrqs();
     hw.checkIrqs();
+    this.udpSockets?.pump();
   }
 
   /**

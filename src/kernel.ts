@@ -317,6 +317,10 @@ export class Kernel implements Rtnl {
 
   // ---- sysctl
   sysctl(key: string, value?: string): Reply<string> {
+    // net.ipv4.icmp_*, ipfrag_*, ip_default_ttl live with local delivery (assembly/inetabi.ts); 1 = not one of them
+    const irc = this.core.inetSysctlRw(key, value !== undefined, value ?? '');
+    if (irc < 0) return this.reply(irc) as Reply<string>;
+    if (irc === 0) return { ok: true, value: this.core.inetSysctlGet() };
     const rc = this.core.sysctlRw(key, value !== undefined, value ?? '');
     if (rc < 0) return this.reply(rc) as Reply<string>;
     return { ok: true, value: this.core.sysctlGet() };

@@ -1,0 +1,108 @@
+// net/ipv4/sysctl_net_ipv4.c (and icmp_sk_init, inet_fragment defaults): the
+// ICMP, reassembly and TTL knobs of the local-delivery path. Consulted by
+// core/sysctl's entry point (abi.ts sysctlRw) before the conf/forwarding keys.
+import { EINVAL } from "../lib/errno";
+
+/** HZ of the modelled kernel: ms_jiffies sysctls round to it (the recordings' machine has 250). */
+export const HZ: i64 = 250;
+export const NS_PER_JIFFY: i64 = 1000000000 / HZ;
+
+export let icmpEchoIgnoreAll: i32 = 0;
+export let icmpEchoIgnoreBroadcasts: i32 = 1;
+export let icmpIgnoreBogusErrorResponses: i32 = 1;
+export let icmpErrorsUseInboundIfaddr: i32 = 0;
+/** icmp_ratelimit in jiffies (written and read in ms) */
+export let icmpRatelimit: i32 = <i32>HZ;
+export let icmpRatemask: i32 = 0x1818;
+export let icmpMsgsPerSec: i32 = 1000;
+export let icmpMsgsBurst: i32 = 50;
+/** ipfrag_time in seconds */
+export let ipfragTime: i32 = 30;
+export let ipfragHighThresh: i64 = 4 * 1024 * 1024;
+export let ipfragLowThresh: i64 = 3 * 1024 * 1024;
+export let ipfragMaxDist: i32 = 64;
+export let ipDefaultTtl: i32 = 64;
+
+/** the value of the last key this module answered */
+export let ipv4SysctlValue: string = "";
+/** returned when the key is not one of ours */
+export const SYSCTL_NOT_MINE: i32 = 1;
+
+function parse(s: string): i64 {
+  const t = s.trim();
+  if (t.length == 0) return i64.MIN_VALUE;
+  let i = 0, neg = false;
+  if (t.charCodeAt(0) == 45) { neg = true; i = 1; }
+  if (i >= t.length) return i64.MIN_VALUE;
+  let v: i64 = 0;
+  for (; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return i64.MIN_VALUE;
+    v = v * 10 + (c - 48);
+    if (v > 0x7fffffffffff) return i64.MIN_VALUE;
+  }
+  return neg ? -v : v;
+}
+
+/** proc_dointvec_ms_jiffies: ms in, jiffies stored (rounded up as msecs_to_jiffies does) */
+function msToJiffies(ms: i64): i64 { return (ms * HZ + 999) / 1000; }
+function jiffiesToMs(j: i64): i64 { return j * 1000 / HZ; }
+
+/** 0 (value in ipv4SysctlValue), -errno, or SYSCTL_NOT_MINE */
+export function ipv4Sysctl(key: string, write: bool, value: string): i32 {
+  const k = key.replaceAll("/", ".");
+  if (!k.startsWith("net.ipv4.")) return SYSCTL_NOT_MINE;
+  const n = k.substring(9);
+  let v: i64 = 0;
+  if (write) {
+    v = parse(value);
+    if (v == i64.MIN_VALUE) return -EINVAL;
+  }
+  const int32 = v >= -0x80000000 && v <= 0x7fffffff;
+  const bool01 = v == 0 || v == 1;
+  let out: i64 = 0;
+  if (n == "icmp_echo_ignore_all") {
+    if (write) { if (!bool01) return -EINVAL; icmpEchoIgnoreAll = <i32>v; }
+    out = icmpEchoIgnoreAll;
+  } else if (n == "icmp_echo_ignore_broadcasts") {
+    if (write) { if (!bool01) return -EINVAL; icmpEchoIgnoreBroadcasts = <i32>v; }
+    out = icmpEchoIgnoreBroadcasts;
+  } else if (n == "icmp_ignore_bogus_error_responses") {
+    if (write) { if (!bool01) return -EINVAL; icmpIgnoreBogusErrorResponses = <i32>v; }
+    out = icmpIgnoreBogusErrorResponses;
+  } else if (n == "icmp_errors_use_inbound_ifaddr") {
+    if (write) { if (!bool01) return -EINVAL; icmpErrorsUseInboundIfaddr = <i32>v; }
+    out = icmpErrorsUseInboundIfaddr;
+  } else if (n == "icmp_ratelimit") {
+    if (write) { if (!int32 || v < 0) return -EINVAL; icmpRatelimit = <i32>msToJiffies(v); }
+    out = jiffiesToMs(icmpRatelimit);
+  } else if (n == "icmp_ratemask") {
+    if (write) { if (!int32) return -EINVAL; icmpRatemask = <i32>v; }
+    out = icmpRatemask;
+  } else if (n == "icmp_msgs_per_sec") {
+    if (write) { if (!int32 || v < 0) return -EINVAL; icmpMsgsPerSec = <i32>v; }
+    out = icmpMsgsPerSec;
+  } else if (n == "icmp_msgs_burst") {
+    if (write) { if (!int32 || v < 0) return -EINVAL; icmpMsgsBurst = <i32>v; }
+    out = icmpMsgsBurst;
+  } else if (n == "ipfrag_time") {
+    if (write) { if (!int32) return -EINVAL; ipfragTime = <i32>v; }
+    out = ipfragTime;
+  } else if (n == "ipfrag_high_thresh") {
+    if (write) { if (v < ipfragLowThresh) return -EINVAL; ipfragHighThresh = v; }
+    out = ipfragHighThresh;
+  } else if (n == "ipfrag_low_thresh") {
+    if (write) { if (v < 0 || v > ipfragHighThresh) return -EINVAL; ipfragLowThresh = v; }
+    out = ipfragLowThresh;
+  } else if (n == "ipfrag_max_dist") {
+    if (write) { if (!int32 || v < 0) return -EINVAL; ipfragMaxDist = <i32>v; }
+    out = ipfragMaxDist;
+  } else if (n == "ip_default_ttl") {
+    if (write) { if (v < 1 || v > 255) return -EINVAL; ipDefaultTtl = <i32>v; }
+    out = ipDefaultTtl;
+  } else {
+    return SYSCTL_NOT_MINE;
+  }
+  ipv4SysctlValue = out.toString();
+  return 0;
+}
