@@ -143,15 +143,27 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
     ports.set(dev, p);
     return p;
   };
-  // collect from every veth/emac device (the injection peers are excluded: they are the tester's side)
-  const peersUsed = new Set(inputs.map((i) => {
-    const l = links.find((k) => k.name === i.dev);
-    return l?.kind === 'veth' ? byIndex.get(l.link) : undefined;
-  }));
-  for (const l of links) if ((l.kind === 'veth' || l.kind === 'emac') && !peersUsed.has(l.name)) portOf(l.name);
+  // Which end of a veth pair is the box's port and which the wire: the end frames are sent to is the
+  // port; for pairs without inputs, the end with an IPv4 address, else the one created first.
+  const inputDevs = new Set(inputs.map((i) => i.dev));
+  let addressed: Set<string>;
+  try {
+    addressed = new Set((JSON.parse(box.ip('-j -4 addr show').stdout) as { ifname: string; addr_info?: unknown[] }[])
+      .filter((a) => a.addr_info?.length).map((a) => a.ifname));
+  } catch { addressed = new Set(); }
+  const wireSide = new Set<string>();
+  for (const l of links) {
+    if (l.kind !== 'veth') continue;
+    const peer = links.find((k) => k.ifindex === l.link);
+    if (!peer || wireSide.has(l.name) || wireSide.has(peer.name)) continue;
+    const score = (d: typeof l) => (inputDevs.has(d.name) ? 4 : 0) + (addressed.has(d.name) ? 2 : 0) + (d.ifindex < (d === l ? peer : l).ifindex ? 1 : 0);
+    wireSide.add(score(l) >= score(peer) ? peer.name : l.name);
+  }
+  for (const d of inputDevs) if (wireSide.has(d)) throw new Error(`replay: ${d} is the wire side of a veth pair whose other end also receives inputs`);
+  for (const l of links) if ((l.kind === 'veth' || l.kind === 'emac') && !wireSide.has(l.name)) portOf(l.name);
   for (const p of ports.values()) p.collect();
-  // the peers frames are sent through stand for the wire: what the box sends them stops there
-  const sinks = links.filter((l) => peersUsed.has(l.name)).map((l) => l.ifindex);
+  // the wire side of each veth: what the box sends there stops there (its taps still see it)
+  const sinks = links.filter((l) => wireSide.has(l.name)).map((l) => l.ifindex);
   const sunk = sinks.filter((i) => x.replaySink(i, 1) === 0);
   x.traceOnOff(traceOn ? 1 : 0);
   const results: ReplayResult[] = [];

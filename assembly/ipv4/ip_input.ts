@@ -274,3 +274,58 @@ export function ip_local_deliver(skb0: i32): void {
   ip_protocol_deliver(skb, proto);
 }
 
+
+/**
+ * __ip_options_echo() + ip_options_build() for a reply or an ICMP error about
+ * the received packet whose (already processed) header is at rxIph: record
+ * route and timestamp are copied with room for one more entry, which gets
+ * `saddr` (and the time); NOP/EOL, router alert and the rest are not echoed;
+ * the result is padded with END to a multiple of 4. Writes at dst (up to 40
+ * bytes) and returns the length, or -1 when the kernel refuses to echo
+ * (-EINVAL: an option without room where it claimed some) and sends nothing.
+ */
+export function ipOptionsEcho(rxIph: usize, dst: usize, saddr: u32): i32 {
+  const hlen = (<u32>load<u8>(rxIph) & 0xf) << 2;
+  let n: u32 = 0;
+  let o: u32 = 20;
+  let rrDone = false, tsDone = false;
+  while (o < hlen) {
+    const t = <u32>load<u8>(rxIph + o);
+    if (t == 0) break;
+    if (t == 1) { o++; continue; }
+    if (o + 1 >= hlen) break;
+    const olen = <u32>load<u8>(rxIph + o + 1);
+    if (olen < 2 || o + olen > hlen) break;
+    if ((t == 7 && !rrDone) || (t == 0x44 && !tsDone)) {
+      const d = dst + n;
+      memory.copy(d, rxIph + o, olen);
+      let soffset = olen >= 3 ? <u32>load<u8>(rxIph + o + 2) : 0;
+      if (t == 7) {
+        rrDone = true;
+        if (soffset >= 4 && soffset <= olen) {
+          if (soffset + 3 > olen) return -1;
+          storeBe32(d + soffset - 1, saddr);
+          store<u8>(d + 2, <u8>(soffset + 4));
+        }
+      } else {
+        tsDone = true;
+        const fl = olen >= 4 ? <u32>load<u8>(rxIph + o + 3) & 0xf : 3;
+        if (soffset >= 5 && soffset <= olen && (fl == 0 || fl == 1)) {
+          if (fl == 1) {
+            if (soffset + 3 > olen) return -1;
+            storeBe32(d + soffset - 1, saddr);
+            soffset += 4;
+          }
+          if (soffset + 3 > olen) return -1;
+          storeBe32(d + soffset - 1, msSinceMidnight());
+          soffset += 4;
+          store<u8>(d + 2, <u8>soffset);
+        }
+      }
+      n += olen;
+    }
+    o += olen;
+  }
+  while ((n & 3) != 0) { store<u8>(dst + n, 0); n++; }
+  return <i32>n;
+}

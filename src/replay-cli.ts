@@ -1,0 +1,72 @@
+// `netpath [--box FILE] replay IN.pcapng|IN.pcap [--dev NAME] [-w OUT.pcapng] [--json]`: the frames
+// of a capture enter the box (src/replay.ts); -w writes what the box sent, one pcapng interface per
+// device that transmitted, named after it (all or nothing); --json prints one object per input packet.
+import { readFileSync } from 'node:fs';
+import type { Box } from './box.js';
+import { CaptureFormatError } from './pcap/index.js';
+import { writePcapngFile } from './pcap/node.js';
+import { inputsFromCapture, type ReplayResult } from './replay.js';
+
+export const REPLAY_USAGE = '       netpath [--box FILE] replay IN.pcapng|IN.pcap [--dev NAME] [-w OUT.pcapng] [--json]\n';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+export async function runReplay(box: Box, argv: string[]): Promise<number> {
+  let input: string | undefined, out: string | undefined, dev: string | undefined, json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-w') { out = argv[++i]; if (out === undefined) return usage('-w needs a file name'); }
+    else if (a === '--dev' || a === '-i') { dev = argv[++i]; if (dev === undefined) return usage(`${a} needs a device name`); }
+    else if (a === '--json' || a === '-j') json = true;
+    else if (a.startsWith('-') && a !== '-') return usage(`unknown option ${a}`);
+    else if (input === undefined) input = a;
+    else return usage(`unexpected argument ${a}`);
+  }
+  if (input === undefined) return usage('no capture file given');
+  let bytes: Uint8Array;
+  try { bytes = readFileSync(input === '-' ? 0 : input); } catch (e) {
+    process.stderr.write(`netpath: replay: cannot read ${input}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  let inputs;
+  try { inputs = inputsFromCapture(bytes, dev); } catch (e) {
+    if (e instanceof CaptureFormatError) { process.stderr.write(`netpath: replay: ${input}: ${e.message}\n`); return 1; }
+    throw e;
+  }
+  const names = new Set(box.kernel.links().map((l) => l.name));
+  for (const [k, p] of inputs.entries()) {
+    if (!names.has(p.dev)) { process.stderr.write(`netpath: replay: packet ${k}: no device ${p.dev} in the box\n`); return 1; }
+  }
+  let res: ReplayResult[];
+  try { res = box.replay(inputs, { trace: true }); } catch (e) {
+    process.stderr.write(`netpath: replay: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (out !== undefined) {
+    const t0 = BigInt(Math.round(Date.UTC(2026, 0, 1))) * 1_000_000n;
+    try {
+      await writePcapngFile(out, (w) => {
+        res.forEach((r, k) => {
+          const ts = t0 + BigInt(Math.round(inputs[k].timeNs ?? 0));
+          r.out.forEach((o, j) => w.writePacket({ ifIndex: w.interfaceFor(o.dev), tsNs: ts + BigInt(j), data: o.data, direction: 'out', comment: `in ${r.in}: ${r.verdict}${r.reason ? ' ' + r.reason : ''}` }));
+        });
+      });
+    } catch (e) {
+      process.stderr.write(`netpath: replay: cannot write ${out}: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  for (const r of res) {
+    if (json) {
+      process.stdout.write(JSON.stringify({ in: r.in, verdict: r.verdict, reason: r.reason, path: r.path, out: r.out.map((o) => ({ dev: o.dev, hex: hex(o.data) })) }) + '\n');
+    } else if (out === undefined) {
+      process.stdout.write(`${r.in} ${r.verdict}${r.reason ? ' ' + r.reason : ''}${r.out.length ? ' -> ' + r.out.map((o) => o.dev).join(' ') : ''}\n`);
+    }
+  }
+  return 0;
+}
+
+function usage(msg: string): number {
+  process.stderr.write(`netpath: replay: ${msg}\nusage:${REPLAY_USAGE.slice(6)}`);
+  return 1;
+}
