@@ -132,7 +132,24 @@ function runSysctl(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): num
 }
 
 const USAGE = 'usage: netpath [--box FILE] ip [OPTIONS] OBJECT COMMAND ...\n' +
-  '       netpath [--box FILE] sysctl [-w] key[=value] ...\n' + REPLAY_USAGE;
+  '       netpath [--box FILE] sysctl [-w] key[=value] ...\n' + REPLAY_USAGE +
+  '       netpath [--box FILE] nstat [-az] [--no-drops] [PATTERN ...]\n';
+
+/** `nstat -az` of the box (nstat's -a and -z; without -z zero counters are left out), then drops by reason */
+function runNstat(box: Box, argv: string[]): number {
+  let zeros = false, drops = true;
+  const patterns: string[] = [];
+  for (const a of argv) {
+    if (a === '--no-drops') drops = false;
+    else if (a === '-z' || a === '--zeros') zeros = true;
+    else if (a === '-a' || a === '--ignore' || a === '-s' || a === '--noupdate') { /* no history file here */ }
+    else if (/^-[azs]+$/.test(a)) { if (a.includes('z')) zeros = true; }
+    else if (a.startsWith('-')) { process.stderr.write(`nstat: unknown option ${a}\n`); return 1; }
+    else patterns.push(a);
+  }
+  process.stdout.write(box.nstat({ zeros, drops, patterns }));
+  return 0;
+}
 
 export async function main(argv: string[]): Promise<number> {
   let boxPath: string | undefined;
@@ -143,14 +160,14 @@ export async function main(argv: string[]): Promise<number> {
     i = 2;
   } else if (argv[0]?.startsWith('--box=')) { boxPath = argv[0].slice(6); i = 1; }
   const tool = argv[i];
-  if (tool !== 'ip' && tool !== 'sysctl' && tool !== 'replay') { process.stderr.write(USAGE); return 1; }
+  if (tool !== 'ip' && tool !== 'sysctl' && tool !== 'replay' && tool !== 'nstat') { process.stderr.write(USAGE); return 1; }
   try {
     const file = boxPath !== undefined ? loadBoxFile(boxPath) : undefined;
     const box = await Box.create();
     if (file && boxPath) replay(box.rtnl, file.log, boxPath);
     const before = file?.log.length ?? 0;
     if (tool === 'replay') return await runReplay(box, argv.slice(i + 1));
-    const status = tool === 'ip' ? runIpCli(box.rtnl, argv.slice(i + 1), file?.log) : runSysctl(box.rtnl, argv.slice(i + 1), file?.log);
+    const status = tool === 'nstat' ? runNstat(box, argv.slice(i + 1)) : tool === 'ip' ? runIpCli(box.rtnl, argv.slice(i + 1), file?.log) : runSysctl(box.rtnl, argv.slice(i + 1), file?.log);
     if (file && boxPath && file.log.length !== before) saveBoxFile(boxPath, file);
     return status;
   } catch (e) {
