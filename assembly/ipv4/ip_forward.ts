@@ -28,7 +28,7 @@ import { icmp_send } from "./icmp";
 import { ip_output } from "./ip_output";
 import {
   ipDrop, ipSendCheck, storeBe32, IP_DF, IPSKB_FORWARDED, optSrr, optRr, optRrNeedaddr, optTs, optTsNeedaddr,
-  optStrict,
+  optStrict, optChanged,
 } from "./ip_input";
 import { nf_hook, NF_INET_FORWARD, NF_ACCEPT } from "./netfilter";
 
@@ -117,7 +117,7 @@ export function ip_forward(skb: i32): i32 {
 function ip_forward_finish(skb: i32, iph: usize): i32 {
   mibInc(MIB_IpForwDatagrams);
   // IpExtOutOctets is counted by ip_output
-  if (optRr != 0 || optTs != 0) ip_forward_options(skb, iph);
+  if (optRr != 0 || optTs != 0 || optChanged) ip_forward_options(skb, iph);
   ip_output(skb);
   return NET_RX_SUCCESS;
 }
@@ -128,7 +128,7 @@ function ip_forward_options(skb: i32, iph: usize): void {
   const daddr = load32be(iph + 16);
   // ip_rt_get_source(): the preferred source towards the destination on the output device
   const src = inetSelectAddr(out, daddr, 0);
-  let changed = false;
+  let changed = optChanged;
   if (optRrNeedaddr && optRr != 0) {
     const o = iph + optRr;
     const ptr = <u32>load<u8>(o + 2);

@@ -22,7 +22,10 @@ import {
   MIB_IpExtInTruncatedPkts, MIB_IpExtInMcastPkts, MIB_IpExtInBcastPkts, MIB_IpExtInMcastOctets,
   MIB_IpExtInBcastOctets, MIB_IpExtInNoECTPkts, MIB_IpExtInECT1Pkts, MIB_IpExtInECT0Pkts, MIB_IpExtInCEPkts,
 } from "./snmp";
-import { ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtTable, rtAlias, RTCF_LOCAL, DROP_IP_RPFILTER } from "./route";
+import {
+  ipRouteInput, ipRouteOutput, rtType, rtFlags, rtDev, rtGw, rtError, rtTable, rtAlias, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
+  RTCF_MULTICAST, DROP_IP_RPFILTER,
+} from "./route";
 import { RTN_MULTICAST, RTN_BROADCAST, aPn, pnPrefix, pnLen } from "./fib_table";
 import { confOr, CONF_ACCEPT_SOURCE_ROUTE, inetSelectAddr } from "./devinet";
 import { clockNow } from "../hw/clock";
@@ -40,6 +43,8 @@ export const IPSKB_FORWARDED: u16 = 1, IPSKB_DOREDIRECT: u16 = 32;
 // IPCB(skb)->opt: the options of the packet being handled (offsets from the IP header, 0 = absent)
 export let optSrr: u32 = 0, optRr: u32 = 0, optTs: u32 = 0, optRouterAlert: u32 = 0;
 export let optRrNeedaddr: bool = false, optTsNeedaddr: bool = false, optStrict: bool = false;
+/** opt->is_changed: receive processing wrote into the options (the header checksum is stale until forwarded) */
+export let optChanged: bool = false;
 
 /** dev_add_pack(ETH_P_IP, ip_rcv) and ETH_P_ARP → arp_rcv (inet_init, arp_init) */
 export function ipInit(): void {
@@ -132,8 +137,9 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
   }
   skbDstSetFromRt(skb);
   optSrr = 0; optRr = 0; optTs = 0; optRouterAlert = 0; optRrNeedaddr = false; optTsNeedaddr = false; optStrict = false;
+  optChanged = false;
   if (hlen > 20 && ip_rcv_options(skb, dev, p, hlen)) return NET_RX_DROP;
-  const t = rtType;
+  const t = skbRtType[skb];
   if (t == RTN_MULTICAST) { mibInc(MIB_IpExtInMcastPkts); mibAdd(MIB_IpExtInMcastOctets, skbLen[skb]); }
   else if (t == RTN_BROADCAST) { mibInc(MIB_IpExtInBcastPkts); mibAdd(MIB_IpExtInBcastOctets, skbLen[skb]); }
   // (drop_unicast_in_l2_multicast: no devinet conf slot yet, so never on; SKB_DROP_REASON_UNICAST_IN_L2_MULTICAST)
@@ -224,7 +230,8 @@ function ip_rcv_options(skb: i32, dev: i32, iph: usize, hlen: u32): bool {
     ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
     return true;
   }
-  if (changed) ipSendCheck(iph);
+  // the header checksum is left as it came (is_changed: ip_forward_options recomputes it)
+  optChanged = changed;
   if (optSrr != 0 && !confOr(dev, CONF_ACCEPT_SOURCE_ROUTE)) {
     trace(TE_OPTIONS, 2, optSrr);
     ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
@@ -234,14 +241,18 @@ function ip_rcv_options(skb: i32, dev: i32, iph: usize, hlen: u32): bool {
   return false;
 }
 
-/** fib_compute_spec_dst(): the address the receiving side is known by */
+/** fib_compute_spec_dst(): the address the receiving side is known by (the route back to the sender's source) */
 function specDst(skb: i32, dev: i32): u32 {
   const p = skbDataPtr(skb);
-  const daddr = load32be(p + 16);
-  if ((skbRtFlags[skb] & RTCF_LOCAL) != 0 && skbRtType[skb] != RTN_BROADCAST && skbRtType[skb] != RTN_MULTICAST) return daddr;
-  return inetSelectAddrFor(dev, load32be(p + 12));
+  const daddr = load32be(p + 16), saddr = load32be(p + 12);
+  if ((skbRtFlags[skb] & (RTCF_LOCAL | RTCF_BROADCAST | RTCF_MULTICAST)) != 0) return daddr;
+  if (saddr >>> 24 != 0) {
+    // fib_lookup towards the source from lo, then fib_result_prefsrc(); route.ts state is not needed any more here
+    if (ipRouteOutput(saddr, 0, 0, 0, 0, <u32>load<u8>(p + 1) & 0xfc, 0, 0, 0) == 0 && rtSaddr != 0) return rtSaddr;
+    return inetSelectAddr(dev, saddr, 0);
+  }
+  return inetSelectAddr(dev, saddr, 253); // RT_SCOPE_LINK
 }
-function inetSelectAddrFor(dev: i32, src: u32): u32 { return inetSelectAddr(dev, src, 0); }
 
 /** inet_current_timestamp(): ms since midnight UT, from the virtual clock */
 function msSinceMidnight(): u32 { return <u32>((clockNow() / 1000000) % 86400000); }
