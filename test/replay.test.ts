@@ -59,6 +59,20 @@ describe('box.replay', () => {
   });
 });
 
+describe('box.replay on an EMAC port', () => {
+  it('frames enter on the wire and the answer is collected from it', async () => {
+    const b = await Box.create();
+    b.emac('eth0');
+    for (const c of ['link set eth0 up', 'addr add 192.0.2.1/24 dev eth0', `neigh add ${H0.ip} lladdr ${H0.mac} dev eth0 nud permanent`]) expect(b.ip(c).status).toBe(0);
+    b.run({ ns: 3e9 }); // autonegotiation
+    const mac = Array.from(b.kernel.links().find((l) => l.name === 'eth0')!.address, (x) => x.toString(16).padStart(2, '0')).join(':');
+    const f = eth(mac, H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: '192.0.2.1', proto: PROTO.ICMP, id: 7 }, echoRequest(1, 2, new Uint8Array([9, 9]))));
+    const r = b.replay([{ dev: 'eth0', data: f }], { gapNs: 1e7 });
+    expect(r[0].verdict).toBe('local');
+    expect(r[0].out.map((o) => [o.dev, decode(o.data).icmp?.type])).toEqual([['eth0', 0]]);
+  });
+});
+
 describe('netpath replay', () => {
   const dir = mkdtempSync(join(tmpdir(), 'np-replay-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
