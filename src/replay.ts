@@ -63,7 +63,6 @@ const ip4 = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.$
 const RTN = ['unspec', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat', 'xresolve'];
 const HOOKS = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 const NUD: Record<number, string> = { 1: 'INCOMPLETE', 2: 'REACHABLE', 4: 'STALE', 8: 'DELAY', 16: 'PROBE', 32: 'FAILED', 64: 'NOARP', 128: 'PERMANENT' };
-const ROUTE_REASONS: Record<number, string> = { 2: 'NOT_SPECIFIED', 20: 'IP_INVALID_SOURCE', 21: 'IP_LOCALNET', 22: 'IP_INVALID_DEST', 23: 'IP_LOCAL_SOURCE', 24: 'IP_RPFILTER', 25: 'INVALID_PROTO' };
 const ERRNO: Record<number, string> = { 13: 'EACCES', 22: 'EINVAL', 101: 'ENETUNREACH', 113: 'EHOSTUNREACH' };
 const VERDICTS: Verdict[] = ['drop', 'forward', 'local', 'consumed', 'drop'];
 
@@ -75,7 +74,7 @@ function describe(ev: number, a: number, b: number, name: (i: number) => string,
     case 3: return `nf_hook: ${HOOKS[a] ?? a} (no rules)`;
     case 4: return `ip_route_input_noref: ${RTN[a & 0xff] ?? a & 0xff}${b ? ` table ${b}` : ''}`;
     case 5: return `fib_table_lookup: route ${ip4(a)}/${b & 0xff} dev ${name(b >>> 8)}`;
-    case 6: st.routeReason = ROUTE_REASONS[a] ?? String(a); return `ip_route_input_noref: martian, drop ${st.routeReason}`;
+    case 6: st.routeReason = drops[a] ?? String(a); return `ip_route_input_noref: martian, drop ${st.routeReason}`;
     case 7: return `ip_local_deliver: protocol ${a}`;
     case 8: return `ip_forward: out ${name(a)} ttl ${b}`;
     case 9: return `ip_error: ${ERRNO[a] ?? a}${b === 0xff ? ', no icmp' : `, icmp_send 3/${b}`}`;

@@ -93,7 +93,12 @@ export const SKB_DROP_REASON_TC_COOKIE_ERROR: u16 = 83;
 export const SKB_DROP_REASON_PACKET_SOCK_ERROR: u16 = 84;
 export const SKB_DROP_REASON_TC_CHAIN_NOTFOUND: u16 = 85;
 export const SKB_DROP_REASON_TC_RECLASSIFY_LOOP: u16 = 86;
-export const SKB_DROP_REASON_MAX: u16 = 87;
+// the input route decision's reasons (newer kernels name them; appended here so the values above stay put)
+export const SKB_DROP_REASON_IP_LOCAL_SOURCE: u16 = 87;
+export const SKB_DROP_REASON_IP_INVALID_SOURCE: u16 = 88;
+export const SKB_DROP_REASON_IP_LOCALNET: u16 = 89;
+export const SKB_DROP_REASON_IP_INVALID_DEST: u16 = 90;
+export const SKB_DROP_REASON_MAX: u16 = 91;
 
 /** The names as `perf`/`dropwatch` print them (without the SKB_DROP_REASON_ prefix), index = value. */
 const NAMES: string[] = [
@@ -112,7 +117,7 @@ const NAMES: string[] = [
   "INVALID_PROTO", "IP_INADDRERRORS", "IP_INNOROUTES", "PKT_TOO_BIG", "DUP_FRAG", "FRAG_REASM_TIMEOUT",
   "FRAG_TOO_FAR", "TCP_MINTTL", "IPV6_BAD_EXTHDR", "IPV6_NDISC_FRAG", "IPV6_NDISC_HOP_LIMIT", "IPV6_NDISC_BAD_CODE",
   "IPV6_NDISC_BAD_OPTIONS", "IPV6_NDISC_NS_OTHERHOST", "QUEUE_PURGE", "TC_COOKIE_ERROR", "PACKET_SOCK_ERROR", "TC_CHAIN_NOTFOUND",
-  "TC_RECLASSIFY_LOOP",
+  "TC_RECLASSIFY_LOOP", "IP_LOCAL_SOURCE", "IP_INVALID_SOURCE", "IP_LOCALNET", "IP_INVALID_DEST",
 ];
 
 const counts = new StaticArray<u64>(<i32>SKB_DROP_REASON_MAX);

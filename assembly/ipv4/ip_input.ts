@@ -24,7 +24,7 @@ import {
 } from "./snmp";
 import {
   ipRouteInput, ipRouteOutput, rtType, rtFlags, rtDev, rtGw, rtError, rtTable, rtAlias, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
-  RTCF_MULTICAST, DROP_IP_RPFILTER,
+  RTCF_MULTICAST,
 } from "./route";
 import { RTN_MULTICAST, RTN_BROADCAST, aPn, pnPrefix, pnLen } from "./fib_table";
 import { confOr, CONF_ACCEPT_SOURCE_ROUTE, inetSelectAddr } from "./devinet";
@@ -126,8 +126,8 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
   const err = ipRouteInput(daddr, saddr, tos & 0xfc, dev, skbMark[skb], proto, sport, dport);
   if (err != 0) {
     trace(TE_ROUTE_FAIL, <u32>err, 0);
-    // route.ts reasons are in its own numbering; the rp_filter one maps to ours, the martians are NOT_SPECIFIED here
-    ipDrop(skb, err == DROP_IP_RPFILTER ? SKB_DROP_REASON_IP_RPFILTER : SKB_DROP_REASON_NOT_SPECIFIED);
+    // a martian: the route decision's drop reason
+    ipDrop(skb, <u16>err);
     return NET_RX_DROP;
   }
   trace(TE_ROUTE_INPUT, <u32>rtType | (rtFlags >> 16 & 0xff00), rtTable);

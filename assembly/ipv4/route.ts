@@ -14,6 +14,10 @@ import {
 } from "./fib_table";
 import { flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid } from "./flow";
 import { requireFlDissect } from "./fib_rules";
+import {
+  SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_IP_INVALID_SOURCE, SKB_DROP_REASON_IP_LOCALNET,
+  SKB_DROP_REASON_IP_INVALID_DEST, SKB_DROP_REASON_IP_LOCAL_SOURCE, SKB_DROP_REASON_IP_RPFILTER,
+} from "../core/dropreason";
 
 // RTCF_* (include/uapi/linux/in_route.h)
 export const RTCF_DOREDIRECT: u32 = 0x01000000, RTCF_BROADCAST: u32 = 0x10000000, RTCF_MULTICAST: u32 = 0x20000000,
@@ -42,12 +46,14 @@ function setClassTag(tag: u32): void {
   if ((rtTclassid & 0xffff) == 0) rtTclassid |= tag & 0xffff;
   if ((rtTclassid & 0xffff0000) == 0) rtTclassid |= tag & 0xffff0000;
 }
-/** drop reason of the last input decision (SKB_DROP_REASON_*, see drop.ts), 0 = not dropped */
+/** drop reason of the last input decision (SKB_DROP_REASON_*, core/dropreason.ts), 0 = not dropped */
 export let rtDropReason: i32 = 0;
 
-// SKB_DROP_REASON_* values the route decisions produce (include/net/dropreason-core.h order)
-export const DROP_NOT_SPECIFIED: i32 = 2, DROP_IP_INVALID_SOURCE: i32 = 20, DROP_IP_LOCALNET: i32 = 21,
-  DROP_IP_INVALID_DEST: i32 = 22, DROP_IP_LOCAL_SOURCE: i32 = 23, DROP_IP_RPFILTER: i32 = 24, DROP_INVALID_PROTO: i32 = 25;
+// the SKB_DROP_REASON_* values the route decisions produce
+const DROP_NOT_SPECIFIED: i32 = SKB_DROP_REASON_NOT_SPECIFIED, DROP_IP_INVALID_SOURCE: i32 = SKB_DROP_REASON_IP_INVALID_SOURCE,
+  DROP_IP_LOCALNET: i32 = SKB_DROP_REASON_IP_LOCALNET, DROP_IP_INVALID_DEST: i32 = SKB_DROP_REASON_IP_INVALID_DEST,
+  DROP_IP_LOCAL_SOURCE: i32 = SKB_DROP_REASON_IP_LOCAL_SOURCE;
+export const DROP_IP_RPFILTER: i32 = SKB_DROP_REASON_IP_RPFILTER;
 
 /** ip_check_mc_rcu(): joined groups; an up device is a member of 224.0.0.1 (all-hosts) */
 function ipCheckMc(dev: i32, group: u32): bool {
