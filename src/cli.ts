@@ -10,7 +10,7 @@ import { Box } from './box.js';
 import { runIp, type IpRunInfo } from './ip/index.js';
 import { strerror } from './ip/errors.js';
 import type { Rtnl } from './rtnl.js';
-import { runReplay, REPLAY_USAGE } from './replay-cli.js';
+import { runReplay, runTrace, REPLAY_USAGE, TRACE_USAGE } from './replay-cli.js';
 
 type LogEntry = { ip: string[] } | { sysctl: [string, string] };
 interface BoxFile { netpath: 'box'; version: 1; log: LogEntry[] }
@@ -132,7 +132,7 @@ function runSysctl(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): num
 }
 
 const USAGE = 'usage: netpath [--box FILE] ip [OPTIONS] OBJECT COMMAND ...\n' +
-  '       netpath [--box FILE] sysctl [-w] key[=value] ...\n' + REPLAY_USAGE +
+  '       netpath [--box FILE] sysctl [-w] key[=value] ...\n' + REPLAY_USAGE + TRACE_USAGE +
   '       netpath [--box FILE] nstat [-az] [--no-drops] [PATTERN ...]\n';
 
 /** `nstat -az` of the box (nstat's -a and -z; without -z zero counters are left out), then drops by reason */
@@ -160,13 +160,14 @@ export async function main(argv: string[]): Promise<number> {
     i = 2;
   } else if (argv[0]?.startsWith('--box=')) { boxPath = argv[0].slice(6); i = 1; }
   const tool = argv[i];
-  if (tool !== 'ip' && tool !== 'sysctl' && tool !== 'replay' && tool !== 'nstat') { process.stderr.write(USAGE); return 1; }
+  if (tool !== 'ip' && tool !== 'sysctl' && tool !== 'replay' && tool !== 'trace' && tool !== 'nstat') { process.stderr.write(USAGE); return 1; }
   try {
     const file = boxPath !== undefined ? loadBoxFile(boxPath) : undefined;
     const box = await Box.create();
     if (file && boxPath) replay(box.rtnl, file.log, boxPath);
     const before = file?.log.length ?? 0;
     if (tool === 'replay') return await runReplay(box, argv.slice(i + 1));
+    if (tool === 'trace') return runTrace(box, argv.slice(i + 1));
     const status = tool === 'nstat' ? runNstat(box, argv.slice(i + 1)) : tool === 'ip' ? runIpCli(box.rtnl, argv.slice(i + 1), file?.log) : runSysctl(box.rtnl, argv.slice(i + 1), file?.log);
     if (file && boxPath && file.log.length !== before) saveBoxFile(boxPath, file);
     return status;

@@ -11,37 +11,70 @@ export const REPLAY_USAGE = '       netpath [--box FILE] replay IN.pcapng|IN.pca
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-export async function runReplay(box: Box, argv: string[]): Promise<number> {
-  let input: string | undefined, out: string | undefined, dev: string | undefined, json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-w') { out = argv[++i]; if (out === undefined) return usage('-w needs a file name'); }
-    else if (a === '--dev' || a === '-i') { dev = argv[++i]; if (dev === undefined) return usage(`${a} needs a device name`); }
-    else if (a === '--json' || a === '-j') json = true;
-    else if (a.startsWith('-') && a !== '-') return usage(`unknown option ${a}`);
-    else if (input === undefined) input = a;
-    else return usage(`unexpected argument ${a}`);
-  }
-  if (input === undefined) return usage('no capture file given');
+export const TRACE_USAGE = '       netpath [--box FILE] trace IN.pcapng|IN.pcap [--dev NAME] [N ...]\n';
+
+/** Reads a capture and replays it (tracing on); a number is an exit status after an error was printed. */
+function loadAndReplay(box: Box, cmd: string, input: string, dev: string | undefined): { inputs: ReturnType<typeof inputsFromCapture>; res: ReplayResult[] } | number {
   let bytes: Uint8Array;
   try { bytes = readFileSync(input === '-' ? 0 : input); } catch (e) {
-    process.stderr.write(`netpath: replay: cannot read ${input}: ${(e as Error).message}\n`);
+    process.stderr.write(`netpath: ${cmd}: cannot read ${input}: ${(e as Error).message}\n`);
     return 1;
   }
   let inputs;
   try { inputs = inputsFromCapture(bytes, dev); } catch (e) {
-    if (e instanceof CaptureFormatError) { process.stderr.write(`netpath: replay: ${input}: ${e.message}\n`); return 1; }
+    if (e instanceof CaptureFormatError) { process.stderr.write(`netpath: ${cmd}: ${input}: ${e.message}\n`); return 1; }
     throw e;
   }
   const names = new Set(box.kernel.links().map((l) => l.name));
   for (const [k, p] of inputs.entries()) {
-    if (!names.has(p.dev)) { process.stderr.write(`netpath: replay: packet ${k}: no device ${p.dev} in the box\n`); return 1; }
+    if (!names.has(p.dev)) { process.stderr.write(`netpath: ${cmd}: packet ${k}: no device ${p.dev} in the box\n`); return 1; }
   }
-  let res: ReplayResult[];
-  try { res = box.replay(inputs, { trace: true }); } catch (e) {
-    process.stderr.write(`netpath: replay: ${(e as Error).message}\n`);
+  try { return { inputs, res: box.replay(inputs, { trace: true }) }; } catch (e) {
+    process.stderr.write(`netpath: ${cmd}: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** `netpath trace`: the replay's path of each packet (or of packets N ...), for people, as pwru would show it */
+export function runTrace(box: Box, argv: string[]): number {
+  let input: string | undefined, dev: string | undefined;
+  const only = new Set<number>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--dev' || a === '-i') { dev = argv[++i]; if (dev === undefined) return usage('trace', `${a} needs a device name`); }
+    else if (a.startsWith('-') && a !== '-') return usage('trace', `unknown option ${a}`);
+    else if (input === undefined) input = a;
+    else if (/^\d+$/.test(a)) only.add(Number(a));
+    else return usage('trace', `unexpected argument ${a}`);
+  }
+  if (input === undefined) return usage('trace', 'no capture file given');
+  const got = loadAndReplay(box, 'trace', input, dev);
+  if (typeof got === 'number') return got;
+  got.res.forEach((r, k) => {
+    if (only.size && !only.has(r.in)) return;
+    const outs = r.out.map((o) => `${o.dev} (${o.data.length} bytes)`).join(', ');
+    process.stdout.write(`packet ${r.in}: in on ${got.inputs[k].dev}, ${got.inputs[k].data.length} bytes\n`);
+    for (const step of r.path) process.stdout.write(`  ${step}\n`);
+    process.stdout.write(`  => ${r.verdict}${r.reason ? ' ' + r.reason : ''}${outs ? ', out: ' + outs : ''}\n`);
+  });
+  return 0;
+}
+
+export async function runReplay(box: Box, argv: string[]): Promise<number> {
+  let input: string | undefined, out: string | undefined, dev: string | undefined, json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-w') { out = argv[++i]; if (out === undefined) return usage('replay', '-w needs a file name'); }
+    else if (a === '--dev' || a === '-i') { dev = argv[++i]; if (dev === undefined) return usage('replay', `${a} needs a device name`); }
+    else if (a === '--json' || a === '-j') json = true;
+    else if (a.startsWith('-') && a !== '-') return usage('replay', `unknown option ${a}`);
+    else if (input === undefined) input = a;
+    else return usage('replay', `unexpected argument ${a}`);
+  }
+  if (input === undefined) return usage('replay', 'no capture file given');
+  const got = loadAndReplay(box, 'replay', input, dev);
+  if (typeof got === 'number') return got;
+  const { inputs, res } = got;
   if (out !== undefined) {
     const t0 = BigInt(Math.round(Date.UTC(2026, 0, 1))) * 1_000_000n;
     try {
@@ -66,7 +99,7 @@ export async function runReplay(box: Box, argv: string[]): Promise<number> {
   return 0;
 }
 
-function usage(msg: string): number {
-  process.stderr.write(`netpath: replay: ${msg}\nusage:${REPLAY_USAGE.slice(6)}`);
+function usage(cmd: 'replay' | 'trace', msg: string): number {
+  process.stderr.write(`netpath: ${cmd}: ${msg}\nusage:${(cmd === 'replay' ? REPLAY_USAGE : TRACE_USAGE).slice(6)}`);
   return 1;
 }

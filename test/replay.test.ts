@@ -120,4 +120,24 @@ describe('netpath replay', () => {
     expect(c.err).toMatch(/at byte \d+/);
     expect(existsSync(outPath)).toBe(false);
   });
+
+  it('netpath trace prints the path and verdict of each packet for people; numbers pick packets', async () => {
+    const w = new PcapngWriter();
+    const i0 = w.interfaceFor('p0');
+    [fwd, badCsum].forEach((data, k) => w.writePacket({ ifIndex: i0, tsNs: 1_000_000_000n + BigInt(k) * 10_000_000n, data }));
+    const inPath = join(dir, 'trace.pcapng');
+    writeFileSync(inPath, w.bytes());
+    const all = await run(['--box', boxFile, 'trace', inPath]);
+    expect([all.status, all.err]).toEqual([0, '']);
+    const blocks = all.out.split(/^(?=packet )/m);
+    expect(blocks).toHaveLength(2);
+    expect(blocks[0]).toMatch(/^packet 0: in on p0, \d+ bytes\n  netif_receive_skb: p0 len \d+\n/);
+    expect(blocks[0]).toMatch(/\n  => forward, out: p1 \(\d+ bytes\)\n$/);
+    expect(blocks[1]).toMatch(/\n  => drop IP_CSUM\n$/);
+    const one = await run(['--box', boxFile, 'trace', inPath, '1']);
+    expect(one.out).toBe(blocks[1]);
+    const bad = await run(['--box', boxFile, 'trace']);
+    expect(bad.status).toBe(1);
+    expect(bad.err).toMatch(/no capture file given/);
+  });
 });
