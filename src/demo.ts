@@ -1,7 +1,13 @@
 // `npm start`: the built-in demo. A router box with three ports, addresses,
 // routes in several tables and policy rules, asked the questions `ip route get`
-// answers, then a full-size table loaded and decided on in batches.
+// answers, then a full-size table loaded and decided on in batches. Then the
+// packets: a router with three EMAC ports and a generated traffic mix
+// (forwarded, answered locally, dropped for different reasons) replayed
+// through the full hardware path, with counters, drop reasons, a few traces
+// and the packets it sent written to netpath-demo.pcapng.
 import { Box } from './box.js';
+import type { ReplayInput, ReplayResult } from './replay.js';
+import { writePcapngFile } from './pcap/node.js';
 
 const CONFIG = [
   // three ports: the peers stand for the neighbours behind them
@@ -97,7 +103,220 @@ async function main(): Promise<void> {
   console.log(`\n== A full table: ${n.toLocaleString('en')} prefixes in tables 100 and 101, 5 rules`);
   console.log(`loaded in ${loadMs.toFixed(0)} ms (${Math.round(n / loadMs * 1000).toLocaleString('en')} routes/s, each checked like \`ip route add\`)`);
   console.log(`${Math.round(decided / secs).toLocaleString('en')} forwarding decisions/s on one core (${forwarded}/4096 of the last batch forwarded)`);
+  await packets();
   console.log('\nMore: `npm run bench` for the benchmarks, `npx netpath ip ...` for the command line, README.md for the API.');
+}
+
+// ---- the packet part ------------------------------------------------------------------------------
+
+const PKT_CONFIG = [
+  'link add eth0 address 02:00:00:00:00:10 type emac', // the LAN
+  'link add eth1 address 02:00:00:00:00:11 type emac', // uplink 1
+  'link add eth2 address 02:00:00:00:00:12 type emac', // uplink 2
+  'link set lo up', 'link set eth0 up', 'link set eth1 up', 'link set eth2 up',
+  'addr add 192.0.2.1/24 dev eth0',
+  'addr add 198.51.100.2/24 dev eth1',
+  'addr add 198.18.0.1/24 dev eth2',
+  'neigh add 198.51.100.1 lladdr 02:00:00:00:01:01 dev eth1 nud permanent',
+  'neigh add 198.18.0.2 lladdr 02:00:00:00:02:01 dev eth2 nud permanent',
+  // main: the Internet test net out of uplink 1, and three kinds of "no"
+  'route add 203.0.113.0/24 via 198.51.100.1',
+  'route add blackhole 198.19.0.0/24',
+  'route add prohibit 198.19.1.0/24',
+  'route add unreachable 198.19.2.0/24',
+  // table 100: everything out of uplink 2, for the upper half of the LAN
+  'route add default via 198.18.0.2 table 100',
+  'rule add from 192.0.2.128/25 lookup 100 pref 1000',
+];
+// the LAN hosts (static neighbours): 192.0.2.10-17 (main) and 192.0.2.200-207 (table 100)
+const LOWER = [10, 11, 12, 13, 14, 15, 16, 17], UPPER = [200, 201, 202, 203, 204, 205, 206, 207];
+const hostMac = (h: number) => Uint8Array.of(2, 0, 0, 0, 0x03, h);
+const MAC = { eth0: Uint8Array.of(2, 0, 0, 0, 0, 0x10), eth1: Uint8Array.of(2, 0, 0, 0, 0, 0x11), isp1: Uint8Array.of(2, 0, 0, 0, 1, 1) };
+
+const a4 = (s: string) => s.split('.').reduce((v, o) => (v * 256 + Number(o)) >>> 0, 0);
+const s4 = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+
+function csum(b: Uint8Array, off: number, len: number, init = 0): number {
+  let s = init;
+  for (let i = 0; i < len; i += 2) s += (b[off + i] << 8) | (i + 1 < len ? b[off + i + 1] : 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+interface FrameSpec {
+  dstMac: Uint8Array; srcMac: Uint8Array; src: number; dst: number;
+  proto: 1 | 6 | 17; ttl?: number; id: number; sport?: number; dport?: number; payload: number; badCsum?: boolean;
+}
+
+/** An Ethernet/IPv4 frame with a UDP, TCP (SYN) or ICMP echo request inside, every checksum right unless badCsum. */
+function frame(f: FrameSpec): Uint8Array {
+  const l4len = (f.proto === 6 ? 20 : 8) + f.payload;
+  const b = new Uint8Array(Math.max(60, 34 + l4len));
+  b.set(f.dstMac, 0); b.set(f.srcMac, 6); b[12] = 0x08; b[13] = 0x00;
+  const ip = 14, l4 = 34, tot = 20 + l4len;
+  b[ip] = 0x45; b[ip + 2] = tot >>> 8; b[ip + 3] = tot & 255; b[ip + 4] = f.id >>> 8; b[ip + 5] = f.id & 255;
+  b[ip + 6] = 0x40; b[ip + 8] = f.ttl ?? 64; b[ip + 9] = f.proto;
+  for (let i = 0; i < 4; i++) { b[ip + 12 + i] = (f.src >>> (24 - 8 * i)) & 255; b[ip + 16 + i] = (f.dst >>> (24 - 8 * i)) & 255; }
+  const c = csum(b, ip, 20) ^ (f.badCsum ? 0x5a5a : 0);
+  b[ip + 10] = c >>> 8; b[ip + 11] = c & 255;
+  for (let i = 0; i < f.payload; i++) b[l4 + l4len - f.payload + i] = (f.id + i) & 255;
+  // pseudo-header sum for UDP and TCP
+  const pseudo = (f.src >>> 16) + (f.src & 0xffff) + (f.dst >>> 16) + (f.dst & 0xffff) + f.proto + l4len;
+  if (f.proto === 1) {
+    b[l4] = 8; b[l4 + 4] = f.id >>> 8; b[l4 + 5] = f.id & 255; b[l4 + 7] = 1; // echo request, id, seq 1
+    const k = csum(b, l4, l4len); b[l4 + 2] = k >>> 8; b[l4 + 3] = k & 255;
+  } else {
+    b[l4] = f.sport! >>> 8; b[l4 + 1] = f.sport! & 255; b[l4 + 2] = f.dport! >>> 8; b[l4 + 3] = f.dport! & 255;
+    if (f.proto === 17) {
+      b[l4 + 4] = l4len >>> 8; b[l4 + 5] = l4len & 255;
+      const k = csum(b, l4, l4len, pseudo) || 0xffff; b[l4 + 6] = k >>> 8; b[l4 + 7] = k & 255;
+    } else {
+      b[l4 + 4] = (f.id * 2654435761) >>> 24; b[l4 + 5] = f.id & 255; // sequence number
+      b[l4 + 12] = 0x50; b[l4 + 13] = 0x02; b[l4 + 14] = 0xfa; b[l4 + 15] = 0xf0; // SYN, window 64240
+      const k = csum(b, l4, l4len, pseudo); b[l4 + 16] = k >>> 8; b[l4 + 17] = k & 255;
+    }
+  }
+  return b;
+}
+
+/** The kinds of traffic in the mix: weight, and how to build one from the PRNG. */
+type Kind = { name: string; weight: number; make: (r: () => number, id: number) => ReplayInput };
+const pick = <T>(r: () => number, xs: T[]): T => xs[r() % xs.length];
+const lan = (h: number) => a4('192.0.2.0') + h;
+const net = (prefix: string, r: () => number) => a4(prefix) + 1 + (r() % 254);
+function fromLan(r: () => number, id: number, over: Partial<FrameSpec> & { hosts?: number[] }): ReplayInput {
+  const h = pick(r, over.hosts ?? LOWER);
+  const proto = over.proto ?? 17;
+  return {
+    dev: 'eth0',
+    data: frame({ dstMac: MAC.eth0, srcMac: hostMac(h), src: lan(h), dst: 0, proto, id, sport: 32768 + (r() % 28232), dport: 40000 + (r() % 1000), payload: 18 + (r() % 200), ...over }),
+  };
+}
+const KINDS: Kind[] = [
+  { name: 'UDP, LAN to the Internet (main)', weight: 24, make: (r, id) => fromLan(r, id, { dst: net('203.0.113.0', r) }) },
+  { name: 'TCP SYN, upper LAN (table 100)', weight: 16, make: (r, id) => fromLan(r, id, { hosts: UPPER, proto: 6, dst: net('203.0.113.0', r), dport: pick(r, [80, 443, 22]), payload: 0 }) },
+  {
+    name: 'ICMP echo, Internet to a LAN host', weight: 10, make: (r, id) => ({
+      dev: 'eth1', data: frame({ dstMac: MAC.eth1, srcMac: MAC.isp1, src: net('203.0.113.0', r), dst: lan(pick(r, [...LOWER, ...UPPER])), proto: 1, id, payload: 56 }),
+    }),
+  },
+  { name: 'ICMP echo to the router', weight: 8, make: (r, id) => fromLan(r, id, { proto: 1, dst: a4('192.0.2.1'), payload: 56 }) },
+  { name: 'UDP to a closed port of the router', weight: 5, make: (r, id) => fromLan(r, id, { dst: a4('192.0.2.1'), dport: 9999 }) },
+  { name: 'TTL 1, to be forwarded', weight: 5, make: (r, id) => fromLan(r, id, { dst: net('203.0.113.0', r), ttl: 1, dport: 33434 + (r() % 30) }) },
+  { name: 'bad IP header checksum', weight: 4, make: (r, id) => fromLan(r, id, { dst: net('203.0.113.0', r), badCsum: true }) },
+  { name: 'to a blackhole route', weight: 4, make: (r, id) => fromLan(r, id, { dst: net('198.19.0.0', r) }) },
+  { name: 'to a prohibit route', weight: 4, make: (r, id) => fromLan(r, id, { dst: net('198.19.1.0', r) }) },
+  { name: 'to an unreachable route', weight: 4, make: (r, id) => fromLan(r, id, { dst: net('198.19.2.0', r) }) },
+  { name: 'no route (main has no default)', weight: 4, make: (r, id) => fromLan(r, id, { dst: net('198.18.200.0', r) }) },
+  { name: 'martian source (127.0.0.1)', weight: 4, make: (r, id) => fromLan(r, id, { src: a4('127.0.0.1'), dst: net('203.0.113.0', r) }) },
+  { name: 'another host\'s MAC address', weight: 4, make: (r, id) => fromLan(r, id, { dstMac: Uint8Array.of(2, 0, 0, 0, 0x7e, 0x7e), dst: net('203.0.113.0', r) }) },
+];
+
+/** One line for a frame: addresses and what it carries. */
+function summary(d: Uint8Array): string {
+  if (d.length < 34 || d[12] !== 8 || d[13] !== 0) return `${d.length} bytes, ethertype 0x${((d[12] << 8) | d[13]).toString(16)}`;
+  const src = s4(((d[26] << 24) | (d[27] << 16) | (d[28] << 8) | d[29]) >>> 0), dst = s4(((d[30] << 24) | (d[31] << 16) | (d[32] << 8) | d[33]) >>> 0);
+  const l4 = 14 + (d[14] & 15) * 4, port = (o: number) => (d[l4 + o] << 8) | d[l4 + o + 1];
+  const ICMP: Record<string, string> = { '0/0': 'echo reply', '8/0': 'echo request', '3/0': 'net unreachable', '3/1': 'host unreachable', '3/3': 'port unreachable', '3/13': 'admin prohibited', '11/0': 'time exceeded' };
+  const what = d[23] === 1 ? `ICMP ${ICMP[`${d[l4]}/${d[l4 + 1]}`] ?? `${d[l4]}/${d[l4 + 1]}`}`
+    : d[23] === 6 ? `TCP ${port(0)} > ${port(2)}` : d[23] === 17 ? `UDP ${port(0)} > ${port(2)}` : `proto ${d[23]}`;
+  return `${src} > ${dst} ${what}, ttl ${d[22]}, ${d.length} bytes`;
+}
+
+async function packets(): Promise<void> {
+  const box = await Box.create();
+  for (const c of PKT_CONFIG) {
+    const r = box.ip(c);
+    if (r.status !== 0) throw new Error(`ip ${c}: ${r.stderr}`);
+  }
+  for (const h of [...LOWER, ...UPPER]) box.ip(`neigh add 192.0.2.${h} lladdr 02:00:00:00:03:${h.toString(16).padStart(2, '0')} dev eth0 nud permanent`);
+  box.sysctl('net.ipv4.ip_forward', 1);
+  box.run({ ns: 3e9 }); // autonegotiation on the three ports
+
+  console.log('\n== Packets: a router with three EMAC ports (LAN eth0, uplinks eth1 and eth2)\n');
+  for (const c of ['-o -4 addr show', 'rule show', 'route show table all type unicast', 'route show type blackhole', 'route show type prohibit', 'route show type unreachable']) show(box, c);
+
+  // the traffic mix: seeded, so every run sends the same frames
+  const N = 4000;
+  const r = rng(2026);
+  const total = KINDS.reduce((s, k) => s + k.weight, 0);
+  const inputs: ReplayInput[] = [], kindOf: number[] = [];
+  for (let i = 0; i < N; i++) {
+    let w = r() % total, k = 0;
+    while (w >= KINDS[k].weight) w -= KINDS[k++].weight;
+    inputs.push(KINDS[k].make(r, i + 1));
+    kindOf.push(k);
+  }
+  const GAP = 20_000; // 20 us of virtual time between frames (50,000 frames/s on the wire)
+  const t0 = performance.now();
+  const res: ReplayResult[] = box.replay(inputs, { gapNs: GAP });
+  const secs = (performance.now() - t0) / 1000;
+
+  console.log(`\n== ${N.toLocaleString('en')} generated frames replayed through the EMAC wires: what each kind did\n`);
+  const rows = KINDS.map((k, i) => {
+    const mine = res.filter((_, j) => kindOf[j] === i);
+    const outcome = new Map<string, number>();
+    for (const x of mine) {
+      const o = x.verdict !== 'drop' ? x.verdict : x.path.length ? `drop ${x.reason}` : 'dropped by the NIC/driver';
+      const answer = x.out.length ? ` -> ${x.out.map((o) => o.dev).join(',')}` : '';
+      const key = o + answer;
+      outcome.set(key, (outcome.get(key) ?? 0) + 1);
+    }
+    const top = [...outcome].sort((a, b) => b[1] - a[1]).map(([o, n]) => (outcome.size > 1 ? `${o} (${n})` : o)).join(', ');
+    return [k.name, String(mine.length), top];
+  });
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  console.log(`${'kind'.padEnd(w0)}  count  verdict [-> the device a frame went out of] (how many)`);
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(5)}  ${c}`);
+
+  console.log('\n== Per-device counters\n');
+  for (const d of ['eth0', 'eth1', 'eth2']) show(box, `-s link show dev ${d}`);
+
+  console.log('\n== Top drop reasons (the kernel\'s drop counters, by SKB_DROP_REASON)\n');
+  const drops = Object.entries(box.dropReasons()).filter(([k]) => k !== 'CONSUMED').sort((a, b) => b[1] - a[1]);
+  const WHY: Record<string, string> = {
+    NOT_SPECIFIED: 'plain kfree_skb: ip_error on blackhole, prohibit and unreachable routes',
+    IP_INHDR: 'IPv4 header error: here the TTL running out in ip_forward',
+    NO_SOCKET: 'no socket bound to the UDP port',
+    IP_LOCALNET: 'martian: a loopback address from outside',
+    IP_INNOROUTES: 'no route to the destination',
+  };
+  for (const [k, n] of drops.slice(0, 8)) console.log(`${k.padEnd(18)} ${String(n).padStart(5)}  ${WHY[k] ?? ''}`);
+  const early = (k: number) => res.filter((x, j) => kindOf[j] === k && x.path.length === 0).length;
+  console.log(`${'(before the stack)'.padEnd(18)} ${String(early(6) + early(12)).padStart(5)}  ${early(12)} not for our MAC address (the EMAC's address filter), `
+    + `${early(6)} bad IP checksum (the EMAC flags RRD_IPF, the driver drops it)`);
+  const snmp = box.snmp();
+  console.log(`\nICMP sent: ${snmp.IcmpOutEchoReps} echo replies, ${snmp.IcmpOutDestUnreachs} destination unreachable, ${snmp.IcmpOutTimeExcds} time exceeded`
+    + ` (ICMP errors are rate limited per destination, as the kernel does, so most drops get no answer)`);
+
+  console.log('\n== The path of a few packets (like pwru)');
+  const show1 = (title: string, j: number) => {
+    if (j < 0) return;
+    const x = res[j];
+    console.log(`\n# frame ${j + 1}, ${title}: ${summary(inputs[j].data)} on ${inputs[j].dev}`);
+    for (const p of x.path) console.log(`  ${p}`);
+    console.log(`  => ${x.verdict}${x.reason ? ` ${x.reason}` : ''}`);
+    for (const o of x.out) console.log(`  sent on ${o.dev}: ${summary(o.data)}`);
+  };
+  const first = (k: number, v?: string) => res.findIndex((x, j) => kindOf[j] === k && (v === undefined || x.verdict === v));
+  show1('forwarded by the policy rule', first(1, 'forward'));
+  show1('answered by the router', first(3, 'local'));
+  show1('TTL 1', first(5));
+  show1('martian source', first(11));
+
+  const sent = res.reduce((s, x) => s + x.out.length, 0);
+  console.log(`\n== ${Math.round(N / secs).toLocaleString('en')} packets/s through the whole path (EMAC rx ring -> NAPI -> ip_rcv -> route -> forward/local/ICMP -> EMAC tx ring, traced), ${N} frames in ${(secs * 1000).toFixed(0)} ms`);
+
+  // what the box sent, one pcapng interface per transmitting device
+  const file = 'netpath-demo.pcapng';
+  const tBase = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
+  const w = await writePcapngFile(file, (pw) => {
+    res.forEach((x, j) => x.out.forEach((o, k) => pw.writePacket({
+      ifIndex: pw.interfaceFor(o.dev), tsNs: tBase + BigInt(j * GAP + k), data: o.data, direction: 'out',
+      comment: `frame ${j + 1} (${KINDS[kindOf[j]].name}): ${x.verdict}${x.reason ? ` ${x.reason}` : ''}`,
+    })));
+  }, { comment: 'netpath npm start: what the demo router sent' });
+  console.log(`\nwrote ${file}: ${w.packets} packets (of ${sent} sent), ${w.bytes.toLocaleString('en')} bytes; try \`tshark -r ${file}\``);
 }
 
 main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
