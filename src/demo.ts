@@ -287,7 +287,7 @@ async function packets(): Promise<void> {
     + `${early(6)} bad IP checksum (the EMAC flags RRD_IPF, the driver drops it)`);
   const snmp = box.snmp();
   console.log(`\nICMP sent: ${snmp.IcmpOutEchoReps} echo replies, ${snmp.IcmpOutDestUnreachs} destination unreachable, ${snmp.IcmpOutTimeExcds} time exceeded`
-    + ` (ICMP errors are rate limited per destination, as the kernel does, so most drops get no answer)`);
+    + ` (ICMP errors are rate limited, as in the kernel: icmp_msgs_per_sec/burst and icmp_ratelimit, so most drops get no answer)`);
 
   console.log('\n== The path of a few packets (like pwru)');
   const show1 = (title: string, j: number) => {
