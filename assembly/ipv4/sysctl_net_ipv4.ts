@@ -2,6 +2,7 @@
 // ICMP, reassembly and TTL knobs of the local-delivery path. Consulted by
 // core/sysctl's entry point (abi.ts sysctlRw) before the conf/forwarding keys.
 import { EINVAL } from "../lib/errno";
+import { parseDecimal } from "../lib/parse";
 
 /** HZ of the modelled kernel: ms_jiffies sysctls round to it (the recordings' machine has 250). */
 export const HZ: i64 = 250;
@@ -28,21 +29,6 @@ export let ipv4SysctlValue: string = "";
 /** returned when the key is not one of ours */
 export const SYSCTL_NOT_MINE: i32 = 1;
 
-function parse(s: string): i64 {
-  const t = s.trim();
-  if (t.length == 0) return i64.MIN_VALUE;
-  let i = 0, neg = false;
-  if (t.charCodeAt(0) == 45) { neg = true; i = 1; }
-  if (i >= t.length) return i64.MIN_VALUE;
-  let v: i64 = 0;
-  for (; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c < 48 || c > 57) return i64.MIN_VALUE;
-    v = v * 10 + (c - 48);
-    if (v > 0x7fffffffffff) return i64.MIN_VALUE;
-  }
-  return neg ? -v : v;
-}
 
 /** proc_dointvec_ms_jiffies: ms in, jiffies stored (rounded up as msecs_to_jiffies does) */
 function msToJiffies(ms: i64): i64 { return (ms * HZ + 999) / 1000; }
@@ -55,7 +41,7 @@ export function ipv4Sysctl(key: string, write: bool, value: string): i32 {
   const n = k.substring(9);
   let v: i64 = 0;
   if (write) {
-    v = parse(value);
+    v = parseDecimal(value, 0x7fffffffffff);
     if (v == i64.MIN_VALUE) return -EINVAL;
   }
   const int32 = v >= -0x80000000 && v <= 0x7fffffff;
