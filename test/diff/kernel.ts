@@ -7,37 +7,12 @@
 // group of consecutive ip steps as one real batch instead; record.ts --verify
 // checks that both ways print the same text (they do not always: iproute2
 // keeps some state between the commands of a batch, see README.md).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { ENV, netnsAdd, netnsDel, run, type Raw } from '../util/netns.js';
 import { type Scenario, groups } from './gen.js';
 import { type Answer, normalizeErr } from './compare.js';
 
-const ENV = { ...process.env, LC_ALL: 'C', LANG: 'C' };
-const live = new Set<string>();
-let counter = 0;
-
-const cleanup = () => {
-  for (const ns of live) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-  live.clear();
-};
-process.once('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => { cleanup(); process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); });
-}
-
-export interface Raw { stdout: string; stderr: string; status: number }
-
-function run(cmd: string, args: string[], input?: string): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    p.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code, signal) => resolve({ stdout, stderr, status: code ?? (signal ? 128 : -1) }));
-    p.stdin.on('error', () => {}); // ip may exit before reading all of its input
-    p.stdin.end(input ?? '');
-  });
-}
+export type { Raw };
 
 let probe: { ok: boolean; reason: string } | undefined;
 /** Whether this machine lets us make a network namespace (root, iproute2, netns support). */
@@ -68,17 +43,11 @@ export class Namespace {
   private constructor(readonly name: string) {}
 
   static async create(): Promise<Namespace> {
-    const name = `npdiff-${process.pid}-${counter++}`;
-    const r = await run('ip', ['netns', 'add', name]);
-    if (r.status !== 0) throw new Error(`ip netns add ${name}: ${r.stderr.trim()}`);
-    live.add(name);
-    return new Namespace(name);
+    return new Namespace(await netnsAdd('npdiff'));
   }
 
   async destroy(): Promise<void> {
-    if (!live.has(this.name)) return;
-    live.delete(this.name);
-    await run('ip', ['netns', 'del', this.name]);
+    await netnsDel(this.name);
   }
 
   /** One ip command as a one-line batch. */

@@ -20,6 +20,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { canMakeNamespace } from '../diff/kernel.js';
+import { ENV, netnsAdd, netnsDel, run } from '../util/netns.js';
 import { describe as describeFrame, fromHex } from './frames.js';
 import type { PktScenario, Step } from './gen.js';
 
@@ -33,16 +34,7 @@ export interface OutFrame { port: string; hex: string }
 /** What came out of the DUT after one injected frame: `at` = ms since the first injection; `out` sorted by port (stable), in arrival order within a port. */
 export interface FrameResult { at: number; out: OutFrame[] }
 
-const ENV = { ...process.env, LC_ALL: 'C', LANG: 'C' };
 const HELPER = join(import.meta.dirname, 'pkt_helper.py');
-const live = new Set<string>();
-let counter = 0;
-
-const cleanup = () => {
-  for (const ns of live) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-  live.clear();
-};
-process.once('exit', cleanup);
 
 let probe: { ok: boolean; reason: string } | undefined;
 /** Whether scenarios can run here: root, iproute2, network namespaces, python3 with AF_PACKET. */
@@ -55,36 +47,14 @@ export function canRunPackets(): { ok: boolean; reason: string } {
   return (probe = { ok: true, reason: ns.reason });
 }
 
-interface Raw { stdout: string; stderr: string; status: number }
-function run(cmd: string, args: string[], input?: string): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    p.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-    p.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code, signal) => resolve({ stdout, stderr, status: code ?? (signal ? 128 : -1) }));
-    p.stdin.on('error', () => {});
-    p.stdin.end(input ?? '');
-  });
-}
 async function must(cmd: string, args: string[], input?: string): Promise<string> {
   const r = await run(cmd, args, input);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}${input ? ` <<< ${JSON.stringify(input.slice(0, 300))}` : ''}: exit ${r.status}: ${r.stderr.trim()}`);
   return r.stdout;
 }
 
-async function addNs(): Promise<string> {
-  const name = `nppkt-${process.pid}-${counter++}`;
-  await must('ip', ['netns', 'add', name]);
-  live.add(name);
-  return name;
-}
-async function delNs(name: string) {
-  if (!live.has(name)) return;
-  live.delete(name);
-  await run('ip', ['netns', 'del', name]);
-}
+const addNs = () => netnsAdd('nppkt');
+const delNs = netnsDel;
 
 const sysctls = (ns: string, kv: [string, string][]) => must('ip', ['netns', 'exec', ns, 'sysctl', '-qw', ...kv.map(([k, v]) => `${k}=${v}`)]);
 
