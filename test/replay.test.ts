@@ -46,6 +46,14 @@ describe('box.replay', () => {
     expect(r[3].out).toEqual([]);
   });
 
+  it('UDP to a closed port of the router: port unreachable sent, and the datagram counted as the kernel does, a NO_SOCKET drop', async () => {
+    const box = await routerBox();
+    const closed = eth(P0, H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: '192.0.2.1', proto: PROTO.UDP, id: 11 }, udp(H0.ip, '192.0.2.1', 4000, 9, new Uint8Array(4))));
+    const [r] = box.replay([{ dev: 'p0', data: closed }]);
+    expect([r.verdict, r.reason]).toEqual(['drop', 'NO_SOCKET']);
+    expect(r.out.map((o) => [o.dev, decode(o.data).icmp?.type, decode(o.data).icmp?.code])).toEqual([['p0', 3, 3]]);
+  });
+
   it('an unresolved next hop: 3 ARP requests retrans_time apart, then ICMP host unreachable and NEIGH_FAILED', async () => {
     const box = await routerBox();
     box.sysctl('net.ipv4.neigh.p1.retrans_time_ms', '100');

@@ -7,6 +7,7 @@
 // the next-hop MTU for 3/4, the gateway for redirects, pointer << 24 for 12/0.
 // The offending packet's route is skb_rtable(skbIn) (skbRtType/skbRtFlags),
 // or route.ts's last decision when none is attached.
+import { ipDrop } from "./ip_input";
 import {
   skbAlloc, skbPut, skbLen, skbData, skbDataPtr, skbHead, skbNetworkHeader, skbPktType, skbDev, skbIif, skbMark,
   skbRtType, skbRtFlags, PACKET_HOST,
@@ -371,34 +372,34 @@ export function icmp_rcv(skb: i32): void {
   // skb_checksum_simple_validate(), then pskb_pull of the 8-byte header
   if (len > 0 && (csumFold(csumAdd(0, h, <u32>len)) & 0xffff) != 0xffff) {
     mibInc(MIB_IcmpInCsumErrors); mibInc(MIB_IcmpInErrors);
-    kfree_skb_reason(skb, SKB_DROP_REASON_ICMP_CSUM);
+    ipDrop(skb, SKB_DROP_REASON_ICMP_CSUM);
     return;
   }
-  if (len < 8) { mibInc(MIB_IcmpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
+  if (len < 8) { mibInc(MIB_IcmpInErrors); ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
   const type = load<u8>(h), code = load<u8>(h + 1);
   unchecked(icmpMsgIn[type] += 1);
   if (type == ICMP_EXT_ECHO) { consume_skb(skb); return; }               // PROBE off (icmp_echo_enable_probe 0)
-  if (type == ICMP_EXT_ECHOREPLY) { kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET); return; } // ping_rcv: no socket
-  if (type > NR_ICMP_TYPES) { mibInc(MIB_IcmpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_UNHANDLED_PROTO); return; }
+  if (type == ICMP_EXT_ECHOREPLY) { ipDrop(skb, SKB_DROP_REASON_NO_SOCKET); return; } // ping_rcv: no socket
+  if (type > NR_ICMP_TYPES) { mibInc(MIB_IcmpInErrors); ipDrop(skb, SKB_DROP_REASON_UNHANDLED_PROTO); return; }
   if (inRtFlags(skb) & (RTCF_BROADCAST | RTCF_MULTICAST)) {
     if ((type == ICMP_ECHO || type == ICMP_TIMESTAMP) && icmpEchoIgnoreBroadcasts) {
-      mibInc(MIB_IcmpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_INVALID_PROTO); return;
+      mibInc(MIB_IcmpInErrors); ipDrop(skb, SKB_DROP_REASON_INVALID_PROTO); return;
     }
     if (type != ICMP_ECHO && type != ICMP_TIMESTAMP && type != ICMP_ADDRESS && type != ICMP_ADDRESSREPLY) {
-      mibInc(MIB_IcmpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_INVALID_PROTO); return;
+      mibInc(MIB_IcmpInErrors); ipDrop(skb, SKB_DROP_REASON_INVALID_PROTO); return;
     }
   }
   const body = <u32>len - 8;
   switch (type) {
     case ICMP_ECHOREPLY: // ping_rcv(): no ping socket here
-      kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
+      ipDrop(skb, SKB_DROP_REASON_NO_SOCKET);
       return;
     case ICMP_ECHO: // icmp_echo()
       if (!icmpEchoIgnoreAll) icmpReply(skb, iph, ICMP_ECHOREPLY, code, load32be(h + 4), 0, 0, h + 8, body);
       consume_skb(skb);
       return;
     case ICMP_TIMESTAMP: { // icmp_timestamp()
-      if (body < 4) { mibInc(MIB_IcmpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return; }
+      if (body < 4) { mibInc(MIB_IcmpInErrors); ipDrop(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return; }
       const t = currentTimestamp();
       const b = changetype<usize>(tsBuf);
       memory.copy(b, h + 8, 4);
@@ -411,13 +412,13 @@ export function icmp_rcv(skb: i32): void {
       // icmp_unreach(): the quoted header must be there; ip_icmp_error → protocol err handlers (none hold state here)
       if (body < 20) { mibInc(MIB_IcmpInErrors); consume_skb(skb); return; }
       const qihl = (<u32>load<u8>(h + 8) & 15) << 2;
-      if (qihl < 20) { mibInc(MIB_IcmpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_IP_INHDR); return; }
+      if (qihl < 20) { mibInc(MIB_IcmpInErrors); ipDrop(skb, SKB_DROP_REASON_IP_INHDR); return; }
       if (body < qihl + 8) mibInc(MIB_IcmpInErrors); // icmp_socket_deliver: header + 8 bytes needed
       consume_skb(skb);
       return;
     }
     case ICMP_REDIRECT: // icmp_redirect(): no route cache to update
-      if (body < 20) { mibInc(MIB_IcmpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return; }
+      if (body < 20) { mibInc(MIB_IcmpInErrors); ipDrop(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return; }
       consume_skb(skb);
       return;
     default: // icmp_discard()

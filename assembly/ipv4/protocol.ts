@@ -4,6 +4,7 @@
 // CONTRACT: called by ip_local_deliver with skb data at the IP header of a
 // whole (reassembled) packet; takes the skb.
 
+import { ipDrop } from "./ip_input";
 import { kfree_skb_reason, consume_skb, SKB_DROP_REASON_IP_NOPROTO } from "../core/dropreason";
 import { mibInc, MIB_IpInDelivers, MIB_IpInUnknownProtos } from "./snmp";
 import { icmp_rcv, icmp_send, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH } from "./icmp";
@@ -21,7 +22,7 @@ export function ip_protocol_deliver(skb: i32, proto: u8): void {
     default:
       mibInc(MIB_IpInUnknownProtos);
       icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0);
-      kfree_skb_reason(skb, SKB_DROP_REASON_IP_NOPROTO);
+      ipDrop(skb, SKB_DROP_REASON_IP_NOPROTO);
       return;
   }
   mibInc(MIB_IpInDelivers);

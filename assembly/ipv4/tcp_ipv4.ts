@@ -2,6 +2,7 @@
 // header and checksum checks, then no_tcp_socket → tcp_v4_send_reset, built
 // the way the kernel builds it (ports swapped, seq/ack rules, window 0, DF,
 // TTL ip_default_ttl, the received TOS without ECN).
+import { ipDrop } from "./ip_input";
 import { skbAlloc, skbPut, skbLen, skbDataPtr, skbPktType, skbMark, PACKET_HOST } from "../core/skbuff";
 import {
   kfree_skb_reason, dropCount, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_TCP_CSUM,
@@ -70,23 +71,23 @@ function sendReset(skb: i32, iph: usize, t: usize, len: u32): void {
 
 /** tcp_v4_rcv(): skb data at the IP header of a whole datagram; takes the skb. */
 export function tcp_v4_rcv(skb: i32): void {
-  if (unchecked(skbPktType[skb]) != PACKET_HOST) { kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
+  if (unchecked(skbPktType[skb]) != PACKET_HOST) { ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
   mibInc(MIB_TcpInSegs);
   const iph = skbDataPtr(skb);
   const ihl = (<u32>load<u8>(iph) & 15) << 2;
   const len = unchecked(skbLen[skb]) - ihl;
-  if (len < 20) { kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
+  if (len < 20) { ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
   const t = iph + ihl;
   const doff = (<u32>load<u8>(t + 12) >> 4) << 2;
-  if (doff < 20) { mibInc(MIB_TcpInErrs); kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return; }
-  if (len < doff) { kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
+  if (doff < 20) { mibInc(MIB_TcpInErrs); ipDrop(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return; }
+  if (len < doff) { ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
   // no listener, no connection: no_tcp_socket
   if (!tcpCsumOk(iph, t, len)) {
     mibInc(MIB_TcpInCsumErrors); mibInc(MIB_TcpInErrs);
-    kfree_skb_reason(skb, SKB_DROP_REASON_TCP_CSUM);
+    ipDrop(skb, SKB_DROP_REASON_TCP_CSUM);
     return;
   }
   sendReset(skb, iph, t, len);
-  kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
+  ipDrop(skb, SKB_DROP_REASON_NO_SOCKET);
 }
 

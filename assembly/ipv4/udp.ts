@@ -3,6 +3,7 @@
 // side of the host's sockets (udp_sendmsg → udp_send_skb). Sockets are bound
 // by the host (box.udp.bind): a fixed table, each with a byte ring in linear
 // memory that queues datagrams for the host (the socket's receive buffer).
+import { ipDrop } from "./ip_input";
 import { skbAlloc, skbPut, skbLen, skbDataPtr, skbIif, skbPktType, PACKET_HOST } from "../core/skbuff";
 import {
   kfree_skb_reason, consume_skb, dropCount, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL,
@@ -171,10 +172,10 @@ export function udp_rcv(skb: i32): void {
   const iph = skbDataPtr(skb);
   const ihl = (<u32>load<u8>(iph) & 15) << 2;
   const len = unchecked(skbLen[skb]) - ihl;
-  if (len < 8) { mibInc(MIB_UdpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
+  if (len < 8) { mibInc(MIB_UdpInErrors); ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED); return; }
   const u = iph + ihl;
   const ulen = load16be(u + 4);
-  if (ulen > len || ulen < 8) { mibInc(MIB_UdpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return; }
+  if (ulen > len || ulen < 8) { mibInc(MIB_UdpInErrors); ipDrop(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return; }
   // pskb_trim_rcsum(skb, ulen): what follows the datagram goes (also from a later ICMP quote)
   skbLen[skb] = ihl + ulen;
   const daddr = load32be(iph + 16);
@@ -189,7 +190,7 @@ export function udp_rcv(skb: i32): void {
       if (!csumChecked) {
         csumChecked = true;
         if (!udpCsumOk(iph, u, ulen)) {
-          mibInc(MIB_UdpInCsumErrors); mibInc(MIB_UdpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_UDP_CSUM); return;
+          mibInc(MIB_UdpInCsumErrors); mibInc(MIB_UdpInErrors); ipDrop(skb, SKB_DROP_REASON_UDP_CSUM); return;
         }
       }
       found = true;
@@ -202,19 +203,19 @@ export function udp_rcv(skb: i32): void {
   const s = lookup(daddr, dport);
   if (s >= 0) {
     if (!udpCsumOk(iph, u, ulen)) {
-      mibInc(MIB_UdpInCsumErrors); mibInc(MIB_UdpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_UDP_CSUM); return;
+      mibInc(MIB_UdpInCsumErrors); mibInc(MIB_UdpInErrors); ipDrop(skb, SKB_DROP_REASON_UDP_CSUM); return;
     }
-    if (!queue(s, skb, iph, u, ulen)) { kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF); return; }
+    if (!queue(s, skb, iph, u, ulen)) { ipDrop(skb, SKB_DROP_REASON_SOCKET_RCVBUFF); return; }
     consume_skb(skb);
     return;
   }
   // no socket: silently dropped when the checksum is wrong, else port unreachable
   if (!udpCsumOk(iph, u, ulen)) {
-    mibInc(MIB_UdpInCsumErrors); mibInc(MIB_UdpInErrors); kfree_skb_reason(skb, SKB_DROP_REASON_UDP_CSUM); return;
+    mibInc(MIB_UdpInCsumErrors); mibInc(MIB_UdpInErrors); ipDrop(skb, SKB_DROP_REASON_UDP_CSUM); return;
   }
   mibInc(MIB_UdpNoPorts);
   if (unchecked(skbPktType[skb]) == PACKET_HOST) icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
-  kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
+  ipDrop(skb, SKB_DROP_REASON_NO_SOCKET);
 }
 
 /** udp_sendmsg → udp_send_skb → ip_send_skb for one datagram from socket s. 0 or -errno. */
