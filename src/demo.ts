@@ -257,7 +257,7 @@ async function packets(): Promise<void> {
     const mine = res.filter((_, j) => kindOf[j] === i);
     const outcome = new Map<string, number>();
     for (const x of mine) {
-      const o = x.verdict !== 'drop' ? x.verdict : x.path.length ? `drop ${x.reason}` : 'dropped by the NIC/driver';
+      const o = x.verdict !== 'drop' ? x.verdict : `drop ${x.reason}`;
       const answer = x.out.length ? ` -> ${x.out.map((o) => o.dev).join(',')}` : '';
       const key = o + answer;
       outcome.set(key, (outcome.get(key) ?? 0) + 1);
@@ -282,9 +282,10 @@ async function packets(): Promise<void> {
     IP_INNOROUTES: 'no route to the destination',
   };
   for (const [k, n] of drops.slice(0, 8)) console.log(`${k.padEnd(18)} ${String(n).padStart(5)}  ${WHY[k] ?? ''}`);
-  const early = (k: number) => res.filter((x, j) => kindOf[j] === k && x.path.length === 0).length;
-  console.log(`${'(before the stack)'.padEnd(18)} ${String(early(6) + early(12)).padStart(5)}  ${early(12)} not for our MAC address (the EMAC's address filter), `
-    + `${early(6)} bad IP checksum (the EMAC flags RRD_IPF, the driver drops it)`);
+  const nicDropped = res.filter((x) => x.reason.startsWith('NIC_')).length;
+  const driverFreed = res.filter((x) => x.verdict === 'consumed' && x.path.some((p) => p.includes('dev_kfree_skb'))).length;
+  console.log(`${'(before the stack)'.padEnd(18)} ${String(nicDropped + driverFreed).padStart(5)}  ${nicDropped} dropped by the EMAC (address filter: no skb, counted in ethtool's rx_err_addr), `
+    + `${driverFreed} freed by the driver (RRD_IPF: emac_mac_rx_process's dev_kfree_skb, a consume_skb without drop reason)`);
   const snmp = box.snmp();
   console.log(`\nICMP sent: ${snmp.IcmpOutEchoReps} echo replies, ${snmp.IcmpOutDestUnreachs} destination unreachable, ${snmp.IcmpOutTimeExcds} time exceeded`
     + ` (ICMP errors are rate limited, as in the kernel: icmp_msgs_per_sec/burst and icmp_ratelimit, so most drops get no answer)`);
@@ -303,6 +304,8 @@ async function packets(): Promise<void> {
   show1('answered by the router', first(3, 'local'));
   show1('TTL 1', first(5));
   show1('martian source', first(11));
+  show1('bad IP header checksum, flagged by the EMAC', first(6));
+  show1('for another host\'s MAC address', first(12));
 
   const sent = res.reduce((s, x) => s + x.out.length, 0);
   console.log(`\n== ${Math.round(N / secs).toLocaleString('en')} packets/s through the whole path (EMAC rx ring -> NAPI -> ip_rcv -> route -> forward/local/ICMP -> EMAC tx ring, traced), ${N} frames in ${(secs * 1000).toFixed(0)} ms`);

@@ -9,6 +9,7 @@
 // neighbour failure) fire and what they send belongs to the packet before.
 import type { Box } from './box.js';
 import type { NetExports, PacketSocket } from './hw/netif.js';
+import { MODEL_COUNTERS, type ModelCounters } from './hw/emac.js';
 import { readCapture, CaptureFormatError, type CapturePacket } from './pcap/index.js';
 
 export interface ReplayInput {
@@ -25,7 +26,7 @@ export interface ReplayOutput { dev: string; data: Uint8Array }
 export interface ReplayResult {
   in: number;
   verdict: Verdict;
-  /** SKB_DROP_REASON_* without the prefix, for drops; '' otherwise */
+  /** for drops: SKB_DROP_REASON_* without the prefix, or NIC_* when the hardware dropped the frame (no skb); '' otherwise */
   reason: string;
   /** the kernel functions the packet went through and the decisions taken */
   path: string[];
@@ -63,16 +64,44 @@ const ip4 = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.$
 const RTN = ['unspec', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat', 'xresolve'];
 const HOOKS = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 const NUD: Record<number, string> = { 1: 'INCOMPLETE', 2: 'REACHABLE', 4: 'STALE', 8: 'DELAY', 16: 'PROBE', 32: 'FAILED', 64: 'NOARP', 128: 'PERMANENT' };
-const ERRNO: Record<number, string> = { 13: 'EACCES', 22: 'EINVAL', 101: 'ENETUNREACH', 113: 'EHOSTUNREACH' };
+const ERRNO: Record<number, string> = { 13: 'EACCES', 19: 'ENODEV', 22: 'EINVAL', 101: 'ENETUNREACH', 113: 'EHOSTUNREACH' };
 const VERDICTS: Verdict[] = ['drop', 'forward', 'local', 'consumed', 'drop'];
 
-/** Decodes one trace record into the text pwru would show; '' for records that only carry data. */
-function describe(ev: number, a: number, b: number, name: (i: number) => string, drops: string[], st: { routeReason?: string }): string {
+const TABLES: Record<number, string> = { 253: 'default', 254: 'main', 255: 'local' };
+const table = (t: number) => TABLES[t] ?? String(t);
+// RRD word 3 (emac-mac.h): the size with FCS and the status bits the driver reads
+const RRD_PKT_SIZE_MASK = 0x3fff, RRD_L4F = 1 << 14;
+/** EMAC_RRD_ERROR's bits, by name: any of them and emac_mac_rx_process frees the frame */
+const RRD_ERRORS: [number, string][] = [
+  [1 << 15, 'IPF (bad IP header checksum)'], [1 << 21, 'CRC (bad FCS)'], [1 << 22, 'FAE (alignment)'], [1 << 23, 'TRN (truncated)'],
+  [1 << 24, 'RNT (runt)'], [1 << 25, 'INC (incomplete)'], [1 << 29, 'FOV (FIFO overflow)'], [1 << 30, 'LEN (length error)'],
+];
+
+/** What the decoder knows across the records of one packet. */
+interface DecodeState {
+  /** the martian reason of a failed input route */
+  routeReason?: string;
+  /** the EMAC driver freed the frame (an RRD error): dev_kfree_skb is consume_skb, no drop reason */
+  driverFreed?: boolean;
+}
+
+/** What a path needs to name things: devices, EMAC NICs, drop reasons, the rules as `ip rule` prints them. */
+export interface DecodeNames {
+  dev(ifindex: number): string;
+  nic(index: number): string;
+  drops: string[];
+  /** `ip rule show` lines, in list order */
+  rules: string[];
+}
+
+/** Decodes one trace record into the text pwru would show (one line or a few); '' for records that only carry data. */
+function describe(ev: number, a: number, b: number, n: DecodeNames, st: DecodeState): string | string[] {
+  const name = n.dev, drops = n.drops;
   switch (ev) {
     case 1: return `netif_receive_skb: ${name(a)} len ${b}`;
     case 2: return `ip_rcv: ${name(a)} len ${b}`;
     case 3: return `nf_hook: ${HOOKS[a] ?? a} (no rules)`;
-    case 4: return `ip_route_input_noref: ${RTN[a & 0xff] ?? a & 0xff}${b ? ` table ${b}` : ''}`;
+    case 4: return `ip_route_input_noref: ${RTN[a & 0xff] ?? a & 0xff}${b ? ` table ${table(b)}` : ''}`;
     case 5: return `fib_table_lookup: route ${ip4(a)}/${b & 0xff} dev ${name(b >>> 8)}`;
     case 6: st.routeReason = drops[a] ?? String(a); return `ip_route_input_noref: martian, drop ${st.routeReason}`;
     case 7: return `ip_local_deliver: protocol ${a}`;
@@ -94,11 +123,55 @@ function describe(ev: number, a: number, b: number, name: (i: number) => string,
     case 23: return `ip_forward: ttl ${a}, icmp_send 11/0`;
     case 24: return `ip_forward: DF and mtu ${a}, icmp_send 3/4`;
     case 25: return a === 0 ? 'ip_rcv_options: ok' : a === 1 ? `ip_options_compile: bad option at ${b}, icmp_send 12/0` : 'ip_rcv_options: source route, accept_source_route off';
+    case 70: {
+      if (a === 0xfffffffe) return 'fib_lookup: no custom rules: table main (local merged into it), then default';
+      if (a === 0xffffffff) return 'fib_rules_lookup: no rule decided, ENETUNREACH';
+      const line = n.rules[a];
+      return `fib_rules_lookup: ${line !== undefined && line.startsWith(`${b}:`) ? line.replace(/\t/g, ' ').trimEnd() : `rule ${b}`}`;
+    }
+    case 71: return `ip_route_output_key_hash: ${a >= 0xff000000 ? (ERRNO[a & 0xffff] ?? `errno ${a & 0xffff}`) : `${RTN[a & 0xff] ?? a & 0xff}${b ? ` table ${table(b)}` : ''}`}`;
+    case 72: return ''; // the gateway: folded into the route line by decode()
+    case 73: {
+      const errs = RRD_ERRORS.filter(([bit]) => b & bit).map(([, what]) => what);
+      const size = (b & RRD_PKT_SIZE_MASK) - 4;
+      if (errs.length) {
+        st.driverFreed = true;
+        return [`emac_napi_rtx: ${n.nic(a)}`, `emac_mac_rx_process: RRD error ${errs.join(', ')}, len ${size}: dev_kfree_skb (consume_skb)`];
+      }
+      return [`emac_napi_rtx: ${n.nic(a)}`, `emac_mac_rx_process: len ${size}${b & RRD_L4F ? ', L4F: CHECKSUM_NONE' : ''}`];
+    }
+    case 74: return (a & 0x10000)
+      ? `emac_mac_tx_buf_send: ${n.nic(a & 0xffff)} len ${b}: not queued (ring full, link down or bad offload), kfree_skb`
+      : `emac_mac_tx_buf_send: ${n.nic(a & 0xffff)} len ${b}`;
   }
   return `event ${ev} ${a} ${b}`;
 }
 
-interface Port { dev: string; ifindex: number; inject(f: Uint8Array): void; collect(): Uint8Array[] }
+/**
+ * Frames the hardware drops never become an skb: the kernel does not see them, only the NIC's counters
+ * do. Each is one hardware step in the path and a NIC_* reason (not an SKB_DROP_REASON: there is no skb),
+ * with where Linux's emac driver reports the count (emac_get_stats64 for `ip -s link`, ethtool -S otherwise).
+ */
+const HW_DROPS: { counter: keyof ModelCounters | 'rxRejected' | 'rxOverflow'; reason: string; step: string }[] = [
+  { counter: 'rxRejected', reason: 'WIRE_BAD_FRAME', step: 'wire: empty, or longer than a frame can be: it never reached the EMAC' },
+  { counter: 'rxOverflow', reason: 'WIRE_OVERFLOW', step: 'wire: more frames in flight than the link holds, lost before the EMAC' },
+  { counter: 'rxDropDisabled', reason: 'NIC_RX_DISABLED', step: 'EMAC MAC: receiver off (RXEN/RXQ_EN clear: interface down or no link), dropped' },
+  { counter: 'rxDropFilter', reason: 'NIC_ADDR_FILTER', step: 'EMAC MAC: address filter: not our address, broadcast or a joined group, dropped before DMA (ethtool -S rx_err_addr, not in ip -s link)' },
+  { counter: 'rxDropOversize', reason: 'NIC_OVERSIZE', step: 'EMAC MAC: longer than MAX_FRAM_LEN_CTRL, dropped before DMA (rx_sz_ov: ip -s link RX errors)' },
+  { counter: 'rxDropNoRfd', reason: 'NIC_RX_FIFO_OVERFLOW', step: 'EMAC RX DMA: no free RFD, dropped (rx_rxf_ov: ip -s link RX missed)' },
+  { counter: 'rxDropRrdBusy', reason: 'NIC_RX_FIFO_OVERFLOW', step: 'EMAC RX DMA: RRD still owned by the driver, dropped (rx_rxf_ov: ip -s link RX missed)' },
+  { counter: 'rxDropHalted', reason: 'NIC_RX_HALTED', step: 'EMAC RX DMA: queue halted by an earlier DMA error, dropped' },
+  { counter: 'rxDropError', reason: 'NIC_RX_HALTED', step: 'EMAC RX DMA: bad descriptor ring, queue halted, dropped' },
+];
+/** where each HW_DROPS counter is read: its MODEL_COUNTERS index, or -1 - the wire counter (hwWireCounter) */
+const HW_DROP_INDEX = HW_DROPS.map((h) => (h.counter === 'rxRejected' ? -1 : h.counter === 'rxOverflow' ? -2 : MODEL_COUNTERS.indexOf(h.counter)));
+interface HwStep { step: string; reason: string }
+
+interface Port {
+  dev: string; ifindex: number; inject(f: Uint8Array): void; collect(): Uint8Array[];
+  /** the hardware's drop counters (EMAC ports), in HW_DROPS order */
+  hwDrops?(): number[];
+}
 
 /** Replays frames through the box; one result per input, in order. */
 export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOptions = {}): ReplayResult[] {
@@ -109,6 +182,11 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
   const byIndex = new Map(links.map((l) => [l.ifindex, l.name]));
   const name = (i: number) => byIndex.get(i) ?? `if${i}`;
   const drops = dropNames(x);
+  const nics = new Map(links.filter((l) => l.kind === 'emac').map((l) => [box.emac(l.name).index, l.name]));
+  const names: DecodeNames = {
+    dev: name, nic: (i) => nics.get(i) ?? `emac${i}`, drops,
+    rules: box.ip('rule show').stdout.split('\n').filter((l) => l !== ''),
+  };
   // the ports: every device that receives an input, and every device that may transmit
   const ports = new Map<string, Port>();
   const sockets: PacketSocket[] = [];
@@ -129,7 +207,13 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       };
     } else if (l.kind === 'emac') {
       const nic = box.emac(dev);
-      p = { dev, ifindex: l.ifindex, inject: (f) => { nic.wire.inject([f]); }, collect: () => nic.wire.collect() };
+      p = {
+        dev, ifindex: l.ifindex, inject: (f) => { nic.wire.inject([f]); }, collect: () => nic.wire.collect(),
+        hwDrops: () => {
+          const hx = nic.hw.exports;
+          return HW_DROP_INDEX.map((k) => (k < 0 ? hx.hwWireCounter(nic.index, -1 - k) : hx.hwEmacModelCounter(nic.index, k)));
+        },
+      };
     } else {
       const s = box.packet(dev);
       sockets.push(s);
@@ -164,6 +248,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
   // the wire side of each veth: what the box sends there stops there (its taps still see it)
   const sinks = links.filter((l) => wireSide.has(l.name)).map((l) => l.ifindex);
   const sunk = sinks.filter((i) => x.replaySink(i, 1) === 0);
+  const wireSet = new Set(sinks);
   x.traceOnOff(traceOn ? 1 : 0);
   const results: ReplayResult[] = [];
   const t0 = box.now;
@@ -175,12 +260,15 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       if (at > box.now) box.run({ ns: at - box.now });
       x.traceClear();
       x.traceMark(i);
+      const hw0 = port.hwDrops?.();
       port.inject(inp.data);
       const next = i + 1 < inputs.length ? t0 + (inputs[i + 1].timeNs ?? (i + 1) * gap) : at + gap;
       box.run({ ns: Math.max(0, next - box.now) });
       const out: ReplayOutput[] = [];
       for (const p of ports.values()) for (const d of p.collect()) out.push({ dev: p.dev, data: d });
-      results.push(decode(x, i, out, name, drops, traceOn, new Set(sinks)));
+      const hw1 = port.hwDrops?.();
+      const hw = hw0 && hw1 ? HW_DROPS.filter((_, k) => hw1[k] !== hw0[k]) : [];
+      results.push(decode(x, i, out, names, traceOn, wireSet, hw));
     }
   } finally {
     x.traceOnOff(0);
@@ -190,16 +278,17 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
   return results;
 }
 
-function decode(x: TraceExports, id: number, out: ReplayOutput[], name: (i: number) => string, drops: string[], traceOn: boolean,
-  wire: Set<number>): ReplayResult {
-  const path: string[] = [];
+function decode(x: TraceExports, id: number, out: ReplayOutput[], names: DecodeNames, traceOn: boolean,
+  wire: Set<number>, hw: HwStep[]): ReplayResult {
+  const drops = names.drops;
+  const path: string[] = hw.map((h) => h.step);
   let verdict: Verdict = 'drop';
   let reason = '';
   let seen = false;
+  const st: DecodeState = {};
   if (traceOn) {
     const n = x.traceRecords();
     const dv = new DataView(x.memory.buffer, x.traceRecordsPtr() >>> 0, n * 16);
-    const st: { routeReason?: string } = {};
     for (let k = 0; k < n; k++) {
       const pkt = dv.getUint32(k * 16, true);
       if (pkt !== id) continue;
@@ -212,11 +301,18 @@ function decode(x: TraceExports, id: number, out: ReplayOutput[], name: (i: numb
         seen = true;
         continue;
       }
-      const d = describe(ev, a, b, name, drops, st);
-      if (d) path.push(d);
+      if (ev === 72 && path.length) { path[path.length - 1] = path[path.length - 1].replace(/ dev /, ` via ${ip4(a)} dev `); continue; }
+      const d = describe(ev, a, b, names, st);
+      if (Array.isArray(d)) path.push(...d);
+      else if (d) path.push(d);
     }
   }
-  if (!seen) { verdict = 'drop'; reason = traceOn ? 'NOT_SPECIFIED' : ''; }
+  if (!seen) {
+    // before the stack: the hardware dropped it, or the driver freed it (consume_skb, no drop reason)
+    if (hw.length) { verdict = 'drop'; reason = hw[0].reason; }
+    else if (st.driverFreed) { verdict = 'consumed'; reason = ''; }
+    else { verdict = 'drop'; reason = traceOn ? 'NOT_SPECIFIED' : ''; }
+  }
   return { in: id, verdict, reason, path, out };
 }
 

@@ -40,7 +40,7 @@ describe('box.replay', () => {
     const d = decode(r[0].out[0].data);
     expect([d.dst, d.src, d.ip?.ttl]).toEqual([H1.mac, P1, 16]);
     expect(r[0].path).toContain('ip_forward: out p1 ttl 16');
-    expect(r[0].path.some((p) => p.startsWith('ip_route_input_noref: unicast table 254'))).toBe(true);
+    expect(r[0].path.some((p) => p.startsWith('ip_route_input_noref: unicast table main'))).toBe(true);
     expect(r[0].path.some((p) => p.startsWith('fib_table_lookup: route 198.51.100.0/24 dev p1'))).toBe(true);
     expect(r[2].out.map((o) => [o.dev, decode(o.data).arp?.op])).toEqual([['p0', 2]]);
     expect(r[3].out).toEqual([]);
@@ -67,17 +67,106 @@ describe('box.replay', () => {
   });
 });
 
+describe('the path names the policy rule, the table and the route, in the kernel order', () => {
+  it('input and output decisions: the deciding rule as `ip rule` prints it, its table, the route with its gateway', async () => {
+    const box = await routerBox();
+    for (const c of ['route add 203.0.113.0/24 via 198.51.100.20 dev p1 table 100', 'rule add from 192.0.2.0/25 lookup 100 pref 1000']) expect(box.ip(c).status, c).toBe(0);
+    const toNet = eth(P0, H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: '203.0.113.5', proto: PROTO.UDP, id: 3 }, udp(H0.ip, '203.0.113.5', 4000, 53, new Uint8Array(2))));
+    const [f, e] = box.replay([toNet, echo].map((data) => ({ dev: 'p0', data })));
+    expect(f.verdict).toBe('forward');
+    const at = (r: typeof f, s: string) => r.path.findIndex((p) => p.startsWith(s));
+    const steps = ['ip_rcv: p0', 'ip_route_input_noref: unicast table 100', 'fib_rules_lookup: 1000: from 192.0.2.0/25 lookup 100',
+      'fib_table_lookup: route 203.0.113.0/24 via 198.51.100.20 dev p1', 'ip_forward: out p1', 'dev_queue_xmit: p1'];
+    const idx = steps.map((s) => at(f, s));
+    expect(idx.every((i) => i >= 0), f.path.join('\n')).toBe(true);
+    expect([...idx].sort((a, b) => a - b)).toEqual(idx);
+    // the echo reply: the input route (rule 0, table local), then the output route back (rule 32766, main) before ip_local_out
+    expect(e.verdict).toBe('local');
+    const eSteps = ['ip_route_input_noref: local table local', 'fib_rules_lookup: 0: from all lookup local', 'fib_table_lookup: route 192.0.2.1/32 dev lo',
+      'ip_local_deliver: protocol 1', 'ip_route_output_key_hash: unicast table main', 'fib_rules_lookup: 32766: from all lookup main',
+      'fib_table_lookup: route 192.0.2.0/24 dev p0', 'ip_local_out: to 192.0.2.10'];
+    const eIdx = eSteps.map((s) => at(e, s));
+    expect(eIdx.every((i) => i >= 0), e.path.join('\n')).toBe(true);
+    expect([...eIdx].sort((a, b) => a - b)).toEqual(eIdx);
+    // one output route decision: the one icmp_reply takes goes with the packet to ip_local_out
+    expect(e.path.filter((p) => p.startsWith('ip_route_output_key_hash')).length).toBe(1);
+  });
+
+  it('without custom rules the kernel does not walk the rules: fib_lookup looks in main (holding local), then default', async () => {
+    const box = await routerBox();
+    const [r] = box.replay([{ dev: 'p0', data: fwd }]);
+    expect(r.path).toContain('fib_lookup: no custom rules: table main (local merged into it), then default');
+    expect(r.path.some((p) => p.startsWith('fib_rules_lookup'))).toBe(false);
+  });
+
+  it('a rule with an action decides without a table: unreachable', async () => {
+    const box = await routerBox();
+    expect(box.ip('rule add to 198.51.100.128/25 unreachable pref 500').status).toBe(0);
+    const f = eth(P0, H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: '198.51.100.200', proto: PROTO.UDP, id: 4 }, udp(H0.ip, '198.51.100.200', 1, 2, new Uint8Array(2))));
+    const [r] = box.replay([{ dev: 'p0', data: f }]);
+    expect(r.verdict).toBe('drop');
+    expect(r.path).toContain('fib_rules_lookup: 500: from all to 198.51.100.128/25 unreachable');
+  });
+});
+
 describe('box.replay on an EMAC port', () => {
-  it('frames enter on the wire and the answer is collected from it', async () => {
+  async function emacBox(): Promise<{ b: Box; mac: string }> {
     const b = await Box.create();
     b.emac('eth0');
     for (const c of ['link set eth0 up', 'addr add 192.0.2.1/24 dev eth0', `neigh add ${H0.ip} lladdr ${H0.mac} dev eth0 nud permanent`]) expect(b.ip(c).status).toBe(0);
     b.run({ ns: 3e9 }); // autonegotiation
     const mac = Array.from(b.kernel.links().find((l) => l.name === 'eth0')!.address, (x) => x.toString(16).padStart(2, '0')).join(':');
-    const f = eth(mac, H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: '192.0.2.1', proto: PROTO.ICMP, id: 7 }, echoRequest(1, 2, new Uint8Array([9, 9]))));
-    const r = b.replay([{ dev: 'eth0', data: f }], { gapNs: 1e7 });
+    return { b, mac };
+  }
+  const ping = (mac: string) => eth(mac, H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: '192.0.2.1', proto: PROTO.ICMP, id: 7 }, echoRequest(1, 2, new Uint8Array([9, 9]))));
+
+  it('frames enter on the wire and the answer is collected from it; the path starts and ends in the driver', async () => {
+    const { b, mac } = await emacBox();
+    const r = b.replay([{ dev: 'eth0', data: ping(mac) }], { gapNs: 1e7 });
     expect(r[0].verdict).toBe('local');
     expect(r[0].out.map((o) => [o.dev, decode(o.data).icmp?.type])).toEqual([['eth0', 0]]);
+    expect(r[0].path.slice(0, 3)).toEqual(['emac_napi_rtx: eth0', 'emac_mac_rx_process: len 60', 'netif_receive_skb: eth0 len 46']);
+    const x = r[0].path.findIndex((p) => p.startsWith('dev_queue_xmit: eth0 len '));
+    expect(x).toBeGreaterThan(0);
+    expect(r[0].path[x + 1]).toBe(r[0].path[x].replace('dev_queue_xmit', 'emac_mac_tx_buf_send'));
+  });
+
+  it('a frame the address filter drops never becomes an skb: a NIC_ reason, the hardware step, counted where the driver counts it', async () => {
+    const { b } = await emacBox();
+    const before = b.link('eth0').stats();
+    const drops0 = b.dropReasons();
+    const [r] = b.replay([{ dev: 'eth0', data: ping('02:00:00:00:7e:7e') }], { gapNs: 1e7 });
+    expect([r.verdict, r.reason, r.out]).toEqual(['drop', 'NIC_ADDR_FILTER', []]);
+    expect(r.path).toHaveLength(1);
+    expect(r.path[0]).toMatch(/^EMAC MAC: address filter/);
+    // emac_get_stats64 leaves rx_err_addr out: ip -s link sees nothing; the kernel's drop counters neither
+    const after = b.link('eth0').stats();
+    expect([after.rxPackets, after.rxErrors]).toEqual([before.rxPackets, before.rxErrors]);
+    expect(b.dropReasons()).toEqual(drops0);
+    expect(b.emac('eth0').counters.rxDropFilter).toBe(1);
+  });
+
+  it('a frame longer than the MAC accepts: NIC_OVERSIZE, an RX error in ip -s link (rx_sz_ov)', async () => {
+    const { b, mac } = await emacBox();
+    const big = eth(mac, H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: '192.0.2.1', proto: PROTO.UDP, id: 8 }, udp(H0.ip, '192.0.2.1', 1, 9, new Uint8Array(1600))));
+    const before = b.link('eth0').stats();
+    const [r] = b.replay([{ dev: 'eth0', data: big }], { gapNs: 1e7 });
+    expect([r.verdict, r.reason]).toEqual(['drop', 'NIC_OVERSIZE']);
+    expect(b.link('eth0').stats().rxErrors).toBe(before.rxErrors + 1);
+  });
+
+  it('an RRD error (bad IP header checksum, RRD_IPF): emac_mac_rx_process frees it with dev_kfree_skb, a consume without drop reason', async () => {
+    const { b, mac } = await emacBox();
+    const f = ping(mac);
+    f[24] ^= 0xff; // the IP header checksum
+    const before = b.link('eth0').stats();
+    const drops0 = b.dropReasons();
+    const [r] = b.replay([{ dev: 'eth0', data: f }], { gapNs: 1e7 });
+    expect([r.verdict, r.reason, r.out]).toEqual(['consumed', '', []]);
+    expect(r.path).toEqual(['emac_napi_rtx: eth0', 'emac_mac_rx_process: RRD error IPF (bad IP header checksum), len 60: dev_kfree_skb (consume_skb)']);
+    // the MAC counted it as received (RX_OK), the kernel saw no drop
+    expect(b.link('eth0').stats().rxPackets).toBe(before.rxPackets + 1);
+    expect(b.dropReasons()).toEqual(drops0);
   });
 });
 

@@ -5,7 +5,7 @@
 export const TE_NETIF_RECEIVE: u32 = 1;   // a = dev, b = len
 export const TE_IP_RCV: u32 = 2;          // a = dev, b = len
 export const TE_NF_HOOK: u32 = 3;         // a = NF_INET_* hook, b = dev
-export const TE_ROUTE_INPUT: u32 = 4;     // a = rt_type | flags<<8 (RTCF top byte), b = table; followed by TE_ROUTE_DST
+export const TE_ROUTE_INPUT: u32 = 4;     // a = rt_type | flags<<8 (RTCF top byte), b = table; then TE_FIB_RULE, TE_ROUTE_DST, TE_ROUTE_GW (route.ts traceRoute)
 export const TE_ROUTE_DST: u32 = 5;       // a = prefix, b = prefixlen | out dev << 8
 export const TE_ROUTE_FAIL: u32 = 6;      // a = route drop reason (route.ts DROP_*), b = 0
 export const TE_LOCAL_DELIVER: u32 = 7;   // a = protocol
@@ -27,5 +27,10 @@ export const TE_NEIGH_FAILED: u32 = 22;   // a = next hop
 export const TE_TTL_EXCEEDED: u32 = 23;   // a = ttl
 export const TE_FRAG_NEEDED: u32 = 24;    // a = mtu
 export const TE_OPTIONS: u32 = 25;        // a = 0 ok, 1 parameter problem (b = pointer), 2 source route dropped
+export const TE_FIB_RULE: u32 = 70;       // a = index of the deciding rule in list order (0xffffffff: none decided; 0xfffffffe: no custom rules, main then default), b = its pref
+export const TE_ROUTE_OUTPUT: u32 = 71;   // a = rt_type | flags<<8 (RTCF top byte), or 0xff000000 | errno when it failed; b = table; then TE_FIB_RULE, TE_ROUTE_DST
+export const TE_ROUTE_GW: u32 = 72;       // a = the route's gateway (after TE_ROUTE_DST, only for routes through one)
+export const TE_EMAC_RX: u32 = 73;        // a = EMAC NIC index, b = RRD word 3 (size with FCS, L4F/IPF/CRC/... flags)
+export const TE_EMAC_TX: u32 = 74;        // a = EMAC NIC index | 1<<16 when the driver dropped it, b = len
 
 export const VERDICT_FORWARD: u32 = 1, VERDICT_LOCAL: u32 = 2, VERDICT_CONSUMED: u32 = 3, VERDICT_DROP: u32 = 4;

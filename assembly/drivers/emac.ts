@@ -20,6 +20,8 @@ import { hwDelay } from "../hw/run";
 import { clockNow, CLOCK_NEVER } from "../hw/clock";
 import { etherCrc, store16be } from "../hw/checksum";
 import { WirePort, wirePort, wirePortCreate, wireTxReserve, wireTxStage, wireTxCommit } from "../hw/wire";
+import { trace as tracePath } from "../core/trace";
+import { TE_EMAC_RX } from "../core/trace_events";
 import {
   DMA_MAS_CTRL, IRQ_MOD_TIM_INIT, MDIO_CTRL, PHY_STS, MAC_CTRL, MAC_STA_ADDR0, MAC_STA_ADDR1,
   HASH_TAB_REG0, HASH_TAB_REG1, MAX_FRAM_LEN_CTRL, INTER_SRAM_PART9, DESC_CTRL_0, DESC_CTRL_1, DESC_CTRL_2,
@@ -722,6 +724,7 @@ function emac_mac_rx_process(a: EmacAdapter, budget: i32): i32 {
     a.rfdProcess = (si + 1) % n; // emac_rx_rfd_clean
     avail--;
     count++;
+    tracePath(TE_EMAC_RX, <u32>a.nic, w3); // the packet path: each RRD taken, error flags included
     if (w3 & RRD_ERROR) { a.rxDropped++; continue; }
     let len = (w3 & RRD_PKT_SIZE_MASK) - 4;
     if (len > a.rfdPoolSize) len = a.rfdPoolSize;

@@ -24,6 +24,8 @@ import {
 import { devMac, devMtu, KIND_EMAC } from "../core/netdevice";
 import { skbDataPtr, skbLen, skbVlanTci, CHECKSUM_NONE, CHECKSUM_UNNECESSARY } from "../core/skbuff";
 import { consume_skb, kfree_skb } from "../core/dropreason";
+import { trace } from "../core/trace";
+import { TE_EMAC_TX } from "../core/trace_events";
 import {
   netdevOpsRegister, netifReceiveFrame, NETDEV_TX_OK, NETDEV_TX_BUSY, ST_RX_PACKETS, ST_TX_PACKETS, ST_RX_BYTES,
   ST_TX_BYTES, ST_MULTICAST, ST_COLLISIONS, ST_RX_ERRORS, ST_RX_FIFO_ERRORS, ST_RX_LENGTH_ERRORS, ST_RX_CRC_ERRORS,
@@ -207,7 +209,9 @@ function emac_start_xmit(skb: i32, dev: i32): i32 {
   txMeta.gsoV6 = false;
   txMeta.networkOffset = 14;
   txMeta.transportOffset = 0;
-  if (emac_mac_tx_buf_send(a, skbDataPtr(skb), skbLen[skb], txMeta) == 0) consume_skb(skb);
+  const sent = emac_mac_tx_buf_send(a, skbDataPtr(skb), skbLen[skb], txMeta) == 0;
+  trace(TE_EMAC_TX, <u32>nic | (sent ? 0 : 0x10000), skbLen[skb]);
+  if (sent) consume_skb(skb);
   else kfree_skb(skb); // the driver frees it and returns NETDEV_TX_OK, uncounted
   return NETDEV_TX_OK;
 }

@@ -7,7 +7,7 @@
 // the next-hop MTU for 3/4, the gateway for redirects, pointer << 24 for 12/0.
 // The offending packet's route is skb_rtable(skbIn) (skbRtType/skbRtFlags),
 // or route.ts's last decision when none is attached.
-import { ipDrop } from "./ip_input";
+import { ipDrop, skbDstSetFromRt } from "./ip_input";
 import {
   skbAlloc, skbPut, skbLen, skbData, skbDataPtr, skbHead, skbNetworkHeader, skbPktType, skbDev, skbIif, skbMark,
   skbRtType, skbRtFlags, PACKET_HOST,
@@ -264,6 +264,7 @@ function icmpPush(saddr: u32, daddr: u32, tos: u8, type: u8, code: u8, rest: u32
   store16be(h + 2, ~csumFold(csumAdd(0, h, icmpLen)) & 0xffff);
   skbMark[skb] = mark;
   icmpOutCount(type);
+  skbDstSetFromRt(skb); // the route icmp_route_lookup just took goes with the packet
   localOut(skb);
 }
 

@@ -13,7 +13,7 @@ import {
 import { NET_RX_SUCCESS, NET_RX_DROP, dev_add_pack, ETH_P_IP, ETH_P_ARP } from "../core/netif";
 import { trace, traceOn } from "../core/trace";
 import {
-  TE_IP_RCV, TE_ROUTE_INPUT, TE_ROUTE_DST, TE_ROUTE_FAIL, TE_LOCAL_DELIVER, TE_DROP, TE_VERDICT, TE_DEFRAG, TE_OPTIONS,
+  TE_IP_RCV, TE_ROUTE_INPUT, TE_ROUTE_FAIL, TE_LOCAL_DELIVER, TE_DROP, TE_VERDICT, TE_DEFRAG, TE_OPTIONS,
   VERDICT_DROP, VERDICT_LOCAL,
 } from "../core/trace_events";
 import { csumAdd, csumFold, load16be, load32be } from "../hw/checksum";
@@ -23,10 +23,10 @@ import {
   MIB_IpExtInBcastOctets, MIB_IpExtInNoECTPkts, MIB_IpExtInECT1Pkts, MIB_IpExtInECT0Pkts, MIB_IpExtInCEPkts,
 } from "./snmp";
 import {
-  ipRouteInput, ipRouteOutput, rtType, rtFlags, rtDev, rtGw, rtError, rtTable, rtAlias, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
+  ipRouteInput, ipRouteOutputKeyHashRcu, traceRoute, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
   RTCF_MULTICAST,
 } from "./route";
-import { RTN_MULTICAST, RTN_BROADCAST, aPn, pnPrefix, pnLen } from "./fib_table";
+import { RTN_MULTICAST, RTN_BROADCAST } from "./fib_table";
 import { confOr, CONF_ACCEPT_SOURCE_ROUTE, inetSelectAddr } from "./devinet";
 import { clockNow } from "../hw/clock";
 import { ip_defrag } from "./ip_fragment";
@@ -130,11 +130,7 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
     ipDrop(skb, <u16>err);
     return NET_RX_DROP;
   }
-  trace(TE_ROUTE_INPUT, <u32>rtType | (rtFlags >> 16 & 0xff00), rtTable);
-  if (traceOn) {
-    const pn = rtAlias >= 0 ? aPn[rtAlias] : -1;
-    trace(TE_ROUTE_DST, pn >= 0 ? pnPrefix[pn] : 0, <u32>(pn >= 0 ? pnLen[pn] : 0) | (<u32>rtDev << 8));
-  }
+  if (traceOn) traceRoute(TE_ROUTE_INPUT, <u32>rtType | (rtFlags >> 16 & 0xff00));
   skbDstSetFromRt(skb);
   optSrr = 0; optRr = 0; optTs = 0; optRouterAlert = 0; optRrNeedaddr = false; optTsNeedaddr = false; optStrict = false;
   optChanged = false;
@@ -247,8 +243,8 @@ function specDst(skb: i32, dev: i32): u32 {
   const daddr = load32be(p + 16), saddr = load32be(p + 12);
   if ((skbRtFlags[skb] & (RTCF_LOCAL | RTCF_BROADCAST | RTCF_MULTICAST)) != 0) return daddr;
   if (saddr >>> 24 != 0) {
-    // fib_lookup towards the source from lo, then fib_result_prefsrc(); route.ts state is not needed any more here
-    if (ipRouteOutput(saddr, 0, 0, 0, 0, <u32>load<u8>(p + 1) & 0xfc, 0, 0, 0) == 0 && rtSaddr != 0) return rtSaddr;
+    // fib_lookup towards the source from lo (no output route, so untraced), then fib_result_prefsrc(); route.ts state is not needed any more here
+    if (ipRouteOutputKeyHashRcu(saddr, 0, 0, 0, 0, <u32>load<u8>(p + 1) & 0xfc, 0, 0, 0) == 0 && rtSaddr != 0) return rtSaddr;
     return inetSelectAddr(dev, saddr, 0);
   }
   return inetSelectAddr(dev, saddr, 253); // RT_SCOPE_LINK

@@ -50,8 +50,8 @@ export function ip_local_out(skb: i32): i32 {
   store<u8>(iph + 2, <u8>(len >> 8)); store<u8>(iph + 3, <u8>len);
   if (load<u16>(iph + 4) == 0) ipSelectIdent(iph);
   const daddr = load32be(iph + 16), saddr = load32be(iph + 12), proto = <u32>load<u8>(iph + 9);
-  trace(TE_LOCAL_OUT, daddr, proto);
   if (unchecked(skbRtDev[skb]) == 0) {
+    // the sender's route decision (ip_route_output_key before ip_local_out in the kernel)
     const err = ipRouteOutput(daddr, saddr, 0, skbMark[skb], 0, <u32>load<u8>(iph + 1) & 0xfc, proto, 0, 0);
     if (err < 0) {
       mibInc(MIB_IpOutNoRoutes);
@@ -60,6 +60,7 @@ export function ip_local_out(skb: i32): i32 {
     }
     skbDstSetFromRt(skb);
   }
+  trace(TE_LOCAL_OUT, daddr, proto);
   ipSendCheck(iph);
   mibInc(MIB_IpOutRequests);
   skbProtocol[skb] = ETH_P_IP;

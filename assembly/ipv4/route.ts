@@ -9,11 +9,14 @@ import {
 } from "./devinet";
 import { fibLookup, ipDevFind, fibValidateSource, validateItag } from "./fib_frontend";
 import {
-  aOif, aGw, aPrefsrc, aScope, aNhScope, tbId, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, RTN_UNREACHABLE,
+  aOif, aGw, aPrefsrc, aScope, aNhScope, aPn, pnPrefix, pnLen, tbId, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, RTN_UNREACHABLE,
   RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
 } from "./fib_table";
 import { flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid } from "./flow";
-import { requireFlDissect } from "./fib_rules";
+import { requireFlDissect, lastRule, rPref } from "./fib_rules";
+import { hasCustomRules } from "./fib_table";
+import { trace, traceOn } from "../core/trace";
+import { TE_FIB_RULE, TE_ROUTE_OUTPUT, TE_ROUTE_DST, TE_ROUTE_GW } from "../core/trace_events";
 import {
   SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_IP_INVALID_SOURCE, SKB_DROP_REASON_IP_LOCALNET,
   SKB_DROP_REASON_IP_INVALID_DEST, SKB_DROP_REASON_IP_LOCAL_SOURCE, SKB_DROP_REASON_IP_RPFILTER,
@@ -45,6 +48,15 @@ export let rtTclassid: u32 = 0;
 function setClassTag(tag: u32): void {
   if ((rtTclassid & 0xffff) == 0) rtTclassid |= tag & 0xffff;
   if ((rtTclassid & 0xffff0000) == 0) rtTclassid |= tag & 0xffff0000;
+}
+/** the rule that decided the FIB lookup of the last decision (for the trace): its index in list order;
+ *  -1 when no rule decided, RULE_MERGED without custom rules (main, then default), RULE_NO_LOOKUP when no lookup ran */
+export let rtRule: i32 = -3;
+const RULE_MERGED: i32 = -2, RULE_NO_LOOKUP: i32 = -3;
+function fibLookupRule(): i32 {
+  const err = fibLookup(0);
+  rtRule = hasCustomRules ? lastRule : RULE_MERGED;
+  return err;
 }
 /** drop reason of the last input decision (SKB_DROP_REASON_*, core/dropreason.ts), 0 = not dropped */
 export let rtDropReason: i32 = 0;
@@ -85,12 +97,30 @@ function mkrouteOutput(daddr: u32, saddr: u32, type: u8, hasFi: bool, devOut: i3
   return 0;
 }
 
-/** ip_route_output_key_hash_rcu(): 0 with rt* set, or -errno */
+/** ip_route_output_key_hash(): the output route decision, traced; 0 with rt* set, or -errno */
 export function ipRouteOutput(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: u32, dscp: u32, proto: u32, sport: u32, dport: u32): i32 {
+  const err = ipRouteOutputKeyHashRcu(daddr, saddr, oif, mark, uid, dscp, proto, sport, dport);
+  if (traceOn) traceRoute(TE_ROUTE_OUTPUT, err < 0 ? 0xff000000 | <u32>-err : <u32>rtType | (rtFlags >> 16 & 0xff00));
+  return err;
+}
+
+/** The decision for the packet path: `ev` (a = head, b = table), the deciding rule, the route and its gateway. */
+export function traceRoute(ev: u32, head: u32): void {
+  trace(ev, head, rtTable);
+  if (rtRule != RULE_NO_LOOKUP) trace(TE_FIB_RULE, <u32>rtRule, rtRule >= 0 ? unchecked(rPref[rtRule]) : 0);
+  if (rtAlias < 0) return;
+  const pn = aPn[rtAlias];
+  trace(TE_ROUTE_DST, pn >= 0 ? pnPrefix[pn] : 0, <u32>(pn >= 0 ? pnLen[pn] : 0) | (<u32>rtDev << 8));
+  const gw = aGw[rtAlias];
+  if (gw != 0) trace(TE_ROUTE_GW, gw, 0);
+}
+
+/** ip_route_output_key_hash_rcu(): 0 with rt* set, or -errno */
+export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: u32, dscp: u32, proto: u32, sport: u32, dport: u32): i32 {
   let flags: u32 = 0;
   let devOut: i32 = 0;
   resClear();
-  rtTable = 0; rtAlias = -1; rtPrefixlen = 0;
+  rtTable = 0; rtAlias = -1; rtPrefixlen = 0; rtRule = RULE_NO_LOOKUP;
   if (saddr != 0) {
     if (isMulticast(saddr) || isLbcast(saddr) || isZeronet(saddr)) return -EINVAL;
     if (oif == 0 && (isMulticast(daddr) || isLbcast(daddr))) {
@@ -120,7 +150,7 @@ export function ipRouteOutput(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: 
   }
   flowInit(daddr, saddr, oif, LOOPBACK_IFINDEX, mark, uid, dscp, RT_SCOPE_UNIVERSE);
   flowPorts(proto, sport, dport);
-  const err = fibLookup(0);
+  const err = fibLookupRule();
   if (err != 0) {
     // res->fi and res->table go, res->tclassid (the deciding rule's realms) stays
     const tag = resTclassid;
@@ -156,7 +186,7 @@ function martian(reason: i32): i32 { rtDropReason = reason; return reason; }
 
 /** ip_route_input_noref() for an IPv4 packet: 0 with rt* set, or a drop reason */
 export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32): i32 {
-  rtTable = 0; rtAlias = -1; rtPrefixlen = 0; rtDropReason = 0; rtSaddr = saddr;
+  rtTable = 0; rtAlias = -1; rtPrefixlen = 0; rtDropReason = 0; rtSaddr = saddr; rtRule = RULE_NO_LOOKUP;
   if (!inDevExists(dev)) return martian(DROP_NOT_SPECIFIED);
   if (isMulticast(daddr)) {
     // ip_route_input_mc(): only groups we joined
@@ -181,7 +211,7 @@ export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: 
   }
   flowInit(daddr, saddr, 0, dev, mark, 0, dscp, RT_SCOPE_UNIVERSE);
   if (requireFlDissect > 0) flowPorts(proto, sport, dport);
-  let err = fibLookup(0);
+  let err = fibLookupRule();
   const fwd = confGet(dev, CONF_FORWARDING) != 0;
   if (err != 0) {
     if (!fwd) err = -EHOSTUNREACH;

@@ -2,7 +2,7 @@
 // header and checksum checks, then no_tcp_socket → tcp_v4_send_reset, built
 // the way the kernel builds it (ports swapped, seq/ack rules, window 0, DF,
 // TTL ip_default_ttl, the received TOS without ECN).
-import { ipDrop } from "./ip_input";
+import { ipDrop, skbDstSetFromRt } from "./ip_input";
 import { skbAlloc, skbPut, skbLen, skbDataPtr, skbPktType, skbMark, PACKET_HOST } from "../core/skbuff";
 import {
   kfree_skb_reason, dropCount, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_TCP_CSUM,
@@ -45,7 +45,6 @@ function sendReset(skb: i32, iph: usize, t: usize, len: u32): void {
   // ip_send_unicast_reply(): route back to the sender from the address it wrote to
   rtSave();
   const err = ipRouteOutput(daddr, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_TCP, load16be(t + 2), load16be(t));
-  rtRestore();
   if (err == 0) {
     const r = skbAlloc();
     if (r < 0) dropCount(SKB_DROP_REASON_NOMEM);
@@ -62,9 +61,11 @@ function sendReset(skb: i32, iph: usize, t: usize, len: u32): void {
       sum = csumAdd(sum, h, 20);
       store16be(h + 16, ~csumFold(sum) & 0xffff);
       skbMark[r] = mark;
+      skbDstSetFromRt(r); // the reply goes out on that route
       localOut(r);
     }
   }
+  rtRestore();
   mibInc(MIB_TcpOutSegs);
   mibInc(MIB_TcpOutRsts);
 }

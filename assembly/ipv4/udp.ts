@@ -3,7 +3,7 @@
 // side of the host's sockets (udp_sendmsg → udp_send_skb). Sockets are bound
 // by the host (box.udp.bind): a fixed table, each with a byte ring in linear
 // memory that queues datagrams for the host (the socket's receive buffer).
-import { ipDrop } from "./ip_input";
+import { ipDrop, skbDstSetFromRt } from "./ip_input";
 import { skbAlloc, skbPut, skbLen, skbDataPtr, skbIif, skbPktType, PACKET_HOST } from "../core/skbuff";
 import {
   kfree_skb_reason, consume_skb, dropCount, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL,
@@ -226,12 +226,11 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   rtSave();
   const err = ipRouteOutput(daddr, unchecked(sAddr[s]), 0, 0, 0, 0, IPPROTO_UDP, <u32>unchecked(sPort[s]), dport);
   const saddr = R.rtSaddr;
-  rtRestore();
-  if (err != 0) return err;
+  if (err != 0) { rtRestore(); return err; }
   const skb = skbAlloc();
-  if (skb < 0) { dropCount(SKB_DROP_REASON_NOMEM); mibInc(MIB_UdpSndbufErrors); return -ENOBUFS; }
+  if (skb < 0) { rtRestore(); dropCount(SKB_DROP_REASON_NOMEM); mibInc(MIB_UdpSndbufErrors); return -ENOBUFS; }
   const p = skbPut(skb, 28 + len);
-  if (p == 0) { kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM); return -EMSGSIZE; }
+  if (p == 0) { rtRestore(); kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM); return -EMSGSIZE; }
   // the IP header here is the socket's (DF by IP_PMTUDISC_WANT when it fits; ip_local_out picks the id)
   ipBuildHeader(p, 0, 28 + len, 0, false, <u8>ipDefaultTtl, IPPROTO_UDP, saddr, daddr);
   const u = p + 20;
@@ -243,6 +242,8 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   let c = ~csumFold(sum) & 0xffff;
   if (c == 0) c = 0xffff;
   store16be(u + 6, c);
+  skbDstSetFromRt(skb); // the socket's route (ip_make_skb puts it on the skb)
+  rtRestore();
   const rc = localOut(skb);
   if (rc < 0 && rc != -ENOBUFS) { mibInc(MIB_UdpSndbufErrors); return rc; }
   mibInc(MIB_UdpOutDatagrams);
