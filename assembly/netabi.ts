@@ -14,6 +14,7 @@ import { hwRun, setIrqExitHook } from "./hw/run";
 import { clockNow } from "./hw/clock";
 import { wireStagePtr, STAGE_SIZE } from "./hw/wire";
 import { ipInit } from "./ipv4/ip_input";
+import { RXH_WIRE_SINK } from "./core/trace_events";
 import { traceEnable, traceSetPacket, traceCount, tracePtr, traceReset } from "./core/trace";
 import { neighTimerNext, neighTimerRun } from "./ipv4/arp";
 import { ipfragTimerNext, ipfragTimerRun } from "./ipv4/ip_fragment";
@@ -122,5 +123,5 @@ function wireSink(skb: i32): i32 { consume_skb(skb); return RX_HANDLER_CONSUMED;
 /** Makes ifindex a sink (its taps still see every frame) or a normal device again. 0 or -errno. */
 export function replaySink(ifindex: i32, on: bool): i32 {
   if (!on) { netdev_rx_handler_unregister(ifindex); return 0; }
-  return netdev_rx_handler_register(ifindex, wireSink);
+  return netdev_rx_handler_register(ifindex, wireSink, RXH_WIRE_SINK);
 }

@@ -27,5 +27,13 @@ export const TE_NEIGH_FAILED: u32 = 22;   // a = next hop
 export const TE_TTL_EXCEEDED: u32 = 23;   // a = ttl
 export const TE_FRAG_NEEDED: u32 = 24;    // a = mtu
 export const TE_OPTIONS: u32 = 25;        // a = 0 ok, 1 parameter problem (b = pointer), 2 source route dropped
+// rx_handler, macvlan and veth between boxes (40-49)
+export const TE_RX_HANDLER: u32 = 40;     // a = dev | RXH_* << 24, b = RX_HANDLER_* | skb->dev after << 8
+export const TE_MACVLAN_XMIT: u32 = 41;   // a = macvlan dev, b = 0 out the lower (dev_queue_xmit), 1 to a bridge-mode sibling (dev_forward_skb)
+export const TE_MACVLAN_BC: u32 = 42;     // a = lower dev, b = 0 queued for bc_work, 1 bc_queue full (dropped), 2 back to its private source
+export const TE_MACVLAN_BC_RX: u32 = 43;  // a = macvlan dev receiving a broadcast/multicast copy, b = 1 queued on the backlog, 0 dropped
+export const TE_VETH_REMOTE: u32 = 44;    // a = veth dev, b = len: the frame crosses to the peer's box
+/** who registered an rx_handler (TE_RX_HANDLER) */
+export const RXH_OTHER: u8 = 0, RXH_MACVLAN: u8 = 1, RXH_HOST: u8 = 2, RXH_WIRE_SINK: u8 = 3;
 
 export const VERDICT_FORWARD: u32 = 1, VERDICT_LOCAL: u32 = 2, VERDICT_CONSUMED: u32 = 3, VERDICT_DROP: u32 = 4;
