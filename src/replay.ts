@@ -64,6 +64,8 @@ const RTN = ['unspec', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 
 const HOOKS = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 const NUD: Record<number, string> = { 1: 'INCOMPLETE', 2: 'REACHABLE', 4: 'STALE', 8: 'DELAY', 16: 'PROBE', 32: 'FAILED', 64: 'NOARP', 128: 'PERMANENT' };
 const ERRNO: Record<number, string> = { 13: 'EACCES', 22: 'EINVAL', 101: 'ENETUNREACH', 113: 'EHOSTUNREACH' };
+const RXH = ['rx_handler', 'macvlan_handle_frame', 'host rx_handler', 'wire sink'];
+const RX_RESULT = ['CONSUMED', 'ANOTHER', 'EXACT', 'PASS'];
 const VERDICTS: Verdict[] = ['drop', 'forward', 'local', 'consumed', 'drop'];
 
 /** Decodes one trace record into the text pwru would show; '' for records that only carry data. */
@@ -94,6 +96,11 @@ function describe(ev: number, a: number, b: number, name: (i: number) => string,
     case 23: return `ip_forward: ttl ${a}, icmp_send 11/0`;
     case 24: return `ip_forward: DF and mtu ${a}, icmp_send 3/4`;
     case 25: return a === 0 ? 'ip_rcv_options: ok' : a === 1 ? `ip_options_compile: bad option at ${b}, icmp_send 12/0` : 'ip_rcv_options: source route, accept_source_route off';
+    case 40: return `${RXH[a >>> 24] ?? 'rx_handler'}: ${name(a & 0xffffff)} → ${RX_RESULT[b & 0xff] ?? b & 0xff}${(b & 0xff) === 1 ? ` ${name(b >>> 8)}` : ''}`;
+    case 41: return `macvlan_queue_xmit: ${name(a)} ${b ? 'to a bridge-mode sibling (dev_forward_skb)' : 'out the lower device'}`;
+    case 42: return `macvlan_handle_frame: ${name(a)} ${['broadcast queued for bc_work', 'broadcast dropped, bc_queue full', 'back to its source port only'][b] ?? b}`;
+    case 43: return `macvlan_broadcast: copy to ${name(a)}${b ? '' : ', dropped'}`;
+    case 44: return `veth_xmit: ${name(a)} to the peer's box, len ${b}`;
   }
   return `event ${ev} ${a} ${b}`;
 }
@@ -204,7 +211,7 @@ function decode(x: TraceExports, id: number, out: ReplayOutput[], name: (i: numb
       const pkt = dv.getUint32(k * 16, true);
       if (pkt !== id) continue;
       const ev = dv.getUint32(k * 16 + 4, true), a = dv.getUint32(k * 16 + 8, true), b = dv.getUint32(k * 16 + 12, true);
-      if ((ev === 1 || ev === 12) && wire.has(a)) continue; // the wire side of a veth
+      if (((ev === 1 || ev === 12) && wire.has(a)) || (ev === 40 && wire.has(a & 0xffffff))) continue; // the wire side of a veth
       if (ev === 14) {
         // the last verdict wins (a forwarded packet may still die waiting for its neighbour)
         verdict = VERDICTS[a] ?? 'drop';
