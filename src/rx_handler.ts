@@ -71,16 +71,19 @@ export class HostRxHandlers {
     const ptr = x.hostRxParkPtr() >>> 0;
     let names: Map<number, string> | undefined;
     let firstError: unknown;
+    let buf = x.memory.buffer;
+    let recs = new Uint32Array(buf, ptr, n * PARK_REC);
     for (let i = 0; i < n; i++) {
-      // views are made again each time: the handler may call into the core (memory may grow)
-      const rec = new Uint32Array(x.memory.buffer, ptr + i * PARK_REC * 4, PARK_REC);
-      const fn = this.fns.get(rec[0]);
-      if (!fn) { rec[6] = RESULT.pass; continue; }
+      // the handler may call into the core and grow its memory: views follow the current buffer
+      if (x.memory.buffer !== buf) { buf = x.memory.buffer; recs = new Uint32Array(buf, ptr, n * PARK_REC); }
+      const o = i * PARK_REC;
+      const fn = this.fns.get(recs[o]);
+      if (!fn) { recs[o + 6] = RESULT.pass; continue; }
       names ??= this.names();
-      const ifindex = rec[1];
+      const ifindex = recs[o + 1];
       const pkt: RxPacket = {
-        dev: names.get(ifindex) ?? `if${ifindex}`, ifindex, data: new Uint8Array(x.memory.buffer, rec[2], rec[3]),
-        protocol: rec[4], pktType: PKT_TYPES[rec[5]] ?? 'host',
+        dev: names.get(ifindex) ?? `if${ifindex}`, ifindex, data: new Uint8Array(buf, recs[o + 2], recs[o + 3]),
+        protocol: recs[o + 4], pktType: PKT_TYPES[recs[o + 5]] ?? 'host',
       };
       let result = RESULT.consumed, dev = 0;
       try {
@@ -99,8 +102,8 @@ export class HostRxHandlers {
         firstError ??= e;
         result = RESULT.consumed;
       }
-      const out = new Uint32Array(x.memory.buffer, ptr + i * PARK_REC * 4, PARK_REC);
-      out[6] = result; out[7] = dev;
+      if (x.memory.buffer !== buf) { buf = x.memory.buffer; recs = new Uint32Array(buf, ptr, n * PARK_REC); }
+      recs[o + 6] = result; recs[o + 7] = dev;
     }
     x.hostRxResume();
     if (firstError !== undefined) throw firstError;
