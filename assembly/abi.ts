@@ -5,7 +5,11 @@ import {
   devList, devKind, devMtu, devMinMtu, devMaxMtu, devTxqlen, devGroup, devMac, devPeer, devQdisc, devCarrier, devName,
   devGetFlags, devExists,
 } from "./core/netdevice";
-import { loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devSetMtu, devSetMac, devSetName, devSetTxqlen } from "./core/dev";
+import {
+  loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink,
+  devGetPromiscuity,
+} from "./core/dev";
+import { macvlanNewlink, macvlanMode, macvlanFlags, MACVLAN_BC_QUEUE_LEN } from "./drivers/macvlan";
 import { sysctl, sysctlValue } from "./core/sysctl";
 import { dev_get_stats, ST_COUNT } from "./core/netif";
 import { netInit } from "./netabi";
@@ -51,6 +55,23 @@ export function linkAdd(kind: i32, name: string, macHi: u32, macLo: u32, mtu: u3
   clearExtack();
   return rtnlNewlink(<u8>kind, name, mac(macHi, macLo), mtu, txqlen, peerName, mac(pMacHi, pMacLo), pMtu, pTxqlen);
 }
+/** `ip link add NAME link LOWER type macvlan mode MODE [nopromisc]`: the new ifindex or -errno. */
+export function linkAddMacvlan(name: string, macHi: u32, macLo: u32, mtu: u32, txqlen: u32, link: i32, mode: u32,
+  flags: u32): i32 {
+  clearExtack();
+  return macvlanNewlink(name, mac(macHi, macLo), mtu, txqlen, link, mode, flags);
+}
+/** What `ip -d link` adds per link: 0 promiscuity, 1 macvlan mode, 2 macvlan flags, 3 macvlan bc queue length. */
+export function linkDetail(ifindex: i32, which: i32): u32 {
+  if (!devExists(ifindex)) return 0;
+  switch (which) {
+    case 0: return <u32>devGetPromiscuity(ifindex);
+    case 1: return macvlanMode(ifindex);
+    case 2: return macvlanFlags(ifindex);
+    case 3: return MACVLAN_BC_QUEUE_LEN;
+  }
+  return 0;
+}
 export function linkDel(ifindex: i32): i32 { clearExtack(); return rtnlDellink(ifindex); }
 export function linkSetUp(ifindex: i32, up: bool): i32 { clearExtack(); return devSetUp(ifindex, up); }
 export function linkSetMtu(ifindex: i32, mtu: u32): i32 { clearExtack(); return devSetMtu(ifindex, mtu); }
@@ -77,7 +98,7 @@ export function linkDump(): i32 {
     dev_get_stats(d, linkStats);
     dump.push(d); dump.push(devKind[d]); dump.push(devGetFlags(d)); dump.push(devMtu[d]); dump.push(devMinMtu[d]);
     dump.push(devMaxMtu[d]); dump.push(devTxqlen[d]); dump.push(devGroup[d]); dump.push(<u32>(devMac[d] >> 32));
-    dump.push(<u32>devMac[d]); dump.push(<u32>devPeer[d]); dump.push(devQdisc[d]); dump.push(devCarrier[d] ? 1 : 0);
+    dump.push(<u32>devMac[d]); dump.push(<u32>dev_get_iflink(d)); dump.push(devQdisc[d]); dump.push(devCarrier[d] ? 1 : 0);
     for (let k = 0; k < ST_COUNT; k++) { const v = unchecked(linkStats[k]); dump.push(<u32>v); dump.push(<u32>(v >> 32)); }
   }
   return devList.length;

@@ -14,9 +14,12 @@ import { hwRun, setIrqExitHook } from "./hw/run";
 import { clockNow } from "./hw/clock";
 import { wireStagePtr, STAGE_SIZE } from "./hw/wire";
 import { ipInit } from "./ipv4/ip_input";
+import { RXH_WIRE_SINK } from "./core/trace_events";
 import { traceEnable, traceSetPacket, traceCount, tracePtr, traceReset } from "./core/trace";
 import { neighTimerNext, neighTimerRun } from "./ipv4/arp";
 import { ipfragTimerNext, ipfragTimerRun } from "./ipv4/ip_fragment";
+import { hostRxParked } from "./core/rx_handler_host";
+export { hostRxHandlerSet, hostRxParked, hostRxParkPtr, hostRxResume } from "./core/rx_handler_host";
 
 function softirqOnIrqExit(): void { do_softirq(); }
 
@@ -31,12 +34,14 @@ export function netInit(): void {
  * box.run: advances virtual time to `deadline` (ns). Device events, interrupt
  * handlers with their NAPI polls, softirqs (backlog, qdiscs) and phylib timers
  * run in time order. Returns 1 early when a line without an in-WASM handler
- * changed level (bare NICs): the host runs its handlers and calls again.
+ * changed level (bare NICs), 2 when frames wait for the host's rx_handlers
+ * (core/rx_handler_host.ts): the host runs its handlers and calls again.
  */
 export function netRun(deadline: f64): i32 {
   const dl = <i64>deadline;
   for (;;) {
     do_softirq();
+    if (hostRxParked() > 0) return 2;
     const te = emacTimerNext();
     const tn = neighTimerNext();
     const tf = ipfragTimerNext();
@@ -51,7 +56,7 @@ export function netRun(deadline: f64): i32 {
       continue;
     }
     do_softirq();
-    return 0;
+    return hostRxParked() > 0 ? 2 : 0;
   }
 }
 
@@ -122,5 +127,5 @@ function wireSink(skb: i32): i32 { consume_skb(skb); return RX_HANDLER_CONSUMED;
 /** Makes ifindex a sink (its taps still see every frame) or a normal device again. 0 or -errno. */
 export function replaySink(ifindex: i32, on: bool): i32 {
   if (!on) { netdev_rx_handler_unregister(ifindex); return 0; }
-  return netdev_rx_handler_register(ifindex, wireSink);
+  return netdev_rx_handler_register(ifindex, wireSink, RXH_WIRE_SINK);
 }

@@ -18,3 +18,4 @@ bench.add('EMAC rx -> route (100k prefixes, 10 rules) -> forward -> EMAC tx', ()
 await bench.run();
 console.log('The full forwarding path (64-byte UDP frames, batches of 1024 through the wires):');
 console.table(bench.tasks.map((t) => ({ task: t.name, 'packets/s': Math.round(t.result.throughput.mean * fwd.frames.length).toLocaleString('en') })));
+import('./rx_handler.js').then(async (m) => { console.log('rx_handler cost (batches of 1024 frames through a veth pair):'); console.table(await m.benchRxHandler()); });

@@ -9,6 +9,7 @@ import type { LinkInfo, LinkKind, LinkStats } from './rtnl.js';
 import { UdpSockets, type UdpExports } from './udp.js';
 import { formatNstat, snmpCounters, type NstatOptions, type SnmpExports } from './nstat.js';
 import { replayFrames, inputsFromCapture, type ReplayInput, type ReplayOptions, type ReplayResult } from './replay.js';
+import { HostRxHandlers, type RxHandlerExports, type RxHandlerFn } from './rx_handler.js';
 
 /** A network device of the box, by name. */
 export interface BoxLink {
@@ -21,6 +22,12 @@ export interface BoxLink {
   stats(): LinkStats;
   /** EMAC ports: the wire side (frames to and from the link partner); throws for virtual devices. */
   readonly wire: Wire;
+  /**
+   * An rx_handler written in TypeScript (netdev_rx_handler_register: throws EBUSY if the device has
+   * another one, e.g. as a macvlan's lower device); a new fn replaces the previous one, null removes it.
+   * It runs on batches when the box runs: see src/rx_handler.ts.
+   */
+  setRxHandler(fn: RxHandlerFn | null): void;
 }
 
 export type { IpResult };
@@ -114,6 +121,7 @@ export class Box {
         if (l.kind !== 'emac') throw new Error(`link: ${name} is a ${l.kind} device: it has no wire`);
         return box.emac(name).wire;
       },
+      setRxHandler: (fn) => box.rxHandlers.set(l.ifindex, name, fn),
     };
   }
 
@@ -125,6 +133,12 @@ export class Box {
     const id = this.net.packetSocket(ifindex);
     if (id < 0) throw new Error(`packet: socket: errno ${-id}`);
     return new PacketSocket(this.net, id, ifindex, ifindexOf);
+  }
+
+  private hostRx?: HostRxHandlers;
+  private get rxHandlers(): HostRxHandlers {
+    return (this.hostRx ??= new HostRxHandlers(this.kernel.core as unknown as RxHandlerExports,
+      () => new Map(this.kernel.links().map((l) => [l.ifindex, l.name]))));
   }
 
   private udpSockets?: UdpSockets;
@@ -159,7 +173,11 @@ export class Box {
     if (!(ns >= 0)) throw new RangeError('run: ns must be >= 0');
     const hw = this.hw;
     const deadline = hw.now + Math.floor(ns);
-    while (this.net.netRun(deadline) !== 0) hw.checkIrqs();
+    // 1: a bare NIC's line changed; 2: frames wait for the host's rx_handlers
+    for (let rc; (rc = this.net.netRun(deadline)) !== 0;) {
+      if (rc === 2) this.rxHandlers.runBatch();
+      else hw.checkIrqs();
+    }
     hw.checkIrqs();
     this.udpSockets?.pump();
   }

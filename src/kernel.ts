@@ -3,14 +3,16 @@
 // records read in place from the core's memory.
 import { instantiate } from '../build/netpath.js';
 import type {
-  AddrInfo, AddrReq, KernelError, LinkAddReq, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, Reply, RouteGetReply,
+  AddrInfo, AddrReq, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, Reply, RouteGetReply,
   RouteGetReq, RouteModFlags, RouteMsg, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
+import { MACVLAN_MODES } from './rtnl.js';
 
 type CoreExports = Awaited<ReturnType<typeof instantiate>>;
 
-const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4 };
-const KIND_NAME: LinkKind[] = ['loopback', 'loopback', 'veth', 'dummy', 'emac'];
+const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4, macvlan: 5 };
+const KIND_NAME: LinkKind[] = ['loopback', 'loopback', 'veth', 'dummy', 'emac', 'macvlan'];
+const MACVLAN_MODE_NAME = new Map(Object.entries(MACVLAN_MODES).map(([k, v]) => [v, k as MacvlanMode]));
 const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400, NLM_F_APPEND = 0x800;
 const NO_MAC = [0xffffffff, 0xffffffff] as const;
 const QDISC_NAME = ['noop', 'noqueue', 'pfifo_fast'];
@@ -79,24 +81,38 @@ export class Kernel implements Rtnl {
         address: macBytes(r[o + 8], r[o + 9]),
         broadcast: kind === 'loopback' ? new Uint8Array(6) : new Uint8Array(6).fill(255),
         link: r[o + 10], qdisc: QDISC_NAME[r[o + 11]] ?? 'noop', stats: linkStats(r, o + 13),
+        promiscuity: this.core.linkDetail(ifindex, 0),
       });
+      if (kind === 'macvlan') {
+        const info = out[out.length - 1];
+        info.macvlan = {
+          mode: MACVLAN_MODE_NAME.get(this.core.linkDetail(ifindex, 1)) ?? 'vepa', flags: this.core.linkDetail(ifindex, 2),
+          bcQueueLen: this.core.linkDetail(ifindex, 3),
+        };
+      }
     }
     return out;
   }
 
-  /** RFC 2863 operstate as Linux derives it: lo stays UNKNOWN, a down device DOWN, no carrier LOWERLAYERDOWN for veth */
+  /**
+   * RFC 2863 operstate as Linux derives it (rfc2863_policy): lo stays UNKNOWN, a down device DOWN, no carrier
+   * LOWERLAYERDOWN for stacked devices (an iflink of their own: veth, macvlan), DOWN for the others
+   */
   private operstate(r: Uint32Array, o: number): number {
     const kind = r[o + 1], up = (r[o + 2] & 1) !== 0, carrier = r[o + 12] !== 0;
     if (kind === 1) return up ? 0 : 2;
     if (!up) return 2;
-    if (!carrier) return kind === 2 ? 3 /* LOWERLAYERDOWN: the veth peer is down */ : 2;
+    if (!carrier) return r[o + 10] !== 0 ? 3 : 2;
     return 6;
   }
 
   linkAdd(req: LinkAddReq): Reply {
     const [mh, ml] = macWords(req.address);
     const [pmh, pml] = macWords(req.peer?.address);
-    const rc = this.core.linkAdd(KIND_CODE[req.kind] ?? 0, req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0,
+    const rc = req.kind === 'macvlan'
+      ? this.core.linkAddMacvlan(req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0, req.link ?? 0,
+        MACVLAN_MODES[req.macvlan?.mode ?? 'vepa'], req.macvlan?.flags ?? 0)
+      : this.core.linkAdd(KIND_CODE[req.kind] ?? 0, req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0,
       req.peer?.name ?? '', pmh, pml, req.peer?.mtu ?? 0, req.peer?.txqlen ?? 0);
     if (rc < 0) return this.reply(rc);
     if (req.up) this.core.linkSetUp(rc, true);

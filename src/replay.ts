@@ -65,6 +65,8 @@ const RTN = ['unspec', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 
 const HOOKS = ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'];
 const NUD: Record<number, string> = { 1: 'INCOMPLETE', 2: 'REACHABLE', 4: 'STALE', 8: 'DELAY', 16: 'PROBE', 32: 'FAILED', 64: 'NOARP', 128: 'PERMANENT' };
 const ERRNO: Record<number, string> = { 13: 'EACCES', 19: 'ENODEV', 22: 'EINVAL', 101: 'ENETUNREACH', 113: 'EHOSTUNREACH' };
+const RXH = ['rx_handler', 'macvlan_handle_frame', 'host rx_handler', 'wire sink'];
+const RX_RESULT = ['CONSUMED', 'ANOTHER', 'EXACT', 'PASS'];
 const VERDICTS: Verdict[] = ['drop', 'forward', 'local', 'consumed', 'drop'];
 
 const TABLES: Record<number, string> = { 253: 'default', 254: 'main', 255: 'local' };
@@ -143,6 +145,11 @@ function describe(ev: number, a: number, b: number, n: DecodeNames, st: DecodeSt
     case 74: return (a & 0x10000)
       ? `emac_mac_tx_buf_send: ${n.nic(a & 0xffff)} len ${b}: not queued (ring full, link down or bad offload), kfree_skb`
       : `emac_mac_tx_buf_send: ${n.nic(a & 0xffff)} len ${b}`;
+    case 40: return `${RXH[a >>> 24] ?? 'rx_handler'}: ${name(a & 0xffffff)} → ${RX_RESULT[b & 0xff] ?? b & 0xff}${(b & 0xff) === 1 ? ` ${name(b >>> 8)}` : ''}`;
+    case 41: return `macvlan_queue_xmit: ${name(a)} ${b ? 'to a bridge-mode sibling (dev_forward_skb)' : 'out the lower device'}`;
+    case 42: return `macvlan_handle_frame: ${name(a)} ${['broadcast queued for bc_work', 'broadcast dropped, bc_queue full', 'back to its source port only'][b] ?? b}`;
+    case 43: return `macvlan_broadcast: copy to ${name(a)}${b ? '' : ', dropped'}`;
+    case 44: return `veth_xmit: ${name(a)} to the peer's box, len ${b}`;
   }
   return `event ${ev} ${a} ${b}`;
 }
@@ -293,7 +300,7 @@ function decode(x: TraceExports, id: number, out: ReplayOutput[], names: DecodeN
       const pkt = dv.getUint32(k * 16, true);
       if (pkt !== id) continue;
       const ev = dv.getUint32(k * 16 + 4, true), a = dv.getUint32(k * 16 + 8, true), b = dv.getUint32(k * 16 + 12, true);
-      if ((ev === 1 || ev === 12) && wire.has(a)) continue; // the wire side of a veth
+      if (((ev === 1 || ev === 12) && wire.has(a)) || (ev === 40 && wire.has(a & 0xffffff))) continue; // the wire side of a veth
       if (ev === 14) {
         // the last verdict wins (a forwarded packet may still die waiting for its neighbour)
         verdict = VERDICTS[a] ?? 'drop';

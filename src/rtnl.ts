@@ -15,7 +15,14 @@ export const IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_POINTOPO
 // IF_OPER_* (RFC 2863 operstate)
 export const IF_OPER_UNKNOWN = 0, IF_OPER_DOWN = 2, IF_OPER_LOWERLAYERDOWN = 3, IF_OPER_UP = 6;
 
-export type LinkKind = 'loopback' | 'veth' | 'dummy' | 'emac';
+export type LinkKind = 'loopback' | 'veth' | 'dummy' | 'emac' | 'macvlan';
+
+/** IFLA_MACVLAN_MODE values */
+export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
+export const MACVLAN_MODES: Record<MacvlanMode, number> = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 };
+/** IFLA_MACVLAN_FLAGS */
+export const MACVLAN_FLAG_NOPROMISC = 1, MACVLAN_FLAG_NODST = 2;
+export interface MacvlanInfo { mode: MacvlanMode; flags: number; bcQueueLen: number }
 
 export interface LinkInfo {
   ifindex: number;
@@ -31,8 +38,12 @@ export interface LinkInfo {
   group: number;
   address: Uint8Array; // 6 bytes
   broadcast: Uint8Array; // 6 bytes
-  /** IFLA_LINK: the veth peer's ifindex, 0 if none */
+  /** IFLA_LINK: the veth peer's ifindex, a macvlan's lower device, 0 if none */
   link: number;
+  /** dev->promiscuity (ip -d) */
+  promiscuity?: number;
+  /** IFLA_INFO_DATA of a macvlan */
+  macvlan?: MacvlanInfo;
   /** whether qdisc is noqueue (virtual devices) or noop (down, never up) — as ip prints it */
   qdisc: string;
   stats: LinkStats;
@@ -53,6 +64,9 @@ export interface LinkAddReq {
   mtu?: number;
   txqlen?: number;
   up?: boolean;
+  /** IFLA_LINK: the lower device (macvlan) */
+  link?: number;
+  macvlan?: { mode?: MacvlanMode; flags?: number };
   /** veth: the peer, created first (so it gets the lower ifindex, as on Linux) */
   peer?: { name: string; address?: Uint8Array; mtu?: number; txqlen?: number };
 }

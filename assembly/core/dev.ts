@@ -4,6 +4,7 @@
 import {
   devRegister, devUnlink, devExists, devIsUp, devFlags, devCarrier, devKind, devMtu, devMinMtu, devMaxMtu, devMac,
   devPeer, devTxqlen, devName, devQdisc, devByName, devValidName, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
+  KIND_MACVLAN,
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, LOOPBACK_IFINDEX,
 } from "./netdevice";
 import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, fail } from "../lib/errno";
@@ -18,8 +19,12 @@ import { netifDevInit, qdisc_reset } from "./netif";
 import { packetDevGone } from "./af_packet";
 import {
   emacNetdevInit, emacNetdevProbe, emacNetdevRemove, emacNetdevOpen, emacNetdevClose, emacNetdevChangeMtu,
-  emacNetdevSetMac,
+  emacNetdevSetMac, emacNetdevSetPromisc,
 } from "../drivers/emac_netdev";
+import {
+  macvlanInit, macvlanBind, macvlan_open, macvlan_stop, macvlanUninit, macvlanChangeMtu, macvlanSetMac, macvlanLower,
+  macvlanLowerChanged, macvlanLowerUnregister, macvlanLowerAddr,
+} from "../drivers/macvlan";
 
 // eth_hw_addr_random(): deterministic here, from a fixed-seed xorshift
 let macSeed: u64 = 0x9e3779b97f4a7c15;
@@ -33,9 +38,11 @@ function randomMac(): u64 {
 
 /** loopback_setup() at namespace creation */
 export function loopbackInit(): void {
-  const ix = devRegister("lo", KIND_LOOPBACK, IFF_LOOPBACK, 65536, 0, 0xffffffff, 0);
+  const ix = devRegister("lo", KIND_LOOPBACK, IFF_LOOPBACK, 65536, 0, 0, 0);
   netifDevInit(ix);
   emacNetdevInit(carrierChange);
+  macvlanInit();
+  macvlanBind(register, unregister, dev_set_promiscuity, dev_uc_change, carrierChange);
   devCarrier[ix] = true;
   inetdevInit(ix);
 }
@@ -47,6 +54,7 @@ function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32): i32 
   if (kind == KIND_EMAC) { minMtu = 46; maxMtu = 9194; } // emac_probe: EMAC_MIN/MAX_ETH_FRAME_SIZE - 22
   const ix = devRegister(name, kind, flags, mtu, minMtu, maxMtu, mac);
   netifDevInit(ix);
+  promiscInit(ix);
   devTxqlen[ix] = txqlen;
   devCarrier[ix] = kind == KIND_DUMMY;
   if (mtu >= 68) inetdevInit(ix);
@@ -111,6 +119,7 @@ export function carrierChange(dev: i32, on: bool): void {
   if (devCarrier[dev] == on) return;
   devCarrier[dev] = on;
   if (devIsUp(dev)) fibNetdevChange(dev, on);
+  macvlanLowerChanged(dev);
 }
 
 /** dev_open(): 0, or the driver's ndo_open error (the device stays down) */
@@ -122,7 +131,12 @@ export function devOpen(dev: i32): i32 {
     const e = emacNetdevOpen(dev);
     if (e < 0) return e;
   }
+  if (devKind[dev] == KIND_MACVLAN) {
+    const e = macvlan_open(dev);
+    if (e < 0) return e;
+  }
   devFlags[dev] |= IFF_UP;
+  dev_set_rx_mode(dev);
   // dev_activate: a real NIC with one TX queue gets the default qdisc (pfifo_fast), virtual ones noqueue
   devQdisc[dev] = emac ? 2 : 1;
   if (devKind[dev] == KIND_VETH) {
@@ -139,6 +153,7 @@ export function devOpen(dev: i32): i32 {
   fibNetdevUp(dev);
   // the link as phylib saw it while ifup ran the clock through autonegotiation
   if (emac && devCarrier[dev]) fibNetdevChange(dev, true);
+  macvlanLowerChanged(dev);
   return 0;
 }
 
@@ -155,13 +170,18 @@ export function devClose(dev: i32): void {
     const p = devPeer[dev];
     if (p != 0) carrierChange(p, false);
   }
+  if (devKind[dev] == KIND_MACVLAN) macvlan_stop(dev);
   fibNetdevDown(dev);
   neighIfdown(dev);
+  macvlanLowerChanged(dev);
 }
 
 /** unregister_netdevice() */
 function unregister(dev: i32): void {
+  // NETDEV_UNREGISTER: the macvlans on it go first
+  macvlanLowerUnregister(dev);
   devClose(dev);
+  if (devKind[dev] == KIND_MACVLAN) macvlanUninit(dev);
   inetdevDestroy(dev);
   fibDisableIp(dev, true);
   rulesDetach(dev);
@@ -195,6 +215,10 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
     const e = validateMtu(mtu, devMinMtu[dev], devMaxMtu[dev]);
     if (e < 0) return e;
   }
+  if (devKind[dev] == KIND_MACVLAN) {
+    const e = macvlanChangeMtu(dev, mtu);
+    if (e < 0) return e;
+  }
   if (devKind[dev] == KIND_EMAC && devMtu[dev] != mtu) {
     const e = emacNetdevChangeMtu(dev, mtu);
     if (e < 0) return e;
@@ -202,6 +226,7 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
   devMtu[dev] = mtu;
   if (mtu < 68) inetdevDestroy(dev);
   else if (!inDevExists(dev)) { inetdevInit(dev); if (devIsUp(dev)) fibNetdevUp(dev); }
+  macvlanLowerChanged(dev);
   return 0;
 }
 
@@ -211,7 +236,13 @@ export function devSetMac(dev: i32, mac: u64): i32 {
   if (devKind[dev] == KIND_LOOPBACK) return -EOPNOTSUPP;
   if ((mac & 0x010000000000) != 0 || mac == 0) return -EADDRNOTAVAIL;
   if (devKind[dev] == KIND_EMAC) { const e = emacNetdevSetMac(dev, mac); if (e < 0) return e; }
+  if (devKind[dev] == KIND_MACVLAN) {
+    const e = macvlanSetMac(dev, mac);
+    if (e < 0) return e;
+    if (e == 1) return devSetMac(macvlanLower(dev), mac); // passthru: the lower's address, then ours follows
+  }
   devMac[dev] = mac;
+  macvlanLowerAddr(dev);
   return 0;
 }
 
@@ -245,3 +276,56 @@ export function devSetTxqlen(dev: i32, q: u32): i32 {
 }
 
 export function loopbackIfindex(): i32 { return LOOPBACK_IFINDEX; }
+
+// ---- promiscuity (dev_set_promiscuity, dev_uc_add/del, __dev_set_rx_mode) ----------------------------
+/** dev->promiscuity */
+const devPromiscuity = new Array<i32>();
+/** secondary unicast addresses (dev->uc.count) */
+const devUcCount = new Array<i32>();
+/** dev->uc_promisc: promiscuous because the device has no unicast filter (IFF_UNICAST_FLT) */
+const devUcPromisc = new Array<bool>();
+
+function promiscInit(dev: i32): void {
+  while (devPromiscuity.length <= dev) { devPromiscuity.push(0); devUcCount.push(0); devUcPromisc.push(false); }
+  devPromiscuity[dev] = 0; devUcCount[dev] = 0; devUcPromisc[dev] = false;
+}
+
+export function devGetPromiscuity(dev: i32): i32 { return dev > 0 && dev < devPromiscuity.length ? devPromiscuity[dev] : 0; }
+
+/** The driver's receive filter (ndo_set_rx_mode): the EMAC's PROM_MODE bit. */
+function driverRxMode(dev: i32): void {
+  if (devKind[dev] == KIND_EMAC) emacNetdevSetPromisc(dev, devPromiscuity[dev] > 0);
+}
+
+/** dev_set_promiscuity() */
+export function dev_set_promiscuity(dev: i32, inc: i32): void {
+  if (dev <= 0 || dev >= devPromiscuity.length) return;
+  devPromiscuity[dev] += inc;
+  if (devPromiscuity[dev] < 0) devPromiscuity[dev] = 0;
+  dev_set_rx_mode(dev);
+}
+
+/** dev_uc_add (+1) / dev_uc_del (-1) of one address */
+function dev_uc_change(dev: i32, inc: i32): void {
+  if (dev <= 0 || dev >= devUcCount.length) return;
+  devUcCount[dev] += inc;
+  dev_set_rx_mode(dev);
+}
+
+/**
+ * __dev_set_rx_mode(): only while up. Without a unicast filter (veth, EMAC, ...) secondary
+ * addresses make the device promiscuous; macvlans have one.
+ */
+function dev_set_rx_mode(dev: i32): void {
+  if (!devIsUp(dev) || dev >= devPromiscuity.length) return;
+  if (devKind[dev] != KIND_MACVLAN) {
+    if (devUcCount[dev] > 0 && !devUcPromisc[dev]) { devPromiscuity[dev]++; devUcPromisc[dev] = true; }
+    else if (devUcCount[dev] == 0 && devUcPromisc[dev]) { devPromiscuity[dev]--; devUcPromisc[dev] = false; }
+  }
+  driverRxMode(dev);
+}
+
+/** dev_get_iflink(): the lower device of a macvlan, a veth's peer, 0 otherwise */
+export function dev_get_iflink(dev: i32): i32 {
+  return devKind[dev] == KIND_MACVLAN ? macvlanLower(dev) : devPeer[dev];
+}

@@ -25,7 +25,7 @@ import {
 import {
   skbDev, skbIif, skbProtocol, skbPktType, skbLen, skbData, skbMacHeader, skbNetworkHeader, skbVlanTci, skbNext,
   skbPriority, skbSk, skbIpSummed, skbDataPtr, skbPull, skbPush, skbCopy, skbValid, skbFromBytes,
-  skbResetMacHeader, skbResetNetworkHeader, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST,
+  skbResetMacHeader, skbResetNetworkHeader, SKB_POOL, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST,
 } from "./skbuff";
 import {
   kfree_skb_reason, kfree_skb, consume_skb, SKB_DROP_REASON_UNHANDLED_PROTO, SKB_DROP_REASON_CPU_BACKLOG,
@@ -34,7 +34,7 @@ import {
 } from "./dropreason";
 import { ptypeAllDeliver } from "./af_packet";
 import { trace } from "./trace";
-import { TE_NETIF_RECEIVE, TE_XMIT, TE_DROP, TE_VERDICT, VERDICT_DROP } from "./trace_events";
+import { TE_NETIF_RECEIVE, TE_XMIT, TE_DROP, TE_VERDICT, VERDICT_DROP, VERDICT_CONSUMED, TE_RX_HANDLER, RXH_WIRE_SINK } from "./trace_events";
 
 // ---- constants ---------------------------------------------------------------------------
 export const ETH_HLEN: u32 = 14;
@@ -77,7 +77,7 @@ function ensure(dev: i32): void {
   while (coreRxDropped.length <= dev) {
     coreRxDropped.push(0); coreTxDropped.push(0); coreRxNohandler.push(0); lstatsPackets.push(0);
     lstatsBytes.push(0); vethDropped.push(0); qdiscDrops.push(0); qHead.push(-1); qTail.push(-1); qLen.push(0);
-    rxHandler.push(null);
+    rxHandler.push(null); rxHandlerId.push(0);
   }
 }
 
@@ -86,7 +86,7 @@ export function netifDevInit(dev: i32): void {
   ensure(dev);
   coreRxDropped[dev] = 0; coreTxDropped[dev] = 0; coreRxNohandler[dev] = 0; lstatsPackets[dev] = 0;
   lstatsBytes[dev] = 0; vethDropped[dev] = 0; qdiscDrops[dev] = 0; qHead[dev] = -1; qTail[dev] = -1; qLen[dev] = 0;
-  rxHandler[dev] = null;
+  rxHandler[dev] = null; rxHandlerId[dev] = 0;
 }
 
 // @ts-ignore: decorator
@@ -201,18 +201,33 @@ export function eth_header(skb: i32, dev: i32, type: u16, dst: u64): i32 {
 
 // ---- rx_handler (netdev_rx_handler_register) ------------------------------------------------
 export const RX_HANDLER_CONSUMED: i32 = 0, RX_HANDLER_ANOTHER: i32 = 1, RX_HANDLER_EXACT: i32 = 2, RX_HANDLER_PASS: i32 = 3;
+/**
+ * Not a kernel result: the handler parked the skb for a batch (a handler written by the host runs
+ * once per batch); netif_receive_skb_resume() later applies the real result.
+ */
+export const RX_HANDLER_PARKED: i32 = 4;
 /** Called with the skb (skb->dev is the device); may change skb->dev and return ANOTHER. */
 export type RxHandler = (skb: i32) => i32;
 const rxHandler = new Array<RxHandler | null>();
+/** who registered the handler, for traces (RXH_* in trace_events.ts) */
+const rxHandlerId = new Array<u8>();
+// a parked skb's place in __netif_receive_skb_core: the original device and the rounds done
+const parkOrigDev = new StaticArray<i32>(SKB_POOL);
+const parkRounds = new StaticArray<i32>(SKB_POOL);
 
-/** netdev_rx_handler_register(): 0, -EBUSY if the device has one, -ENODEV. */
-export function netdev_rx_handler_register(dev: i32, h: RxHandler): i32 {
+/** netdev_rx_handler_register(): 0, -EBUSY if the device has one, -ENODEV. `id` names the handler in traces. */
+export function netdev_rx_handler_register(dev: i32, h: RxHandler, id: u8 = 0): i32 {
   if (!valid(dev)) return -ENODEV;
   if (rxHandler[dev] != null) return -16;
   rxHandler[dev] = h;
+  rxHandlerId[dev] = id;
   return 0;
 }
-export function netdev_rx_handler_unregister(dev: i32): void { if (valid(dev)) rxHandler[dev] = null; }
+export function netdev_rx_handler_unregister(dev: i32): void { if (valid(dev)) { rxHandler[dev] = null; rxHandlerId[dev] = 0; } }
+/** netdev_is_rx_handler_busy() */
+export function netdev_is_rx_handler_busy(dev: i32): bool { return valid(dev) && rxHandler[dev] != null; }
+/** The RXH_* id of the device's handler, 0 if none or unnamed. */
+export function netdevRxHandlerId(dev: i32): u8 { return valid(dev) ? rxHandlerId[dev] : 0; }
 
 // ---- ptype_base: protocol handlers (dev_add_pack) ----------------------------------------------
 /** A protocol handler (ip_rcv, arp_rcv): (skb, dev, orig_dev) → NET_RX_SUCCESS or NET_RX_DROP. Owns the skb. */
@@ -252,28 +267,60 @@ const MAX_ROUNDS: i32 = 8;
  * __netif_receive_skb_core(): taps on each device the frame passes, the
  * rx_handler, hardware VLAN tag handling, then protocol delivery.
  */
-function netifReceiveCore(skb: i32): i32 {
-  const origDev = skbDev[skb];
-  let exact = false;
-  let rounds = 0;
-  let again = true;
-  while (again) {
-    again = false;
+function netifReceiveCore(skb: i32): i32 { return receiveRound(skb, skbDev[skb], 0); }
+
+/** another_round: from the taps of skb->dev on, `rounds` ANOTHER results already taken. */
+function receiveRound(skb: i32, origDev: i32, rounds: i32): i32 {
+  let n = rounds;
+  while (true) {
     const dev = skbDev[skb];
     skbIif[skb] = dev;
     // ptype_all: packet sockets see the frame on every device it passes
     ptypeAllDeliver(skb, dev, false);
     const h = dev < rxHandler.length ? rxHandler[dev] : null;
-    if (h != null) {
-      const r = h(skb);
-      if (r == RX_HANDLER_CONSUMED) return NET_RX_SUCCESS;
-      if (r == RX_HANDLER_ANOTHER) {
-        // another_round on the new skb->dev
-        if (++rounds >= MAX_ROUNDS || !valid(skbDev[skb])) { kfree_skb(skb); return NET_RX_DROP; }
-        again = true;
-      } else if (r == RX_HANDLER_EXACT) exact = true;
+    if (h == null) return deliverSkb(skb, origDev, false);
+    const r = h(skb);
+    if (r == RX_HANDLER_PARKED) {
+      unchecked(parkOrigDev[skb] = origDev);
+      unchecked(parkRounds[skb] = n);
+      return NET_RX_SUCCESS;
     }
+    if (r != RX_HANDLER_ANOTHER) return rxHandlerDone(skb, origDev, dev, rxHandlerId[dev], r);
+    trace(TE_RX_HANDLER, <u32>dev | (<u32>rxHandlerId[dev] << 24), <u32>r | (<u32>skbDev[skb] << 8));
+    if (++n >= MAX_ROUNDS || !valid(skbDev[skb])) { kfree_skb(skb); return NET_RX_DROP; }
   }
+  return NET_RX_DROP; // not reached
+}
+
+/** The rx_handler's result other than ANOTHER: consumed, or on to protocol delivery. */
+function rxHandlerDone(skb: i32, origDev: i32, dev: i32, id: u8, r: i32): i32 {
+  trace(TE_RX_HANDLER, <u32>dev | (<u32>id << 24), <u32>r | (<u32>skbDev[skb] << 8));
+  if (r == RX_HANDLER_CONSUMED) {
+    // the replay's wire sink is not a verdict: the frame left the box there
+    if (id != RXH_WIRE_SINK) trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+    return NET_RX_SUCCESS;
+  }
+  return deliverSkb(skb, origDev, r == RX_HANDLER_EXACT);
+}
+
+/**
+ * A parked skb comes back with the handler's result (skb->dev already set for ANOTHER):
+ * __netif_receive_skb_core goes on where the handler `id` of `dev` was called.
+ */
+export function netif_receive_skb_resume(skb: i32, dev: i32, id: u8, r: i32): i32 {
+  if (!skbValid(skb)) return NET_RX_DROP;
+  const origDev = unchecked(parkOrigDev[skb]);
+  if (r == RX_HANDLER_ANOTHER) {
+    trace(TE_RX_HANDLER, <u32>dev | (<u32>id << 24), <u32>r | (<u32>skbDev[skb] << 8));
+    const rounds = unchecked(parkRounds[skb]) + 1;
+    if (rounds >= MAX_ROUNDS || !valid(skbDev[skb])) { kfree_skb(skb); return NET_RX_DROP; }
+    return receiveRound(skb, origDev, rounds);
+  }
+  return rxHandlerDone(skb, origDev, dev, id, r);
+}
+
+/** Protocol delivery by skb->protocol (deliver_ptype_list_skb), after the rx_handler. */
+function deliverSkb(skb: i32, origDev: i32, exact: bool): i32 {
   const dev = skbDev[skb];
   // a hardware-stripped tag with a VLAN id and no VLAN device: not for us (check_vlan_id)
   if (skbVlanTci[skb] >= 0) {
@@ -351,6 +398,11 @@ function processBacklog(quota: i32): i32 {
 
 // ---- softirq (net_rx_action / net_tx_action) ---------------------------------------------------
 let inSoftirq = false;
+/** Deferred work a driver schedules (macvlan's bc_work): returns the frames it handled. */
+export type SoftirqWork = () => i32;
+const softirqWork = new Array<SoftirqWork>();
+/** Work run in every softirq round after the backlog (the kernel's work queues, made deterministic). */
+export function softirqWorkRegister(fn: SoftirqWork): void { softirqWork.push(fn); }
 /** devices with frames waiting in their qdisc (__netif_schedule); a small set scanned in order */
 const txScheduled = new Array<i32>();
 
@@ -382,6 +434,7 @@ export function do_softirq(rounds: i32 = 64): void {
       txScheduled.length = w;
     }
     work += processBacklog(NETDEV_BUDGET);
+    for (let i = 0; i < softirqWork.length; i++) work += softirqWork[i]();
     if (work == 0) break;
   }
   inSoftirq = false;

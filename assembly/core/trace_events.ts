@@ -32,5 +32,13 @@ export const TE_ROUTE_OUTPUT: u32 = 71;   // a = rt_type | flags<<8 (RTCF top by
 export const TE_ROUTE_GW: u32 = 72;       // a = the route's gateway (after TE_ROUTE_DST, only for routes through one)
 export const TE_EMAC_RX: u32 = 73;        // a = EMAC NIC index, b = RRD word 3 (size with FCS, L4F/IPF/CRC/... flags)
 export const TE_EMAC_TX: u32 = 74;        // a = EMAC NIC index | 1<<16 when the driver dropped it, b = len
+// rx_handler, macvlan and veth between boxes (40-49)
+export const TE_RX_HANDLER: u32 = 40;     // a = dev | RXH_* << 24, b = RX_HANDLER_* | skb->dev after << 8
+export const TE_MACVLAN_XMIT: u32 = 41;   // a = macvlan dev, b = 0 out the lower (dev_queue_xmit), 1 to a bridge-mode sibling (dev_forward_skb)
+export const TE_MACVLAN_BC: u32 = 42;     // a = lower dev, b = 0 queued for bc_work, 1 bc_queue full (dropped), 2 back to its private source
+export const TE_MACVLAN_BC_RX: u32 = 43;  // a = macvlan dev receiving a broadcast/multicast copy, b = 1 queued on the backlog, 0 dropped
+export const TE_VETH_REMOTE: u32 = 44;    // a = veth dev, b = len: the frame crosses to the peer's box
+/** who registered an rx_handler (TE_RX_HANDLER) */
+export const RXH_OTHER: u8 = 0, RXH_MACVLAN: u8 = 1, RXH_HOST: u8 = 2, RXH_WIRE_SINK: u8 = 3;
 
 export const VERDICT_FORWARD: u32 = 1, VERDICT_LOCAL: u32 = 2, VERDICT_CONSUMED: u32 = 3, VERDICT_DROP: u32 = 4;

@@ -11,6 +11,7 @@ import {
   emac_probe, emac_open, emac_close, emac_phy_poll, emac_change_mtu, emac_mac_tx_buf_send, emac_update_hw_stats,
   emac_set_mac_address, emacAdapter, emacSetRxHandler, txMeta, RXF_CSUM_UNNECESSARY, emac_watchdog_next,
   emac_watchdog_run,
+  emac_mac_mode_config,
 } from "./emac";
 import { emacCreate, emacDevice } from "../hw/emac/emac";
 import { wirePortReset } from "../hw/wire";
@@ -164,6 +165,16 @@ export function emacNetdevSetMac(dev: i32, mac: u64): i32 {
   if (a != null && a.up) return -16;
   emac_set_mac_address(nic, macHi(mac), macLo(mac));
   return 0;
+}
+
+/** ndo_set_rx_mode (emac_set_rx_mode): promiscuous or not; the multicast list stays as it is. */
+export function emacNetdevSetPromisc(dev: i32, promisc: bool): void {
+  const nic = emacNic(dev);
+  if (nic < 0) return;
+  const a = emacAdapter(nic);
+  if (a == null || a.promisc == promisc) return;
+  a.promisc = promisc;
+  if (a.up) emac_mac_mode_config(a);
 }
 
 // ---- phylib timers in virtual time ---------------------------------------------------------

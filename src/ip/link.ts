@@ -2,7 +2,8 @@
 // printer shared with `ip address show` (ip/iplink.c, ip/ipaddress.c).
 import {
   IFF_ALLMULTI, IFF_BROADCAST, IFF_DORMANT, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP,
-  IFF_POINTOPOINT, IFF_PROMISC, IFF_UP, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
+  IFF_POINTOPOINT, IFF_PROMISC, IFF_UP, MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type LinkAddReq,
+  type LinkInfo, type LinkKind, type LinkSetReq, type MacvlanMode,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
@@ -44,14 +45,37 @@ export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
 }
 
 // -d: the generic line of print_linkinfo; driver-specific numbers are the
-// ones a fresh veth/dummy/lo shows on Linux 6.x
+// ones a fresh veth/dummy/lo/macvlan shows on Linux 6.x
 function linkDetailsText(l: LinkInfo): string {
-  let s = ` promiscuity 0  allmulti 0 minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
-  const queues = l.kind === 'loopback' ? 1 : 2;
+  let s = ` promiscuity ${l.promiscuity ?? 0}  allmulti 0 minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
   if (l.kind === 'veth' || l.kind === 'dummy') s += `\n    ${l.kind} `;
+  if (l.macvlan) s += `\n    macvlan ${macvlanText(l)}`;
+  const queues = linkQueues(l);
   s += `addrgenmode eui64 numtxqueues ${queues} numrxqueues ${queues} gso_max_size 65536 gso_max_segs 65535 ` +
     'tso_max_size 524280 tso_max_segs 65535 gro_max_size 65536 ';
   return s;
+}
+
+function linkQueues(l: LinkInfo): number { return l.kind === 'loopback' || l.kind === 'macvlan' ? 1 : 2; }
+
+/** macvlan_print_opt() */
+function macvlanText(l: LinkInfo): string {
+  const m = l.macvlan!;
+  let s = `mode ${m.mode} `;
+  if (m.flags & MACVLAN_FLAG_NOPROMISC) s += 'nopromisc ';
+  if (m.flags & MACVLAN_FLAG_NODST) s += 'nodst ';
+  s += `bcqueuelen ${m.bcQueueLen} usedbcqueuelen ${m.bcQueueLen} `;
+  if (m.mode === 'source') s += 'remotes (0) ';
+  return s;
+}
+function macvlanJson(l: LinkInfo): Record<string, Json> {
+  const m = l.macvlan!;
+  const o: Record<string, Json> = { mode: m.mode };
+  if (m.flags & MACVLAN_FLAG_NOPROMISC) o.nopromisc = true;
+  if (m.flags & MACVLAN_FLAG_NODST) o.nodst = true;
+  Object.assign(o, { bcqueuelen: m.bcQueueLen, usedbcqueuelen: m.bcQueueLen });
+  if (m.mode === 'source') o.macaddr_count = 0;
+  return o;
 }
 
 export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): Record<string, Json> {
@@ -66,7 +90,16 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
   if (linkLayer) {
     Object.assign(o, { link_type: linkType(l), address: formatMac(l.address), broadcast: formatMac(l.broadcast) });
   }
-  if (ctx.opt.details) Object.assign(o, { promiscuity: 0, allmulti: 0, min_mtu: l.minMtu, max_mtu: l.maxMtu });
+  if (ctx.opt.details) {
+    Object.assign(o, { promiscuity: l.promiscuity ?? 0, allmulti: 0, min_mtu: l.minMtu, max_mtu: l.maxMtu });
+    if (l.kind === 'veth' || l.kind === 'dummy') o.linkinfo = { info_kind: l.kind };
+    if (l.macvlan) o.linkinfo = { info_kind: 'macvlan', info_data: macvlanJson(l) };
+    const queues = linkQueues(l);
+    Object.assign(o, {
+      inet6_addr_gen_mode: 'eui64', num_tx_queues: queues, num_rx_queues: queues, gso_max_size: 65536, gso_max_segs: 65535,
+      tso_max_size: 524280, tso_max_segs: 65535, gro_max_size: 65536,
+    });
+  }
   return o;
 }
 
@@ -103,7 +136,7 @@ export function doLink(ctx: Ctx, argv: string[]): number {
 
 interface LinkArgs {
   dev?: string; name?: string; up?: boolean; mtu?: number; txqlen?: number; address?: Uint8Array; group?: number;
-  type?: string; typeArgs: string[];
+  link?: string; type?: string; typeArgs: string[];
 }
 
 /** iplink_parse(): the generic link attributes, up to `type` */
@@ -140,6 +173,8 @@ function parseLinkArgs(argv: string[]): LinkArgs {
       const n = groupId(v);
       if (n === undefined) invarg('Invalid "group" value\n', v);
       r.group = n;
+    } else if (w === 'link') {
+      r.link = a.next();
     } else if (matches(w, 'vf')) {
       // SR-IOV VF settings: the next word must be a VF number
       invarg('Invalid "vf" value\n', a.next());
@@ -183,7 +218,7 @@ function freeName(ctx: Ctx, prefix: string, taken: string[]): string {
 function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): number {
   const r = parseLinkArgs(argv);
   if (cmd === 'add') {
-    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac' };
+    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac', macvlan: 'macvlan' };
     const kind = r.type === undefined ? undefined : kinds[r.type];
     if (kind === undefined) {
       // without a type (or with one the emulated kernel lacks) Linux answers like this
@@ -195,7 +230,10 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
     if (r.mtu !== undefined) req.mtu = r.mtu;
     if (r.txqlen !== undefined) req.txqlen = r.txqlen;
     if (r.up !== undefined) req.up = r.up;
+    // iplink_modify: IFLA_LINK by name, resolved before the request
+    if (r.link !== undefined) req.link = ctx.ifindexOrFail(r.link);
     const taken: string[] = [];
+    if (kind === 'macvlan') req.macvlan = parseMacvlan(r.typeArgs);
     if (kind === 'veth') {
       let peer: LinkArgs = { typeArgs: [] };
       if (r.typeArgs.length) {
@@ -259,4 +297,35 @@ function linkShow(ctx: Ctx, argv: string[]): number {
     ctx.record(s);
   }
   return 0;
+}
+
+const MACVLAN_USAGE = 'Usage: ... macvlan mode MODE [flag MODE_FLAG] MODE_OPTS [bcqueuelen BC_QUEUE_LEN]\n\n' +
+  'MODE: private | vepa | bridge | passthru | source\n' +
+  'MODE_FLAG: null | nopromisc | nodst\n' +
+  'MODE_OPTS: for mode "source":\n' +
+  '\tmacaddr { { add | del } <macaddr> | set [ <macaddr> [ <macaddr>  ... ] ] | flush }\n' +
+  'BC_QUEUE_LEN: Length of the rx queue for broadcast/multicast: [0-4294967295]\n';
+
+/** macvlan_parse_opt() (ip/iplink_macvlan.c): mode, the mode flags; a later mode wins */
+function parseMacvlan(argv: string[]): { mode?: MacvlanMode; flags?: number } {
+  const a = new Args(argv);
+  const r: { mode?: MacvlanMode; flags?: number } = {};
+  for (; !a.done; a.skip()) {
+    const w = a.cur;
+    if (w === 'mode') {
+      const v = a.next();
+      if (!(v in MACVLAN_MODES)) {
+        throw new CmdFail(1, `Error: argument of "mode" must be "private", "vepa", "bridge", "passthru" or "source", not "${v}"\n`);
+      }
+      r.mode = v as MacvlanMode;
+    } else if (w === 'nopromisc' || w === 'nodst' || w === 'flag') {
+      const f = w === 'flag' ? a.next() : w;
+      if (f === 'nopromisc') r.flags = (r.flags ?? 0) | MACVLAN_FLAG_NOPROMISC;
+      else if (f === 'nodst') r.flags = (r.flags ?? 0) | MACVLAN_FLAG_NODST;
+      else if (f !== 'null') throw new CmdFail(1, `macvlan: unknown option "${f}"?\n${MACVLAN_USAGE}`);
+    } else {
+      throw new CmdFail(1, `macvlan: unknown option "${w}"?\n${MACVLAN_USAGE}`);
+    }
+  }
+  return r;
 }
