@@ -9,11 +9,12 @@ import type {
 
 type CoreExports = Awaited<ReturnType<typeof instantiate>>;
 
-const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4 };
+const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4, tun: 7 };
 const KIND_NAME: LinkKind[] = ['loopback', 'loopback', 'veth', 'dummy', 'emac'];
+KIND_NAME[7] = 'tun';
 const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400, NLM_F_APPEND = 0x800;
 const NO_MAC = [0xffffffff, 0xffffffff] as const;
-const QDISC_NAME = ['noop', 'noqueue', 'pfifo_fast'];
+const QDISC_NAME = ['noop', 'noqueue', 'pfifo_fast', 'mq'];
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
@@ -73,13 +74,15 @@ export class Kernel implements Rtnl {
     for (let i = 0; i < n; i++) {
       const o = i * size;
       const ifindex = r[o], kind = KIND_NAME[r[o + 1]];
-      out.push({
+      const l: LinkInfo = {
         ifindex, name: this.core.linkName(ifindex), kind, flags: r[o + 2], operstate: this.operstate(r, o),
         mtu: r[o + 3], minMtu: r[o + 4], maxMtu: r[o + 5], txqlen: r[o + 6], group: r[o + 7],
         address: macBytes(r[o + 8], r[o + 9]),
         broadcast: kind === 'loopback' ? new Uint8Array(6) : new Uint8Array(6).fill(255),
         link: r[o + 10], qdisc: QDISC_NAME[r[o + 11]] ?? 'noop', stats: linkStats(r, o + 13),
-      });
+      };
+      if (kind === 'tun') l.tun = { flags: this.core.tunInfo(ifindex, 0), numqueues: this.core.tunInfo(ifindex, 1) };
+      out.push(l);
     }
     return out;
   }
@@ -89,6 +92,8 @@ export class Kernel implements Rtnl {
     const kind = r[o + 1], up = (r[o + 2] & 1) !== 0, carrier = r[o + 12] !== 0;
     if (kind === 1) return up ? 0 : 2;
     if (!up) return 2;
+    // tun: until its carrier first changes, linkwatch has not set an operstate
+    if (kind === 7 && carrier && this.core.tunInfo(r[o], 2)) return 0;
     if (!carrier) return kind === 2 ? 3 /* LOWERLAYERDOWN: the veth peer is down */ : 2;
     return 6;
   }
@@ -280,6 +285,14 @@ export class Kernel implements Rtnl {
   neighDel(req: NeighReq): Reply { return this.reply(this.core.neighDelReq(req.ifindex, req.dst)); }
 
   tableExists(id: number): boolean { return this.core.tableExists(id); }
+
+  // ---- tun/tap files
+  tunSetIff(name: string, flags: number): Reply<number> {
+    const rc = this.core.tunSetIff(name, flags);
+    return rc < 0 ? { ok: false, errno: -rc } : { ok: true, value: rc };
+  }
+  tunSetPersist(ifindex: number, on: boolean): Reply { return this.reply(this.core.tunSetPersist(ifindex, on)); }
+  tunClose(ifindex: number): void { this.core.tunClose(ifindex); }
 
   // ---- batches: one call for many records, through the core's scratch memory
   private scratch(words: number): Uint32Array {

@@ -27,5 +27,7 @@ export const TE_NEIGH_FAILED: u32 = 22;   // a = next hop
 export const TE_TTL_EXCEEDED: u32 = 23;   // a = ttl
 export const TE_FRAG_NEEDED: u32 = 24;    // a = mtu
 export const TE_OPTIONS: u32 = 25;        // a = 0 ok, 1 parameter problem (b = pointer), 2 source route dropped
+export const TE_TUN_GET_USER: u32 = 60;   // a = dev, b = len (without the PI header)
+export const TE_TUN_NET_XMIT: u32 = 61;   // a = dev, b = packets already on the ring
 
 export const VERDICT_FORWARD: u32 = 1, VERDICT_LOCAL: u32 = 2, VERDICT_CONSUMED: u32 = 3, VERDICT_DROP: u32 = 4;

@@ -2,7 +2,8 @@
 // printer shared with `ip address show` (ip/iplink.c, ip/ipaddress.c).
 import {
   IFF_ALLMULTI, IFF_BROADCAST, IFF_DORMANT, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP,
-  IFF_POINTOPOINT, IFF_PROMISC, IFF_UP, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
+  IFF_MULTI_QUEUE, IFF_NO_PI, IFF_PERSIST, IFF_POINTOPOINT, IFF_PROMISC, IFF_TAP, IFF_UP, IFF_VNET_HDR,
+  type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
@@ -29,7 +30,11 @@ export function linkFlagNames(ctx: Ctx, l: LinkInfo): string[] {
   return names;
 }
 
-function linkType(l: LinkInfo): string { return l.kind === 'loopback' ? 'loopback' : 'ether'; }
+/** ARPHRD_* as ip prints it: tun devices have no link-layer address (ARPHRD_NONE) */
+function linkType(l: LinkInfo): string {
+  if (l.tun && !(l.tun.flags & IFF_TAP)) return 'none';
+  return l.kind === 'loopback' ? 'loopback' : 'ether';
+}
 
 /** The "N: name@peer: <FLAGS> mtu ..." block, text form (without stats) */
 export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): string {
@@ -37,7 +42,8 @@ export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
   let s = `${l.ifindex}: ${l.name}${peer}: <${linkFlagNames(ctx, l).join(',')}> mtu ${l.mtu} qdisc ${l.qdisc} ` +
     `state ${OPERSTATES[l.operstate] ?? l.operstate} ${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} qlen ${l.txqlen}`;
   if (linkLayer) {
-    s += `\n    link/${linkType(l)} ${formatMac(l.address)} brd ${formatMac(l.broadcast)}`;
+    const type = linkType(l);
+    s += `\n    link/${type} ` + (type === 'none' ? '' : `${formatMac(l.address)} brd ${formatMac(l.broadcast)}`);
     if (ctx.opt.details) s += linkDetailsText(l);
   }
   return s + '\n';
@@ -47,10 +53,18 @@ export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
 // ones a fresh veth/dummy/lo shows on Linux 6.x
 function linkDetailsText(l: LinkInfo): string {
   let s = ` promiscuity 0  allmulti 0 minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
-  const queues = l.kind === 'loopback' ? 1 : 2;
+  let queues = l.kind === 'loopback' ? 1 : 2, tso = 524280;
   if (l.kind === 'veth' || l.kind === 'dummy') s += `\n    ${l.kind} `;
+  if (l.tun) {
+    const t = tunInfoData(l.tun.flags, l.tun.numqueues);
+    const onoff = (k: 'pi' | 'vnet_hdr' | 'persist') => `${k} ${t[k] ? 'on' : 'off'} `;
+    s += `\n    tun type ${t.type} ${onoff('pi')}${onoff('vnet_hdr')}` +
+      (t.multi_queue ? `multi_queue numqueues ${t.numqueues} numdisabled 0 ` : '') + onoff('persist');
+    queues = t.multi_queue ? 256 : 1;
+    tso = 65536;
+  }
   s += `addrgenmode eui64 numtxqueues ${queues} numrxqueues ${queues} gso_max_size 65536 gso_max_segs 65535 ` +
-    'tso_max_size 524280 tso_max_segs 65535 gro_max_size 65536 ';
+    `tso_max_size ${tso} tso_max_segs 65535 gro_max_size 65536 `;
   return s;
 }
 
@@ -64,10 +78,31 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
   if (withMode) o.linkmode = 'DEFAULT';
   Object.assign(o, { group: groupName(l.group), txqlen: l.txqlen });
   if (linkLayer) {
-    Object.assign(o, { link_type: linkType(l), address: formatMac(l.address), broadcast: formatMac(l.broadcast) });
+    const type = linkType(l);
+    o.link_type = type;
+    if (type !== 'none') Object.assign(o, { address: formatMac(l.address), broadcast: formatMac(l.broadcast) });
   }
   if (ctx.opt.details) Object.assign(o, { promiscuity: 0, allmulti: 0, min_mtu: l.minMtu, max_mtu: l.maxMtu });
+  if (ctx.opt.details && l.tun) {
+    const t = tunInfoData(l.tun.flags, l.tun.numqueues);
+    const data: Record<string, Json> = { type: t.type, pi: t.pi, vnet_hdr: t.vnet_hdr, multi_queue: t.multi_queue };
+    if (t.multi_queue) Object.assign(data, { numqueues: t.numqueues, numdisabled: 0 });
+    data.persist = t.persist;
+    const q = t.multi_queue ? 256 : 1;
+    Object.assign(o, {
+      linkinfo: { info_kind: 'tun', info_data: data }, inet6_addr_gen_mode: 'eui64', num_tx_queues: q, num_rx_queues: q,
+      gso_max_size: 65536, gso_max_segs: 65535, tso_max_size: 65536, tso_max_segs: 65535, gro_max_size: 65536,
+    });
+  }
   return o;
+}
+
+/** tun_fill_info(): IFLA_TUN_* as iproute2 prints them */
+function tunInfoData(flags: number, numqueues: number) {
+  return {
+    type: flags & IFF_TAP ? 'tap' : 'tun', pi: !(flags & IFF_NO_PI), vnet_hdr: !!(flags & IFF_VNET_HDR),
+    multi_queue: !!(flags & IFF_MULTI_QUEUE), numqueues, persist: !!(flags & IFF_PERSIST),
+  };
 }
 
 /** print_link_stats(): the RX/TX table, columns widened to fit the numbers */
@@ -159,7 +194,8 @@ function parseLinkArgs(argv: string[]): LinkArgs {
   return r;
 }
 
-function checkIfname(v: string, msg: string): void {
+/** get_ifname() or invarg */
+export function checkIfname(v: string, msg: string): void {
   if (v.length === 0 || v.length >= 16 || /[\s/]/.test(v) || v === '.' || v === '..') invarg(msg, v);
 }
 
@@ -183,7 +219,7 @@ function freeName(ctx: Ctx, prefix: string, taken: string[]): string {
 function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): number {
   const r = parseLinkArgs(argv);
   if (cmd === 'add') {
-    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac' };
+    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac', tun: 'tun' };
     const kind = r.type === undefined ? undefined : kinds[r.type];
     if (kind === undefined) {
       // without a type (or with one the emulated kernel lacks) Linux answers like this
