@@ -25,12 +25,12 @@ import {
   skbDev, skbLen, skbProtocol, skbDataPtr, skbFromBytes, skbResetMacHeader, skbResetNetworkHeader,
 } from "../core/skbuff";
 import {
-  kfree_skb_reason, consume_skb, dropCount, SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_FULL_RING,
+  kfree_skb_reason, kfree_skb, consume_skb, dropCount, SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_FULL_RING,
   SKB_DROP_REASON_INVALID_PROTO, SKB_DROP_REASON_NOMEM, SKB_DROP_REASON_PKT_TOO_BIG,
 } from "../core/dropreason";
 import { EBUSY, EINVAL, EIO, EAGAIN, ENOBUFS } from "../lib/errno";
 import { trace } from "../core/trace";
-import { TE_TUN_GET_USER, TE_TUN_NET_XMIT } from "../core/trace_events";
+import { TE_TUN_GET_USER, TE_TUN_NET_XMIT, TE_DROP, TE_VERDICT, VERDICT_DROP } from "../core/trace_events";
 
 // include/uapi/linux/if_tun.h
 export const IFF_TUN: u32 = 0x0001, IFF_TAP: u32 = 0x0002, IFF_NO_CARRIER: u32 = 0x0040,
@@ -185,7 +185,7 @@ function ringResize(dev: i32, size: i32): void {
   for (let i = 0; i < c; i++) {
     const skb = unchecked(old[(h + i) % old.length]);
     if (n < size) unchecked(r[n++] = skb);
-    else kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
+    else kfree_skb(skb); // tun_ptr_free
   }
   ring[dev] = r;
   ringHead[dev] = 0;
@@ -195,9 +195,16 @@ function ringResize(dev: i32, size: i32): void {
 function ringPurge(dev: i32): void {
   const r = ring[dev];
   const h = ringHead[dev];
-  for (let i = 0; i < ringCount[dev]; i++) kfree_skb_reason(unchecked(r[(h + i) % r.length]), SKB_DROP_REASON_DEV_READY);
+  for (let i = 0; i < ringCount[dev]; i++) kfree_skb(unchecked(r[(h + i) % r.length])); // tun_ptr_free
   ringHead[dev] = 0;
   ringCount[dev] = 0;
+}
+
+/** A drop of the driver's own, with its reason in the packet's trace. */
+function tunDrop(skb: i32, reason: u16): void {
+  trace(TE_DROP, reason, 0);
+  trace(TE_VERDICT, VERDICT_DROP, reason);
+  kfree_skb_reason(skb, reason);
 }
 
 function load16be(p: usize): u16 { return <u16>((<u32>load<u8>(p) << 8) | <u32>load<u8>(p, 1)); }
@@ -238,7 +245,7 @@ export function tun_get_user(dev: i32, p: usize, len: u32): i32 {
       else if (version == 6) proto = ETH_P_IPV6;
       else {
         dev_core_stats_rx_dropped_inc(dev);
-        kfree_skb_reason(skb, SKB_DROP_REASON_INVALID_PROTO);
+        tunDrop(skb, SKB_DROP_REASON_INVALID_PROTO);
         return -EINVAL;
       }
     }
@@ -249,7 +256,7 @@ export function tun_get_user(dev: i32, p: usize, len: u32): i32 {
   }
   if (!devIsUp(dev)) {
     dev_core_stats_rx_dropped_inc(dev);
-    kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+    tunDrop(skb, SKB_DROP_REASON_DEV_READY);
     return -EIO;
   }
   rxPackets[dev]++;
@@ -264,7 +271,7 @@ export function tun_get_user(dev: i32, p: usize, len: u32): i32 {
 function tun_net_xmit(skb: i32, dev: i32): i32 {
   if (!tunAttached[dev]) {
     dev_core_stats_tx_dropped_inc(dev);
-    kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+    tunDrop(skb, SKB_DROP_REASON_DEV_READY);
     return NETDEV_TX_OK;
   }
   const r = ring[dev];
@@ -272,7 +279,7 @@ function tun_net_xmit(skb: i32, dev: i32): i32 {
   trace(TE_TUN_NET_XMIT, <u32>dev, <u32>c);
   if (c >= r.length) {
     dev_core_stats_tx_dropped_inc(dev);
-    kfree_skb_reason(skb, SKB_DROP_REASON_FULL_RING);
+    tunDrop(skb, SKB_DROP_REASON_FULL_RING);
     return NETDEV_TX_OK;
   }
   unchecked(r[(ringHead[dev] + c) % r.length] = skb);
