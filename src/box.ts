@@ -7,6 +7,7 @@ import { EmacHw, type EmacNic, type EmacOptions, type Dma, type Wire } from './h
 import { PacketSocket, dropReasons, netCounters, type NetExports } from './hw/netif.js';
 import type { LinkInfo, LinkKind, LinkStats } from './rtnl.js';
 import { UdpSockets, type UdpExports } from './udp.js';
+import { TunFiles, type TunDevice, type TunExports, type TunOptions } from './tun.js';
 import { formatNstat, snmpCounters, type NstatOptions, type SnmpExports } from './nstat.js';
 import { replayFrames, inputsFromCapture, type ReplayInput, type ReplayOptions, type ReplayResult } from './replay.js';
 import { HostRxHandlers, type RxHandlerExports, type RxHandlerFn } from './rx_handler.js';
@@ -145,6 +146,17 @@ export class Box {
   /** UDP sockets of the box: box.udp.bind({ port, address? }) → async iterator of datagrams + send. */
   get udp(): UdpSockets { return (this.udpSockets ??= new UdpSockets(this.kernel.core as unknown as UdpExports)); }
 
+  private tunFiles?: TunFiles;
+  /**
+   * The host end of tun/tap device `name` (open + TUNSETIFF): write() packets into the box, read() or iterate
+   * what the box routes to it. The device is created (not persistent) when there is none; `ip tuntap add` makes
+   * persistent ones. { mode: 'tap' } for Ethernet frames, { pi: true } for the 4-byte packet information header.
+   */
+  tun(name: string, opts?: TunOptions): TunDevice {
+    this.tunFiles ??= new TunFiles(this.kernel.core as unknown as TunExports);
+    return this.tunFiles.attach(name, opts);
+  }
+
   /** The SNMP counters (Ip, Icmp, IcmpMsg, Tcp, Udp, IpExt) by nstat name, in nstat's order. */
   snmp(): Record<string, number> {
     const r: Record<string, number> = {};
@@ -180,6 +192,7 @@ export class Box {
     }
     hw.checkIrqs();
     this.udpSockets?.pump();
+    this.tunFiles?.pump();
   }
 
   /**

@@ -11,6 +11,7 @@ import { runIp, type IpRunInfo } from './ip/index.js';
 import { strerror } from './ip/errors.js';
 import type { Rtnl } from './rtnl.js';
 import { runReplay, runTrace, REPLAY_USAGE, TRACE_USAGE } from './replay-cli.js';
+import { runAttach, ATTACH_USAGE } from './attach.js';
 
 type LogEntry = { ip: string[] } | { sysctl: [string, string] };
 interface BoxFile { netpath: 'box'; version: 1; log: LogEntry[] }
@@ -133,7 +134,7 @@ function runSysctl(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): num
 
 const USAGE = 'usage: netpath [--box FILE] ip [OPTIONS] OBJECT COMMAND ...\n' +
   '       netpath [--box FILE] sysctl [-w] key[=value] ...\n' + REPLAY_USAGE + TRACE_USAGE +
-  '       netpath [--box FILE] nstat [-az] [--no-drops] [PATTERN ...]\n';
+  '       netpath [--box FILE] nstat [-az] [--no-drops] [PATTERN ...]\n' + ATTACH_USAGE;
 
 /** `nstat -az` of the box (nstat's -a and -z; without -z zero counters are left out), then drops by reason */
 function runNstat(box: Box, argv: string[]): number {
@@ -160,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
     i = 2;
   } else if (argv[0]?.startsWith('--box=')) { boxPath = argv[0].slice(6); i = 1; }
   const tool = argv[i];
-  if (tool !== 'ip' && tool !== 'sysctl' && tool !== 'replay' && tool !== 'trace' && tool !== 'nstat') { process.stderr.write(USAGE); return 1; }
+  if (tool !== 'ip' && tool !== 'sysctl' && tool !== 'replay' && tool !== 'trace' && tool !== 'nstat' && tool !== 'attach') { process.stderr.write(USAGE); return 1; }
   try {
     const file = boxPath !== undefined ? loadBoxFile(boxPath) : undefined;
     const box = await Box.create();
@@ -168,6 +169,7 @@ export async function main(argv: string[]): Promise<number> {
     const before = file?.log.length ?? 0;
     if (tool === 'replay') return await runReplay(box, argv.slice(i + 1));
     if (tool === 'trace') return runTrace(box, argv.slice(i + 1));
+    if (tool === 'attach') return await runAttach(box, argv.slice(i + 1));
     const status = tool === 'nstat' ? runNstat(box, argv.slice(i + 1)) : tool === 'ip' ? runIpCli(box.rtnl, argv.slice(i + 1), file?.log) : runSysctl(box.rtnl, argv.slice(i + 1), file?.log);
     if (file && boxPath && file.log.length !== before) saveBoxFile(boxPath, file);
     return status;

@@ -10,12 +10,13 @@ import { MACVLAN_MODES } from './rtnl.js';
 
 type CoreExports = Awaited<ReturnType<typeof instantiate>>;
 
-const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4, macvlan: 5 };
+const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4, macvlan: 5, tun: 7 };
 const KIND_NAME: LinkKind[] = ['loopback', 'loopback', 'veth', 'dummy', 'emac', 'macvlan'];
+KIND_NAME[7] = 'tun';
 const MACVLAN_MODE_NAME = new Map(Object.entries(MACVLAN_MODES).map(([k, v]) => [v, k as MacvlanMode]));
 const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400, NLM_F_APPEND = 0x800;
 const NO_MAC = [0xffffffff, 0xffffffff] as const;
-const QDISC_NAME = ['noop', 'noqueue', 'pfifo_fast'];
+const QDISC_NAME = ['noop', 'noqueue', 'pfifo_fast', 'mq'];
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
@@ -75,21 +76,22 @@ export class Kernel implements Rtnl {
     for (let i = 0; i < n; i++) {
       const o = i * size;
       const ifindex = r[o], kind = KIND_NAME[r[o + 1]];
-      out.push({
+      const l: LinkInfo = {
         ifindex, name: this.core.linkName(ifindex), kind, flags: r[o + 2], operstate: this.operstate(r, o),
         mtu: r[o + 3], minMtu: r[o + 4], maxMtu: r[o + 5], txqlen: r[o + 6], group: r[o + 7],
         address: macBytes(r[o + 8], r[o + 9]),
         broadcast: kind === 'loopback' ? new Uint8Array(6) : new Uint8Array(6).fill(255),
         link: r[o + 10], qdisc: QDISC_NAME[r[o + 11]] ?? 'noop', stats: linkStats(r, o + 13),
         promiscuity: this.core.linkDetail(ifindex, 0),
-      });
+      };
       if (kind === 'macvlan') {
-        const info = out[out.length - 1];
-        info.macvlan = {
+        l.macvlan = {
           mode: MACVLAN_MODE_NAME.get(this.core.linkDetail(ifindex, 1)) ?? 'vepa', flags: this.core.linkDetail(ifindex, 2),
           bcQueueLen: this.core.linkDetail(ifindex, 3),
         };
       }
+      if (kind === 'tun') l.tun = { flags: this.core.tunInfo(ifindex, 0), numqueues: this.core.tunInfo(ifindex, 1) };
+      out.push(l);
     }
     return out;
   }
@@ -102,6 +104,8 @@ export class Kernel implements Rtnl {
     const kind = r[o + 1], up = (r[o + 2] & 1) !== 0, carrier = r[o + 12] !== 0;
     if (kind === 1) return up ? 0 : 2;
     if (!up) return 2;
+    // tun: until its carrier first changes, linkwatch has not set an operstate
+    if (kind === 7 && carrier && this.core.tunInfo(r[o], 2)) return 0;
     if (!carrier) return r[o + 10] !== 0 ? 3 : 2;
     return 6;
   }
@@ -296,6 +300,14 @@ export class Kernel implements Rtnl {
   neighDel(req: NeighReq): Reply { return this.reply(this.core.neighDelReq(req.ifindex, req.dst)); }
 
   tableExists(id: number): boolean { return this.core.tableExists(id); }
+
+  // ---- tun/tap files
+  tunSetIff(name: string, flags: number): Reply<number> {
+    const rc = this.core.tunSetIff(name, flags);
+    return rc < 0 ? { ok: false, errno: -rc } : { ok: true, value: rc };
+  }
+  tunSetPersist(ifindex: number, on: boolean): Reply { return this.reply(this.core.tunSetPersist(ifindex, on)); }
+  tunClose(ifindex: number): void { this.core.tunClose(ifindex); }
 
   // ---- batches: one call for many records, through the core's scratch memory
   private scratch(words: number): Uint32Array {

@@ -3,7 +3,8 @@
 // device that transmitted, named after it (all or nothing); --json prints one object per input packet.
 import { readFileSync } from 'node:fs';
 import type { Box } from './box.js';
-import { CaptureFormatError } from './pcap/index.js';
+import { CaptureFormatError, LinkType } from './pcap/index.js';
+import { IFF_TAP } from './rtnl.js';
 import { writePcapngFile } from './pcap/node.js';
 import { inputsFromCapture, type ReplayResult } from './replay.js';
 
@@ -77,11 +78,13 @@ export async function runReplay(box: Box, argv: string[]): Promise<number> {
   const { inputs, res } = got;
   if (out !== undefined) {
     const t0 = BigInt(Math.round(Date.UTC(2026, 0, 1))) * 1_000_000n;
+    // tun devices carry IP packets: their interfaces are RAW (101)
+    const raw = new Set(box.kernel.links().filter((l) => l.tun && !(l.tun.flags & IFF_TAP)).map((l) => l.name));
     try {
       await writePcapngFile(out, (w) => {
         res.forEach((r, k) => {
           const ts = t0 + BigInt(Math.round(inputs[k].timeNs ?? 0));
-          r.out.forEach((o, j) => w.writePacket({ ifIndex: w.interfaceFor(o.dev), tsNs: ts + BigInt(j), data: o.data, direction: 'out', comment: `in ${r.in}: ${r.verdict}${r.reason ? ' ' + r.reason : ''}` }));
+          r.out.forEach((o, j) => w.writePacket({ ifIndex: w.interfaceFor(o.dev, raw.has(o.dev) ? LinkType.RAW : LinkType.ETHERNET), tsNs: ts + BigInt(j), data: o.data, direction: 'out', comment: `in ${r.in}: ${r.verdict}${r.reason ? ' ' + r.reason : ''}` }));
         });
       });
     } catch (e) {

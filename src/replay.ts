@@ -10,7 +10,9 @@
 import type { Box } from './box.js';
 import type { NetExports, PacketSocket } from './hw/netif.js';
 import { MODEL_COUNTERS, type ModelCounters } from './hw/emac.js';
-import { readCapture, CaptureFormatError, type CapturePacket } from './pcap/index.js';
+import { readCapture, CaptureFormatError, LinkType, type CapturePacket } from './pcap/index.js';
+import { IFF_TAP } from './rtnl.js';
+import { TunError, type TunDevice } from './tun.js';
 
 export interface ReplayInput {
   /** The device the frame is received on (a veth end, an EMAC port). */
@@ -19,6 +21,8 @@ export interface ReplayInput {
   data: Uint8Array;
   /** When it arrives, in ns of virtual time relative to the first input (optional: inputs then follow each other by `gapNs`). */
   timeNs?: number;
+  /** The capture's link type (LINKTYPE_*): RAW (101) inputs are IP packets for a tun device, others Ethernet frames. */
+  linkType?: number;
 }
 
 export type Verdict = 'forward' | 'local' | 'consumed' | 'drop';
@@ -150,6 +154,8 @@ function describe(ev: number, a: number, b: number, n: DecodeNames, st: DecodeSt
     case 42: return `macvlan_handle_frame: ${name(a)} ${['broadcast queued for bc_work', 'broadcast dropped, bc_queue full', 'back to its source port only'][b] ?? b}`;
     case 43: return `macvlan_broadcast: copy to ${name(a)}${b ? '' : ', dropped'}`;
     case 44: return `veth_xmit: ${name(a)} to the peer's box, len ${b}`;
+    case 60: return `tun_get_user: ${name(a)} len ${b}`;
+    case 61: return `tun_net_xmit: ${name(a)} ring ${b}`;
   }
   return `event ${ev} ${a} ${b}`;
 }
@@ -197,6 +203,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
   // the ports: every device that receives an input, and every device that may transmit
   const ports = new Map<string, Port>();
   const sockets: PacketSocket[] = [];
+  const tunFiles: TunDevice[] = [];
   const portOf = (dev: string): Port => {
     let p = ports.get(dev);
     if (p) return p;
@@ -211,6 +218,17 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
         dev, ifindex: l.ifindex,
         inject: (f) => { s.send([f]); },
         collect: () => s.recv().filter((r) => r.direction === 'in').map((r) => r.data),
+      };
+    } else if (l.kind === 'tun') {
+      // the replay is the program holding the device's file: it writes the inputs and reads what the box routes there
+      const tap = !!(l.tun!.flags & IFF_TAP);
+      const t = box.tun(dev, { mode: tap ? 'tap' : 'tun' });
+      tunFiles.push(t);
+      p = {
+        dev, ifindex: l.ifindex,
+        // a write tun_get_user refuses is a drop the trace reports
+        inject: (f) => { try { t.write(f); } catch (e) { if (!(e instanceof TunError)) throw e; } },
+        collect: () => t.readBatch(),
       };
     } else if (l.kind === 'emac') {
       const nic = box.emac(dev);
@@ -250,7 +268,16 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
     wireSide.add(score(l) >= score(peer) ? peer.name : l.name);
   }
   for (const d of inputDevs) if (wireSide.has(d)) throw new Error(`replay: ${d} is the wire side of a veth pair whose other end also receives inputs`);
-  for (const l of links) if ((l.kind === 'veth' || l.kind === 'emac') && !wireSide.has(l.name)) portOf(l.name);
+  for (const [k, inp] of inputs.entries()) {
+    if (inp.linkType === undefined) continue;
+    const l = links.find((x) => x.name === inp.dev);
+    const l3 = !!l?.tun && !(l.tun.flags & IFF_TAP);
+    if ((inp.linkType === LinkType.RAW) !== l3) {
+      throw new Error(`replay: packet ${k}: ${inp.linkType === LinkType.RAW ? 'a RAW (IP) packet' : `link type ${inp.linkType}`} for ${inp.dev}, ` +
+        `${l3 ? 'a tun device (RAW, IP packets)' : 'a device taking Ethernet frames'}`);
+    }
+  }
+  for (const l of links) if ((l.kind === 'veth' || l.kind === 'emac' || l.kind === 'tun') && !wireSide.has(l.name)) portOf(l.name);
   for (const p of ports.values()) p.collect();
   // the wire side of each veth: what the box sends there stops there (its taps still see it)
   const sinks = links.filter((l) => wireSide.has(l.name)).map((l) => l.ifindex);
@@ -281,6 +308,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
     x.traceOnOff(0);
     for (const i of sunk) x.replaySink(i, 0);
     for (const s of sockets) s.close();
+    for (const t of tunFiles) t.close();
   }
   return results;
 }
@@ -332,6 +360,6 @@ export function inputsFromCapture(buf: Uint8Array, dev?: string): ReplayInput[] 
   return pk.map((p) => {
     const d = p.ifName ?? cap.interfaces[p.ifIndex]?.name ?? dev;
     if (!d) throw new CaptureFormatError(cap.format, p.offset, 'its interface has no name (if_name; for a classic pcap give --dev NAME)', 'packet');
-    return { dev: d, data: p.data.slice(), timeNs: Number(p.tsNs - t0) };
+    return { dev: d, data: p.data.slice(), timeNs: Number(p.tsNs - t0), linkType: p.linkType };
   });
 }

@@ -15,7 +15,7 @@ export const IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_POINTOPO
 // IF_OPER_* (RFC 2863 operstate)
 export const IF_OPER_UNKNOWN = 0, IF_OPER_DOWN = 2, IF_OPER_LOWERLAYERDOWN = 3, IF_OPER_UP = 6;
 
-export type LinkKind = 'loopback' | 'veth' | 'dummy' | 'emac' | 'macvlan';
+export type LinkKind = 'loopback' | 'veth' | 'dummy' | 'emac' | 'macvlan' | 'tun';
 
 /** IFLA_MACVLAN_MODE values */
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
@@ -47,7 +47,13 @@ export interface LinkInfo {
   /** whether qdisc is noqueue (virtual devices) or noop (down, never up) — as ip prints it */
   qdisc: string;
   stats: LinkStats;
+  /** tun/tap devices: tun->flags (the tun_flags sysfs attribute, IFF_TUN/IFF_TAP, IFF_NO_PI, IFF_PERSIST, ...) and attached queues */
+  tun?: { flags: number; numqueues: number };
 }
+
+// TUN/TAP flags (include/uapi/linux/if_tun.h)
+export const IFF_TUN = 0x0001, IFF_TAP = 0x0002, IFF_MULTI_QUEUE = 0x0100, IFF_PERSIST = 0x0800, IFF_NO_PI = 0x1000,
+  IFF_ONE_QUEUE = 0x2000, IFF_VNET_HDR = 0x4000, IFF_TUN_EXCL = 0x8000;
 export interface LinkStats {
   rxPackets: number; rxBytes: number; rxErrors: number; rxDropped: number; rxMissed: number; rxMcast: number;
   txPackets: number; txBytes: number; txErrors: number; txDropped: number; txCarrier: number; collisions: number;
@@ -288,4 +294,11 @@ export interface Rtnl {
 
   /** whether the FIB table exists (tables come into being on first use and never go away) */
   tableExists(id: number): boolean;
+
+  /** open("/dev/net/tun") + ioctl(TUNSETIFF): a file attached to device `name` (created if missing); its ifindex */
+  tunSetIff?(name: string, flags: number): Reply<number>;
+  /** ioctl(TUNSETPERSIST) on that file */
+  tunSetPersist?(ifindex: number, on: boolean): Reply;
+  /** close() of that file */
+  tunClose?(ifindex: number): void;
 }

@@ -7,6 +7,7 @@
 // Datagrams cross in batches through the shared stage area: one WASM call per
 // batch, none per datagram. The iterator yields what is queued and then waits
 // for the box to deliver more (after box.run(), a packet injection, a send).
+import { DeliveryQueue } from './delivery.js';
 
 /** The exports of assembly/inetabi.ts used here. */
 export interface UdpExports {
@@ -45,8 +46,7 @@ export const formatIPv4 = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a
 
 export class UdpSocket implements AsyncIterable<UdpDatagram> {
   private closed = false;
-  private queue: UdpDatagram[] = [];
-  private waiters: ((d: IteratorResult<UdpDatagram>) => void)[] = [];
+  private queue = new DeliveryQueue<UdpDatagram>();
   constructor(private readonly x: UdpExports, readonly id: number, readonly address: string, readonly port: number,
     private readonly onClose: (s: UdpSocket) => void) {}
 
@@ -69,15 +69,12 @@ export class UdpSocket implements AsyncIterable<UdpDatagram> {
         off += (20 + len + 3) & ~3;
       }
     }
-    while (this.waiters.length && this.queue.length) this.waiters.shift()!({ value: this.queue.shift()!, done: false });
   }
 
   /** Everything received so far, without waiting. */
   recv(): UdpDatagram[] {
     this.pump();
-    const q = this.queue;
-    this.queue = [];
-    return q;
+    return this.queue.drain();
   }
 
   /** sendmsg for each payload to one destination, batched through the stage area. */
@@ -119,9 +116,7 @@ export class UdpSocket implements AsyncIterable<UdpDatagram> {
   /** The next datagram: queued ones first, else when the box delivers one (undefined once closed). */
   next(): Promise<IteratorResult<UdpDatagram>> {
     this.pump();
-    if (this.queue.length) return Promise.resolve({ value: this.queue.shift()!, done: false });
-    if (this.closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.queue.next();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<UdpDatagram> {
@@ -133,7 +128,7 @@ export class UdpSocket implements AsyncIterable<UdpDatagram> {
     this.pump();
     this.closed = true;
     this.x.udpSocketClose(this.id);
-    for (const w of this.waiters.splice(0)) w({ value: undefined, done: true });
+    this.queue.end();
     this.onClose(this);
   }
 }

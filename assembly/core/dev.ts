@@ -4,7 +4,7 @@
 import {
   devRegister, devUnlink, devExists, devIsUp, devFlags, devCarrier, devKind, devMtu, devMinMtu, devMaxMtu, devMac,
   devPeer, devTxqlen, devName, devQdisc, devByName, devValidName, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
-  KIND_MACVLAN,
+  KIND_MACVLAN, KIND_TUN,
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, LOOPBACK_IFINDEX,
 } from "./netdevice";
 import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, fail } from "../lib/errno";
@@ -25,10 +25,11 @@ import {
   macvlanInit, macvlanBind, macvlan_open, macvlan_stop, macvlanUninit, macvlanChangeMtu, macvlanSetMac, macvlanLower,
   macvlanLowerChanged, macvlanLowerUnregister, macvlanLowerAddr,
 } from "../drivers/macvlan";
+import { tunNetdevRemove, tunQueueResize, tunFlagsOf, IFF_MULTI_QUEUE } from "../drivers/tun";
 
 // eth_hw_addr_random(): deterministic here, from a fixed-seed xorshift
 let macSeed: u64 = 0x9e3779b97f4a7c15;
-function randomMac(): u64 {
+export function randomMac(): u64 {
   macSeed ^= macSeed << 13; macSeed ^= macSeed >> 7; macSeed ^= macSeed << 17;
   let m = macSeed & 0xffffffffffff;
   m &= ~(<u64>0x010000000000); // unicast
@@ -42,21 +43,29 @@ export function loopbackInit(): void {
   netifDevInit(ix);
   emacNetdevInit(carrierChange);
   macvlanInit();
-  macvlanBind(register, unregister, dev_set_promiscuity, dev_uc_change, carrierChange);
+  macvlanBind(registerEther, unregister, dev_set_promiscuity, dev_uc_change, carrierChange);
   devCarrier[ix] = true;
   inetdevInit(ix);
 }
 
-function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32): i32 {
-  let flags: u32 = IFF_BROADCAST | IFF_MULTICAST;
-  let minMtu: u32 = 68, maxMtu: u32 = 65535;
+/** register_netdevice() of a new device with its IPv4 state; drivers with other flags or max MTU pass them. */
+/** register() with the defaults of an Ethernet device, as the macvlan driver needs it */
+function registerEther(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32): i32 {
+  return register(name, kind, mtu, mac, txqlen);
+}
+
+export function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32,
+  baseFlags: u32 = IFF_BROADCAST | IFF_MULTICAST, devMaxMtu: u32 = 65535): i32 {
+  let flags: u32 = baseFlags;
+  let minMtu: u32 = 68, maxMtu: u32 = devMaxMtu;
   if (kind == KIND_DUMMY) { flags |= IFF_NOARP; minMtu = 0; maxMtu = 0; }
   if (kind == KIND_EMAC) { minMtu = 46; maxMtu = 9194; } // emac_probe: EMAC_MIN/MAX_ETH_FRAME_SIZE - 22
   const ix = devRegister(name, kind, flags, mtu, minMtu, maxMtu, mac);
   netifDevInit(ix);
   promiscInit(ix);
   devTxqlen[ix] = txqlen;
-  devCarrier[ix] = kind == KIND_DUMMY;
+  // a fresh netdevice has its carrier on; veth and the EMAC turn it off until their link is there
+  devCarrier[ix] = kind == KIND_DUMMY || kind == KIND_TUN;
   if (mtu >= 68) inetdevInit(ix);
   rulesAttach(ix, name);
   return ix;
@@ -74,6 +83,7 @@ const KINDS_MAX_MTU: u32 = 65535;
 /** rtnl_newlink(): mac/peerMac = 0xffff_ffffffff for "not given", mtu/txqlen 0 = default */
 export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: u32,
   peerName: string, peerMac: u64, peerMtu: u32, peerTxqlen: u32): i32 {
+  if (kind == KIND_TUN) return fail(EOPNOTSUPP, "tun/tap creation via rtnetlink is not supported");
   if (kind != KIND_VETH && kind != KIND_DUMMY && kind != KIND_EMAC) return fail(EOPNOTSUPP, "Unknown device type");
   if (!devValidName(name)) return -EINVAL;
   if (devByName(name) != 0) return -EEXIST;
@@ -137,8 +147,10 @@ export function devOpen(dev: i32): i32 {
   }
   devFlags[dev] |= IFF_UP;
   dev_set_rx_mode(dev);
-  // dev_activate: a real NIC with one TX queue gets the default qdisc (pfifo_fast), virtual ones noqueue
-  devQdisc[dev] = emac ? 2 : 1;
+  // dev_activate: a device with a TX queue length (a real NIC, tun/tap) gets the default qdisc (pfifo_fast),
+  // a multiqueue one mq, virtual ones noqueue
+  const tun = devKind[dev] == KIND_TUN;
+  devQdisc[dev] = tun && (tunFlagsOf(dev) & IFF_MULTI_QUEUE) != 0 ? 3 : emac || tun ? 2 : 1;
   if (devKind[dev] == KIND_VETH) {
     // veth_open(): carrier when both ends are up
     const p = devPeer[dev];
@@ -165,6 +177,7 @@ export function devClose(dev: i32): void {
     qdisc_reset(dev); // dev_deactivate
     emacNetdevClose(dev);
   }
+  if (devKind[dev] == KIND_TUN) qdisc_reset(dev);
   if (devKind[dev] == KIND_VETH) {
     devCarrier[dev] = false;
     const p = devPeer[dev];
@@ -187,6 +200,7 @@ function unregister(dev: i32): void {
   rulesDetach(dev);
   neighIfdown(dev);
   if (devKind[dev] == KIND_EMAC) emacNetdevRemove(dev);
+  if (devKind[dev] == KIND_TUN) tunNetdevRemove(dev);
   packetDevGone(dev);
   devUnlink(dev);
 }
@@ -272,6 +286,7 @@ export function devSetName(dev: i32, name: string): i32 {
 export function devSetTxqlen(dev: i32, q: u32): i32 {
   if (!devExists(dev)) return -ENODEV;
   devTxqlen[dev] = q;
+  if (devKind[dev] == KIND_TUN) tunQueueResize(dev); // NETDEV_CHANGE_TX_QUEUE_LEN
   return 0;
 }
 

@@ -3,6 +3,11 @@
 
 export const KIND_LOOPBACK: u8 = 1, KIND_VETH: u8 = 2, KIND_DUMMY: u8 = 3, KIND_EMAC: u8 = 4;
 export const KIND_MACVLAN: u8 = 5;
+/** tun and tap (drivers/tun.ts tells which) */
+export const KIND_TUN: u8 = 7;
+
+// dev->type (include/uapi/linux/if_arp.h): Ethernet unless the device has no link-layer header
+export const ARPHRD_ETHER: u16 = 1, ARPHRD_NONE: u16 = 0xfffe;
 
 // include/uapi/linux/if.h
 export const IFF_UP: u32 = 0x1, IFF_BROADCAST: u32 = 0x2, IFF_LOOPBACK: u32 = 0x8, IFF_POINTOPOINT: u32 = 0x10,
@@ -26,6 +31,8 @@ export const devPeer = new Array<i32>();
 export const devTxqlen = new Array<u32>();
 export const devGroup = new Array<u32>();
 export const devName = new Array<string>();
+/** ARPHRD_*: ARPHRD_NONE devices (tun) have no header_ops, IP goes out without a link-layer header */
+export const devType = new Array<u16>();
 /** 0: noop (never brought up), 1: noqueue */
 export const devQdisc = new Array<u8>();
 /** ifindexes in registration order: for_each_netdev() */
@@ -67,7 +74,7 @@ export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu
   while (devAlive.length <= ix) {
     devAlive.push(false); devKind.push(0); devFlags.push(0); devCarrier.push(false); devMtu.push(0);
     devMinMtu.push(0); devMaxMtu.push(0); devMac.push(0); devPeer.push(0); devTxqlen.push(0); devGroup.push(0);
-    devName.push(""); devQdisc.push(0);
+    devName.push(""); devQdisc.push(0); devType.push(ARPHRD_ETHER);
   }
   devAlive[ix] = true;
   devKind[ix] = kind;
@@ -82,6 +89,7 @@ export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu
   devGroup[ix] = 0;
   devName[ix] = name;
   devQdisc[ix] = 0;
+  devType[ix] = ARPHRD_ETHER;
   devList.push(ix);
   return ix;
 }

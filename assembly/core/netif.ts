@@ -20,7 +20,7 @@
 
 import {
   devExists, devIsUp, devKind, devCarrier, devMac, devMtu, devPeer, devTxqlen, devQdisc,
-  KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
+  KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC, KIND_TUN,
 } from "./netdevice";
 import {
   skbDev, skbIif, skbProtocol, skbPktType, skbLen, skbData, skbMacHeader, skbNetworkHeader, skbVlanTci, skbNext,
@@ -119,8 +119,8 @@ export function netdevOpsRegister(kind: u8, xmit: NdoStartXmit, stopped: NdoQueu
   unchecked(opsStats[kind] = stats);
 }
 
-/** Whether the device has a real qdisc (pfifo_fast) rather than noqueue: physical NICs. */
-export function devHasQdisc(dev: i32): bool { return devKind[dev] == KIND_EMAC; }
+/** Whether the device has a real qdisc (pfifo_fast) rather than noqueue: physical NICs, tun/tap. */
+export function devHasQdisc(dev: i32): bool { return devKind[dev] == KIND_EMAC || devKind[dev] == KIND_TUN; }
 
 /** dev_get_stats(): ndo_get_stats64 (or the software counters of lo/veth/dummy) plus the core counters. */
 export function dev_get_stats(dev: i32, s: StaticArray<u64>): void {

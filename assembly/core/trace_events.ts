@@ -40,5 +40,7 @@ export const TE_MACVLAN_BC_RX: u32 = 43;  // a = macvlan dev receiving a broadca
 export const TE_VETH_REMOTE: u32 = 44;    // a = veth dev, b = len: the frame crosses to the peer's box
 /** who registered an rx_handler (TE_RX_HANDLER) */
 export const RXH_OTHER: u8 = 0, RXH_MACVLAN: u8 = 1, RXH_HOST: u8 = 2, RXH_WIRE_SINK: u8 = 3;
+export const TE_TUN_GET_USER: u32 = 60;   // a = dev, b = len (without the PI header)
+export const TE_TUN_NET_XMIT: u32 = 61;   // a = dev, b = packets already on the ring
 
 export const VERDICT_FORWARD: u32 = 1, VERDICT_LOCAL: u32 = 2, VERDICT_CONSUMED: u32 = 3, VERDICT_DROP: u32 = 4;

@@ -15,7 +15,7 @@ import {
   SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NEIGH_DEAD,
 } from "../core/dropreason";
 import { eth_header, dev_queue_xmit, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_RX_DROP } from "../core/netif";
-import { devFlags, devMac, devByName, IFF_NOARP, IFF_LOOPBACK } from "../core/netdevice";
+import { devFlags, devMac, devByName, devType, IFF_NOARP, IFF_LOOPBACK, ARPHRD_NONE } from "../core/netdevice";
 import { trace } from "../core/trace";
 import { TE_ARP_RCV, TE_ARP_SEND, TE_NEIGH, TE_NEIGH_QUEUE, TE_NEIGH_FAILED, TE_VERDICT, VERDICT_CONSUMED, VERDICT_DROP, TE_DROP } from "../core/trace_events";
 import { clockNow, CLOCK_NEVER } from "../hw/clock";
@@ -181,6 +181,8 @@ function mcMac(a: u32): u64 { return 0x01005e000000 | <u64>(a & 0x7fffff); }
  * queued. Takes the skb; returns 0 or a negative value on a drop.
  */
 export function neigh_output(skb: i32, dev: i32, nh: u32, bcast: bool, mcast: bool): i32 {
+  // arp_constructor: a device without header_ops (tun) gets neigh_direct_output, no link-layer header
+  if (devType[dev] == ARPHRD_NONE) { dev_queue_xmit(skb); return 0; }
   // arp_constructor: devices without ARP and broadcast/multicast next hops need no resolution
   let mac: u64 = 0;
   let resolved = true;

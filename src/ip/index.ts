@@ -10,6 +10,7 @@ import { doNeigh } from './neigh.js';
 import { matches } from './parse.js';
 import { doRoute } from './route.js';
 import { doRule } from './rule.js';
+import { doTuntap } from './tuntap.js';
 import { IP_USAGE } from './usage.js';
 
 export interface IpResult { status: number; stdout: string; stderr: string }
@@ -24,7 +25,7 @@ const OBJECTS: [string, ObjectFn | null][] = [
   ['address', doAddr], ['addrlabel', null], ['maddress', null], ['route', doRoute], ['rule', doRule],
   ['neighbor', doNeigh], ['neighbour', doNeigh], ['ntable', null], ['ntbl', null], ['link', doLink],
   ['l2tp', null], ['fou', null], ['ila', null], ['macsec', null], ['tunnel', null], ['tunl', null],
-  ['tuntap', null], ['tap', null], ['token', null], ['tcpmetrics', null], ['tcp_metrics', null],
+  ['tuntap', doTuntap], ['tap', doTuntap], ['token', null], ['tcpmetrics', null], ['tcp_metrics', null],
   ['monitor', null], ['xfrm', null], ['mroute', null], ['mrule', null], ['netns', null], ['netconf', null],
   ['vrf', null], ['sr', null], ['nexthop', null], ['mptcp', null], ['ioam', null], ['help', null], ['stats', null],
 ];

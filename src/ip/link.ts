@@ -2,8 +2,9 @@
 // printer shared with `ip address show` (ip/iplink.c, ip/ipaddress.c).
 import {
   IFF_ALLMULTI, IFF_BROADCAST, IFF_DORMANT, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP,
-  IFF_POINTOPOINT, IFF_PROMISC, IFF_UP, MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type LinkAddReq,
-  type LinkInfo, type LinkKind, type LinkSetReq, type MacvlanMode,
+  IFF_MULTI_QUEUE, IFF_NO_PI, IFF_PERSIST, IFF_POINTOPOINT, IFF_PROMISC, IFF_TAP, IFF_UP, IFF_VNET_HDR,
+  MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
+  type MacvlanMode,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
@@ -30,7 +31,11 @@ export function linkFlagNames(ctx: Ctx, l: LinkInfo): string[] {
   return names;
 }
 
-function linkType(l: LinkInfo): string { return l.kind === 'loopback' ? 'loopback' : 'ether'; }
+/** ARPHRD_* as ip prints it: tun devices have no link-layer address (ARPHRD_NONE) */
+function linkType(l: LinkInfo): string {
+  if (l.tun && !(l.tun.flags & IFF_TAP)) return 'none';
+  return l.kind === 'loopback' ? 'loopback' : 'ether';
+}
 
 /** The "N: name@peer: <FLAGS> mtu ..." block, text form (without stats) */
 export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): string {
@@ -38,7 +43,8 @@ export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
   let s = `${l.ifindex}: ${l.name}${peer}: <${linkFlagNames(ctx, l).join(',')}> mtu ${l.mtu} qdisc ${l.qdisc} ` +
     `state ${OPERSTATES[l.operstate] ?? l.operstate} ${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} qlen ${l.txqlen}`;
   if (linkLayer) {
-    s += `\n    link/${linkType(l)} ${formatMac(l.address)} brd ${formatMac(l.broadcast)}`;
+    const type = linkType(l);
+    s += `\n    link/${type} ` + (type === 'none' ? '' : `${formatMac(l.address)} brd ${formatMac(l.broadcast)}`);
     if (ctx.opt.details) s += linkDetailsText(l);
   }
   return s + '\n';
@@ -50,13 +56,23 @@ function linkDetailsText(l: LinkInfo): string {
   let s = ` promiscuity ${l.promiscuity ?? 0}  allmulti 0 minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
   if (l.kind === 'veth' || l.kind === 'dummy') s += `\n    ${l.kind} `;
   if (l.macvlan) s += `\n    macvlan ${macvlanText(l)}`;
-  const queues = linkQueues(l);
+  if (l.tun) {
+    const t = tunInfoData(l.tun.flags, l.tun.numqueues);
+    const onoff = (k: 'pi' | 'vnet_hdr' | 'persist') => `${k} ${t[k] ? 'on' : 'off'} `;
+    s += `\n    tun type ${t.type} ${onoff('pi')}${onoff('vnet_hdr')}` +
+      (t.multi_queue ? `multi_queue numqueues ${t.numqueues} numdisabled 0 ` : '') + onoff('persist');
+  }
+  const { queues, tso } = linkQueues(l);
   s += `addrgenmode eui64 numtxqueues ${queues} numrxqueues ${queues} gso_max_size 65536 gso_max_segs 65535 ` +
-    'tso_max_size 524280 tso_max_segs 65535 gro_max_size 65536 ';
+    `tso_max_size ${tso} tso_max_segs 65535 gro_max_size 65536 `;
   return s;
 }
 
-function linkQueues(l: LinkInfo): number { return l.kind === 'loopback' || l.kind === 'macvlan' ? 1 : 2; }
+/** numtxqueues/numrxqueues and tso_max_size of a fresh device of this kind */
+function linkQueues(l: LinkInfo): { queues: number; tso: number } {
+  if (l.tun) return { queues: l.tun.flags & IFF_MULTI_QUEUE ? 256 : 1, tso: 65536 };
+  return { queues: l.kind === 'loopback' || l.kind === 'macvlan' ? 1 : 2, tso: 524280 };
+}
 
 /** macvlan_print_opt() */
 function macvlanText(l: LinkInfo): string {
@@ -88,19 +104,36 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
   if (withMode) o.linkmode = 'DEFAULT';
   Object.assign(o, { group: groupName(l.group), txqlen: l.txqlen });
   if (linkLayer) {
-    Object.assign(o, { link_type: linkType(l), address: formatMac(l.address), broadcast: formatMac(l.broadcast) });
+    const type = linkType(l);
+    o.link_type = type;
+    if (type !== 'none') Object.assign(o, { address: formatMac(l.address), broadcast: formatMac(l.broadcast) });
   }
   if (ctx.opt.details) {
     Object.assign(o, { promiscuity: l.promiscuity ?? 0, allmulti: 0, min_mtu: l.minMtu, max_mtu: l.maxMtu });
     if (l.kind === 'veth' || l.kind === 'dummy') o.linkinfo = { info_kind: l.kind };
     if (l.macvlan) o.linkinfo = { info_kind: 'macvlan', info_data: macvlanJson(l) };
-    const queues = linkQueues(l);
+    if (l.tun) {
+      const t = tunInfoData(l.tun.flags, l.tun.numqueues);
+      const data: Record<string, Json> = { type: t.type, pi: t.pi, vnet_hdr: t.vnet_hdr, multi_queue: t.multi_queue };
+      if (t.multi_queue) Object.assign(data, { numqueues: t.numqueues, numdisabled: 0 });
+      data.persist = t.persist;
+      o.linkinfo = { info_kind: 'tun', info_data: data };
+    }
+    const { queues, tso } = linkQueues(l);
     Object.assign(o, {
       inet6_addr_gen_mode: 'eui64', num_tx_queues: queues, num_rx_queues: queues, gso_max_size: 65536, gso_max_segs: 65535,
-      tso_max_size: 524280, tso_max_segs: 65535, gro_max_size: 65536,
+      tso_max_size: tso, tso_max_segs: 65535, gro_max_size: 65536,
     });
   }
   return o;
+}
+
+/** tun_fill_info(): IFLA_TUN_* as iproute2 prints them */
+function tunInfoData(flags: number, numqueues: number) {
+  return {
+    type: flags & IFF_TAP ? 'tap' : 'tun', pi: !(flags & IFF_NO_PI), vnet_hdr: !!(flags & IFF_VNET_HDR),
+    multi_queue: !!(flags & IFF_MULTI_QUEUE), numqueues, persist: !!(flags & IFF_PERSIST),
+  };
 }
 
 /** print_link_stats(): the RX/TX table, columns widened to fit the numbers */
@@ -194,7 +227,8 @@ function parseLinkArgs(argv: string[]): LinkArgs {
   return r;
 }
 
-function checkIfname(v: string, msg: string): void {
+/** get_ifname() or invarg */
+export function checkIfname(v: string, msg: string): void {
   if (v.length === 0 || v.length >= 16 || /[\s/]/.test(v) || v === '.' || v === '..') invarg(msg, v);
 }
 
@@ -218,7 +252,7 @@ function freeName(ctx: Ctx, prefix: string, taken: string[]): string {
 function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): number {
   const r = parseLinkArgs(argv);
   if (cmd === 'add') {
-    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac', macvlan: 'macvlan' };
+    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac', macvlan: 'macvlan', tun: 'tun' };
     const kind = r.type === undefined ? undefined : kinds[r.type];
     if (kind === undefined) {
       // without a type (or with one the emulated kernel lacks) Linux answers like this
