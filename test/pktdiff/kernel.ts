@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { canMakeNamespace } from '../diff/kernel.js';
 import { ENV, netnsAdd, netnsDel, run } from '../util/netns.js';
 import { describe as describeFrame, fromHex } from './frames.js';
-import type { PktScenario, Step } from './gen.js';
+import type { PktScenario, PortDef, Step } from './gen.js';
 
 export const QUIET_MS = 30;
 export const ARP_QUIET_MS = 250;
@@ -47,7 +47,7 @@ export function canRunPackets(): { ok: boolean; reason: string } {
   return (probe = { ok: true, reason: ns.reason });
 }
 
-async function must(cmd: string, args: string[], input?: string): Promise<string> {
+export async function must(cmd: string, args: string[], input?: string): Promise<string> {
   const r = await run(cmd, args, input);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}${input ? ` <<< ${JSON.stringify(input.slice(0, 300))}` : ''}: exit ${r.status}: ${r.stderr.trim()}`);
   return r.stdout;
@@ -56,7 +56,22 @@ async function must(cmd: string, args: string[], input?: string): Promise<string
 const addNs = () => netnsAdd('nppkt');
 const delNs = netnsDel;
 
-const sysctls = (ns: string, kv: [string, string][]) => must('ip', ['netns', 'exec', ns, 'sysctl', '-qw', ...kv.map(([k, v]) => `${k}=${v}`)]);
+export const sysctls = (ns: string, kv: [string, string][]) => must('ip', ['netns', 'exec', ns, 'sysctl', '-qw', ...kv.map(([k, v]) => `${k}=${v}`)]);
+
+/** Runs `ip` lines in the DUT as one batch; the first failing line throws. */
+export async function ipBatch(dut: string, lines: string[]): Promise<void> {
+  const r = await run('ip', ['-n', dut, '-4', '-batch', '-'], lines.join('\n') + '\n');
+  if (r.status !== 0) {
+    const n = Number(/Command failed -:(\d+)/.exec(r.stderr)?.[1] ?? 0);
+    throw new Error(`DUT config: ip ${lines[n - 1] ?? '(batch)'}: ${r.stderr.trim()}`);
+  }
+}
+
+/** A DUT port: veth end `name` in the DUT, its peer "t"+name in the tester, up, with ARP off (the tester never answers). */
+export async function addPort(dut: string, tester: string, p: PortDef): Promise<void> {
+  await must('ip', ['-n', dut, 'link', 'add', p.name, 'address', p.mac, 'type', 'veth', 'peer', 'name', `t${p.name}`, 'address', p.peerMac, 'netns', tester]);
+  await must('ip', ['-n', tester, 'link', 'set', `t${p.name}`, 'arp', 'off', 'up']);
+}
 
 /** Applies the steps in the DUT (consecutive sysctls as one sysctl call, consecutive ip lines as one batch; any failure throws). */
 async function configure(dut: string, tester: string, steps: Step[]) {
@@ -69,21 +84,16 @@ async function configure(dut: string, tester: string, steps: Step[]) {
     } else if ('ip' in s) {
       const lines: string[] = [];
       while (i < steps.length && 'ip' in steps[i]) lines.push((steps[i++] as { ip: string }).ip);
-      const r = await run('ip', ['-n', dut, '-4', '-batch', '-'], lines.join('\n') + '\n');
-      if (r.status !== 0) {
-        const n = Number(/Command failed -:(\d+)/.exec(r.stderr)?.[1] ?? 0);
-        throw new Error(`DUT config: ip ${lines[n - 1] ?? '(batch)'}: ${r.stderr.trim()}`);
-      }
+      await ipBatch(dut, lines);
     } else {
-      const p = s.port;
-      await must('ip', ['-n', dut, 'link', 'add', p.name, 'address', p.mac, 'type', 'veth', 'peer', 'name', `t${p.name}`, 'address', p.peerMac, 'netns', tester]);
-      await must('ip', ['-n', tester, 'link', 'set', `t${p.name}`, 'arp', 'off', 'up']);
+      await addPort(dut, tester, s.port);
       i++;
     }
   }
 }
 
-class Helper {
+/** pkt_helper.py, running in a namespace, driven over JSON lines. */
+export class Helper {
   private lines: string[] = [];
   private waiting: ((l: string) => void)[] = [];
   private err = '';
@@ -95,6 +105,7 @@ class Helper {
     proc.stderr.setEncoding('utf8').on('data', (d) => (this.err += d));
     proc.on('close', () => { for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: `helper exited: ${this.err.trim()}` })); });
   }
+  /** Starts the helper in namespace `tester` with one packet socket per interface in `ifaces`. */
   static async start(tester: string, ifaces: string[]): Promise<Helper> {
     const h = new Helper(spawn('ip', ['netns', 'exec', tester, 'python3', '-u', HELPER, ...ifaces], { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] }));
     const ready = JSON.parse(await h.next(10_000));

@@ -24,38 +24,52 @@ export function pktFixtureText(f: PktFixture): string {
 export const parsePktFixture = (text: string): PktFixture => JSON.parse(text) as PktFixture;
 export const pktFixtureName = (seed: number) => `seed-${String(seed).padStart(4, '0')}.json`;
 
-async function main() {
-  const args = process.argv.slice(2);
+/** What a fixture recorder needs to know about its harness (shared by the packet and device recorders). */
+export interface Recorder<S extends { seed: number }, R> {
+  defaultOut: string;
+  canRun(): { ok: boolean; reason: string };
+  generate(seed: number): S;
+  run(sc: S): Promise<R>;
+  /** the fixture file's text */
+  text(sc: S, result: R): string;
+  /** what the summary counts per scenario ("frames") */
+  units(sc: S): number;
+  /** --verify: compares a second run with the first; report() says how it went, ok() whether they agreed */
+  verify: { add(sc: S, first: R, second: R): void; report(): string; ok(): boolean };
+  /** index.json's "recordedWith" */
+  facts(): Record<string, unknown>;
+}
+
+/** The recorder's command line: --from N --seeds K --jobs J --out DIR --verify --dry. */
+export async function recordMain<S extends { seed: number }, R>(rec: Recorder<S, R>, args: string[]) {
   const opt = (name: string, def: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
   const flag = (name: string) => args.includes(`--${name}`);
   const from = Number(opt('from', '1')), n = Number(opt('seeds', '200')), jobs = Number(opt('jobs', '2'));
-  const out = opt('out', join('test', 'fixtures', 'packets'));
+  const out = opt('out', rec.defaultOut);
   const dry = flag('dry'), verify = flag('verify');
-  const can = canRunPackets();
+  const can = rec.canRun();
   if (!can.ok) { console.error(`cannot record: ${can.reason}`); process.exit(2); }
   if (!dry) mkdirSync(out, { recursive: true });
   const seeds = Array.from({ length: n }, (_, i) => from + i);
-  const done: PktFixture[] = [];
+  const done: S[] = [];
   const failed: string[] = [];
-  const check = newPktResult();
   let next = 0, bytes = 0, count = 0;
   const t0 = Date.now();
-  const once = async (sc: PktScenario): Promise<FrameResult[]> => {
-    try { return await runPacketsKernel(sc); } catch (e) {
+  const once = async (sc: S): Promise<R> => {
+    try { return await rec.run(sc); } catch (e) {
       process.stderr.write(`  seed ${sc.seed}: ${(e as Error).message}; retrying\n`);
-      return await runPacketsKernel(sc);
+      return await rec.run(sc);
     }
   };
   async function worker() {
     while (next < seeds.length) {
       const seed = seeds[next++];
-      const sc = generatePackets(seed);
+      const sc = rec.generate(seed);
       try {
-        const kernel = await once(sc);
-        const f = { ...sc, kernel };
-        done.push(f);
-        if (!dry) { const t = pktFixtureText(f); bytes += t.length; writeFileSync(join(out, pktFixtureName(seed)), t); }
-        if (verify) compareScenario(check, sc, kernel, await once(sc));
+        const result = await once(sc);
+        done.push(sc);
+        if (!dry) { const t = rec.text(sc, result); bytes += t.length; writeFileSync(join(out, pktFixtureName(seed)), t); }
+        if (verify) rec.verify.add(sc, result, await once(sc));
       } catch (e) {
         failed.push(`seed ${seed}: ${(e as Error).message}`);
       }
@@ -66,25 +80,35 @@ async function main() {
   await Promise.all(Array.from({ length: jobs }, worker));
   const secs = (Date.now() - t0) / 1000;
   done.sort((a, b) => a.seed - b.seed);
-  const frames = done.reduce((a, f) => a + f.frames.length, 0);
+  const frames = done.reduce((a, f) => a + rec.units(f), 0);
   if (!dry) {
-    const index = {
-      recordedWith: { ...kernelFacts(), quietMs: QUIET_MS, arpQuietMs: ARP_QUIET_MS, maxMs: MAX_MS },
-      seeds: done.map((f) => f.seed),
-      frames,
-      recordSeconds: Math.round(secs),
-      jobs,
-    };
+    const index = { recordedWith: rec.facts(), seeds: done.map((f) => f.seed), frames, recordSeconds: Math.round(secs), jobs };
     writeFileSync(join(out, 'index.json'), JSON.stringify(index, null, 1) + '\n');
   }
   console.log(`${done.length} seeds, ${frames} frames, ${secs.toFixed(1)} s with ${jobs} jobs` + (dry ? ' (dry run)' : `, ${(bytes / 1e6).toFixed(2)} MB -> ${out}`));
   if (failed.length) { console.log(`${failed.length} seeds failed:\n${failed.join('\n')}`); process.exitCode = 1; }
   if (verify) {
-    console.log(pktReport(check, { title: 'verify (kernel vs kernel, second run)' }));
-    if (check.matched !== check.total) process.exitCode = 1;
+    console.log(rec.verify.report());
+    if (!rec.verify.ok()) process.exitCode = 1;
   }
 }
 
-if (process.argv[1] && /record\.ts$/.test(process.argv[1])) {
-  main().catch((e) => { console.error(e); process.exit(1); });
+const check = newPktResult();
+const packets: Recorder<PktScenario, FrameResult[]> = {
+  defaultOut: join('test', 'fixtures', 'packets'),
+  canRun: canRunPackets,
+  generate: generatePackets,
+  run: (sc) => runPacketsKernel(sc),
+  text: (sc, kernel) => pktFixtureText({ ...sc, kernel }),
+  units: (sc) => sc.frames.length,
+  verify: {
+    add: (sc, a, b) => compareScenario(check, sc, a, b),
+    report: () => pktReport(check, { title: 'verify (kernel vs kernel, second run)' }),
+    ok: () => check.matched === check.total,
+  },
+  facts: () => ({ ...kernelFacts(), quietMs: QUIET_MS, arpQuietMs: ARP_QUIET_MS, maxMs: MAX_MS }),
+};
+
+if (process.argv[1] && /pktdiff[/\\]record\.ts$/.test(process.argv[1])) {
+  recordMain(packets, process.argv.slice(2)).catch((e) => { console.error(e); process.exit(1); });
 }
