@@ -92,7 +92,7 @@ export async function runDevicesNetpath(sc: DevScenario, at: (number | undefined
       results.push(null);
     } else if ('tun' in s) {
       if (!dbox.tun) { gap('box.tun: not implemented'); results.push(null); continue; }
-      const q = dbox.tun(s.tun.name, { pi: s.tun.pi });
+      const q = dbox.tun(s.tun.name, { mode: s.tun.tap ? 'tap' : 'tun', pi: s.tun.pi });
       ends.set(s.tun.name, {
         send: (b) => { try { return q.write(b); } catch (e) { return /\bE[A-Z0-9]+\b/.exec((e as Error).message)?.[0] ?? (e as Error).message; } },
         collect: () => { const xs: Uint8Array[] = []; for (let p = q.read(); p; p = q.read()) xs.push(p); return xs; },
