@@ -44,8 +44,6 @@ const TUN_PI_LEN: u32 = 4;
 /** tun_pi.flags when tun_put_user cut the packet to the reader's buffer */
 const TUN_PKT_STRIP: u16 = 0x0001;
 const EBADFD: i32 = 77, EMSGSIZE: i32 = 90;
-/** MAX_TAP_QUEUES: the queues a multi_queue device is registered with */
-export const MAX_TAP_QUEUES: u32 = 256;
 
 // per device, by ifindex
 const tunFlags = new Array<u32>();
