@@ -49,16 +49,20 @@ export function tunWriteBatch(ifindex: i32, count: i32): i32 {
   return ok;
 }
 
-/** read() until the ring is empty or the stage area is full, as records; returns how many, or -errno. */
-export function tunReadBatch(ifindex: i32, max: i32): i32 {
+/**
+ * read() until the ring is empty, `max` packets or the stage area is full, as records; returns how
+ * many, or -errno. Each read has a buffer of `size` bytes (0: as large as the packet).
+ */
+export function tunReadBatch(ifindex: i32, max: i32, size: u32): i32 {
   const stage = wireStagePtr();
   let off: u32 = 0;
   let n = 0;
   while (n < max) {
     const want = tun_peek_len(ifindex);
     if (want == 0) break;
-    if (off + 4 + want > STAGE_SIZE) break;
-    const rc = tun_do_read(ifindex, stage + off + 4, want);
+    const cap = size != 0 && size < want ? size : want;
+    if (off + 4 + cap > STAGE_SIZE) break;
+    const rc = tun_do_read(ifindex, stage + off + 4, cap);
     if (rc < 0) return n > 0 ? n : rc;
     store<u32>(stage + off, <u32>rc);
     off += (4 + <u32>rc + 3) & ~3;

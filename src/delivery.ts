@@ -10,7 +10,6 @@ export class DeliveryQueue<T> {
 
   /** How many next() calls wait for an item. */
   get waiting(): number { return this.waiters.length; }
-  get length(): number { return this.items.length; }
 
   /** Hands an item to the oldest waiter, or keeps it. */
   push(item: T): void {

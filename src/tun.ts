@@ -24,7 +24,7 @@ export interface TunExports {
   tunClose(ifindex: number): void;
   tunInfo(ifindex: number, which: number): number;
   tunWriteBatch(ifindex: number, count: number): number;
-  tunReadBatch(ifindex: number, max: number): number;
+  tunReadBatch(ifindex: number, max: number, size: number): number;
 }
 
 export interface TunOptions {
@@ -92,18 +92,26 @@ export class TunDevice implements AsyncIterable<Uint8Array> {
     return out;
   }
 
-  /** read(): the oldest packet on the ring (PI header first when `pi`), or null when there is none. */
-  read(): Uint8Array | null {
-    return this.readBatch(1)[0] ?? null;
+  /**
+   * read(): the oldest packet on the ring (PI header first when `pi`), or null when there is none.
+   * With a buffer `size`, as read(fd, buf, size) on Linux: a longer packet is cut (the rest is lost;
+   * with pi, its flags say TUN_PKT_STRIP); size 0 reads nothing and leaves the packet; with pi, a size
+   * below 4 is EINVAL and the packet is lost.
+   */
+  read(size?: number): Uint8Array | null {
+    if (size === 0) return this.queue.length ? new Uint8Array(0) : null;
+    return this.readBatch(1, size)[0] ?? null;
   }
 
-  /** Up to `max` packets off the ring, oldest first. */
-  readBatch(max = Infinity): Uint8Array[] {
+  /** Up to `max` packets off the ring, oldest first (each read with a buffer of `size` bytes, if given). */
+  readBatch(max = Infinity, size?: number): Uint8Array[] {
     if (this.closed) return [];
+    if (size !== undefined && !(Number.isInteger(size) && size > 0)) throw new RangeError(`tun: ${this.name}: bad read size ${size}`);
     const x = this.x;
     const out: Uint8Array[] = [];
     while (out.length < max) {
-      const n = x.tunReadBatch(this.ifindex, Math.min(max - out.length, 0x7fffffff));
+      const n = x.tunReadBatch(this.ifindex, Math.min(max - out.length, 0x7fffffff), size ?? 0);
+      if (n === -22) throw new TunError(22, 'EINVAL', `tun: ${this.name}: read: EINVAL: a ${size}-byte buffer cannot hold the 4-byte packet information header (the packet is lost)`);
       if (n <= 0) break;
       const stage = x.hwWireStagePtr() >>> 0;
       const mem = new Uint8Array(x.memory.buffer), dv = new DataView(x.memory.buffer);

@@ -44,8 +44,6 @@ const TUN_PI_LEN: u32 = 4;
 /** tun_pi.flags when tun_put_user cut the packet to the reader's buffer */
 const TUN_PKT_STRIP: u16 = 0x0001;
 const EBADFD: i32 = 77, EMSGSIZE: i32 = 90;
-/** MAX_TAP_QUEUES: the queues a multi_queue device is registered with */
-export const MAX_TAP_QUEUES: u32 = 256;
 
 // per device, by ifindex
 const tunFlags = new Array<u32>();
@@ -298,29 +296,28 @@ function tun_net_get_stats64(dev: i32, s: StaticArray<u64>): void {
 }
 
 /**
- * read() on the file (tun_do_read + tun_put_user) into [out, out+cap): one packet,
- * [struct tun_pi][packet]. Returns the bytes stored (a packet longer than the buffer
- * is cut, PI flags TUN_PKT_STRIP), -EAGAIN when the ring is empty, -EINVAL when a
- * PI reader's buffer cannot hold the header.
+ * read() on the file (tun_do_read + tun_put_user) into [out, out+cap), cap > 0: one
+ * packet, [struct tun_pi][packet]. Returns the bytes stored (a packet longer than the
+ * buffer is cut, the rest lost, PI flags TUN_PKT_STRIP) or -EAGAIN when the ring is
+ * empty. A PI reader whose buffer cannot hold the header gets -EINVAL, and the packet,
+ * already taken off the ring, is freed.
  */
 export function tun_do_read(dev: i32, out: usize, cap: u32): i32 {
   if (!tunValid(dev) || !tunAttached[dev]) return -EBADFD;
-  if (cap == 0) return 0;
-  const pi = (tunFlags[dev] & IFF_NO_PI) == 0;
-  if (pi && cap < TUN_PI_LEN) return -EINVAL;
   const c = ringCount[dev];
   if (c == 0) return -EAGAIN;
   const r = ring[dev];
   const skb = unchecked(r[ringHead[dev]]);
   ringHead[dev] = (ringHead[dev] + 1) % r.length;
   ringCount[dev] = c - 1;
+  const pi = (tunFlags[dev] & IFF_NO_PI) == 0;
+  if (pi && cap < TUN_PI_LEN) { kfree_skb(skb); return -EINVAL; }
   const len = skbLen[skb];
   let o: u32 = 0;
   let room = cap;
   if (pi) {
-    const strip = len > cap - TUN_PI_LEN;
-    const f = strip ? TUN_PKT_STRIP : 0;
-    store<u8>(out, <u8>(f >> 8)); store<u8>(out, <u8>f, 1);
+    // struct tun_pi: flags in the machine's byte order (little-endian x86-64 here), proto big-endian
+    store<u16>(out, len > cap - TUN_PI_LEN ? TUN_PKT_STRIP : 0);
     const proto = skbProtocol[skb];
     store<u8>(out, <u8>(proto >> 8), 2); store<u8>(out, <u8>proto, 3);
     o = TUN_PI_LEN;

@@ -60,6 +60,7 @@ export type FileOp =
   | { write: string } // hex; the result is write()'s return value or the errno name
   | { send: number } // UDP datagrams of 1 byte from 192.0.2.1:5000 to 192.0.2.9:9, routed to the device
   | { read: true } // read until the ring is empty: the lengths of the packets read
+  | { readSize: number } // one read() with a buffer of that size: [length, the first 4 bytes in hex] or the errno name
   | { txqueuelen: number }
   | { up: boolean }
   | { stats: true }; // [rx packets, rx bytes, rx dropped, tx packets, tx bytes, tx dropped]
@@ -102,5 +103,9 @@ export const FILE_CASES: FileCase[] = [
   {
     name: 'tun with pi: what is read', mode: 'tun', pi: true, address: true,
     ops: [{ up: true }, { send: 2 }, { read: true }, { stats: true }],
+  },
+  {
+    name: 'tun with pi: short reads', mode: 'tun', pi: true, address: true,
+    ops: [{ up: true }, { send: 3 }, { readSize: 3 }, { readSize: 10 }, { readSize: 0 }, { read: true }, { stats: true }],
   },
 ];

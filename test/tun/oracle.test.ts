@@ -34,6 +34,12 @@ async function boxFileCase(c: FileCase): Promise<unknown[]> {
       return null;
     }
     if ('read' in op) return t.readBatch().map((p) => p.length);
+    if ('readSize' in op) {
+      try { const p = t.read(op.readSize)!; return [p.length, Buffer.from(p.subarray(0, 4)).toString('hex')]; } catch (e) {
+        if (e instanceof TunError) return e.code;
+        throw e;
+      }
+    }
     const s = box.link('tun0').stats();
     return [s.rxPackets, s.rxBytes, s.rxDropped, s.txPackets, s.txBytes, s.txDropped];
   });

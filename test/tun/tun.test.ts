@@ -223,3 +223,26 @@ describe('tun: iteration and streams follow virtual time', () => {
     d.destroy();
   });
 });
+
+describe('tun: short reads (tun_put_user with a small buffer)', () => {
+  it('a packet longer than the buffer is cut and the rest lost; with pi the flags say TUN_PKT_STRIP', async () => {
+    const { box, t } = await tunBox({ pi: true });
+    const req = ping('192.0.2.7', '192.0.2.1');
+    for (let i = 0; i < 3; i++) t.write(Uint8Array.of(0, 0, 8, 0, ...req));
+    expect(t.read(0)).toEqual(new Uint8Array(0)); // a zero-length read keeps the packet
+    expect(t.queue.length).toBe(3);
+    // the packet was taken off the ring before the buffer was found too small: it is gone, not counted
+    expect(() => t.read(3)).toThrow(/read: EINVAL: a 3-byte buffer cannot hold the 4-byte packet information header/);
+    expect(t.queue.length).toBe(2);
+    const cut = t.read(10)!;
+    // struct tun_pi: flags in host order (TUN_PKT_STRIP = 1, little-endian), proto big-endian
+    expect(Array.from(cut.subarray(0, 4))).toEqual([1, 0, 8, 0]);
+    expect(cut.length).toBe(10);
+    const whole = t.read()!;
+    expect(Array.from(whole.subarray(0, 4))).toEqual([0, 0, 8, 0]);
+    expect(whole.length).toBe(req.length + 4);
+    expect(t.read()).toBeNull();
+    const s = box.link('tun0').stats();
+    expect([s.txPackets, s.txBytes, s.txDropped]).toEqual([2, 2 * req.length, 0]); // a cut packet counts whole
+  });
+});

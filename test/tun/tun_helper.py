@@ -65,6 +65,12 @@ def main():
                 except BlockingIOError:
                     break
             out.append(got)
+        elif 'readSize' in op:
+            try:
+                b = os.read(fd, op['readSize'])
+                out.append([len(b), b[:4].hex()])
+            except OSError as e:
+                out.append(errno.errorcode[e.errno])
         elif 'stats' in op:
             out.append(stats())
     print(json.dumps(out))
