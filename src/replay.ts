@@ -73,6 +73,8 @@ const RXH = ['rx_handler', 'macvlan_handle_frame', 'host rx_handler', 'wire sink
 const RX_RESULT = ['CONSUMED', 'ANOTHER', 'EXACT', 'PASS'];
 const VERDICTS: Verdict[] = ['drop', 'forward', 'local', 'consumed', 'drop'];
 
+/** the inet_protos handlers ip_protocol_deliver_rcu calls */
+const PROTO_HANDLERS: Record<number, string> = { 1: 'icmp_rcv', 2: 'igmp_rcv', 6: 'tcp_v4_rcv', 17: 'udp_rcv' };
 const TABLES: Record<number, string> = { 253: 'default', 254: 'main', 255: 'local' };
 const table = (t: number) => TABLES[t] ?? String(t);
 // RRD word 3 (emac-mac.h): the size with FCS and the status bits the driver reads
@@ -107,9 +109,9 @@ function describe(ev: number, a: number, b: number, n: DecodeNames, st: DecodeSt
     case 1: return `netif_receive_skb: ${name(a)} len ${b}`;
     case 2: return `ip_rcv: ${name(a)} len ${b}`;
     case 3: return `nf_hook: ${HOOKS[a] ?? a} (no rules)`;
-    case 4: return `ip_route_input_noref: ${RTN[a & 0xff] ?? a & 0xff}${b ? ` table ${table(b)}` : ''}`;
+    case 4: return ['ip_rcv_finish', `ip_route_input_noref: ${RTN[a & 0xff] ?? a & 0xff}${b ? ` table ${table(b)}` : ''}`];
     case 5: return `fib_table_lookup: route ${ip4(a)}/${b & 0xff} dev ${name(b >>> 8)}`;
-    case 6: st.routeReason = drops[a] ?? String(a); return `ip_route_input_noref: martian, drop ${st.routeReason}`;
+    case 6: st.routeReason = drops[a] ?? String(a); return ['ip_rcv_finish', `ip_route_input_noref: martian, drop ${st.routeReason}`];
     case 7: return `ip_local_deliver: protocol ${a}`;
     case 8: return `ip_forward: out ${name(a)} ttl ${b}`;
     case 9: return `ip_error: ${ERRNO[a] ?? a}${b === 0xff ? ', no icmp' : `, icmp_send 3/${b}`}`;
@@ -137,6 +139,7 @@ function describe(ev: number, a: number, b: number, n: DecodeNames, st: DecodeSt
     }
     case 71: return `ip_route_output_key_hash: ${a >= 0xff000000 ? (ERRNO[a & 0xffff] ?? `errno ${a & 0xffff}`) : `${RTN[a & 0xff] ?? a & 0xff}${b ? ` table ${table(b)}` : ''}`}`;
     case 72: return ''; // the gateway: folded into the route line by decode()
+    case 75: return `ip_protocol_deliver_rcu: protocol ${a} (${PROTO_HANDLERS[a] ?? 'no handler'})`;
     case 73: {
       const errs = RRD_ERRORS.filter(([bit]) => b & bit).map(([, what]) => what);
       const size = (b & RRD_PKT_SIZE_MASK) - 4;

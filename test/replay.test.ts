@@ -82,8 +82,9 @@ describe('the path names the policy rule, the table and the route, in the kernel
     expect([...idx].sort((a, b) => a - b)).toEqual(idx);
     // the echo reply: the input route (rule 0, table local), then the output route back (rule 32766, main) before ip_local_out
     expect(e.verdict).toBe('local');
-    const eSteps = ['ip_route_input_noref: local table local', 'fib_rules_lookup: 0: from all lookup local', 'fib_table_lookup: route 192.0.2.1/32 dev lo',
-      'ip_local_deliver: protocol 1', 'ip_route_output_key_hash: unicast table main', 'fib_rules_lookup: 32766: from all lookup main',
+    const eSteps = ['ip_rcv_finish', 'ip_route_input_noref: local table local', 'fib_rules_lookup: 0: from all lookup local',
+      'fib_table_lookup: route 192.0.2.1/32 dev lo', 'ip_local_deliver: protocol 1', 'nf_hook: INPUT', 'ip_protocol_deliver_rcu: protocol 1 (icmp_rcv)',
+      'ip_route_output_key_hash: unicast table main', 'fib_rules_lookup: 32766: from all lookup main',
       'fib_table_lookup: route 192.0.2.0/24 dev p0', 'ip_local_out: to 192.0.2.10'];
     const eIdx = eSteps.map((s) => at(e, s));
     expect(eIdx.every((i) => i >= 0), e.path.join('\n')).toBe(true);

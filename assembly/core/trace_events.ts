@@ -8,7 +8,7 @@ export const TE_NF_HOOK: u32 = 3;         // a = NF_INET_* hook, b = dev
 export const TE_ROUTE_INPUT: u32 = 4;     // a = rt_type | flags<<8 (RTCF top byte), b = table; then TE_FIB_RULE, TE_ROUTE_DST, TE_ROUTE_GW (route.ts traceRoute)
 export const TE_ROUTE_DST: u32 = 5;       // a = prefix, b = prefixlen | out dev << 8
 export const TE_ROUTE_FAIL: u32 = 6;      // a = route drop reason (route.ts DROP_*), b = 0
-export const TE_LOCAL_DELIVER: u32 = 7;   // a = protocol
+export const TE_LOCAL_DELIVER: u32 = 7;   // a = protocol (of the datagram or its first fragment seen)
 export const TE_FORWARD: u32 = 8;         // a = out dev, b = ttl after decrement
 export const TE_IP_ERROR: u32 = 9;        // a = errno, b = icmp code sent (or 0xff = none)
 export const TE_OUTPUT: u32 = 10;         // a = dev, b = next hop
@@ -31,6 +31,7 @@ export const TE_FIB_RULE: u32 = 70;       // a = index of the deciding rule in l
 export const TE_ROUTE_OUTPUT: u32 = 71;   // a = rt_type | flags<<8 (RTCF top byte), or 0xff000000 | errno when it failed; b = table; then TE_FIB_RULE, TE_ROUTE_DST
 export const TE_ROUTE_GW: u32 = 72;       // a = the route's gateway (after TE_ROUTE_DST, only for routes through one)
 export const TE_EMAC_RX: u32 = 73;        // a = EMAC NIC index, b = RRD word 3 (size with FCS, L4F/IPF/CRC/... flags)
+export const TE_PROTOCOL_DELIVER: u32 = 75; // a = protocol: ip_local_deliver_finish hands the datagram to its handler
 export const TE_EMAC_TX: u32 = 74;        // a = EMAC NIC index | 1<<16 when the driver dropped it, b = len
 // rx_handler, macvlan and veth between boxes (40-49)
 export const TE_RX_HANDLER: u32 = 40;     // a = dev | RXH_* << 24, b = RX_HANDLER_* | skb->dev after << 8

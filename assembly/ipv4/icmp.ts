@@ -8,6 +8,7 @@
 // The offending packet's route is skb_rtable(skbIn) (skbRtType/skbRtFlags),
 // or route.ts's last decision when none is attached.
 import { ipDrop, skbDstSetFromRt } from "./ip_input";
+import { inetGetpeerV4, inetPeerXrlimAllow, inetPeersReset, jiffies } from "./inetpeer";
 import {
   skbAlloc, skbPut, skbLen, skbData, skbDataPtr, skbHead, skbNetworkHeader, skbPktType, skbDev, skbIif, skbMark,
   skbRtType, skbRtFlags, PACKET_HOST,
@@ -30,7 +31,7 @@ import {
 } from "./snmp";
 import {
   icmpEchoIgnoreAll, icmpEchoIgnoreBroadcasts, icmpErrorsUseInboundIfaddr, icmpRatelimit, icmpRatemask,
-  icmpMsgsPerSec, icmpMsgsBurst, ipDefaultTtl, NS_PER_JIFFY, HZ,
+  icmpMsgsPerSec, icmpMsgsBurst, ipDefaultTtl, HZ,
 } from "./sysctl_net_ipv4";
 import { ipBuildHeader, ipSendCheck, localOut } from "./xmit";
 
@@ -68,7 +69,6 @@ export function rtRestore(): void {
 }
 
 // ---- rate limits -------------------------------------------------------------------------------
-function jiffies(): i64 { return clockNow() / NS_PER_JIFFY; }
 
 // icmp_global: the per-namespace token bucket of icmp_msgs_per_sec / icmp_msgs_burst
 let globalCredit: i32 = 0;
@@ -117,50 +117,11 @@ function icmpv4GlobalAllow(type: u32, code: u32): bool {
   return false;
 }
 
-// inet_peer: per-destination rate_tokens/rate_last, a fixed table (least recently used entry replaced)
-const PEERS: i32 = 256;
-const XRLIM_BURST_FACTOR: i64 = 6;
-const peerAddr = new StaticArray<u32>(PEERS);
-const peerUsed = new StaticArray<bool>(PEERS);
-const peerTokens = new StaticArray<i64>(PEERS);
-const peerLast = new StaticArray<i64>(PEERS);
-const peerSeen = new StaticArray<i64>(PEERS);
-
-function peerGet(daddr: u32): i32 {
-  let free = -1, oldest = 0;
-  const h = <i32>((daddr * 0x9e3779b1) >> 24);
-  for (let k = 0; k < PEERS; k++) {
-    const i = (h + k) & (PEERS - 1);
-    if (!unchecked(peerUsed[i])) { if (free < 0) free = i; continue; }
-    if (unchecked(peerAddr[i]) == daddr) return i;
-    if (unchecked(peerSeen[i]) < unchecked(peerSeen[oldest])) oldest = i;
-  }
-  const i = free >= 0 ? free : oldest;
-  const now = jiffies();
-  // inet_getpeer(): a new peer starts 60 s in the past so its first bucket is full
-  unchecked(peerUsed[i] = true); unchecked(peerAddr[i] = daddr); unchecked(peerTokens[i] = 0);
-  unchecked(peerLast[i] = now - 60 * HZ);
-  return i;
-}
-
-/** inet_peer_xrlim_allow() */
-function peerXrlimAllow(i: i32, timeout: i64): bool {
-  const now = jiffies();
-  unchecked(peerSeen[i] = now);
-  let token = unchecked(peerTokens[i]) + (now - unchecked(peerLast[i]));
-  unchecked(peerLast[i] = now);
-  if (token > XRLIM_BURST_FACTOR * timeout) token = XRLIM_BURST_FACTOR * timeout;
-  let rc = false;
-  if (token >= timeout) { token -= timeout; rc = true; }
-  unchecked(peerTokens[i] = token);
-  return rc;
-}
-
 /** icmpv4_xrlim_allow(): the per-destination limit (rt = route.ts's output decision) */
 function icmpv4XrlimAllow(daddr: u32): bool {
   if (!applyRatelimit) return true;
   if (devExists(R.rtDev) && (devFlags[R.rtDev] & IFF_LOOPBACK) != 0) return true;
-  if (peerXrlimAllow(peerGet(daddr), <i64>icmpRatelimit)) return true;
+  if (inetPeerXrlimAllow(inetGetpeerV4(daddr), <i64>icmpRatelimit)) return true;
   mibInc(MIB_IcmpOutRateLimitHost);
   return false;
 }
@@ -168,7 +129,7 @@ function icmpv4XrlimAllow(daddr: u32): bool {
 /** Forgets the rate-limit state (a new box has none); tests use it between cases. */
 export function icmpRateReset(): void {
   globalCredit = 0; globalStamp = i64.MIN_VALUE; prng = 0x9e3779b9;
-  for (let i = 0; i < PEERS; i++) unchecked(peerUsed[i] = false);
+  inetPeersReset();
 }
 
 // ---- building and sending ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // net/ipv4/ip_forward.c (ip_forward, ip_forward_finish, ip_forward_options),
 // include/net/ip.h ip_decrease_ttl, and from net/ipv4/route.c the input side of
 // error routes (ip_error) and redirects (ip_rt_send_redirect) with their
-// per-source inet_peer rate limits on the box's virtual clock.
+// per-source rate limits, kept on the sender's inet_peer (inetpeer.ts).
 import {
   skbLen, skbPktType, skbDataPtr, skbRtDev, skbRtFlags, skbRtGw, skbRtError, skbIpFlags, skbIif, skbDev,
   PACKET_HOST,
@@ -16,7 +16,8 @@ import { trace } from "../core/trace";
 import {
   TE_FORWARD, TE_IP_ERROR, TE_VERDICT, TE_REDIRECT, TE_TTL_EXCEEDED, TE_FRAG_NEEDED, VERDICT_FORWARD,
 } from "../core/trace_events";
-import { clockNow } from "../hw/clock";
+import { HZ } from "./sysctl_net_ipv4";
+import { inetGetpeerV4, jiffies, peerRateTokens, peerRateLast, peerNRedirects } from "./inetpeer";
 import { load16be, load32be } from "../hw/checksum";
 import { EHOSTUNREACH, ENETUNREACH, EACCES } from "../lib/errno";
 import {
@@ -32,38 +33,9 @@ import {
 } from "./ip_input";
 import { nf_hook, NF_INET_FORWARD, NF_ACCEPT } from "./netfilter";
 
-// ---- inet_peer (net/ipv4/inetpeer.c): per source address rate state, a small LRU table --------
-const PEER_MAX: i32 = 256;
-const peerAddr = new StaticArray<u32>(PEER_MAX);
-const peerUsed = new StaticArray<bool>(PEER_MAX);
-const peerRateTokens = new StaticArray<i64>(PEER_MAX);
-const peerRateLast = new StaticArray<i64>(PEER_MAX);
-const peerNRedirects = new StaticArray<i32>(PEER_MAX);
-const peerStamp = new StaticArray<i64>(PEER_MAX);
-let peerClock: i64 = 0;
-
-/** HZ = 250 (the kernel the fixtures were recorded on): jiffies from the virtual clock */
-export const HZ: i64 = 250;
-// @ts-ignore: decorator
-@inline export function jiffies(): i64 { return clockNow() / (1000000000 / HZ); }
 /** net.ipv4.route.error_cost / error_burst / redirect_load / redirect_number / redirect_silence (jiffies) */
 export let ipRtErrorCost: i64 = HZ, ipRtErrorBurst: i64 = 5 * HZ;
 export let ipRtRedirectLoad: i64 = HZ / 50, ipRtRedirectNumber: i32 = 9, ipRtRedirectSilence: i64 = (HZ / 50) << 10;
-
-/** inet_getpeer_v4(): the peer of addr, created (rate_last = now - 60 s) when new; evicts the least recently used */
-function inetGetpeer(addr: u32): i32 {
-  peerClock++;
-  let victim = 0;
-  for (let i = 0; i < PEER_MAX; i++) {
-    if (unchecked(peerUsed[i]) && unchecked(peerAddr[i]) == addr) { unchecked(peerStamp[i] = peerClock); return i; }
-    if (!unchecked(peerUsed[i])) { victim = i; break; }
-    if (unchecked(peerStamp[i]) < unchecked(peerStamp[victim])) victim = i;
-  }
-  unchecked(peerUsed[victim] = true); unchecked(peerAddr[victim] = addr);
-  unchecked(peerRateTokens[victim] = 0); unchecked(peerRateLast[victim] = jiffies() - 60 * HZ);
-  unchecked(peerNRedirects[victim] = 0); unchecked(peerStamp[victim] = peerClock);
-  return victim;
-}
 
 /** ip_decrease_ttl(): ttl - 1 with the incremental header checksum update (RFC 1624) */
 // @ts-ignore: decorator
@@ -148,7 +120,7 @@ function ip_forward_options(skb: i32, iph: usize): void {
 function ip_rt_send_redirect(skb: i32, iph: usize): void {
   const saddr = load32be(iph + 12);
   const gwOrDst = skbRtGw[skb] != 0 ? skbRtGw[skb] : load32be(iph + 16); // rt_nexthop()
-  const pr = inetGetpeer(saddr);
+  const pr = inetGetpeerV4(saddr);
   const now = jiffies();
   if (now > unchecked(peerRateLast[pr]) + ipRtRedirectSilence) { unchecked(peerRateTokens[pr] = 0); unchecked(peerNRedirects[pr] = 0); }
   if (unchecked(peerNRedirects[pr]) >= ipRtRedirectNumber) { unchecked(peerRateLast[pr] = now); return; }
@@ -181,7 +153,7 @@ export function ip_error(skb: i32): void {
   if (code == 0xff) { trace(TE_IP_ERROR, <u32>err, 0xff); ipDrop(skb, reason); return; } // EINVAL (blackhole) and others
   // the per-source token bucket
   const iph = skbDataPtr(skb);
-  const pr = inetGetpeer(load32be(iph + 12));
+  const pr = inetGetpeerV4(load32be(iph + 12));
   const now = jiffies();
   let tokens = unchecked(peerRateTokens[pr]) + now - unchecked(peerRateLast[pr]);
   if (tokens > ipRtErrorBurst) tokens = ipRtErrorBurst;
@@ -194,7 +166,3 @@ export function ip_error(skb: i32): void {
   ipDrop(skb, reason);
 }
 
-/** Forgets the inet_peer state (a new box). */
-export function inetPeerReset(): void {
-  for (let i = 0; i < PEER_MAX; i++) unchecked(peerUsed[i] = false);
-}

@@ -13,7 +13,7 @@ import {
 import { NET_RX_SUCCESS, NET_RX_DROP, dev_add_pack, ETH_P_IP, ETH_P_ARP } from "../core/netif";
 import { trace, traceOn } from "../core/trace";
 import {
-  TE_IP_RCV, TE_ROUTE_INPUT, TE_ROUTE_FAIL, TE_LOCAL_DELIVER, TE_DROP, TE_VERDICT, TE_DEFRAG, TE_OPTIONS,
+  TE_IP_RCV, TE_ROUTE_INPUT, TE_ROUTE_FAIL, TE_LOCAL_DELIVER, TE_PROTOCOL_DELIVER, TE_DROP, TE_VERDICT, TE_DEFRAG, TE_OPTIONS,
   VERDICT_DROP, VERDICT_LOCAL,
 } from "../core/trace_events";
 import { csumAdd, csumFold, load16be, load32be } from "../hw/checksum";
@@ -269,6 +269,7 @@ export function ipSendCheck(iph: usize): void {
 export function ip_local_deliver(skb0: i32): void {
   let skb = skb0;
   const p = skbDataPtr(skb);
+  trace(TE_LOCAL_DELIVER, load<u8>(p + 9), 0);
   if ((load16be(p + 6) & (IP_MF | IP_OFFSET)) != 0) {
     skb = ip_defrag(skb);
     trace(TE_DEFRAG, skb >= 0 ? 1 : 0, 0);
@@ -276,7 +277,7 @@ export function ip_local_deliver(skb0: i32): void {
   }
   if (nf_hook(NF_INET_LOCAL_IN, skb, skbIif[skb], 0) != NF_ACCEPT) return;
   const proto = load<u8>(skbDataPtr(skb) + 9);
-  trace(TE_LOCAL_DELIVER, proto, 0);
+  trace(TE_PROTOCOL_DELIVER, proto, 0);
   trace(TE_VERDICT, VERDICT_LOCAL, 0);
   ip_protocol_deliver(skb, proto);
 }

@@ -6,7 +6,7 @@ import {
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
 import type { Json } from './json.js';
-import { linkHeaderJson, linkHeaderText, linkStatsJson, linkStatsText } from './link.js';
+import { linkBriefJson, linkBriefText, linkHeaderJson, linkHeaderText, linkStatsJson, linkStatsText } from './link.js';
 import { parseUint, scopeId, scopeName } from './names.js';
 import { Args, duparg, duparg2, formatIPv4, getAddr, getPrefix, invarg, maskOf, matches, type Prefix } from './parse.js';
 
@@ -214,6 +214,22 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
   });
   const noLink = f.label !== undefined;
   const linkLayer = !inetOnly;
+  if (ctx.opt.brief) {
+    // print_selected_addrinfo() in brief: "local[ peer address]/len" after the device's name and state
+    const mineOf = (l: LinkInfo) => addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x));
+    if (ctx.opt.json) {
+      ctx.jsonOut(links.map((l) => Object.assign(linkBriefJson(ctx, l), {
+        addr_info: mineOf(l).map((x) => Object.assign({ local: formatIPv4(x.local) } as Record<string, Json>,
+          hasPeer(x) ? { address: formatIPv4(x.address) } : {}, { prefixlen: x.prefixlen })),
+      })));
+    } else {
+      for (const l of links) {
+        ctx.out(linkBriefText(ctx, l) + mineOf(l).map((x) =>
+          `${formatIPv4(x.local)}${hasPeer(x) ? ` peer ${formatIPv4(x.address)}` : ''}/${x.prefixlen} `).join('') + '\n');
+      }
+    }
+    return 0;
+  }
   if (ctx.opt.json) {
     ctx.jsonOut(links.map((l) => {
       const o = noLink ? {} : linkHeaderJson(ctx, l, false, linkLayer);

@@ -13,6 +13,8 @@ export interface IpOptions {
   details: number;
   family: Family;
   oneline: boolean;
+  /** -brief: one line per device (name@link, state, then the link address and flags, or the addresses) */
+  brief: boolean;
   force: boolean;
   batch: boolean;
 }

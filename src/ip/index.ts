@@ -52,7 +52,7 @@ function doCmd(ctx: Ctx, argv: string[]): number {
 }
 
 function parseOptions(argv: string[]): { opt: IpOptions; batchFile?: string; rest: string[] } {
-  const opt: IpOptions = { json: false, pretty: false, stats: 0, details: 0, family: 'unspec', oneline: false, force: false, batch: false };
+  const opt: IpOptions = { json: false, pretty: false, stats: 0, details: 0, family: 'unspec', oneline: false, brief: false, force: false, batch: false };
   let batchFile: string | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
@@ -79,7 +79,7 @@ function parseOptions(argv: string[]): { opt: IpOptions; batchFile?: string; res
       i++;
       if (i >= argv.length) throw new IpExit(255, IP_USAGE);
       batchFile = argv[i];
-    } else if (matches(o, '-brief')) { /* not implemented: falls back to the full format */ }
+    } else if (matches(o, '-brief')) opt.brief = true;
     else if (matches(o, '-json')) opt.json = true;
     else if (matches(o, '-pretty')) opt.pretty = true;
     else if (matches(o, '-help')) throw new IpExit(255, IP_USAGE);

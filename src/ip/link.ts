@@ -37,10 +37,12 @@ function linkType(l: LinkInfo): string {
   return l.kind === 'loopback' ? 'loopback' : 'ether';
 }
 
+/** print_name_and_link(): "name@link" for a device with IFLA_LINK (veth peer, macvlan lower...), else the name */
+function nameAndLink(ctx: Ctx, l: LinkInfo): string { return l.link ? `${l.name}@${ctx.ifname(l.link)}` : l.name; }
+
 /** The "N: name@peer: <FLAGS> mtu ..." block, text form (without stats) */
 export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): string {
-  const peer = l.link ? '@' + ctx.ifname(l.link) : '';
-  let s = `${l.ifindex}: ${l.name}${peer}: <${linkFlagNames(ctx, l).join(',')}> mtu ${l.mtu} qdisc ${l.qdisc} ` +
+  let s = `${l.ifindex}: ${nameAndLink(ctx, l)}: <${linkFlagNames(ctx, l).join(',')}> mtu ${l.mtu} qdisc ${l.qdisc} ` +
     `state ${OPERSTATES[l.operstate] ?? l.operstate} ${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} qlen ${l.txqlen}`;
   if (linkLayer) {
     const type = linkType(l);
@@ -92,6 +94,16 @@ function macvlanJson(l: LinkInfo): Record<string, Json> {
   Object.assign(o, { bcqueuelen: m.bcQueueLen, usedbcqueuelen: m.bcQueueLen });
   if (m.mode === 'source') o.macaddr_count = 0;
   return o;
+}
+
+/** -brief: the name (with its link) in 16 columns and the operational state in 14, as print_linkinfo pads them */
+export function linkBriefText(ctx: Ctx, l: LinkInfo): string {
+  return `${nameAndLink(ctx, l).padEnd(16)} ${(OPERSTATES[l.operstate] ?? String(l.operstate)).padEnd(14)} `;
+}
+export function linkBriefJson(ctx: Ctx, l: LinkInfo): Record<string, Json> {
+  const o: Record<string, Json> = {};
+  if (l.link) o.link = ctx.ifname(l.link);
+  return Object.assign(o, { ifname: l.name, operstate: OPERSTATES[l.operstate] ?? String(l.operstate) });
 }
 
 export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): Record<string, Json> {
@@ -317,6 +329,16 @@ function linkShow(ctx: Ctx, argv: string[]): number {
     links = [l];
   }
   if (up) links = links.filter((l) => l.flags & IFF_UP);
+  if (ctx.opt.brief) {
+    // the link address (devices without one, like tun, have none) and the flags; -s and -d add nothing
+    if (ctx.opt.json) {
+      ctx.jsonOut(links.map((l) => Object.assign(linkBriefJson(ctx, l),
+        l.address.length ? { address: formatMac(l.address) } : {}, { flags: linkFlagNames(ctx, l) })));
+    } else {
+      for (const l of links) ctx.out(`${linkBriefText(ctx, l)}${l.address.length ? formatMac(l.address) + ' ' : ''}<${linkFlagNames(ctx, l).join(',')}> \n`);
+    }
+    return 0;
+  }
   if (ctx.opt.json) {
     ctx.jsonOut(links.map((l) => {
       const o = linkHeaderJson(ctx, l, true, true);
