@@ -4,3 +4,4 @@ export * from "./batch";
 export * from "./hw/abi";
 export * from "./netabi";
 export * from "./inetabi";
+export * from "./bridgeabi";

@@ -4,6 +4,7 @@
 import {
   devRegister, devUnlink, devExists, devIsUp, devFlags, devCarrier, devKind, devMtu, devMinMtu, devMaxMtu, devMac,
   devPeer, devTxqlen, devName, devQdisc, devByName, devValidName, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
+  KIND_BRIDGE,
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, LOOPBACK_IFINDEX,
 } from "./netdevice";
 import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, fail } from "../lib/errno";
@@ -20,6 +21,10 @@ import {
   emacNetdevInit, emacNetdevProbe, emacNetdevRemove, emacNetdevOpen, emacNetdevClose, emacNetdevChangeMtu,
   emacNetdevSetMac,
 } from "../drivers/emac_netdev";
+import { devMcInit, dev_mc_add, dev_mc_del, MC_IPV6_ALLNODES, MC_IPV4_ALLHOSTS } from "./dev_addr_lists";
+import { brDevInit, isBridge, masterOf } from "../net/bridge/br_private";
+import { br_del_if, br_port_carrier_check, brPortMtuChanged, brPortMacChanged, brSetMac, brSetMtu } from "../net/bridge/br_if";
+import { br_dev_init, br_dev_open, br_dev_stop, br_dev_uninit } from "../net/bridge/br_device";
 
 // eth_hw_addr_random(): deterministic here, from a fixed-seed xorshift
 let macSeed: u64 = 0x9e3779b97f4a7c15;
@@ -47,6 +52,9 @@ function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32): i32 
   if (kind == KIND_EMAC) { minMtu = 46; maxMtu = 9194; } // emac_probe: EMAC_MIN/MAX_ETH_FRAME_SIZE - 22
   const ix = devRegister(name, kind, flags, mtu, minMtu, maxMtu, mac);
   netifDevInit(ix);
+  brDevInit(ix);
+  devMcInit(ix);
+  dev_mc_add(ix, MC_IPV6_ALLNODES);
   devTxqlen[ix] = txqlen;
   devCarrier[ix] = kind == KIND_DUMMY;
   if (mtu >= 68) inetdevInit(ix);
@@ -66,7 +74,7 @@ const KINDS_MAX_MTU: u32 = 65535;
 /** rtnl_newlink(): mac/peerMac = 0xffff_ffffffff for "not given", mtu/txqlen 0 = default */
 export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: u32,
   peerName: string, peerMac: u64, peerMtu: u32, peerTxqlen: u32): i32 {
-  if (kind != KIND_VETH && kind != KIND_DUMMY && kind != KIND_EMAC) return fail(EOPNOTSUPP, "Unknown device type");
+  if (kind != KIND_VETH && kind != KIND_DUMMY && kind != KIND_EMAC && kind != KIND_BRIDGE) return fail(EOPNOTSUPP, "Unknown device type");
   if (!devValidName(name)) return -EINVAL;
   if (devByName(name) != 0) return -EEXIST;
   const NONE: u64 = 0xffffffffffffffff;
@@ -97,7 +105,9 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
     if (e < 0) { unregister(d); return e; }
     return d;
   }
-  return register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+  const d = register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+  if (kind == KIND_BRIDGE) br_dev_init(d);
+  return d;
 }
 
 function nextVethIndex(): i32 {
@@ -111,6 +121,7 @@ export function carrierChange(dev: i32, on: bool): void {
   if (devCarrier[dev] == on) return;
   devCarrier[dev] = on;
   if (devIsUp(dev)) fibNetdevChange(dev, on);
+  br_port_carrier_check(dev);
 }
 
 /** dev_open(): 0, or the driver's ndo_open error (the device stays down) */
@@ -122,6 +133,7 @@ export function devOpen(dev: i32): i32 {
     const e = emacNetdevOpen(dev);
     if (e < 0) return e;
   }
+  if (devKind[dev] == KIND_BRIDGE) br_dev_open(dev);
   devFlags[dev] |= IFF_UP;
   // dev_activate: a real NIC with one TX queue gets the default qdisc (pfifo_fast), virtual ones noqueue
   devQdisc[dev] = emac ? 2 : 1;
@@ -139,6 +151,9 @@ export function devOpen(dev: i32): i32 {
   fibNetdevUp(dev);
   // the link as phylib saw it while ifup ran the clock through autonegotiation
   if (emac && devCarrier[dev]) fibNetdevChange(dev, true);
+  // ip_mc_up: the all-hosts group
+  if (inDevExists(dev) && !(devFlags[dev] & IFF_LOOPBACK)) dev_mc_add(dev, MC_IPV4_ALLHOSTS);
+  br_port_carrier_check(dev);
   return 0;
 }
 
@@ -155,13 +170,18 @@ export function devClose(dev: i32): void {
     const p = devPeer[dev];
     if (p != 0) carrierChange(p, false);
   }
+  if (devKind[dev] == KIND_BRIDGE) br_dev_stop(dev);
   fibNetdevDown(dev);
   neighIfdown(dev);
+  if (!(devFlags[dev] & IFF_LOOPBACK)) dev_mc_del(dev, MC_IPV4_ALLHOSTS);
+  br_port_carrier_check(dev);
 }
 
 /** unregister_netdevice() */
 function unregister(dev: i32): void {
+  br_dev_uninit(dev);
   devClose(dev);
+  if (masterOf(dev) != 0) br_del_if(masterOf(dev), dev);
   inetdevDestroy(dev);
   fibDisableIp(dev, true);
   rulesDetach(dev);
@@ -200,6 +220,8 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
     if (e < 0) return e;
   }
   devMtu[dev] = mtu;
+  if (isBridge(dev)) brSetMtu(dev);
+  else brPortMtuChanged(dev);
   if (mtu < 68) inetdevDestroy(dev);
   else if (!inDevExists(dev)) { inetdevInit(dev); if (devIsUp(dev)) fibNetdevUp(dev); }
   return 0;
@@ -211,7 +233,10 @@ export function devSetMac(dev: i32, mac: u64): i32 {
   if (devKind[dev] == KIND_LOOPBACK) return -EOPNOTSUPP;
   if ((mac & 0x010000000000) != 0 || mac == 0) return -EADDRNOTAVAIL;
   if (devKind[dev] == KIND_EMAC) { const e = emacNetdevSetMac(dev, mac); if (e < 0) return e; }
+  if (isBridge(dev)) { brSetMac(dev, mac); return 0; }
+  const old = devMac[dev];
   devMac[dev] = mac;
+  if (old != mac) brPortMacChanged(dev, old);
   return 0;
 }
 

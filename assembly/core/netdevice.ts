@@ -2,6 +2,7 @@
 // stack reads lives here; a device kind's own state lives with its model.
 
 export const KIND_LOOPBACK: u8 = 1, KIND_VETH: u8 = 2, KIND_DUMMY: u8 = 3, KIND_EMAC: u8 = 4;
+export const KIND_BRIDGE: u8 = 6;
 
 // include/uapi/linux/if.h
 export const IFF_UP: u32 = 0x1, IFF_BROADCAST: u32 = 0x2, IFF_LOOPBACK: u32 = 0x8, IFF_POINTOPOINT: u32 = 0x10,

@@ -35,7 +35,7 @@ function linkType(l: LinkInfo): string { return l.kind === 'loopback' ? 'loopbac
 export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): string {
   const peer = l.link ? '@' + ctx.ifname(l.link) : '';
   let s = `${l.ifindex}: ${l.name}${peer}: <${linkFlagNames(ctx, l).join(',')}> mtu ${l.mtu} qdisc ${l.qdisc} ` +
-    `state ${OPERSTATES[l.operstate] ?? l.operstate} ${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} qlen ${l.txqlen}`;
+    (l.master ? `master ${ctx.ifname(l.master)} ` : '') + `state ${OPERSTATES[l.operstate] ?? l.operstate} ${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} qlen ${l.txqlen}`;
   if (linkLayer) {
     s += `\n    link/${linkType(l)} ${formatMac(l.address)} brd ${formatMac(l.broadcast)}`;
     if (ctx.opt.details) s += linkDetailsText(l);
@@ -46,8 +46,8 @@ export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
 // -d: the generic line of print_linkinfo; driver-specific numbers are the
 // ones a fresh veth/dummy/lo shows on Linux 6.x
 function linkDetailsText(l: LinkInfo): string {
-  let s = ` promiscuity 0  allmulti 0 minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
-  const queues = l.kind === 'loopback' ? 1 : 2;
+  let s = ` promiscuity ${l.promiscuity ?? 0}  allmulti ${l.allmulti ?? 0} minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
+  const queues = l.kind === 'loopback' || l.kind === 'bridge' ? 1 : 2;
   if (l.kind === 'veth' || l.kind === 'dummy') s += `\n    ${l.kind} `;
   s += `addrgenmode eui64 numtxqueues ${queues} numrxqueues ${queues} gso_max_size 65536 gso_max_segs 65535 ` +
     'tso_max_size 524280 tso_max_segs 65535 gro_max_size 65536 ';
@@ -57,16 +57,15 @@ function linkDetailsText(l: LinkInfo): string {
 export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): Record<string, Json> {
   const o: Record<string, Json> = { ifindex: l.ifindex };
   if (l.link) o.link = ctx.ifname(l.link);
-  Object.assign(o, {
-    ifname: l.name, flags: linkFlagNames(ctx, l), mtu: l.mtu, qdisc: l.qdisc,
-    operstate: OPERSTATES[l.operstate] ?? String(l.operstate),
-  });
+  Object.assign(o, { ifname: l.name, flags: linkFlagNames(ctx, l), mtu: l.mtu, qdisc: l.qdisc });
+  if (l.master) o.master = ctx.ifname(l.master);
+  o.operstate = OPERSTATES[l.operstate] ?? String(l.operstate);
   if (withMode) o.linkmode = 'DEFAULT';
   Object.assign(o, { group: groupName(l.group), txqlen: l.txqlen });
   if (linkLayer) {
     Object.assign(o, { link_type: linkType(l), address: formatMac(l.address), broadcast: formatMac(l.broadcast) });
   }
-  if (ctx.opt.details) Object.assign(o, { promiscuity: 0, allmulti: 0, min_mtu: l.minMtu, max_mtu: l.maxMtu });
+  if (ctx.opt.details) Object.assign(o, { promiscuity: l.promiscuity ?? 0, allmulti: l.allmulti ?? 0, min_mtu: l.minMtu, max_mtu: l.maxMtu });
   return o;
 }
 
@@ -104,10 +103,12 @@ export function doLink(ctx: Ctx, argv: string[]): number {
 interface LinkArgs {
   dev?: string; name?: string; up?: boolean; mtu?: number; txqlen?: number; address?: Uint8Array; group?: number;
   type?: string; typeArgs: string[];
+  /** ifindex of `master DEV`, 0 for `nomaster` */
+  master?: number;
 }
 
 /** iplink_parse(): the generic link attributes, up to `type` */
-function parseLinkArgs(argv: string[]): LinkArgs {
+function parseLinkArgs(argv: string[], ctx?: Ctx): LinkArgs {
   const a = new Args(argv);
   const r: LinkArgs = { typeArgs: [] };
   for (; !a.done; a.skip()) {
@@ -140,6 +141,13 @@ function parseLinkArgs(argv: string[]): LinkArgs {
       const n = groupId(v);
       if (n === undefined) invarg('Invalid "group" value\n', v);
       r.group = n;
+    } else if (w === 'master' && ctx) {
+      const v = a.next();
+      const m = ctx.linkByName(v);
+      if (!m) invarg('Device does not exist\n', v);
+      r.master = m.ifindex;
+    } else if (w === 'nomaster') {
+      r.master = 0;
     } else if (matches(w, 'vf')) {
       // SR-IOV VF settings: the next word must be a VF number
       invarg('Invalid "vf" value\n', a.next());
@@ -181,9 +189,9 @@ function freeName(ctx: Ctx, prefix: string, taken: string[]): string {
 }
 
 function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): number {
-  const r = parseLinkArgs(argv);
+  const r = parseLinkArgs(argv, ctx);
   if (cmd === 'add') {
-    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac' };
+    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac', bridge: 'bridge' };
     const kind = r.type === undefined ? undefined : kinds[r.type];
     if (kind === undefined) {
       // without a type (or with one the emulated kernel lacks) Linux answers like this
@@ -222,6 +230,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
   if (r.txqlen !== undefined) req.txqlen = r.txqlen;
   if (r.address) req.address = r.address;
   if (r.group !== undefined) req.group = r.group;
+  if (r.master !== undefined) req.master = r.master;
   if (r.up !== undefined) req.up = r.up;
   return ctx.check(ctx.rtnl.linkSet(req)) ? 0 : 2;
 }
