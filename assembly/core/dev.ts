@@ -106,7 +106,7 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
     return d;
   }
   const d = register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
-  if (kind == KIND_BRIDGE) br_dev_init(d);
+  if (kind == KIND_BRIDGE) br_dev_init(d, mac != NONE);
   return d;
 }
 

@@ -11,7 +11,7 @@ import { KIND_BRIDGE } from "../../core/netdevice";
 import { devMac } from "../../core/netdevice";
 import { clockNow } from "../../hw/clock";
 import {
-  brEnsure, brIsBridge, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
+  brEnsure, brIsBridge, brMacByUser, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
 } from "./br_private";
 import { fdb_add_local, br_fdb_find, br_fdb_delete_bridge, fDst, fUsed } from "./br_fdb";
 import { br_forward, br_flood } from "./br_forward";
@@ -57,10 +57,12 @@ function br_get_stats64(dev: i32, s: StaticArray<u64>): void {
 let opsRegistered = false;
 
 /** br_dev_setup() + br_dev_init() for a registered bridge device: carrier on, its own address in the fdb. */
-export function br_dev_init(br: i32): void {
+export function br_dev_init(br: i32, macGiven: bool): void {
   if (!opsRegistered) { netdevOpsRegister(KIND_BRIDGE, br_dev_xmit, br_queue_stopped, br_get_stats64); opsRegistered = true; }
   brEnsure(br);
   brIsBridge[br] = true;
+  // an address given at creation is NET_ADDR_SET: ports never change it
+  brMacByUser[br] = macGiven;
   devCarrier[br] = true;
   fdb_add_local(br, 0, devMac[br]);
 }
