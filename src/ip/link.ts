@@ -237,11 +237,16 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
 
 function linkShow(ctx: Ctx, argv: string[]): number {
   const a = new Args(argv);
-  let dev: string | undefined, up = false;
+  let dev: string | undefined, up = false, master: number | undefined;
   for (; !a.done; a.skip()) {
     const w = a.cur;
     if (w === 'up') up = true;
-    else {
+    else if (w === 'master') {
+      const v = a.next();
+      const m = ctx.linkByName(v);
+      if (!m) invarg('Device does not exist\n', v);
+      master = m.ifindex;
+    } else {
       const v = w === 'dev' ? a.next() : w;
       if (dev !== undefined) duparg2('dev', v);
       dev = v;
@@ -254,6 +259,7 @@ function linkShow(ctx: Ctx, argv: string[]): number {
     links = [l];
   }
   if (up) links = links.filter((l) => l.flags & IFF_UP);
+  if (master !== undefined) links = links.filter((l) => l.master === master);
   if (ctx.opt.json) {
     ctx.jsonOut(links.map((l) => {
       const o = linkHeaderJson(ctx, l, true, true);

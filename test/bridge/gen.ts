@@ -49,7 +49,9 @@ export function generateBridge(seed: number): PktScenario {
   }
   steps.push({ ip: 'link set br0 up' });
   const hosts: Host[] = [];
+  // hosts behind a port that is down cannot send (veth drops, the tester's send fails)
   for (let i = 0; i < n; i++) {
+    if (i === down) continue;
     for (let k = 1; k <= rng.int(1, 3); k++) hosts.push({ mac: `02:a${i}:00:00:00:0${k}`, ip: `192.0.2.${10 + 10 * i + k}`, port: i });
   }
   const addressed = rng.chance(0.7);
@@ -107,7 +109,7 @@ export function generateBridge(seed: number): PktScenario {
       case 'bad-src-mcast': add(at(h), udpTo({ ...h, mac: '03:00:00:00:00:01' }, 'ff:ff:ff:ff:ff:ff', '192.0.2.255'), kind); break;
       case 'bad-src-zero': add(at(h), udpTo({ ...h, mac: '00:00:00:00:00:00' }, 'ff:ff:ff:ff:ff:ff', '192.0.2.255'), kind); break;
       case 'to-other-port-mac': {
-        const p = ports[(h.port + 1) % n];
+        const p = ports[(h.port + 1) % n]; // a port's address, even a port that is down
         add(at(h), eth(p.mac, h.mac, ETH_IP, ipv4({ src: h.ip, dst: BR_IP, proto: PROTO.ICMP, id: id++ }, echoRequest(7, id, pattern(16, id)))), kind);
         known.add(h); break;
       }
@@ -121,7 +123,9 @@ export function generateBridge(seed: number): PktScenario {
       case 'br-mac-unknown-type': add(at(h), eth(bridgeMac, h.mac, 0x88b5, pattern(46, id++)), kind); known.add(h); break;
       case 'oversize': add(at(h), udpTo(h, 'ff:ff:ff:ff:ff:ff', '192.0.2.255', 1340), kind); known.add(h); break;
       case 'moved-host': {
-        const to = (h.port + 1) % n;
+        let to = (h.port + 1) % n;
+        if (to === down) to = (to + 1) % n;
+        if (to === h.port) { learn(h); break; }
         const moved = { ...h, port: to };
         add(`p${to}`, who(moved, `192.0.2.${200 + rng.int(0, 50)}`), kind);
         h.port = to; known.add(h); break;

@@ -15,7 +15,7 @@ import {
 } from "./br_private";
 import { fdb_add_local, br_fdb_find, br_fdb_delete_bridge, fDst, fUsed } from "./br_fdb";
 import { br_forward, br_flood } from "./br_forward";
-import { br_stp_enable_bridge, br_stp_disable_bridge, br_dev_delete } from "./br_if";
+import { br_stp_enable_bridge, br_stp_disable_bridge, br_dev_delete, br_port_state_selection } from "./br_if";
 import { macAt } from "./br_input";
 
 // the groups br_multicast_open joins for multicast-router discovery (224.0.0.106, ff02::6a)
@@ -30,17 +30,17 @@ function br_dev_xmit(skb: i32, br: i32): i32 {
   skbPull(skb, ETH_HLEN);
   if (dst & 0x010000000000) {
     trace(TE_BR_FDB, BR_DECIDE_FLOOD, 0);
-    br_flood(br, skb, false);
+    br_flood(br, skb, false, true);
     return NETDEV_TX_OK;
   }
   const f = br_fdb_find(br, dst);
   if (f >= 0) {
     fUsed[f] = clockNow();
     trace(TE_BR_FDB, BR_DECIDE_FORWARD, <u32>fDst[f]);
-    br_forward(fDst[f], skb, false);
+    br_forward(fDst[f], skb, false, true);
   } else {
     trace(TE_BR_FDB, BR_DECIDE_FLOOD, 0);
-    br_flood(br, skb, false);
+    br_flood(br, skb, false, true);
   }
   return NETDEV_TX_OK;
 }
@@ -65,6 +65,8 @@ export function br_dev_init(br: i32, macGiven: bool): void {
   brMacByUser[br] = macGiven;
   devCarrier[br] = true;
   fdb_add_local(br, 0, devMac[br]);
+  // br_dev_newlink with IFLA_ADDRESS: br_stp_change_bridge_id selects port states: no port, no carrier
+  if (macGiven) br_port_state_selection(br);
 }
 
 /** br_dev_open(): multicast snooping joins its groups, ports start. */

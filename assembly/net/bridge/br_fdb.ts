@@ -75,6 +75,7 @@ export function br_fdb_update(br: i32, port: i32, mac: u64): u32 {
 
 /** fdb_add_local(): a permanent entry for an address of port (0: the bridge); an existing local one wins. */
 export function fdb_add_local(br: i32, port: i32, mac: u64): void {
+  if (mac == 0 || (mac & 0x010000000000) != 0) return; // !is_valid_ether_addr
   const f = br_fdb_find(br, mac);
   if (f >= 0) {
     if (fFlags[f] & BR_FDB_LOCAL) return;

@@ -14,9 +14,10 @@ import { brPorts, portState, BR_STATE_FORWARDING } from "./br_private";
 
 export const BR_PKT_UNICAST: u8 = 0, BR_PKT_MULTICAST: u8 = 1, BR_PKT_BROADCAST: u8 = 2;
 
-function brDrop(skb: i32, reason: u16): void {
+// Verdicts are about the frame that came in: what the host sends through br0 (local_orig) leaves none.
+function brDrop(skb: i32, reason: u16, localOrig: bool): void {
   trace(TE_DROP, reason, 0);
-  trace(TE_VERDICT, VERDICT_DROP, reason);
+  if (!localOrig) trace(TE_VERDICT, VERDICT_DROP, reason);
   kfree_skb_reason(skb, reason);
 }
 
@@ -35,35 +36,38 @@ function br_dev_queue_push_xmit(skb: i32): void {
 }
 
 /** __br_forward(): out of port `to` (NF_BR_FORWARD or NF_BR_LOCAL_OUT: no rules here). */
-function __br_forward(to: i32, skb: i32, clone: bool): void {
+function __br_forward(to: i32, skb: i32, clone: bool, localOrig: bool): void {
   trace(TE_BR_DELIVER, <u32>to, clone ? 1 : 0);
-  trace(TE_VERDICT, VERDICT_FORWARD, 0);
+  if (!localOrig) trace(TE_VERDICT, VERDICT_FORWARD, 0);
   skbDev[skb] = to;
   br_dev_queue_push_xmit(skb);
 }
 
 /** deliver_clone(): a copy goes out of `to`, the original stays with the caller. */
-function deliver_clone(to: i32, skb: i32): void {
+function deliver_clone(to: i32, skb: i32, localOrig: bool): void {
   const c = skbCopy(skb);
   if (c < 0) { dev_core_stats_tx_dropped_inc(skbDev[skb]); return; }
-  __br_forward(to, c, true);
+  __br_forward(to, c, true, localOrig);
 }
 
-/** br_forward(): to one port (0: nowhere, the entry has no port); local_rcv keeps the skb for the bridge. */
-export function br_forward(to: i32, skb: i32, localRcv: bool): void {
+/**
+ * br_forward(): to one port (0: nowhere, the entry has no port); local_rcv keeps the skb for the bridge,
+ * local_orig: sent by the host through br0.
+ */
+export function br_forward(to: i32, skb: i32, localRcv: bool, localOrig: bool): void {
   if (to != 0 && should_deliver(to, skb)) {
-    if (localRcv) deliver_clone(to, skb);
-    else __br_forward(to, skb, false);
+    if (localRcv) deliver_clone(to, skb, localOrig);
+    else __br_forward(to, skb, false, localOrig);
     return;
   }
-  if (!localRcv) brDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+  if (!localRcv) brDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED, localOrig);
 }
 
 /**
  * br_flood(): out of every forwarding port but the ingress one, in port-list order (each port but the last
  * gets a clone); local_rcv keeps the skb for the bridge.
  */
-export function br_flood(br: i32, skb: i32, localRcv: bool): void {
+export function br_flood(br: i32, skb: i32, localRcv: bool, localOrig: bool): void {
   const ports = brPorts[br];
   let prev = 0;
   for (let i = 0; i < ports.length; i++) {
@@ -73,17 +77,17 @@ export function br_flood(br: i32, skb: i32, localRcv: bool): void {
       const c = skbCopy(skb);
       if (c < 0) {
         dev_core_stats_tx_dropped_inc(skbDev[skb]);
-        if (!localRcv) kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM);
+        if (!localRcv) brDrop(skb, SKB_DROP_REASON_NOMEM, localOrig);
         return;
       }
-      __br_forward(prev, c, true);
+      __br_forward(prev, c, true, localOrig);
     }
     prev = p;
   }
   if (prev == 0) {
-    if (!localRcv) brDrop(skb, SKB_DROP_REASON_NO_TX_TARGET);
+    if (!localRcv) brDrop(skb, SKB_DROP_REASON_NO_TX_TARGET, localOrig);
     return;
   }
-  if (localRcv) deliver_clone(prev, skb);
-  else __br_forward(prev, skb, false);
+  if (localRcv) deliver_clone(prev, skb, localOrig);
+  else __br_forward(prev, skb, false, localOrig);
 }

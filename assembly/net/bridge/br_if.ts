@@ -16,7 +16,7 @@ import { fdb_add_local, br_fdb_delete_by_port, br_fdb_change_mac_address, br_fdb
 import { br_handle_frame } from "./br_input";
 
 /** br_port_state_selection() with STP off: carrier on while a port forwards. */
-function br_port_state_selection(br: i32): void {
+export function br_port_state_selection(br: i32): void {
   const ports = brPorts[br];
   let live = 0;
   for (let i = 0; i < ports.length; i++) if (portState[ports[i]] == BR_STATE_FORWARDING) live++;
@@ -49,12 +49,14 @@ function changeBridgeMac(br: i32, mac: u64): void {
   br_port_state_selection(br);
 }
 
-/** br_stp_recalculate_bridge_id(): the lowest port address, unless the address was set. true if it changed. */
+/**
+ * br_stp_recalculate_bridge_id(): the lowest port address (00:00:00:00:00:00 once the last port left),
+ * unless the address was set. true if it changed.
+ */
 function br_stp_recalculate_bridge_id(br: i32): bool {
   if (brMacByUser[br]) return false;
   const ports = brPorts[br];
-  if (ports.length == 0) return false;
-  let mac = devMac[ports[0]];
+  let mac: u64 = ports.length > 0 ? devMac[ports[0]] : 0;
   for (let i = 1; i < ports.length; i++) if (devMac[ports[i]] < mac) mac = devMac[ports[i]];
   if (mac == devMac[br]) return false;
   changeBridgeMac(br, mac);

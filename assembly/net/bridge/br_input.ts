@@ -61,7 +61,7 @@ function br_handle_frame_finish(skb: i32, port: i32, br: i32, dst: u64, src: u64
     localRcv = true;
     if (dst != 0xffffffffffff) brMulticast[br]++;
     trace(TE_BR_FDB, BR_DECIDE_FLOOD, 0);
-    br_flood(br, skb, localRcv);
+    br_flood(br, skb, localRcv, false);
   } else {
     const f = br_fdb_find(br, dst);
     if (f >= 0) {
@@ -72,10 +72,10 @@ function br_handle_frame_finish(skb: i32, port: i32, br: i32, dst: u64, src: u64
       }
       fUsed[f] = clockNow();
       trace(TE_BR_FDB, BR_DECIDE_FORWARD, <u32>fDst[f]);
-      br_forward(fDst[f], skb, localRcv);
+      br_forward(fDst[f], skb, localRcv, false);
     } else {
       trace(TE_BR_FDB, BR_DECIDE_FLOOD, 0);
-      br_flood(br, skb, localRcv);
+      br_flood(br, skb, localRcv, false);
     }
   }
   if (localRcv) br_pass_frame_up(skb, br);
