@@ -151,3 +151,22 @@ describe('bridge', () => {
     expect(box.ip('-s link show br0').stdout).toContain('            28       1      0       0       0       0 \n');
   });
 });
+
+describe('bridge with EMAC ports', () => {
+  it('puts the NICs in promiscuous mode and bridges frames wire to wire', async () => {
+    const box = await Box.create();
+    box.ip('link add br0 type bridge');
+    for (const [n, m] of [['eth0', '02:00:00:00:00:10'], ['eth1', '02:00:00:00:00:11']]) {
+      box.ip(`link add ${n} address ${m} type emac`);
+      box.ip(`link set ${n} master br0`);
+      box.ip(`link set ${n} up`);
+    }
+    box.ip('link set br0 up');
+    box.run({ ns: 5e9 });
+    expect(box.ip('-d link show eth0').stdout).toContain('promiscuity 1  allmulti 1');
+    const f = udpFrame(H0, H1.mac);
+    const [r] = box.replay([{ dev: 'eth0', data: f }]);
+    expect(r.out.map((o) => [o.dev, hex(o.data)])).toEqual([['eth1', hex(f)]]);
+    expect(box.bridge('fdb show brport eth0').stdout).toContain(`${H0.mac} master br0 \n`);
+  });
+});

@@ -14,6 +14,13 @@ import {
 } from "./br_private";
 import { fdb_add_local, br_fdb_delete_by_port, br_fdb_change_mac_address, br_fdb_changeaddr } from "./br_fdb";
 import { br_handle_frame } from "./br_input";
+import { emacNetdevSetRxMode } from "../../drivers/emac_netdev";
+import { KIND_EMAC } from "../../core/netdevice";
+
+/** dev_set_promiscuity/dev_set_allmulti reaching the driver (__dev_set_rx_mode): the EMAC's address filter. */
+function devRxModeChanged(dev: i32): void {
+  if (devKind[dev] == KIND_EMAC) emacNetdevSetRxMode(dev, devPromiscuity[dev] > 0, devAllmulti[dev] > 0);
+}
 
 /** br_port_state_selection() with STP off: carrier on while a port forwards. */
 export function br_port_state_selection(br: i32): void {
@@ -93,6 +100,7 @@ export function br_add_if(br: i32, dev: i32): i32 {
   portNo[dev] = findPortno(br);
   devPromiscuity[dev]++;
   devAllmulti[dev]++;
+  devRxModeChanged(dev);
   portMaster[dev] = br;
   portState[dev] = BR_STATE_DISABLED;
   brPorts[br].unshift(dev);
@@ -112,6 +120,7 @@ export function br_del_if(br: i32, dev: i32): i32 {
   br_fdb_delete_by_port(br, dev, true);
   devPromiscuity[dev]--;
   devAllmulti[dev]--;
+  devRxModeChanged(dev);
   netdev_rx_handler_unregister(dev);
   portMaster[dev] = 0;
   portNo[dev] = 0;
