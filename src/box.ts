@@ -2,6 +2,7 @@
 // "kernel") plus the host-side command layer that talks to it like iproute2.
 import { Kernel } from './kernel.js';
 import { runIp, type IpResult } from './ip/index.js';
+import { runBridge } from './bridge/index.js';
 import type { Rtnl } from './rtnl.js';
 import { EmacHw, type EmacNic, type EmacOptions, type Dma, type Wire } from './hw/emac.js';
 import { PacketSocket, dropReasons, netCounters, type NetExports } from './hw/netif.js';
@@ -61,6 +62,12 @@ export class Box {
   ip(args: string | string[], io: { readFile?: (path: string) => string } = {}): IpResult {
     const argv = typeof args === 'string' ? args.trim().split(/\s+/).filter(Boolean) : args;
     return runIp(this.kernel, argv, io);
+  }
+
+  /** Runs `bridge ARGS` (fdb show, link show; -j -p -s) and returns what iproute2's bridge would print. */
+  bridge(args: string | string[]): IpResult {
+    const argv = typeof args === 'string' ? args.trim().split(/\s+/).filter(Boolean) : args;
+    return runBridge(this.kernel, argv);
   }
 
   /** The object `ip -j route get` prints; throws with ip's error text when the lookup fails. */

@@ -8,6 +8,7 @@ import { readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Box } from './box.js';
 import { runIp, type IpRunInfo } from './ip/index.js';
+import { runBridge } from './bridge/index.js';
 import { strerror } from './ip/errors.js';
 import type { Rtnl } from './rtnl.js';
 import { runReplay, runTrace, REPLAY_USAGE, TRACE_USAGE } from './replay-cli.js';
@@ -133,6 +134,7 @@ function runSysctl(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): num
 }
 
 const USAGE = 'usage: netpath [--box FILE] ip [OPTIONS] OBJECT COMMAND ...\n' +
+  '       netpath [--box FILE] bridge [-j] [-p] [-s] { fdb | link } show ...\n' +
   '       netpath [--box FILE] sysctl [-w] key[=value] ...\n' + REPLAY_USAGE + TRACE_USAGE +
   '       netpath [--box FILE] nstat [-az] [--no-drops] [PATTERN ...]\n' + ATTACH_USAGE;
 
@@ -161,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
     i = 2;
   } else if (argv[0]?.startsWith('--box=')) { boxPath = argv[0].slice(6); i = 1; }
   const tool = argv[i];
-  if (tool !== 'ip' && tool !== 'sysctl' && tool !== 'replay' && tool !== 'trace' && tool !== 'nstat' && tool !== 'attach') { process.stderr.write(USAGE); return 1; }
+  if (tool !== 'ip' && tool !== 'sysctl' && tool !== 'replay' && tool !== 'trace' && tool !== 'nstat' && tool !== 'attach' && tool !== 'bridge') { process.stderr.write(USAGE); return 1; }
   try {
     const file = boxPath !== undefined ? loadBoxFile(boxPath) : undefined;
     const box = await Box.create();
@@ -170,6 +172,13 @@ export async function main(argv: string[]): Promise<number> {
     if (tool === 'replay') return await runReplay(box, argv.slice(i + 1));
     if (tool === 'trace') return runTrace(box, argv.slice(i + 1));
     if (tool === 'attach') return await runAttach(box, argv.slice(i + 1));
+    if (tool === 'bridge') {
+      // read-only (show): nothing to log
+      const r = runBridge(box.rtnl, argv.slice(i + 1));
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      return r.status;
+    }
     const status = tool === 'nstat' ? runNstat(box, argv.slice(i + 1)) : tool === 'ip' ? runIpCli(box.rtnl, argv.slice(i + 1), file?.log) : runSysctl(box.rtnl, argv.slice(i + 1), file?.log);
     if (file && boxPath && file.log.length !== before) saveBoxFile(boxPath, file);
     return status;

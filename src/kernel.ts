@@ -3,16 +3,15 @@
 // records read in place from the core's memory.
 import { instantiate } from '../build/netpath.js';
 import type {
-  AddrInfo, AddrReq, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, Reply, RouteGetReply,
+  AddrInfo, AddrReq, BridgePortInfo, FdbEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, Reply, RouteGetReply,
   RouteGetReq, RouteModFlags, RouteMsg, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
 import { MACVLAN_MODES } from './rtnl.js';
 
 type CoreExports = Awaited<ReturnType<typeof instantiate>>;
 
-const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4, macvlan: 5, tun: 7 };
-const KIND_NAME: LinkKind[] = ['loopback', 'loopback', 'veth', 'dummy', 'emac', 'macvlan'];
-KIND_NAME[7] = 'tun';
+const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4, macvlan: 5, bridge: 6, tun: 7 };
+const KIND_NAME: LinkKind[] = ['loopback', 'loopback', 'veth', 'dummy', 'emac', 'macvlan', 'bridge', 'tun'];
 const MACVLAN_MODE_NAME = new Map(Object.entries(MACVLAN_MODES).map(([k, v]) => [v, k as MacvlanMode]));
 const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400, NLM_F_APPEND = 0x800;
 const NO_MAC = [0xffffffff, 0xffffffff] as const;
@@ -82,7 +81,6 @@ export class Kernel implements Rtnl {
         address: macBytes(r[o + 8], r[o + 9]),
         broadcast: kind === 'loopback' ? new Uint8Array(6) : new Uint8Array(6).fill(255),
         link: r[o + 10], qdisc: QDISC_NAME[r[o + 11]] ?? 'noop', stats: linkStats(r, o + 13),
-        promiscuity: this.core.linkDetail(ifindex, 0),
       };
       if (kind === 'macvlan') {
         l.macvlan = {
@@ -91,9 +89,56 @@ export class Kernel implements Rtnl {
         };
       }
       if (kind === 'tun') l.tun = { flags: this.core.tunInfo(ifindex, 0), numqueues: this.core.tunInfo(ifindex, 1) };
+      const master = this.core.linkMaster(ifindex);
+      if (master) l.master = master;
+      const pr = this.core.linkPromisc(ifindex);
+      l.promiscuity = pr & 0xffff;
+      l.allmulti = pr >>> 16;
+      // a bridge whose carrier was never switched has operstate UNKNOWN (no linkwatch event yet)
+      if (kind === 'bridge' && (l.flags & 1) && !this.core.brOperKnown(ifindex)) l.operstate = 0;
       out.push(l);
     }
     return out;
+  }
+
+  /** rtnl_fdb_dump() for AF_BRIDGE: per device in ifindex order, a port's master entries then its own list */
+  bridgeFdb(): FdbEntry[] {
+    const out: FdbEntry[] = [];
+    const c = this.core;
+    const words = (n: number, size: number) => new Uint32Array(c.memory.buffer, c.bridgeDumpPtr(), n * size).slice();
+    const selfList = (ifindex: number) => {
+      const n = c.devMcDump(ifindex);
+      const r = words(n, 2);
+      for (let i = 0; i < n; i++) out.push({ mac: macBytes(r[2 * i], r[2 * i + 1]), ifindex, self: true, state: 0x80 });
+    };
+    const masterList = (br: number, port: number, ifindex: number) => {
+      const size = c.FDB_RECORD.value;
+      const n = c.brFdbDump(br, port);
+      const r = words(n, size);
+      for (let i = 0; i < n; i++) {
+        const o = i * size;
+        out.push({
+          mac: macBytes(r[o], r[o + 1]), ifindex, self: false, master: br,
+          state: r[o + 3] & 1 ? 0x80 : r[o + 3] & 2 ? 0x40 : 0x02, usedCs: r[o + 4], updatedCs: r[o + 5],
+        });
+      }
+    };
+    for (const l of [...this.links()].sort((a, b) => a.ifindex - b.ifindex)) {
+      if (l.kind === 'loopback') continue; // ndo_dflt_fdb_dump: ARPHRD_ETHER only
+      if (l.master) masterList(l.master, l.ifindex, l.ifindex);
+      selfList(l.ifindex);
+      if (l.kind === 'bridge') masterList(l.ifindex, -1, l.ifindex);
+    }
+    return out;
+  }
+
+  bridgePort(ifindex: number): BridgePortInfo | undefined {
+    const v = this.core.brPortInfo(ifindex);
+    if (v < 0) return undefined;
+    const l = this.links().find((x) => x.ifindex === ifindex);
+    // port_cost(): from the link speed (veth 10 Gb/s → 2, EMAC 1 Gb/s → 4)
+    const cost = l?.kind === 'veth' ? 2 : l?.kind === 'emac' ? 4 : 100;
+    return { state: v & 0xff, portNo: v >>> 8, priority: 32, cost };
   }
 
   /**
@@ -133,6 +178,7 @@ export class Kernel implements Rtnl {
     }
     if (req.txqlen !== undefined) { const r = this.reply(this.core.linkSetTxqlen(req.ifindex, req.txqlen)); if (!r.ok) return r; }
     if (req.group !== undefined) { const r = this.reply(this.core.linkSetGroup(req.ifindex, req.group)); if (!r.ok) return r; }
+    if (req.master !== undefined) { const r = this.reply(this.core.linkSetMaster(req.ifindex, req.master)); if (!r.ok) return r; }
     if (req.up !== undefined) return this.reply(this.core.linkSetUp(req.ifindex, req.up));
     return { ok: true, value: undefined };
   }

@@ -130,6 +130,14 @@ function describe(ev: number, a: number, b: number, n: DecodeNames, st: DecodeSt
     case 22: return `neigh_invalidate: ${ip4(a)} FAILED`;
     case 23: return `ip_forward: ttl ${a}, icmp_send 11/0`;
     case 24: return `ip_forward: DF and mtu ${a}, icmp_send 3/4`;
+    case 50: return `br_handle_frame: ${name(a)} (bridge ${name(b)})`;
+    case 51: return a === 0 ? 'br_fdb_find: miss or group address, flood' : a === 1 ? `br_fdb_find: forward to ${name(b)}`
+      : a === 2 ? `br_fdb_find: local${b ? ` (${name(b)})` : ''}, br_pass_frame_up` : `br_fdb_find: ${a}`;
+    case 52: return `br_forward: out ${name(a)}${b ? ' (clone)' : ''}`;
+    case 53: return `br_pass_frame_up: ${name(a)} len ${b}`;
+    case 54: return `br_fdb_update: ${b === 1 ? 'learnt' : 'moved'} on ${name(a)}`;
+    case 55: return `br_handle_frame: link-local 01:80:c2:00:00:${a.toString(16).padStart(2, '0')}, ${b ? 'forwarded (STP off)' : 'up the port\'s stack'}`;
+    case 56: return `br_dev_xmit: ${name(a)} len ${b}`;
     case 25: return a === 0 ? 'ip_rcv_options: ok' : a === 1 ? `ip_options_compile: bad option at ${b}, icmp_send 12/0` : 'ip_rcv_options: source route, accept_source_route off';
     case 70: {
       if (a === 0xfffffffe) return 'fib_lookup: no custom rules: table main (local merged into it), then default';

@@ -15,7 +15,7 @@ export const IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_POINTOPO
 // IF_OPER_* (RFC 2863 operstate)
 export const IF_OPER_UNKNOWN = 0, IF_OPER_DOWN = 2, IF_OPER_LOWERLAYERDOWN = 3, IF_OPER_UP = 6;
 
-export type LinkKind = 'loopback' | 'veth' | 'dummy' | 'emac' | 'macvlan' | 'tun';
+export type LinkKind = 'loopback' | 'veth' | 'dummy' | 'emac' | 'macvlan' | 'bridge' | 'tun';
 
 /** IFLA_MACVLAN_MODE values */
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
@@ -49,6 +49,10 @@ export interface LinkInfo {
   stats: LinkStats;
   /** tun/tap devices: tun->flags (the tun_flags sysfs attribute, IFF_TUN/IFF_TAP, IFF_NO_PI, IFF_PERSIST, ...) and attached queues */
   tun?: { flags: number; numqueues: number };
+  /** IFLA_MASTER: the bridge this device is a port of */
+  master?: number;
+  /** dev->allmulti (ip -d) */
+  allmulti?: number;
 }
 
 // TUN/TAP flags (include/uapi/linux/if_tun.h)
@@ -84,7 +88,26 @@ export interface LinkSetReq {
   name?: string;
   txqlen?: number;
   group?: number;
+  /** IFLA_MASTER: a bridge's ifindex, 0 = nomaster */
+  master?: number;
 }
+
+/** One RTM_NEWNEIGH of an AF_BRIDGE dump, in the kernel's order. */
+export interface FdbEntry {
+  mac: Uint8Array;
+  /** ndm_ifindex */
+  ifindex: number;
+  /** NTF_SELF: a device's own address list; otherwise NTF_MASTER with NDA_MASTER = master */
+  self: boolean;
+  master?: number;
+  /** NUD_PERMANENT (local), NUD_NOARP (static) or NUD_REACHABLE (learnt) */
+  state: number;
+  /** NDA_CACHEINFO in centiseconds (bridge -s) */
+  usedCs?: number;
+  updatedCs?: number;
+}
+/** A bridge port (IFLA_PROTINFO of an AF_BRIDGE link dump) */
+export interface BridgePortInfo { state: number; portNo: number; priority: number; cost: number }
 
 // Address scopes (rtm_scope / ifa_scope)
 export const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_SITE = 200, RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254, RT_SCOPE_NOWHERE = 255;
@@ -291,6 +314,10 @@ export interface Rtnl {
 
   /** sysctl by its dotted name; undefined value = read. Errors: ENOENT for an unknown key, EINVAL for a bad value */
   sysctl(key: string, value?: string): Reply<string>;
+
+  /** the bridge's forwarding database (`bridge fdb show`) and a port's state (`bridge link`); optional for fakes */
+  bridgeFdb?(): FdbEntry[];
+  bridgePort?(ifindex: number): BridgePortInfo | undefined;
 
   /** whether the FIB table exists (tables come into being on first use and never go away) */
   tableExists(id: number): boolean;

@@ -4,7 +4,7 @@
 import {
   devRegister, devUnlink, devExists, devIsUp, devFlags, devCarrier, devKind, devMtu, devMinMtu, devMaxMtu, devMac,
   devPeer, devTxqlen, devName, devQdisc, devByName, devValidName, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
-  KIND_MACVLAN, KIND_TUN,
+  KIND_MACVLAN, KIND_TUN, KIND_BRIDGE,
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, LOOPBACK_IFINDEX,
 } from "./netdevice";
 import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, fail } from "../lib/errno";
@@ -19,13 +19,17 @@ import { netifDevInit, qdisc_reset } from "./netif";
 import { packetDevGone } from "./af_packet";
 import {
   emacNetdevInit, emacNetdevProbe, emacNetdevRemove, emacNetdevOpen, emacNetdevClose, emacNetdevChangeMtu,
-  emacNetdevSetMac, emacNetdevSetPromisc,
+  emacNetdevSetMac, emacNetdevSetRxMode,
 } from "../drivers/emac_netdev";
 import {
   macvlanInit, macvlanBind, macvlan_open, macvlan_stop, macvlanUninit, macvlanChangeMtu, macvlanSetMac, macvlanLower,
   macvlanLowerChanged, macvlanLowerUnregister, macvlanLowerAddr,
 } from "../drivers/macvlan";
 import { tunNetdevRemove, tunQueueResize, tunFlagsOf, IFF_MULTI_QUEUE } from "../drivers/tun";
+import { devMcInit, dev_mc_add, dev_mc_del, MC_IPV6_ALLNODES, MC_IPV4_ALLHOSTS } from "./dev_addr_lists";
+import { brDevInit, isBridge, masterOf } from "../net/bridge/br_private";
+import { br_del_if, br_port_carrier_check, brPortMtuChanged, brPortMacChanged, brSetMac, brSetMtu } from "../net/bridge/br_if";
+import { br_dev_init, br_dev_open, br_dev_stop, br_dev_uninit } from "../net/bridge/br_device";
 
 // eth_hw_addr_random(): deterministic here, from a fixed-seed xorshift
 let macSeed: u64 = 0x9e3779b97f4a7c15;
@@ -63,6 +67,9 @@ export function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32
   const ix = devRegister(name, kind, flags, mtu, minMtu, maxMtu, mac);
   netifDevInit(ix);
   promiscInit(ix);
+  brDevInit(ix);
+  devMcInit(ix);
+  dev_mc_add(ix, MC_IPV6_ALLNODES);
   devTxqlen[ix] = txqlen;
   // a fresh netdevice has its carrier on; veth and the EMAC turn it off until their link is there
   devCarrier[ix] = kind == KIND_DUMMY || kind == KIND_TUN;
@@ -84,7 +91,7 @@ const KINDS_MAX_MTU: u32 = 65535;
 export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: u32,
   peerName: string, peerMac: u64, peerMtu: u32, peerTxqlen: u32): i32 {
   if (kind == KIND_TUN) return fail(EOPNOTSUPP, "tun/tap creation via rtnetlink is not supported");
-  if (kind != KIND_VETH && kind != KIND_DUMMY && kind != KIND_EMAC) return fail(EOPNOTSUPP, "Unknown device type");
+  if (kind != KIND_VETH && kind != KIND_DUMMY && kind != KIND_EMAC && kind != KIND_BRIDGE) return fail(EOPNOTSUPP, "Unknown device type");
   if (!devValidName(name)) return -EINVAL;
   if (devByName(name) != 0) return -EEXIST;
   const NONE: u64 = 0xffffffffffffffff;
@@ -115,7 +122,9 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
     if (e < 0) { unregister(d); return e; }
     return d;
   }
-  return register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+  const d = register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+  if (kind == KIND_BRIDGE) br_dev_init(d, mac != NONE);
+  return d;
 }
 
 function nextVethIndex(): i32 {
@@ -130,6 +139,7 @@ export function carrierChange(dev: i32, on: bool): void {
   devCarrier[dev] = on;
   if (devIsUp(dev)) fibNetdevChange(dev, on);
   macvlanLowerChanged(dev);
+  br_port_carrier_check(dev);
 }
 
 /** dev_open(): 0, or the driver's ndo_open error (the device stays down) */
@@ -145,6 +155,7 @@ export function devOpen(dev: i32): i32 {
     const e = macvlan_open(dev);
     if (e < 0) return e;
   }
+  if (devKind[dev] == KIND_BRIDGE) br_dev_open(dev);
   devFlags[dev] |= IFF_UP;
   dev_set_rx_mode(dev);
   // dev_activate: a device with a TX queue length (a real NIC, tun/tap) gets the default qdisc (pfifo_fast),
@@ -166,6 +177,9 @@ export function devOpen(dev: i32): i32 {
   // the link as phylib saw it while ifup ran the clock through autonegotiation
   if (emac && devCarrier[dev]) fibNetdevChange(dev, true);
   macvlanLowerChanged(dev);
+  // ip_mc_up: the all-hosts group
+  if (inDevExists(dev) && !(devFlags[dev] & IFF_LOOPBACK)) dev_mc_add(dev, MC_IPV4_ALLHOSTS);
+  br_port_carrier_check(dev);
   return 0;
 }
 
@@ -184,17 +198,22 @@ export function devClose(dev: i32): void {
     if (p != 0) carrierChange(p, false);
   }
   if (devKind[dev] == KIND_MACVLAN) macvlan_stop(dev);
+  if (devKind[dev] == KIND_BRIDGE) br_dev_stop(dev);
   fibNetdevDown(dev);
   neighIfdown(dev);
+  if (!(devFlags[dev] & IFF_LOOPBACK)) dev_mc_del(dev, MC_IPV4_ALLHOSTS);
   macvlanLowerChanged(dev);
+  br_port_carrier_check(dev);
 }
 
 /** unregister_netdevice() */
 function unregister(dev: i32): void {
   // NETDEV_UNREGISTER: the macvlans on it go first
   macvlanLowerUnregister(dev);
+  br_dev_uninit(dev);
   devClose(dev);
   if (devKind[dev] == KIND_MACVLAN) macvlanUninit(dev);
+  if (masterOf(dev) != 0) br_del_if(masterOf(dev), dev);
   inetdevDestroy(dev);
   fibDisableIp(dev, true);
   rulesDetach(dev);
@@ -238,6 +257,8 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
     if (e < 0) return e;
   }
   devMtu[dev] = mtu;
+  if (isBridge(dev)) brSetMtu(dev);
+  else brPortMtuChanged(dev);
   if (mtu < 68) inetdevDestroy(dev);
   else if (!inDevExists(dev)) { inetdevInit(dev); if (devIsUp(dev)) fibNetdevUp(dev); }
   macvlanLowerChanged(dev);
@@ -250,13 +271,16 @@ export function devSetMac(dev: i32, mac: u64): i32 {
   if (devKind[dev] == KIND_LOOPBACK) return -EOPNOTSUPP;
   if ((mac & 0x010000000000) != 0 || mac == 0) return -EADDRNOTAVAIL;
   if (devKind[dev] == KIND_EMAC) { const e = emacNetdevSetMac(dev, mac); if (e < 0) return e; }
+  if (isBridge(dev)) { brSetMac(dev, mac); return 0; }
   if (devKind[dev] == KIND_MACVLAN) {
     const e = macvlanSetMac(dev, mac);
     if (e < 0) return e;
     if (e == 1) return devSetMac(macvlanLower(dev), mac); // passthru: the lower's address, then ours follows
   }
+  const old = devMac[dev];
   devMac[dev] = mac;
   macvlanLowerAddr(dev);
+  if (old != mac) brPortMacChanged(dev, old);
   return 0;
 }
 
@@ -295,21 +319,24 @@ export function loopbackIfindex(): i32 { return LOOPBACK_IFINDEX; }
 // ---- promiscuity (dev_set_promiscuity, dev_uc_add/del, __dev_set_rx_mode) ----------------------------
 /** dev->promiscuity */
 const devPromiscuity = new Array<i32>();
+/** dev->allmulti */
+const devAllmulti = new Array<i32>();
 /** secondary unicast addresses (dev->uc.count) */
 const devUcCount = new Array<i32>();
 /** dev->uc_promisc: promiscuous because the device has no unicast filter (IFF_UNICAST_FLT) */
 const devUcPromisc = new Array<bool>();
 
 function promiscInit(dev: i32): void {
-  while (devPromiscuity.length <= dev) { devPromiscuity.push(0); devUcCount.push(0); devUcPromisc.push(false); }
-  devPromiscuity[dev] = 0; devUcCount[dev] = 0; devUcPromisc[dev] = false;
+  while (devPromiscuity.length <= dev) { devPromiscuity.push(0); devAllmulti.push(0); devUcCount.push(0); devUcPromisc.push(false); }
+  devPromiscuity[dev] = 0; devAllmulti[dev] = 0; devUcCount[dev] = 0; devUcPromisc[dev] = false;
 }
 
 export function devGetPromiscuity(dev: i32): i32 { return dev > 0 && dev < devPromiscuity.length ? devPromiscuity[dev] : 0; }
+export function devGetAllmulti(dev: i32): i32 { return dev > 0 && dev < devAllmulti.length ? devAllmulti[dev] : 0; }
 
-/** The driver's receive filter (ndo_set_rx_mode): the EMAC's PROM_MODE bit. */
+/** The driver's receive filter (ndo_set_rx_mode): the EMAC's PROM_MODE and MULTI_ALL bits. */
 function driverRxMode(dev: i32): void {
-  if (devKind[dev] == KIND_EMAC) emacNetdevSetPromisc(dev, devPromiscuity[dev] > 0);
+  if (devKind[dev] == KIND_EMAC) emacNetdevSetRxMode(dev, devPromiscuity[dev] > 0, devAllmulti[dev] > 0);
 }
 
 /** dev_set_promiscuity() */
@@ -317,6 +344,14 @@ export function dev_set_promiscuity(dev: i32, inc: i32): void {
   if (dev <= 0 || dev >= devPromiscuity.length) return;
   devPromiscuity[dev] += inc;
   if (devPromiscuity[dev] < 0) devPromiscuity[dev] = 0;
+  dev_set_rx_mode(dev);
+}
+
+/** dev_set_allmulti() */
+export function dev_set_allmulti(dev: i32, inc: i32): void {
+  if (dev <= 0 || dev >= devAllmulti.length) return;
+  devAllmulti[dev] += inc;
+  if (devAllmulti[dev] < 0) devAllmulti[dev] = 0;
   dev_set_rx_mode(dev);
 }
 

@@ -98,7 +98,12 @@ export const SKB_DROP_REASON_IP_LOCAL_SOURCE: u16 = 87;
 export const SKB_DROP_REASON_IP_INVALID_SOURCE: u16 = 88;
 export const SKB_DROP_REASON_IP_LOCALNET: u16 = 89;
 export const SKB_DROP_REASON_IP_INVALID_DEST: u16 = 90;
-export const SKB_DROP_REASON_MAX: u16 = 91;
+// the bridge's reasons (net/bridge, Linux 6.13+)
+export const SKB_DROP_REASON_MAC_INVALID_SOURCE: u16 = 91;
+export const SKB_DROP_REASON_MAC_IEEE_MAC_CONTROL: u16 = 92;
+export const SKB_DROP_REASON_BRIDGE_INGRESS_STP_STATE: u16 = 93;
+export const SKB_DROP_REASON_NO_TX_TARGET: u16 = 94;
+export const SKB_DROP_REASON_MAX: u16 = 95;
 
 /** The names as `perf`/`dropwatch` print them (without the SKB_DROP_REASON_ prefix), index = value. */
 const NAMES: string[] = [
@@ -118,6 +123,7 @@ const NAMES: string[] = [
   "FRAG_TOO_FAR", "TCP_MINTTL", "IPV6_BAD_EXTHDR", "IPV6_NDISC_FRAG", "IPV6_NDISC_HOP_LIMIT", "IPV6_NDISC_BAD_CODE",
   "IPV6_NDISC_BAD_OPTIONS", "IPV6_NDISC_NS_OTHERHOST", "QUEUE_PURGE", "TC_COOKIE_ERROR", "PACKET_SOCK_ERROR", "TC_CHAIN_NOTFOUND",
   "TC_RECLASSIFY_LOOP", "IP_LOCAL_SOURCE", "IP_INVALID_SOURCE", "IP_LOCALNET", "IP_INVALID_DEST",
+  "MAC_INVALID_SOURCE", "MAC_IEEE_MAC_CONTROL", "BRIDGE_INGRESS_STP_STATE", "NO_TX_TARGET",
 ];
 
 const counts = new StaticArray<u64>(<i32>SKB_DROP_REASON_MAX);

@@ -2,6 +2,7 @@
 // stack reads lives here; a device kind's own state lives with its model.
 
 export const KIND_LOOPBACK: u8 = 1, KIND_VETH: u8 = 2, KIND_DUMMY: u8 = 3, KIND_EMAC: u8 = 4;
+export const KIND_BRIDGE: u8 = 6;
 export const KIND_MACVLAN: u8 = 5;
 /** tun and tap (drivers/tun.ts tells which) */
 export const KIND_TUN: u8 = 7;

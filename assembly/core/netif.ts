@@ -33,7 +33,7 @@ import {
   SKB_DROP_REASON_QUEUE_PURGE, SKB_DROP_REASON_PKT_TOO_BIG, dropCount,
 } from "./dropreason";
 import { ptypeAllDeliver } from "./af_packet";
-import { trace } from "./trace";
+import { trace, traceOn, traceVerdictGiven } from "./trace";
 import { TE_NETIF_RECEIVE, TE_XMIT, TE_DROP, TE_VERDICT, VERDICT_DROP, VERDICT_CONSUMED, TE_RX_HANDLER, RXH_WIRE_SINK } from "./trace_events";
 
 // ---- constants ---------------------------------------------------------------------------
@@ -296,8 +296,9 @@ function receiveRound(skb: i32, origDev: i32, rounds: i32): i32 {
 function rxHandlerDone(skb: i32, origDev: i32, dev: i32, id: u8, r: i32): i32 {
   trace(TE_RX_HANDLER, <u32>dev | (<u32>id << 24), <u32>r | (<u32>skbDev[skb] << 8));
   if (r == RX_HANDLER_CONSUMED) {
-    // the replay's wire sink is not a verdict: the frame left the box there
-    if (id != RXH_WIRE_SINK) trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+    // the replay's wire sink is not a verdict (the frame left the box there), and a handler that
+    // decided (the bridge forwarding or delivering) already traced its own
+    if (id != RXH_WIRE_SINK && traceOn && !traceVerdictGiven()) trace(TE_VERDICT, VERDICT_CONSUMED, 0);
     return NET_RX_SUCCESS;
   }
   return deliverSkb(skb, origDev, r == RX_HANDLER_EXACT);

@@ -10,7 +10,10 @@ const ring = new StaticArray<u32>(CAP * 4);
 let traceLen: i32 = 0;
 /** the id of the packet being traced (the host's input packet number) */
 export let tracePacket: u32 = 0;
-export function traceSetPacket(id: u32): void { tracePacket = id; }
+export function traceSetPacket(id: u32): void { tracePacket = id; verdictGiven = false; }
+/** whether a verdict was traced for the current packet (an rx_handler that decides says so itself) */
+let verdictGiven = false;
+export function traceVerdictGiven(): bool { return verdictGiven; }
 
 // @ts-ignore: decorator
 @inline export function trace(event: u32, a: u32, b: u32): void {
@@ -19,6 +22,7 @@ export function traceSetPacket(id: u32): void { tracePacket = id; }
 function traceRecord(event: u32, a: u32, b: u32): void {
   if (traceLen >= CAP) return; // a full buffer keeps the oldest records; the host reads it per batch
   const o = traceLen * 4;
+  if (event == 14 /* TE_VERDICT */) verdictGiven = true;
   unchecked(ring[o] = tracePacket); unchecked(ring[o + 1] = event); unchecked(ring[o + 2] = a); unchecked(ring[o + 3] = b);
   traceLen++;
 }

@@ -45,3 +45,13 @@ export const TE_TUN_GET_USER: u32 = 60;   // a = dev, b = len (without the PI he
 export const TE_TUN_NET_XMIT: u32 = 61;   // a = dev, b = packets already on the ring
 
 export const VERDICT_FORWARD: u32 = 1, VERDICT_LOCAL: u32 = 2, VERDICT_CONSUMED: u32 = 3, VERDICT_DROP: u32 = 4;
+
+// the bridge (net/bridge): events 50-59
+export const TE_BR_HANDLE_FRAME: u32 = 50; // a = port, b = bridge
+export const TE_BR_FDB: u32 = 51;          // a = BR_DECIDE_*, b = the port the fdb names (0: none)
+export const TE_BR_DELIVER: u32 = 52;      // a = egress port, b = 1 when a clone
+export const TE_BR_PASS_UP: u32 = 53;      // a = bridge, b = len
+export const TE_BR_LEARN: u32 = 54;        // a = port, b = 1 new entry, 2 moved from another port
+export const TE_BR_LINK_LOCAL: u32 = 55;   // a = last byte of 01:80:c2:00:00:0X, b = 1 forwarded, 0 to the port's stack
+export const TE_BR_XMIT: u32 = 56;         // a = bridge, b = len
+export const BR_DECIDE_FLOOD: u32 = 0, BR_DECIDE_FORWARD: u32 = 1, BR_DECIDE_LOCAL: u32 = 2, BR_DECIDE_NONE: u32 = 3;

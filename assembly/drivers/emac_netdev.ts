@@ -10,8 +10,7 @@
 import {
   emac_probe, emac_open, emac_close, emac_phy_poll, emac_change_mtu, emac_mac_tx_buf_send, emac_update_hw_stats,
   emac_set_mac_address, emacAdapter, emacSetRxHandler, txMeta, RXF_CSUM_UNNECESSARY, emac_watchdog_next,
-  emac_watchdog_run,
-  emac_mac_mode_config,
+  emac_watchdog_run, emac_rx_mode_set,
 } from "./emac";
 import { emacCreate, emacDevice } from "../hw/emac/emac";
 import { wirePortReset } from "../hw/wire";
@@ -167,14 +166,12 @@ export function emacNetdevSetMac(dev: i32, mac: u64): i32 {
   return 0;
 }
 
-/** ndo_set_rx_mode (emac_set_rx_mode): promiscuous or not; the multicast list stays as it is. */
-export function emacNetdevSetPromisc(dev: i32, promisc: bool): void {
+/** ndo_set_rx_mode (emac_set_rx_mode): promiscuous and all-multicast as the device's counters ask. */
+export function emacNetdevSetRxMode(dev: i32, promisc: bool, allmulti: bool): void {
   const nic = emacNic(dev);
   if (nic < 0) return;
   const a = emacAdapter(nic);
-  if (a == null || a.promisc == promisc) return;
-  a.promisc = promisc;
-  if (a.up) emac_mac_mode_config(a);
+  if (a != null) emac_rx_mode_set(a, promisc, allmulti, 0, 0);
 }
 
 // ---- phylib timers in virtual time ---------------------------------------------------------

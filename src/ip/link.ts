@@ -43,7 +43,7 @@ function nameAndLink(ctx: Ctx, l: LinkInfo): string { return l.link ? `${l.name}
 /** The "N: name@peer: <FLAGS> mtu ..." block, text form (without stats) */
 export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): string {
   let s = `${l.ifindex}: ${nameAndLink(ctx, l)}: <${linkFlagNames(ctx, l).join(',')}> mtu ${l.mtu} qdisc ${l.qdisc} ` +
-    `state ${OPERSTATES[l.operstate] ?? l.operstate} ${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} qlen ${l.txqlen}`;
+    (l.master ? `master ${ctx.ifname(l.master)} ` : '') + `state ${OPERSTATES[l.operstate] ?? l.operstate} ${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} qlen ${l.txqlen}`;
   if (linkLayer) {
     const type = linkType(l);
     s += `\n    link/${type} ` + (type === 'none' ? '' : `${formatMac(l.address)} brd ${formatMac(l.broadcast)}`);
@@ -55,7 +55,7 @@ export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
 // -d: the generic line of print_linkinfo; driver-specific numbers are the
 // ones a fresh veth/dummy/lo/macvlan shows on Linux 6.x
 function linkDetailsText(l: LinkInfo): string {
-  let s = ` promiscuity ${l.promiscuity ?? 0}  allmulti 0 minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
+  let s = ` promiscuity ${l.promiscuity ?? 0}  allmulti ${l.allmulti ?? 0} minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
   if (l.kind === 'veth' || l.kind === 'dummy') s += `\n    ${l.kind} `;
   if (l.macvlan) s += `\n    macvlan ${macvlanText(l)}`;
   if (l.tun) {
@@ -73,7 +73,7 @@ function linkDetailsText(l: LinkInfo): string {
 /** numtxqueues/numrxqueues and tso_max_size of a fresh device of this kind */
 function linkQueues(l: LinkInfo): { queues: number; tso: number } {
   if (l.tun) return { queues: l.tun.flags & IFF_MULTI_QUEUE ? 256 : 1, tso: 65536 };
-  return { queues: l.kind === 'loopback' || l.kind === 'macvlan' ? 1 : 2, tso: 524280 };
+  return { queues: l.kind === 'loopback' || l.kind === 'macvlan' || l.kind === 'bridge' ? 1 : 2, tso: 524280 };
 }
 
 /** macvlan_print_opt() */
@@ -109,10 +109,9 @@ export function linkBriefJson(ctx: Ctx, l: LinkInfo): Record<string, Json> {
 export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): Record<string, Json> {
   const o: Record<string, Json> = { ifindex: l.ifindex };
   if (l.link) o.link = ctx.ifname(l.link);
-  Object.assign(o, {
-    ifname: l.name, flags: linkFlagNames(ctx, l), mtu: l.mtu, qdisc: l.qdisc,
-    operstate: OPERSTATES[l.operstate] ?? String(l.operstate),
-  });
+  Object.assign(o, { ifname: l.name, flags: linkFlagNames(ctx, l), mtu: l.mtu, qdisc: l.qdisc });
+  if (l.master) o.master = ctx.ifname(l.master);
+  o.operstate = OPERSTATES[l.operstate] ?? String(l.operstate);
   if (withMode) o.linkmode = 'DEFAULT';
   Object.assign(o, { group: groupName(l.group), txqlen: l.txqlen });
   if (linkLayer) {
@@ -121,7 +120,7 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
     if (type !== 'none') Object.assign(o, { address: formatMac(l.address), broadcast: formatMac(l.broadcast) });
   }
   if (ctx.opt.details) {
-    Object.assign(o, { promiscuity: l.promiscuity ?? 0, allmulti: 0, min_mtu: l.minMtu, max_mtu: l.maxMtu });
+    Object.assign(o, { promiscuity: l.promiscuity ?? 0, allmulti: l.allmulti ?? 0, min_mtu: l.minMtu, max_mtu: l.maxMtu });
     if (l.kind === 'veth' || l.kind === 'dummy') o.linkinfo = { info_kind: l.kind };
     if (l.macvlan) o.linkinfo = { info_kind: 'macvlan', info_data: macvlanJson(l) };
     if (l.tun) {
@@ -182,10 +181,12 @@ export function doLink(ctx: Ctx, argv: string[]): number {
 interface LinkArgs {
   dev?: string; name?: string; up?: boolean; mtu?: number; txqlen?: number; address?: Uint8Array; group?: number;
   link?: string; type?: string; typeArgs: string[];
+  /** ifindex of `master DEV`, 0 for `nomaster` */
+  master?: number;
 }
 
 /** iplink_parse(): the generic link attributes, up to `type` */
-function parseLinkArgs(argv: string[]): LinkArgs {
+function parseLinkArgs(argv: string[], ctx?: Ctx): LinkArgs {
   const a = new Args(argv);
   const r: LinkArgs = { typeArgs: [] };
   for (; !a.done; a.skip()) {
@@ -220,6 +221,13 @@ function parseLinkArgs(argv: string[]): LinkArgs {
       r.group = n;
     } else if (w === 'link') {
       r.link = a.next();
+    } else if (w === 'master' && ctx) {
+      const v = a.next();
+      const m = ctx.linkByName(v);
+      if (!m) invarg('Device does not exist\n', v);
+      r.master = m.ifindex;
+    } else if (w === 'nomaster') {
+      r.master = 0;
     } else if (matches(w, 'vf')) {
       // SR-IOV VF settings: the next word must be a VF number
       invarg('Invalid "vf" value\n', a.next());
@@ -262,9 +270,9 @@ function freeName(ctx: Ctx, prefix: string, taken: string[]): string {
 }
 
 function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): number {
-  const r = parseLinkArgs(argv);
+  const r = parseLinkArgs(argv, ctx);
   if (cmd === 'add') {
-    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac', macvlan: 'macvlan', tun: 'tun' };
+    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac', macvlan: 'macvlan', tun: 'tun', bridge: 'bridge' };
     const kind = r.type === undefined ? undefined : kinds[r.type];
     if (kind === undefined) {
       // without a type (or with one the emulated kernel lacks) Linux answers like this
@@ -306,17 +314,23 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
   if (r.txqlen !== undefined) req.txqlen = r.txqlen;
   if (r.address) req.address = r.address;
   if (r.group !== undefined) req.group = r.group;
+  if (r.master !== undefined) req.master = r.master;
   if (r.up !== undefined) req.up = r.up;
   return ctx.check(ctx.rtnl.linkSet(req)) ? 0 : 2;
 }
 
 function linkShow(ctx: Ctx, argv: string[]): number {
   const a = new Args(argv);
-  let dev: string | undefined, up = false;
+  let dev: string | undefined, up = false, master: number | undefined;
   for (; !a.done; a.skip()) {
     const w = a.cur;
     if (w === 'up') up = true;
-    else {
+    else if (w === 'master') {
+      const v = a.next();
+      const m = ctx.linkByName(v);
+      if (!m) invarg('Device does not exist\n', v);
+      master = m.ifindex;
+    } else {
       const v = w === 'dev' ? a.next() : w;
       if (dev !== undefined) duparg2('dev', v);
       dev = v;
@@ -329,6 +343,7 @@ function linkShow(ctx: Ctx, argv: string[]): number {
     links = [l];
   }
   if (up) links = links.filter((l) => l.flags & IFF_UP);
+  if (master !== undefined) links = links.filter((l) => l.master === master);
   if (ctx.opt.brief) {
     // the link address (devices without one, like tun, have none) and the flags; -s and -d add nothing
     if (ctx.opt.json) {

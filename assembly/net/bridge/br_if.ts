@@ -1,0 +1,185 @@
+// Bridge ports (net/bridge/br_if.c, br_stp_if.c, br_notify.c): enslaving
+// and releasing devices, port states with STP off, the bridge's address
+// (the lowest port address unless one was set), its MTU (the smallest port
+// MTU unless one was set) and its carrier (on while a port forwards).
+import { devMac, devMtu, devIsUp, devKind, devFlags, devExists, devRunning, KIND_LOOPBACK, KIND_BRIDGE } from "../../core/netdevice";
+import { netdev_rx_handler_register, netdev_rx_handler_unregister } from "../../core/netif";
+import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
+
+const ELOOP: i32 = 40;
+import { carrierChange, dev_set_promiscuity, dev_set_allmulti } from "../../core/dev";
+import {
+  brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, masterOf, BR_STATE_DISABLED, BR_STATE_FORWARDING,
+} from "./br_private";
+import { fdb_add_local, br_fdb_delete_by_port, br_fdb_change_mac_address, br_fdb_changeaddr } from "./br_fdb";
+import { br_handle_frame } from "./br_input";
+
+
+/** br_port_state_selection() with STP off: carrier on while a port forwards. */
+export function br_port_state_selection(br: i32): void {
+  const ports = brPorts[br];
+  let live = 0;
+  for (let i = 0; i < ports.length; i++) if (portState[ports[i]] == BR_STATE_FORWARDING) live++;
+  brCarrierTouched[br] = true;
+  carrierChange(br, live > 0);
+}
+
+/** br_stp_enable_port(): br_init_port (blocking), then br_make_forwarding: with STP off, forwarding at once. */
+function br_stp_enable_port(p: i32): void {
+  portState[p] = BR_STATE_FORWARDING;
+  br_port_state_selection(portMaster[p]);
+}
+
+/** br_stp_disable_port(): disabled, its learnt addresses forgotten. */
+function br_stp_disable_port(p: i32): void {
+  const br = portMaster[p];
+  portState[p] = BR_STATE_DISABLED;
+  br_fdb_delete_by_port(br, p, false);
+  br_port_state_selection(br);
+}
+
+/** netif_running() && netif_oper_up() of a port */
+function portOperUp(p: i32): bool { return devRunning(p); }
+
+/** The bridge's address changes (br_stp_change_bridge_id; its own fdb entry follows). */
+function changeBridgeMac(br: i32, mac: u64): void {
+  const old = devMac[br];
+  devMac[br] = mac;
+  br_fdb_change_mac_address(br, old, mac);
+  br_port_state_selection(br);
+}
+
+/**
+ * br_stp_recalculate_bridge_id(): the lowest port address (00:00:00:00:00:00 once the last port left),
+ * unless the address was set. true if it changed.
+ */
+function br_stp_recalculate_bridge_id(br: i32): bool {
+  if (brMacByUser[br]) return false;
+  const ports = brPorts[br];
+  let mac: u64 = ports.length > 0 ? devMac[ports[0]] : 0;
+  for (let i = 1; i < ports.length; i++) if (devMac[ports[i]] < mac) mac = devMac[ports[i]];
+  if (mac == devMac[br]) return false;
+  changeBridgeMac(br, mac);
+  return true;
+}
+
+/** br_mtu_auto_adjust(): the smallest port MTU (1500 without ports), unless the MTU was set. */
+function br_mtu_auto_adjust(br: i32): void {
+  if (brMtuByUser[br]) return;
+  const ports = brPorts[br];
+  let mtu: u32 = 0;
+  for (let i = 0; i < ports.length; i++) if (mtu == 0 || devMtu[ports[i]] < mtu) mtu = devMtu[ports[i]];
+  devMtu[br] = mtu != 0 ? mtu : 1500;
+}
+
+/** find_portno(): the lowest free port number from 1. */
+function findPortno(br: i32): u16 {
+  const ports = brPorts[br];
+  let n: u16 = 1;
+  for (let i = 0; i < ports.length; i++) {
+    if (portNo[ports[i]] == n) { n++; i = -1; }
+  }
+  return n;
+}
+
+/** br_add_if(): 0 or -errno (nothing changed on failure). */
+export function br_add_if(br: i32, dev: i32): i32 {
+  brEnsure(dev);
+  if ((devFlags[dev] & 0x8 /* IFF_LOOPBACK */) != 0 || devKind[dev] == KIND_LOOPBACK) return -EINVAL;
+  if (devKind[dev] == KIND_BRIDGE) return fail(ELOOP, "Can not enslave a bridge to a bridge");
+  if (masterOf(dev) != 0) return -EBUSY;
+  const e = netdev_rx_handler_register(dev, br_handle_frame);
+  if (e < 0) return e;
+  portNo[dev] = findPortno(br);
+  dev_set_promiscuity(dev, 1);
+  dev_set_allmulti(dev, 1);
+  portMaster[dev] = br;
+  portState[dev] = BR_STATE_DISABLED;
+  brPorts[br].unshift(dev);
+  fdb_add_local(br, dev, devMac[dev]);
+  br_mtu_auto_adjust(br);
+  br_stp_recalculate_bridge_id(br);
+  if (portOperUp(dev) && devIsUp(br)) br_stp_enable_port(dev);
+  return 0;
+}
+
+/** br_del_if() / del_nbp(): the port leaves; 0, or -EINVAL when dev is not a port of br. */
+export function br_del_if(br: i32, dev: i32): i32 {
+  if (masterOf(dev) != br) return -EINVAL;
+  br_stp_disable_port(dev);
+  const ports = brPorts[br];
+  ports.splice(ports.indexOf(dev), 1);
+  br_fdb_delete_by_port(br, dev, true);
+  dev_set_promiscuity(dev, -1);
+  dev_set_allmulti(dev, -1);
+  netdev_rx_handler_unregister(dev);
+  portMaster[dev] = 0;
+  portNo[dev] = 0;
+  br_mtu_auto_adjust(br);
+  br_stp_recalculate_bridge_id(br);
+  return 0;
+}
+
+/** do_set_master(): leave the current master, join `master` (0: nomaster). */
+export function brSetMaster(dev: i32, master: i32): i32 {
+  if (!devExists(dev)) return -ENODEV;
+  const cur = masterOf(dev);
+  if (cur == master) return 0;
+  if (master != 0) {
+    if (!devExists(master)) return -EINVAL;
+    if (devKind[master] != KIND_BRIDGE) return -EOPNOTSUPP; // no ndo_add_slave
+  }
+  if (cur != 0) br_del_if(cur, dev);
+  if (master != 0) return br_add_if(master, dev);
+  return 0;
+}
+
+/** br_dev_open's br_stp_enable_bridge(): running ports start forwarding. */
+export function br_stp_enable_bridge(br: i32): void {
+  const ports = brPorts[br];
+  for (let i = 0; i < ports.length; i++) if (portOperUp(ports[i])) br_stp_enable_port(ports[i]);
+}
+
+/** br_dev_stop's br_stp_disable_bridge(): every port disabled. */
+export function br_stp_disable_bridge(br: i32): void {
+  const ports = brPorts[br];
+  for (let i = 0; i < ports.length; i++) if (portState[ports[i]] != BR_STATE_DISABLED) br_stp_disable_port(ports[i]);
+}
+
+/** br_port_carrier_check() on a port's NETDEV_UP/DOWN/CHANGE. */
+export function br_port_carrier_check(dev: i32): void {
+  const br = masterOf(dev);
+  if (br == 0 || !devIsUp(br)) return;
+  if (portOperUp(dev)) {
+    if (portState[dev] == BR_STATE_DISABLED) br_stp_enable_port(dev);
+  } else if (portState[dev] != BR_STATE_DISABLED) br_stp_disable_port(dev);
+}
+
+/** NETDEV_CHANGEMTU of a port */
+export function brPortMtuChanged(dev: i32): void {
+  const br = masterOf(dev);
+  if (br != 0) br_mtu_auto_adjust(br);
+}
+
+/** NETDEV_CHANGEADDR of a port: its local entry moves, the bridge may take the new address. */
+export function brPortMacChanged(dev: i32, oldMac: u64): void {
+  const br = masterOf(dev);
+  if (br == 0) return;
+  br_fdb_changeaddr(br, dev, oldMac, devMac[dev]);
+  br_stp_recalculate_bridge_id(br);
+}
+
+/** br_set_mac_address(): set by the user, ports no longer choose it. */
+export function brSetMac(br: i32, mac: u64): void {
+  brMacByUser[br] = true;
+  if (mac != devMac[br]) changeBridgeMac(br, mac);
+}
+
+/** br_change_mtu(): set by the user. */
+export function brSetMtu(br: i32): void { brMtuByUser[br] = true; }
+
+/** br_dev_delete(): every port released. */
+export function br_dev_delete(br: i32): void {
+  const ports = brPorts[br];
+  while (ports.length > 0) br_del_if(br, ports[0]);
+}

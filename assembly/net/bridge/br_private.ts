@@ -1,0 +1,57 @@
+// The state of the Linux bridge (net/bridge/br_private.h): struct net_bridge
+// per bridge device and struct net_bridge_port per enslaved device, as
+// arrays indexed by ifindex. STP is off (BR_NO_STP): a port is DISABLED or
+// FORWARDING; the other states exist for `bridge link` and `ip -d link`.
+
+export const BR_STATE_DISABLED: u8 = 0, BR_STATE_LISTENING: u8 = 1, BR_STATE_LEARNING: u8 = 2,
+  BR_STATE_FORWARDING: u8 = 3, BR_STATE_BLOCKING: u8 = 4;
+
+/** br->ageing_time default: 300 s (BR_DEFAULT_AGEING_TIME) */
+export const BR_DEFAULT_AGEING_NS: i64 = 300_000_000_000;
+
+// ---- per bridge device
+export const brIsBridge = new Array<bool>();
+/** br->port_list: port ifindexes, newest first (list_add_rcu) */
+export const brPorts = new Array<Array<i32>>();
+/** BROPT_MTU_SET_BY_USER */
+export const brMtuByUser = new Array<bool>();
+/** dev->addr_assign_type == NET_ADDR_SET: the address was set, ports no longer choose it */
+export const brMacByUser = new Array<bool>();
+export const brAgeingNs = new Array<i64>();
+/** whether netif_carrier_on/off ever ran for the bridge: until then its operstate is UNKNOWN */
+export const brCarrierTouched = new Array<bool>();
+/** software counters of br_dev_xmit / br_pass_frame_up (dev->tstats) and dev->stats.multicast */
+export const brRxPackets = new Array<u64>();
+export const brRxBytes = new Array<u64>();
+export const brTxPackets = new Array<u64>();
+export const brTxBytes = new Array<u64>();
+export const brMulticast = new Array<u64>();
+
+// ---- per port device
+/** the bridge a device is enslaved to (netdev_master_upper_dev_get), 0 if none */
+export const portMaster = new Array<i32>();
+export const portState = new Array<u8>();
+export const portNo = new Array<u16>();
+
+export function brEnsure(dev: i32): void {
+  while (brIsBridge.length <= dev) {
+    brIsBridge.push(false); brPorts.push(new Array<i32>()); brMtuByUser.push(false); brMacByUser.push(false);
+    brAgeingNs.push(BR_DEFAULT_AGEING_NS); brCarrierTouched.push(false); brRxPackets.push(0); brRxBytes.push(0);
+    brTxPackets.push(0); brTxBytes.push(0); brMulticast.push(0);
+    portMaster.push(0); portState.push(0); portNo.push(0);
+  }
+}
+
+/** netif_is_bridge_master() */
+export function isBridge(dev: i32): bool { return dev > 0 && dev < brIsBridge.length && unchecked(brIsBridge[dev]); }
+/** the device's bridge when it is a bridge port (br_port_get_rcu), else 0 */
+export function masterOf(dev: i32): i32 { return dev > 0 && dev < portMaster.length ? unchecked(portMaster[dev]) : 0; }
+
+/** A device registers (or an ifindex is reused): no bridge, no port, counters at 0. */
+export function brDevInit(dev: i32): void {
+  brEnsure(dev);
+  brIsBridge[dev] = false; brPorts[dev] = new Array<i32>(); brMtuByUser[dev] = false; brMacByUser[dev] = false;
+  brAgeingNs[dev] = BR_DEFAULT_AGEING_NS; brCarrierTouched[dev] = false; brRxPackets[dev] = 0; brRxBytes[dev] = 0;
+  brTxPackets[dev] = 0; brTxBytes[dev] = 0; brMulticast[dev] = 0;
+  portMaster[dev] = 0; portState[dev] = BR_STATE_DISABLED; portNo[dev] = 0;
+}
