@@ -5,3 +5,4 @@ export * from "./hw/abi";
 export * from "./netabi";
 export * from "./inetabi";
 export * from "./tunabi";
+export * from "./vethabi";
