@@ -6,3 +6,4 @@ export * from "./netabi";
 export * from "./inetabi";
 export * from "./tunabi";
 export * from "./bridgeabi";
+export * from "./vethabi";

@@ -12,6 +12,7 @@ import { TunFiles, type TunDevice, type TunExports, type TunOptions } from './tu
 import { formatNstat, snmpCounters, type NstatOptions, type SnmpExports } from './nstat.js';
 import { replayFrames, inputsFromCapture, type ReplayInput, type ReplayOptions, type ReplayResult } from './replay.js';
 import { HostRxHandlers, type RxHandlerExports, type RxHandlerFn } from './rx_handler.js';
+import { World, type VethPairOptions } from './world.js';
 
 /** A network device of the box, by name. */
 export interface BoxLink {
@@ -48,11 +49,38 @@ export interface RouteGetQuery {
   tos?: number | string;
 }
 
+/** Box.create options: in a world, a netns name makes the box reachable as `ip ... netns NAME` from the others. */
+export interface BoxOptions { netns?: string; world?: World }
+
 export class Box {
   private constructor(readonly kernel: Kernel) {}
+  /** the world this box runs in, once it has one (Box.create with a world or a netns name, Box.vethPair) */
+  world?: World;
 
-  static async create(): Promise<Box> {
-    return new Box(await Kernel.create());
+  static async create(opts: BoxOptions = {}): Promise<Box> {
+    const box = new Box(await Kernel.create());
+    if (opts.netns !== undefined && !opts.world) throw new Error('Box.create: a netns name is looked up in a world: pass { world }');
+    if (opts.world) box.joinWorld(opts.world, opts.netns);
+    return box;
+  }
+
+  private joinWorld(w: World, netns?: string): void {
+    w.join(this, netns);
+    this.world = w;
+  }
+
+  /**
+   * A veth pair with one end in each box (`ip link add A type veth peer name B netns ...`): both boxes then
+   * share a World and its clock (box.run runs them all). Throws with the kernel's errno on failure.
+   */
+  static vethPair(a: Box, aName: string, b: Box, bName: string, opts?: VethPairOptions): { a: BoxLink; b: BoxLink } {
+    if (a.world && b.world && a.world !== b.world) throw new Error('vethPair: the boxes are in different worlds');
+    const w = a.world ?? b.world ?? new World();
+    if (!a.world) a.joinWorld(w);
+    if (!b.world) b.joinWorld(w);
+    const r = w.vethPair(a, aName, b, bName, opts);
+    if (!r.ok) throw new Error(`vethPair: errno ${r.errno}${r.msg ? ` (${r.msg})` : ''}`);
+    return { a: a.link(aName), b: b.link(bName) };
   }
 
   /** The rtnetlink-like interface of the emulated kernel. */
@@ -190,8 +218,14 @@ export class Box {
    */
   run({ ns }: { ns: number }): void {
     if (!(ns >= 0)) throw new RangeError('run: ns must be >= 0');
+    // boxes joined by veth pairs share one clock
+    if (this.world) { this.world.run({ ns }); return; }
+    this.step(this.hw.now + Math.floor(ns));
+  }
+
+  /** Runs this box alone up to `deadline` (absolute virtual time, ns); World.run calls it for each box. */
+  step(deadline: number): void {
     const hw = this.hw;
-    const deadline = hw.now + Math.floor(ns);
     // 1: a bare NIC's line changed; 2: frames wait for the host's rx_handlers
     for (let rc; (rc = this.net.netRun(deadline)) !== 0;) {
       if (rc === 2) this.rxHandlers.runBatch();

@@ -40,8 +40,21 @@ function macBytes(hi: number, lo: number): Uint8Array {
   return Uint8Array.of((hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255);
 }
 
+/** What a Kernel asks of the World its box belongs to (src/world.ts). */
+export interface KernelWorld {
+  /** `ip link add ... type veth peer ... netns NAME`: both ends, one in each box */
+  vethAdd(k: Kernel, req: LinkAddReq): Reply;
+  netnsExists(name: string): boolean;
+  /** nsid → box name, as this kernel numbers the other boxes */
+  netnsName(k: Kernel, nsid: number): string | undefined;
+  /** a link was added, changed or deleted in `k`: veth peers in other boxes follow */
+  linksChanged(): void;
+}
+
 export class Kernel implements Rtnl {
   private constructor(readonly core: CoreExports) {}
+  /** set when the box joins a World */
+  world?: KernelWorld;
 
   static async create(): Promise<Kernel> {
     const core = await instantiate(await coreModule(), { env: {} });
@@ -87,6 +100,12 @@ export class Kernel implements Rtnl {
           mode: MACVLAN_MODE_NAME.get(this.core.linkDetail(ifindex, 1)) ?? 'vepa', flags: this.core.linkDetail(ifindex, 2),
           bcQueueLen: this.core.linkDetail(ifindex, 3),
         };
+      }
+      const nsid = kind === 'veth' ? this.core.vethInfo(ifindex, 1) : -1;
+      if (nsid >= 0) {
+        l.linkNetnsid = nsid;
+        const ns = this.world?.netnsName(this, nsid);
+        if (ns !== undefined) l.linkNetns = ns;
       }
       if (kind === 'tun') l.tun = { flags: this.core.tunInfo(ifindex, 0), numqueues: this.core.tunInfo(ifindex, 1) };
       const master = this.core.linkMaster(ifindex);
@@ -143,7 +162,8 @@ export class Kernel implements Rtnl {
 
   /**
    * RFC 2863 operstate as Linux derives it (rfc2863_policy): lo stays UNKNOWN, a down device DOWN, no carrier
-   * LOWERLAYERDOWN for stacked devices (an iflink of their own: veth, macvlan), DOWN for the others
+   * LOWERLAYERDOWN when the iflink differs from the ifindex (veth, macvlan; a veth whose peer in another box
+   * has the same ifindex is DOWN), DOWN for the others
    */
   private operstate(r: Uint32Array, o: number): number {
     const kind = r[o + 1], up = (r[o + 2] & 1) !== 0, carrier = r[o + 12] !== 0;
@@ -151,11 +171,16 @@ export class Kernel implements Rtnl {
     if (!up) return 2;
     // tun: until its carrier first changes, linkwatch has not set an operstate
     if (kind === 7 && carrier && this.core.tunInfo(r[o], 2)) return 0;
-    if (!carrier) return r[o + 10] !== 0 ? 3 : 2;
+    if (!carrier) return r[o + 10] !== 0 && r[o + 10] !== r[o] ? 3 : 2;
     return 6;
   }
 
   linkAdd(req: LinkAddReq): Reply {
+    const r = req.peer?.netns !== undefined && this.world ? this.world.vethAdd(this, req) : this.linkAddHere(req);
+    this.world?.linksChanged();
+    return r;
+  }
+  private linkAddHere(req: LinkAddReq): Reply {
     const [mh, ml] = macWords(req.address);
     const [pmh, pml] = macWords(req.peer?.address);
     const rc = req.kind === 'macvlan'
@@ -167,8 +192,18 @@ export class Kernel implements Rtnl {
     if (req.up) this.core.linkSetUp(rc, true);
     return { ok: true, value: undefined };
   }
-  linkDel(ifindex: number): Reply { return this.reply(this.core.linkDel(ifindex)); }
+  linkDel(ifindex: number): Reply {
+    const r = this.reply(this.core.linkDel(ifindex));
+    this.world?.linksChanged();
+    return r;
+  }
+  netnsExists(name: string): boolean { return this.world?.netnsExists(name) ?? false; }
   linkSet(req: LinkSetReq): Reply {
+    const r = this.linkSetHere(req);
+    this.world?.linksChanged();
+    return r;
+  }
+  private linkSetHere(req: LinkSetReq): Reply {
     // rtnl_setlink() order: name, mtu, address, txqlen, then flags
     if (req.name !== undefined) { const r = this.reply(this.core.linkSetName(req.ifindex, req.name)); if (!r.ok) return r; }
     if (req.mtu !== undefined) { const r = this.reply(this.core.linkSetMtu(req.ifindex, req.mtu)); if (!r.ok) return r; }

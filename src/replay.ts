@@ -165,6 +165,7 @@ function describe(ev: number, a: number, b: number, n: DecodeNames, st: DecodeSt
     case 42: return `macvlan_handle_frame: ${name(a)} ${['broadcast queued for bc_work', 'broadcast dropped, bc_queue full', 'back to its source port only'][b] ?? b}`;
     case 43: return `macvlan_broadcast: copy to ${name(a)}${b ? '' : ', dropped'}`;
     case 44: return `veth_xmit: ${name(a)} to the peer's box, len ${b}`;
+    case 45: return `veth_xmit: ${name(a)} to the peer's box, len ${b}: dropped, the ring to it is full (CPU_BACKLOG)`;
     case 60: return `tun_get_user: ${name(a)} len ${b}`;
     case 61: return `tun_net_xmit: ${name(a)} ring ${b}`;
   }

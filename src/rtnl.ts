@@ -47,6 +47,10 @@ export interface LinkInfo {
   /** whether qdisc is noqueue (virtual devices) or noop (down, never up) — as ip prints it */
   qdisc: string;
   stats: LinkStats;
+  /** IFLA_LINK_NETNSID: `link` is an ifindex in another box (a veth peer), which this box numbers so */
+  linkNetnsid?: number;
+  /** the name of that box, when it was created with one (what iproute2 finds under /var/run/netns) */
+  linkNetns?: string;
   /** tun/tap devices: tun->flags (the tun_flags sysfs attribute, IFF_TUN/IFF_TAP, IFF_NO_PI, IFF_PERSIST, ...) and attached queues */
   tun?: { flags: number; numqueues: number };
   /** IFLA_MASTER: the bridge this device is a port of */
@@ -78,7 +82,7 @@ export interface LinkAddReq {
   link?: number;
   macvlan?: { mode?: MacvlanMode; flags?: number };
   /** veth: the peer, created first (so it gets the lower ifindex, as on Linux) */
-  peer?: { name: string; address?: Uint8Array; mtu?: number; txqlen?: number };
+  peer?: { name: string; address?: Uint8Array; mtu?: number; txqlen?: number; netns?: string };
 }
 export interface LinkSetReq {
   ifindex: number;
@@ -293,6 +297,8 @@ export interface Rtnl {
   linkAdd(req: LinkAddReq): Reply;
   linkDel(ifindex: number): Reply;
   linkSet(req: LinkSetReq): Reply;
+  /** Whether `ip ... netns NAME` names a box this one can reach (boxes created with a netns name in one World). */
+  netnsExists?(name: string): boolean;
 
   addrs(): AddrInfo[];
   addrAdd(req: AddrReq, replace: boolean): Reply;

@@ -30,6 +30,7 @@ import { devMcInit, dev_mc_add, dev_mc_del, MC_IPV6_ALLNODES, MC_IPV4_ALLHOSTS }
 import { brDevInit, isBridge, masterOf } from "../net/bridge/br_private";
 import { br_del_if, br_port_carrier_check, brPortMtuChanged, brPortMacChanged, brSetMac, brSetMtu } from "../net/bridge/br_if";
 import { br_dev_init, br_dev_open, br_dev_stop, br_dev_uninit } from "../net/bridge/br_device";
+import { vethRemotePeer, vethRemotePeerIsUp } from "../drivers/veth";
 
 // eth_hw_addr_random(): deterministic here, from a fixed-seed xorshift
 let macSeed: u64 = 0x9e3779b97f4a7c15;
@@ -166,6 +167,8 @@ export function devOpen(dev: i32): i32 {
     // veth_open(): carrier when both ends are up
     const p = devPeer[dev];
     if (p != 0 && devIsUp(p)) { devCarrier[dev] = true; carrierChange(p, true); }
+    // the peer in another box: its carrier follows when the host tells it we are up
+    else if (vethRemotePeerIsUp(dev)) devCarrier[dev] = true;
   }
   if (devKind[dev] == KIND_LOOPBACK) devCarrier[dev] = true;
   // NETDEV_UP: inetdev_event (lo gets 127.0.0.1/8), then fib_netdev_event
@@ -377,5 +380,6 @@ function dev_set_rx_mode(dev: i32): void {
 
 /** dev_get_iflink(): the lower device of a macvlan, a veth's peer, 0 otherwise */
 export function dev_get_iflink(dev: i32): i32 {
-  return devKind[dev] == KIND_MACVLAN ? macvlanLower(dev) : devPeer[dev];
+  if (devKind[dev] == KIND_MACVLAN) return macvlanLower(dev);
+  return devPeer[dev] != 0 ? devPeer[dev] : vethRemotePeer(dev);
 }

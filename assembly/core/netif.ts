@@ -33,6 +33,7 @@ import {
   SKB_DROP_REASON_QUEUE_PURGE, SKB_DROP_REASON_PKT_TOO_BIG, dropCount,
 } from "./dropreason";
 import { ptypeAllDeliver } from "./af_packet";
+import { vethIsRemote, veth_xmit_remote, vethRemoteRxStats } from "../drivers/veth";
 import { trace, traceOn, traceVerdictGiven } from "./trace";
 import { TE_NETIF_RECEIVE, TE_XMIT, TE_DROP, TE_VERDICT, VERDICT_DROP, VERDICT_CONSUMED, TE_RX_HANDLER, RXH_WIRE_SINK } from "./trace_events";
 
@@ -136,6 +137,7 @@ export function dev_get_stats(dev: i32, s: StaticArray<u64>): void {
     s[ST_TX_PACKETS] = lstatsPackets[dev]; s[ST_TX_BYTES] = lstatsBytes[dev]; s[ST_TX_DROPPED] = vethDropped[dev];
     const p = devPeer[dev];
     if (valid(p)) { s[ST_RX_PACKETS] = lstatsPackets[p]; s[ST_RX_BYTES] = lstatsBytes[p]; }
+    else vethRemoteRxStats(dev, s);
   } else if (k == KIND_DUMMY) {
     s[ST_TX_PACKETS] = lstatsPackets[dev]; s[ST_TX_BYTES] = lstatsBytes[dev];
   } else if (k < <u8>KINDS) {
@@ -577,6 +579,7 @@ export function dev_forward_skb(dev: i32, skb: i32): i32 {
 function veth_xmit(skb: i32, dev: i32): i32 {
   const peer = devPeer[dev];
   const len = skbLen[skb];
+  if (peer == 0 && len >= ETH_HLEN && vethIsRemote(dev)) return veth_xmit_remote(skb, dev);
   if (!valid(peer) || len < ETH_HLEN) {
     kfree_skb(skb);
     vethDropped[dev]++;
@@ -586,6 +589,9 @@ function veth_xmit(skb: i32, dev: i32): i32 {
   else vethDropped[dev]++;
   return NETDEV_TX_OK;
 }
+
+/** priv->dropped of a veth end (its tx_dropped) */
+export function veth_dropped_inc(dev: i32): void { if (valid(dev)) vethDropped[dev]++; }
 
 /** loopback_xmit(): back up through the backlog of the same device. */
 function loopback_xmit(skb: i32, dev: i32): i32 {
@@ -615,7 +621,7 @@ export function netifReceiveFrame(dev: i32, p: usize, len: u32, vlanTci: i32, ip
 }
 
 /** An skb for a received frame; on failure the drop is counted (NOMEM: pool empty; PKT_TOO_BIG: over SKB_MAX_FRAME). */
-function allocRx(dev: i32, p: usize, len: u32): i32 {
+export function allocRx(dev: i32, p: usize, len: u32): i32 {
   const skb = skbFromBytes(p, len);
   if (skb < 0) {
     dev_core_stats_rx_dropped_inc(dev);

@@ -24,7 +24,7 @@ export function linkFlagNames(ctx: Ctx, l: LinkInfo): string[] {
   const names: string[] = [];
   if (l.flags & IFF_UP && !(l.flags & IFF_LOWER_UP)) names.push('NO-CARRIER');
   for (const [bit, name] of FLAG_NAMES) if (l.flags & bit) names.push(name);
-  if (l.link) {
+  if (l.link && l.linkNetnsid === undefined) {
     const peer = ctx.linkByIndex(l.link);
     if (peer && !(peer.flags & IFF_UP)) names.push('M-DOWN');
   }
@@ -38,7 +38,11 @@ function linkType(l: LinkInfo): string {
 }
 
 /** print_name_and_link(): "name@link" for a device with IFLA_LINK (veth peer, macvlan lower...), else the name */
-function nameAndLink(ctx: Ctx, l: LinkInfo): string { return l.link ? `${l.name}@${ctx.ifname(l.link)}` : l.name; }
+function nameAndLink(ctx: Ctx, l: LinkInfo): string {
+  if (!l.link) return l.name;
+  // a link in another netns prints by index only: its name is not ours to look up
+  return l.linkNetnsid !== undefined ? `${l.name}@if${l.link}` : `${l.name}@${ctx.ifname(l.link)}`;
+}
 
 /** The "N: name@peer: <FLAGS> mtu ..." block, text form (without stats) */
 export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): string {
@@ -47,6 +51,7 @@ export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
   if (linkLayer) {
     const type = linkType(l);
     s += `\n    link/${type} ` + (type === 'none' ? '' : `${formatMac(l.address)} brd ${formatMac(l.broadcast)}`);
+    if (l.linkNetnsid !== undefined) s += l.linkNetns !== undefined ? ` link-netns ${l.linkNetns}` : ` link-netnsid ${l.linkNetnsid}`;
     if (ctx.opt.details) s += linkDetailsText(l);
   }
   return s + '\n';
@@ -102,13 +107,15 @@ export function linkBriefText(ctx: Ctx, l: LinkInfo): string {
 }
 export function linkBriefJson(ctx: Ctx, l: LinkInfo): Record<string, Json> {
   const o: Record<string, Json> = {};
-  if (l.link) o.link = ctx.ifname(l.link);
+  if (l.link && l.linkNetnsid !== undefined) o.link_index = l.link;
+  else if (l.link) o.link = ctx.ifname(l.link);
   return Object.assign(o, { ifname: l.name, operstate: OPERSTATES[l.operstate] ?? String(l.operstate) });
 }
 
 export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): Record<string, Json> {
   const o: Record<string, Json> = { ifindex: l.ifindex };
-  if (l.link) o.link = ctx.ifname(l.link);
+  if (l.link && l.linkNetnsid !== undefined) o.link_index = l.link;
+  else if (l.link) o.link = ctx.ifname(l.link);
   Object.assign(o, { ifname: l.name, flags: linkFlagNames(ctx, l), mtu: l.mtu, qdisc: l.qdisc });
   if (l.master) o.master = ctx.ifname(l.master);
   o.operstate = OPERSTATES[l.operstate] ?? String(l.operstate);
@@ -118,6 +125,7 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
     const type = linkType(l);
     o.link_type = type;
     if (type !== 'none') Object.assign(o, { address: formatMac(l.address), broadcast: formatMac(l.broadcast) });
+    if (l.linkNetnsid !== undefined) o.link_netnsid = l.linkNetnsid;
   }
   if (ctx.opt.details) {
     Object.assign(o, { promiscuity: l.promiscuity ?? 0, allmulti: l.allmulti ?? 0, min_mtu: l.minMtu, max_mtu: l.maxMtu });
@@ -180,13 +188,13 @@ export function doLink(ctx: Ctx, argv: string[]): number {
 
 interface LinkArgs {
   dev?: string; name?: string; up?: boolean; mtu?: number; txqlen?: number; address?: Uint8Array; group?: number;
-  link?: string; type?: string; typeArgs: string[];
+  link?: string; netns?: string; type?: string; typeArgs: string[];
   /** ifindex of `master DEV`, 0 for `nomaster` */
   master?: number;
 }
 
-/** iplink_parse(): the generic link attributes, up to `type` */
-function parseLinkArgs(argv: string[], ctx?: Ctx): LinkArgs {
+/** iplink_parse(): the generic link attributes, up to `type`; `netns` must name a box `ctx` can reach */
+function parseLinkArgs(ctx: Ctx, argv: string[]): LinkArgs {
   const a = new Args(argv);
   const r: LinkArgs = { typeArgs: [] };
   for (; !a.done; a.skip()) {
@@ -221,13 +229,18 @@ function parseLinkArgs(argv: string[], ctx?: Ctx): LinkArgs {
       r.group = n;
     } else if (w === 'link') {
       r.link = a.next();
-    } else if (w === 'master' && ctx) {
+    } else if (w === 'master') {
       const v = a.next();
       const m = ctx.linkByName(v);
       if (!m) invarg('Device does not exist\n', v);
       r.master = m.ifindex;
     } else if (w === 'nomaster') {
       r.master = 0;
+    } else if (w === 'netns') {
+      const v = a.next();
+      if (r.netns !== undefined) duparg('netns', v);
+      if (!ctx.rtnl.netnsExists?.(v)) invarg('Invalid "netns" value\n', v);
+      r.netns = v;
     } else if (matches(w, 'vf')) {
       // SR-IOV VF settings: the next word must be a VF number
       invarg('Invalid "vf" value\n', a.next());
@@ -270,7 +283,12 @@ function freeName(ctx: Ctx, prefix: string, taken: string[]): string {
 }
 
 function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): number {
-  const r = parseLinkArgs(argv, ctx);
+  const r = parseLinkArgs(ctx, argv);
+  if (r.netns !== undefined) {
+    // only a new veth's peer can be made in another box; existing devices do not move
+    ctx.err('Error: netpath: devices cannot move to another box (only "type veth peer ... netns NAME").\n');
+    return 2;
+  }
   if (cmd === 'add') {
     const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac', macvlan: 'macvlan', tun: 'tun', bridge: 'bridge' };
     const kind = r.type === undefined ? undefined : kinds[r.type];
@@ -292,7 +310,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
       let peer: LinkArgs = { typeArgs: [] };
       if (r.typeArgs.length) {
         if (r.typeArgs[0] !== 'peer') throw new IpExit(255, 'Usage: ip link <options> type veth [peer <options>]\nTo get <options> type \'ip link add help\'\n');
-        peer = parseLinkArgs(r.typeArgs.slice(1));
+        peer = parseLinkArgs(ctx, r.typeArgs.slice(1));
         if (peer.type !== undefined) duparg('type', peer.type);
       }
       const peerName = peer.dev ?? freeName(ctx, 'veth', taken);
@@ -301,6 +319,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
       if (peer.address) req.peer.address = peer.address;
       if (peer.mtu !== undefined) req.peer.mtu = peer.mtu;
       if (peer.txqlen !== undefined) req.peer.txqlen = peer.txqlen;
+      if (peer.netns !== undefined) req.peer.netns = peer.netns;
     }
     req.name = r.dev ?? freeName(ctx, kind, taken);
     return ctx.check(ctx.rtnl.linkAdd(req)) ? 0 : 2;
