@@ -30,7 +30,7 @@ export interface ReplayOutput { dev: string; data: Uint8Array }
 export interface ReplayResult {
   in: number;
   verdict: Verdict;
-  /** for drops: SKB_DROP_REASON_* without the prefix, or NIC_* when the hardware dropped the frame (no skb); '' otherwise */
+  /** for drops: SKB_DROP_REASON_* without the prefix, or NIC_* / WIRE_* when the hardware lost the frame (no skb); '' otherwise */
   reason: string;
   /** the kernel functions the packet went through and the decisions taken */
   path: string[];
@@ -94,7 +94,7 @@ interface DecodeState {
 }
 
 /** What a path needs to name things: devices, EMAC NICs, drop reasons, the rules as `ip rule` prints them. */
-export interface DecodeNames {
+interface DecodeNames {
   dev(ifindex: number): string;
   nic(index: number): string;
   drops: string[];

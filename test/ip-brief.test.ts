@@ -25,6 +25,8 @@ const CASES = [
   '-br addr', '-br addr show', '-br -4 addr', '-br -4 addr show up', '-br addr show up', '-br addr show dev v1', '-br addr show dev a0',
   '-br -4 addr show dev a1', '-br -4 addr show dev averyveryverylo', '-br link show dev nosuch', '-br addr show dev nosuch',
   '-j -br link', '-j -br addr', '-j -br -4 addr show dev v0', '-j -br link show dev a0',
+  '-br addr show label v0', '-br addr show label v*', '-j -br addr show label v1', '-br addr show scope host', '-br addr show secondary',
+  '-br addr show to 192.0.2.0/24', '-br -o link', '-br -o addr', '-br -4 -o addr show dev v1',
 ];
 interface Case { argv: string; status: number; stdout: string; stderr: string }
 

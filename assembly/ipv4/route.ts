@@ -9,12 +9,11 @@ import {
 } from "./devinet";
 import { fibLookup, ipDevFind, fibValidateSource, validateItag } from "./fib_frontend";
 import {
-  aOif, aGw, aPrefsrc, aScope, aNhScope, aPn, pnPrefix, pnLen, tbId, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, RTN_UNREACHABLE,
-  RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
+  aOif, aGw, aPrefsrc, aScope, aNhScope, aPn, pnPrefix, pnLen, tbId, hasCustomRules, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
+  RTN_MULTICAST, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
 } from "./fib_table";
 import { flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid } from "./flow";
 import { requireFlDissect, lastRule, rPref } from "./fib_rules";
-import { hasCustomRules } from "./fib_table";
 import { trace, traceOn } from "../core/trace";
 import { TE_FIB_RULE, TE_ROUTE_OUTPUT, TE_ROUTE_DST, TE_ROUTE_GW } from "../core/trace_events";
 import {

@@ -218,13 +218,14 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
     // print_selected_addrinfo() in brief: "local[ peer address]/len" after the device's name and state
     const mineOf = (l: LinkInfo) => addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x));
     if (ctx.opt.json) {
-      ctx.jsonOut(links.map((l) => Object.assign(linkBriefJson(ctx, l), {
+      ctx.jsonOut(links.map((l) => Object.assign(noLink ? {} : linkBriefJson(ctx, l), {
         addr_info: mineOf(l).map((x) => Object.assign({ local: formatIPv4(x.local) } as Record<string, Json>,
           hasPeer(x) ? { address: formatIPv4(x.address) } : {}, { prefixlen: x.prefixlen })),
       })));
     } else {
       for (const l of links) {
-        ctx.out(linkBriefText(ctx, l) + mineOf(l).map((x) =>
+        // with a label filter the device part goes, as in the full format: a device without addresses leaves an empty line
+        ctx.out((noLink ? '' : linkBriefText(ctx, l)) + mineOf(l).map((x) =>
           `${formatIPv4(x.local)}${hasPeer(x) ? ` peer ${formatIPv4(x.address)}` : ''}/${x.prefixlen} `).join('') + '\n');
       }
     }
