@@ -9,7 +9,7 @@ import {
 } from "./netdevice";
 import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, fail } from "../lib/errno";
 import {
-  inetdevInit, inetdevDestroy, inDevExists, inetNewAddr, devIfaHead, ifaNext, ifaLabel,
+  inetdevInit, inetdevDestroy, inDevExists, inetNewAddr, inetdevArpNotify, devIfaHead, ifaNext, ifaLabel,
 } from "../ipv4/devinet";
 import { fibNetdevUp, fibNetdevDown, fibNetdevChange, fibDisableIp } from "../ipv4/fib_frontend";
 import { rulesAttach, rulesDetach } from "../ipv4/fib_rules";
@@ -162,6 +162,7 @@ export function devOpen(dev: i32): i32 {
     sysctlDevSetAll(dev);
     inetNewAddr(dev, 0x7f000001, 0x7f000001, 8, 0, 254, 0, "", 0, false);
   }
+  inetdevArpNotify(dev);
   fibNetdevUp(dev);
   // the link as phylib saw it while ifup ran the clock through autonegotiation
   if (emac && devCarrier[dev]) fibNetdevChange(dev, true);
@@ -257,6 +258,7 @@ export function devSetMac(dev: i32, mac: u64): i32 {
   }
   devMac[dev] = mac;
   macvlanLowerAddr(dev);
+  inetdevArpNotify(dev); // NETDEV_CHANGEADDR
   return 0;
 }
 

@@ -271,7 +271,7 @@ function arpSolicit(i: i32): void {
 }
 
 /** arp_send_dst() / arp_create(): an ARP packet out of dev */
-function arpSend(op: u16, dev: i32, destIp: u32, srcIp: u32, destHw: u64, srcHw: u64, targetHw: u64): void {
+export function arpSend(op: u16, dev: i32, destIp: u32, srcIp: u32, destHw: u64, srcHw: u64, targetHw: u64): void {
   const skb = skbAlloc();
   if (skb < 0) return;
   const p = skbPut(skb, 28);
