@@ -13,7 +13,7 @@ import {
 } from "../ipv4/devinet";
 import { fibNetdevUp, fibNetdevDown, fibNetdevChange, fibDisableIp } from "../ipv4/fib_frontend";
 import { rulesAttach, rulesDetach } from "../ipv4/fib_rules";
-import { neighIfdown } from "../ipv4/arp";
+import { neighIfdown, neigh_changeaddr } from "../ipv4/arp";
 import { sysctlDevSetAll } from "./sysctl";
 import { netifDevInit, qdisc_reset } from "./netif";
 import { packetDevGone } from "./af_packet";
@@ -254,12 +254,27 @@ export function devSetMac(dev: i32, mac: u64): i32 {
   if (devKind[dev] == KIND_MACVLAN) {
     const e = macvlanSetMac(dev, mac);
     if (e < 0) return e;
-    if (e == 1) return devSetMac(macvlanLower(dev), mac); // passthru: the lower's address, then ours follows
+    if (e == 1) {
+      // passthru: the lower's address (ours follows it), then our own NETDEV_CHANGEADDR
+      const l = devSetMac(macvlanLower(dev), mac);
+      if (l < 0) return l;
+      netdevChangeAddr(dev);
+      return 0;
+    }
   }
   devMac[dev] = mac;
-  macvlanLowerAddr(dev);
-  inetdevArpNotify(dev); // NETDEV_CHANGEADDR
+  netdevChangeAddr(dev);
   return 0;
+}
+
+/**
+ * call_netdevice_notifiers(NETDEV_CHANGEADDR), also when the address did not change: arp_netdev_event
+ * (the neighbour entries go), inetdev_event (arp_notify), macvlan_device_event (passthru follows).
+ */
+export function netdevChangeAddr(dev: i32): void {
+  neigh_changeaddr(dev);
+  inetdevArpNotify(dev);
+  macvlanLowerAddr(dev);
 }
 
 /** dev_change_name() and inetdev_changename() */

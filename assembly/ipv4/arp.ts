@@ -150,6 +150,9 @@ export function neighIfdown(dev: i32): void {
   for (let i = nDev.length - 1; i >= 0; i--) if (nDev[i] == dev) removeAt(i);
 }
 
+/** neigh_changeaddr() (arp_netdev_event, NETDEV_CHANGEADDR): the device's entries go, permanent ones too */
+export function neigh_changeaddr(dev: i32): void { neighIfdown(dev); }
+
 export function neighCount(): i32 { return nDev.length; }
 
 function purgeQueue(i: i32, reason: u16): void {

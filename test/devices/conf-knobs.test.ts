@@ -130,6 +130,27 @@ describe('arp_notify: gratuitous ARP on NETDEV_UP and NETDEV_CHANGEADDR', () => 
   });
 });
 
+describe('NETDEV_CHANGEADDR: neigh_changeaddr', () => {
+  it('every neighbour entry of the device goes, permanent ones too, also when the address is the same', async () => {
+    const box = await vethBox();
+    box.ip('link set va up');
+    const add = () => {
+      box.ip('neigh add 192.0.2.9 lladdr 02:00:00:00:00:0b dev va nud permanent');
+      box.ip('neigh add 192.0.2.10 lladdr 02:00:00:00:00:0c dev va nud reachable');
+    };
+    add();
+    expect(box.ip('neigh show').stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    box.ip('link set va address 02:11:22:33:44:55');
+    expect(box.ip('neigh show').stdout).toBe('');
+    add();
+    box.ip('link set va address 02:11:22:33:44:55');
+    expect(box.ip('neigh show').stdout).toBe('');
+    add();
+    box.ip('link set va mtu 1400'); // other changes keep them
+    expect(box.ip('neigh show').stdout.split('\n').filter(Boolean)).toHaveLength(2);
+  });
+});
+
 describe('drop_unicast_in_l2_multicast', () => {
   const echoIn = (dst: string) => {
     const ip = ipv4({ src: '192.0.2.9', dst: '192.0.2.1', proto: IPPROTO.ICMP, payload: icmpEcho({ id: 1, seq: 1 }) });
