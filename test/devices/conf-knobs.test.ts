@@ -37,6 +37,17 @@ const SCRIPT = [
   'sysctl net.ipv4.neigh.va.app_solicit net.ipv4.neigh.va.mcast_resolicit',
   'sysctl -w net.ipv4.neigh.va.retrans_time_ms=100 net.ipv4.neigh.va.mcast_solicit=3 net.ipv4.neigh.va.app_solicit=0',
   'sysctl net.ipv4.neigh.va.retrans_time net.ipv4.neigh.vb.retrans_time_ms',
+  // kept in jiffies (HZ 250): ms round up to 4 ms, USER_HZ and seconds down
+  'sysctl -w net.ipv4.neigh.va.retrans_time_ms=101',
+  'sysctl net.ipv4.neigh.va.retrans_time_ms net.ipv4.neigh.va.retrans_time',
+  'sysctl -w net.ipv4.neigh.va.retrans_time=3',
+  'sysctl net.ipv4.neigh.va.retrans_time_ms',
+  'sysctl -w net.ipv4.neigh.va.base_reachable_time_ms=1001',
+  'sysctl net.ipv4.neigh.va.base_reachable_time_ms net.ipv4.neigh.va.base_reachable_time',
+  'sysctl -w net.ipv4.neigh.va.locktime=3 net.ipv4.neigh.va.unres_qlen=5 net.ipv4.neigh.va.delay_first_probe_time=2',
+  'sysctl net.ipv4.neigh.va.locktime net.ipv4.neigh.va.unres_qlen_bytes net.ipv4.neigh.va.unres_qlen',
+  'sysctl net.ipv4.neigh.default.unres_qlen net.ipv4.neigh.va.delay_first_probe_time', // no neigh/default outside init_net
+  'sysctl -w net.ipv4.neigh.va.mcast_solicit=-1',
 ];
 
 interface Step { cmd: string; stdout: string; stderr: string; status: number }
