@@ -14,6 +14,7 @@ import { hwRun, setIrqExitHook } from "./hw/run";
 import { clockNow } from "./hw/clock";
 import { wireStagePtr, STAGE_SIZE } from "./hw/wire";
 import { ipInit } from "./ipv4/ip_input";
+import { ipv6Init } from "./ipv6/ip6_input";
 import { RXH_WIRE_SINK } from "./core/trace_events";
 import { traceEnable, traceSetPacket, traceCount, tracePtr, traceReset } from "./core/trace";
 import { neighTimerNext, neighTimerRun } from "./ipv4/arp";
@@ -28,6 +29,7 @@ export function netInit(): void {
   skbInit();
   setIrqExitHook(softirqOnIrqExit);
   ipInit();
+  ipv6Init();
 }
 
 /**

@@ -9,11 +9,11 @@ import {
 } from "./netdevice";
 import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, fail } from "../lib/errno";
 import {
-  inetdevInit, inetdevDestroy, inDevExists, inetNewAddr, devIfaHead, ifaNext, ifaLabel,
+  inetdevInit, inetdevDestroy, inDevExists, inetNewAddr, inetdevArpNotify, devIfaHead, ifaNext, ifaLabel,
 } from "../ipv4/devinet";
 import { fibNetdevUp, fibNetdevDown, fibNetdevChange, fibDisableIp } from "../ipv4/fib_frontend";
 import { rulesAttach, rulesDetach } from "../ipv4/fib_rules";
-import { neighIfdown } from "../ipv4/arp";
+import { neighIfdown, neigh_changeaddr } from "../ipv4/arp";
 import { sysctlDevSetAll } from "./sysctl";
 import { netifDevInit, qdisc_reset } from "./netif";
 import { packetDevGone } from "./af_packet";
@@ -176,6 +176,7 @@ export function devOpen(dev: i32): i32 {
     sysctlDevSetAll(dev);
     inetNewAddr(dev, 0x7f000001, 0x7f000001, 8, 0, 254, 0, "", 0, false);
   }
+  inetdevArpNotify(dev);
   fibNetdevUp(dev);
   // the link as phylib saw it while ifup ran the clock through autonegotiation
   if (emac && devCarrier[dev]) fibNetdevChange(dev, true);
@@ -274,17 +275,33 @@ export function devSetMac(dev: i32, mac: u64): i32 {
   if (devKind[dev] == KIND_LOOPBACK) return -EOPNOTSUPP;
   if ((mac & 0x010000000000) != 0 || mac == 0) return -EADDRNOTAVAIL;
   if (devKind[dev] == KIND_EMAC) { const e = emacNetdevSetMac(dev, mac); if (e < 0) return e; }
-  if (isBridge(dev)) { brSetMac(dev, mac); return 0; }
+  if (isBridge(dev)) { brSetMac(dev, mac); netdevChangeAddr(dev); return 0; }
   if (devKind[dev] == KIND_MACVLAN) {
     const e = macvlanSetMac(dev, mac);
     if (e < 0) return e;
-    if (e == 1) return devSetMac(macvlanLower(dev), mac); // passthru: the lower's address, then ours follows
+    if (e == 1) {
+      // passthru: the lower's address (ours follows it), then our own NETDEV_CHANGEADDR
+      const l = devSetMac(macvlanLower(dev), mac);
+      if (l < 0) return l;
+      netdevChangeAddr(dev);
+      return 0;
+    }
   }
   const old = devMac[dev];
   devMac[dev] = mac;
-  macvlanLowerAddr(dev);
+  netdevChangeAddr(dev);
   if (old != mac) brPortMacChanged(dev, old);
   return 0;
+}
+
+/**
+ * call_netdevice_notifiers(NETDEV_CHANGEADDR), also when the address did not change: arp_netdev_event
+ * (the neighbour entries go), inetdev_event (arp_notify), macvlan_device_event (passthru follows).
+ */
+export function netdevChangeAddr(dev: i32): void {
+  neigh_changeaddr(dev);
+  inetdevArpNotify(dev);
+  macvlanLowerAddr(dev);
 }
 
 /** dev_change_name() and inetdev_changename() */

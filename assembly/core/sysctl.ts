@@ -6,7 +6,7 @@ import { parseDecimal } from "../lib/parse";
 import { devByName, devList } from "./netdevice";
 import {
   CONF_NAMES, CONF_COUNT, CONF_FORWARDING, CONF_ACCEPT_REDIRECTS, CONF_ROUTE_LOCALNET, CONF_PROMOTE_SECONDARIES,
-  CONF_DISABLE_POLICY, confAll, confDflt, devConf, inDevExists,
+  CONF_DISABLE_POLICY, CONF_DROP_UNICAST_IN_L2_MULTICAST, confAll, confDflt, devConf, inDevExists,
 } from "../ipv4/devinet";
 
 /** which conf values a device had set explicitly (in_dev->cnf.state): devConfSet[ifindex * CONF_COUNT + k] */
@@ -77,7 +77,7 @@ export function sysctl(key: string, write: bool, value: string): i32 {
       // devinet_copy_dflt_conf(): devices that never set it follow the default. forwarding has its own
       // handler and the "flushing" entries (ipv4_doint_and_flush) don't copy at all.
       if (idx != CONF_FORWARDING && idx != CONF_ROUTE_LOCALNET && idx != CONF_PROMOTE_SECONDARIES &&
-        idx != CONF_DISABLE_POLICY) {
+        idx != CONF_DISABLE_POLICY && idx != CONF_DROP_UNICAST_IN_L2_MULTICAST) {
         for (let i = 0; i < devList.length; i++) {
           const d = devList[i];
           if (inDevExists(d) && !isSet(d, idx)) devConf[d * CONF_COUNT + idx] = <i32>v;

@@ -18,7 +18,7 @@
 
 import {
   devKind, devMac, devMtu, devMaxMtu, devCarrier, devIsUp, devExists, devByName, devValidName, devFlags,
-  KIND_MACVLAN, IFF_LOOPBACK,
+  devType, KIND_MACVLAN, IFF_LOOPBACK, ARPHRD_ETHER,
 } from "../core/netdevice";
 import {
   netdev_rx_handler_register, netdev_rx_handler_unregister, netdevOpsRegister, softirqWorkRegister, netif_rx,
@@ -329,9 +329,9 @@ export function macvlanBind(reg: RegisterFn, unreg: UnregisterFn, promisc: Promi
   registerFn = reg; unregisterFn = unreg; promiscFn = promisc; ucFn = uc; carrierFn = carrier;
 }
 
-/** macvlan_port_create(): Ethernet devices only; the rx_handler slot must be free. */
+/** macvlan_port_create(): Ethernet devices only (not a tun, not loopback); the rx_handler slot must be free. */
 function portCreate(lower: i32): i32 {
-  if ((devFlags[lower] & IFF_LOOPBACK) != 0 || devKind[lower] == 0) return -EINVAL;
+  if (devType[lower] != ARPHRD_ETHER || (devFlags[lower] & IFF_LOOPBACK) != 0 || devKind[lower] == 0) return -EINVAL;
   const e = netdev_rx_handler_register(lower, macvlan_handle_frame, RXH_MACVLAN);
   if (e < 0) return e;
   ensure(lower);

@@ -25,6 +25,7 @@ import { inDevExists, confOr, CONF_ROUTE_LOCALNET, inetSelectAddr, inetDevOfLoca
 import { ipRouteInput, rtType } from "./route";
 import { RTN_LOCAL, RT_SCOPE_LINK } from "./fib_table";
 import { icmp_send } from "./icmp";
+import { HZ } from "./sysctl_net_ipv4";
 
 export const NUD_INCOMPLETE: u8 = 0x01, NUD_REACHABLE: u8 = 0x02, NUD_STALE: u8 = 0x04, NUD_DELAY: u8 = 0x08,
   NUD_PROBE: u8 = 0x10, NUD_FAILED: u8 = 0x20, NUD_NOARP: u8 = 0x40, NUD_PERMANENT: u8 = 0x80;
@@ -53,8 +54,8 @@ const PARM_NAMES: string[] = [
   "retrans_time_ms", "ucast_solicit", "mcast_solicit", "app_solicit", "mcast_resolicit", "unres_qlen_bytes",
   "base_reachable_time_ms", "delay_first_probe_time", "gc_stale_time", "locktime",
 ];
-const parmDefault: i64[] = [1000, 3, 3, 0, 0, 212992, 30000, 5000, 60000, 1000];
-const devParm = new Array<i64>(); // devParm[ifindex * P_COUNT + k], -1 = follows default
+const PARM_DEFAULT: StaticArray<i64> = [1000, 3, 3, 0, 0, 212992, 30000, 5000, 60000, 1000];
+const devParm = new Array<i64>(); // devParm[ifindex * P_COUNT + k], -1 = the table's default
 /** truesize of a queued skb, for unres_qlen_bytes (SKB_TRUESIZE of the data plus the struct overheads) */
 // @ts-ignore: decorator
 @inline function truesize(len: u32): u32 { return ((len + 63) & ~63) + 576; }
@@ -62,11 +63,32 @@ const devParm = new Array<i64>(); // devParm[ifindex * P_COUNT + k], -1 = follow
 function parm(dev: i32, k: i32): i64 {
   const i = dev * P_COUNT + k;
   if (i < devParm.length) { const v = unchecked(devParm[i]); if (v >= 0) return v; }
-  return parmDefault[k];
+  return PARM_DEFAULT[k];
 }
 
 export let neighSysctlValue: string = "";
-/** net.ipv4.neigh.{default,DEV}.KEY (retrans_time in USER_HZ, retrans_time_ms, *_solicit, unres_qlen[_bytes], ...) */
+// how a key's value is written and read: the parameters are kept in ms, always whole jiffies (HZ 250)
+const U_INT = 0, U_MS = 1, U_USER_HZ = 2, U_SECS = 3, U_PACKETS = 4;
+/** SKB_TRUESIZE(ETH_FRAME_LEN): unres_qlen counts in packets of this size */
+const QLEN_PACKET: i64 = 1514 + 576;
+const MS_PER_JIFFY: i64 = 1000 / HZ;
+/** a written value in its unit -> jiffies (msecs_to_jiffies rounds up, clock_t_to_jiffies down) */
+function toJiffies(v: i64, unit: i32): i64 {
+  if (unit == U_MS) return (v * HZ + 999) / 1000;
+  if (unit == U_USER_HZ) return v * HZ / 100;
+  return v * HZ; // U_SECS
+}
+/** jiffies -> the value read in the unit (truncated) */
+function fromJiffies(j: i64, unit: i32): i64 {
+  if (unit == U_MS) return j * 1000 / HZ;
+  if (unit == U_USER_HZ) return j * 100 / HZ;
+  return j / HZ; // U_SECS
+}
+/**
+ * net.ipv4.neigh.DEV.KEY (a box is a network namespace other than init_net: there is no neigh/default, the
+ * table's own parameters get sysctl entries only in init_net): *_ms in ms, retrans_time and locktime in USER_HZ, base_reachable_time,
+ * delay_first_probe_time and gc_stale_time in seconds, unres_qlen in packets (neigh_sysctl_template)
+ */
 export function neighSysctl(key: string, write: bool, value: string): i32 {
   const k = key.replaceAll("/", ".");
   const pre = "net.ipv4.neigh.";
@@ -76,29 +98,29 @@ export function neighSysctl(key: string, write: bool, value: string): i32 {
   if (dot <= 0) return -ENOENT;
   const scope = rest.substring(0, dot);
   let name = rest.substring(dot + 1);
-  let scale: i64 = 1;
-  if (name == "retrans_time") { name = "retrans_time_ms"; scale = 10; } // USER_HZ
-  else if (name == "base_reachable_time") { name = "base_reachable_time_ms"; scale = 1000; }
-  else if (name == "delay_first_probe_time" || name == "gc_stale_time" || name == "locktime") scale = name == "locktime" ? 10 : 1000;
+  let unit = U_INT;
+  if (name == "retrans_time") { name = "retrans_time_ms"; unit = U_USER_HZ; }
+  else if (name == "base_reachable_time") { name = "base_reachable_time_ms"; unit = U_SECS; }
+  else if (name == "retrans_time_ms" || name == "base_reachable_time_ms") unit = U_MS;
+  else if (name == "delay_first_probe_time" || name == "gc_stale_time") unit = U_SECS;
+  else if (name == "locktime") unit = U_USER_HZ;
   let idx = PARM_NAMES.indexOf(name);
-  if (name == "unres_qlen") { idx = P_QLEN_BYTES; scale = -1; }
+  if (name == "unres_qlen") { idx = P_QLEN_BYTES; unit = U_PACKETS; }
   if (idx < 0) return -ENOENT;
-  let dev = 0;
-  if (scope != "default") { dev = devByName(scope); if (dev == 0) return -ENOENT; }
+  const dev = devByName(scope);
+  if (dev == 0) return -ENOENT;
   if (write) {
     const t = value.trim();
     if (t.length == 0) return -EINVAL;
     let v: i64 = 0;
     for (let i = 0; i < t.length; i++) { const c = t.charCodeAt(i); if (c < 48 || c > 57) return -EINVAL; v = v * 10 + (c - 48); if (v > 0x7fffffff) return -EINVAL; }
-    const stored = scale == -1 ? v * <i64>truesize(1514) : v * scale;
-    if (dev == 0) parmDefault[idx] = stored;
-    else {
-      while (devParm.length < (dev + 1) * P_COUNT) devParm.push(-1);
-      devParm[dev * P_COUNT + idx] = stored;
-    }
+    const stored = unit == U_INT ? v : unit == U_PACKETS ? v * QLEN_PACKET : toJiffies(v, unit) * MS_PER_JIFFY;
+    while (devParm.length < (dev + 1) * P_COUNT) devParm.push(-1);
+    devParm[dev * P_COUNT + idx] = stored;
   }
-  const cur = dev == 0 ? parmDefault[idx] : parm(dev, idx);
-  neighSysctlValue = (scale == -1 ? cur / <i64>truesize(1514) : cur / scale).toString();
+  const cur = parm(dev, idx);
+  const out = unit == U_INT ? cur : unit == U_PACKETS ? cur / QLEN_PACKET : fromJiffies(cur / MS_PER_JIFFY, unit);
+  neighSysctlValue = out.toString();
   return 0;
 }
 
@@ -149,6 +171,9 @@ function removeAt(i: i32): void {
 export function neighIfdown(dev: i32): void {
   for (let i = nDev.length - 1; i >= 0; i--) if (nDev[i] == dev) removeAt(i);
 }
+
+/** neigh_changeaddr() (arp_netdev_event, NETDEV_CHANGEADDR): the device's entries go, permanent ones too */
+export function neigh_changeaddr(dev: i32): void { neighIfdown(dev); }
 
 export function neighCount(): i32 { return nDev.length; }
 
@@ -271,7 +296,7 @@ function arpSolicit(i: i32): void {
 }
 
 /** arp_send_dst() / arp_create(): an ARP packet out of dev */
-function arpSend(op: u16, dev: i32, destIp: u32, srcIp: u32, destHw: u64, srcHw: u64, targetHw: u64): void {
+export function arpSend(op: u16, dev: i32, destIp: u32, srcIp: u32, destHw: u64, srcHw: u64, targetHw: u64): void {
   const skb = skbAlloc();
   if (skb < 0) return;
   const p = skbPut(skb, 28);

@@ -1,9 +1,10 @@
 // struct in_device and struct in_ifaddr (net/ipv4/devinet.c): per-device IPv4
 // configuration and the address lists, with the kernel's ordering rules.
-import { devAlive, devList, devName, devFlags, IFF_LOOPBACK } from "../core/netdevice";
+import { devAlive, devList, devName, devFlags, devMac, IFF_LOOPBACK, IFF_NOARP } from "../core/netdevice";
 import { inetMask } from "../lib/inet";
 import { EEXIST, EINVAL, ENODEV, ENOBUFS, EADDRNOTAVAIL, fail } from "../lib/errno";
 import { fibAddIfaddr, fibDelIfaddr, fibDisableIp } from "./fib_frontend";
+import { arpSend } from "./arp";
 
 // ---- devconf (include/uapi/linux/ip.h IPV4_DEVCONF_*), the ones the stack reads
 export const CONF_FORWARDING = 0, CONF_RP_FILTER = 1, CONF_ACCEPT_LOCAL = 2, CONF_ROUTE_LOCALNET = 3,
@@ -12,16 +13,17 @@ export const CONF_FORWARDING = 0, CONF_RP_FILTER = 1, CONF_ACCEPT_LOCAL = 2, CON
   CONF_PROXY_ARP = 11, CONF_ACCEPT_REDIRECTS = 12, CONF_SECURE_REDIRECTS = 13, CONF_LOG_MARTIANS = 14,
   CONF_ARP_IGNORE = 15, CONF_ARP_ANNOUNCE = 16, CONF_ARP_FILTER = 17, CONF_DISABLE_POLICY = 18,
   CONF_MC_FORWARDING = 19, CONF_PROXY_ARP_PVLAN = 20, CONF_DROP_GRATUITOUS_ARP = 21, CONF_ARP_ACCEPT = 22,
-  CONF_COUNT = 23;
+  CONF_ARP_NOTIFY = 23, CONF_DROP_UNICAST_IN_L2_MULTICAST = 24, CONF_COUNT = 25;
 export const CONF_NAMES: string[] = [
   "forwarding", "rp_filter", "accept_local", "route_localnet", "send_redirects", "shared_media", "src_valid_mark",
   "bc_forwarding", "accept_source_route", "promote_secondaries", "ignore_routes_with_linkdown", "proxy_arp",
   "accept_redirects", "secure_redirects", "log_martians", "arp_ignore", "arp_announce", "arp_filter",
-  "disable_policy", "mc_forwarding", "proxy_arp_pvlan", "drop_gratuitous_arp", "arp_accept",
+  "disable_policy", "mc_forwarding", "proxy_arp_pvlan", "drop_gratuitous_arp", "arp_accept", "arp_notify",
+  "drop_unicast_in_l2_multicast",
 ];
 // kernel defaults of a new namespace (ipv4_devconf / ipv4_devconf_dflt)
-const CONF_ALL_DEFAULTS: i32[] = [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-const CONF_DFLT_DEFAULTS: i32[] = [0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const CONF_ALL_DEFAULTS: i32[] = [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const CONF_DFLT_DEFAULTS: i32[] = [0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 export const confAll: i32[] = CONF_ALL_DEFAULTS.slice(0);
 export const confDflt: i32[] = CONF_DFLT_DEFAULTS.slice(0);
 /** conf of each device: devConf[ifindex * CONF_COUNT + k] */
@@ -76,6 +78,15 @@ function ifaAlloc(): i32 {
   return i;
 }
 function ifaRelease(i: i32): void { ifaDev[i] = 0; ifaNext[i] = ifaFree; ifaFree = i; }
+
+/**
+ * inetdev_event() for NETDEV_UP and NETDEV_CHANGEADDR: with arp_notify (the larger of all and the device's),
+ * a gratuitous ARP request for each of the device's addresses, in list order (inetdev_send_gratuitous_arp).
+ */
+export function inetdevArpNotify(dev: i32): void {
+  if (!inDevExists(dev) || confMax(dev, CONF_ARP_NOTIFY) == 0 || (devFlags[dev] & IFF_NOARP) != 0) return;
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) arpSend(1, dev, ifaLocal[i], ifaLocal[i], 0xffffffffffff, devMac[dev], 0);
+}
 
 /** inet_ifa_match() */
 // @ts-ignore: decorator

@@ -4,11 +4,12 @@
 // skb, IP options), then dst_input: ip_local_deliver, ip_forward or ip_error.
 import {
   skbLen, skbData, skbPktType, skbMark, skbDataPtr, skbTrim, skbResetNetworkHeader, skbRtDev, skbRtType, skbRtFlags,
-  skbRtGw, skbRtError, skbIpFlags, skbIif, PACKET_OTHERHOST,
+  skbRtGw, skbRtError, skbIpFlags, skbIif, PACKET_OTHERHOST, PACKET_BROADCAST, PACKET_MULTICAST,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, SKB_DROP_REASON_OTHERHOST, SKB_DROP_REASON_IP_INHDR, SKB_DROP_REASON_IP_CSUM,
   SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_IP_RPFILTER,
+  SKB_DROP_REASON_UNICAST_IN_L2_MULTICAST,
 } from "../core/dropreason";
 import { NET_RX_SUCCESS, NET_RX_DROP, dev_add_pack, ETH_P_IP, ETH_P_ARP } from "../core/netif";
 import { trace, traceOn } from "../core/trace";
@@ -27,7 +28,7 @@ import {
   RTCF_MULTICAST,
 } from "./route";
 import { RTN_MULTICAST, RTN_BROADCAST } from "./fib_table";
-import { confOr, CONF_ACCEPT_SOURCE_ROUTE, inetSelectAddr } from "./devinet";
+import { confOr, CONF_ACCEPT_SOURCE_ROUTE, CONF_DROP_UNICAST_IN_L2_MULTICAST, inetSelectAddr } from "./devinet";
 import { clockNow } from "../hw/clock";
 import { ip_defrag } from "./ip_fragment";
 import { ip_protocol_deliver } from "./protocol";
@@ -138,7 +139,12 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
   const t = skbRtType[skb];
   if (t == RTN_MULTICAST) { mibInc(MIB_IpExtInMcastPkts); mibAdd(MIB_IpExtInMcastOctets, skbLen[skb]); }
   else if (t == RTN_BROADCAST) { mibInc(MIB_IpExtInBcastPkts); mibAdd(MIB_IpExtInBcastOctets, skbLen[skb]); }
-  // (drop_unicast_in_l2_multicast: no devinet conf slot yet, so never on; SKB_DROP_REASON_UNICAST_IN_L2_MULTICAST)
+  else if ((skbPktType[skb] == PACKET_BROADCAST || skbPktType[skb] == PACKET_MULTICAST) &&
+    confOr(dev, CONF_DROP_UNICAST_IN_L2_MULTICAST)) {
+    // RFC 1122 3.3.6: a unicast datagram in a link-layer broadcast or multicast frame
+    ipDrop(skb, SKB_DROP_REASON_UNICAST_IN_L2_MULTICAST);
+    return NET_RX_DROP;
+  }
   // dst_input()
   if (skbRtError[skb] != 0) { ip_error(skb); return NET_RX_DROP; }
   if (skbRtFlags[skb] & RTCF_LOCAL) { ip_local_deliver(skb); return NET_RX_SUCCESS; }

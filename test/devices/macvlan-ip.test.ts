@@ -19,6 +19,7 @@ export const MACVLAN_IP_SCRIPT = [
   'link add mvy link nope type macvlan',
   'link add mvy address 02:00:00:00:01:09 type macvlan',
   'link add mvy address 02:00:00:00:01:09 link lo type macvlan',
+  'tuntap add tn0 mode tun', 'link add mvy address 02:00:00:00:01:09 link tn0 type macvlan', 'tuntap del tn0 mode tun',
   'link add mvy address 02:00:00:00:01:09 link eth0 mtu 9000 type macvlan',
   'link add mvy address 02:00:00:00:01:09 link eth0 mtu 60 type macvlan',
   'link add mvy address 01:00:00:00:01:09 link eth0 type macvlan',

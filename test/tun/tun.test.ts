@@ -79,6 +79,17 @@ describe('tun: write (tun_get_user)', () => {
     expect(rep[4] >> 4).toBe(4);
   });
 
+  it('pi: proto ETH_P_IPV6 goes to ipv6_rcv, which drops it (IPv6 disabled), not counted in rx_dropped', async () => {
+    const { box, t } = await tunBox({ pi: true });
+    const body = ping('192.0.2.7', '192.0.2.1');
+    expect(t.write(Uint8Array.of(0, 0, 0x86, 0xdd, ...body))).toBe(body.length + 4);
+    box.run({ ns: 1_000_000 });
+    expect(t.read()).toBeNull();
+    const s = box.link('tun0').stats();
+    expect([s.rxPackets, s.rxDropped]).toEqual([1, 0]);
+    expect(box.dropReasons().IPV6DISABLED).toBe(1);
+  });
+
   it('writeBatch: one result per packet, bytes or -errno, in order', async () => {
     const { t } = await tunBox();
     const ok = ping('192.0.2.7', '192.0.2.1');
