@@ -8,7 +8,7 @@
 import { clockNow } from "./clock";
 import { dmaInit, dmaAlloc, dmaRegionPtr, dmaFree, DMA_BUS_BASE, DMA_SIZE } from "./dma";
 import {
-  wireStagePtr, wireInject, wireCollect, wirePort, wireBatchAlloc, wireBatchPtr, wireBatchFree, wireInjectBatch,
+  wireStagePtr, wireInject, wireCollect, wireCollectedBytes, wirePort, wireBatchAlloc, wireBatchPtr, wireBatchFree, wireInjectBatch,
   STAGE_SIZE, WIRE_MAX_FRAME,
 } from "./wire";
 import { emacCreate, emacDevice, EmacDevice, MC_COUNT, emacTestFault } from "./emac/emac";
@@ -54,6 +54,8 @@ export function hwWireCollect(nic: i32): i32 {
   const d = emacDevice(nic);
   return d == null ? 0 : wireCollect(d.port);
 }
+/** Bytes of the records the last hwWireCollect wrote. */
+export function hwWireCollectedBytes(): u32 { return wireCollectedBytes; }
 /** Carrier (a link partner) on the NIC's wire; the PHY links up only with carrier. */
 export function hwWireSetCarrier(nic: i32, up: i32): void {
   const d = emacDevice(nic);

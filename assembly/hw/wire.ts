@@ -202,7 +202,8 @@ export function wirePortReset(i: i32): void {
 }
 
 /** When the frame at the head of the RX queue has fully arrived, or CLOCK_NEVER. */
-export function wireRxHeadTime(p: WirePort): i64 {
+// @ts-ignore: decorator
+@inline export function wireRxHeadTime(p: WirePort): i64 {
   if (p.rx.count == 0) return CLOCK_NEVER;
   return load<i64>(p.rx.base + p.rx.head, 8);
 }
@@ -229,11 +230,15 @@ export function wireTxStage(p: WirePort, len: u32): void {
 export function wireTxCommit(p: WirePort): void { p.tx.commit(); }
 export function wireTxAbort(p: WirePort): void { p.tx.abort(); }
 
+/** Bytes of stage records the last wireCollect wrote. */
+export let wireCollectedBytes: u32 = 0;
+
 /**
  * Copies committed TX frames into the stage area as stage records, as many as fit.
- * Returns the number of records written.
+ * Returns the number of records written (wireCollectedBytes: their bytes).
  */
 export function wireCollect(i: i32): i32 {
+  wireCollectedBytes = 0;
   const p = wirePort(i);
   if (p == null || stagePtr == 0) return 0;
   let out: u32 = 0;
@@ -248,5 +253,6 @@ export function wireCollect(i: i32): i32 {
     p.tx.pop(rec);
     n++;
   }
+  wireCollectedBytes = out;
   return n;
 }

@@ -16,6 +16,7 @@ export interface HwExports {
   hwWireMaxFrame(): number;
   hwWireInject(nic: number, count: number): number;
   hwWireCollect(nic: number): number;
+  hwWireCollectedBytes(): number;
   hwWireBatchAlloc(bytes: number): number;
   hwWireBatchPtr(h: number): number;
   hwWireBatchFree(h: number): void;

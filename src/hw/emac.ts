@@ -186,10 +186,7 @@ export class Wire {
       const n = x.hwWireCollect(this.nic.index);
       if (n === 0) break;
       const stage = x.hwWireStagePtr() >>> 0;
-      const dv = new DataView(x.memory.buffer);
-      let off = 0;
-      for (let k = 0; k < n; k++) off += (4 + (dv.getUint32(stage + off, true) & 0xffff) + 3) & ~3;
-      parts.push(new Uint8Array(x.memory.buffer, stage, off).slice());
+      parts.push(new Uint8Array(x.memory.buffer, stage, x.hwWireCollectedBytes() >>> 0).slice());
       count += n;
     }
     if (parts.length === 1) return new FrameBatch(count, parts[0]);
