@@ -37,7 +37,8 @@ export function deliver(box: Box, pkt: Uint8Array, dev: string, o: { pktType?: n
   const c = core(box);
   const ifindex = box.kernel.links().find((l) => l.name === dev)?.ifindex ?? 0;
   c.xmitCaptureOn(true);
-  new Uint8Array(c.memory.buffer).set(pkt, c.hwWireStagePtr() >>> 0);
+  const stage = c.hwWireStagePtr() >>> 0; // first: the call may grow memory and detach older views
+  new Uint8Array(c.memory.buffer).set(pkt, stage);
   c.inetDeliver(pkt.length, ifindex, o.pktType ?? PACKET_HOST, o.rtType ?? RTN_LOCAL, o.rtFlags ?? RTCF_LOCAL);
   return captured(box);
 }
