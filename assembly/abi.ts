@@ -33,6 +33,7 @@ import {
   ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen, rtTclassid,
 } from "./ipv4/route";
 import { ENODEV, EINVAL, EHOSTUNREACH } from "./lib/errno";
+import { rt_cache_flush } from "./ipv4/flow";
 
 const dump = new Array<u32>();
 const linkStats = new StaticArray<u64>(ST_COUNT);
@@ -82,6 +83,7 @@ export function linkSetGroup(ifindex: i32, g: u32): i32 {
   clearExtack();
   if (!devExists(ifindex)) return -ENODEV;
   devGroup[ifindex] = g;
+  rt_cache_flush(); // suppress_ifgroup rules read the group
   return 0;
 }
 export function tableExists(id: u32): bool { return fibGetTable(id) >= 0; }

@@ -1,7 +1,9 @@
 // Batches across the JS/WASM boundary: the host writes records into one
 // scratch region of linear memory and makes one call for all of them.
 import { inetRtmNewroute } from "./ipv4/fib_frontend";
-import { ipRouteInput, ipRouteOutput, rtError, rtDev, rtGw } from "./ipv4/route";
+import {
+  ipRouteInput, ipRouteOutput, rtError, rtDev, rtGw, rcacheSet, rcacheHits, rcacheMisses, rcacheMismatches,
+} from "./ipv4/route";
 import { NLM_F_CREATE, NLM_F_EXCL, RTN_UNICAST, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK } from "./ipv4/fib_table";
 import { clearExtack, EINVAL } from "./lib/errno";
 
@@ -55,4 +57,15 @@ export function routeDecideBatch(n: i32, iif: i32, mark: u32): void {
     store<i32>(r, res);
     store<u32>(r, res > 0 ? rtGw : 0, 4);
   }
+}
+
+/**
+ * The input-route cache of the receive path (route.ts): on/off (off = every packet
+ * takes the uncached decision) and verify (every hit is checked against the uncached
+ * decision). Clears the counters.
+ */
+export function routeCacheSet(enabled: bool, verify: bool): void { rcacheSet(enabled, verify); }
+/** 0 hits, 1 misses, 2 verify mismatches (must stay 0) */
+export function routeCacheCounter(which: i32): f64 {
+  return which == 0 ? <f64>rcacheHits : which == 1 ? <f64>rcacheMisses : which == 2 ? <f64>rcacheMismatches : 0;
 }

@@ -27,6 +27,7 @@ function softirqOnIrqExit(): void { do_softirq(); }
 /** Called once by kernelInit: the skb pool, softirqs on irq exit. */
 export function netInit(): void {
   skbInit();
+  wireStagePtr(); // the stage area exists from the start: asking for it never grows memory later
   setIrqExitHook(softirqOnIrqExit);
   ipInit();
   ipv6Init();

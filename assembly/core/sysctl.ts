@@ -3,6 +3,7 @@
 // devinet_sysctl_forward, inet_forward_change).
 import { ENOENT, EINVAL } from "../lib/errno";
 import { parseDecimal } from "../lib/parse";
+import { rt_cache_flush } from "../ipv4/flow";
 import { devByName, devList } from "./netdevice";
 import {
   CONF_NAMES, CONF_COUNT, CONF_FORWARDING, CONF_ACCEPT_REDIRECTS, CONF_ROUTE_LOCALNET, CONF_PROMOTE_SECONDARIES,
@@ -21,6 +22,7 @@ function isSet(dev: i32, k: i32): bool {
 }
 /** ipv4_devconf_setall(): from then on the device's conf no longer follows conf/default (lo at each NETDEV_UP) */
 export function sysctlDevSetAll(dev: i32): void {
+  rt_cache_flush();
   for (let k = 0; k < CONF_COUNT; k++) markSet(dev, k);
 }
 /** a new in_device starts with nothing set explicitly */
@@ -46,6 +48,7 @@ export function sysctl(key: string, write: bool, value: string): i32 {
   const k = key.replaceAll("/", ".");
   let v: i64 = 0;
   if (write) {
+    rt_cache_flush(); // devinet_conf_proc / devinet_sysctl_forward flush the routes
     v = parseDecimal(value, 0x7fffffff);
     if (v == i64.MIN_VALUE) return -EINVAL;
   }

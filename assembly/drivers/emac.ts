@@ -163,6 +163,10 @@ export class EmacAdapter {
 
 const adapters = new StaticArray<EmacAdapter | null>(16);
 
+/** The ring index after i (i < n), without a division. */
+// @ts-ignore: decorator
+@inline function ringNext(i: u32, n: u32): u32 { return i + 1 >= n ? 0 : i + 1; }
+
 export function emacAdapter(nic: i32): EmacAdapter | null {
   if (nic < 0 || nic >= 16) return null;
   return unchecked(adapters[nic]);
@@ -207,8 +211,11 @@ export function emacTraceField(i: i32, f: i32): f64 {
   return unchecked(b[i * TRACE_FIELDS + f]);
 }
 
-function trace(a: EmacAdapter, point: i32, arg: f64): void {
-  if (!traceOn) return;
+// @ts-ignore: decorator
+@inline function trace(a: EmacAdapter, point: i32, arg: f64): void {
+  if (traceOn) traceRecord(a, point, arg);
+}
+function traceRecord(a: EmacAdapter, point: i32, arg: f64): void {
   const b = traceBuf;
   if (b == null || traceCount >= TRACE_MAX) return;
   const d = a.dev;
@@ -408,15 +415,15 @@ function dmaZero(bus: u64, n: u32): void { const p = dmaMap(bus, n); if (p != 0)
 function emac_mac_rx_descs_refill(a: EmacAdapter): void {
   const n = a.rxDescCnt;
   let count = 0;
-  let next = (a.rfdProduce + 1) % n;
+  let next = ringNext(a.rfdProduce, n);
   while (unchecked(a.rfdMapped[<i32>next]) == 0) {
     const slot = a.rfdProduce;
     const buf = a.rfdPool + <u64>slot * a.rfdPoolSize;
     unchecked(a.rfdMapped[<i32>slot] = 1);
     dmaW32(a.rfdRing + <u64>slot * 8, <u32>buf);
     dmaW32(a.rfdRing + <u64>slot * 8 + 4, <u32>(buf >> 32));
-    a.rfdProduce = (slot + 1) % n;
-    next = (a.rfdProduce + 1) % n;
+    a.rfdProduce = ringNext(slot, n);
+    next = ringNext(a.rfdProduce, n);
     count++;
   }
   if (count) a.update32(MAILBOX_0, 0xfff, a.rfdProduce);
@@ -716,12 +723,12 @@ function emac_mac_rx_process(a: EmacAdapter, budget: i32): i32 {
     const w0 = load<u32>(rrd);
     const w2 = load<u32>(rrd, 8);
     store<u32>(rrd, w3 & ~RRD_UPDT, 12);
-    a.rrdConsume = (a.rrdConsume + 1) % n;
+    a.rrdConsume = ringNext(a.rrdConsume, n);
     const nor = (w0 >>> 16) & 0xf;
     const si = w0 >>> 20;
     if (nor != 1 || si >= n) break; // "multi-RFD not support yet"
     unchecked(a.rfdMapped[<i32>si] = 0);
-    a.rfdProcess = (si + 1) % n; // emac_rx_rfd_clean
+    a.rfdProcess = ringNext(si, n); // emac_rx_rfd_clean
     avail--;
     count++;
     tracePath(TE_EMAC_RX, <u32>a.nic, w3); // the packet path: each RRD taken, error flags included
@@ -755,7 +762,7 @@ function emac_tx_tpd_create(a: EmacAdapter, w0: u32, w1: u32, w2: u32, w3: u32):
   const idx = a.tpdProduce;
   const t = dmaMap(a.tpdRing + <u64>idx * 16, 16);
   if (t != 0) { store<u32>(t, w0); store<u32>(t, w1, 4); store<u32>(t, w2, 8); store<u32>(t, w3, 12); }
-  a.tpdProduce = (idx + 1) % a.txDescCnt;
+  a.tpdProduce = ringNext(idx, a.txDescCnt);
   return idx;
 }
 
@@ -826,7 +833,7 @@ function emac_mac_tx_process(a: EmacAdapter): void {
       unchecked(a.tpdSkbEnd[<i32>a.tpdConsume] = 0);
       a.txPackets++;
     }
-    a.tpdConsume = (a.tpdConsume + 1) % a.txDescCnt;
+    a.tpdConsume = ringNext(a.tpdConsume, a.txDescCnt);
   }
   if (a.queueStopped && txFree(a) > MAX_SKB_FRAGS + 1) a.queueStopped = false;
 }

@@ -7,7 +7,10 @@
 
 import { clockNow } from "./clock";
 import { dmaInit, dmaAlloc, dmaRegionPtr, dmaFree, DMA_BUS_BASE, DMA_SIZE } from "./dma";
-import { wireStagePtr, wireInject, wireCollect, wirePort, STAGE_SIZE, WIRE_MAX_FRAME } from "./wire";
+import {
+  wireStagePtr, wireInject, wireCollect, wireCollectedBytes, wirePort, wireBatchAlloc, wireBatchPtr, wireBatchFree, wireInjectBatch,
+  STAGE_SIZE, WIRE_MAX_FRAME,
+} from "./wire";
 import { emacCreate, emacDevice, EmacDevice, MC_COUNT, emacTestFault } from "./emac/emac";
 import { STAT_SLOTS } from "./emac/registers";
 import { hwRun as run } from "./run";
@@ -37,11 +40,22 @@ export function hwWireInject(nic: i32, count: i32): i32 {
   const d = emacDevice(nic);
   return d == null ? 0 : wireInject(d.port, count);
 }
+/** A batch buffer of `bytes` in stage record format that stays in WASM memory: a handle, or 0. */
+export function hwWireBatchAlloc(bytes: u32): i32 { return wireBatchAlloc(bytes); }
+export function hwWireBatchPtr(h: i32): usize { return wireBatchPtr(h); }
+export function hwWireBatchFree(h: i32): void { wireBatchFree(h); }
+/** hwWireInject from batch `h` (filled once, injected any number of times). */
+export function hwWireInjectBatch(nic: i32, h: i32, count: i32): i32 {
+  const d = emacDevice(nic);
+  return d == null ? 0 : wireInjectBatch(d.port, h, count);
+}
 /** Writes the NIC's sent frames into the stage area; returns how many records. */
 export function hwWireCollect(nic: i32): i32 {
   const d = emacDevice(nic);
   return d == null ? 0 : wireCollect(d.port);
 }
+/** Bytes of the records the last hwWireCollect wrote. */
+export function hwWireCollectedBytes(): u32 { return wireCollectedBytes; }
 /** Carrier (a link partner) on the NIC's wire; the PHY links up only with carrier. */
 export function hwWireSetCarrier(nic: i32, up: i32): void {
   const d = emacDevice(nic);

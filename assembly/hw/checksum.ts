@@ -1,14 +1,20 @@
 // Arithmetic the device models share: the Internet ones'-complement sum
 // (RFC 1071), and the Ethernet CRC used by the EMAC's multicast hash.
 
-/** Adds bytes [p, p+len) as big-endian 16-bit words to a 32-bit running sum. */
+/**
+ * Adds bytes [p, p+len) as big-endian 16-bit words to a running sum. The words
+ * are summed 32 bits at a time in memory (little-endian) order and the folded
+ * result byte-swapped: the ones'-complement sum does not depend on byte order
+ * (RFC 1071), so the result is congruent to the big-endian sum and folds the same.
+ */
 export function csumAdd(sum: u64, p: usize, len: u32): u64 {
+  let le: u64 = 0;
   let i: u32 = 0;
-  for (; i + 1 < len; i += 2) {
-    sum += (<u64>load<u8>(p + i) << 8) | <u64>load<u8>(p + i + 1);
-  }
-  if (i < len) sum += <u64>load<u8>(p + i) << 8;
-  return sum;
+  for (; i + 4 <= len; i += 4) le += <u64>load<u32>(p + i);
+  if (i + 2 <= len) { le += <u64>load<u16>(p + i); i += 2; }
+  if (i < len) le += <u64>load<u8>(p + i); // the odd byte is the high half of a big-endian word
+  const f = csumFold(le);
+  return sum + <u64>(((f & 0xff) << 8) | (f >>> 8));
 }
 
 /** Folds a running sum to 16 bits (not complemented). */

@@ -120,16 +120,55 @@ export function wireTimeNs(p: WirePort, len: u32): i64 {
  * stage area.
  */
 export function wireInject(i: i32, count: i32): i32 {
+  if (stagePtr == 0) return 0;
+  return wireInjectFrom(i, stagePtr, STAGE_SIZE, count);
+}
+
+// Batches the host prepared once in linear memory (stage record format) and
+// injects again and again with one call each: frames cross the boundary once.
+const BATCH_MAX: i32 = 64;
+const batchPtr = new StaticArray<usize>(BATCH_MAX);
+const batchSize = new StaticArray<u32>(BATCH_MAX);
+
+/** A batch buffer of `bytes` (at most STAGE_SIZE); returns its handle (1..), or 0 when none is left. */
+export function wireBatchAlloc(bytes: u32): i32 {
+  if (bytes == 0 || bytes > STAGE_SIZE) return 0;
+  for (let h = 0; h < BATCH_MAX; h++) {
+    if (unchecked(batchPtr[h]) != 0) continue;
+    const p = heap.alloc(<usize>bytes);
+    memory.fill(p, 0, <usize>bytes);
+    unchecked(batchPtr[h] = p);
+    unchecked(batchSize[h] = bytes);
+    return h + 1;
+  }
+  return 0;
+}
+/** Linear-memory address of batch `h` (for the host to fill), 0 if no such batch. */
+export function wireBatchPtr(h: i32): usize { return h < 1 || h > BATCH_MAX ? 0 : unchecked(batchPtr[h - 1]); }
+export function wireBatchFree(h: i32): void {
+  const p = wireBatchPtr(h);
+  if (p == 0) return;
+  heap.free(p);
+  unchecked(batchPtr[h - 1] = 0);
+  unchecked(batchSize[h - 1] = 0);
+}
+/** wireInject from batch `h` instead of the stage area; 0 for an unknown handle. */
+export function wireInjectBatch(i: i32, h: i32, count: i32): i32 {
+  const p = wireBatchPtr(h);
+  return p == 0 ? 0 : wireInjectFrom(i, p, unchecked(batchSize[h - 1]), count);
+}
+
+function wireInjectFrom(i: i32, src: usize, size: u32, count: i32): i32 {
   const p = wirePort(i);
-  if (p == null || stagePtr == 0) return 0;
+  if (p == null) return 0;
   let off: u32 = 0;
   let accepted = 0;
   for (let n = 0; n < count; n++) {
-    if (off + 4 > STAGE_SIZE) break;
-    const word = load<u32>(stagePtr + off);
+    if (off + 4 > size) break;
+    const word = load<u32>(src + off);
     const len = word & 0xffff;
     const rec = (4 + len + 3) & ~3;
-    if (<u64>off + <u64>rec > <u64>STAGE_SIZE) break;
+    if (<u64>off + <u64>rec > <u64>size) break;
     if (len == 0 || len > WIRE_MAX_FRAME) { p.rxRejected++; off += rec; continue; }
     // A sending MAC pads short frames to 60 bytes: the wire never carries less.
     const wireLen = len < MIN_FRAME ? MIN_FRAME : len;
@@ -142,7 +181,7 @@ export function wireInject(i: i32, count: i32): i32 {
     store<u32>(dst, (word & 0xffff0000) | wireLen);
     store<u32>(dst, 0, 4);
     store<i64>(dst, arrival, 8);
-    memory.copy(dst + RX_HDR, stagePtr + off + 4, len);
+    memory.copy(dst + RX_HDR, src + off + 4, len);
     if (wireLen > len) memory.fill(dst + RX_HDR + len, 0, wireLen - len);
     p.rx.push(need);
     p.rx.commit();
@@ -163,7 +202,8 @@ export function wirePortReset(i: i32): void {
 }
 
 /** When the frame at the head of the RX queue has fully arrived, or CLOCK_NEVER. */
-export function wireRxHeadTime(p: WirePort): i64 {
+// @ts-ignore: decorator
+@inline export function wireRxHeadTime(p: WirePort): i64 {
   if (p.rx.count == 0) return CLOCK_NEVER;
   return load<i64>(p.rx.base + p.rx.head, 8);
 }
@@ -190,11 +230,15 @@ export function wireTxStage(p: WirePort, len: u32): void {
 export function wireTxCommit(p: WirePort): void { p.tx.commit(); }
 export function wireTxAbort(p: WirePort): void { p.tx.abort(); }
 
+/** Bytes of stage records the last wireCollect wrote. */
+export let wireCollectedBytes: u32 = 0;
+
 /**
  * Copies committed TX frames into the stage area as stage records, as many as fit.
- * Returns the number of records written.
+ * Returns the number of records written (wireCollectedBytes: their bytes).
  */
 export function wireCollect(i: i32): i32 {
+  wireCollectedBytes = 0;
   const p = wirePort(i);
   if (p == null || stagePtr == 0) return 0;
   let out: u32 = 0;
@@ -209,5 +253,6 @@ export function wireCollect(i: i32): i32 {
     p.tx.pop(rec);
     n++;
   }
+  wireCollectedBytes = out;
   return n;
 }

@@ -125,16 +125,50 @@ export function neighSysctl(key: string, write: bool, value: string): i32 {
 }
 
 // ---- the table ---------------------------------------------------------------------------
+// Entries live in the arrays above in creation order (the dump order); a hash
+// index over (dev, dst), like the kernel's neigh_hash_table, finds them:
+// open addressing, slots hold entry + 1, rebuilt when entries move.
+let hashSlots = new StaticArray<i32>(64);
+
+// @ts-ignore: decorator
+@inline function neighHash(dev: i32, dst: u32): u32 {
+  let h = dst * 0x9e3779b1 ^ <u32>dev * 0x85ebca6b;
+  return h ^ (h >>> 15);
+}
+
+function hashInsert(i: i32): void {
+  const mask = <u32>hashSlots.length - 1;
+  let s = neighHash(unchecked(nDev[i]), unchecked(nDst[i])) & mask;
+  while (unchecked(hashSlots[<i32>s]) != 0) s = (s + 1) & mask;
+  unchecked(hashSlots[<i32>s] = i + 1);
+}
+
+/** the index after entries were added past half the slots or moved (removeAt) */
+function hashRebuild(): void {
+  let cap = hashSlots.length;
+  while (nDev.length * 2 > cap) cap <<= 1;
+  if (cap != hashSlots.length) hashSlots = new StaticArray<i32>(cap);
+  else memory.fill(changetype<usize>(hashSlots), 0, <usize>cap << 2);
+  for (let i = 0; i < nDev.length; i++) hashInsert(i);
+}
+
 function find(dev: i32, dst: u32): i32 {
-  const n = nDev.length;
-  for (let i = 0; i < n; i++) if (unchecked(nDst[i]) == dst && unchecked(nDev[i]) == dev) return i;
-  return -1;
+  const mask = <u32>hashSlots.length - 1;
+  let s = neighHash(dev, dst) & mask;
+  let v = unchecked(hashSlots[<i32>s]) - 1;
+  while (v >= 0 && (unchecked(nDst[v]) != dst || unchecked(nDev[v]) != dev)) {
+    s = (s + 1) & mask;
+    v = unchecked(hashSlots[<i32>s]) - 1;
+  }
+  return v;
 }
 
 function create(dev: i32, dst: u32): i32 {
   const i = nDev.length;
   nDev.push(dev); nDst.push(dst); nLladdr.push(0); nHasLladdr.push(false); nState.push(0); nFlags.push(0);
   nProbes.push(0); nTimer.push(CLOCK_NEVER); nQHead.push(-1); nQTail.push(-1); nQBytes.push(0); nQLen.push(0);
+  if (nDev.length * 2 > hashSlots.length) hashRebuild();
+  else hashInsert(i);
   return i;
 }
 
@@ -165,6 +199,7 @@ function removeAt(i: i32): void {
   purgeQueue(i, SKB_DROP_REASON_NEIGH_DEAD);
   nDev.splice(i, 1); nDst.splice(i, 1); nLladdr.splice(i, 1); nHasLladdr.splice(i, 1); nState.splice(i, 1); nFlags.splice(i, 1);
   nProbes.splice(i, 1); nTimer.splice(i, 1); nQHead.splice(i, 1); nQTail.splice(i, 1); nQBytes.splice(i, 1); nQLen.splice(i, 1);
+  hashRebuild();
 }
 
 /** neigh_ifdown(): a device going down or away loses its entries */

@@ -5,6 +5,7 @@ import { inetMask } from "../lib/inet";
 import { EEXIST, EINVAL, ENODEV, ENOBUFS, EADDRNOTAVAIL, fail } from "../lib/errno";
 import { fibAddIfaddr, fibDelIfaddr, fibDisableIp } from "./fib_frontend";
 import { arpSend } from "./arp";
+import { rt_cache_flush } from "./flow";
 
 // ---- devconf (include/uapi/linux/ip.h IPV4_DEVCONF_*), the ones the stack reads
 export const CONF_FORWARDING = 0, CONF_RP_FILTER = 1, CONF_ACCEPT_LOCAL = 2, CONF_ROUTE_LOCALNET = 3,
@@ -38,6 +39,7 @@ export function inDevExists(ifindex: i32): bool {
 }
 /** inetdev_init(): a new device's conf is a copy of conf/default */
 export function inetdevInit(ifindex: i32): void {
+  rt_cache_flush();
   while (inDevAlive.length <= ifindex) { inDevAlive.push(false); devIfaHead.push(-1); }
   while (devConf.length < (ifindex + 1) * CONF_COUNT) devConf.push(0);
   for (let k = 0; k < CONF_COUNT; k++) devConf[ifindex * CONF_COUNT + k] = confDflt[k];
@@ -161,6 +163,7 @@ export function devHasAddr(dev: i32): bool { return inDevExists(dev) && devIfaHe
 
 /** __inet_insert_ifa() and the NETDEV_UP inetaddr notifier (fib_add_ifaddr) */
 function inetInsertIfa(ifa: i32): i32 {
+  rt_cache_flush();
   const dev = ifaDev[ifa];
   ifaFlags[ifa] &= ~IFA_F_SECONDARY;
   let lastPrimPrev: i32 = -1; // insert after this ifa (-1 = at head)
@@ -213,6 +216,7 @@ export function inetNewAddr(dev: i32, local: u32, address: u32, prefixlen: i32, 
 import { fibModifyPrefixMetric } from "./fib_frontend";
 
 function unlinkIfa(dev: i32, ifa: i32): void {
+  rt_cache_flush();
   if (devIfaHead[dev] == ifa) { devIfaHead[dev] = ifaNext[ifa]; return; }
   for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
     if (ifaNext[i] == ifa) { ifaNext[i] = ifaNext[ifa]; return; }
@@ -229,6 +233,7 @@ let dying: bool = false;
 
 /** __inet_del_ifa(): removes ifa; a primary takes its secondaries along unless promote_secondaries */
 export function inetDelIfa(ifa1: i32): void {
+  rt_cache_flush();
   const dev = ifaDev[ifa1];
   let promote: i32 = -1;
   let prevProm: i32 = -1;
@@ -305,6 +310,7 @@ export function inetRtmDelAddr(dev: i32, local: u32, hasLocal: bool, address: u3
 
 /** inetdev_destroy(): the device goes away or its MTU drops below 68 */
 export function inetdevDestroy(dev: i32): void {
+  rt_cache_flush();
   if (!inDevExists(dev)) return;
   dying = true;
   while (devIfaHead[dev] >= 0) inetDelIfa(devIfaHead[dev]);

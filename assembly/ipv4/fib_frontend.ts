@@ -20,6 +20,7 @@ import {
 import { fibRulesLookup } from "./fib_rules";
 import {
   flowInit, flowPorts, flowSetOif, flDst, flSport, flDport, flProto, resAlias, resType, resTable, resClear, resTclassid,
+  rt_cache_flush,
 } from "./flow";
 import { requireFlDissect, numTclassidUsers } from "./fib_rules";
 
@@ -303,6 +304,7 @@ export function fibDelIfaddr(ifa: i32, iprim: i32, dead: bool): void {
 
 /** fib_sync_down_addr(): routes in main using a vanished local address as prefsrc die */
 function fibSyncDownAddr(local: u32): bool {
+  rt_cache_flush();
   let n = 0;
   for (let a = 0; a < aliasCount(); a++) {
     if (!aliasLive(a) || aTb[a] != RT_TABLE_MAIN) continue;
@@ -313,6 +315,7 @@ function fibSyncDownAddr(local: u32): bool {
 
 /** fib_sync_down_dev(): force = unregister or last address gone (host routes die too) */
 export function fibSyncDownDev(dev: i32, down: bool, force: bool): bool {
+  rt_cache_flush();
   let n = 0;
   const scope = force ? -1 : RT_SCOPE_NOWHERE;
   for (let a = 0; a < aliasCount(); a++) {
@@ -329,6 +332,7 @@ export function fibSyncDownDev(dev: i32, down: bool, force: bool): bool {
 
 /** fib_sync_up(dev, RTNH_F_LINKDOWN): carrier came back */
 export function fibSyncUpLinkdown(dev: i32): void {
+  rt_cache_flush();
   for (let a = 0; a < aliasCount(); a++) {
     if (aliasLive(a) && aOif[a] == dev) aNhFlags[a] &= ~RTNH_F_LINKDOWN;
   }
@@ -386,13 +390,15 @@ function fibValidateSourceFull(src: u32, dst: u32, dscp: u32, oif: i32, dev: i32
 // ------------------------------------------------------------ device events
 /** NETDEV_UP (fib_netdev_event): every address's routes come back */
 export function fibNetdevUp(dev: i32): void {
+  rt_cache_flush();
   if (!inDevExists(dev)) return;
   for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) fibAddIfaddr(i);
 }
 /** NETDEV_DOWN */
-export function fibNetdevDown(dev: i32): void { fibDisableIp(dev, false); }
+export function fibNetdevDown(dev: i32): void { rt_cache_flush(); fibDisableIp(dev, false); }
 /** NETDEV_CHANGE: carrier lost or regained */
 export function fibNetdevChange(dev: i32, carrier: bool): void {
+  rt_cache_flush();
   if (carrier) fibSyncUpLinkdown(dev);
   else fibSyncDownDev(dev, false, false);
 }

@@ -1,7 +1,10 @@
 // Policy routing rules (net/core/fib_rules.c, net/ipv4/fib_rules.c).
 import { inetMask, arrInsert } from "../lib/inet";
 import { EINVAL, EEXIST, ENOENT, ENOBUFS, ESRCH, EAGAIN, ENETUNREACH, EACCES, fail } from "../lib/errno";
-import { flSrc, flDst, flIif, flOif, flMark, flUid, flDscp, flProto, flSport, flDport, resAlias, resPrefixlen, resSetTclassid } from "./flow";
+import {
+  flSrc, flDst, flIif, flOif, flMark, flUid, flDscp, flProto, flSport, flDport, resAlias, resPrefixlen, resSetTclassid,
+  rt_cache_flush,
+} from "./flow";
 import { fibGetTable, fibTableLookup, fibUnmerge, fibEmptyTable, tbId, aOif, RT_TABLE_MAIN, RT_TABLE_LOCAL, RT_TABLE_DEFAULT } from "./fib_table";
 import { devByName, devGroup } from "../core/netdevice";
 
@@ -385,6 +388,7 @@ let tabLen: i32 = 0;
 
 /** recompiles the rule table; called after every change to the rules or the devices they name */
 export function rulesCompile(): void {
+  rt_cache_flush();
   const n = rPref.length;
   if (n > tabCap) {
     if (tab != 0) heap.free(tab);

@@ -4,7 +4,7 @@
 import { inetMask } from "../lib/inet";
 import { EEXIST, ENOENT, ESRCH, EAGAIN, EINVAL, EHOSTUNREACH, EACCES } from "../lib/errno";
 import { trieNewRoot, trieLookup, trieInsert, trieRemove } from "./fib_trie";
-import { flDst, flOif, flScope, flDscp, resSet } from "./flow";
+import { flDst, flOif, flScope, flDscp, resSet, rt_cache_flush } from "./flow";
 import { devCarrier, devAlive } from "../core/netdevice";
 import { confOr, CONF_IGNORE_ROUTES_WITH_LINKDOWN, inDevExists } from "./devinet";
 
@@ -319,6 +319,7 @@ export const NLM_F_REPLACE: i32 = 0x100, NLM_F_EXCL: i32 = 0x200, NLM_F_CREATE: 
 
 /** fib_table_insert() after fib_create_info(): the cfg* route into table t */
 export function fibTableInsert(t: i32, nlflags: i32): i32 {
+  rt_cache_flush();
   const trie = tbTrie[t];
   const pn = pnFind(trie, cfgDst, cfgLen);
   const head = pn >= 0 ? pnHead[pn] : -1;
@@ -356,6 +357,7 @@ export function fibTableInsert(t: i32, nlflags: i32): i32 {
 }
 
 export function aliasUnlink(a: i32): void {
+  rt_cache_flush();
   const pn = aPn[a];
   const p = prevAlias(pnHead[pn], a);
   if (p < 0) pnHead[pn] = aNext[a]; else aNext[p] = aNext[a];
@@ -455,6 +457,7 @@ export function fibFlushDead(): void {
 export function fibUnmerge(): void {
   if (hasCustomRules) return;
   hasCustomRules = true;
+  rt_cache_flush();
   const lt = fibGetTable(RT_TABLE_LOCAL);
   if (lt < 0 || tbTrie[lt] == lt) return;
   const main = tbTrie[lt];

@@ -21,6 +21,15 @@ export function flowSetScope(s: i32): void { flScope = s; }
 export function flowSetIif(i: i32): void { flIif = i; }
 export function flowSetMark(m: u32): void { flMark = m; }
 
+/**
+ * rt_genid (net->ipv4.rt_genid): bumped by rt_cache_flush() on every change a
+ * route decision reads (routes, rules, addresses, device state, devinet
+ * sysctls), where Linux flushes its cached routes. Entries of the input-route
+ * cache (route.ts) from an older generation are never used.
+ */
+export let rtGenid: u32 = 1;
+export function rt_cache_flush(): void { rtGenid++; }
+
 // fib_result
 export let resAlias: i32 = -1; // the fib alias (route) found, -1 if none
 export let resTable: i32 = -1; // table index the lookup was done in, -1 if none

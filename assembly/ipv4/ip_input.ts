@@ -24,7 +24,7 @@ import {
   MIB_IpExtInBcastOctets, MIB_IpExtInNoECTPkts, MIB_IpExtInECT1Pkts, MIB_IpExtInECT0Pkts, MIB_IpExtInCEPkts,
 } from "./snmp";
 import {
-  ipRouteInput, ipRouteOutputKeyHashRcu, traceRoute, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
+  ipRouteInputCached, ipRouteOutputKeyHashRcu, traceRoute, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
   RTCF_MULTICAST,
 } from "./route";
 import { RTN_MULTICAST, RTN_BROADCAST } from "./fib_table";
@@ -124,7 +124,7 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
   if ((fragOff & (IP_MF | IP_OFFSET)) == 0 && (proto == 6 || proto == 17 || proto == 132 || proto == 33) && skbLen[skb] >= hlen + 4) {
     sport = load16be(p + hlen); dport = load16be(p + hlen + 2);
   }
-  const err = ipRouteInput(daddr, saddr, tos & 0xfc, dev, skbMark[skb], proto, sport, dport);
+  const err = ipRouteInputCached(daddr, saddr, tos & 0xfc, dev, skbMark[skb], proto, sport, dport);
   if (err != 0) {
     trace(TE_ROUTE_FAIL, <u32>err, 0);
     // a martian: the route decision's drop reason

@@ -12,7 +12,9 @@ import {
   aOif, aGw, aPrefsrc, aScope, aNhScope, aPn, pnPrefix, pnLen, tbId, hasCustomRules, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
   RTN_MULTICAST, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
 } from "./fib_table";
-import { flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid } from "./flow";
+import {
+  flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid, rtGenid,
+} from "./flow";
 import { requireFlDissect, lastRule, rPref } from "./fib_rules";
 import { trace, traceOn } from "../core/trace";
 import { TE_FIB_RULE, TE_ROUTE_OUTPUT, TE_ROUTE_DST, TE_ROUTE_GW } from "../core/trace_events";
@@ -183,7 +185,91 @@ function inputLocal(dev: i32, type: u8, flags: u32, err: i32): i32 {
 
 function martian(reason: i32): i32 { rtDropReason = reason; return reason; }
 
-/** ip_route_input_noref() for an IPv4 packet: 0 with rt* set, or a drop reason */
+// ---- the input-route cache ------------------------------------------------------------
+// Linux has had no route cache since 3.6: every packet takes ip_route_input_slow.
+// This is an internal accelerator only, and it must give exactly the uncached
+// answer: an entry is keyed by everything the decision reads from the packet
+// (daddr, saddr, dscp, iif, mark, and proto/ports while some rule needs them)
+// and is valid only in the rt_genid generation it was made in; rt_cache_flush()
+// (flow.ts) bumps the generation on every change of what the decision reads from
+// the configuration. Used for packets on the receive path only (ip_rcv_finish),
+// and never while packets are traced, so traces show the kernel's own steps.
+const RC_SLOTS: i32 = 8192; // four-way set-associative, a power of two
+const RC_WORDS: i32 = 16; // one 64-byte line per entry
+const rcache = new StaticArray<u32>(RC_SLOTS * RC_WORDS);
+/** per entry, high hash bits: a lookup reads the four tags of its set and only the entry whose tag matches */
+const rctag = new StaticArray<u32>(RC_SLOTS);
+/** off: every packet takes the slow path (the uncached rate); verify: hits are checked against it */
+export let rcacheEnabled: bool = true;
+export let rcacheVerify: bool = false;
+export let rcacheHits: u64 = 0, rcacheMisses: u64 = 0, rcacheMismatches: u64 = 0;
+export function rcacheSet(enabled: bool, verify: bool): void {
+  rcacheEnabled = enabled; rcacheVerify = verify; rcacheHits = 0; rcacheMisses = 0; rcacheMismatches = 0;
+}
+
+/** ip_route_input_noref() on the receive path: the cached answer of ipRouteInput when there is one */
+export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32): i32 {
+  if (!rcacheEnabled || traceOn) return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport);
+  const ports = requireFlDissect > 0;
+  const k4 = <u32>dev | (dscp << 16) | (ports ? proto << 24 : 0);
+  const k5 = ports ? (sport << 16) | dport : 0;
+  let h = daddr * 0x9e3779b1 ^ saddr * 0x85ebca6b ^ k4 * 0xc2b2ae35 ^ mark ^ k5;
+  h ^= h >>> 16;
+  const first = <i32>(h & <u32>(RC_SLOTS - 4));
+  const set = changetype<usize>(rcache) + ((<usize>first * <usize>RC_WORDS) << 2);
+  const tag = h | 1; // never 0, the tag of an empty way
+  let e = set;
+  let way = 0;
+  while (way < 4 && (unchecked(rctag[first + way]) != tag || !rcacheMatch(e, daddr, saddr, k4, mark, k5))) {
+    way++;
+    e += <usize>RC_WORDS << 2;
+  }
+  if (way < 4) {
+    rcacheHits++;
+    const ret = <i32>load<u32>(e, 28);
+    const tp = load<u32>(e, 32);
+    rtType = <u8>tp; rtIsInput = (tp & 0x100) != 0; rtPrefixlen = <i32>(tp >>> 16); rtFlags = load<u32>(e, 36);
+    rtDev = <i32>load<u32>(e, 40); rtGw = load<u32>(e, 44); rtError = <i32>load<u32>(e, 48); rtTable = load<u32>(e, 52);
+    rtAlias = <i32>load<u32>(e, 56); rtTclassid = load<u32>(e, 60); rtSaddr = saddr; rtDropReason = ret;
+    if (rcacheVerify) rcacheCheck(ret, daddr, saddr, dscp, dev, mark, proto, sport, dport);
+    return ret;
+  }
+  rcacheMisses++;
+  const ret = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport);
+  // every answer the slow path gives carries its drop reason as the return value (martian()) or 0
+  if (ret != rtDropReason || rtSaddr != saddr) return ret;
+  // a stale way, else the one two hash bits pick
+  way = 0;
+  while (way < 4 && load<u32>(set + ((<usize>way * <usize>RC_WORDS) << 2), 24) == rtGenid) way++;
+  if (way == 4) way = <i32>(h >>> 16) & 3;
+  e = set + ((<usize>way * <usize>RC_WORDS) << 2);
+  unchecked(rctag[first + way] = tag);
+  store<u32>(e, daddr); store<u32>(e, saddr, 4); store<u32>(e, k4, 8); store<u32>(e, mark, 12); store<u32>(e, k5, 16);
+  store<u32>(e, rtGenid, 24); store<u32>(e, <u32>ret, 28);
+  store<u32>(e, <u32>rtType | (rtIsInput ? 0x100 : 0) | (<u32>rtPrefixlen << 16), 32); store<u32>(e, rtFlags, 36);
+  store<u32>(e, <u32>rtDev, 40); store<u32>(e, rtGw, 44); store<u32>(e, <u32>rtError, 48); store<u32>(e, rtTable, 52);
+  store<u32>(e, <u32>rtAlias, 56); store<u32>(e, rtTclassid, 60);
+  return ret;
+}
+
+// @ts-ignore: decorator
+@inline function rcacheMatch(e: usize, daddr: u32, saddr: u32, k4: u32, mark: u32, k5: u32): bool {
+  return load<u32>(e, 24) == rtGenid && load<u32>(e) == daddr && load<u32>(e, 4) == saddr && load<u32>(e, 8) == k4 &&
+    load<u32>(e, 12) == mark && load<u32>(e, 16) == k5;
+}
+
+/** verify mode: the slow path's answer must equal the cached one just restored */
+function rcacheCheck(ret: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32): void {
+  const t = rtType, f = rtFlags, d = rtDev, g = rtGw, er = rtError, tb = rtTable, a = rtAlias, pl = rtPrefixlen;
+  const tc = rtTclassid, inp = rtIsInput, dr = rtDropReason;
+  const r = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport);
+  if (r != ret || rtType != t || rtFlags != f || rtDev != d || rtGw != g || rtError != er || rtTable != tb ||
+    rtAlias != a || rtPrefixlen != pl || rtTclassid != tc || rtIsInput != inp || rtDropReason != dr || rtSaddr != saddr) {
+    rcacheMismatches++;
+  }
+}
+
+/** ip_route_input_noref() for an IPv4 packet: 0 with rt* set, or a drop reason (ip_route_input_slow, uncached) */
 export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32): i32 {
   rtTable = 0; rtAlias = -1; rtPrefixlen = 0; rtDropReason = 0; rtSaddr = saddr; rtRule = RULE_NO_LOOKUP;
   if (!inDevExists(dev)) return martian(DROP_NOT_SPECIFIED);

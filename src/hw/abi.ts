@@ -16,6 +16,11 @@ export interface HwExports {
   hwWireMaxFrame(): number;
   hwWireInject(nic: number, count: number): number;
   hwWireCollect(nic: number): number;
+  hwWireCollectedBytes(): number;
+  hwWireBatchAlloc(bytes: number): number;
+  hwWireBatchPtr(h: number): number;
+  hwWireBatchFree(h: number): void;
+  hwWireInjectBatch(nic: number, h: number, count: number): number;
   hwWireSetCarrier(nic: number, up: number): void;
   hwWireCounter(nic: number, which: number): number;
   hwEmacCreate(): number;

@@ -93,59 +93,116 @@ export class IrqLine {
   }
 }
 
+/** Writes frames as stage records from `i` on into [at, at + size) of memory; returns [records, next i]. */
+function writeRecords(x: HwExports, at: number, size: number, frames: Uint8Array[], i: number, flags: number): [number, number] {
+  const mem = new Uint8Array(x.memory.buffer);
+  const dv = new DataView(x.memory.buffer);
+  let off = 0;
+  let n = 0;
+  while (i < frames.length) {
+    const f = frames[i];
+    if (f.length > 0xffff) throw new RangeError(`wire: frame of ${f.length} bytes`);
+    const rec = (4 + f.length + 3) & ~3;
+    if (off + rec > size) break;
+    dv.setUint32(at + off, (f.length | (flags << 16)) >>> 0, true);
+    mem.set(f, at + off + 4);
+    off += rec;
+    n++;
+    i++;
+  }
+  if (n === 0 && i < frames.length) throw new RangeError('wire: frame larger than the stage area');
+  return [n, i];
+}
+
+/**
+ * Frames written once into WASM memory (stage record format) that a wire
+ * injects with one call each time: for load generators that send the same
+ * traffic again and again. free() releases it.
+ */
+export class WireBatch {
+  private handle: number;
+  constructor(private readonly x: HwExports, frames: Uint8Array[], opts: InjectOptions = {}) {
+    const bytes = frames.reduce((s, f) => s + ((4 + f.length + 3) & ~3), 0);
+    this.handle = x.hwWireBatchAlloc(Math.max(bytes, 4));
+    if (this.handle <= 0) throw new RangeError(`wire: cannot hold a batch of ${bytes} bytes`);
+    const [n, next] = writeRecords(x, x.hwWireBatchPtr(this.handle) >>> 0, bytes, frames, 0, opts.badFcs ? 1 : 0);
+    if (next !== frames.length) throw new RangeError('wire: batch overflow');
+    this.count = n;
+  }
+  readonly count: number;
+  /** @internal the batch's handle, 0 once freed */
+  get id(): number { return this.handle; }
+  free(): void { if (this.handle > 0) this.x.hwWireBatchFree(this.handle); this.handle = 0; }
+}
+
+/** Frames collected from a wire in one copy: records [u32 length][bytes, padded to 4]. */
+export class FrameBatch implements Iterable<Uint8Array> {
+  constructor(readonly count: number, readonly data: Uint8Array) {}
+  /** Views (no copies) of the frames in order. */
+  *[Symbol.iterator](): Iterator<Uint8Array> {
+    const dv = new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength);
+    let off = 0;
+    for (let k = 0; k < this.count; k++) {
+      const len = dv.getUint32(off, true) & 0xffff;
+      yield this.data.subarray(off + 4, off + 4 + len);
+      off += (4 + len + 3) & ~3;
+    }
+  }
+}
+
 /** The wire side of a NIC's port. */
 export class Wire {
   constructor(private readonly nic: EmacNic) {}
 
-  /** Puts frames (without FCS) on the wire towards the NIC; they arrive back to back from now. Returns how many were accepted. */
-  inject(frames: Uint8Array[], opts: InjectOptions = {}): number {
+  /**
+   * Puts frames (without FCS) on the wire towards the NIC; they arrive back to back from now.
+   * A WireBatch goes in with one call and no copy from JS. Returns how many were accepted.
+   */
+  inject(frames: Uint8Array[] | WireBatch, opts: InjectOptions = {}): number {
     const x = this.nic.hw.exports;
+    if (frames instanceof WireBatch) {
+      if (frames.id <= 0) throw new Error('wire: the batch was freed');
+      return x.hwWireInjectBatch(this.nic.index, frames.id, frames.count);
+    }
     const stage = x.hwWireStagePtr() >>> 0;
     const size = x.hwWireStageSize() >>> 0;
     const flags = opts.badFcs ? 1 : 0;
     let accepted = 0;
     let i = 0;
     while (i < frames.length) {
-      const mem = new Uint8Array(x.memory.buffer);
-      const dv = new DataView(x.memory.buffer);
-      let off = 0;
-      let n = 0;
-      while (i < frames.length) {
-        const f = frames[i];
-        if (f.length > 0xffff) throw new RangeError(`wire: frame of ${f.length} bytes`);
-        const rec = (4 + f.length + 3) & ~3;
-        if (off + rec > size) break;
-        dv.setUint32(stage + off, (f.length | (flags << 16)) >>> 0, true);
-        mem.set(f, stage + off + 4);
-        off += rec;
-        n++;
-        i++;
-      }
-      if (n === 0) throw new RangeError('wire: frame larger than the stage area');
+      const [n, next] = writeRecords(x, stage, size, frames, i, flags);
+      i = next;
       accepted += x.hwWireInject(this.nic.index, n);
     }
     return accepted;
   }
 
-  /** Takes every frame the NIC has finished sending (without FCS, padded to 60 bytes). */
-  collect(): Uint8Array[] {
+  /** Every frame the NIC has finished sending (without FCS, padded to 60 bytes), in one copy per stage-full. */
+  collectBatch(): FrameBatch {
     const x = this.nic.hw.exports;
-    const out: Uint8Array[] = [];
+    const parts: Uint8Array[] = [];
+    let count = 0;
     for (;;) {
       const n = x.hwWireCollect(this.nic.index);
       if (n === 0) break;
       const stage = x.hwWireStagePtr() >>> 0;
-      const mem = new Uint8Array(x.memory.buffer);
-      const dv = new DataView(x.memory.buffer);
-      let off = 0;
-      for (let k = 0; k < n; k++) {
-        const len = dv.getUint32(stage + off, true) & 0xffff;
-        out.push(mem.slice(stage + off + 4, stage + off + 4 + len));
-        off += (4 + len + 3) & ~3;
-      }
+      parts.push(new Uint8Array(x.memory.buffer, stage, x.hwWireCollectedBytes() >>> 0).slice());
+      count += n;
     }
-    return out;
+    if (parts.length === 1) return new FrameBatch(count, parts[0]);
+    const data = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+    let o = 0;
+    for (const p of parts) { data.set(p, o); o += p.length; }
+    return new FrameBatch(count, data);
   }
+
+  /** Takes every frame the NIC has finished sending (without FCS, padded to 60 bytes), each its own copy. */
+  collect(): Uint8Array[] {
+    return Array.from(this.collectBatch(), (f) => f.slice());
+  }
+
+  /** Frames written once into WASM memory, for inject(batch) on any wire any number of times. */
+  batch(frames: Uint8Array[], opts: InjectOptions = {}): WireBatch { return new WireBatch(this.nic.hw.exports, frames, opts); }
 
   /** Connects (true) or disconnects the link partner. */
   set carrier(up: boolean) { this.nic.hw.exports.hwWireSetCarrier(this.nic.index, up ? 1 : 0); }

@@ -256,18 +256,8 @@ export class EmacDevice {
   /** Reads a core register; sideEffects=false is the debugger's peek. */
   readBase(off: u32, sideEffects: bool): u32 {
     if (off < CORE_FIRST || off > CORE_LAST) return 0; // unimplemented window reads 0
+    // the registers of every packet first: the cases are tested in this order
     switch (off) {
-      case DMA_MAS_CTRL:
-        return (this.reg(DMA_MAS_CTRL) & ~(DEV_ID_NUM_MASK | DEV_REV_NUM_MASK))
-          | (MODEL_DEV_ID << 24) | (MODEL_DEV_REV << 16);
-      case MDIO_CTRL:
-        this.mdioPoll();
-        return this.mdioCtrl;
-      case INTER_SRAM_PART9: return 0; // a trigger; reads 0
-      case MAILBOX_0: return this.mailbox0;
-      case MAILBOX_15: return this.mailbox15;
-      case MAILBOX_2: return this.tpdCons << NTPD_CONS_IDX_SHIFT;
-      case MAILBOX_3: return this.rrdProd;
       case INT_STATUS: {
         const v = this.intStatus | (this.intDisabled ? DIS_INT : 0);
         // Clear-on-read when DMA_MAS_CTRL.INT_RD_CLR_EN (emac_isr never writes INT_STATUS).
@@ -277,7 +267,18 @@ export class EmacDevice {
         }
         return v;
       }
+      case MAILBOX_0: return this.mailbox0;
+      case MAILBOX_3: return this.rrdProd;
+      case MAILBOX_2: return this.tpdCons << NTPD_CONS_IDX_SHIFT;
+      case MAILBOX_15: return this.mailbox15;
       case INT_MASK: return this.intMask;
+      case DMA_MAS_CTRL:
+        return (this.reg(DMA_MAS_CTRL) & ~(DEV_ID_NUM_MASK | DEV_REV_NUM_MASK))
+          | (MODEL_DEV_ID << 24) | (MODEL_DEV_REV << 16);
+      case MDIO_CTRL:
+        this.mdioPoll();
+        return this.mdioCtrl;
+      case INTER_SRAM_PART9: return 0; // a trigger; reads 0
       case CORE_HW_VERSION: return MODEL_CORE_HW_VERSION;
       case RXMAC_STATC_REG23: return this.readStat(RX_CRC_ALIGN, sideEffects);
       case RXMAC_STATC_REG24: return this.readStat(RX_JABBERS, sideEffects);
@@ -302,37 +303,8 @@ export class EmacDevice {
 
   writeBase(off: u32, v: u32): void {
     if (off < CORE_FIRST || off > CORE_LAST) return; // unimplemented window ignores writes
+    // the registers of every packet first: the cases are tested in this order
     switch (off) {
-      case DMA_MAS_CTRL:
-        if (v & SOFT_RST) { this.softReset(); return; }
-        this.setReg(DMA_MAS_CTRL, v & ~(DEV_ID_NUM_MASK | DEV_REV_NUM_MASK | SOFT_RST));
-        return;
-      case MDIO_CTRL:
-        this.mdioPoll();
-        if (v & MDIO_START) this.mdioStart(v);
-        else if (this.mdioBusy) this.mdioCtrl = v | MDIO_START | MDIO_BUSY; // frame still running
-        else this.mdioCtrl = v;
-        return;
-      case INTER_SRAM_PART9:
-        if (v & 1) this.latchRings();
-        return;
-      case MAILBOX_0:
-        this.mailbox0 = v;
-        return;
-      case MAILBOX_15:
-        this.mailbox15 = v;
-        this.txWaitProd = -1; // a new producer index: look at the ring again
-        return;
-      case MAILBOX_2:
-      case MAILBOX_3:
-      case CORE_HW_VERSION:
-        return; // read-only
-      case INT_STATUS:
-        // atl1c lineage [inferred]: b31 sets/clears DIS_INT; other bits are write-1-to-clear.
-        this.intDisabled = (v & DIS_INT) != 0;
-        this.intStatus &= ~(v & ~DIS_INT);
-        this.updateIrq();
-        return;
       case INT_MASK: {
         const was = this.intMask;
         this.intMask = v;
@@ -346,6 +318,36 @@ export class EmacDevice {
         this.updateIrq();
         return;
       }
+      case MAILBOX_0:
+        this.mailbox0 = v;
+        return;
+      case MAILBOX_15:
+        this.mailbox15 = v;
+        this.txWaitProd = -1; // a new producer index: look at the ring again
+        return;
+      case DMA_MAS_CTRL:
+        if (v & SOFT_RST) { this.softReset(); return; }
+        this.setReg(DMA_MAS_CTRL, v & ~(DEV_ID_NUM_MASK | DEV_REV_NUM_MASK | SOFT_RST));
+        return;
+      case MDIO_CTRL:
+        this.mdioPoll();
+        if (v & MDIO_START) this.mdioStart(v);
+        else if (this.mdioBusy) this.mdioCtrl = v | MDIO_START | MDIO_BUSY; // frame still running
+        else this.mdioCtrl = v;
+        return;
+      case INTER_SRAM_PART9:
+        if (v & 1) this.latchRings();
+        return;
+      case MAILBOX_2:
+      case MAILBOX_3:
+      case CORE_HW_VERSION:
+        return; // read-only
+      case INT_STATUS:
+        // atl1c lineage [inferred]: b31 sets/clears DIS_INT; other bits are write-1-to-clear.
+        this.intDisabled = (v & DIS_INT) != 0;
+        this.intStatus &= ~(v & ~DIS_INT);
+        this.updateIrq();
+        return;
       default:
         if ((off >= RXMAC_STATC_REG0 && off <= TXMAC_STATC_REG24)
           || off == RXMAC_STATC_REG23 || off == RXMAC_STATC_REG24 || off == TXMAC_STATC_REG25) {

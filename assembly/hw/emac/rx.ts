@@ -210,8 +210,9 @@ export function emacReceive(d: EmacDevice, p: usize, len: u32, wflags: u32): voi
   store<u32>(rrd, 0, 4);
   store<u32>(rrd, stripped ? (((vlanTag & 0xff) << 8) | ((vlanTag >> 8) & 0xff)) : 0, 8);
   store<u32>(rrd, ((outLen + 4) & RRD_PKT_SIZE_MASK) | flags | RRD_UPDT, 12);
-  d.rfdCons = (d.rfdCons + 1) % n;
-  d.rrdProd = (d.rrdProd + 1) % n;
+  // both indices are below n (checked above): the next one without a division
+  d.rfdCons = d.rfdCons + 1 >= n ? 0 : d.rfdCons + 1;
+  d.rrdProd = d.rrdProd + 1 >= n ? 0 : d.rrdProd + 1;
   d.count(MC_RX_DELIVERED);
 
   // Statistics: good frames and bytes without FCS, size buckets with FCS.

@@ -36,7 +36,8 @@ export class Sgmii {
 
   ready(): bool { return this.started && !this.testNeverReady && clockNow() - this.startAt >= SERDES_READY_NS; }
 
-  irqLevel(): bool {
+  // @ts-ignore: decorator
+  @inline irqLevel(): bool {
     return (this.status & unchecked(this.regs[<i32>(SGMII_PHY_INTERRUPT_MASK >> 2)])) != 0;
   }
 

@@ -59,7 +59,8 @@ function buffers(): void {
 }
 
 /** True when the TX engine has something to start now. */
-export function txReady(d: EmacDevice): bool {
+// @ts-ignore: decorator
+@inline export function txReady(d: EmacDevice): bool {
   if (d.txInFlight || d.txHalted || !d.txEnabled()) return false;
   const prod = d.mailbox15 & NTPD_PROD_IDX_MASK;
   if (prod == d.tpdCons) return false;
@@ -209,6 +210,8 @@ export function txStart(d: EmacDevice): void {
   let extraSeen = false;
   let err: u32 = 0;
   let complete = false;
+  // a packet in one buffer without LSO or CSX goes to the wire straight from DMA memory
+  let direct: usize = 0;
   while (idx != prod) {
     const t = ring + <usize>idx * TPD_BYTES;
     const w0 = load<u32>(t);
@@ -230,6 +233,7 @@ export function txStart(d: EmacDevice): void {
         const addr = (<u64>(w3 >>> TPD_BUFFER_ADDR_H_SHIFT) << 32) | <u64>w2;
         const src = dmaMap(addr, len);
         if (src == 0) { err = DMAR_TO_INT; d.count(MC_DMA_FAULT); }
+        else if (total == 0 && (w1 & (TPD_LAST_FRAGMENT | TPD_LSO | TPD_CSX)) == TPD_LAST_FRAGMENT) { direct = src; total = len; }
         else { memory.copy(gather + total, src, len); total += len; }
       }
     }
@@ -249,7 +253,7 @@ export function txStart(d: EmacDevice): void {
     ok = segment(d, total, w1first, w3first);
   } else {
     if ((w1first & TPD_CSX) != 0) ok = customChecksum(gather, total, w1first);
-    if (ok) stageFrame(d, gather, total, w3first);
+    if (ok) stageFrame(d, direct != 0 ? direct : gather, total, w3first);
   }
   if (!ok || stageError) { txDropPacket(d, idx, TXQ_TO_INT); return; }
 
