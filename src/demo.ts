@@ -223,7 +223,8 @@ function summary(d: Uint8Array): string {
   return `${src} > ${dst} ${what}, ttl ${d[22]}, ${d.length} bytes`;
 }
 
-async function packets(): Promise<void> {
+/** The demo router: three EMAC ports, addresses, rules and routes, links negotiated. */
+async function routerBox(): Promise<Box> {
   const box = await Box.create();
   for (const c of PKT_CONFIG) {
     const r = box.ip(c);
@@ -232,6 +233,36 @@ async function packets(): Promise<void> {
   for (const h of [...LOWER, ...UPPER]) box.ip(`neigh add 192.0.2.${h} lladdr 02:00:00:00:03:${h.toString(16).padStart(2, '0')} dev eth0 nud permanent`);
   box.sysctl('net.ipv4.ip_forward', 1);
   box.run({ ns: 3e9 }); // autonegotiation on the three ports
+  return box;
+}
+
+/**
+ * The same frames without tracing, through a second router: written once into WASM memory per port
+ * (wire.batch), injected with one call per port and round, 1024 at a time, then run on the virtual clock.
+ */
+async function untracedRate(inputs: ReplayInput[]): Promise<{ pps: number; frames: number }> {
+  const box = await routerBox();
+  const byDev = new Map<string, Uint8Array[]>();
+  for (const x of inputs) (byDev.get(x.dev) ?? byDev.set(x.dev, []).get(x.dev)!).push(x.data);
+  const batches = [...byDev].flatMap(([dev, frames]) => {
+    const wire = box.link(dev).wire;
+    const out = [];
+    for (let i = 0; i < frames.length; i += 1024) out.push({ wire, batch: wire.batch(frames.slice(i, i + 1024)) });
+    return out;
+  });
+  const round = () => {
+    for (const b of batches) { b.wire.inject(b.batch); box.run({ ns: 2e6 }); }
+    for (const w of ['eth0', 'eth1', 'eth2']) box.link(w).wire.collectBatch();
+  };
+  round(); // warm-up
+  let frames = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1000) { round(); frames += inputs.length; }
+  return { pps: frames / ((performance.now() - t0) / 1000), frames };
+}
+
+async function packets(): Promise<void> {
+  const box = await routerBox();
 
   console.log('\n== Packets: a router with three EMAC ports (LAN eth0, uplinks eth1 and eth2)\n');
   for (const c of ['-o -4 addr show', 'rule show', 'route show table all type unicast', 'route show type blackhole', 'route show type prohibit', 'route show type unreachable']) show(box, c);
@@ -308,7 +339,10 @@ async function packets(): Promise<void> {
   show1('for another host\'s MAC address', first(12));
 
   const sent = res.reduce((s, x) => s + x.out.length, 0);
-  console.log(`\n== ${Math.round(N / secs).toLocaleString('en')} packets/s through the whole path (EMAC rx ring -> NAPI -> ip_rcv -> route -> forward/local/ICMP -> EMAC tx ring, traced), ${N} frames in ${(secs * 1000).toFixed(0)} ms`);
+  const fast = await untracedRate(inputs);
+  console.log(`\n== Packets/s through the whole path (EMAC rx ring -> NAPI -> ip_rcv -> route -> forward/local/ICMP -> EMAC tx ring):`);
+  console.log(`  ${Math.round(fast.pps).toLocaleString('en')} packets/s untraced (the same ${N} frames, batches of up to 1024 per port, ${fast.frames.toLocaleString('en')} frames in 1 s)`);
+  console.log(`  ${Math.round(N / secs).toLocaleString('en')} packets/s replayed one by one with every path recorded (above), ${N} frames in ${(secs * 1000).toFixed(0)} ms`);
 
   // what the box sent, one pcapng interface per transmitting device
   const file = 'netpath-demo.pcapng';
