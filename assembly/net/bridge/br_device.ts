@@ -11,7 +11,7 @@ import { KIND_BRIDGE } from "../../core/netdevice";
 import { devMac } from "../../core/netdevice";
 import { clockNow } from "../../hw/clock";
 import {
-  brEnsure, brIsBridge, brMacByUser, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
+  brEnsure, brIsBridge, brGcAt, brMacByUser, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
 } from "./br_private";
 import { fdb_add_local, br_fdb_find, br_fdb_delete_bridge, fDst, fUsed } from "./br_fdb";
 import { br_forward, br_flood } from "./br_forward";
@@ -69,8 +69,9 @@ export function br_dev_init(br: i32, macGiven: bool): void {
   if (macGiven) br_port_state_selection(br);
 }
 
-/** br_dev_open(): multicast snooping joins its groups, ports start. */
+/** br_dev_open(): multicast snooping joins its groups, ports start, the fdb gc runs in 100 ms. */
 export function br_dev_open(br: i32): void {
+  brGcAt[br] = clockNow() + 100_000_000;
   dev_mc_add(br, MC_ALLSNOOPERS4);
   dev_mc_add(br, MC_ALLSNOOPERS6);
   br_stp_enable_bridge(br);
@@ -78,6 +79,7 @@ export function br_dev_open(br: i32): void {
 
 /** br_dev_stop() */
 export function br_dev_stop(br: i32): void {
+  brGcAt[br] = 0;
   br_stp_disable_bridge(br);
   dev_mc_del(br, MC_ALLSNOOPERS4);
   dev_mc_del(br, MC_ALLSNOOPERS6);

@@ -2,7 +2,7 @@
 // and releasing devices, port states with STP off, the bridge's address
 // (the lowest port address unless one was set), its MTU (the smallest port
 // MTU unless one was set) and its carrier (on while a port forwards).
-import { devMac, devMtu, devIsUp, devKind, devFlags, devExists, devRunning, KIND_LOOPBACK, KIND_BRIDGE } from "../../core/netdevice";
+import { devMac, devMtu, devIsUp, devKind, devFlags, devExists, devRunning, devType, ARPHRD_ETHER, is_valid_ether_addr, KIND_LOOPBACK, KIND_BRIDGE } from "../../core/netdevice";
 import { netdev_rx_handler_register, netdev_rx_handler_unregister } from "../../core/netif";
 import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
 
@@ -85,7 +85,9 @@ function findPortno(br: i32): u16 {
 /** br_add_if(): 0 or -errno (nothing changed on failure). */
 export function br_add_if(br: i32, dev: i32): i32 {
   brEnsure(dev);
-  if ((devFlags[dev] & 0x8 /* IFF_LOOPBACK */) != 0 || devKind[dev] == KIND_LOOPBACK) return -EINVAL;
+  // only Ethernet-like devices with a valid unicast address (a tun is ARPHRD_NONE)
+  if ((devFlags[dev] & 0x8 /* IFF_LOOPBACK */) != 0 || devKind[dev] == KIND_LOOPBACK || devType[dev] != ARPHRD_ETHER ||
+    !is_valid_ether_addr(devMac[dev])) return -EINVAL;
   if (devKind[dev] == KIND_BRIDGE) return fail(ELOOP, "Can not enslave a bridge to a bridge");
   if (masterOf(dev) != 0) return -EBUSY;
   const e = netdev_rx_handler_register(dev, br_handle_frame);
