@@ -268,6 +268,11 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
   return 0;
 }
 
+/** NETDEV_CHANGEADDR: arp_netdev_event's neigh_changeaddr() flushes the device's neighbours, permanent ones too */
+export function netdev_changeaddr_notify(dev: i32): void {
+  neighIfdown(dev);
+}
+
 /** dev_set_mac_address() */
 export function devSetMac(dev: i32, mac: u64): i32 {
   if (!devExists(dev)) return -ENODEV;
@@ -283,7 +288,7 @@ export function devSetMac(dev: i32, mac: u64): i32 {
   const old = devMac[dev];
   devMac[dev] = mac;
   macvlanLowerAddr(dev);
-  if (old != mac) brPortMacChanged(dev, old);
+  if (old != mac) { netdev_changeaddr_notify(dev); brPortMacChanged(dev, old); }
   return 0;
 }
 

@@ -7,7 +7,7 @@ import { netdev_rx_handler_register, netdev_rx_handler_unregister } from "../../
 import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
 
 const ELOOP: i32 = 40;
-import { carrierChange, dev_set_promiscuity, dev_set_allmulti } from "../../core/dev";
+import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdev_changeaddr_notify } from "../../core/dev";
 import {
   brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, masterOf, BR_STATE_DISABLED, BR_STATE_FORWARDING,
 } from "./br_private";
@@ -41,12 +41,13 @@ function br_stp_disable_port(p: i32): void {
 /** netif_running() && netif_oper_up() of a port */
 function portOperUp(p: i32): bool { return devRunning(p); }
 
-/** The bridge's address changes (br_stp_change_bridge_id; its own fdb entry follows). */
+/** The bridge's address changes (br_stp_change_bridge_id; its own fdb entry follows), then NETDEV_CHANGEADDR. */
 function changeBridgeMac(br: i32, mac: u64): void {
   const old = devMac[br];
   devMac[br] = mac;
   br_fdb_change_mac_address(br, old, mac);
   br_port_state_selection(br);
+  netdev_changeaddr_notify(br);
 }
 
 /**
