@@ -6,9 +6,9 @@ import { devExists } from "./core/netdevice";
 import { devMcList } from "./core/dev_addr_lists";
 import { clockNow } from "./hw/clock";
 import { devGetPromiscuity, devGetAllmulti } from "./core/dev";
-import { masterOf, isBridge, portState, portNo, brCarrierTouched, brEnsure } from "./net/bridge/br_private";
+import { masterOf, isBridge, portState, portNo, brCarrierTouched, brAgeingNs, brEnsure } from "./net/bridge/br_private";
 import { brSetMaster } from "./net/bridge/br_if";
-import { br_fdb_dump, fdbMac, fDst, fFlags, fUsed, fUpdated } from "./net/bridge/br_fdb";
+import { br_fdb_dump, br_gc_timer, fdbMac, fDst, fFlags, fUsed, fUpdated } from "./net/bridge/br_fdb";
 
 const out = new Array<u32>();
 export function bridgeDumpPtr(): usize { return out.dataStart; }
@@ -26,6 +26,11 @@ export function linkPromisc(ifindex: i32): u32 {
 export function brPortInfo(ifindex: i32): i32 {
   if (masterOf(ifindex) == 0) return -1;
   return <i32>portState[ifindex] | (<i32>portNo[ifindex] << 8);
+}
+/** IFLA_BR_* of a bridge in centiseconds (clock_t): what 0 = ageing_time, 1 = gc_timer; -1 if not a bridge */
+export function brInfo(ifindex: i32, what: i32): i64 {
+  if (!isBridge(ifindex)) return -1;
+  return (what == 0 ? brAgeingNs[ifindex] : br_gc_timer(ifindex)) / 10_000_000;
 }
 /** whether the bridge's carrier was ever set: until then its operstate is UNKNOWN */
 export function brOperKnown(ifindex: i32): bool { return isBridge(ifindex) && brCarrierTouched[ifindex]; }

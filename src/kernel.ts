@@ -110,6 +110,11 @@ export class Kernel implements Rtnl {
       if (kind === 'tun') l.tun = { flags: this.core.tunInfo(ifindex, 0), numqueues: this.core.tunInfo(ifindex, 1) };
       const master = this.core.linkMaster(ifindex);
       if (master) l.master = master;
+      if (kind === 'bridge') {
+        l.bridge = { ageingCs: Number(this.core.brInfo(ifindex, 0)), gcTimerCs: Number(this.core.brInfo(ifindex, 1)) };
+      }
+      const port = master ? this.brPort(ifindex, kind) : undefined;
+      if (port) l.brport = port;
       const pr = this.core.linkPromisc(ifindex);
       l.promiscuity = pr & 0xffff;
       l.allmulti = pr >>> 16;
@@ -152,11 +157,14 @@ export class Kernel implements Rtnl {
   }
 
   bridgePort(ifindex: number): BridgePortInfo | undefined {
+    return this.links().find((x) => x.ifindex === ifindex)?.brport;
+  }
+
+  private brPort(ifindex: number, kind: LinkKind): BridgePortInfo | undefined {
     const v = this.core.brPortInfo(ifindex);
     if (v < 0) return undefined;
-    const l = this.links().find((x) => x.ifindex === ifindex);
     // port_cost(): from the link speed (veth 10 Gb/s → 2, EMAC 1 Gb/s → 4)
-    const cost = l?.kind === 'veth' ? 2 : l?.kind === 'emac' ? 4 : 100;
+    const cost = kind === 'veth' ? 2 : kind === 'emac' ? 4 : 100;
     return { state: v & 0xff, portNo: v >>> 8, priority: 32, cost };
   }
 

@@ -55,6 +55,10 @@ export interface LinkInfo {
   tun?: { flags: number; numqueues: number };
   /** IFLA_MASTER: the bridge this device is a port of */
   master?: number;
+  /** IFLA_INFO_DATA of a bridge: ageing_time and the gc work's timer, in centiseconds */
+  bridge?: { ageingCs: number; gcTimerCs: number };
+  /** IFLA_INFO_SLAVE_DATA of a bridge port */
+  brport?: BridgePortInfo;
   /** dev->allmulti (ip -d) */
   allmulti?: number;
 }

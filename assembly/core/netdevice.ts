@@ -15,6 +15,10 @@ export const IFF_UP: u32 = 0x1, IFF_BROADCAST: u32 = 0x2, IFF_LOOPBACK: u32 = 0x
   IFF_RUNNING: u32 = 0x40, IFF_NOARP: u32 = 0x80, IFF_PROMISC: u32 = 0x100, IFF_ALLMULTI: u32 = 0x200,
   IFF_MULTICAST: u32 = 0x1000, IFF_LOWER_UP: u32 = 0x10000;
 
+/** is_valid_ether_addr(): neither multicast nor all zeros */
+// @ts-ignore: decorator
+@inline export function is_valid_ether_addr(mac: u64): bool { return mac != 0 && (mac & 0x010000000000) == 0; }
+
 export const LOOPBACK_IFINDEX: i32 = 1;
 export const IFNAMSIZ: i32 = 16;
 

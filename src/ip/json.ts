@@ -1,7 +1,12 @@
 // iproute2's JSON output (lib/json_writer.c): compact without -p; with -p
 // objects put one member per line indented by 4 spaces per level, while
 // arrays stay on the line they open ("[ {", "} ]", "[ "a","b" ]", "[ ]").
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json | undefined };
+export type Json = null | boolean | number | string | JsonNumber | Json[] | { [k: string]: Json | undefined };
+
+/** A number printed with a fixed format (print_float's "%.2f" for timers) */
+export class JsonNumber {
+  constructor(readonly text: string) {}
+}
 
 export function jsonString(s: string): string {
   let o = '"';
@@ -28,6 +33,7 @@ function write(v: Json | undefined, pretty: boolean, depth: number): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') return String(v);
+  if (v instanceof JsonNumber) return v.text;
   if (typeof v === 'string') return jsonString(v);
   if (Array.isArray(v)) {
     const items = v.map((x) => write(x, pretty, depth + 1));

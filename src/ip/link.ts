@@ -3,12 +3,12 @@
 import {
   IFF_ALLMULTI, IFF_BROADCAST, IFF_DORMANT, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP,
   IFF_MULTI_QUEUE, IFF_NO_PI, IFF_PERSIST, IFF_POINTOPOINT, IFF_PROMISC, IFF_TAP, IFF_UP, IFF_VNET_HDR,
-  MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
+  MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type BridgePortInfo, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
   type MacvlanMode,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
-import type { Json } from './json.js';
+import { type Json, JsonNumber } from './json.js';
 import { groupId, groupName, parseInt32 } from './names.js';
 import { Args, duparg, duparg2, formatMac, invarg, matches, parseLladdr } from './parse.js';
 
@@ -52,27 +52,85 @@ export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
     const type = linkType(l);
     s += `\n    link/${type} ` + (type === 'none' ? '' : `${formatMac(l.address)} brd ${formatMac(l.broadcast)}`);
     if (l.linkNetnsid !== undefined) s += l.linkNetns !== undefined ? ` link-netns ${l.linkNetns}` : ` link-netnsid ${l.linkNetnsid}`;
-    if (ctx.opt.details) s += linkDetailsText(l);
+    if (ctx.opt.details) s += linkDetailsText(ctx, l);
   }
   return s + '\n';
 }
 
 // -d: the generic line of print_linkinfo; driver-specific numbers are the
 // ones a fresh veth/dummy/lo/macvlan shows on Linux 6.x
-function linkDetailsText(l: LinkInfo): string {
+function linkDetailsText(ctx: Ctx, l: LinkInfo): string {
   let s = ` promiscuity ${l.promiscuity ?? 0}  allmulti ${l.allmulti ?? 0} minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
   if (l.kind === 'veth' || l.kind === 'dummy') s += `\n    ${l.kind} `;
   if (l.macvlan) s += `\n    macvlan ${macvlanText(l)}`;
+  if (l.bridge) s += `\n    bridge ${bridgeOptText(bridgeOpts(l))}`;
   if (l.tun) {
     const t = tunInfoData(l.tun.flags, l.tun.numqueues);
     const onoff = (k: 'pi' | 'vnet_hdr' | 'persist') => `${k} ${t[k] ? 'on' : 'off'} `;
     s += `\n    tun type ${t.type} ${onoff('pi')}${onoff('vnet_hdr')}` +
       (t.multi_queue ? `multi_queue numqueues ${t.numqueues} numdisabled 0 ` : '') + onoff('persist');
   }
+  if (l.brport) s += `\n    bridge_slave ${bridgeOptText(bridgePortOpts(ctx, l, l.brport))}`;
   const { queues, tso } = linkQueues(l);
   s += `addrgenmode eui64 numtxqueues ${queues} numrxqueues ${queues} gso_max_size 65536 gso_max_segs 65535 ` +
     `tso_max_size ${tso} tso_max_segs 65535 gro_max_size 65536 `;
   return s;
+}
+
+// IFLA_BR_* / IFLA_BRPORT_* as bridge_print_opt() and bridge_slave_print_opt() print them: [json key, text key, value]
+// (a boolean prints on/off, a Timer "%7.2f" in text and "%.2f" in JSON; no json key: text only). STP is off and the multicast and
+// netfilter options keep their defaults; what varies is the bridge id (its address), the port number and
+// state and the fdb gc timer.
+class Timer { constructor(readonly cs: number) {} }
+type BrOpt = [string, string, number | string | boolean | Timer];
+const STP_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking'];
+
+/** br_dump_bridge_id(): priority, then the address in unpadded hex */
+function bridgeId(l: LinkInfo): string {
+  return '8000.' + [...l.address].map((b) => b.toString(16)).join(':');
+}
+function bridgeOpts(l: LinkInfo): BrOpt[] {
+  const id = bridgeId(l);
+  return [
+    ['forward_delay', '', 1500], ['hello_time', '', 200], ['max_age', '', 2000], ['ageing_time', '', l.bridge!.ageingCs],
+    ['stp_state', '', 0], ['priority', '', 32768], ['vlan_filtering', '', 0], ['bridge_id', '', id],
+    ['root_id', 'designated_root', id], ['root_port', '', 0], ['root_path_cost', '', 0], ['topology_change', '', 0],
+    ['topology_change_detected', '', 0], ['hello_timer', '', new Timer(0)], ['tcn_timer', '', new Timer(0)],
+    ['topology_change_timer', '', new Timer(0)], ['gc_timer', '', new Timer(l.bridge!.gcTimerCs)], ['group_fwd_mask', '', '0'],
+    ['group_addr', 'group_address', '01:80:c2:00:00:00'], ['mcast_snooping', '', 1], ['no_linklocal_learn', '', 0],
+    ['mcast_vlan_snooping', '', 0], ['mcast_router', '', 1], ['mcast_query_use_ifaddr', '', 0], ['mcast_querier', '', 0],
+    ['mcast_hash_elasticity', '', 16], ['mcast_hash_max', '', 4096], ['mcast_last_member_cnt', 'mcast_last_member_count', 2],
+    ['mcast_startup_query_cnt', 'mcast_startup_query_count', 2], ['mcast_last_member_intvl', 'mcast_last_member_interval', 100],
+    ['mcast_membership_intvl', 'mcast_membership_interval', 26000], ['mcast_querier_intvl', 'mcast_querier_interval', 25500],
+    ['mcast_query_intvl', 'mcast_query_interval', 12500], ['mcast_query_response_intvl', 'mcast_query_response_interval', 1000],
+    ['mcast_startup_query_intvl', 'mcast_startup_query_interval', 3124], ['mcast_stats_enabled', '', 0],
+    ['mcast_igmp_version', '', 2], ['mcast_mld_version', '', 1], ['nf_call_iptables', '', 0], ['nf_call_ip6tables', '', 0],
+    ['nf_call_arptables', '', 0],
+  ];
+}
+/** a port's options: with STP off it is the designated port of its segment, the bridge is root */
+function bridgePortOpts(ctx: Ctx, l: LinkInfo, p: BridgePortInfo): BrOpt[] {
+  const br = ctx.linkByIndex(l.master ?? 0);
+  const masterId = br ? bridgeId(br) : '';
+  const id = (p.priority << 10) | p.portNo;
+  return [
+    ['state', '', STP_STATES[p.state] ?? String(p.state)], ['priority', '', p.priority], ['cost', '', p.cost],
+    ['hairpin', '', false], ['guard', '', false], ['root_block', '', false], ['fastleave', '', false], ['learning', '', true],
+    ['flood', '', true], ['id', 'port_id', '0x' + id.toString(16)], ['no', 'port_no', '0x' + p.portNo.toString(16)],
+    ['designated_port', '', id], ['designated_cost', '', 0], ['bridge_id', 'designated_bridge', masterId],
+    ['root_id', 'designated_root', masterId], ['hold_timer', '', new Timer(0)], ['message_age_timer', '', new Timer(0)],
+    ['forward_delay_timer', '', new Timer(0)], ['topology_change_ack', '', 0], ['config_pending', '', 0],
+    ['proxy_arp', '', false], ['proxy_arp_wifi', '', false], ['multicast_router', 'mcast_router', 1],
+    ['', 'mcast_fast_leave', false], ['mcast_flood', '', true], ['bcast_flood', '', true], ['mcast_to_unicast', '', false],
+    ['neigh_suppress', '', false], ['group_fwd_mask', '', '0'], ['group_fwd_mask_str', '', '0x0'], ['vlan_tunnel', '', false],
+    ['isolated', '', false], ['locked', '', false],
+  ];
+}
+function bridgeOptText(o: BrOpt[]): string {
+  return o.map(([j, t, v]) => `${t || j} ${v instanceof Timer ? (v.cs / 100).toFixed(2).padStart(7) : typeof v === 'boolean' ? (v ? 'on' : 'off') : v} `).join('');
+}
+function bridgeOptJson(o: BrOpt[]): Record<string, Json> {
+  return Object.fromEntries(o.filter(([j]) => j).map(([j, , v]) => [j, v instanceof Timer ? new JsonNumber((v.cs / 100).toFixed(2)) : v]));
 }
 
 /** numtxqueues/numrxqueues and tso_max_size of a fresh device of this kind */
@@ -137,6 +195,11 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
       if (t.multi_queue) Object.assign(data, { numqueues: t.numqueues, numdisabled: 0 });
       data.persist = t.persist;
       o.linkinfo = { info_kind: 'tun', info_data: data };
+    }
+    if (l.bridge) o.linkinfo = { info_kind: 'bridge', info_data: bridgeOptJson(bridgeOpts(l)) };
+    if (l.brport) {
+      const li = (o.linkinfo ?? {}) as Record<string, Json>;
+      o.linkinfo = { ...li, info_slave_kind: 'bridge', info_slave_data: bridgeOptJson(bridgePortOpts(ctx, l, l.brport)) };
     }
     const { queues, tso } = linkQueues(l);
     Object.assign(o, {

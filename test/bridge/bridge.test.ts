@@ -108,6 +108,8 @@ describe('bridge', () => {
       { dev: 'p0', data: udpFrame({ ...H0, mac: '03:00:00:00:00:01' }, 'ff:ff:ff:ff:ff:ff') },
     ]);
     expect(outDevs(stp)).toEqual(['p1', 'p2']);
+    // its copy up br0 is counted received there, then freed by llc_rcv without an rx_dropped (as on Linux 6.18)
+    expect([box.link('br0').stats().rxPackets, box.link('br0').stats().rxDropped]).toEqual([1, 0]);
     expect(pause.out).toEqual([]);
     expect(pause.reason).toBe('MAC_IEEE_MAC_CONTROL');
     expect(lldp.out).toEqual([]);
@@ -140,6 +142,66 @@ describe('bridge', () => {
     expect(box.ip('link set p9 master br0').status).toBe(0);
     // and a port's rx_handler is taken: nothing else can register one
     expect(core.replaySink(p9, 1)).toBe(-16);
+  });
+
+  it('a change of the bridge address (a port leaves) flushes its neighbours, permanent ones too', async () => {
+    // recorded on Linux 6.18: the echo reply then waits for ARP (3 requests), as for any NETDEV_CHANGEADDR
+    const box = await bridgeBox(2, true);
+    box.ip(`neigh add ${H1.ip} lladdr ${H1.mac} dev br0 nud permanent`);
+    expect(box.ip('neigh show dev br0').stdout).toContain(H1.mac);
+    box.ip('link set p0 nomaster'); // br0 took p0's address (the lowest): now p1's
+    expect(box.ip('neigh show dev br0').stdout).toBe('');
+    const [echo] = box.replay([{ dev: 'p1', data: eth('02:d0:00:00:00:02', H1.mac, ETH_IP, ipv4({ src: H1.ip, dst: '192.0.2.1', proto: PROTO.ICMP, id: 5 }, echoRequest(1, 1, pattern(8)))) }]);
+    expect(echo.out.map((o) => hex(o.data).slice(24, 28))).toEqual(['0806', '0806', '0806']);
+  });
+
+  it('only Ethernet devices become ports: a tun (ARPHRD_NONE) is refused with EINVAL, as Linux does', async () => {
+    const box = await bridgeBox(1);
+    box.ip('tuntap add tun0 mode tun');
+    expect(box.ip('link set tun0 master br0')).toEqual({ status: 2, stdout: '', stderr: 'RTNETLINK answers: Invalid argument\n' });
+    expect(box.ip('link show tun0').stdout).not.toContain('master');
+  });
+
+  it('ip -d link shows the bridge and bridge_slave details as iproute2 6.1 on Linux 6.18', async () => {
+    // recorded: ip link add br0 address 02:00:00:00:00:01 type bridge; ip link add p0 address 02:00:00:00:00:0a
+    // type veth peer name q0; ip link set p0 master br0; ip link set p0 up; ip -d link show br0; ip -d link show p0
+    const box = await Box.create();
+    for (const c of ['link add br0 address 02:00:00:00:00:01 type bridge', 'link add p0 address 02:00:00:00:00:0a type veth peer name q0',
+      'link set p0 master br0', 'link set p0 up']) expect(box.ip(c).status).toBe(0);
+    const tail = 'addrgenmode eui64 numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 tso_max_size 524280 tso_max_segs 65535 gro_max_size 65536 \n';
+    expect(box.ip('-d link show br0').stdout).toBe(
+      '2: br0: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group default qlen 1000\n' +
+      '    link/ether 02:00:00:00:00:01 brd ff:ff:ff:ff:ff:ff promiscuity 0  allmulti 0 minmtu 68 maxmtu 65535 \n' +
+      '    bridge forward_delay 1500 hello_time 200 max_age 2000 ageing_time 30000 stp_state 0 priority 32768 vlan_filtering 0 ' +
+      'bridge_id 8000.2:0:0:0:0:1 designated_root 8000.2:0:0:0:0:1 root_port 0 root_path_cost 0 topology_change 0 ' +
+      'topology_change_detected 0 hello_timer    0.00 tcn_timer    0.00 topology_change_timer    0.00 gc_timer    0.00 ' +
+      'group_fwd_mask 0 group_address 01:80:c2:00:00:00 mcast_snooping 1 no_linklocal_learn 0 mcast_vlan_snooping 0 mcast_router 1 ' +
+      'mcast_query_use_ifaddr 0 mcast_querier 0 mcast_hash_elasticity 16 mcast_hash_max 4096 mcast_last_member_count 2 ' +
+      'mcast_startup_query_count 2 mcast_last_member_interval 100 mcast_membership_interval 26000 mcast_querier_interval 25500 ' +
+      'mcast_query_interval 12500 mcast_query_response_interval 1000 mcast_startup_query_interval 3124 mcast_stats_enabled 0 ' +
+      'mcast_igmp_version 2 mcast_mld_version 1 nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0 ' + tail);
+    expect(box.ip('-j -d link show p0').stdout).toBe(
+      '[{"ifindex":4,"link":"q0","ifname":"p0","flags":["NO-CARRIER","BROADCAST","MULTICAST","UP","M-DOWN"],"mtu":1500,' +
+      '"qdisc":"noqueue","master":"br0","operstate":"LOWERLAYERDOWN","linkmode":"DEFAULT","group":"default","txqlen":1000,' +
+      '"link_type":"ether","address":"02:00:00:00:00:0a","broadcast":"ff:ff:ff:ff:ff:ff","promiscuity":1,"allmulti":1,' +
+      '"min_mtu":68,"max_mtu":65535,"linkinfo":{"info_kind":"veth","info_slave_kind":"bridge","info_slave_data":{' +
+      '"state":"disabled","priority":32,"cost":2,"hairpin":false,"guard":false,"root_block":false,"fastleave":false,' +
+      '"learning":true,"flood":true,"id":"0x8001","no":"0x1","designated_port":32769,"designated_cost":0,' +
+      '"bridge_id":"8000.2:0:0:0:0:1","root_id":"8000.2:0:0:0:0:1","hold_timer":0.00,"message_age_timer":0.00,' +
+      '"forward_delay_timer":0.00,"topology_change_ack":0,"config_pending":0,"proxy_arp":false,"proxy_arp_wifi":false,' +
+      '"multicast_router":1,"mcast_flood":true,"bcast_flood":true,"mcast_to_unicast":false,"neigh_suppress":false,' +
+      '"group_fwd_mask":"0","group_fwd_mask_str":"0x0","vlan_tunnel":false,"isolated":false,"locked":false}},' +
+      '"inet6_addr_gen_mode":"eui64","num_tx_queues":2,"num_rx_queues":2,"gso_max_size":65536,"gso_max_segs":65535,' +
+      '"tso_max_size":524280,"tso_max_segs":65535,"gro_max_size":65536}]\n');
+    // the fdb gc work: 100 ms after the bridge opens, then every ageing_time (recorded right after up: 0.09)
+    box.ip('link set br0 up');
+    const gc = () => box.ip('-d link show br0').stdout.match(/gc_timer +([\d.]+)/)![1];
+    box.run({ ns: 10e6 });
+    expect(gc()).toBe('0.09');
+    box.run({ ns: 1000e6 });
+    expect(gc()).toBe('299.09'); // next run at 300.1 s
+    box.ip('link set br0 down');
+    expect(gc()).toBe('0.00');
   });
 
   it('counts on the ports and on br0 what ip -s link shows', async () => {

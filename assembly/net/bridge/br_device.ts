@@ -11,12 +11,13 @@ import { KIND_BRIDGE } from "../../core/netdevice";
 import { devMac } from "../../core/netdevice";
 import { clockNow } from "../../hw/clock";
 import {
-  brEnsure, brIsBridge, brMacByUser, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
+  brEnsure, brIsBridge, brGcAt, brMacByUser, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
 } from "./br_private";
 import { fdb_add_local, br_fdb_find, br_fdb_delete_bridge, fDst, fUsed } from "./br_fdb";
 import { br_forward, br_flood } from "./br_forward";
 import { br_stp_enable_bridge, br_stp_disable_bridge, br_dev_delete, br_port_state_selection } from "./br_if";
 import { macAt } from "./br_input";
+import { br_stp_llc_init } from "./br_stp_bpdu";
 
 // the groups br_multicast_open joins for multicast-router discovery (224.0.0.106, ff02::6a)
 const MC_ALLSNOOPERS4: u64 = 0x01005e00006a, MC_ALLSNOOPERS6: u64 = 0x33330000006a;
@@ -59,6 +60,7 @@ let opsRegistered = false;
 /** br_dev_setup() + br_dev_init() for a registered bridge device: carrier on, its own address in the fdb. */
 export function br_dev_init(br: i32, macGiven: bool): void {
   if (!opsRegistered) { netdevOpsRegister(KIND_BRIDGE, br_dev_xmit, br_queue_stopped, br_get_stats64); opsRegistered = true; }
+  br_stp_llc_init();
   brEnsure(br);
   brIsBridge[br] = true;
   // an address given at creation is NET_ADDR_SET: ports never change it
@@ -69,8 +71,9 @@ export function br_dev_init(br: i32, macGiven: bool): void {
   if (macGiven) br_port_state_selection(br);
 }
 
-/** br_dev_open(): multicast snooping joins its groups, ports start. */
+/** br_dev_open(): multicast snooping joins its groups, ports start, the fdb gc runs in 100 ms. */
 export function br_dev_open(br: i32): void {
+  brGcAt[br] = clockNow() + 100_000_000;
   dev_mc_add(br, MC_ALLSNOOPERS4);
   dev_mc_add(br, MC_ALLSNOOPERS6);
   br_stp_enable_bridge(br);
@@ -78,6 +81,7 @@ export function br_dev_open(br: i32): void {
 
 /** br_dev_stop() */
 export function br_dev_stop(br: i32): void {
+  brGcAt[br] = 0;
   br_stp_disable_bridge(br);
   dev_mc_del(br, MC_ALLSNOOPERS4);
   dev_mc_del(br, MC_ALLSNOOPERS6);

@@ -1,12 +1,12 @@
 // The forwarding database (net/bridge/br_fdb.c): one hash of MAC → entry per
 // bridge, no VLANs (vlan_filtering 0, vid 0). Local entries (a port's own
 // address, or the bridge's with no port) are permanent; learnt ones age out
-// ageing_time after their last update on the virtual clock. The kernel's gc
-// work runs when the oldest entry expires; here an expired entry is removed
-// when it is next looked at, which is the same moment to the packets.
+// ageing_time after their last update on the virtual clock. An expired
+// entry is removed when it is next looked at, which is the same moment to the
+// packets; the gc work's schedule is kept only for its timer (`ip -d link`).
 import { clockNow } from "../../hw/clock";
-import { devMac } from "../../core/netdevice";
-import { brAgeingNs, brPorts, brEnsure } from "./br_private";
+import { devMac, is_valid_ether_addr } from "../../core/netdevice";
+import { brAgeingNs, brGcAt, brPorts, brEnsure } from "./br_private";
 
 export const BR_FDB_LOCAL: u8 = 1, BR_FDB_STATIC: u8 = 2;
 
@@ -75,7 +75,7 @@ export function br_fdb_update(br: i32, port: i32, mac: u64): u32 {
 
 /** fdb_add_local(): a permanent entry for an address of port (0: the bridge); an existing local one wins. */
 export function fdb_add_local(br: i32, port: i32, mac: u64): void {
-  if (mac == 0 || (mac & 0x010000000000) != 0) return; // !is_valid_ether_addr
+  if (!is_valid_ether_addr(mac)) return;
   const f = br_fdb_find(br, mac);
   if (f >= 0) {
     if (fFlags[f] & BR_FDB_LOCAL) return;
@@ -147,3 +147,28 @@ export function br_fdb_dump(br: i32, port: i32): Array<i32> {
   return out;
 }
 export function fdbMac(f: i32): u64 { return fMac[f]; }
+
+/**
+ * The time left on br->gc_work (ns), 0 when it is not scheduled. br_fdb_cleanup() runs it again after
+ * ageing_time, or when the next learnt entry expires if that is sooner; the runs since the last look are
+ * replayed against the entries' current update times.
+ */
+export function br_gc_timer(br: i32): i64 {
+  brEnsure(br);
+  let at = brGcAt[br];
+  if (at == 0) return 0;
+  const now = clockNow(), delay = brAgeingNs[br];
+  if (delay <= 0) return 0;
+  while (at <= now) {
+    let next = delay;
+    for (let f = 0; f < fLive.length; f++) {
+      if (!fLive[f] || fBr[f] != br || (fFlags[f] & BR_FDB_STATIC) != 0) continue;
+      const t = fUpdated[f] + delay;
+      if (t > at && t - at < next) next = t - at;
+    }
+    if (next <= 0) next = delay;
+    at += next;
+  }
+  brGcAt[br] = at;
+  return at - now;
+}

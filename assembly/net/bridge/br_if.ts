@@ -2,12 +2,12 @@
 // and releasing devices, port states with STP off, the bridge's address
 // (the lowest port address unless one was set), its MTU (the smallest port
 // MTU unless one was set) and its carrier (on while a port forwards).
-import { devMac, devMtu, devIsUp, devKind, devFlags, devExists, devRunning, KIND_LOOPBACK, KIND_BRIDGE } from "../../core/netdevice";
+import { devMac, devMtu, devIsUp, devKind, devFlags, devExists, devRunning, devType, ARPHRD_ETHER, is_valid_ether_addr, KIND_LOOPBACK, KIND_BRIDGE } from "../../core/netdevice";
 import { netdev_rx_handler_register, netdev_rx_handler_unregister } from "../../core/netif";
 import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
 
 const ELOOP: i32 = 40;
-import { carrierChange, dev_set_promiscuity, dev_set_allmulti } from "../../core/dev";
+import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr } from "../../core/dev";
 import {
   brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, masterOf, BR_STATE_DISABLED, BR_STATE_FORWARDING,
 } from "./br_private";
@@ -41,12 +41,16 @@ function br_stp_disable_port(p: i32): void {
 /** netif_running() && netif_oper_up() of a port */
 function portOperUp(p: i32): bool { return devRunning(p); }
 
-/** The bridge's address changes (br_stp_change_bridge_id; its own fdb entry follows). */
-function changeBridgeMac(br: i32, mac: u64): void {
+/**
+ * The bridge's address changes (br_stp_change_bridge_id; its own fdb entry follows), then NETDEV_CHANGEADDR
+ * when the bridge chose it (a port came or went); dev_set_mac_address sends its own for a set address.
+ */
+function changeBridgeMac(br: i32, mac: u64, notify: bool): void {
   const old = devMac[br];
   devMac[br] = mac;
   br_fdb_change_mac_address(br, old, mac);
   br_port_state_selection(br);
+  if (notify) netdevChangeAddr(br);
 }
 
 /**
@@ -59,7 +63,7 @@ function br_stp_recalculate_bridge_id(br: i32): bool {
   let mac: u64 = ports.length > 0 ? devMac[ports[0]] : 0;
   for (let i = 1; i < ports.length; i++) if (devMac[ports[i]] < mac) mac = devMac[ports[i]];
   if (mac == devMac[br]) return false;
-  changeBridgeMac(br, mac);
+  changeBridgeMac(br, mac, true);
   return true;
 }
 
@@ -85,7 +89,9 @@ function findPortno(br: i32): u16 {
 /** br_add_if(): 0 or -errno (nothing changed on failure). */
 export function br_add_if(br: i32, dev: i32): i32 {
   brEnsure(dev);
-  if ((devFlags[dev] & 0x8 /* IFF_LOOPBACK */) != 0 || devKind[dev] == KIND_LOOPBACK) return -EINVAL;
+  // only Ethernet-like devices with a valid unicast address (a tun is ARPHRD_NONE)
+  if ((devFlags[dev] & 0x8 /* IFF_LOOPBACK */) != 0 || devKind[dev] == KIND_LOOPBACK || devType[dev] != ARPHRD_ETHER ||
+    !is_valid_ether_addr(devMac[dev])) return -EINVAL;
   if (devKind[dev] == KIND_BRIDGE) return fail(ELOOP, "Can not enslave a bridge to a bridge");
   if (masterOf(dev) != 0) return -EBUSY;
   const e = netdev_rx_handler_register(dev, br_handle_frame);
@@ -172,7 +178,7 @@ export function brPortMacChanged(dev: i32, oldMac: u64): void {
 /** br_set_mac_address(): set by the user, ports no longer choose it. */
 export function brSetMac(br: i32, mac: u64): void {
   brMacByUser[br] = true;
-  if (mac != devMac[br]) changeBridgeMac(br, mac);
+  if (mac != devMac[br]) changeBridgeMac(br, mac, false);
 }
 
 /** br_change_mtu(): set by the user. */

@@ -6,7 +6,7 @@
 // broadcast/multicast, or everything when br0 is promiscuous). Link-local
 // 01:80:c2:00:00:0X with STP off: STP BPDUs (…:00) are flooded, PAUSE
 // (…:01) dropped, the rest go up the port's own stack (group_fwd_mask 0).
-import { devMac, devFlags, IFF_PROMISC } from "../../core/netdevice";
+import { devMac, devFlags, IFF_PROMISC, is_valid_ether_addr } from "../../core/netdevice";
 import { skbDev, skbLen, skbMacPtr, skbPktType, PACKET_HOST } from "../../core/skbuff";
 import { netif_receive_skb, RX_HANDLER_CONSUMED, RX_HANDLER_PASS } from "../../core/netif";
 import {
@@ -89,8 +89,7 @@ export function br_handle_frame(skb: i32): i32 {
   trace(TE_BR_HANDLE_FRAME, <u32>port, <u32>br);
   const m = skbMacPtr(skb);
   const dst = macAt(m), src = macAt(m + 6);
-  // is_valid_ether_addr(): not multicast, not zero
-  if ((src & 0x010000000000) != 0 || src == 0) return drop(skb, SKB_DROP_REASON_MAC_INVALID_SOURCE);
+  if (!is_valid_ether_addr(src)) return drop(skb, SKB_DROP_REASON_MAC_INVALID_SOURCE);
   if ((dst & ~(<u64>0xf)) == 0x0180c2000000) {
     const low = <u32>(dst & 0xf);
     if (low == 1) return drop(skb, SKB_DROP_REASON_MAC_IEEE_MAC_CONTROL);
