@@ -563,6 +563,12 @@ export function dev_queue_xmit(skb: i32): i32 {
  * is longer than mtu + hard header + VLAN header.
  */
 export function dev_forward_skb(dev: i32, skb: i32): i32 {
+  const r = __dev_forward_skb(dev, skb);
+  return r == NET_RX_SUCCESS ? netif_rx(skb) : r;
+}
+
+/** __dev_forward_skb(): the checks and scrubbing of dev_forward_skb, without the backlog; on failure the skb is freed. */
+export function __dev_forward_skb(dev: i32, skb: i32): i32 {
   if (!valid(dev) || !devIsUp(dev) || skbLen[skb] > devMtu[dev] + ETH_HLEN + VLAN_HLEN) {
     dev_core_stats_rx_dropped_inc(dev);
     kfree_skb(skb);
@@ -572,7 +578,7 @@ export function dev_forward_skb(dev: i32, skb: i32): i32 {
   skbPriority[skb] = 0;
   skbSk[skb] = -1;
   eth_type_trans(skb, dev);
-  return netif_rx(skb);
+  return NET_RX_SUCCESS;
 }
 
 /** veth_xmit(): to the peer's backlog; our TX counters, or priv->dropped on failure. */

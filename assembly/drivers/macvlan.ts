@@ -22,13 +22,13 @@ import {
 } from "../core/netdevice";
 import {
   netdev_rx_handler_register, netdev_rx_handler_unregister, netdevOpsRegister, softirqWorkRegister, netif_rx,
-  dev_queue_xmit, dev_forward_skb, eth_type_trans, dev_core_stats_rx_dropped_inc, RX_HANDLER_CONSUMED,
+  dev_queue_xmit, dev_forward_skb, __dev_forward_skb, eth_type_trans, dev_core_stats_rx_dropped_inc, RX_HANDLER_CONSUMED,
   RX_HANDLER_ANOTHER, RX_HANDLER_PASS, NET_RX_SUCCESS, NET_RX_DROP, NET_XMIT_SUCCESS, NET_XMIT_CN, NETDEV_TX_OK,
-  ETH_HLEN, VLAN_HLEN, ST_RX_PACKETS, ST_TX_PACKETS, ST_RX_BYTES, ST_TX_BYTES, ST_RX_ERRORS, ST_RX_DROPPED,
+  ETH_HLEN, ST_RX_PACKETS, ST_TX_PACKETS, ST_RX_BYTES, ST_TX_BYTES, ST_RX_ERRORS, ST_RX_DROPPED,
   ST_TX_DROPPED, ST_MULTICAST,
 } from "../core/netif";
 import {
-  skbDev, skbLen, skbPktType, skbProtocol, skbMacHeader, skbHead, skbNext, skbCopy, skbPriority, skbSk,
+  skbDev, skbLen, skbPktType, skbProtocol, skbMacHeader, skbHead, skbNext, skbCopy,
   SKB_POOL, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST,
 } from "../core/skbuff";
 import { kfree_skb, consume_skb } from "../core/dropreason";
@@ -154,16 +154,8 @@ function macAt(p: usize): u64 {
 /** macvlan_broadcast_one(): __dev_forward_skb for a sibling on transmit, else just retarget. 0 or NET_RX_DROP. */
 function broadcastOne(skb: i32, vlan: i32, dst: u64, local: bool): i32 {
   if (local) {
-    // __dev_forward_skb: is_skb_forwardable, skb_scrub_packet, eth_type_trans
-    if (!devIsUp(vlan) || skbLen[skb] > devMtu[vlan] + ETH_HLEN + VLAN_HLEN) {
-      dev_core_stats_rx_dropped_inc(vlan);
-      kfree_skb(skb);
-      return NET_RX_DROP;
-    }
-    skbPriority[skb] = 0;
-    skbSk[skb] = -1;
-    eth_type_trans(skb, vlan);
-    return 0;
+    // is_skb_forwardable, skb_scrub_packet, eth_type_trans
+    return __dev_forward_skb(vlan, skb);
   }
   skbDev[skb] = vlan;
   skbPktType[skb] = dst == 0xffffffffffff ? PACKET_BROADCAST : PACKET_MULTICAST;
