@@ -7,7 +7,6 @@ import {
 } from "./core/netdevice";
 import {
   loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink,
-  devGetPromiscuity,
 } from "./core/dev";
 import { macvlanNewlink, macvlanMode, macvlanFlags, MACVLAN_BC_QUEUE_LEN } from "./drivers/macvlan";
 import { sysctl, sysctlValue } from "./core/sysctl";
@@ -62,11 +61,10 @@ export function linkAddMacvlan(name: string, macHi: u32, macLo: u32, mtu: u32, t
   clearExtack();
   return macvlanNewlink(name, mac(macHi, macLo), mtu, txqlen, link, mode, flags);
 }
-/** What `ip -d link` adds per link: 0 promiscuity, 1 macvlan mode, 2 macvlan flags, 3 macvlan bc queue length. */
+/** What `ip -d link` adds for a macvlan: 1 mode, 2 flags, 3 bc queue length (promiscuity: linkPromisc). */
 export function linkDetail(ifindex: i32, which: i32): u32 {
   if (!devExists(ifindex)) return 0;
   switch (which) {
-    case 0: return <u32>devGetPromiscuity(ifindex);
     case 1: return macvlanMode(ifindex);
     case 2: return macvlanFlags(ifindex);
     case 3: return MACVLAN_BC_QUEUE_LEN;
