@@ -56,10 +56,17 @@ export async function forwardingBox(n, rules) {
  */
 export function routeCache(t, on) { t.box.kernel.core.routeCacheSet(on, false); }
 
+/**
+ * Idle wire time before each frame: 1024 frames arrive ~1.07 us apart (0.93 Mpps of
+ * virtual time), so the 255 RX buffers the driver keeps outlast the EMAC's 250 us
+ * interrupt moderation and no frame is lost to a full ring.
+ */
+const GAP_NS = 400;
+
 /** one batch in and through: returns the number of frames forwarded out of eth1 (collected in one copy) */
 export function forwardBatch(t) {
-  t.in.inject(t.batch);
-  t.box.run({ ns: 2e6 }); // 2 ms of virtual time: 1024 small frames at line rate take ~0.7 ms
+  t.in.inject(t.batch, { gapNs: GAP_NS });
+  t.box.run({ ns: 2e6 }); // 2 ms of virtual time: the 1024 frames arrive within 1.1 ms
   return t.out.collectBatch().count;
 }
 

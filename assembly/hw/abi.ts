@@ -35,20 +35,25 @@ export function hwDmaFree(): u32 { return dmaFree(); }
 export function hwWireStagePtr(): usize { return wireStagePtr(); }
 export function hwWireStageSize(): u32 { return STAGE_SIZE; }
 export function hwWireMaxFrame(): u32 { return WIRE_MAX_FRAME; }
-/** Moves `count` stage records into the NIC's RX queue; returns how many were accepted. */
-export function hwWireInject(nic: i32, count: i32): i32 {
+/**
+ * Moves `count` stage records into the NIC's RX queue, each after `gapNs` of idle
+ * wire (besides the inter-frame gap); returns how many were accepted.
+ */
+export function hwWireInject(nic: i32, count: i32, gapNs: f64): i32 {
   const d = emacDevice(nic);
-  return d == null ? 0 : wireInject(d.port, count);
+  return d == null ? 0 : wireInject(d.port, count, wireGap(gapNs));
 }
 /** A batch buffer of `bytes` in stage record format that stays in WASM memory: a handle, or 0. */
 export function hwWireBatchAlloc(bytes: u32): i32 { return wireBatchAlloc(bytes); }
 export function hwWireBatchPtr(h: i32): usize { return wireBatchPtr(h); }
 export function hwWireBatchFree(h: i32): void { wireBatchFree(h); }
 /** hwWireInject from batch `h` (filled once, injected any number of times). */
-export function hwWireInjectBatch(nic: i32, h: i32, count: i32): i32 {
+export function hwWireInjectBatch(nic: i32, h: i32, count: i32, gapNs: f64): i32 {
   const d = emacDevice(nic);
-  return d == null ? 0 : wireInjectBatch(d.port, h, count);
+  return d == null ? 0 : wireInjectBatch(d.port, h, count, wireGap(gapNs));
 }
+/** A gap from the host: NaN, negative or above one second counts as none / one second. */
+function wireGap(ns: f64): i64 { return ns > 0 ? (ns < 1e9 ? <i64>ns : 1_000_000_000) : 0; }
 /** Writes the NIC's sent frames into the stage area; returns how many records. */
 export function hwWireCollect(nic: i32): i32 {
   const d = emacDevice(nic);

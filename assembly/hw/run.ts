@@ -1,7 +1,7 @@
 // Virtual-time scheduler for the device models: runs every device event
 // (a frame finishing its arrival, a TX packet starting or finishing) in time
-// order up to a deadline. Ties go to the lower device index, TX before RX, so
-// the same inputs always give the same results.
+// order up to a deadline. Ties go to the lower device index, TX before RX before
+// an interrupt moderator running out, so the same inputs always give the same results.
 
 import { clockNow, clockAdvanceTo, CLOCK_NEVER } from "./clock";
 import { wireRxHeadTime, wireRxHeadWord, wireRxHeadData, wireRxPop } from "./wire";
@@ -12,6 +12,7 @@ import { txReady, txStart, txComplete } from "./emac/tx";
 const EV_TX_START: i32 = 1;
 const EV_TX_DONE: i32 = 2;
 const EV_RX: i32 = 3;
+const EV_MOD: i32 = 4;
 
 /**
  * Runs devices until `deadline` (ns). Returns true early, with the clock at the
@@ -91,6 +92,8 @@ function runLoop(deadline: i64): bool {
       }
       const rt = wireRxHeadTime(d.wire);
       if (rt < t) { t = rt; kind = EV_RX; dev = d; }
+      const mt = d.modNext();
+      if (mt < t) { t = mt; kind = EV_MOD; dev = d; }
     }
     if (dev == null || t > deadline) break;
     clockAdvanceTo(t);
@@ -99,6 +102,8 @@ function runLoop(deadline: i64): bool {
       txStart(d);
     } else if (kind == EV_TX_DONE) {
       txComplete(d);
+    } else if (kind == EV_MOD) {
+      d.modExpire();
     } else {
       const w = wireRxHeadWord(d.wire);
       emacReceive(d, wireRxHeadData(d.wire), w & 0xffff, w >>> 16);

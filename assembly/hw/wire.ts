@@ -119,9 +119,9 @@ export function wireTimeNs(p: WirePort, len: u32): i64 {
  * counted and skipped. Parsing stops at the first record that runs past the
  * stage area.
  */
-export function wireInject(i: i32, count: i32): i32 {
+export function wireInject(i: i32, count: i32, gapNs: i64 = 0): i32 {
   if (stagePtr == 0) return 0;
-  return wireInjectFrom(i, stagePtr, STAGE_SIZE, count);
+  return wireInjectFrom(i, stagePtr, STAGE_SIZE, count, gapNs);
 }
 
 // Batches the host prepared once in linear memory (stage record format) and
@@ -153,12 +153,12 @@ export function wireBatchFree(h: i32): void {
   unchecked(batchSize[h - 1] = 0);
 }
 /** wireInject from batch `h` instead of the stage area; 0 for an unknown handle. */
-export function wireInjectBatch(i: i32, h: i32, count: i32): i32 {
+export function wireInjectBatch(i: i32, h: i32, count: i32, gapNs: i64 = 0): i32 {
   const p = wireBatchPtr(h);
-  return p == 0 ? 0 : wireInjectFrom(i, p, unchecked(batchSize[h - 1]), count);
+  return p == 0 ? 0 : wireInjectFrom(i, p, unchecked(batchSize[h - 1]), count, gapNs);
 }
 
-function wireInjectFrom(i: i32, src: usize, size: u32, count: i32): i32 {
+function wireInjectFrom(i: i32, src: usize, size: u32, count: i32, gapNs: i64): i32 {
   const p = wirePort(i);
   if (p == null) return 0;
   let off: u32 = 0;
@@ -175,7 +175,7 @@ function wireInjectFrom(i: i32, src: usize, size: u32, count: i32): i32 {
     const need = (RX_HDR + wireLen + 7) & ~7;
     const dst = p.rx.reserve(need);
     if (dst == 0) { p.rxOverflow++; off += rec; continue; }
-    const start = p.rxBusyUntil > clockNow() ? p.rxBusyUntil : clockNow();
+    const start = (p.rxBusyUntil > clockNow() ? p.rxBusyUntil : clockNow()) + gapNs;
     const arrival = start + wireTimeNs(p, wireLen);
     p.rxBusyUntil = arrival;
     store<u32>(dst, (word & 0xffff0000) | wireLen);

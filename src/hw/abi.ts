@@ -14,13 +14,13 @@ export interface HwExports {
   hwWireStagePtr(): number;
   hwWireStageSize(): number;
   hwWireMaxFrame(): number;
-  hwWireInject(nic: number, count: number): number;
+  hwWireInject(nic: number, count: number, gapNs: number): number;
   hwWireCollect(nic: number): number;
   hwWireCollectedBytes(): number;
   hwWireBatchAlloc(bytes: number): number;
   hwWireBatchPtr(h: number): number;
   hwWireBatchFree(h: number): void;
-  hwWireInjectBatch(nic: number, h: number, count: number): number;
+  hwWireInjectBatch(nic: number, h: number, count: number, gapNs: number): number;
   hwWireSetCarrier(nic: number, up: number): void;
   hwWireCounter(nic: number, which: number): number;
   hwEmacCreate(): number;

@@ -21,6 +21,8 @@ export type { HwExports };
 export interface InjectOptions {
   /** The frames carry a bad FCS (the MAC reports a CRC error). */
   badFcs?: boolean;
+  /** Idle wire time in ns before each frame, besides the inter-frame gap (default 0: back to back at line rate). */
+  gapNs?: number;
 }
 
 export interface EmacOptions {
@@ -155,14 +157,14 @@ export class Wire {
   constructor(private readonly nic: EmacNic) {}
 
   /**
-   * Puts frames (without FCS) on the wire towards the NIC; they arrive back to back from now.
+   * Puts frames (without FCS) on the wire towards the NIC; they arrive back to back from now (or `gapNs` apart).
    * A WireBatch goes in with one call and no copy from JS. Returns how many were accepted.
    */
   inject(frames: Uint8Array[] | WireBatch, opts: InjectOptions = {}): number {
     const x = this.nic.hw.exports;
     if (frames instanceof WireBatch) {
       if (frames.id <= 0) throw new Error('wire: the batch was freed');
-      return x.hwWireInjectBatch(this.nic.index, frames.id, frames.count);
+      return x.hwWireInjectBatch(this.nic.index, frames.id, frames.count, opts.gapNs ?? 0);
     }
     const stage = x.hwWireStagePtr() >>> 0;
     const size = x.hwWireStageSize() >>> 0;
@@ -172,7 +174,7 @@ export class Wire {
     while (i < frames.length) {
       const [n, next] = writeRecords(x, stage, size, frames, i, flags);
       i = next;
-      accepted += x.hwWireInject(this.nic.index, n);
+      accepted += x.hwWireInject(this.nic.index, n, opts.gapNs ?? 0);
     }
     return accepted;
   }

@@ -7,21 +7,22 @@
 // Facts come from the mainline driver (see registers.ts); choices the driver
 // does not pin down are marked [model choice] or [inferred].
 
-import { clockNow } from "../clock";
+import { clockNow, CLOCK_NEVER } from "../clock";
 import { WirePort, wirePort, wirePortCreate, wireTxAbort } from "../wire";
 import { Phy } from "./phy";
 import { Sgmii } from "./sgmii";
 import {
   BASE_SIZE, CSR_SIZE, SGMII_SIZE, CORE_FIRST, CORE_LAST, CORE_WORDS,
   REGION_BASE, REGION_CSR, REGION_SGMII,
-  DMA_MAS_CTRL, MDIO_CTRL, PHY_STS, MAC_CTRL, MAX_FRAM_LEN_CTRL, INTER_SRAM_PART9,
+  DMA_MAS_CTRL, IRQ_MOD_TIM_INIT, MDIO_CTRL, PHY_STS, MAC_CTRL, MAX_FRAM_LEN_CTRL, INTER_SRAM_PART9,
   DESC_CTRL_0, DESC_CTRL_1, DESC_CTRL_2, DESC_CTRL_3, DESC_CTRL_4, DESC_CTRL_5, DESC_CTRL_6,
   DESC_CTRL_8, DESC_CTRL_9, TXQ_CTRL_0, RXQ_CTRL_0, MAILBOX_0, MAILBOX_2, MAILBOX_3, MAILBOX_15,
   INT_STATUS, INT_MASK, RXMAC_STATC_REG0, RXMAC_STATC_REG22, TXMAC_STATC_REG0, TXMAC_STATC_REG24,
   RXMAC_STATC_REG23, RXMAC_STATC_REG24, TXMAC_STATC_REG25, CORE_HW_VERSION,
   RX_STAT_COUNT, RX_CRC_ALIGN, RX_JABBERS, TX_BASE, TX_COL, STAT_SLOTS,
   DEV_ID_NUM_MASK, DEV_REV_NUM_MASK, INT_RD_CLR_EN, SOFT_RST, MODEL_DEV_ID, MODEL_DEV_REV,
-  MODEL_CORE_HW_VERSION, TXEN, RXEN, TXQ_EN, RXQ_EN, DIS_INT, RX_PKT_INT0,
+  MODEL_CORE_HW_VERSION, TXEN, RXEN, TXQ_EN, RXQ_EN, DIS_INT, RX_PKT_INT0, TX_PKT_INT,
+  IRQ_MODERATOR_EN, IRQ_MODERATOR2_EN,
   MDIO_START, MDIO_BUSY, MDIO_RD_NWR, MDIO_REG_ADDR_MASK, MDIO_REG_ADDR_SHIFT, MDIO_DATA_MASK,
   PHY_ADDR_MASK, PHY_ADDR_SHIFT, RFD0_PROD_IDX_MASK, RFD0_PROC_IDX_SHIFT, NTPD_CONS_IDX_SHIFT,
 } from "./registers";
@@ -29,6 +30,14 @@ import {
 export const EMAC_MAX_DEVICES: i32 = 16;
 /** MDIO frame time: 64 MDC cycles at 2.5 MHz. The driver polls every 100 us for up to 100 ms. */
 export const MDIO_OP_NS: i64 = 25_600;
+/**
+ * [inferred] One count of IRQ_MOD_TIM_INIT: 2 us. The EMAC keeps the atl1c/alx
+ * register layout (MASTER_CTRL at 0x1400 with the two ITIMER enables at b10/b11
+ * and clear-on-read at b14, IRQ_MODRT_TIMER_INIT at 0x1408 with TX in [15:0] and
+ * RX in [31:16]), whose timers count 2 us (atl1c: ict = 50000 is 100 ms), and the
+ * driver writes its microseconds shifted right by one (250 >> 1).
+ */
+export const MOD_TICK_NS: i64 = 2000;
 /** [model choice] Reset value of MAX_FRAM_LEN_CTRL (unknown on hardware): MTU 1500 + 22. */
 const MAX_FRAM_LEN_RESET: u32 = 1522;
 
@@ -83,6 +92,14 @@ export class EmacDevice {
   irqLine: bool = false;
   /** The line changed level since the run loop last looked. */
   irqDirty: bool = false;
+
+  // Interrupt moderation (DMA_MAS_CTRL IRQ_MODERATOR_EN / IRQ_MODERATOR2_EN): a packet
+  // cause waits in modHeld until its moderator's timer, started by the first cause it
+  // holds, runs out; then it enters INT_STATUS. MOD1 holds TX_PKT_INT, MOD2 RX_PKT_INT0.
+  modHeld: u32 = 0;
+  /** When MOD1 (TX) / MOD2 (RX) releases what it holds; CLOCK_NEVER while idle. */
+  modTxAt: i64 = CLOCK_NEVER;
+  modRxAt: i64 = CLOCK_NEVER;
 
   // MDIO master
   mdioCtrl: u32 = 0;
@@ -161,7 +178,50 @@ export class EmacDevice {
   }
 
   raise(bits: u32): void {
-    this.intStatus |= bits & ~DIS_INT;
+    bits &= ~DIS_INT;
+    if (bits & (RX_PKT_INT0 | TX_PKT_INT)) bits = this.moderate(bits);
+    if (bits == 0) return;
+    this.intStatus |= bits;
+    this.updateIrq();
+  }
+
+  /** Holds the packet causes an enabled moderator (with a non-zero count) delays; returns the rest. */
+  private moderate(bits: u32): u32 {
+    const ctl = this.reg(DMA_MAS_CTRL);
+    const init = this.reg(IRQ_MOD_TIM_INIT);
+    if ((bits & RX_PKT_INT0) != 0 && (ctl & IRQ_MODERATOR2_EN) != 0 && (init >>> 16) != 0) {
+      bits &= ~RX_PKT_INT0;
+      this.modHeld |= RX_PKT_INT0;
+      if (this.modRxAt == CLOCK_NEVER) this.modRxAt = clockNow() + <i64>(init >>> 16) * MOD_TICK_NS;
+    }
+    if ((bits & TX_PKT_INT) != 0 && (ctl & IRQ_MODERATOR_EN) != 0 && (init & 0xffff) != 0) {
+      bits &= ~TX_PKT_INT;
+      this.modHeld |= TX_PKT_INT;
+      if (this.modTxAt == CLOCK_NEVER) this.modTxAt = clockNow() + <i64>(init & 0xffff) * MOD_TICK_NS;
+    }
+    return bits;
+  }
+
+  /** When the next moderator runs out (CLOCK_NEVER if none runs). */
+  // @ts-ignore: decorator
+  @inline modNext(): i64 { return this.modRxAt < this.modTxAt ? this.modRxAt : this.modTxAt; }
+
+  /** Releases into INT_STATUS what each moderator whose time is up (or that was disabled) holds. */
+  modExpire(): void {
+    const now = clockNow();
+    const ctl = this.reg(DMA_MAS_CTRL);
+    let out: u32 = 0;
+    if (this.modRxAt <= now || (ctl & IRQ_MODERATOR2_EN) == 0) {
+      out |= this.modHeld & RX_PKT_INT0;
+      this.modRxAt = CLOCK_NEVER;
+    }
+    if (this.modTxAt <= now || (ctl & IRQ_MODERATOR_EN) == 0) {
+      out |= this.modHeld & TX_PKT_INT;
+      this.modTxAt = CLOCK_NEVER;
+    }
+    if (out == 0) return;
+    this.modHeld &= ~out;
+    this.intStatus |= out;
     this.updateIrq();
   }
 
@@ -186,6 +246,9 @@ export class EmacDevice {
     this.intStatus = 0;
     this.intMask = 0;
     this.intDisabled = false;
+    this.modHeld = 0;
+    this.modRxAt = CLOCK_NEVER;
+    this.modTxAt = CLOCK_NEVER;
     this.testTxHang = false; // the reset recovers a hung TX engine
     this.updateIrq();
   }
@@ -328,6 +391,7 @@ export class EmacDevice {
       case DMA_MAS_CTRL:
         if (v & SOFT_RST) { this.softReset(); return; }
         this.setReg(DMA_MAS_CTRL, v & ~(DEV_ID_NUM_MASK | DEV_REV_NUM_MASK | SOFT_RST));
+        if (this.modHeld != 0) this.modExpire(); // a moderator switched off lets go of what it holds
         return;
       case MDIO_CTRL:
         this.mdioPoll();
