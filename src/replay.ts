@@ -19,7 +19,10 @@ export interface ReplayInput {
   dev: string;
   /** The whole Ethernet frame. */
   data: Uint8Array;
-  /** When it arrives, in ns of virtual time relative to the first input (optional: inputs then follow each other by `gapNs`). */
+  /**
+   * When it arrives, in ns of virtual time relative to the first input (optional: inputs then follow each other by `gapNs`).
+   * An input enters no earlier than the devices are done with the one before (an EMAC moderates its interrupts by up to 250 us).
+   */
   timeNs?: number;
   /** The capture's link type (LINKTYPE_*): RAW (101) inputs are IP packets for a tun device, others Ethernet frames. */
   linkType?: number;
@@ -51,6 +54,7 @@ interface TraceExports extends NetExports {
   traceRecordsPtr(): number;
   traceClear(): void;
   replaySink(ifindex: number, on: number): number;
+  hwBusyUntil(): number;
 }
 
 const DROP_NAMES_CACHE = new WeakMap<object, string[]>();
@@ -310,6 +314,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       port.inject(inp.data);
       const next = i + 1 < inputs.length ? t0 + (inputs[i + 1].timeNs ?? (i + 1) * gap) : at + gap;
       box.run({ ns: Math.max(0, next - box.now) });
+      settle(box, x);
       const out: ReplayOutput[] = [];
       for (const p of ports.values()) for (const d of p.collect()) out.push({ dev: p.dev, data: d });
       const hw1 = port.hwDrops?.();
@@ -323,6 +328,19 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
     for (const t of tunFiles) t.close();
   }
   return results;
+}
+
+/**
+ * Runs on until the devices are done with what they hold: an EMAC moderates its
+ * interrupts (up to 250 us), so a frame can still wait in the RX ring when the
+ * next input is due. Its outputs and path stay its own; the next input enters later.
+ */
+function settle(box: Box, x: TraceExports): void {
+  for (let k = 0; k < 64; k++) {
+    const u = x.hwBusyUntil();
+    if (!(u > box.now)) return;
+    box.run({ ns: u - box.now });
+  }
 }
 
 function decode(x: TraceExports, id: number, out: ReplayOutput[], names: DecodeNames, traceOn: boolean,

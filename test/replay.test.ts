@@ -132,6 +132,19 @@ describe('box.replay on an EMAC port', () => {
     expect(r[0].path[x + 1]).toBe(r[0].path[x].replace('dev_queue_xmit', 'emac_mac_tx_buf_send'));
   });
 
+  it('inputs closer than the EMAC\'s interrupt moderation (250 us) still get their own path and answer', async () => {
+    const { b, mac } = await emacBox();
+    const t0 = b.now;
+    const pings = [1, 2, 3].map((seq) => eth(mac, H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: '192.0.2.1', proto: PROTO.ICMP, id: 7 + seq }, echoRequest(1, seq, new Uint8Array([seq])))));
+    const r = b.replay(pings.map((data) => ({ dev: 'eth0', data })), { gapNs: 20_000 });
+    expect(r.map((x) => x.verdict)).toEqual(['local', 'local', 'local']);
+    // each reply answers its own request (sequence numbers 1, 2, 3), each path starts in the driver
+    expect(r.map((x) => x.out.map((o) => (decode(o.data).icmp?.rest ?? -1) & 0xffff))).toEqual([[1], [2], [3]]);
+    for (const x of r) expect(x.path[0]).toBe('emac_napi_rtx: eth0');
+    // the second input waited until the first was handled: at least the moderation time per input
+    expect(b.now - t0).toBeGreaterThanOrEqual(3 * 250_000);
+  });
+
   it('a frame the address filter drops never becomes an skb: a NIC_ reason, the hardware step, counted where the driver counts it', async () => {
     const { b } = await emacBox();
     const before = b.link('eth0').stats();

@@ -13,7 +13,7 @@ import {
 } from "./wire";
 import { emacCreate, emacDevice, EmacDevice, MC_COUNT, emacTestFault } from "./emac/emac";
 import { STAT_SLOTS } from "./emac/registers";
-import { hwRun as run } from "./run";
+import { hwRun as run, hwBusyUntil as busyUntil } from "./run";
 
 export function hwAbiVersion(): i32 { return 1; }
 
@@ -21,6 +21,8 @@ export function hwAbiVersion(): i32 { return 1; }
 export function hwClockNow(): f64 { return <f64>clockNow(); }
 /** Runs devices until `deadline` ns; returns 1 early when some IRQ line changed level. */
 export function hwRun(deadline: f64): i32 { return run(<i64>deadline) ? 1 : 0; }
+/** When the devices are done with the work they hold now (hw/run.ts hwBusyUntil), in ns. */
+export function hwBusyUntil(): f64 { return <f64>busyUntil(); }
 
 // ---- DMA memory ------------------------------------------------------------------------
 export function hwDmaBusBase(): f64 { dmaInit(); return <f64>DMA_BUS_BASE; }

@@ -4,7 +4,7 @@
 // an interrupt moderator running out, so the same inputs always give the same results.
 
 import { clockNow, clockAdvanceTo, CLOCK_NEVER } from "./clock";
-import { wireRxHeadTime, wireRxHeadWord, wireRxHeadData, wireRxPop } from "./wire";
+import { wireRxHeadTime, wireRxTailTime, wireRxHeadWord, wireRxHeadData, wireRxPop } from "./wire";
 import { emacCount, emacDevice, irqChanged, clearIrqChanged, EmacDevice } from "./emac/emac";
 import { emacReceive } from "./emac/rx";
 import { txReady, txStart, txComplete } from "./emac/tx";
@@ -64,6 +64,26 @@ function dispatchIrqs(): bool {
   const x = irqExitHook;
   if (ran && x != null) x();
   return host;
+}
+
+/**
+ * When the devices are done with the work they hold now: the last frame on an
+ * RX wire has arrived, a moderator holding a cause has run out, the packet on
+ * a TX wire is out and the TX ring holds nothing more to start. clockNow() or
+ * earlier when they are idle. Handling may start new work (a reply to send):
+ * ask again after running to this time.
+ */
+export function hwBusyUntil(): i64 {
+  let u = clockNow();
+  const n = emacCount();
+  for (let i = 0; i < n; i++) {
+    const d = changetype<EmacDevice>(emacDevice(i));
+    const r = wireRxTailTime(d.wire);
+    if (r != CLOCK_NEVER && r > u) u = r;
+    if (d.modHeld != 0) { const m = d.modNext(); if (m != CLOCK_NEVER && m > u) u = m; }
+    if (d.txInFlight && !d.testTxHang && d.txDoneAt > u) u = d.txDoneAt;
+  }
+  return u;
 }
 
 export function hwRun(deadline: i64): bool {

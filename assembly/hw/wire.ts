@@ -207,6 +207,8 @@ export function wirePortReset(i: i32): void {
   if (p.rx.count == 0) return CLOCK_NEVER;
   return load<i64>(p.rx.base + p.rx.head, 8);
 }
+/** When the last frame in the RX queue has fully arrived, or CLOCK_NEVER when it is empty. */
+export function wireRxTailTime(p: WirePort): i64 { return p.rx.count == 0 ? CLOCK_NEVER : p.rxBusyUntil; }
 export function wireRxHeadWord(p: WirePort): u32 { return load<u32>(p.rx.base + p.rx.head); }
 export function wireRxHeadData(p: WirePort): usize { return p.rx.base + p.rx.head + RX_HDR; }
 export function wireRxPop(p: WirePort): void {

@@ -6,6 +6,7 @@ export interface HwExports {
   hwAbiVersion(): number;
   hwClockNow(): number;
   hwRun(deadline: number): number;
+  hwBusyUntil(): number;
   hwDmaBusBase(): number;
   hwDmaSize(): number;
   hwDmaRegionPtr(): number;
