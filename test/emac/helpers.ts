@@ -6,6 +6,11 @@ import type { EmacHw, EmacNic } from '../../src/hw/emac.js';
 export const MAC = '02:00:00:00:00:09';
 export const MAC_BYTES = [0x02, 0, 0, 0, 0, 0x09];
 export const US = 1_000, MS = 1_000_000;
+/**
+ * The RX/TX interrupt moderation the drivers program (IRQ_MOD_TIM_INIT = 0x007D007D):
+ * 125 counts of 2 us. A packet interrupt is raised this long after the first frame it covers.
+ */
+export const MOD_NS = 250 * US;
 
 export async function bare(): Promise<{ hw: EmacHw; nic: EmacNic }> {
   const hw = await loadHw();
