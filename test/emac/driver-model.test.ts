@@ -11,7 +11,7 @@
 // with the model's test-only 'irq-held' knob, as disable_irq would.
 import { describe, it, expect } from 'vitest';
 import { loadHw } from './wasm.js';
-import { MAC, MAC_BYTES, US, MS, MOD_NS } from './helpers.js';
+import { MAC, MAC_BYTES, US, MS, MOD_NS, modelUp as up } from './helpers.js';
 import { frame, checksumsOk, macBytes, BCAST } from './frames.js';
 import { EmacDriverModel } from '../../src/hw/emac-driver.js';
 import type { EmacHw, EmacNic } from '../../src/hw/emac.js';
@@ -25,17 +25,6 @@ const DST = [0x02, 0, 0, 0, 0, 0x77];
 const POLL_MASK = 0x2700c7f8;
 const PHY_ID2 = 0xd074;
 const SECOND = 1000 * MS;
-
-async function up(o: { open?: boolean; link?: boolean; phyAddr?: number; mtu?: number } = {}) {
-  const hw = await loadHw();
-  const nic = hw.create('eth0', { driver: false, phyAddr: o.phyAddr });
-  const drv = new EmacDriverModel(hw, nic);
-  drv.probe(MAC);
-  if (o.mtu !== undefined) drv.changeMtu(o.mtu);
-  if (o.open !== false) drv.open();
-  if (o.open !== false && o.link !== false) drv.waitLink();
-  return { hw, nic, drv };
-}
 
 /** A NIC with the driver model bound but not probed yet. */
 async function unprobed(phyAddr?: number) {

@@ -1,6 +1,7 @@
 // Shared set-up for the bare-mode EMAC tests.
 import { loadHw } from './wasm.js';
 import { BareEmacDriver } from './bare-driver.js';
+import { EmacDriverModel } from '../../src/hw/emac-driver.js';
 import type { EmacHw, EmacNic } from '../../src/hw/emac.js';
 
 export const MAC = '02:00:00:00:00:09';
@@ -25,6 +26,18 @@ export async function linked(opts: { rxDescs?: number; txDescs?: number; mtu?: n
   if (opts.txDescs) drv.txDescs = opts.txDescs;
   if (opts.mtu) drv.mtu = opts.mtu;
   drv.bringUp();
+  return { hw, nic, drv };
+}
+
+/** A NIC with the in-WASM driver model probed and, unless told otherwise, opened and linked up. */
+export async function modelUp(o: { open?: boolean; link?: boolean; phyAddr?: number; mtu?: number } = {}) {
+  const hw = await loadHw();
+  const nic = hw.create('eth0', { driver: false, phyAddr: o.phyAddr });
+  const drv = new EmacDriverModel(hw, nic);
+  drv.probe(MAC);
+  if (o.mtu !== undefined) drv.changeMtu(o.mtu);
+  if (o.open !== false) drv.open();
+  if (o.open !== false && o.link !== false) drv.waitLink();
   return { hw, nic, drv };
 }
 
