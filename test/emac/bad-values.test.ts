@@ -3,7 +3,7 @@
 // the ring. Each raises an error interrupt (ISR_ERROR) and counts a drop; none
 // crashes the model or touches memory that is not the guest's.
 import { describe, it, expect } from 'vitest';
-import { bare, linked, rawRings, putTpd, rrdAt, MAC_BYTES, US, MS } from './helpers.js';
+import { bare, linked, rawRings, putTpd, rrdAt, MAC_BYTES, US, MS, MOD_NS } from './helpers.js';
 import { frame } from './frames.js';
 import {
   EMAC, DMAR_TO_INT, DMAW_TO_INT, TXQ_TO_INT, TX_PKT_INT, TPD_LAST_FRAGMENT, TPD_CSX, TPD_LSO,
@@ -102,7 +102,7 @@ describe('RX bad guest values', () => {
     expect(drv.log[0]).toMatch(/error interrupt/);
     drv.waitLink();
     nic.wire.inject([good(1)]);
-    hw.run({ ns: 100 * US });
+    hw.run({ ns: MOD_NS + 100 * US });
     expect(drv.stack.map((p) => p.data)).toEqual([good(1)]);
   });
 });

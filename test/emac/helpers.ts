@@ -1,11 +1,17 @@
 // Shared set-up for the bare-mode EMAC tests.
 import { loadHw } from './wasm.js';
 import { BareEmacDriver } from './bare-driver.js';
+import { EmacDriverModel } from '../../src/hw/emac-driver.js';
 import type { EmacHw, EmacNic } from '../../src/hw/emac.js';
 
 export const MAC = '02:00:00:00:00:09';
 export const MAC_BYTES = [0x02, 0, 0, 0, 0, 0x09];
 export const US = 1_000, MS = 1_000_000;
+/**
+ * The RX/TX interrupt moderation the drivers program (IRQ_MOD_TIM_INIT = 0x007D007D):
+ * 125 counts of 2 us. A packet interrupt is raised this long after the first frame it covers.
+ */
+export const MOD_NS = 250 * US;
 
 export async function bare(): Promise<{ hw: EmacHw; nic: EmacNic }> {
   const hw = await loadHw();
@@ -20,6 +26,18 @@ export async function linked(opts: { rxDescs?: number; txDescs?: number; mtu?: n
   if (opts.txDescs) drv.txDescs = opts.txDescs;
   if (opts.mtu) drv.mtu = opts.mtu;
   drv.bringUp();
+  return { hw, nic, drv };
+}
+
+/** A NIC with the in-WASM driver model probed and, unless told otherwise, opened and linked up. */
+export async function modelUp(o: { open?: boolean; link?: boolean; phyAddr?: number; mtu?: number } = {}) {
+  const hw = await loadHw();
+  const nic = hw.create('eth0', { driver: false, phyAddr: o.phyAddr });
+  const drv = new EmacDriverModel(hw, nic);
+  drv.probe(MAC);
+  if (o.mtu !== undefined) drv.changeMtu(o.mtu);
+  if (o.open !== false) drv.open();
+  if (o.open !== false && o.link !== false) drv.waitLink();
   return { hw, nic, drv };
 }
 

@@ -1,7 +1,7 @@
 // Section 5 behaviours 1-5, 12 and 25 of emac-spec.md, plus the register file's
 // own rules (read-only, clear-on-read, peek, bad offsets), in bare mode.
 import { describe, it, expect } from 'vitest';
-import { bare, linked, rawRings, MAC_BYTES, US, MS } from './helpers.js';
+import { bare, linked, rawRings, MAC_BYTES, US, MS, MOD_NS } from './helpers.js';
 import { frame } from './frames.js';
 import { BareEmacDriver } from './bare-driver.js';
 import {
@@ -159,7 +159,7 @@ describe('5. Soft reset', () => {
     const m = nic.mmio;
     drv.irqsOff(); // leave the interrupt pending
     nic.wire.inject([frame({ dst: MAC_BYTES }).bytes]);
-    hw.run({ ns: 50 * US });
+    hw.run({ ns: MOD_NS + 50 * US }); // past the RX moderator
     expect(nic.irq.level).toBe(true);
     expect(m.read32(EMAC.MAILBOX_3)).toBe(1);
     m.update32(EMAC.DMA_MAS_CTRL, 0, SOFT_RST);

@@ -1,7 +1,7 @@
 // Section 5 receive behaviours of emac-spec.md (6-11, 13-16, 22-24), bare mode:
 // the reference driver (bare-driver.ts) or raw register pokes on the model.
 import { describe, it, expect } from 'vitest';
-import { bare, linked, rawRings, rrdAt, MAC_BYTES, US, MS } from './helpers.js';
+import { bare, linked, rawRings, rrdAt, MAC_BYTES, US, MS, MOD_NS } from './helpers.js';
 import { frame, macBytes, BCAST } from './frames.js';
 import { BareEmacDriver } from './bare-driver.js';
 import {
@@ -42,7 +42,7 @@ describe('7. No RX before link', () => {
     expect(nic.counters.rxDropDisabled).toBe(2);
     drv.waitLink();
     nic.wire.inject([tagged(2)]);
-    hw.run({ ns: 100 * US });
+    hw.run({ ns: MOD_NS + 100 * US });
     expect(drv.stack.map((p) => p.data[14 + 20 + 8])).toEqual([tagged(2)[42]]);
   });
 });
@@ -67,7 +67,7 @@ describe('8. RFD bound', () => {
     expect(drv.stats.rx_rxf_ov).toBe(5);
     // refilled: traffic goes on
     nic.wire.inject([tagged(99)]);
-    hw.run({ ns: 100 * US });
+    hw.run({ ns: MOD_NS + 100 * US });
     expect(drv.stack.length).toBe(16);
     expect(drv.stack[15].si).toBe(15);
   });
@@ -164,7 +164,10 @@ describe('13. Budget', () => {
 
   it('keeps up with frames arriving while NAPI runs, with no lost edge', async () => {
     const { hw, nic, drv } = await linked();
-    const frames = Array.from({ length: 500 }, (_, i) => frame({ dst: MAC_BYTES, payload: 46, fill: i }).bytes);
+    // 128-byte frames (1.2 us on the wire): one moderation window at line rate brings
+    // about 205 of them, fewer than the 255 free RFDs, so the ring never runs out
+    // (88-byte frames would bring 279 per window and overrun it).
+    const frames = Array.from({ length: 500 }, (_, i) => frame({ dst: MAC_BYTES, payload: 86, fill: i }).bytes);
     nic.wire.inject(frames);
     hw.run({ ns: 10 * MS });
     expect(drv.stack.length).toBe(500);
@@ -196,7 +199,7 @@ describe('14. Error drop', () => {
     nic.wire.inject([tagged(0)]);
     nic.wire.inject([tagged(1)], { badFcs: true });
     nic.wire.inject([frame({ dst: MAC_BYTES, badL4: true }).bytes, tagged(3)]);
-    hw.run({ ns: 200 * US });
+    hw.run({ ns: MOD_NS + 100 * US });
     expect(rrdAt(hw, drv.rrdRing, 1)[3] & RRD_CRC).toBe(RRD_CRC);
     expect(drv.rxErrorsDropped).toBe(1);
     expect(drv.stack.length).toBe(3);
@@ -236,7 +239,7 @@ describe('16. VLAN strip', () => {
     const t = frame({ dst: MAC_BYTES, vlan: 0x2064 });
     const u = frame({ dst: MAC_BYTES });
     nic.wire.inject([t.bytes]);
-    hw.run({ ns: 50 * US });
+    hw.run({ ns: MOD_NS + 50 * US });
     const w = rrdAt(hw, drv.rrdRing, 0);
     expect(w[3] & RRD_CVTAG).toBe(RRD_CVTAG);
     expect(w[2] & 0xffff).toBe(0x6420);
@@ -249,7 +252,7 @@ describe('16. VLAN strip', () => {
     drv.rxModeSet();
     expect(nic.mmio.read32(EMAC.MAC_CTRL) & VLAN_STRIP).toBe(0);
     nic.wire.inject([t.bytes]);
-    hw.run({ ns: 50 * US });
+    hw.run({ ns: MOD_NS + 50 * US });
     expect(drv.stack[1].vlan).toBeUndefined();
     expect(drv.stack[1].data).toEqual(t.bytes);
   });
@@ -272,7 +275,7 @@ describe('22. Reinit', () => {
     drv.stack.length = 0;
     nic.wire.inject([tagged(3)]);
     drv.xmit(tagged(9));
-    hw.run({ ns: 200 * US });
+    hw.run({ ns: MOD_NS + 100 * US });
     expect(drv.stack.map((p) => p.si)).toEqual([0]);
     expect(rrdAt(hw, drv.rrdRing, 0)[0] >>> 20).toBe(0);
     expect(hw.dma.read32(drv.tpdRing) & 0xffff).toBe(tagged(9).length);
@@ -291,7 +294,7 @@ describe('23. MTU edge', () => {
     const big = frame({ dst: MAC_BYTES, payload: 9000 - 28 }).bytes;
     expect(big.length).toBe(9014);
     nic.wire.inject([big]);
-    hw.run({ ns: 200 * US });
+    hw.run({ ns: MOD_NS + 100 * US });
     expect(drv.stack.length).toBe(1);
     expect(drv.stack[0].data).toEqual(big);
     expect(drv.stack[0].si).toBe(0);
@@ -303,7 +306,7 @@ describe('23. MTU edge', () => {
     drv.waitLink();
     expect(nic.mmio.read32(EMAC.DESC_CTRL_4)).toBe(1536);
     nic.wire.inject([frame({ dst: MAC_BYTES, payload: 1530 - 28 }).bytes, tagged(1)]);
-    hw.run({ ns: 200 * US });
+    hw.run({ ns: MOD_NS + 100 * US });
     expect(rrdAt(hw, drv.rrdRing, 0)[3] & RRD_TRN).toBe(RRD_TRN);
     expect(drv.rxErrorsDropped).toBe(1);
     expect(drv.stack.map((p) => p.si)).toEqual([1]);
@@ -312,7 +315,7 @@ describe('23. MTU edge', () => {
   it('drops frames longer than MAX_FRAM_LEN_CTRL before the DMA', async () => {
     const { hw, nic, drv } = await linked();
     nic.wire.inject([frame({ dst: MAC_BYTES, payload: 1500 - 28 + 8 }).bytes]);
-    hw.run({ ns: 100 * US });
+    hw.run({ ns: MOD_NS + 100 * US });
     expect(drv.stack.length).toBe(0);
     expect(nic.counters.rxDropOversize).toBe(1);
     drv.updateHwStats();
@@ -329,7 +332,7 @@ describe('24. Filters', () => {
     const send = (dst: number[]) => {
       const before = drv.stack.length;
       nic.wire.inject([frame({ dst }).bytes]);
-      hw.run({ ns: 50 * US });
+      hw.run({ ns: MOD_NS + 50 * US });
       return drv.stack.length - before;
     };
     expect(send(MAC_BYTES)).toBe(1);

@@ -1,6 +1,6 @@
 // Section 5 transmit behaviours of emac-spec.md (17-21), bare mode.
 import { describe, it, expect } from 'vitest';
-import { bare, linked, rawRings, putTpd, US, MS } from './helpers.js';
+import { bare, linked, rawRings, putTpd, US, MS, MOD_NS } from './helpers.js';
 import { frame, checksumsOk } from './frames.js';
 import {
   EMAC, TX_PKT_INT, TPD_LAST_FRAGMENT, TPD_INSTC, TXEN,
@@ -126,7 +126,7 @@ describe('21. TSO', () => {
       const f = frame({ dst: DST, proto: 'tcp', v6, payload, seedOnly: 'lso', seq: 0xfffff000, tcpFlags: 0x19 | 0x80 });
       drv.xmit(f.bytes, { tso: { mss, l4: f.l4, v6 }, frags: [1000, 1000] });
       if (v6) expect(hw.dma.read32(drv.tpdRing + 8)).toBe(f.bytes.length); // the extra TPD
-      hw.run({ ns: 200 * US });
+      hw.run({ ns: MOD_NS + 100 * US }); // the completion (TX_PKT_INT) waits for the moderator
       const segs = nic.wire.collect();
       expect(segs.length).toBe(3);
       const hdr = f.l4 + 20;
