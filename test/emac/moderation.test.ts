@@ -101,6 +101,23 @@ describe('RX moderator (MOD2)', () => {
     expect(drv.collect().map((p) => p.data)).toEqual(frames);
     drv.traceOff();
   });
+
+  it('another interrupt in the RX window does not pull RX forward: the ISR\'s unmask with RRDs outstanding waits for MOD2 too', async () => {
+    const { hw, nic, drv } = await modelUp();
+    const t0 = hw.now;
+    drv.traceOn();
+    const tx = frame({ dst: DST }).bytes;
+    drv.xmit([tx]);
+    const [rx] = rxFrames(1);
+    nic.wire.inject([rx], { gapNs: 100 * US });
+    hw.run({ ns: 2 * MOD_NS });
+    // the TX interrupt comes first (its own window); RX comes 250 us after its frame, once
+    const isrs = drv.trace('isr-entry').map((e) => [e.t - t0, e.intStatus]);
+    expect(isrs).toEqual([[wireNs(tx.length) + MOD_NS, TX_PKT_INT], [100 * US + wireNs(RX_LEN) + MOD_NS, RX_PKT_INT0]]);
+    expect(drv.trace('napi-poll').map((e) => e.arg)).toEqual([1]);
+    expect(drv.collect().map((p) => p.data)).toEqual([rx]);
+    drv.traceOff();
+  });
 });
 
 describe('TX moderator (MOD1)', () => {

@@ -374,9 +374,10 @@ export class EmacDevice {
         // [inferred] Unmasking RX while RRDs are outstanding (the device is ahead of the
         // driver's process index in MAILBOX_0[27:16]) re-raises RX_PKT_INT0, so an edge
         // cleared by a read during NAPI polling is not lost (spec section 3, lost-edge risk).
+        // It is a packet cause like any other: with MOD2 on it waits for the moderator.
         if ((v & RX_PKT_INT0) != 0 && (was & RX_PKT_INT0) == 0 && this.rfdCount != 0
           && this.rfdProcess() != this.rfdCons) {
-          this.intStatus |= RX_PKT_INT0;
+          this.raise(RX_PKT_INT0);
         }
         this.updateIrq();
         return;
