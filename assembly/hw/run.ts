@@ -69,9 +69,9 @@ function dispatchIrqs(): bool {
 /**
  * When the devices are done with the work they hold now: the last frame on an
  * RX wire has arrived, a moderator holding a cause has run out, the packet on
- * a TX wire is out and the TX ring holds nothing more to start. clockNow() or
- * earlier when they are idle. Handling may start new work (a reply to send):
- * ask again after running to this time.
+ * a TX wire is out. clockNow() when they are idle. Handling may start new work
+ * (the next packet in a TX ring, a reply to send): ask again after running to
+ * this time.
  */
 export function hwBusyUntil(): i64 {
   let u = clockNow();

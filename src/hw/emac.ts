@@ -21,7 +21,7 @@ export type { HwExports };
 export interface InjectOptions {
   /** The frames carry a bad FCS (the MAC reports a CRC error). */
   badFcs?: boolean;
-  /** Idle wire time in ns before each frame, besides the inter-frame gap (default 0: back to back at line rate). */
+  /** Idle wire time in ns before each frame, besides the inter-frame gap (default 0: back to back at line rate; at most 1 s). */
   gapNs?: number;
 }
 
