@@ -121,7 +121,11 @@ export function netdevOpsRegister(kind: u8, xmit: NdoStartXmit, stopped: NdoQueu
 }
 
 /** Whether the device has a real qdisc (pfifo_fast) rather than noqueue: physical NICs, tun/tap. */
-export function devHasQdisc(dev: i32): bool { return devKind[dev] == KIND_EMAC || devKind[dev] == KIND_TUN; }
+export function devHasQdisc(dev: i32): bool {
+  if (!valid(dev)) return false;
+  const k = unchecked(devKind[dev]);
+  return k == KIND_EMAC || k == KIND_TUN;
+}
 
 /** dev_get_stats(): ndo_get_stats64 (or the software counters of lo/veth/dummy) plus the core counters. */
 export function dev_get_stats(dev: i32, s: StaticArray<u64>): void {
@@ -454,8 +458,9 @@ export function softirqPending(): bool {
 }
 
 // ---- transmit ------------------------------------------------------------------------------
+/** netif_xmit_stopped(); dev is valid (every caller has checked). */
 function queueStopped(dev: i32): bool {
-  const k = devKind[dev];
+  const k = unchecked(devKind[dev]);
   if (k >= <u8>KINDS) return false;
   const f = unchecked(opsStopped[k]);
   return f != null && f(dev);
@@ -465,7 +470,7 @@ function queueStopped(dev: i32): bool {
 function xmitOne(skb: i32, dev: i32): i32 {
   trace(TE_XMIT, <u32>dev, skbLen[skb]);
   ptypeAllDeliver(skb, dev, true);
-  const k = devKind[dev];
+  const k = unchecked(devKind[dev]); // dev is valid: both callers have checked
   if (k == KIND_VETH) return veth_xmit(skb, dev);
   if (k == KIND_LOOPBACK) return loopback_xmit(skb, dev);
   if (k == KIND_DUMMY) return dummy_xmit(skb, dev);
@@ -480,19 +485,20 @@ function xmitOne(skb: i32, dev: i32): i32 {
 /** qdisc_restart loop of __qdisc_run: sends while the driver queue runs. Returns frames sent. */
 function qdisc_run(dev: i32): i32 {
   if (!valid(dev)) return 0;
+  // dev is valid: the per-device arrays all hold it
   let n = 0;
-  while (qHead[dev] >= 0 && !queueStopped(dev)) {
-    const skb = qHead[dev];
-    qHead[dev] = skbNext[skb];
-    if (qHead[dev] < 0) qTail[dev] = -1;
-    qLen[dev]--;
+  for (let skb = unchecked(qHead[dev]); skb >= 0 && !queueStopped(dev); skb = unchecked(qHead[dev])) {
+    const next = skbNext[skb];
+    unchecked(qHead[dev] = next);
+    if (next < 0) unchecked(qTail[dev] = -1);
+    unchecked(qLen[dev] = qLen[dev] - 1);
     skbNext[skb] = -1;
     if (xmitOne(skb, dev) == NETDEV_TX_BUSY) {
       // dev_requeue_skb: back to the head, try again when the driver wakes the queue
-      skbNext[skb] = qHead[dev];
-      qHead[dev] = skb;
-      if (qTail[dev] < 0) qTail[dev] = skb;
-      qLen[dev]++;
+      skbNext[skb] = unchecked(qHead[dev]);
+      unchecked(qHead[dev] = skb);
+      if (unchecked(qTail[dev]) < 0) unchecked(qTail[dev] = skb);
+      unchecked(qLen[dev] = qLen[dev] + 1);
       break;
     }
     n++;
@@ -521,28 +527,31 @@ export function dev_queue_xmit(skb: i32): i32 {
   if (!skbValid(skb)) return NET_XMIT_DROP;
   const dev = skbDev[skb];
   if (!valid(dev)) { kfree_skb(skb); return -ENODEV; }
+  // dev is valid from here on: the per-device arrays all hold it
   skbResetMacHeader(skb);
   if (skbLen[skb] < ETH_HLEN) { dev_core_stats_tx_dropped_inc(dev); kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return NET_XMIT_DROP; }
   if (devHasQdisc(dev)) {
     // __dev_xmit_skb: a down or carrier-less device has the noop qdisc (dev_deactivate)
-    if (!devIsUp(dev) || !devCarrier[dev]) {
+    if (!devIsUp(dev) || !unchecked(devCarrier[dev])) {
       dev_core_stats_tx_dropped_inc(dev);
       kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
       return NET_XMIT_CN;
     }
     // pfifo_fast_enqueue: limit txqueuelen (at least 1)
-    const limit = devTxqlen[dev] > 0 ? <i32>devTxqlen[dev] : 1;
-    if (qLen[dev] >= limit) {
-      qdiscDrops[dev]++;
+    const txqlen = unchecked(devTxqlen[dev]);
+    const limit = txqlen > 0 ? <i32>txqlen : 1;
+    if (unchecked(qLen[dev]) >= limit) {
+      unchecked(qdiscDrops[dev] = qdiscDrops[dev] + 1);
       kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
       return NET_XMIT_DROP;
     }
     skbNext[skb] = -1;
-    if (qTail[dev] >= 0) skbNext[qTail[dev]] = skb; else qHead[dev] = skb;
-    qTail[dev] = skb;
-    qLen[dev]++;
+    const tail = unchecked(qTail[dev]);
+    if (tail >= 0) skbNext[tail] = skb; else unchecked(qHead[dev] = skb);
+    unchecked(qTail[dev] = skb);
+    unchecked(qLen[dev] = qLen[dev] + 1);
     qdisc_run(dev);
-    if (qLen[dev] > 0) netif_schedule(dev);
+    if (unchecked(qLen[dev]) > 0) netif_schedule(dev);
     return NET_XMIT_SUCCESS;
   }
   // noqueue: straight to the driver while the device is up

@@ -9,6 +9,8 @@
 // start, like skb->head based offsets in the kernel.
 
 export const SKB_POOL: i32 = 1024;
+// @ts-ignore: a compile-time check
+if (SKB_POOL & (SKB_POOL - 1)) ERROR("SKB_POOL must be a power of two");
 /** Bytes per buffer: a jumbo frame of the largest EMAC MTU (9194 + 18) or a wire record (16128) plus headroom. */
 export const SKB_BUF: u32 = 16384;
 /** Room kept in front of received/sent frames for later header pushes (NET_SKB_PAD + tunnel headers). */
@@ -24,47 +26,71 @@ export const CHECKSUM_NONE: u8 = 0, CHECKSUM_UNNECESSARY: u8 = 1, CHECKSUM_COMPL
 
 let poolBase: usize = 0;
 
+// Indexes are masked to the pool (a power of two), so a field access can never leave its array.
+const SKB_MASK: i32 = SKB_POOL - 1;
+// @ts-ignore: decorator
+@inline function skbSlot<T>(base: usize, skb: i32): usize { return base + (<usize>(skb & SKB_MASK) << alignof<T>()); }
+
+/**
+ * One sk_buff field for the whole pool: SKB_POOL values in static memory, read and
+ * written as field[skb]. Bounds are proven by masking instead of checked per access.
+ */
+// @ts-ignore: decorator
+@final @unmanaged
+export class SkbField<T> {
+  // @ts-ignore: decorator
+  @inline @operator("[]") get(skb: i32): T { return load<T>(skbSlot<T>(changetype<usize>(this), skb)); }
+  // @ts-ignore: decorator
+  @inline @operator("[]=") set(skb: i32, v: T): void { store<T>(skbSlot<T>(changetype<usize>(this), skb), v); }
+  // @ts-ignore: decorator
+  @inline @operator("{}") uget(skb: i32): T { return load<T>(skbSlot<T>(changetype<usize>(this), skb)); }
+  // @ts-ignore: decorator
+  @inline @operator("{}=") uset(skb: i32, v: T): void { store<T>(skbSlot<T>(changetype<usize>(this), skb), v); }
+}
+// @ts-ignore: decorator
+@inline function skbField<T>(at: usize): SkbField<T> { return changetype<SkbField<T>>(at); }
+
 // the fields the stack reads and writes
 /** skb->dev (ifindex), 0 = none */
-export const skbDev = new StaticArray<i32>(SKB_POOL);
+export const skbDev = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
 /** skb->skb_iif: the device it arrived on last */
-export const skbIif = new StaticArray<i32>(SKB_POOL);
+export const skbIif = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
 /** skb->protocol, host order (0x0800 = IPv4) */
-export const skbProtocol = new StaticArray<u16>(SKB_POOL);
-export const skbPktType = new StaticArray<u8>(SKB_POOL);
-export const skbMark = new StaticArray<u32>(SKB_POOL);
-export const skbPriority = new StaticArray<u32>(SKB_POOL);
+export const skbProtocol = skbField<u16>(memory.data(SKB_POOL * sizeof<u16>(), 8));
+export const skbPktType = skbField<u8>(memory.data(SKB_POOL * sizeof<u8>(), 8));
+export const skbMark = skbField<u32>(memory.data(SKB_POOL * sizeof<u32>(), 8));
+export const skbPriority = skbField<u32>(memory.data(SKB_POOL * sizeof<u32>(), 8));
 /** skb->len: bytes from data on */
-export const skbLen = new StaticArray<u32>(SKB_POOL);
+export const skbLen = skbField<u32>(memory.data(SKB_POOL * sizeof<u32>(), 8));
 /** skb->data, as an offset from the buffer start */
-export const skbData = new StaticArray<u32>(SKB_POOL);
+export const skbData = skbField<u32>(memory.data(SKB_POOL * sizeof<u32>(), 8));
 /** header offsets from the buffer start; -1 = not set */
-export const skbMacHeader = new StaticArray<i32>(SKB_POOL);
-export const skbNetworkHeader = new StaticArray<i32>(SKB_POOL);
-export const skbTransportHeader = new StaticArray<i32>(SKB_POOL);
+export const skbMacHeader = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
+export const skbNetworkHeader = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
+export const skbTransportHeader = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
 /** hardware-accelerated VLAN tag (skb->vlan_tci), -1 = none */
-export const skbVlanTci = new StaticArray<i32>(SKB_POOL);
-export const skbIpSummed = new StaticArray<u8>(SKB_POOL);
+export const skbVlanTci = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
+export const skbIpSummed = skbField<u8>(memory.data(SKB_POOL * sizeof<u8>(), 8));
 /** the packet socket that sent it (skb->sk for AF_PACKET), -1 = none */
-export const skbSk = new StaticArray<i32>(SKB_POOL);
+export const skbSk = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
 /** why it was last freed (kfree_skb_reason), 0 while alive */
-export const skbReason = new StaticArray<u16>(SKB_POOL);
+export const skbReason = skbField<u16>(memory.data(SKB_POOL * sizeof<u16>(), 8));
 /** queue link (skb->next) for the backlog and qdiscs; -1 = end */
-export const skbNext = new StaticArray<i32>(SKB_POOL);
-const skbLive = new StaticArray<bool>(SKB_POOL);
+export const skbNext = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
+const skbLive = skbField<bool>(memory.data(SKB_POOL * sizeof<bool>(), 8));
 // skb_dst(): the route attached by ip_route_input/ip_route_output (struct rtable), copied from route.ts's rt*
 /** rtable dst.dev (output device), 0 = no route attached */
-export const skbRtDev = new StaticArray<i32>(SKB_POOL);
+export const skbRtDev = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
 /** rt_type (RTN_*) */
-export const skbRtType = new StaticArray<u8>(SKB_POOL);
+export const skbRtType = skbField<u8>(memory.data(SKB_POOL * sizeof<u8>(), 8));
 /** rt_flags (RTCF_*) */
-export const skbRtFlags = new StaticArray<u32>(SKB_POOL);
+export const skbRtFlags = skbField<u32>(memory.data(SKB_POOL * sizeof<u32>(), 8));
 /** rt_gw4 when the route uses a gateway, else 0 */
-export const skbRtGw = new StaticArray<u32>(SKB_POOL);
+export const skbRtGw = skbField<u32>(memory.data(SKB_POOL * sizeof<u32>(), 8));
 /** dst.error of an input route whose input is ip_error (positive errno), else 0 */
-export const skbRtError = new StaticArray<i32>(SKB_POOL);
+export const skbRtError = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
 /** IPCB(skb)->flags (IPSKB_*) */
-export const skbIpFlags = new StaticArray<u16>(SKB_POOL);
+export const skbIpFlags = skbField<u16>(memory.data(SKB_POOL * sizeof<u16>(), 8));
 
 const freeStack = new StaticArray<i32>(SKB_POOL);
 let freeTop: i32 = 0;

@@ -60,7 +60,7 @@ export function emacNetdevInit(carrier: CarrierFn): void {
   emacSetRxHandler(emacRxFrame);
 }
 
-export function emacNic(dev: i32): i32 { return dev > 0 && dev < nicOf.length ? nicOf[dev] : -1; }
+export function emacNic(dev: i32): i32 { return dev > 0 && dev < nicOf.length ? unchecked(nicOf[dev]) : -1; }
 
 function macHi(m: u64): u32 { return <u32>(m >> 32) & 0xffff; }
 function macLo(m: u64): u32 { return <u32>m; }
