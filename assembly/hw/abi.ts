@@ -56,10 +56,10 @@ export function hwWireInjectBatch(nic: i32, h: i32, count: i32, gapNs: f64): i32
 }
 /** A gap from the host: NaN, negative or above one second counts as none / one second. */
 function wireGap(ns: f64): i64 { return ns > 0 ? (ns < 1e9 ? <i64>ns : 1_000_000_000) : 0; }
-/** Writes the NIC's sent frames into the stage area; returns how many records. */
-export function hwWireCollect(nic: i32): i32 {
+/** Writes the NIC's sent frames into the stage area, at most `max` bytes of records; returns how many records. */
+export function hwWireCollect(nic: i32, max: u32): i32 {
   const d = emacDevice(nic);
-  return d == null ? 0 : wireCollect(d.port);
+  return d == null ? 0 : wireCollect(d.port, max);
 }
 /** Bytes of the records the last hwWireCollect wrote. */
 export function hwWireCollectedBytes(): u32 { return wireCollectedBytes; }
@@ -196,7 +196,7 @@ export function hwEmacDrvXmit(nic: i32, count: i32, vlan: i32, csumStart: i32, c
 /** Frames the driver model handed up (when no in-core handler is set), as stage records; flags: 1 csum ok, 2 hw VLAN. */
 export function hwEmacDrvCollect(nic: i32): i32 {
   const a = emacAdapter(nic);
-  return a == null ? 0 : collectPort(a.upPort);
+  return a == null ? 0 : collectPort(a.upPort, STAGE_SIZE);
 }
 /** emac_update_hw_stats, then total `which` (struct emac_stats order, TX from 25). */
 export function hwEmacDrvStat(nic: i32, which: i32, update: i32): f64 {

@@ -236,20 +236,22 @@ export function wireTxAbort(p: WirePort): void { p.tx.abort(); }
 export let wireCollectedBytes: u32 = 0;
 
 /**
- * Copies committed TX frames into the stage area as stage records, as many as fit.
- * Returns the number of records written (wireCollectedBytes: their bytes).
+ * Copies committed TX frames into the stage area as stage records, as many as fit
+ * in the stage and in `max` bytes. Returns the number of records written
+ * (wireCollectedBytes: their bytes).
  */
-export function wireCollect(i: i32): i32 {
+export function wireCollect(i: i32, max: u32): i32 {
   wireCollectedBytes = 0;
   const p = wirePort(i);
   if (p == null || stagePtr == 0) return 0;
+  const room = max < STAGE_SIZE ? max : STAGE_SIZE;
   let out: u32 = 0;
   let n = 0;
   while (p.tx.count > 0) {
     const src = p.tx.base + p.tx.head;
     const len = load<u32>(src) & 0xffff;
     const rec = (TX_HDR + len + 3) & ~3;
-    if (out + rec > STAGE_SIZE) break;
+    if (out + rec > room) break;
     memory.copy(stagePtr + out, src, rec);
     out += rec;
     p.tx.pop(rec);

@@ -16,7 +16,7 @@ export interface HwExports {
   hwWireStageSize(): number;
   hwWireMaxFrame(): number;
   hwWireInject(nic: number, count: number, gapNs: number): number;
-  hwWireCollect(nic: number): number;
+  hwWireCollect(nic: number, max: number): number;
   hwWireCollectedBytes(): number;
   hwWireBatchAlloc(bytes: number): number;
   hwWireBatchPtr(h: number): number;

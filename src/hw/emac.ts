@@ -179,20 +179,28 @@ export class Wire {
     return accepted;
   }
 
-  /** Every frame the NIC has finished sending (without FCS, padded to 60 bytes), in one copy per stage-full. */
-  collectBatch(): FrameBatch {
+  /**
+   * Every frame the NIC has finished sending (without FCS, padded to 60 bytes), in one copy per stage-full.
+   * With `into`, the records are written there instead (no allocation: the batch's data is a view of
+   * `into`, valid until it is reused); frames that do not fit stay on the wire for the next call.
+   */
+  collectBatch(into?: Uint8Array): FrameBatch {
     const x = this.nic.hw.exports;
     const parts: Uint8Array[] = [];
     let count = 0;
+    let filled = 0;
     for (;;) {
-      const n = x.hwWireCollect(this.nic.index);
+      const n = x.hwWireCollect(this.nic.index, into ? into.length - filled : 0xffffffff);
       if (n === 0) break;
-      const stage = x.hwWireStagePtr() >>> 0;
-      parts.push(new Uint8Array(x.memory.buffer, stage, x.hwWireCollectedBytes() >>> 0).slice());
+      const staged = new Uint8Array(x.memory.buffer, x.hwWireStagePtr() >>> 0, x.hwWireCollectedBytes() >>> 0);
+      if (into) into.set(staged, filled);
+      else parts.push(staged.slice());
+      filled += staged.length;
       count += n;
     }
+    if (into) return new FrameBatch(count, into.subarray(0, filled));
     if (parts.length === 1) return new FrameBatch(count, parts[0]);
-    const data = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+    const data = new Uint8Array(filled);
     let o = 0;
     for (const p of parts) { data.set(p, o); o += p.length; }
     return new FrameBatch(count, data);

@@ -57,3 +57,32 @@ describe('the EMAC netdevice in a box', () => {
     expect(box.ip('link show eth0').stdout).toContain('<BROADCAST,MULTICAST,UP,LOWER_UP>');
   });
 });
+
+describe('wire.collectBatch(into)', () => {
+  it('writes the records into the caller\'s buffer; what does not fit waits for the next call', async () => {
+    const box = await Box.create();
+    expect(box.ip('link add eth0 address 02:00:00:00:00:10 type emac').status).toBe(0);
+    expect(box.ip('link set eth0 up').status).toBe(0);
+    box.run({ ns: 3e9 }); // autonegotiation
+    const nic = box.emac('eth0');
+    const frames = Array.from({ length: 5 }, (_, i) => {
+      const f = new Uint8Array(60 + 8 * i);
+      f.set([0x02, 0, 0, 0, 0, 0x77, 0x02, 0, 0, 0, 0, 0x10, 0x88, 0xb5], 0);
+      f[14] = i;
+      return f;
+    });
+    expect(box.packet('eth0').send(frames).sent).toBe(5);
+    box.run({ ns: 1e6 });
+    // records are 4 bytes of header + the frame, rounded up to 4: 64, 72, 80, 88, 96
+    const into = new Uint8Array(64 + 72 + 80 + 10);
+    const first = nic.wire.collectBatch(into);
+    expect(first.count).toBe(3);
+    expect(first.data.buffer).toBe(into.buffer);
+    expect(first.data.length).toBe(64 + 72 + 80);
+    expect([...first]).toEqual(frames.slice(0, 3));
+    expect(nic.wire.collectBatch(new Uint8Array(50)).count).toBe(0); // too small for the next record
+    const rest = nic.wire.collectBatch(into);
+    expect([...rest].map((f) => f.slice())).toEqual(frames.slice(3));
+    expect(nic.wire.collectBatch(into).count).toBe(0);
+  });
+});
