@@ -65,6 +65,32 @@ describe('box.replay', () => {
     expect(kinds).toContain('p0 icmp 3/1');
     expect(box.dropReasons().NEIGH_FAILED).toBe(1);
   });
+
+  it('the verdict is about the input: an answer that dies waiting for its neighbour does not change it', async () => {
+    const box = await routerBox();
+    box.sysctl('net.ipv4.neigh.p0.retrans_time_ms', '100');
+    // from an on-link sender with no neighbour entry: every answer waits for ARP, which nobody answers
+    const src = '192.0.2.99';
+    const closed = eth(P0, H0.mac, ETH_IP, ipv4({ src, dst: '192.0.2.1', proto: PROTO.UDP, id: 12 }, udp(src, '192.0.2.1', 4000, 9, new Uint8Array(4))));
+    const ttl1 = eth(P0, H0.mac, ETH_IP, ipv4({ src, dst: H1.ip, proto: PROTO.UDP, id: 13, ttl: 1 }, udp(src, H1.ip, 4000, 53, new Uint8Array(4))));
+    const ping = eth(P0, H0.mac, ETH_IP, ipv4({ src, dst: '192.0.2.1', proto: PROTO.ICMP, id: 14 }, echoRequest(1, 2, new Uint8Array([9]))));
+    for (const [data, verdict, reason] of [[closed, 'drop', 'NO_SOCKET'], [ttl1, 'drop', 'IP_INHDR'], [ping, 'local', '']] as const) {
+      const [r] = box.replay([{ dev: 'p0', data }], { gapNs: 1e9 });
+      expect([r.verdict, r.reason]).toEqual([verdict, reason]);
+      // the answer did die in this input's window, with the neighbour's failure in the path
+      expect(r.path).toContain('kfree_skb_reason: NEIGH_FAILED');
+    }
+    expect(box.dropReasons().NEIGH_FAILED).toBe(3);
+  });
+
+  it('a forwarded input that later fails waiting for its neighbour in another input\'s window leaves that verdict alone', async () => {
+    const box = await routerBox();
+    box.sysctl('net.ipv4.neigh.p1.retrans_time_ms', '100');
+    const r = box.replay([{ dev: 'p0', data: silent, timeNs: 0 }, { dev: 'p0', data: echo, timeNs: 150e6 }]);
+    expect([r[0].verdict, r[0].reason]).toEqual(['forward', '']); // still waiting when its window ends
+    expect([r[1].verdict, r[1].reason]).toEqual(['local', '']);
+    expect(r[1].path).toContain('kfree_skb_reason: NEIGH_FAILED');
+  });
 });
 
 describe('the path names the policy rule, the table and the route, in the kernel order', () => {

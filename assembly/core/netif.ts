@@ -34,8 +34,8 @@ import {
 } from "./dropreason";
 import { ptypeAllDeliver } from "./af_packet";
 import { vethIsRemote, veth_xmit_remote, vethRemoteRxStats } from "../drivers/veth";
-import { trace, traceOn, traceVerdictGiven } from "./trace";
-import { TE_NETIF_RECEIVE, TE_XMIT, TE_DROP, TE_VERDICT, VERDICT_DROP, VERDICT_CONSUMED, TE_RX_HANDLER, RXH_WIRE_SINK } from "./trace_events";
+import { trace, traceOn, traceVerdict, traceVerdictGiven } from "./trace";
+import { TE_NETIF_RECEIVE, TE_XMIT, TE_DROP, VERDICT_DROP, VERDICT_CONSUMED, TE_RX_HANDLER, RXH_WIRE_SINK } from "./trace_events";
 
 // ---- constants ---------------------------------------------------------------------------
 export const ETH_HLEN: u32 = 14;
@@ -304,7 +304,7 @@ function rxHandlerDone(skb: i32, origDev: i32, dev: i32, id: u8, r: i32): i32 {
   if (r == RX_HANDLER_CONSUMED) {
     // the replay's wire sink is not a verdict (the frame left the box there), and a handler that
     // decided (the bridge forwarding or delivering) already traced its own
-    if (id != RXH_WIRE_SINK && traceOn && !traceVerdictGiven()) trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+    if (id != RXH_WIRE_SINK && traceOn && !traceVerdictGiven()) traceVerdict(skb, VERDICT_CONSUMED, 0);
     return NET_RX_SUCCESS;
   }
   return deliverSkb(skb, origDev, r == RX_HANDLER_EXACT);
@@ -353,7 +353,7 @@ function deliverSkb(skb: i32, origDev: i32, exact: bool): i32 {
   if (exact) dev_core_stats_rx_nohandler_inc(dev);
   else dev_core_stats_rx_dropped_inc(dev);
   trace(TE_DROP, SKB_DROP_REASON_UNHANDLED_PROTO, type);
-  trace(TE_VERDICT, VERDICT_DROP, SKB_DROP_REASON_UNHANDLED_PROTO);
+  traceVerdict(skb, VERDICT_DROP, SKB_DROP_REASON_UNHANDLED_PROTO);
   kfree_skb_reason(skb, SKB_DROP_REASON_UNHANDLED_PROTO);
   return NET_RX_DROP;
 }

@@ -8,6 +8,8 @@
 // Offsets (data, mac/network/transport headers) are relative to the buffer
 // start, like skb->head based offsets in the kernel.
 
+import { tracePacket } from "./trace";
+
 export const SKB_POOL: i32 = 1024;
 // @ts-ignore: a compile-time check
 if (SKB_POOL & (SKB_POOL - 1)) ERROR("SKB_POOL must be a power of two");
@@ -91,6 +93,12 @@ export const skbRtGw = skbField<u32>(memory.data(SKB_POOL * sizeof<u32>(), 8));
 export const skbRtError = skbField<i32>(memory.data(SKB_POOL * sizeof<i32>(), 8));
 /** IPCB(skb)->flags (IPSKB_*) */
 export const skbIpFlags = skbField<u16>(memory.data(SKB_POOL * sizeof<u16>(), 8));
+/**
+ * The traced input packet this skb is (or is a piece of), SKB_NO_INPUT for one the box
+ * made itself (an ICMP error, a reply, an ARP request): verdicts are about inputs only.
+ */
+export const skbTraceIn = skbField<u32>(memory.data(SKB_POOL * sizeof<u32>(), 8));
+export const SKB_NO_INPUT: u32 = 0xffffffff;
 
 const freeStack = new StaticArray<i32>(SKB_POOL);
 let freeTop: i32 = 0;
@@ -122,7 +130,14 @@ export function skbAlloc(): i32 {
   unchecked(skbVlanTci[s] = -1); unchecked(skbIpSummed[s] = CHECKSUM_NONE); unchecked(skbSk[s] = -1);
   unchecked(skbReason[s] = 0); unchecked(skbNext[s] = -1);
   unchecked(skbRtDev[s] = 0); unchecked(skbRtType[s] = 0); unchecked(skbRtFlags[s] = 0); unchecked(skbRtGw[s] = 0);
-  unchecked(skbRtError[s] = 0); unchecked(skbIpFlags[s] = 0);
+  unchecked(skbRtError[s] = 0); unchecked(skbIpFlags[s] = 0); skbTraceIn[s] = tracePacket;
+  return s;
+}
+
+/** skbAlloc() for a packet the box makes itself (a reply, an ICMP error, an ARP request): no traced input's. */
+export function skbAllocLocal(): i32 {
+  const s = skbAlloc();
+  if (s >= 0) skbTraceIn[s] = SKB_NO_INPUT;
   return s;
 }
 
@@ -209,5 +224,6 @@ export function skbCopy(skb: i32): i32 {
   unchecked(skbIpSummed[s] = skbIpSummed[skb]); unchecked(skbSk[s] = skbSk[skb]);
   unchecked(skbRtDev[s] = skbRtDev[skb]); unchecked(skbRtType[s] = skbRtType[skb]); unchecked(skbRtFlags[s] = skbRtFlags[skb]);
   unchecked(skbRtGw[s] = skbRtGw[skb]); unchecked(skbRtError[s] = skbRtError[skb]); unchecked(skbIpFlags[s] = skbIpFlags[skb]);
+  skbTraceIn[s] = skbTraceIn[skb];
   return s;
 }

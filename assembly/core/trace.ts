@@ -1,6 +1,8 @@
 // Per-packet traces, like pwru on a real machine: the kernel functions a
 // packet went through and the decisions taken. Off by default; when off a
 // trace point costs one load and one branch.
+
+import { skbTraceIn } from "./skbuff";
 export let traceOn: bool = false;
 export function traceEnable(on: bool): void { traceOn = on; traceLen = 0; }
 
@@ -25,6 +27,15 @@ function traceRecord(event: u32, a: u32, b: u32): void {
   if (event == 14 /* TE_VERDICT */) verdictGiven = true;
   unchecked(ring[o] = tracePacket); unchecked(ring[o + 1] = event); unchecked(ring[o + 2] = a); unchecked(ring[o + 3] = b);
   traceLen++;
+}
+/**
+ * TE_VERDICT for `skb`, when it is the traced input (or a piece of it): what becomes of
+ * a packet the box made meanwhile (an ICMP error that dies waiting for its neighbour)
+ * is not the input's verdict.
+ */
+// @ts-ignore: decorator
+@inline export function traceVerdict(skb: i32, verdict: u32, reason: u32): void {
+  if (traceOn && skbTraceIn[skb] == tracePacket) traceRecord(14 /* TE_VERDICT */, verdict, reason);
 }
 export function traceCount(): i32 { return traceLen; }
 export function tracePtr(): usize { return changetype<usize>(ring); }

@@ -29,8 +29,8 @@ import {
   SKB_DROP_REASON_INVALID_PROTO, SKB_DROP_REASON_NOMEM, SKB_DROP_REASON_PKT_TOO_BIG,
 } from "../core/dropreason";
 import { EBUSY, EINVAL, EIO, EAGAIN, ENOBUFS } from "../lib/errno";
-import { trace } from "../core/trace";
-import { TE_TUN_GET_USER, TE_TUN_NET_XMIT, TE_DROP, TE_VERDICT, VERDICT_DROP } from "../core/trace_events";
+import { trace, traceVerdict } from "../core/trace";
+import { TE_TUN_GET_USER, TE_TUN_NET_XMIT, TE_DROP, VERDICT_DROP } from "../core/trace_events";
 
 // include/uapi/linux/if_tun.h
 export const IFF_TUN: u32 = 0x0001, IFF_TAP: u32 = 0x0002, IFF_NO_CARRIER: u32 = 0x0040,
@@ -201,7 +201,7 @@ function ringPurge(dev: i32): void {
 /** A drop of the driver's own, with its reason in the packet's trace. */
 function tunDrop(skb: i32, reason: u16): void {
   trace(TE_DROP, reason, 0);
-  trace(TE_VERDICT, VERDICT_DROP, reason);
+  traceVerdict(skb, VERDICT_DROP, reason);
   kfree_skb_reason(skb, reason);
 }
 

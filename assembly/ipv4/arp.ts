@@ -7,7 +7,7 @@
 // and drops with NEIGH_FAILED.
 import { EEXIST, ENOENT, EINVAL } from "../lib/errno";
 import {
-  skbLen, skbDev, skbPktType, skbDataPtr, skbAlloc, skbPut, skbNext, skbResetNetworkHeader, skbProtocol,
+  skbLen, skbDev, skbPktType, skbDataPtr, skbAllocLocal, skbPut, skbNext, skbResetNetworkHeader, skbProtocol,
   PACKET_HOST, PACKET_OTHERHOST, PACKET_LOOPBACK,
 } from "../core/skbuff";
 import {
@@ -16,8 +16,8 @@ import {
 } from "../core/dropreason";
 import { eth_header, dev_queue_xmit, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_RX_DROP } from "../core/netif";
 import { devFlags, devMac, devByName, devType, IFF_NOARP, IFF_LOOPBACK, ARPHRD_NONE } from "../core/netdevice";
-import { trace } from "../core/trace";
-import { TE_ARP_RCV, TE_ARP_SEND, TE_NEIGH, TE_NEIGH_QUEUE, TE_NEIGH_FAILED, TE_VERDICT, VERDICT_CONSUMED, VERDICT_DROP, TE_DROP } from "../core/trace_events";
+import { trace, traceVerdict } from "../core/trace";
+import { TE_ARP_RCV, TE_ARP_SEND, TE_NEIGH, TE_NEIGH_QUEUE, TE_NEIGH_FAILED, VERDICT_CONSUMED, VERDICT_DROP, TE_DROP } from "../core/trace_events";
 import { clockNow, CLOCK_NEVER } from "../hw/clock";
 import { load16be, load32be } from "../hw/checksum";
 import { isMulticast, isLoopback } from "../lib/inet";
@@ -275,7 +275,7 @@ function neighEventSend(i: i32, skb: i32): i32 {
     if (parm(dev, P_MCAST) + parm(dev, P_APP) == 0) {
       nState[i] = NUD_FAILED;
       trace(TE_NEIGH_FAILED, nDst[i], 0);
-      trace(TE_VERDICT, VERDICT_DROP, SKB_DROP_REASON_NEIGH_FAILED);
+      traceVerdict(skb, VERDICT_DROP, SKB_DROP_REASON_NEIGH_FAILED);
       kfree_skb_reason(skb, SKB_DROP_REASON_NEIGH_FAILED);
       return -113;
     }
@@ -332,7 +332,7 @@ function arpSolicit(i: i32): void {
 
 /** arp_send_dst() / arp_create(): an ARP packet out of dev */
 export function arpSend(op: u16, dev: i32, destIp: u32, srcIp: u32, destHw: u64, srcHw: u64, targetHw: u64): void {
-  const skb = skbAlloc();
+  const skb = skbAllocLocal();
   if (skb < 0) return;
   const p = skbPut(skb, 28);
   skbResetNetworkHeader(skb);
@@ -391,7 +391,7 @@ function neighInvalidate(i: i32): void {
     skbNext[s] = -1;
     icmp_send(s, 3, 1, 0); // ipv4_link_failure → dst_link_failure
     trace(TE_DROP, SKB_DROP_REASON_NEIGH_FAILED, 0);
-    trace(TE_VERDICT, VERDICT_DROP, SKB_DROP_REASON_NEIGH_FAILED);
+    traceVerdict(s, VERDICT_DROP, SKB_DROP_REASON_NEIGH_FAILED);
     kfree_skb_reason(s, SKB_DROP_REASON_NEIGH_FAILED);
     s = nx;
   }
@@ -400,7 +400,7 @@ function neighInvalidate(i: i32): void {
 // ---- receive -----------------------------------------------------------------------------
 function arpDrop(skb: i32, reason: u16): i32 {
   trace(TE_DROP, reason, 0);
-  trace(TE_VERDICT, VERDICT_DROP, reason);
+  traceVerdict(skb, VERDICT_DROP, reason);
   kfree_skb_reason(skb, reason);
   return NET_RX_DROP;
 }
@@ -409,7 +409,7 @@ function arpDrop(skb: i32, reason: u16): i32 {
 export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
   const pt = skbPktType[skb];
   if ((devFlags[dev] & IFF_NOARP) != 0 || pt == PACKET_OTHERHOST || pt == PACKET_LOOPBACK) {
-    trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+    traceVerdict(skb, VERDICT_CONSUMED, 0);
     consume_skb(skb);
     return NET_RX_SUCCESS;
   }
@@ -427,7 +427,7 @@ export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
   // duplicate address detection probe (sender 0.0.0.0): answered for our addresses
   if (sip == 0) {
     if (op == 1 && isLocalOn(dev, tip)) arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
-    trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+    traceVerdict(skb, VERDICT_CONSUMED, 0);
     consume_skb(skb);
     return NET_RX_SUCCESS;
   }
@@ -436,7 +436,7 @@ export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
       // arp_ignore 0, arp_filter 0: answer; neigh_event_ns() learns the sender as STALE
       learn(dev, sip, sha, NUD_STALE, true);
       arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
-      trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+      traceVerdict(skb, VERDICT_CONSUMED, 0);
       consume_skb(skb);
       return NET_RX_SUCCESS;
     }
@@ -449,7 +449,7 @@ export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
     learn(dev, sip, sha, state, false);
   }
   void tha;
-  trace(TE_VERDICT, VERDICT_CONSUMED, 0);
+  traceVerdict(skb, VERDICT_CONSUMED, 0);
   consume_skb(skb);
   return NET_RX_SUCCESS;
 }

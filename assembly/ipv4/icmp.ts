@@ -10,7 +10,7 @@
 import { ipDrop, skbDstSetFromRt } from "./ip_input";
 import { inetGetpeerV4, inetPeerXrlimAllow, inetPeersReset, jiffies } from "./inetpeer";
 import {
-  skbAlloc, skbPut, skbLen, skbData, skbDataPtr, skbHead, skbNetworkHeader, skbPktType, skbDev, skbIif, skbMark,
+  skbAllocLocal, skbPut, skbLen, skbData, skbDataPtr, skbHead, skbNetworkHeader, skbPktType, skbDev, skbIif, skbMark,
   skbRtType, skbRtFlags, PACKET_HOST,
 } from "../core/skbuff";
 import {
@@ -202,7 +202,7 @@ function optionsEcho(iph: usize, avail: i64): bool {
  */
 function icmpPush(saddr: u32, daddr: u32, tos: u8, type: u8, code: u8, rest: u32, extra: usize, extraLen: u32,
   data: usize, dataLen: u32, mark: u32): void {
-  const skb = skbAlloc();
+  const skb = skbAllocLocal();
   if (skb < 0) { dropCount(SKB_DROP_REASON_NOMEM); return; }
   const icmpLen = 8 + extraLen + dataLen;
   const hl = 20 + optLen;

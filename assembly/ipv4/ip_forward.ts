@@ -12,9 +12,9 @@ import {
 } from "../core/dropreason";
 import { NET_RX_SUCCESS, NET_RX_DROP } from "../core/netif";
 import { devMtu } from "../core/netdevice";
-import { trace } from "../core/trace";
+import { trace, traceVerdict } from "../core/trace";
 import {
-  TE_FORWARD, TE_IP_ERROR, TE_VERDICT, TE_REDIRECT, TE_TTL_EXCEEDED, TE_FRAG_NEEDED, VERDICT_FORWARD,
+  TE_FORWARD, TE_IP_ERROR, TE_REDIRECT, TE_TTL_EXCEEDED, TE_FRAG_NEEDED, VERDICT_FORWARD,
 } from "../core/trace_events";
 import { HZ } from "./sysctl_net_ipv4";
 import { inetGetpeerV4, jiffies, peerRateTokens, peerRateLast, peerNRedirects } from "./inetpeer";
@@ -80,7 +80,7 @@ export function ip_forward(skb: i32): i32 {
   ip_decrease_ttl(iph);
   if ((unchecked(skbRtFlags[skb]) & RTCF_DOREDIRECT) != 0 && optSrr == 0) ip_rt_send_redirect(skb, iph);
   trace(TE_FORWARD, <u32>out, ttl - 1);
-  trace(TE_VERDICT, VERDICT_FORWARD, 0);
+  traceVerdict(skb, VERDICT_FORWARD, 0);
   if (nf_hook(NF_INET_FORWARD, skb, skbDev[skb], out) != NF_ACCEPT) return NET_RX_DROP;
   return ip_forward_finish(skb, iph);
 }

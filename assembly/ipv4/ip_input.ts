@@ -12,9 +12,9 @@ import {
   SKB_DROP_REASON_UNICAST_IN_L2_MULTICAST,
 } from "../core/dropreason";
 import { NET_RX_SUCCESS, NET_RX_DROP, dev_add_pack, ETH_P_IP, ETH_P_ARP } from "../core/netif";
-import { trace, traceOn } from "../core/trace";
+import { trace, traceOn, traceVerdict } from "../core/trace";
 import {
-  TE_IP_RCV, TE_ROUTE_INPUT, TE_ROUTE_FAIL, TE_LOCAL_DELIVER, TE_PROTOCOL_DELIVER, TE_DROP, TE_VERDICT, TE_DEFRAG, TE_OPTIONS,
+  TE_IP_RCV, TE_ROUTE_INPUT, TE_ROUTE_FAIL, TE_LOCAL_DELIVER, TE_PROTOCOL_DELIVER, TE_DROP, TE_DEFRAG, TE_OPTIONS,
   VERDICT_DROP, VERDICT_LOCAL,
 } from "../core/trace_events";
 import { csumAdd, csumFold, load16be, load32be } from "../hw/checksum";
@@ -56,7 +56,7 @@ export function ipInit(): void {
 /** kfree_skb_reason with the trace of the verdict */
 export function ipDrop(skb: i32, reason: u16): void {
   trace(TE_DROP, reason, 0);
-  trace(TE_VERDICT, VERDICT_DROP, reason);
+  traceVerdict(skb, VERDICT_DROP, reason);
   kfree_skb_reason(skb, reason);
 }
 
@@ -284,7 +284,7 @@ export function ip_local_deliver(skb0: i32): void {
   if (nf_hook(NF_INET_LOCAL_IN, skb, skbIif[skb], 0) != NF_ACCEPT) return;
   const proto = load<u8>(skbDataPtr(skb) + 9);
   trace(TE_PROTOCOL_DELIVER, proto, 0);
-  trace(TE_VERDICT, VERDICT_LOCAL, 0);
+  traceVerdict(skb, VERDICT_LOCAL, 0);
   ip_protocol_deliver(skb, proto);
 }
 

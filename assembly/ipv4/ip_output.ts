@@ -7,7 +7,7 @@
 // routed it (skbRtDev set), and transmits it. It always takes the skb (frees
 // or sends it) and returns 0 or -errno.
 import {
-  skbLen, skbDev, skbMark, skbProtocol, skbDataPtr, skbAlloc, skbPut, skbRtDev, skbRtType, skbRtFlags, skbRtGw,
+  skbLen, skbDev, skbMark, skbProtocol, skbDataPtr, skbAlloc, skbPut, skbTraceIn, skbRtDev, skbRtType, skbRtFlags, skbRtGw,
   skbRtError, skbIpFlags, skbIif, skbResetNetworkHeader, skbPriority,
 } from "../core/skbuff";
 import {
@@ -137,7 +137,7 @@ function ip_fragment(skb: i32, mtu: u32): i32 {
     skbDev[f] = skbDev[skb]; skbIif[f] = skbIif[skb]; skbMark[f] = skbMark[skb]; skbPriority[f] = skbPriority[skb];
     skbProtocol[f] = ETH_P_IP;
     skbRtDev[f] = skbRtDev[skb]; skbRtType[f] = skbRtType[skb]; skbRtFlags[f] = skbRtFlags[skb];
-    skbRtGw[f] = skbRtGw[skb]; skbRtError[f] = skbRtError[skb]; skbIpFlags[f] = skbIpFlags[skb];
+    skbRtGw[f] = skbRtGw[skb]; skbRtError[f] = skbRtError[skb]; skbIpFlags[f] = skbIpFlags[skb]; skbTraceIn[f] = skbTraceIn[skb];
     if (off == 0 && hlen > 20) ipOptionsFragment(iph, hlen);
     mibInc(MIB_IpFragCreates);
     n++;

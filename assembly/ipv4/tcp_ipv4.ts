@@ -3,7 +3,7 @@
 // the way the kernel builds it (ports swapped, seq/ack rules, window 0, DF,
 // TTL ip_default_ttl, the received TOS without ECN).
 import { ipDrop, skbDstSetFromRt } from "./ip_input";
-import { skbAlloc, skbPut, skbLen, skbDataPtr, skbPktType, skbMark, PACKET_HOST } from "../core/skbuff";
+import { skbAllocLocal, skbPut, skbLen, skbDataPtr, skbPktType, skbMark, PACKET_HOST } from "../core/skbuff";
 import {
   kfree_skb_reason, dropCount, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_TCP_CSUM,
   SKB_DROP_REASON_NO_SOCKET, SKB_DROP_REASON_NOMEM,
@@ -46,7 +46,7 @@ function sendReset(skb: i32, iph: usize, t: usize, len: u32): void {
   rtSave();
   const err = ipRouteOutput(daddr, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_TCP, load16be(t + 2), load16be(t));
   if (err == 0) {
-    const r = skbAlloc();
+    const r = skbAllocLocal();
     if (r < 0) dropCount(SKB_DROP_REASON_NOMEM);
     else {
       const p = skbPut(r, 40);

@@ -8,8 +8,8 @@ import { dev_queue_xmit, dev_core_stats_tx_dropped_inc, ETH_HLEN, VLAN_HLEN } fr
 import {
   kfree_skb, kfree_skb_reason, SKB_DROP_REASON_NOMEM, SKB_DROP_REASON_NO_TX_TARGET, SKB_DROP_REASON_NOT_SPECIFIED,
 } from "../../core/dropreason";
-import { trace } from "../../core/trace";
-import { TE_BR_DELIVER, TE_DROP, TE_VERDICT, VERDICT_DROP, VERDICT_FORWARD } from "../../core/trace_events";
+import { trace, traceVerdict } from "../../core/trace";
+import { TE_BR_DELIVER, TE_DROP, VERDICT_DROP, VERDICT_FORWARD } from "../../core/trace_events";
 import { brPorts, portState, BR_STATE_FORWARDING } from "./br_private";
 
 export const BR_PKT_UNICAST: u8 = 0, BR_PKT_MULTICAST: u8 = 1, BR_PKT_BROADCAST: u8 = 2;
@@ -17,7 +17,7 @@ export const BR_PKT_UNICAST: u8 = 0, BR_PKT_MULTICAST: u8 = 1, BR_PKT_BROADCAST:
 // Verdicts are about the frame that came in: what the host sends through br0 (local_orig) leaves none.
 function brDrop(skb: i32, reason: u16, localOrig: bool): void {
   trace(TE_DROP, reason, 0);
-  if (!localOrig) trace(TE_VERDICT, VERDICT_DROP, reason);
+  if (!localOrig) traceVerdict(skb, VERDICT_DROP, reason);
   kfree_skb_reason(skb, reason);
 }
 
@@ -38,7 +38,7 @@ function br_dev_queue_push_xmit(skb: i32): void {
 /** __br_forward(): out of port `to` (NF_BR_FORWARD or NF_BR_LOCAL_OUT: no rules here). */
 function __br_forward(to: i32, skb: i32, clone: bool, localOrig: bool): void {
   trace(TE_BR_DELIVER, <u32>to, clone ? 1 : 0);
-  if (!localOrig) trace(TE_VERDICT, VERDICT_FORWARD, 0);
+  if (!localOrig) traceVerdict(skb, VERDICT_FORWARD, 0);
   skbDev[skb] = to;
   br_dev_queue_push_xmit(skb);
 }

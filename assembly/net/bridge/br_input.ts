@@ -13,9 +13,9 @@ import {
   kfree_skb_reason, SKB_DROP_REASON_MAC_INVALID_SOURCE, SKB_DROP_REASON_MAC_IEEE_MAC_CONTROL,
   SKB_DROP_REASON_BRIDGE_INGRESS_STP_STATE,
 } from "../../core/dropreason";
-import { trace } from "../../core/trace";
+import { trace, traceVerdict } from "../../core/trace";
 import {
-  TE_BR_HANDLE_FRAME, TE_BR_FDB, TE_BR_PASS_UP, TE_BR_LEARN, TE_BR_LINK_LOCAL, TE_DROP, TE_VERDICT, VERDICT_DROP,
+  TE_BR_HANDLE_FRAME, TE_BR_FDB, TE_BR_PASS_UP, TE_BR_LEARN, TE_BR_LINK_LOCAL, TE_DROP, VERDICT_DROP,
   BR_DECIDE_FLOOD, BR_DECIDE_FORWARD, BR_DECIDE_LOCAL,
 } from "../../core/trace_events";
 import { clockNow } from "../../hw/clock";
@@ -30,7 +30,7 @@ export function macAt(p: usize): u64 {
 
 function drop(skb: i32, reason: u16): i32 {
   trace(TE_DROP, reason, 0);
-  trace(TE_VERDICT, VERDICT_DROP, reason);
+  traceVerdict(skb, VERDICT_DROP, reason);
   kfree_skb_reason(skb, reason);
   return RX_HANDLER_CONSUMED;
 }

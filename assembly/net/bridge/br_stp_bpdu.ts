@@ -7,14 +7,14 @@
 // in rx_dropped (an STP BPDU flooded by a bridge also goes up br0).
 import { ETH_P_802_2, NET_RX_DROP, dev_add_pack } from "../../core/netif";
 import { kfree_skb_reason, SKB_DROP_REASON_NOT_SPECIFIED } from "../../core/dropreason";
-import { trace } from "../../core/trace";
-import { TE_DROP, TE_VERDICT, VERDICT_DROP } from "../../core/trace_events";
+import { trace, traceVerdict } from "../../core/trace";
+import { TE_DROP, VERDICT_DROP } from "../../core/trace_events";
 
 let llcLoaded = false;
 
 function llc_rcv(skb: i32, dev: i32, origDev: i32): i32 {
   trace(TE_DROP, SKB_DROP_REASON_NOT_SPECIFIED, ETH_P_802_2);
-  trace(TE_VERDICT, VERDICT_DROP, SKB_DROP_REASON_NOT_SPECIFIED);
+  traceVerdict(skb, VERDICT_DROP, SKB_DROP_REASON_NOT_SPECIFIED);
   kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED);
   return NET_RX_DROP;
 }
