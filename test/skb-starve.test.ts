@@ -7,7 +7,7 @@
 // counted reason.
 import { describe, expect, it } from 'vitest';
 import { Box, World } from '../src/index.js';
-import { eth, ipv4, udp, echoRequest, pattern, decode } from './pktdiff/frames.js';
+import { eth, ipv4, udp, echoRequest, fragment, pattern, decode } from './pktdiff/frames.js';
 
 const MS = 1_000_000;
 const S = 1_000_000_000;
@@ -78,6 +78,24 @@ describe('queued skbs never starve reception', () => {
     expect(drops.NEIGH_QUEUEFULL).toBeGreaterThan(0);
     expect(drops.NEIGH_QUEUEFULL + drops.NEIGH_FAILED).toBe(frames.length);
     expect(dut.link('p0').stats().rxPackets).toBe(frames.length + 2);
+    expect(dut.netCounters().skbFree).toBe(pool);
+  });
+
+  it('a datagram longer than a small buffer, from fragments in small buffers, is reassembled into a large one and answered', async () => {
+    const { tester, dut } = await router();
+    const tap = tester.packet('a0');
+    const pool = dut.netCounters().skbPool;
+    const echo = echoRequest(0x42, 1, pattern(4000 - 8, 3));
+    const frags = fragment({ src: '192.0.2.2', dst: '192.0.2.1', proto: 1, id: 99 }, echo, [1480, 1480, 1040]).map(toDut);
+    expect(frags.every((f) => f.length <= 1514)).toBe(true);
+    tap.send(frags);
+    tester.run({ ns: MS });
+    const back = tap.recv().filter((r) => r.direction === 'in').map((r) => decode(r.data)).filter((d) => d.ip?.src === '192.0.2.1');
+    expect(dut.snmp().IpReasmOKs).toBe(1);
+    expect(dut.snmp().IcmpInEchos).toBe(1);
+    // the 4000-byte reply leaves in fragments again (MTU 1500)
+    expect(back.length).toBe(3);
+    expect(back.reduce((n, d) => n + d.ip!.totalLength - 20, 0)).toBe(4000);
     expect(dut.netCounters().skbFree).toBe(pool);
   });
 });
