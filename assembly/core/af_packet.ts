@@ -141,7 +141,7 @@ export function packet_snd(s: i32, ifindex: i32, p: usize, len: u32): i32 {
   // packet_extra_vlan_len_allowed: a tagged frame may be 4 bytes longer
   if (len >= ETH_HLEN + VLAN_HLEN && ((<u16>load<u8>(p, 12) << 8) | <u16>load<u8>(p, 13)) == ETH_P_8021Q) max += VLAN_HLEN;
   if (len > max || len > SKB_MAX_FRAME) return -90; // EMSGSIZE
-  const skb = skbAlloc();
+  const skb = skbAlloc(len);
   if (skb < 0) return -105; // ENOBUFS
   memory.copy(skbPut(skb, len), p, len);
   skbDev[skb] = ifindex;

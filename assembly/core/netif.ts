@@ -46,8 +46,8 @@ export const NET_RX_SUCCESS: i32 = 0, NET_RX_DROP: i32 = 1;
 export const NET_XMIT_SUCCESS: i32 = 0, NET_XMIT_DROP: i32 = 1, NET_XMIT_CN: i32 = 2;
 export const NETDEV_TX_OK: i32 = 0, NETDEV_TX_BUSY: i32 = 0x10;
 const ENETDOWN: i32 = 100, ENODEV: i32 = 19, ENOBUFS: i32 = 105;
-/** net.core.netdev_max_backlog */
-export let netdevMaxBacklog: i32 = 1000;
+/** net.core.netdev_max_backlog (not writable here: the pool's budget counts on it, see skbuff.ts) */
+export const netdevMaxBacklog: i32 = 1000;
 /** net_rx_action budget (net.core.netdev_budget) per softirq round */
 export const NETDEV_BUDGET: i32 = 300;
 
@@ -73,6 +73,13 @@ const qdiscDrops = new Array<u64>();
 const qHead = new Array<i32>();
 const qTail = new Array<i32>();
 const qLen = new Array<i32>();
+/**
+ * Not in Linux: all qdiscs together hold at most QDISC_SKB_MAX skbs (the pool's budget: see skbuff.ts);
+ * past it an enqueue drops as a full pfifo_fast does. One device with the default txqueuelen (1000)
+ * stays within it, so there txqueuelen is the binding limit, as in Linux.
+ */
+export const QDISC_SKB_MAX: i32 = SKB_POOL / 4;
+let qdiscSkbs: i32 = 0;
 
 function ensure(dev: i32): void {
   while (coreRxDropped.length <= dev) {
@@ -492,6 +499,7 @@ function qdisc_run(dev: i32): i32 {
     unchecked(qHead[dev] = next);
     if (next < 0) unchecked(qTail[dev] = -1);
     unchecked(qLen[dev] = qLen[dev] - 1);
+    qdiscSkbs--;
     skbNext[skb] = -1;
     if (xmitOne(skb, dev) == NETDEV_TX_BUSY) {
       // dev_requeue_skb: back to the head, try again when the driver wakes the queue
@@ -499,6 +507,7 @@ function qdisc_run(dev: i32): i32 {
       unchecked(qHead[dev] = skb);
       if (unchecked(qTail[dev]) < 0) unchecked(qTail[dev] = skb);
       unchecked(qLen[dev] = qLen[dev] + 1);
+      qdiscSkbs++;
       break;
     }
     n++;
@@ -515,6 +524,7 @@ export function qdisc_reset(dev: i32): void {
     kfree_skb_reason(skb, SKB_DROP_REASON_QUEUE_PURGE);
   }
   qTail[dev] = -1;
+  qdiscSkbs -= qLen[dev];
   qLen[dev] = 0;
 }
 
@@ -540,7 +550,7 @@ export function dev_queue_xmit(skb: i32): i32 {
     // pfifo_fast_enqueue: limit txqueuelen (at least 1)
     const txqlen = unchecked(devTxqlen[dev]);
     const limit = txqlen > 0 ? <i32>txqlen : 1;
-    if (unchecked(qLen[dev]) >= limit) {
+    if (unchecked(qLen[dev]) >= limit || qdiscSkbs >= QDISC_SKB_MAX) {
       unchecked(qdiscDrops[dev] = qdiscDrops[dev] + 1);
       kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
       return NET_XMIT_DROP;
@@ -550,6 +560,7 @@ export function dev_queue_xmit(skb: i32): i32 {
     if (tail >= 0) skbNext[tail] = skb; else unchecked(qHead[dev] = skb);
     unchecked(qTail[dev] = skb);
     unchecked(qLen[dev] = qLen[dev] + 1);
+    qdiscSkbs++;
     qdisc_run(dev);
     if (unchecked(qLen[dev]) > 0) netif_schedule(dev);
     return NET_XMIT_SUCCESS;

@@ -4,21 +4,49 @@
 // pop/push: nothing is allocated per packet. An exhausted pool makes
 // skbAlloc() return -1; callers count that as a drop (SKB_DROP_REASON_NOMEM).
 //
-// Buffer layout: [headroom | data ............ | tailroom], SKB_BUF bytes.
-// Offsets (data, mac/network/transport headers) are relative to the buffer
-// start, like skb->head based offsets in the kernel.
+// Two sizes of buffer, like the kernel's kmalloc size classes behind
+// alloc_skb: SKB_SMALL small ones (skbs 0 .. SKB_SMALL-1) for the frames of
+// a 1500-byte MTU, and SKB_LARGE large ones for jumbo frames, reassembled
+// datagrams and wire records. Many small buffers let the queues that hold
+// skbs for a while (backlog, qdiscs, arp_queues, reassembly, tun rings) keep
+// their Linux limits and still leave skbs for reception; a small request takes
+// a large buffer when no small one is left.
+//
+// The pool's budget. Bad input never hurts: whatever waits in queues, frames
+// can still be received. The places that keep skbs past the softirq step
+// each have a share, and the shares leave SKB_POOL/8 for reception itself:
+//   backlog           netdev_max_backlog, 1000 (fixed)          netif.ts
+//   qdiscs            QDISC_SKB_MAX  = SKB_POOL/4 over all      netif.ts
+//   arp_queues        NEIGH_SKB_MAX  = SKB_POOL/8 over all      ipv4/arp.ts
+//   reassembly        FRAG_SKB_MAX   = SKB_POOL/8               ipv4/ip_fragment.ts
+//   tun rings         TUN_SKB_MAX    = SKB_POOL/8 over all      drivers/tun.ts
+// (UDP and AF_PACKET sockets copy into byte rings, the EMAC copies into its
+// DMA buffers, macvlan's bc_queue and the host's rx_handler batch are emptied
+// within the step: they hold no skbs beyond it.) The shares are caps of our
+// own, over all devices or neighbours: Linux's per-queue limits stay the
+// binding ones for one device or a few neighbours.
+//
+// Buffer layout: [headroom | data ............ | tailroom]. Offsets (data,
+// mac/network/transport headers) are relative to the buffer start, like
+// skb->head based offsets in the kernel.
 
 import { tracePacket } from "./trace";
 
-export const SKB_POOL: i32 = 1024;
+export const SKB_SMALL: i32 = 3584;
+export const SKB_LARGE: i32 = 512;
+export const SKB_POOL: i32 = SKB_SMALL + SKB_LARGE;
 // @ts-ignore: a compile-time check
-if (SKB_POOL & (SKB_POOL - 1)) ERROR("SKB_POOL must be a power of two");
-/** Bytes per buffer: a jumbo frame of the largest EMAC MTU (9194 + 18) or a wire record (16128) plus headroom. */
-export const SKB_BUF: u32 = 16384;
+if (SKB_POOL & (SKB_POOL - 1)) ERROR("SKB_POOL must be a power of two: skb fields mask their index with it");
+/** Bytes per small buffer: a full-size frame with a VLAN tag (1518) plus headroom, rounded to a power of two. */
+const SKB_SMALL_BUF: u32 = 2048;
+/** Bytes per large buffer: a jumbo frame of the largest EMAC MTU (9194 + 18) or a wire record (16128) plus headroom. */
+const SKB_LARGE_BUF: u32 = 16384;
 /** Room kept in front of received/sent frames for later header pushes (NET_SKB_PAD + tunnel headers). */
 export const SKB_HEADROOM: u32 = 128;
 /** The longest frame an skb can carry. */
-export const SKB_MAX_FRAME: u32 = SKB_BUF - SKB_HEADROOM;
+export const SKB_MAX_FRAME: u32 = SKB_LARGE_BUF - SKB_HEADROOM;
+/** The longest frame a small buffer carries. */
+const SKB_SMALL_FRAME: u32 = SKB_SMALL_BUF - SKB_HEADROOM;
 
 // PACKET_* (include/uapi/linux/if_packet.h): skb->pkt_type
 export const PACKET_HOST: u8 = 0, PACKET_BROADCAST: u8 = 1, PACKET_MULTICAST: u8 = 2, PACKET_OTHERHOST: u8 = 3,
@@ -100,28 +128,37 @@ export const skbIpFlags = skbField<u16>(memory.data(SKB_POOL * sizeof<u16>(), 8)
 export const skbTraceIn = skbField<u32>(memory.data(SKB_POOL * sizeof<u32>(), 8));
 export const SKB_NO_INPUT: u32 = 0xffffffff;
 
+// free lists: small skbs in freeStack[0 .. freeSmall), large ones in freeStack[SKB_SMALL .. SKB_SMALL + freeLarge)
 const freeStack = new StaticArray<i32>(SKB_POOL);
-let freeTop: i32 = 0;
+let freeSmall: i32 = 0;
+let freeLarge: i32 = 0;
 /** alloc_skb() failures (pool exhausted) */
 export let skbAllocFailures: u64 = 0;
 
 /** Allocates the pool (once). */
 export function skbInit(): void {
   if (poolBase != 0) return;
-  poolBase = heap.alloc(<usize>SKB_POOL * <usize>SKB_BUF);
+  poolBase = heap.alloc(<usize>SKB_SMALL * <usize>SKB_SMALL_BUF + <usize>SKB_LARGE * <usize>SKB_LARGE_BUF);
   // lowest index on top: the first skbs handed out are 0, 1, 2, ... (deterministic)
-  for (let i = 0; i < SKB_POOL; i++) unchecked(freeStack[i] = SKB_POOL - 1 - i);
-  freeTop = SKB_POOL;
+  for (let i = 0; i < SKB_SMALL; i++) unchecked(freeStack[i] = SKB_SMALL - 1 - i);
+  for (let i = 0; i < SKB_LARGE; i++) unchecked(freeStack[SKB_SMALL + i] = SKB_POOL - 1 - i);
+  freeSmall = SKB_SMALL;
+  freeLarge = SKB_LARGE;
 }
 
 // @ts-ignore: decorator
 @inline export function skbValid(skb: i32): bool { return skb >= 0 && skb < SKB_POOL && unchecked(skbLive[skb]); }
 
-/** alloc_skb(): an empty skb with SKB_HEADROOM reserved, or -1 when the pool is exhausted. */
-export function skbAlloc(): i32 {
+/**
+ * alloc_skb(): an empty skb with SKB_HEADROOM reserved and room for `size` bytes after it, or -1 when
+ * the pool has no buffer that large left (or size is over SKB_MAX_FRAME).
+ */
+export function skbAlloc(size: u32): i32 {
   if (poolBase == 0) skbInit();
-  if (freeTop == 0) { skbAllocFailures++; return -1; }
-  const s = unchecked(freeStack[--freeTop]);
+  let s: i32;
+  if (size <= SKB_SMALL_FRAME && freeSmall > 0) s = unchecked(freeStack[--freeSmall]);
+  else if (size <= SKB_MAX_FRAME && freeLarge > 0) s = unchecked(freeStack[SKB_SMALL + --freeLarge]);
+  else { skbAllocFailures++; return -1; }
   unchecked(skbLive[s] = true);
   unchecked(skbDev[s] = 0); unchecked(skbIif[s] = 0); unchecked(skbProtocol[s] = 0);
   unchecked(skbPktType[s] = PACKET_HOST); unchecked(skbMark[s] = 0); unchecked(skbPriority[s] = 0);
@@ -135,8 +172,8 @@ export function skbAlloc(): i32 {
 }
 
 /** skbAlloc() for a packet the box makes itself (a reply, an ICMP error, an ARP request): no traced input's. */
-export function skbAllocLocal(): i32 {
-  const s = skbAlloc();
+export function skbAllocLocal(size: u32): i32 {
+  const s = skbAlloc(size);
   if (s >= 0) skbTraceIn[s] = SKB_NO_INPUT;
   return s;
 }
@@ -145,18 +182,25 @@ export function skbAllocLocal(): i32 {
 export function skbFree(skb: i32): void {
   if (!skbValid(skb)) return;
   unchecked(skbLive[skb] = false);
-  unchecked(freeStack[freeTop++] = skb);
+  if (skb < SKB_SMALL) unchecked(freeStack[freeSmall++] = skb);
+  else unchecked(freeStack[SKB_SMALL + freeLarge++] = skb);
 }
 
 export function skbDropReason(skb: i32, reason: u16): void {
   if (skb >= 0 && skb < SKB_POOL) unchecked(skbReason[skb] = reason);
 }
 
-export function skbPoolFree(): i32 { return freeTop; }
+export function skbPoolFree(): i32 { return freeSmall + freeLarge; }
 
-/** skb->head */
+/** skb->head: the small buffers first, then the large ones */
 // @ts-ignore: decorator
-@inline export function skbHead(skb: i32): usize { return poolBase + <usize>skb * <usize>SKB_BUF; }
+@inline export function skbHead(skb: i32): usize {
+  return skb < SKB_SMALL ? poolBase + (<usize>skb << 11)
+    : poolBase + (<usize>SKB_SMALL << 11) + (<usize>(skb - SKB_SMALL) << 14);
+}
+/** skb_end_offset(): the buffer's size */
+// @ts-ignore: decorator
+@inline export function skbBufSize(skb: i32): u32 { return skb < SKB_SMALL ? SKB_SMALL_BUF : SKB_LARGE_BUF; }
 /** skb->data */
 // @ts-ignore: decorator
 @inline export function skbDataPtr(skb: i32): usize { return skbHead(skb) + <usize>unchecked(skbData[skb]); }
@@ -169,7 +213,7 @@ export function skbMacPtr(skb: i32): usize {
 /** skb_put(): extends the data at the tail; 0 if the buffer has no room. */
 export function skbPut(skb: i32, n: u32): usize {
   const end = <u64>unchecked(skbData[skb]) + <u64>unchecked(skbLen[skb]);
-  if (end + <u64>n > <u64>SKB_BUF) return 0;
+  if (end + <u64>n > <u64>skbBufSize(skb)) return 0;
   const p = skbHead(skb) + <usize>end;
   unchecked(skbLen[skb] = skbLen[skb] + n);
   return p;
@@ -205,15 +249,22 @@ export function skbResetTransportHeader(skb: i32): void { unchecked(skbTransport
 /** An skb holding a copy of [p, p+len) after the headroom; -1 if the pool is empty or the frame too long. */
 export function skbFromBytes(p: usize, len: u32): i32 {
   if (len > SKB_MAX_FRAME) return -2;
-  const s = skbAlloc();
+  const s = skbAlloc(len);
   if (s < 0) return -1;
   memory.copy(skbPut(s, len), p, len);
   return s;
 }
 
 /** skb_copy(): a full private copy (data and metadata), or -1 when the pool is empty. */
-export function skbCopy(skb: i32): i32 {
-  const s = skbAlloc();
+export function skbCopy(skb: i32): i32 { return skbCopyExpand(skb, 0); }
+
+/**
+ * skb_copy_expand(): a private copy with room for `size` bytes from data on (at least the data), or -1
+ * when the pool has no such buffer left.
+ */
+export function skbCopyExpand(skb: i32, size: u32): i32 {
+  const end = unchecked(skbData[skb]) + max(size, unchecked(skbLen[skb]));
+  const s = skbAlloc(end > SKB_HEADROOM ? end - SKB_HEADROOM : 0);
   if (s < 0) return -1;
   memory.copy(skbHead(s), skbHead(skb), <usize>unchecked(skbData[skb]) + <usize>unchecked(skbLen[skb]));
   unchecked(skbDev[s] = skbDev[skb]); unchecked(skbIif[s] = skbIif[skb]); unchecked(skbProtocol[s] = skbProtocol[skb]);

@@ -22,7 +22,7 @@ import {
   ST_TX_PACKETS, ST_TX_BYTES,
 } from "../core/netif";
 import {
-  skbDev, skbLen, skbProtocol, skbDataPtr, skbFromBytes, skbResetMacHeader, skbResetNetworkHeader,
+  skbDev, skbLen, skbProtocol, skbDataPtr, skbFromBytes, skbResetMacHeader, skbResetNetworkHeader, SKB_POOL,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, kfree_skb, consume_skb, dropCount, SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_FULL_RING,
@@ -58,6 +58,13 @@ const txBytes = new Array<u64>();
 const ring = new Array<StaticArray<i32>>();
 const ringHead = new Array<i32>();
 const ringCount = new Array<i32>();
+/**
+ * Not in Linux: all rings together hold at most TUN_SKB_MAX skbs (the pool's budget: see skbuff.ts);
+ * past it tun_net_xmit drops as at a full ring. One device with the default tx_queue_len (500) stays
+ * within it, so there the ring size is the binding limit, as in Linux.
+ */
+export const TUN_SKB_MAX: i32 = SKB_POOL / 8;
+let ringSkbs: i32 = 0;
 
 const EMPTY_RING = new StaticArray<i32>(0);
 let opsRegistered = false;
@@ -188,12 +195,14 @@ function ringResize(dev: i32, size: i32): void {
   ring[dev] = r;
   ringHead[dev] = 0;
   ringCount[dev] = n;
+  ringSkbs -= c - n;
 }
 
 function ringPurge(dev: i32): void {
   const r = ring[dev];
   const h = ringHead[dev];
   for (let i = 0; i < ringCount[dev]; i++) kfree_skb(unchecked(r[(h + i) % r.length])); // tun_ptr_free
+  ringSkbs -= ringCount[dev];
   ringHead[dev] = 0;
   ringCount[dev] = 0;
 }
@@ -275,13 +284,14 @@ function tun_net_xmit(skb: i32, dev: i32): i32 {
   const r = ring[dev];
   const c = ringCount[dev];
   trace(TE_TUN_NET_XMIT, <u32>dev, <u32>c);
-  if (c >= r.length) {
+  if (c >= r.length || ringSkbs >= TUN_SKB_MAX) {
     dev_core_stats_tx_dropped_inc(dev);
     tunDrop(skb, SKB_DROP_REASON_FULL_RING);
     return NETDEV_TX_OK;
   }
   unchecked(r[(ringHead[dev] + c) % r.length] = skb);
   ringCount[dev] = c + 1;
+  ringSkbs++;
   return NETDEV_TX_OK;
 }
 
@@ -310,6 +320,7 @@ export function tun_do_read(dev: i32, out: usize, cap: u32): i32 {
   const skb = unchecked(r[ringHead[dev]]);
   ringHead[dev] = (ringHead[dev] + 1) % r.length;
   ringCount[dev] = c - 1;
+  ringSkbs--;
   const pi = (tunFlags[dev] & IFF_NO_PI) == 0;
   if (pi && cap < TUN_PI_LEN) { kfree_skb(skb); return -EINVAL; }
   const len = skbLen[skb];

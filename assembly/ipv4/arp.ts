@@ -8,7 +8,7 @@
 import { EEXIST, ENOENT, EINVAL } from "../lib/errno";
 import {
   skbLen, skbDev, skbPktType, skbDataPtr, skbAllocLocal, skbPut, skbNext, skbResetNetworkHeader, skbProtocol,
-  PACKET_HOST, PACKET_OTHERHOST, PACKET_LOOPBACK,
+  SKB_POOL, PACKET_HOST, PACKET_OTHERHOST, PACKET_LOOPBACK,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, consume_skb, SKB_DROP_REASON_NEIGH_FAILED, SKB_DROP_REASON_NEIGH_QUEUEFULL,
@@ -46,6 +46,24 @@ const nQHead = new Array<i32>();
 const nQTail = new Array<i32>();
 const nQBytes = new Array<u32>();
 const nQLen = new Array<i32>();
+
+// Not in Linux: all arp_queues together hold at most NEIGH_SKB_MAX skbs. Linux bounds each queue by
+// unres_qlen_bytes only, and its memory outlasts any flood; our skb pool is fixed, and a flood towards
+// many next hops that never answer would otherwise park the whole pool in these queues and starve
+// reception until they fail (~3 s). Past the cap the oldest queued skb of any neighbour goes, as the
+// per-neighbour limit drops its oldest (NEIGH_QUEUEFULL). With few neighbours unres_qlen_bytes stays
+// the binding limit, as in Linux (one neighbour queues at most 332 skbs of the smallest truesize).
+// The pool's budget: see skbuff.ts.
+export const NEIGH_SKB_MAX: i32 = SKB_POOL / 8;
+// every queued skb in arrival order over all neighbours (doubly linked), with its neighbour's key
+const aqNext = new StaticArray<i32>(SKB_POOL);
+const aqPrev = new StaticArray<i32>(SKB_POOL);
+const aqDev = new StaticArray<i32>(SKB_POOL);
+const aqDst = new StaticArray<u32>(SKB_POOL);
+let aqHead: i32 = -1, aqTail: i32 = -1;
+let aqCount: i32 = 0;
+/** skbs waiting in all arp_queues */
+export function neighQueuedSkbs(): i32 { return aqCount; }
 
 // ---- neigh_parms: per device, with the kernel's defaults (arp_tbl.parms) ----------------------
 const P_RETRANS_MS = 0, P_UCAST = 1, P_MCAST = 2, P_APP = 3, P_MCAST_RESOLICIT = 4, P_QLEN_BYTES = 5,
@@ -212,22 +230,45 @@ export function neigh_changeaddr(dev: i32): void { neighIfdown(dev); }
 
 export function neighCount(): i32 { return nDev.length; }
 
+/** __skb_queue_tail() onto neighbour i's arp_queue (and the global order) */
+function queueTail(i: i32, skb: i32): void {
+  skbNext[skb] = -1;
+  if (nQTail[i] >= 0) skbNext[nQTail[i]] = skb; else nQHead[i] = skb;
+  nQTail[i] = skb;
+  nQBytes[i] += truesize(skbLen[skb]);
+  nQLen[i]++;
+  unchecked(aqDev[skb] = nDev[i]); unchecked(aqDst[skb] = nDst[i]);
+  unchecked(aqNext[skb] = -1); unchecked(aqPrev[skb] = aqTail);
+  if (aqTail >= 0) unchecked(aqNext[aqTail] = skb); else aqHead = skb;
+  aqTail = skb;
+  aqCount++;
+}
+
+/** __skb_dequeue() from neighbour i's arp_queue: its oldest skb (-1 when empty) */
+function queueHead(i: i32): i32 {
+  const skb = nQHead[i];
+  if (skb < 0) return -1;
+  nQHead[i] = skbNext[skb];
+  if (nQHead[i] < 0) nQTail[i] = -1;
+  skbNext[skb] = -1;
+  nQBytes[i] -= truesize(skbLen[skb]);
+  nQLen[i]--;
+  const p = unchecked(aqPrev[skb]), n = unchecked(aqNext[skb]);
+  if (p >= 0) unchecked(aqNext[p] = n); else aqHead = n;
+  if (n >= 0) unchecked(aqPrev[n] = p); else aqTail = p;
+  aqCount--;
+  return skb;
+}
+
 function purgeQueue(i: i32, reason: u16): void {
-  let s = nQHead[i];
-  while (s >= 0) { const nx = skbNext[s]; skbNext[s] = -1; kfree_skb_reason(s, reason); s = nx; }
-  nQHead[i] = -1; nQTail[i] = -1; nQBytes[i] = 0; nQLen[i] = 0;
+  for (let s = queueHead(i); s >= 0; s = queueHead(i)) kfree_skb_reason(s, reason);
 }
 
 /** neigh_update() to a valid state: the packets waiting in arp_queue go out */
 function flushQueue(i: i32): void {
-  let s = nQHead[i];
-  nQHead[i] = -1; nQTail[i] = -1; nQBytes[i] = 0; nQLen[i] = 0;
   const dev = nDev[i], mac = nLladdr[i];
-  while (s >= 0) {
-    const nx = skbNext[s];
-    skbNext[s] = -1;
+  for (let s = queueHead(i); s >= 0; s = queueHead(i)) {
     if (eth_header(s, dev, ETH_P_IP, mac) == 0) dev_queue_xmit(s); else kfree_skb_reason(s, SKB_DROP_REASON_NOT_SPECIFIED);
-    s = nx;
   }
 }
 
@@ -289,20 +330,10 @@ function neighEventSend(i: i32, skb: i32): i32 {
   // the queue is limited by unres_qlen_bytes: the oldest go first
   const ts = truesize(skbLen[skb]);
   const limit = <u32>parm(dev, P_QLEN_BYTES);
-  while (nQHead[i] >= 0 && nQBytes[i] + ts > limit) {
-    const old = nQHead[i];
-    nQHead[i] = skbNext[old];
-    if (nQHead[i] < 0) nQTail[i] = -1;
-    skbNext[old] = -1;
-    nQBytes[i] -= truesize(skbLen[old]);
-    nQLen[i]--;
-    kfree_skb_reason(old, SKB_DROP_REASON_NEIGH_QUEUEFULL);
-  }
-  skbNext[skb] = -1;
-  if (nQTail[i] >= 0) skbNext[nQTail[i]] = skb; else nQHead[i] = skb;
-  nQTail[i] = skb;
-  nQBytes[i] += ts;
-  nQLen[i]++;
+  while (nQHead[i] >= 0 && nQBytes[i] + ts > limit) kfree_skb_reason(queueHead(i), SKB_DROP_REASON_NEIGH_QUEUEFULL);
+  // the pool's share (NEIGH_SKB_MAX): the oldest over all queues; it heads its neighbour's queue
+  while (aqCount >= NEIGH_SKB_MAX) kfree_skb_reason(queueHead(find(unchecked(aqDev[aqHead]), unchecked(aqDst[aqHead]))), SKB_DROP_REASON_NEIGH_QUEUEFULL);
+  queueTail(i, skb);
   trace(TE_NEIGH_QUEUE, nDst[i], <u32>nQLen[i]);
   if (probeNow) { arpSolicit(i); nProbes[i]++; }
   return 0;
@@ -332,7 +363,7 @@ function arpSolicit(i: i32): void {
 
 /** arp_send_dst() / arp_create(): an ARP packet out of dev */
 export function arpSend(op: u16, dev: i32, destIp: u32, srcIp: u32, destHw: u64, srcHw: u64, targetHw: u64): void {
-  const skb = skbAllocLocal();
+  const skb = skbAllocLocal(28);
   if (skb < 0) return;
   const p = skbPut(skb, 28);
   skbResetNetworkHeader(skb);
@@ -384,16 +415,11 @@ export function neighTimerRun(): void {
 /** neigh_invalidate(): every waiting packet gets arp_error_report (ICMP host unreachable) and is dropped */
 function neighInvalidate(i: i32): void {
   trace(TE_NEIGH_FAILED, nDst[i], <u32>nQLen[i]);
-  let s = nQHead[i];
-  nQHead[i] = -1; nQTail[i] = -1; nQBytes[i] = 0; nQLen[i] = 0;
-  while (s >= 0) {
-    const nx = skbNext[s];
-    skbNext[s] = -1;
+  for (let s = queueHead(i); s >= 0; s = queueHead(i)) {
     icmp_send(s, 3, 1, 0); // ipv4_link_failure → dst_link_failure
     trace(TE_DROP, SKB_DROP_REASON_NEIGH_FAILED, 0);
     traceVerdict(s, VERDICT_DROP, SKB_DROP_REASON_NEIGH_FAILED);
     kfree_skb_reason(s, SKB_DROP_REASON_NEIGH_FAILED);
-    s = nx;
   }
 }
 

@@ -11,7 +11,7 @@ import { ipDrop, skbDstSetFromRt } from "./ip_input";
 import { inetGetpeerV4, inetPeerXrlimAllow, inetPeersReset, jiffies } from "./inetpeer";
 import {
   skbAllocLocal, skbPut, skbLen, skbData, skbDataPtr, skbHead, skbNetworkHeader, skbPktType, skbDev, skbIif, skbMark,
-  skbRtType, skbRtFlags, PACKET_HOST,
+  skbRtType, skbRtFlags, PACKET_HOST, SKB_MAX_FRAME,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, consume_skb, dropCount, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_ICMP_CSUM,
@@ -202,10 +202,10 @@ function optionsEcho(iph: usize, avail: i64): bool {
  */
 function icmpPush(saddr: u32, daddr: u32, tos: u8, type: u8, code: u8, rest: u32, extra: usize, extraLen: u32,
   data: usize, dataLen: u32, mark: u32): void {
-  const skb = skbAllocLocal();
-  if (skb < 0) { dropCount(SKB_DROP_REASON_NOMEM); return; }
   const icmpLen = 8 + extraLen + dataLen;
   const hl = 20 + optLen;
+  const skb = skbAllocLocal(min(hl + icmpLen, SKB_MAX_FRAME));
+  if (skb < 0) { dropCount(SKB_DROP_REASON_NOMEM); return; }
   const p = skbPut(skb, hl + icmpLen);
   if (p == 0) { kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM); return; }
   ipBuildHeader(p, tos, hl + icmpLen, 0, false, <u8>ipDefaultTtl, IPPROTO_ICMP, saddr, daddr);

@@ -9,11 +9,11 @@
 // dropped with a reason). Uses the box's virtual time for ipfrag_time.
 import {
   SKB_POOL, skbLen, skbDataPtr, skbDev, skbIif, skbPktType, skbMark, skbRtDev, skbRtType, skbRtFlags, skbRtGw, skbRtError,
-  SKB_MAX_FRAME,
+  SKB_MAX_FRAME, skbData, skbBufSize, skbCopyExpand, skbFree,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, kfree_skb, consume_skb, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_DUP_FRAG,
-  SKB_DROP_REASON_FRAG_REASM_TIMEOUT, SKB_DROP_REASON_PKT_TOO_BIG,
+  SKB_DROP_REASON_FRAG_REASM_TIMEOUT, SKB_DROP_REASON_PKT_TOO_BIG, SKB_DROP_REASON_NOMEM,
 } from "../core/dropreason";
 import { clockNow, CLOCK_NEVER } from "../hw/clock";
 import { load16be, load32be, store16be } from "../hw/checksum";
@@ -30,8 +30,8 @@ const INET_FRAG_FIRST_IN: u8 = 1, INET_FRAG_LAST_IN: u8 = 2, INET_FRAG_COMPLETE:
 const SKB_OVERHEAD: i64 = 576;
 
 export const IPQ_MAX: i32 = 64;
-/** at most this many skbs of the pool sit in reassembly queues */
-export const FRAG_SKB_MAX: i32 = SKB_POOL / 4;
+/** at most this many skbs of the pool sit in reassembly queues (the pool's budget: see skbuff.ts) */
+export const FRAG_SKB_MAX: i32 = SKB_POOL / 8;
 
 const qUsed = new StaticArray<bool>(IPQ_MAX);
 const qSaddr = new StaticArray<u32>(IPQ_MAX);
@@ -195,9 +195,8 @@ function ipFragQueue(q: i32, skb: i32, iph: usize): i32 {
 
 /** ip_frag_reasm(): the payloads copied behind the first fragment's header; the completing skb's route is kept */
 function ipFragReasm(q: i32, last: i32): i32 {
-  const head = unchecked(qHead[q]);
-  const hp = skbDataPtr(head);
-  const ihl = (<u32>load<u8>(hp) & 15) << 2;
+  let head = unchecked(qHead[q]);
+  const ihl = (<u32>load<u8>(skbDataPtr(head)) & 15) << 2;
   const total = ihl + unchecked(qLen[q]);
   if (total > 65535 || total > SKB_MAX_FRAME) {
     // out_oversize
@@ -207,6 +206,21 @@ function ipFragReasm(q: i32, last: i32): i32 {
     return -1;
   }
   let s = unchecked(fragNext[head]);
+  if (unchecked(skbData[head]) + total > skbBufSize(head)) {
+    // inet_frag_reasm_prepare → pskb_expand_head: the datagram needs a larger buffer than the first fragment's
+    const big = skbCopyExpand(head, total);
+    if (big < 0) {
+      // out_nomem: ReasmFails, and ip_frag_queue kills the queue
+      unchecked(qFlags[q] = qFlags[q] | INET_FRAG_COMPLETE);
+      qKill(q, SKB_DROP_REASON_NOMEM);
+      mibInc(MIB_IpReasmFails);
+      return -1;
+    }
+    skbFree(head); // the same sk_buff in the kernel, only its data moved: not a consume or a drop
+    if (last == head) last = big;
+    head = big;
+  }
+  const hp = skbDataPtr(head);
   while (s >= 0) {
     const n = unchecked(fragNext[s]);
     const sp = skbDataPtr(s);

@@ -122,7 +122,7 @@ function ip_fragment(skb: i32, mtu: u32): i32 {
   let n: u32 = 0;
   while (left > 0) {
     const piece = left > step ? step : left;
-    const f = skbAlloc();
+    const f = skbAlloc(hlen + piece);
     if (f < 0) { mibInc(MIB_IpFragFails); mibInc(MIB_IpOutDiscards); ipDrop(skb, SKB_DROP_REASON_NOMEM); return -105; }
     const fp = skbPut(f, hlen + piece);
     memory.copy(fp, iph, hlen);

@@ -46,7 +46,7 @@ function sendReset(skb: i32, iph: usize, t: usize, len: u32): void {
   rtSave();
   const err = ipRouteOutput(daddr, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_TCP, load16be(t + 2), load16be(t));
   if (err == 0) {
-    const r = skbAllocLocal();
+    const r = skbAllocLocal(40);
     if (r < 0) dropCount(SKB_DROP_REASON_NOMEM);
     else {
       const p = skbPut(r, 40);

@@ -4,7 +4,7 @@
 // by the host (box.udp.bind): a fixed table, each with a byte ring in linear
 // memory that queues datagrams for the host (the socket's receive buffer).
 import { ipDrop, skbDstSetFromRt } from "./ip_input";
-import { skbAllocLocal, skbPut, skbLen, skbDataPtr, skbIif, skbPktType, PACKET_HOST } from "../core/skbuff";
+import { skbAllocLocal, skbPut, skbLen, skbDataPtr, skbIif, skbPktType, PACKET_HOST, SKB_MAX_FRAME } from "../core/skbuff";
 import {
   kfree_skb_reason, consume_skb, dropCount, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL,
   SKB_DROP_REASON_UDP_CSUM, SKB_DROP_REASON_NO_SOCKET, SKB_DROP_REASON_SOCKET_RCVBUFF, SKB_DROP_REASON_NOMEM,
@@ -227,7 +227,8 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   const err = ipRouteOutput(daddr, unchecked(sAddr[s]), 0, 0, 0, 0, IPPROTO_UDP, <u32>unchecked(sPort[s]), dport);
   const saddr = R.rtSaddr;
   if (err != 0) { rtRestore(); return err; }
-  const skb = skbAllocLocal();
+  // one too long for any buffer fails at skb_put (EMSGSIZE)
+  const skb = skbAllocLocal(min(28 + len, SKB_MAX_FRAME));
   if (skb < 0) { rtRestore(); dropCount(SKB_DROP_REASON_NOMEM); mibInc(MIB_UdpSndbufErrors); return -ENOBUFS; }
   const p = skbPut(skb, 28 + len);
   if (p == 0) { rtRestore(); kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM); return -EMSGSIZE; }

@@ -65,7 +65,7 @@ describe('veth', () => {
     const got = s1.recv();
     expect(got.length).toBe(1000);
     expect(got.map((p) => p.data)).toEqual(frames);
-    expect(box.netCounters()).toMatchObject({ backlog: 0, backlogDropped: 0, skbAllocFailures: 0, skbFree: 1024 });
+    expect(box.netCounters()).toMatchObject({ backlog: 0, backlogDropped: 0, skbAllocFailures: 0, skbFree: 4096, skbPool: 4096 });
   });
 });
 

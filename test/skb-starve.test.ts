@@ -1,0 +1,101 @@
+// Bad input never hurts: skbs that wait in queues (a neighbour's arp_queue
+// while ARP goes unanswered, a qdisc behind a stopped driver queue) must not
+// take the whole skb pool, or every frame received afterwards would die at
+// the port (NOMEM) until the queues time out. A router floods towards many
+// next hops that never answer ARP; meanwhile it still answers a ping and
+// forwards to a resolved next hop, and every flooded packet ends with a
+// counted reason.
+import { describe, expect, it } from 'vitest';
+import { Box, World } from '../src/index.js';
+import { eth, ipv4, udp, echoRequest, fragment, pattern, decode } from './pktdiff/frames.js';
+
+const MS = 1_000_000;
+const S = 1_000_000_000;
+const TESTER = '02:00:00:00:00:0a', DUT = '02:00:00:00:00:0b', NEXT = '02:00:00:00:00:0c';
+
+function must(box: Box, ...cmds: string[]): void {
+  for (const c of cmds) {
+    const r = box.ip(c);
+    if (r.status !== 0) throw new Error(`ip ${c}: ${r.stderr}`);
+  }
+}
+
+/**
+ * tester (a0 192.0.2.2) — dut (p0 192.0.2.1, p1 198.51.100.1) — sink (c1, no address: ARP requests go
+ * unanswered). The dut routes 198.18.0.0/15 on-link out of p1 (each destination is its own next hop);
+ * 198.51.100.2 is resolved (permanent entry), as is the tester.
+ */
+async function router() {
+  const world = new World();
+  const tester = await Box.create({ world, netns: 'tester' });
+  const dut = await Box.create({ world, netns: 'dut' });
+  const sink = await Box.create({ world, netns: 'sink' });
+  must(tester, `link add a0 address ${TESTER} type veth peer name p0 address ${DUT} netns dut`, 'link set a0 up');
+  must(sink, `link add c1 address ${NEXT} type veth peer name p1 netns dut`, 'link set c1 up');
+  must(dut, 'link set p0 up', 'link set p1 up', 'addr add 192.0.2.1/24 dev p0', 'addr add 198.51.100.1/24 dev p1',
+    'route add 198.18.0.0/15 dev p1', `neigh add 192.0.2.2 lladdr ${TESTER} dev p0`,
+    `neigh add 198.51.100.2 lladdr ${NEXT} dev p1`);
+  dut.sysctl('net.ipv4.ip_forward', '1');
+  return { world, tester, dut, sink };
+}
+
+const toDut = (pkt: Uint8Array) => eth(DUT, TESTER, 0x0800, pkt);
+const flood = (k: number) => toDut(ipv4({ src: '192.0.2.2', dst: `198.18.${k >> 8}.${k & 255}`, proto: 17, id: k },
+  udp('192.0.2.2', `198.18.${k >> 8}.${k & 255}`, 4000, 9, pattern(18, k))));
+
+describe('queued skbs never starve reception', () => {
+  it('256 unresolved next hops flooded: pings are answered and a resolved next hop gets its frame, nothing is lost uncounted', async () => {
+    const { tester, dut, sink } = await router();
+    const tap = tester.packet('a0');
+    const out = sink.packet('c1');
+    const pool = dut.netCounters().skbPool;
+    // 24 packets to each of 256 destinations, more than the whole pool (the sender's ring takes 1000 a time)
+    const frames = Array.from({ length: 256 * 24 }, (_, i) => flood(i % 256));
+    for (let i = 0; i < frames.length; i += 1000) {
+      expect(tap.send(frames.slice(i, i + 1000)).sent).toBe(Math.min(1000, frames.length - i));
+      tester.run({ ns: MS });
+    }
+    expect(frames.length).toBeGreaterThan(pool);
+    tap.recv();
+    out.recv();
+    // the queues are still full (no probe has timed out yet): a ping and a frame to a resolved next hop
+    const ping = toDut(ipv4({ src: '192.0.2.2', dst: '192.0.2.1', proto: 1, id: 7 }, echoRequest(0x77, 1, pattern(32))));
+    const fwd = toDut(ipv4({ src: '192.0.2.2', dst: '198.51.100.2', proto: 17, id: 8 }, udp('192.0.2.2', '198.51.100.2', 4000, 9, pattern(40))));
+    tap.send([ping, fwd]);
+    tester.run({ ns: MS });
+    const replies = tap.recv().filter((r) => r.direction === 'in').map((r) => decode(r.data));
+    expect(replies.some((d) => d.icmp?.type === 0 && d.ip?.src === '192.0.2.1')).toBe(true);
+    const sent = out.recv().filter((r) => r.direction === 'in').map((r) => decode(r.data));
+    expect(sent.some((d) => d.ip?.dst === '198.51.100.2')).toBe(true);
+    expect(dut.link('p0').stats().rxDropped).toBe(0);
+    expect(dut.dropReasons().NOMEM).toBeUndefined();
+    // the arp_queues hold their share of the pool (NEIGH_SKB_MAX), the oldest made room for the newest
+    expect(dut.netCounters().skbFree).toBe(pool - pool / 8);
+    expect(dut.dropReasons().NEIGH_QUEUEFULL).toBe(frames.length - pool / 8);
+    // the oldest queued packets made room (NEIGH_QUEUEFULL); the rest fail with their neighbours
+    tester.run({ ns: 5 * S });
+    const drops = dut.dropReasons();
+    expect(drops.NEIGH_QUEUEFULL).toBeGreaterThan(0);
+    expect(drops.NEIGH_QUEUEFULL + drops.NEIGH_FAILED).toBe(frames.length);
+    expect(dut.link('p0').stats().rxPackets).toBe(frames.length + 2);
+    expect(dut.netCounters().skbFree).toBe(pool);
+  });
+
+  it('a datagram longer than a small buffer, from fragments in small buffers, is reassembled into a large one and answered', async () => {
+    const { tester, dut } = await router();
+    const tap = tester.packet('a0');
+    const pool = dut.netCounters().skbPool;
+    const echo = echoRequest(0x42, 1, pattern(4000 - 8, 3));
+    const frags = fragment({ src: '192.0.2.2', dst: '192.0.2.1', proto: 1, id: 99 }, echo, [1480, 1480, 1040]).map(toDut);
+    expect(frags.every((f) => f.length <= 1514)).toBe(true);
+    tap.send(frags);
+    tester.run({ ns: MS });
+    const back = tap.recv().filter((r) => r.direction === 'in').map((r) => decode(r.data)).filter((d) => d.ip?.src === '192.0.2.1');
+    expect(dut.snmp().IpReasmOKs).toBe(1);
+    expect(dut.snmp().IcmpInEchos).toBe(1);
+    // the 4000-byte reply leaves in fragments again (MTU 1500)
+    expect(back.length).toBe(3);
+    expect(back.reduce((n, d) => n + d.ip!.totalLength - 20, 0)).toBe(4000);
+    expect(dut.netCounters().skbFree).toBe(pool);
+  });
+});
