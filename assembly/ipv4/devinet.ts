@@ -45,14 +45,16 @@ export function inetdevInit(ifindex: i32): void {
   for (let k = 0; k < CONF_COUNT; k++) devConf[ifindex * CONF_COUNT + k] = confDflt[k];
   inDevAlive[ifindex] = true;
   devIfaHead[ifindex] = -1;
+  localsDirty = true;
   sysctlDevReset(ifindex);
 }
 import { sysctlDevReset } from "../core/sysctl";
 // @ts-ignore: decorator
 @inline export function confGet(ifindex: i32, k: i32): i32 { return unchecked(devConf[ifindex * CONF_COUNT + k]); }
-export function confOr(ifindex: i32, k: i32): bool { return (confAll[k] | confGet(ifindex, k)) != 0; }
-export function confAnd(ifindex: i32, k: i32): bool { return confAll[k] != 0 && confGet(ifindex, k) != 0; }
-export function confMax(ifindex: i32, k: i32): i32 { const a = confAll[k], d = confGet(ifindex, k); return a > d ? a : d; }
+// k is one of the CONF_* constants, below CONF_COUNT, the length of confAll
+export function confOr(ifindex: i32, k: i32): bool { return (unchecked(confAll[k]) | confGet(ifindex, k)) != 0; }
+export function confAnd(ifindex: i32, k: i32): bool { return unchecked(confAll[k]) != 0 && confGet(ifindex, k) != 0; }
+export function confMax(ifindex: i32, k: i32): i32 { const a = unchecked(confAll[k]), d = confGet(ifindex, k); return a > d ? a : d; }
 
 // ---- struct in_ifaddr pool
 export const IFA_F_SECONDARY: u32 = 0x01, IFA_F_PERMANENT: u32 = 0x80, IFA_F_NOPREFIXROUTE: u32 = 0x200;
@@ -106,16 +108,50 @@ export function inetIfaByprefix(dev: i32, prefix: u32, mask: u32): i32 {
 
 /** inet_lookup_ifaddr_rcu() / __ip_dev_find() first half: the device of the newest address equal to addr, 0 if none */
 export function inetDevOfLocal(addr: u32): i32 {
-  let best = 0;
-  let bestSeq: u32 = 0;
+  if (localsDirty) localsRebuild();
+  // binary search in the sorted addresses
+  let lo = 0, hi = localN;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (unchecked(localAddr[mid]) < addr) lo = mid + 1; else hi = mid;
+  }
+  return lo < localN && unchecked(localAddr[lo]) == addr ? unchecked(localDev[lo]) : 0;
+}
+
+// The kernel finds a local address in a hash table (inet_addr_lst); here every
+// local address with its device, sorted by address, rebuilt at the first lookup
+// after an address list changed (localsDirty, set after each change).
+let localsDirty = true;
+let localN = 0;
+let localAddr = new StaticArray<u32>(0);
+let localDev = new StaticArray<i32>(0);
+
+function localsRebuild(): void {
+  localsDirty = false;
+  const ifas = new Array<i32>();
   for (let d = 0; d < devList.length; d++) {
     const dev = devList[d];
     if (!inDevExists(dev)) continue;
-    for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
-      if (ifaLocal[i] == addr && (best == 0 || ifaSeq[i] > bestSeq)) { best = dev; bestSeq = ifaSeq[i]; }
-    }
+    for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) ifas.push(i);
   }
-  return best;
+  // by address, the newest first: the kernel's hash lists put new addresses at the head
+  ifas.sort((a: i32, b: i32): i32 => {
+    const x = ifaLocal[a], y = ifaLocal[b];
+    if (x != y) return x < y ? -1 : 1;
+    return ifaSeq[a] > ifaSeq[b] ? -1 : ifaSeq[a] < ifaSeq[b] ? 1 : 0;
+  });
+  if (localAddr.length < ifas.length) {
+    localAddr = new StaticArray<u32>(ifas.length);
+    localDev = new StaticArray<i32>(ifas.length);
+  }
+  localN = 0;
+  for (let k = 0; k < ifas.length; k++) {
+    const i = ifas[k];
+    if (localN > 0 && unchecked(localAddr[localN - 1]) == ifaLocal[i]) continue;
+    unchecked(localAddr[localN] = ifaLocal[i]);
+    unchecked(localDev[localN] = ifaDev[i]);
+    localN++;
+  }
 }
 
 /** inet_addr_onlink() */
@@ -180,6 +216,7 @@ function inetInsertIfa(ifa: i32): i32 {
   const after = (ifaFlags[ifa] & IFA_F_SECONDARY) ? prev : lastPrimPrev;
   if (after < 0) { ifaNext[ifa] = devIfaHead[dev]; devIfaHead[dev] = ifa; }
   else { ifaNext[ifa] = ifaNext[after]; ifaNext[after] = ifa; }
+  localsDirty = true;
   fibAddIfaddr(ifa);
   return 0;
 }
@@ -217,6 +254,7 @@ import { fibModifyPrefixMetric } from "./fib_frontend";
 
 function unlinkIfa(dev: i32, ifa: i32): void {
   rt_cache_flush();
+  localsDirty = true;
   if (devIfaHead[dev] == ifa) { devIfaHead[dev] = ifaNext[ifa]; return; }
   for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
     if (ifaNext[i] == ifa) { ifaNext[i] = ifaNext[ifa]; return; }
@@ -253,6 +291,7 @@ export function inetDelIfa(ifa1: i32): void {
       }
       if (!doPromote) {
         ifaNext[prev] = next;
+        localsDirty = true;
         inetaddrDown(i, dev);
         ifaRelease(i);
         i = next;
@@ -278,6 +317,7 @@ export function inetDelIfa(ifa1: i32): void {
       unlinkIfa(dev, promote);
       if (lastPrim < 0) { ifaNext[promote] = devIfaHead[dev]; devIfaHead[dev] = promote; }
       else { ifaNext[promote] = ifaNext[lastPrim]; ifaNext[lastPrim] = promote; }
+      localsDirty = true;
     }
     ifaFlags[promote] &= ~IFA_F_SECONDARY;
     fibAddIfaddr(promote);
@@ -316,6 +356,7 @@ export function inetdevDestroy(dev: i32): void {
   while (devIfaHead[dev] >= 0) inetDelIfa(devIfaHead[dev]);
   dying = false;
   inDevAlive[dev] = false;
+  localsDirty = true;
 }
 
 /** for NETDEV_UP: fib_add_ifaddr for each address */
