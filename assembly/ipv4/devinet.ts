@@ -35,7 +35,7 @@ export const inDevAlive = new Array<bool>();
 export const devIfaHead = new Array<i32>();
 
 export function inDevExists(ifindex: i32): bool {
-  return ifindex > 0 && ifindex < inDevAlive.length && inDevAlive[ifindex];
+  return ifindex > 0 && ifindex < inDevAlive.length && unchecked(inDevAlive[ifindex]);
 }
 /** inetdev_init(): a new device's conf is a copy of conf/default */
 export function inetdevInit(ifindex: i32): void {

@@ -333,9 +333,10 @@ function brdInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32): i32 {
 
 /** __mkroute_input(): a forwarding route */
 function mkrouteInput(a: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, type: u8, table: u32, plen: i32): i32 {
-  const out = aOif[a];
+  // a is the alias the lookup just found: a live index of the alias arrays
+  const out = unchecked(aOif[a]);
   const tag = resTclassid;
-  const gw = aGw[a], nhScope = aNhScope[a];
+  const gw = unchecked(aGw[a]), nhScope = unchecked(aNhScope[a]);
   if (!inDevExists(out)) return martian(DROP_NOT_SPECIFIED);
   const err = fibValidateSource(saddr, daddr, dscp, out, dev, mark);
   if (err < 0) return martian(err == -22 ? DROP_IP_LOCAL_SOURCE : DROP_IP_RPFILTER);
