@@ -83,6 +83,17 @@ describe('box.replay', () => {
     expect(box.dropReasons().NEIGH_FAILED).toBe(3);
   });
 
+  it('an input pushed out of a full arp_queue: the NEIGH_QUEUEFULL drop is in the path; the other input keeps its own verdict', async () => {
+    const box = await routerBox();
+    box.sysctl('net.ipv4.neigh.p1.retrans_time_ms', '100');
+    box.sysctl('net.ipv4.neigh.p1.unres_qlen_bytes', '1000'); // room for one small packet
+    const r = box.replay([{ dev: 'p0', data: silent, timeNs: 0 }, { dev: 'p0', data: silent, timeNs: 1e6 }]);
+    expect([r[0].verdict, r[0].reason]).toEqual(['forward', '']);
+    expect(r[1].path).toContain('kfree_skb_reason: NEIGH_QUEUEFULL');
+    expect([r[1].verdict, r[1].reason]).toEqual(['drop', 'NEIGH_FAILED']); // its own skb, 3 probes later
+    expect(box.dropReasons()).toMatchObject({ NEIGH_QUEUEFULL: 1, NEIGH_FAILED: 1 });
+  });
+
   it('a forwarded input that later fails waiting for its neighbour in another input\'s window leaves that verdict alone', async () => {
     const box = await routerBox();
     box.sysctl('net.ipv4.neigh.p1.retrans_time_ms', '100');

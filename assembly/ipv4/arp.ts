@@ -306,6 +306,13 @@ export function neigh_output(skb: i32, dev: i32, nh: u32, bcast: bool, mcast: bo
   return 0;
 }
 
+/** An skb pushed out of an arp_queue to make room: in the trace, and the input's verdict if it is the input. */
+function queueFull(skb: i32): void {
+  trace(TE_DROP, SKB_DROP_REASON_NEIGH_QUEUEFULL, 0);
+  traceVerdict(skb, VERDICT_DROP, SKB_DROP_REASON_NEIGH_QUEUEFULL);
+  kfree_skb_reason(skb, SKB_DROP_REASON_NEIGH_QUEUEFULL);
+}
+
 /** __neigh_event_send(): start (or continue) resolution and queue the skb */
 function neighEventSend(i: i32, skb: i32): i32 {
   const dev = nDev[i];
@@ -330,9 +337,9 @@ function neighEventSend(i: i32, skb: i32): i32 {
   // the queue is limited by unres_qlen_bytes: the oldest go first
   const ts = truesize(skbLen[skb]);
   const limit = <u32>parm(dev, P_QLEN_BYTES);
-  while (nQHead[i] >= 0 && nQBytes[i] + ts > limit) kfree_skb_reason(queueHead(i), SKB_DROP_REASON_NEIGH_QUEUEFULL);
+  while (nQHead[i] >= 0 && nQBytes[i] + ts > limit) queueFull(queueHead(i));
   // the pool's share (NEIGH_SKB_MAX): the oldest over all queues; it heads its neighbour's queue
-  while (aqCount >= NEIGH_SKB_MAX) kfree_skb_reason(queueHead(find(unchecked(aqDev[aqHead]), unchecked(aqDst[aqHead]))), SKB_DROP_REASON_NEIGH_QUEUEFULL);
+  while (aqCount >= NEIGH_SKB_MAX) queueFull(queueHead(find(unchecked(aqDev[aqHead]), unchecked(aqDst[aqHead]))));
   queueTail(i, skb);
   trace(TE_NEIGH_QUEUE, nDst[i], <u32>nQLen[i]);
   if (probeNow) { arpSolicit(i); nProbes[i]++; }
