@@ -161,9 +161,14 @@ export function dev_get_stats(dev: i32, s: StaticArray<u64>): void {
 }
 
 // ---- Ethernet (net/ethernet/eth.c) ------------------------------------------------------------
+/** The 48-bit MAC address at p (wire order) as a number: one 32-bit and one 16-bit load. */
 function macAt(p: usize): u64 {
-  return (<u64>load<u8>(p) << 40) | (<u64>load<u8>(p, 1) << 32) | (<u64>load<u8>(p, 2) << 24) |
-    (<u64>load<u8>(p, 3) << 16) | (<u64>load<u8>(p, 4) << 8) | <u64>load<u8>(p, 5);
+  return (<u64>bswap<u32>(load<u32>(p)) << 16) | <u64>bswap<u16>(load<u16>(p, 4));
+}
+/** Writes a MAC address (as macAt reads it) to p in wire order. */
+function macStore(p: usize, mac: u64): void {
+  store<u32>(p, bswap<u32>(<u32>(mac >> 16)));
+  store<u16>(p, bswap<u16>(<u16>mac), 4);
 }
 function load16be(p: usize): u16 { return <u16>((<u32>load<u8>(p) << 8) | <u32>load<u8>(p, 1)); }
 
@@ -200,13 +205,9 @@ export function eth_type_trans(skb: i32, dev: i32): u16 {
 export function eth_header(skb: i32, dev: i32, type: u16, dst: u64): i32 {
   const p = skbPush(skb, ETH_HLEN);
   if (p == 0) return -ENOBUFS;
-  const src = devMac[dev];
-  for (let i = 0; i < 6; i++) {
-    store<u8>(p + <usize>i, <u8>(dst >> (40 - 8 * i)));
-    store<u8>(p + 6 + <usize>i, <u8>(src >> (40 - 8 * i)));
-  }
-  store<u8>(p + 12, <u8>(type >> 8));
-  store<u8>(p + 13, <u8>type);
+  macStore(p, dst);
+  macStore(p + 6, devMac[dev]);
+  store<u16>(p, bswap<u16>(type), 12);
   skbResetMacHeader(skb);
   skbProtocol[skb] = type;
   return 0;
