@@ -170,7 +170,7 @@ function macStore(p: usize, mac: u64): void {
   store<u32>(p, bswap<u32>(<u32>(mac >> 16)));
   store<u16>(p, bswap<u16>(<u16>mac), 4);
 }
-function load16be(p: usize): u16 { return <u16>((<u32>load<u8>(p) << 8) | <u32>load<u8>(p, 1)); }
+function load16be(p: usize): u16 { return bswap<u16>(load<u16>(p)); }
 
 /**
  * eth_type_trans(): skb->dev = dev, mac header at data, pull ETH_HLEN, pkt_type

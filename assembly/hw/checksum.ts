@@ -23,20 +23,15 @@ export function csumFold(sum: u64): u32 {
   return <u32>sum;
 }
 
-export function load16be(p: usize): u32 {
-  return (<u32>load<u8>(p) << 8) | <u32>load<u8>(p + 1);
-}
-export function store16be(p: usize, v: u32): void {
-  store<u8>(p, <u8>(v >> 8));
-  store<u8>(p + 1, <u8>v);
-}
-export function load32be(p: usize): u32 {
-  return (load16be(p) << 16) | load16be(p + 2);
-}
-export function store32be(p: usize, v: u32): void {
-  store16be(p, v >> 16);
-  store16be(p + 2, v & 0xffff);
-}
+// Network byte order at any address: one (unaligned) access and a byte swap.
+// @ts-ignore: decorator
+@inline export function load16be(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }
+// @ts-ignore: decorator
+@inline export function store16be(p: usize, v: u32): void { store<u16>(p, bswap<u16>(<u16>v)); }
+// @ts-ignore: decorator
+@inline export function load32be(p: usize): u32 { return bswap<u32>(load<u32>(p)); }
+// @ts-ignore: decorator
+@inline export function store32be(p: usize, v: u32): void { store<u32>(p, bswap<u32>(v)); }
 
 /**
  * ether_crc(6, addr) as Linux defines it: bitrev32(crc32_le(~0, addr, 6)),
