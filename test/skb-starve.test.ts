@@ -8,17 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { Box, World } from '../src/index.js';
 import { eth, ipv4, udp, echoRequest, fragment, pattern, decode } from './pktdiff/frames.js';
+import { must } from './util/ip.js';
 
 const MS = 1_000_000;
 const S = 1_000_000_000;
 const TESTER = '02:00:00:00:00:0a', DUT = '02:00:00:00:00:0b', NEXT = '02:00:00:00:00:0c';
-
-function must(box: Box, ...cmds: string[]): void {
-  for (const c of cmds) {
-    const r = box.ip(c);
-    if (r.status !== 0) throw new Error(`ip ${c}: ${r.stderr}`);
-  }
-}
 
 /**
  * tester (a0 192.0.2.2) — dut (p0 192.0.2.1, p1 198.51.100.1) — sink (c1, no address: ARP requests go

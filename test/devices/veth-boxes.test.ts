@@ -9,16 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Box, World } from '../../src/index.js';
 import { kernelVethSteps, VETH_STEPS, type VethAnswer } from './veth-boxes-record.js';
+import { must } from '../util/ip.js';
 
 const MS = 1_000_000;
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/devices/veth-boxes.json', import.meta.url), 'utf8')) as VethAnswer[];
-
-function must(box: Box, ...cmds: string[]): void {
-  for (const c of cmds) {
-    const r = box.ip(c);
-    if (r.status !== 0) throw new Error(`ip ${c}: ${r.stderr}`);
-  }
-}
 
 /** red (a0 192.0.2.1) and blue (b0 192.0.2.2) joined by a veth pair, both ends up. */
 async function pair() {
