@@ -134,10 +134,12 @@ function nextVethIndex(): i32 {
   return i;
 }
 
-/** netif_carrier_on/off as linkwatch applies them: NETDEV_CHANGE to the FIB while the device is up. */
+/** netif_carrier_on/off as linkwatch applies them (at once: no linkwatch delay): NETDEV_CHANGE to the FIB while the device is up. */
 export function carrierChange(dev: i32, on: bool): void {
   if (devCarrier[dev] == on) return;
   devCarrier[dev] = on;
+  // linkwatch_do_dev: dev_deactivate on an up device that lost its carrier empties its qdisc
+  if (!on && devIsUp(dev)) qdisc_reset(dev);
   if (devIsUp(dev)) fibNetdevChange(dev, on);
   macvlanLowerChanged(dev);
   br_port_carrier_check(dev);

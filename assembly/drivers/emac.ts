@@ -77,6 +77,11 @@ export type EmacRxHandler = (nic: i32, data: usize, len: u32, vlanTci: i32, flag
 export let emacRxHandler: EmacRxHandler | null = null;
 export function emacSetRxHandler(h: EmacRxHandler | null): void { emacRxHandler = h; }
 
+/** phylib's phy_link_change (netif_carrier_on/off) for the link phy_stop takes down: (nic, up). */
+export type EmacLinkChange = (nic: i32, up: bool) => void;
+let emacLinkChange: EmacLinkChange | null = null;
+export function emacSetLinkChange(h: EmacLinkChange | null): void { emacLinkChange = h; }
+
 /** Per-packet offload request: what the skb carries (ip_summed, gso, vlan). Reused, never allocated per packet. */
 export class TxMeta {
   vlanTci: i32 = -1; // skb_vlan_tag_present
@@ -571,9 +576,14 @@ function emac_mac_reset(a: EmacAdapter): void {
 export function emac_mac_down(a: EmacAdapter): void {
   a.up = false;
   a.napiScheduled = false;
-  // phy_stop: a link that was up goes down (emac_adjust_link: SGMII error interrupts off)
-  if (a.linkUp) sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
-  a.linkUp = false;
+  // phy_stop: a link that was up goes down (phy_link_down: the carrier at once, then
+  // emac_adjust_link: SGMII error interrupts off)
+  if (a.linkUp) {
+    a.linkUp = false;
+    const h = emacLinkChange;
+    if (h != null) h(a.nic, false);
+    sgmiiWrite(a, SGMII_PHY_INTERRUPT_MASK, 0);
+  }
   a.writel(DIS_INT, INT_STATUS);
   a.writel(0, INT_MASK);
   emac_mac_reset(a);

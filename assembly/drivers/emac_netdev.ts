@@ -10,7 +10,7 @@
 import {
   emac_probe, emac_open, emac_close, emac_phy_poll, emac_change_mtu, emac_mac_tx_buf_send, emac_update_hw_stats,
   emac_set_mac_address, emacAdapter, emacSetRxHandler, txMeta, RXF_CSUM_UNNECESSARY, emac_watchdog_next,
-  emac_watchdog_run, emac_rx_mode_set,
+  emac_watchdog_run, emac_rx_mode_set, emacSetLinkChange,
 } from "./emac";
 import { emacCreate, emacDevice } from "../hw/emac/emac";
 import { wirePortReset } from "../hw/wire";
@@ -58,6 +58,15 @@ export function emacNetdevInit(carrier: CarrierFn): void {
   for (let i = 0; i < MAX_NICS; i++) unchecked(nextPoll[i] = CLOCK_NEVER);
   netdevOpsRegister(KIND_EMAC, emac_start_xmit, emacQueueStopped, emac_get_stats64);
   emacSetRxHandler(emacRxFrame);
+  emacSetLinkChange(linkChange);
+}
+
+/** phy_link_change: the carrier follows the link phylib reports. */
+function linkChange(nic: i32, up: bool): void {
+  if (nic < 0 || nic >= MAX_NICS) return;
+  const dev = unchecked(devOf[nic]);
+  const f = carrierFn;
+  if (dev != 0 && f != null) f(dev, up);
 }
 
 export function emacNic(dev: i32): i32 { return dev > 0 && dev < nicOf.length ? unchecked(nicOf[dev]) : -1; }
