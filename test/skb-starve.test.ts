@@ -4,7 +4,7 @@
 // the port (NOMEM) until the queues time out. A router floods towards many
 // next hops that never answer ARP; meanwhile it still answers a ping and
 // forwards to a resolved next hop, and every flooded packet ends with a
-// counted reason.
+// counted reason. The same for jumbo frames, whose large buffers are few.
 import { describe, expect, it } from 'vitest';
 import { Box, World } from '../src/index.js';
 import { eth, ipv4, udp, echoRequest, fragment, pattern, decode } from './pktdiff/frames.js';
@@ -73,6 +73,63 @@ describe('queued skbs never starve reception', () => {
     expect(drops.NEIGH_QUEUEFULL + drops.NEIGH_FAILED).toBe(frames.length);
     expect(dut.link('p0').stats().rxPackets).toBe(frames.length + 2);
     expect(dut.netCounters().skbFree).toBe(pool);
+  });
+
+  it('jumbo frames flooded to 256 unresolved next hops leave large buffers free: a jumbo ping is answered and a jumbo frame forwarded', async () => {
+    const { tester, dut, sink } = await router();
+    must(tester, 'link set a0 mtu 9000');
+    must(sink, 'link set c1 mtu 9000');
+    must(dut, 'link set p0 mtu 9000', 'link set p1 mtu 9000');
+    const tap = tester.packet('a0');
+    const out = sink.packet('c1');
+    const pool = dut.netCounters().skbPool;
+    const jumbo = (dst: string, id: number) => toDut(ipv4({ src: '192.0.2.2', dst, proto: 17, id }, udp('192.0.2.2', dst, 4000, 9, pattern(8000, id))));
+    // 4 jumbo frames to each of 256 next hops: twice as many as there are large buffers
+    const frames = Array.from({ length: 256 * 4 }, (_, i) => jumbo(`198.18.${i % 256}.1`, i));
+    for (let i = 0; i < frames.length; i += 64) {
+      expect(tap.send(frames.slice(i, i + 64)).sent).toBe(64);
+      tester.run({ ns: MS });
+    }
+    tap.recv();
+    out.recv();
+    const ping = toDut(ipv4({ src: '192.0.2.2', dst: '192.0.2.1', proto: 1, id: 7 }, echoRequest(0x77, 1, pattern(8000))));
+    tap.send([ping, jumbo('198.51.100.2', 8)]);
+    tester.run({ ns: MS });
+    const replies = tap.recv().filter((r) => r.direction === 'in').map((r) => decode(r.data));
+    expect(replies.some((d) => d.icmp?.type === 0 && d.ip?.src === '192.0.2.1' && d.ip?.totalLength === 8028)).toBe(true);
+    const sent = out.recv().filter((r) => r.direction === 'in').map((r) => decode(r.data));
+    expect(sent.some((d) => d.ip?.dst === '198.51.100.2' && d.ip?.totalLength === 8028)).toBe(true);
+    expect(dut.dropReasons().NOMEM).toBeUndefined();
+    expect(dut.link('p0').stats().rxDropped).toBe(0);
+    // the frames the arp_queues could not keep were counted as they were refused
+    const queued = pool - dut.netCounters().skbFree;
+    expect(queued).toBeGreaterThan(0);
+    expect(dut.dropReasons().NEIGH_QUEUEFULL).toBe(frames.length - queued);
+    tester.run({ ns: 5 * S });
+    const drops = dut.dropReasons();
+    expect(drops.NEIGH_QUEUEFULL + drops.NEIGH_FAILED).toBe(frames.length);
+    expect(dut.netCounters().skbFree).toBe(pool);
+  });
+
+  it('a qdisc behind a hung EMAC keeps jumbo frames only while large buffers are left: a jumbo ping arriving meanwhile is received', async () => {
+    const box = await Box.create();
+    must(box, 'link add eth0 address 02:00:00:00:00:10 type emac', 'link set eth0 mtu 9000', 'link set eth0 up',
+      'addr add 192.0.2.1/24 dev eth0', 'neigh add 192.0.2.2 lladdr 02:00:00:00:00:0a dev eth0');
+    box.run({ ns: 3 * S }); // autonegotiation
+    const nic = box.emac('eth0');
+    nic.fault('tx-hang');
+    // 600 jumbo frames from a packet socket: the TPD ring takes some, the qdisc (qlen 1000) the rest
+    const frame = (i: number) => eth('02:00:00:00:00:0a', '02:00:00:00:00:10', 0x88b5, pattern(8000, i));
+    for (let i = 0; i < 600; i += 50) box.packet('eth0').send(Array.from({ length: 50 }, (_, k) => frame(i + k)));
+    box.run({ ns: MS });
+    // the qdisc refused frames long before its qlen of 1000
+    expect(box.dropReasons().QDISC_DROP).toBeGreaterThan(0);
+    const ping = eth('02:00:00:00:00:10', '02:00:00:00:00:0a', 0x0800,
+      ipv4({ src: '192.0.2.2', dst: '192.0.2.1', proto: 1, id: 5 }, echoRequest(0x55, 1, pattern(8000))));
+    nic.wire.inject([ping]);
+    box.run({ ns: MS });
+    expect(box.snmp().IcmpInEchos).toBe(1);
+    expect(box.dropReasons().NOMEM).toBeUndefined();
   });
 
   it('a datagram longer than a small buffer, from fragments in small buffers, is reassembled into a large one and answered', async () => {

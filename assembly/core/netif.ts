@@ -25,7 +25,7 @@ import {
 import {
   skbDev, skbIif, skbProtocol, skbPktType, skbLen, skbData, skbMacHeader, skbNetworkHeader, skbVlanTci, skbNext,
   skbPriority, skbSk, skbIpSummed, skbDataPtr, skbPull, skbPush, skbCopy, skbValid, skbFromBytes,
-  skbResetMacHeader, skbResetNetworkHeader, SKB_POOL, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST,
+  skbResetMacHeader, skbResetNetworkHeader, SKB_POOL, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, skbLargeScarce,
 } from "./skbuff";
 import {
   kfree_skb_reason, kfree_skb, consume_skb, SKB_DROP_REASON_UNHANDLED_PROTO, SKB_DROP_REASON_CPU_BACKLOG,
@@ -551,7 +551,7 @@ export function dev_queue_xmit(skb: i32): i32 {
     // pfifo_fast_enqueue: limit txqueuelen (at least 1)
     const txqlen = unchecked(devTxqlen[dev]);
     const limit = txqlen > 0 ? <i32>txqlen : 1;
-    if (unchecked(qLen[dev]) >= limit || qdiscSkbs >= QDISC_SKB_MAX) {
+    if (unchecked(qLen[dev]) >= limit || qdiscSkbs >= QDISC_SKB_MAX || skbLargeScarce(skb)) {
       unchecked(qdiscDrops[dev] = qdiscDrops[dev] + 1);
       kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
       return NET_XMIT_DROP;

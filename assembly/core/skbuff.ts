@@ -20,6 +20,10 @@
 //   arp_queues        NEIGH_SKB_MAX  = SKB_POOL/8 over all      ipv4/arp.ts
 //   reassembly        FRAG_SKB_MAX   = SKB_POOL/8               ipv4/ip_fragment.ts
 //   tun rings         TUN_SKB_MAX    = SKB_POOL/8 over all      drivers/tun.ts
+// The shares count skbs of both sizes. Large buffers are few, so on top of
+// its share each of these queues refuses a large skb (a counted drop) while
+// fewer than SKB_LARGE_RESERVE large buffers are free: a flood of jumbo frames
+// cannot park them all, and jumbo frames and reassembly still get theirs.
 // (UDP and AF_PACKET sockets copy into byte rings, the EMAC copies into its
 // DMA buffers, macvlan's bc_queue and the host's rx_handler batch are emptied
 // within the step: they hold no skbs beyond it.) The shares are caps of our
@@ -128,6 +132,9 @@ export const skbIpFlags = skbField<u16>(memory.data(SKB_POOL * sizeof<u16>(), 8)
 export const skbTraceIn = skbField<u32>(memory.data(SKB_POOL * sizeof<u32>(), 8));
 export const SKB_NO_INPUT: u32 = 0xffffffff;
 
+/** Large buffers the queues leave free (see the budget above). */
+export const SKB_LARGE_RESERVE: i32 = SKB_LARGE / 4;
+
 // free lists: small skbs in freeStack[0 .. freeSmall), large ones in freeStack[SKB_SMALL .. SKB_SMALL + freeLarge)
 const freeStack = new StaticArray<i32>(SKB_POOL);
 let freeSmall: i32 = 0;
@@ -191,6 +198,9 @@ export function skbDropReason(skb: i32, reason: u16): void {
 }
 
 export function skbPoolFree(): i32 { return freeSmall + freeLarge; }
+
+/** Whether a queue that keeps skbs past the softirq step must refuse this one: a large buffer, and few are left. */
+export function skbLargeScarce(skb: i32): bool { return skb >= SKB_SMALL && freeLarge < SKB_LARGE_RESERVE; }
 
 /** skb->head: the small buffers first, then the large ones */
 // @ts-ignore: decorator

@@ -22,7 +22,7 @@ import {
   ST_TX_PACKETS, ST_TX_BYTES,
 } from "../core/netif";
 import {
-  skbDev, skbLen, skbProtocol, skbDataPtr, skbFromBytes, skbResetMacHeader, skbResetNetworkHeader, SKB_POOL,
+  skbDev, skbLen, skbProtocol, skbDataPtr, skbFromBytes, skbResetMacHeader, skbResetNetworkHeader, SKB_POOL, skbLargeScarce,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, kfree_skb, consume_skb, dropCount, SKB_DROP_REASON_DEV_READY, SKB_DROP_REASON_FULL_RING,
@@ -284,7 +284,7 @@ function tun_net_xmit(skb: i32, dev: i32): i32 {
   const r = ring[dev];
   const c = ringCount[dev];
   trace(TE_TUN_NET_XMIT, <u32>dev, <u32>c);
-  if (c >= r.length || ringSkbs >= TUN_SKB_MAX) {
+  if (c >= r.length || ringSkbs >= TUN_SKB_MAX || skbLargeScarce(skb)) {
     dev_core_stats_tx_dropped_inc(dev);
     tunDrop(skb, SKB_DROP_REASON_FULL_RING);
     return NETDEV_TX_OK;

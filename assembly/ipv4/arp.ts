@@ -8,7 +8,7 @@
 import { EEXIST, ENOENT, EINVAL } from "../lib/errno";
 import {
   skbLen, skbDev, skbPktType, skbDataPtr, skbAllocLocal, skbPut, skbNext, skbResetNetworkHeader, skbProtocol,
-  SKB_POOL, PACKET_HOST, PACKET_OTHERHOST, PACKET_LOOPBACK,
+  SKB_POOL, PACKET_HOST, PACKET_OTHERHOST, PACKET_LOOPBACK, skbLargeScarce,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, consume_skb, SKB_DROP_REASON_NEIGH_FAILED, SKB_DROP_REASON_NEIGH_QUEUEFULL,
@@ -334,14 +334,19 @@ function neighEventSend(i: i32, skb: i32): i32 {
     probeNow = true;
   }
   trace(TE_NEIGH, NUD_INCOMPLETE, nDst[i]);
-  // the queue is limited by unres_qlen_bytes: the oldest go first
-  const ts = truesize(skbLen[skb]);
-  const limit = <u32>parm(dev, P_QLEN_BYTES);
-  while (nQHead[i] >= 0 && nQBytes[i] + ts > limit) queueFull(queueHead(i));
-  // the pool's share (NEIGH_SKB_MAX): the oldest over all queues; it heads its neighbour's queue
-  while (aqCount >= NEIGH_SKB_MAX) queueFull(queueHead(find(unchecked(aqDev[aqHead]), unchecked(aqDst[aqHead]))));
-  queueTail(i, skb);
-  trace(TE_NEIGH_QUEUE, nDst[i], <u32>nQLen[i]);
+  if (skbLargeScarce(skb)) {
+    // the large buffers' reserve: this one cannot wait (pushing older ones out might free only small buffers)
+    queueFull(skb);
+  } else {
+    // the queue is limited by unres_qlen_bytes: the oldest go first
+    const ts = truesize(skbLen[skb]);
+    const limit = <u32>parm(dev, P_QLEN_BYTES);
+    while (nQHead[i] >= 0 && nQBytes[i] + ts > limit) queueFull(queueHead(i));
+    // the pool's share (NEIGH_SKB_MAX): the oldest over all queues; it heads its neighbour's queue
+    while (aqCount >= NEIGH_SKB_MAX) queueFull(queueHead(find(unchecked(aqDev[aqHead]), unchecked(aqDst[aqHead]))));
+    queueTail(i, skb);
+    trace(TE_NEIGH_QUEUE, nDst[i], <u32>nQLen[i]);
+  }
   if (probeNow) { arpSolicit(i); nProbes[i]++; }
   return 0;
 }

@@ -9,7 +9,7 @@
 // dropped with a reason). Uses the box's virtual time for ipfrag_time.
 import {
   SKB_POOL, skbLen, skbDataPtr, skbDev, skbIif, skbPktType, skbMark, skbRtDev, skbRtType, skbRtFlags, skbRtGw, skbRtError,
-  SKB_MAX_FRAME, skbData, skbBufSize, skbCopyExpand, skbFree,
+  SKB_MAX_FRAME, skbData, skbBufSize, skbCopyExpand, skbFree, skbLargeScarce,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, kfree_skb, consume_skb, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_DUP_FRAG,
@@ -135,7 +135,7 @@ function queueInsert(q: i32, skb: i32, off: u32, end: u32): i32 {
 export function ip_defrag(skb: i32): i32 {
   mibInc(MIB_IpReasmReqds);
   const iph = skbDataPtr(skb);
-  const q = ipFind(load32be(iph + 12), load32be(iph + 16), <u16>load16be(iph + 4), load<u8>(iph + 9));
+  const q = skbLargeScarce(skb) ? -1 : ipFind(load32be(iph + 12), load32be(iph + 16), <u16>load16be(iph + 4), load<u8>(iph + 9));
   if (q < 0) {
     mibInc(MIB_IpReasmFails);
     kfree_skb(skb);
