@@ -64,9 +64,42 @@ export function routeCache(t, on) { t.box.kernel.core.routeCacheSet(on, false); 
  */
 const GAP_NS = 400;
 
+/**
+ * Where the time goes: the same 1024 frames, changed so that each kind stops at a later
+ * stage of the path. Their costs per frame, side by side, split the full path's.
+ */
+export function stageBatches(t) {
+  t.box.ip('route add blackhole 198.19.1.0/24');
+  const variant = (change) => t.in.batch(t.frames.map((f0, i) => {
+    const f = Uint8Array.from(f0);
+    change(f, i);
+    return f;
+  }));
+  const ipChecksum = (f) => {
+    f[24] = 0; f[25] = 0;
+    const c = csum16(f, 14, 20);
+    f[24] = c >>> 8; f[25] = c & 255;
+  };
+  const stages = [
+    // [what the frames are, batch, frames out, skb drops (NOT_SPECIFIED: the blackhole's dst_discard)]
+    ['dropped by the EMAC address filter (wire, RX engine)', variant((f) => { f[5] = 0x55; }), 0, 0],
+    ['freed by the driver (bad IP checksum: RRD error bit)', variant((f) => { f[24] ^= 0xff; }), 0, 0],
+    ['dropped by a blackhole route (skb, ip_rcv, route decision)', variant((f, i) => { f[30] = 198; f[31] = 19; f[32] = 1; f[33] = i & 255; ipChecksum(f); }), 0, BATCH],
+    ['forwarded out of the second EMAC (the full path)', t.batch, BATCH, 0],
+  ];
+  // each kind stops where it says, or the table would be about something else
+  for (const [name, batch, out, drops] of stages) {
+    const before = t.box.dropReasons().NOT_SPECIFIED ?? 0;
+    const n = forwardBatch(t, batch);
+    const d = (t.box.dropReasons().NOT_SPECIFIED ?? 0) - before;
+    if (n !== out || d !== drops) throw new Error(`${name}: ${n} frames out, ${d} dropped by a route (expected ${out}, ${drops})`);
+  }
+  return stages.map(([name, batch]) => [name, batch]);
+}
+
 /** one batch in and through: returns the number of frames forwarded out of eth1 (collected in one copy into t.sink) */
-export function forwardBatch(t) {
-  t.in.inject(t.batch, { gapNs: GAP_NS });
+export function forwardBatch(t, batch = t.batch) {
+  t.in.inject(batch, { gapNs: GAP_NS });
   t.box.run({ ns: 2e6 }); // 2 ms of virtual time: the 1024 frames arrive within 1.1 ms
   return t.out.collectBatch(t.sink).count;
 }
