@@ -67,6 +67,7 @@ const GAP_NS = 400;
 /**
  * Where the time goes: the same 1024 frames, changed so that each kind stops at a later
  * stage of the path. Their costs per frame, side by side, split the full path's.
+ * Adds a blackhole route (198.19.1.0/24) to the box and runs each kind once to check it.
  */
 export function stageBatches(t) {
   t.box.ip('route add blackhole 198.19.1.0/24');
