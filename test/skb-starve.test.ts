@@ -132,6 +132,38 @@ describe('queued skbs never starve reception', () => {
     expect(box.dropReasons().NOMEM).toBeUndefined();
   });
 
+  it('jumbo fragments that never complete keep large buffers only while enough are left: a jumbo ping arriving meanwhile is answered', async () => {
+    const { tester, dut } = await router();
+    must(tester, 'link set a0 mtu 9000');
+    must(dut, 'link set p0 mtu 9000');
+    const tap = tester.packet('a0');
+    const pool = dut.netCounters().skbPool;
+    // 64 datagrams of 60000 bytes in fragments of 2000 (too long for a small buffer), each without its last
+    // fragment: 1856 large skbs that reassembly would keep, more than there are large buffers
+    const frags = Array.from({ length: 64 }, (_, id) => fragment({ src: '192.0.2.2', dst: '192.0.2.1', proto: 17, id: 1000 + id },
+      pattern(60000, id), Array(30).fill(2000)).slice(0, 29).map(toDut)).flat();
+    for (let i = 0; i < frags.length; i += 64) {
+      expect(tap.send(frags.slice(i, i + 64)).sent).toBe(Math.min(64, frags.length - i));
+      tester.run({ ns: MS });
+    }
+    tap.recv();
+    const held = pool - dut.netCounters().skbFree;
+    // reassembly kept some and refused the rest, each refusal counted (ReasmFails), none lost at the port
+    expect(held).toBeGreaterThan(0);
+    expect(dut.snmp().IpReasmFails).toBe(frags.length - held);
+    expect(dut.dropReasons().NOMEM).toBeUndefined();
+    const ping = toDut(ipv4({ src: '192.0.2.2', dst: '192.0.2.1', proto: 1, id: 7 }, echoRequest(0x77, 1, pattern(8000))));
+    tap.send([ping]);
+    tester.run({ ns: MS });
+    const replies = tap.recv().filter((r) => r.direction === 'in').map((r) => decode(r.data));
+    expect(replies.some((d) => d.icmp?.type === 0 && d.ip?.totalLength === 8028)).toBe(true);
+    expect(dut.dropReasons().NOMEM).toBeUndefined();
+    expect(dut.link('p0').stats().rxDropped).toBe(0);
+    // ipfrag_time (30 s) frees what was kept
+    tester.run({ ns: 31 * S });
+    expect(dut.netCounters().skbFree).toBe(pool);
+  });
+
   it('a datagram longer than a small buffer, from fragments in small buffers, is reassembled into a large one and answered', async () => {
     const { tester, dut } = await router();
     const tap = tester.packet('a0');
