@@ -164,6 +164,40 @@ describe('queued skbs never starve reception', () => {
     expect(dut.netCounters().skbFree).toBe(pool);
   });
 
+  it('a tun ring nobody reads keeps jumbo packets only while enough large buffers are left: a jumbo ping arriving meanwhile is answered', async () => {
+    const { tester, dut } = await router();
+    must(tester, 'link set a0 mtu 9000');
+    must(dut, 'link set p0 mtu 9000', 'tuntap add tun0 mode tun', 'link set tun0 mtu 9000', 'link set tun0 txqueuelen 1000',
+      'link set tun0 up', 'route add 203.0.113.0/24 dev tun0');
+    const file = dut.tun('tun0'); // attached (the carrier comes up) and never read
+    const tap = tester.packet('a0');
+    const pool = dut.netCounters().skbPool;
+    // 600 jumbo packets routed into tun0: more than there are large buffers
+    const frames = Array.from({ length: 600 }, (_, i) => toDut(ipv4({ src: '192.0.2.2', dst: '203.0.113.9', proto: 17, id: i },
+      udp('192.0.2.2', '203.0.113.9', 4000, 9, pattern(8000, i)))));
+    for (let i = 0; i < frames.length; i += 50) {
+      expect(tap.send(frames.slice(i, i + 50)).sent).toBe(50);
+      tester.run({ ns: MS });
+    }
+    tap.recv();
+    const held = pool - dut.netCounters().skbFree;
+    expect(file.queue.length).toBe(held);
+    // the ring refused the rest (FULL_RING, tx_dropped) long before its 1000 entries
+    expect(held).toBeGreaterThan(0);
+    expect(dut.dropReasons().FULL_RING).toBe(frames.length - held);
+    expect(dut.link('tun0').stats().txDropped).toBe(frames.length - held);
+    expect(dut.dropReasons().NOMEM).toBeUndefined();
+    const ping = toDut(ipv4({ src: '192.0.2.2', dst: '192.0.2.1', proto: 1, id: 7 }, echoRequest(0x77, 1, pattern(8000))));
+    tap.send([ping]);
+    tester.run({ ns: MS });
+    const replies = tap.recv().filter((r) => r.direction === 'in').map((r) => decode(r.data));
+    expect(replies.some((d) => d.icmp?.type === 0 && d.ip?.totalLength === 8028)).toBe(true);
+    expect(dut.link('p0').stats().rxDropped).toBe(0);
+    // reading the ring gives every buffer back
+    expect(file.readBatch().length).toBe(held);
+    expect(dut.netCounters().skbFree).toBe(pool);
+  });
+
   it('a datagram longer than a small buffer, from fragments in small buffers, is reassembled into a large one and answered', async () => {
     const { tester, dut } = await router();
     const tap = tester.packet('a0');

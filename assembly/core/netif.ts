@@ -548,10 +548,13 @@ export function dev_queue_xmit(skb: i32): i32 {
       kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
       return NET_XMIT_CN;
     }
-    // pfifo_fast_enqueue: limit txqueuelen (at least 1)
+    // pfifo_fast_enqueue: limit txqueuelen (at least 1). The large-buffer reserve only
+    // refuses an skb that would wait behind others: into an empty qdisc it goes straight
+    // to the driver (Linux's TCQ_F_CAN_BYPASS), and a driver ring applies its own.
     const txqlen = unchecked(devTxqlen[dev]);
     const limit = txqlen > 0 ? <i32>txqlen : 1;
-    if (unchecked(qLen[dev]) >= limit || qdiscSkbs >= QDISC_SKB_MAX || skbLargeScarce(skb)) {
+    const queued = unchecked(qLen[dev]);
+    if (queued >= limit || qdiscSkbs >= QDISC_SKB_MAX || (queued > 0 && skbLargeScarce(skb))) {
       unchecked(qdiscDrops[dev] = qdiscDrops[dev] + 1);
       kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
       return NET_XMIT_DROP;
