@@ -1,0 +1,93 @@
+// Boxes in a worker: a Web Worker in browsers, a worker thread in Node. A page that
+// replays a capture stays responsive, and a test suite can run boxes on every core.
+// The boxes live in the worker; the caller drives them through comlink, and every
+// answer crosses as data (structured clone): ip/sysctl output, route decisions,
+// replay results, counters, frames. A device or a packet socket comes back as a
+// proxy whose methods answer the same way.
+//
+//   const w = await startBoxWorker();
+//   const box = await w.create();
+//   await box.ip('link add eth0 address 02:00:00:00:00:10 type emac');
+//   const results = await box.replayCapture(pcapBytes, { dev: 'eth0' });
+//   await w.terminate();
+import * as Comlink from 'comlink';
+import { Box, type IpResult, type RouteGetQuery } from './box.js';
+import { World } from './world.js';
+import type { ReplayInput, ReplayOptions, ReplayResult } from './replay.js';
+import type { NstatOptions } from './nstat.js';
+
+/** One box as its worker serves it (the methods of Box that answer with data). */
+export class BoxService {
+  readonly #box: Box;
+  constructor(box: Box) { this.#box = box; }
+
+  /** Box.ip; `files` stands in for the file system of `-batch FILE` (a worker has no access to the caller's). */
+  ip(args: string | string[], files?: Record<string, string>): IpResult {
+    const readFile = files && ((path: string) => {
+      if (!Object.hasOwn(files, path)) throw Object.assign(new Error(`${path}: no such file`), { code: 'ENOENT' });
+      return files[path]!;
+    });
+    return this.#box.ip(args, readFile ? { readFile } : {});
+  }
+  bridge(args: string | string[]): IpResult { return this.#box.bridge(args); }
+  routeGet(q: RouteGetQuery): Record<string, unknown> { return this.#box.routeGet(q); }
+  sysctl(key: string, value?: string | number): string { return this.#box.sysctl(key, value); }
+  run(opts: { ns: number }): void { this.#box.run(opts); }
+  /** Virtual time in ns. */
+  now(): number { return this.#box.now; }
+  replay(inputs: ReplayInput[], opts?: ReplayOptions): ReplayResult[] { return this.#box.replay(inputs, opts); }
+  replayCapture(bytes: Uint8Array, opts?: ReplayOptions & { dev?: string }): ReplayResult[] { return this.#box.replayCapture(bytes, opts); }
+  snmp(): Record<string, number> { return this.#box.snmp(); }
+  nstat(opts?: NstatOptions): string { return this.#box.nstat(opts); }
+  dropReasons(): Record<string, number> { return this.#box.dropReasons(); }
+  netCounters(): ReturnType<Box['netCounters']> { return this.#box.netCounters(); }
+  /** The device `name`: info(), stats(), and on an EMAC port wire.inject(frames) / wire.collect(). */
+  link(name: string): ReturnType<Box['link']> { return Comlink.proxy(this.#box.link(name)); }
+  /** A packet socket on `dev` (or every device): send(frames), recv(). */
+  packet(dev?: string): ReturnType<Box['packet']> { return Comlink.proxy(this.#box.packet(dev)); }
+}
+
+/** What a worker serves: boxes. Those with a netns name share one world, so veth pairs can join them. */
+export interface BoxWorkerApi {
+  create(opts?: { netns?: string }): Promise<BoxService & Comlink.ProxyMarked>;
+}
+
+/** Serves boxes on `endpoint` (in a worker: `self`, or a Node MessagePort through comlink's node adapter). */
+export function serveBoxes(endpoint: Comlink.Endpoint): void {
+  let world: World | undefined;
+  const api: BoxWorkerApi = {
+    async create(opts = {}) {
+      const box = opts.netns === undefined ? await Box.create() : await Box.create({ world: (world ??= new World()), netns: opts.netns });
+      return Comlink.proxy(new BoxService(box));
+    },
+  };
+  Comlink.expose(api, endpoint);
+}
+
+/** A worker serving boxes, seen from the caller. */
+export interface BoxWorker {
+  /** A new box in the worker (with a netns name: in the worker's world, reachable as `ip ... netns NAME`). */
+  create(opts?: { netns?: string }): Promise<Comlink.Remote<BoxService>>;
+  /** Stops the worker and every box in it. */
+  terminate(): Promise<void>;
+}
+
+/** Starts a worker (a worker thread in Node, a module Web Worker in browsers) that serves boxes. */
+export async function startBoxWorker(): Promise<BoxWorker> {
+  if (typeof globalThis.process?.versions?.node === 'string') {
+    const { Worker } = await import('node:worker_threads');
+    const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
+    const w = new Worker(new URL('./worker-entry.js', import.meta.url));
+    return remoteBoxes(Comlink.wrap<BoxWorkerApi>(nodeEndpoint(w)), async () => { await w.terminate(); });
+  }
+  // written out in full: bundlers recognise this form and bundle the worker's script
+  const w = new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module' });
+  return remoteBoxes(Comlink.wrap<BoxWorkerApi>(w), async () => { w.terminate(); });
+}
+
+function remoteBoxes(api: Comlink.Remote<BoxWorkerApi>, stop: () => Promise<void>): BoxWorker {
+  return {
+    create: (opts) => api.create(opts),
+    terminate: async () => { api[Comlink.releaseProxy](); await stop(); },
+  };
+}

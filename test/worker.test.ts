@@ -1,0 +1,137 @@
+// Boxes in a worker thread (netpath/worker): the built package, driven through comlink as a
+// user would. A box in a worker must answer exactly as the same box in the calling thread.
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Box, World } from '../dist/index.js';
+import { startBoxWorker, type BoxWorker } from '../dist/worker.js';
+import { ETH_IP, PROTO, echoRequest, eth, ipv4, udp } from './pktdiff/frames.js';
+
+const ETH0 = '02:00:00:00:00:10', HOST = '02:00:00:00:00:20';
+const SETUP = [
+  `link add eth0 address ${ETH0} type emac`, 'link add eth1 address 02:00:00:00:00:11 type emac',
+  'link set eth0 up', 'link set eth1 up', 'addr add 192.0.2.1/24 dev eth0', 'addr add 198.51.100.1/24 dev eth1',
+  'neigh add 198.51.100.7 lladdr 02:00:00:00:00:99 dev eth1 nud permanent',
+  'rule add from 192.0.2.64/26 lookup 100', 'route add 203.0.113.0/24 via 198.51.100.7 table 100',
+];
+const frame = (dst: string, proto: number, ttl = 64) => eth(ETH0, HOST, ETH_IP, ipv4({ src: '192.0.2.70', dst, proto, id: 5, ttl },
+  proto === PROTO.ICMP ? echoRequest(1, 1, new Uint8Array(8)) : udp('192.0.2.70', dst, 4000, 53, new Uint8Array(6))));
+const INPUTS = [frame('192.0.2.1', PROTO.ICMP), frame('203.0.113.9', PROTO.UDP), frame('203.0.113.9', PROTO.UDP, 1),
+  frame('198.18.0.1', PROTO.UDP), frame('192.0.2.1', PROTO.UDP)].map((data) => ({ dev: 'eth0', data }));
+
+const workers: BoxWorker[] = [];
+afterAll(async () => { await Promise.all(workers.map((w) => w.terminate())); });
+async function worker(): Promise<BoxWorker> {
+  const w = await startBoxWorker();
+  workers.push(w);
+  return w;
+}
+
+describe('boxes in a worker', () => {
+  it('answer ip, sysctl, route get and replay exactly as a box in this thread', async () => {
+    const here = await Box.create();
+    const w = await worker();
+    const there = await w.create();
+    for (const c of SETUP) expect(await there.ip(c)).toEqual(here.ip(c));
+    expect(await there.sysctl('net.ipv4.ip_forward', 1)).toBe(here.sysctl('net.ipv4.ip_forward', 1));
+    await there.run({ ns: 3e9 }); // autonegotiation
+    here.run({ ns: 3e9 });
+    expect(await there.now()).toBe(here.now);
+    for (const c of ['-j -s link show', 'rule', 'route show table all']) expect(await there.ip(c)).toEqual(here.ip(c));
+    const q = { dst: '203.0.113.9', from: '192.0.2.70', iif: 'eth0' };
+    expect(await there.routeGet(q)).toEqual(here.routeGet(q));
+    const mine = here.replay(INPUTS);
+    const theirs = await there.replay(INPUTS);
+    expect(mine.map((r) => [r.verdict, r.reason])).toEqual([['local', ''], ['forward', ''], ['drop', 'IP_INHDR'],
+      ['drop', 'IP_INNOROUTES'], ['drop', 'NO_SOCKET']]);
+    expect(theirs).toEqual(mine);
+    expect(await there.nstat({ zeros: true })).toBe(here.nstat({ zeros: true }));
+    expect(await there.dropReasons()).toEqual(here.dropReasons());
+    expect(await there.netCounters()).toEqual(here.netCounters());
+  });
+
+  it('hands out devices and packet sockets as proxies: frames on an EMAC wire, veth pairs between boxes of one world', async () => {
+    const w = await worker();
+    const r = await w.create({ netns: 'r' });
+    const h = await w.create({ netns: 'h' });
+    for (const c of SETUP) expect((await r.ip(c)).status).toBe(0);
+    await r.sysctl('net.ipv4.ip_forward', 1);
+    await r.run({ ns: 3e9 });
+    const eth0 = await r.link('eth0');
+    const eth1 = await r.link('eth1');
+    expect(await eth0.wire.inject([frame('203.0.113.9', PROTO.UDP)])).toBe(1);
+    await r.run({ ns: 1e6 });
+    const out = await eth1.wire.collect();
+    expect(out.length).toBe(1);
+    expect(out[0]!.subarray(0, 6)).toEqual(Uint8Array.of(2, 0, 0, 0, 0, 0x99));
+    expect((await eth1.stats()).txPackets).toBe(1);
+    // a veth pair into the other box of the worker's world, and a ping across it
+    expect(await h.ip('link add v0 type veth peer name v1 netns r')).toEqual({ status: 0, stdout: '', stderr: '' });
+    for (const c of ['link set v0 up', 'addr add 198.18.0.2/24 dev v0']) expect((await h.ip(c)).status).toBe(0);
+    for (const c of ['link set v1 up', 'addr add 198.18.0.1/24 dev v1']) expect((await r.ip(c)).status).toBe(0);
+    const sock = await h.packet('v0');
+    const v1mac = JSON.parse((await r.ip('-j link show v1')).stdout)[0].address as string;
+    const v0mac = JSON.parse((await h.ip('-j link show v0')).stdout)[0].address as string;
+    await h.ip(`neigh add 198.18.0.1 lladdr ${v1mac} dev v0`);
+    const ping = eth(v1mac, v0mac, ETH_IP, ipv4({ src: '198.18.0.2', dst: '198.18.0.1', proto: PROTO.ICMP, id: 9 }, echoRequest(3, 1, new Uint8Array(4))));
+    expect((await sock.send([ping])).sent).toBe(1);
+    await h.run({ ns: 1e6 });
+    const seen = (await sock.recv()).filter((p) => p.direction === 'in');
+    // the router answers (after resolving the host by ARP, which the host's kernel answers)
+    expect(seen.some((p) => p.data[12] === 0x08 && p.data[13] === 0x00 && p.data[34] === 0)).toBe(true);
+  });
+
+  it('passes errors back: a thrown error rejects with its message, ip failures come back as data, -batch reads the given files', async () => {
+    const w = await worker();
+    const box = await w.create();
+    await expect(box.link('nope')).rejects.toThrow('link: no device nope');
+    const bad = await box.ip('route add 203.0.113.0/24 via 192.0.2.1');
+    expect(bad).toEqual((await Box.create()).ip('route add 203.0.113.0/24 via 192.0.2.1'));
+    expect(bad.status).not.toBe(0);
+    const batch = await box.ip('-batch cmds', { cmds: 'link add d0 type veth peer name d1\nlink set d0 up\n' });
+    expect(batch.status).toBe(0);
+    expect((await box.ip('-br link show d0')).stdout).toMatch(/^d0@d1 +LOWERLAYERDOWN /);
+    const missing = await box.ip('-batch other', {});
+    expect(missing.status).not.toBe(0);
+  });
+
+  it('runs boxes of different workers at the same time, each in its own world', async () => {
+    const [a, b] = await Promise.all([worker(), worker()]);
+    const boxes = await Promise.all([a.create({ netns: 'x' }), b.create({ netns: 'x' })]);
+    const outs = await Promise.all(boxes.map(async (box) => {
+      for (const c of SETUP) await box.ip(c);
+      await box.sysctl('net.ipv4.ip_forward', 1);
+      await box.run({ ns: 3e9 });
+      return box.replay(INPUTS);
+    }));
+    expect(outs[1]).toEqual(outs[0]);
+    const local = new World();
+    const here = await Box.create({ world: local, netns: 'x' });
+    for (const c of SETUP) here.ip(c);
+    here.sysctl('net.ipv4.ip_forward', 1);
+    here.run({ ns: 3e9 });
+    expect(outs[0]).toEqual(here.replay(INPUTS));
+  });
+});
+
+describe('the library in browsers', () => {
+  it('imports nothing from Node at load time: the modules of netpath and netpath/worker import only each other and comlink', () => {
+    const seen = new Set<string>();
+    const outside: string[] = [];
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      // static imports and re-exports only: a Node-only module may be loaded with import() on Node
+      for (const m of readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\s[^;'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm)) {
+        const spec = m[1] ?? m[2]!;
+        if (spec.startsWith('.')) walk(resolve(dirname(file), spec));
+        else outside.push(`${basename(file)}: ${spec}`);
+      }
+    };
+    const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+    for (const entry of ['index.js', 'worker.js', 'worker-entry.js']) walk(join(dist, entry));
+    expect(seen.size).toBeGreaterThan(20);
+    expect(new Set(outside.map((o) => o.split(': ')[1]))).toEqual(new Set(['comlink']));
+  });
+});
