@@ -41,10 +41,12 @@ export class BoxService {
   nstat(opts?: NstatOptions): string { return this.#box.nstat(opts); }
   dropReasons(): Record<string, number> { return this.#box.dropReasons(); }
   netCounters(): ReturnType<Box['netCounters']> { return this.#box.netCounters(); }
-  /** The device `name`: info(), stats(), and on an EMAC port wire.inject(frames) / wire.collect(). */
-  link(name: string): ReturnType<Box['link']> { return Comlink.proxy(this.#box.link(name)); }
+  /** The device `name`: info(), stats(). */
+  link(name: string): ReturnType<Box['link']> & Comlink.ProxyMarked { return Comlink.proxy(this.#box.link(name)); }
+  /** The wire of EMAC port `name`: inject(frames), collect(). */
+  wire(name: string): ReturnType<Box['link']>['wire'] & Comlink.ProxyMarked { return Comlink.proxy(this.#box.link(name).wire); }
   /** A packet socket on `dev` (or every device): send(frames), recv(). */
-  packet(dev?: string): ReturnType<Box['packet']> { return Comlink.proxy(this.#box.packet(dev)); }
+  packet(dev?: string): ReturnType<Box['packet']> & Comlink.ProxyMarked { return Comlink.proxy(this.#box.packet(dev)); }
 }
 
 /** What a worker serves: boxes. Those with a netns name share one world, so veth pairs can join them. */

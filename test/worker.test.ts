@@ -58,11 +58,10 @@ describe('boxes in a worker', () => {
     for (const c of SETUP) expect((await r.ip(c)).status).toBe(0);
     await r.sysctl('net.ipv4.ip_forward', 1);
     await r.run({ ns: 3e9 });
-    const eth0 = await r.link('eth0');
     const eth1 = await r.link('eth1');
-    expect(await eth0.wire.inject([frame('203.0.113.9', PROTO.UDP)])).toBe(1);
+    expect(await (await r.wire('eth0')).inject([frame('203.0.113.9', PROTO.UDP)])).toBe(1);
     await r.run({ ns: 1e6 });
-    const out = await eth1.wire.collect();
+    const out = await (await r.wire('eth1')).collect();
     expect(out.length).toBe(1);
     expect(out[0]!.subarray(0, 6)).toEqual(Uint8Array.of(2, 0, 0, 0, 0, 0x99));
     expect((await eth1.stats()).txPackets).toBe(1);
@@ -86,6 +85,8 @@ describe('boxes in a worker', () => {
     const w = await worker();
     const box = await w.create();
     await expect(box.link('nope')).rejects.toThrow('link: no device nope');
+    await box.ip('link add v0 type veth peer name v1');
+    await expect(box.wire('v0')).rejects.toThrow('link: v0 is a veth device: it has no wire');
     const bad = await box.ip('route add 203.0.113.0/24 via 192.0.2.1');
     expect(bad).toEqual((await Box.create()).ip('route add 203.0.113.0/24 via 192.0.2.1'));
     expect(bad.status).not.toBe(0);
