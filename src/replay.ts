@@ -40,7 +40,7 @@ export interface ReplayResult {
   out: ReplayOutput[];
 }
 export interface ReplayOptions {
-  /** record the path (trace on); default true */
+  /** record the path; default true. Off, every path is empty; verdicts, reasons and outputs are the same */
   trace?: boolean;
   /** virtual time between inputs without timestamps, and after the last one (ns); default 2.5 s */
   gapNs?: number;
@@ -205,7 +205,7 @@ interface Port {
 /** Replays frames through the box; one result per input, in order. */
 export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOptions = {}): ReplayResult[] {
   const x = box.kernel.core as unknown as TraceExports;
-  const traceOn = opts.trace ?? true;
+  const withPath = opts.trace ?? true;
   const gap = opts.gapNs ?? 2_500_000_000;
   const links = box.kernel.links();
   const byIndex = new Map(links.map((l) => [l.ifindex, l.name]));
@@ -299,7 +299,8 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
   const sinks = links.filter((l) => wireSide.has(l.name)).map((l) => l.ifindex);
   const sunk = sinks.filter((i) => x.replaySink(i, 1) === 0);
   const wireSet = new Set(sinks);
-  x.traceOnOff(traceOn ? 1 : 0);
+  // the core traces either way: verdicts and reasons come from its records
+  x.traceOnOff(1);
   const results: ReplayResult[] = [];
   const t0 = box.now;
   try {
@@ -319,7 +320,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       for (const p of ports.values()) for (const d of p.collect()) out.push({ dev: p.dev, data: d });
       const hw1 = port.hwDrops?.();
       const hw = hw0 && hw1 ? HW_DROPS.filter((_, k) => hw1[k] !== hw0[k]) : [];
-      results.push(decode(x, i, out, names, traceOn, wireSet, hw));
+      results.push(decode(x, i, out, names, withPath, wireSet, hw));
     }
   } finally {
     x.traceOnOff(0);
@@ -343,40 +344,41 @@ function settle(box: Box, x: TraceExports): void {
   }
 }
 
-function decode(x: TraceExports, id: number, out: ReplayOutput[], names: DecodeNames, traceOn: boolean,
+function decode(x: TraceExports, id: number, out: ReplayOutput[], names: DecodeNames, withPath: boolean,
   wire: Set<number>, hw: HwStep[]): ReplayResult {
   const drops = names.drops;
-  const path: string[] = hw.map((h) => h.step);
+  const path: string[] = withPath ? hw.map((h) => h.step) : [];
   let verdict: Verdict = 'drop';
   let reason = '';
   let seen = false;
   const st: DecodeState = {};
-  if (traceOn) {
-    const n = x.traceRecords();
-    const dv = new DataView(x.memory.buffer, x.traceRecordsPtr() >>> 0, n * 16);
-    for (let k = 0; k < n; k++) {
-      const pkt = dv.getUint32(k * 16, true);
-      if (pkt !== id) continue;
-      const ev = dv.getUint32(k * 16 + 4, true), a = dv.getUint32(k * 16 + 8, true), b = dv.getUint32(k * 16 + 12, true);
-      if (((ev === 1 || ev === 12) && wire.has(a)) || (ev === 40 && wire.has(a & 0xffffff))) continue; // the wire side of a veth
-      if (ev === 14) {
-        // the last verdict wins (a forwarded packet may still die waiting for its neighbour)
-        verdict = VERDICTS[a] ?? 'drop';
-        reason = verdict === 'drop' ? (st.routeReason && drops[b] === 'NOT_SPECIFIED' ? st.routeReason : drops[b] ?? String(b)) : '';
-        seen = true;
-        continue;
-      }
-      if (ev === 72 && path.length) { path[path.length - 1] = path[path.length - 1].replace(/ dev /, ` via ${ip4(a)} dev `); continue; }
-      const d = describe(ev, a, b, names, st);
-      if (Array.isArray(d)) path.push(...d);
-      else if (d) path.push(d);
+  const n = x.traceRecords();
+  const dv = new DataView(x.memory.buffer, x.traceRecordsPtr() >>> 0, n * 16);
+  for (let k = 0; k < n; k++) {
+    const pkt = dv.getUint32(k * 16, true);
+    if (pkt !== id) continue;
+    const ev = dv.getUint32(k * 16 + 4, true), a = dv.getUint32(k * 16 + 8, true), b = dv.getUint32(k * 16 + 12, true);
+    if (((ev === 1 || ev === 12) && wire.has(a)) || (ev === 40 && wire.has(a & 0xffffff))) continue; // the wire side of a veth
+    if (ev === 14) {
+      // the last verdict wins (a forwarded packet may still die waiting for its neighbour)
+      verdict = VERDICTS[a] ?? 'drop';
+      reason = verdict === 'drop' ? (st.routeReason && drops[b] === 'NOT_SPECIFIED' ? st.routeReason : drops[b] ?? String(b)) : '';
+      seen = true;
+      continue;
     }
+    // without the path, only the records that decide the verdict are read (describe() keeps them in st)
+    if (!withPath && ev !== 6 && ev !== 73) continue;
+    if (ev === 72 && path.length) { path[path.length - 1] = path[path.length - 1].replace(/ dev /, ` via ${ip4(a)} dev `); continue; }
+    const d = describe(ev, a, b, names, st);
+    if (!withPath) continue;
+    if (Array.isArray(d)) path.push(...d);
+    else if (d) path.push(d);
   }
   if (!seen) {
     // before the stack: the hardware dropped it, or the driver freed it (consume_skb, no drop reason)
     if (hw.length) { verdict = 'drop'; reason = hw[0].reason; }
     else if (st.driverFreed) { verdict = 'consumed'; reason = ''; }
-    else { verdict = 'drop'; reason = traceOn ? 'NOT_SPECIFIED' : ''; }
+    else { verdict = 'drop'; reason = 'NOT_SPECIFIED'; }
   }
   return { in: id, verdict, reason, path, out };
 }

@@ -221,6 +221,37 @@ describe('box.replay on an EMAC port', () => {
   });
 });
 
+describe('box.replay without the path (trace: false)', () => {
+  it('gives the same verdicts, reasons and frames out, with every path empty', async () => {
+    const martian = eth(P0, H0.mac, ETH_IP, ipv4({ src: '127.0.0.9', dst: H1.ip, proto: PROTO.UDP, id: 3 }, udp('127.0.0.9', H1.ip, 1, 2, new Uint8Array(2))));
+    const inputs = [fwd, echo, arpReq, badCsum, silent, martian].map((data) => ({ dev: 'p0', data }));
+    const full = (await routerBox()).replay(inputs);
+    const bare = (await routerBox()).replay(inputs, { trace: false });
+    // forwards, a local, a consumed, a drop by ip_rcv and one by the route decision (a martian source)
+    expect(full.map((r) => [r.verdict, r.reason])).toEqual([['forward', ''], ['local', ''], ['consumed', ''], ['drop', 'IP_CSUM'],
+      ['forward', ''], ['drop', 'IP_LOCALNET']]);
+    expect(bare).toEqual(full.map((r) => ({ ...r, path: [] })));
+  });
+
+  it('on an EMAC port too: the hardware drops and the driver\'s frees keep their verdicts', async () => {
+    const box = async () => {
+      const b = await Box.create();
+      for (const c of ['link add eth0 address 02:d0:00:00:00:10 type emac', 'link set eth0 up', 'addr add 192.0.2.1/24 dev eth0',
+        `neigh add ${H0.ip} lladdr ${H0.mac} dev eth0 nud permanent`]) expect(b.ip(c).status).toBe(0);
+      b.run({ ns: 3e9 });
+      return b;
+    };
+    const ping = eth('02:d0:00:00:00:10', H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: '192.0.2.1', proto: PROTO.ICMP, id: 7 }, echoRequest(1, 2, new Uint8Array([9, 9]))));
+    const badIp = ping.slice();
+    badIp[24] ^= 0xff;
+    const inputs = [ping, badIp, ping.slice()].map((data) => ({ dev: 'eth0', data }));
+    inputs[2].data[5] = 0x7e; // not the port's address
+    const full = (await box()).replay(inputs, { gapNs: 1e7 });
+    expect(full.map((r) => [r.verdict, r.reason])).toEqual([['local', ''], ['consumed', ''], ['drop', 'NIC_ADDR_FILTER']]);
+    expect((await box()).replay(inputs, { gapNs: 1e7, trace: false })).toEqual(full.map((r) => ({ ...r, path: [] })));
+  });
+});
+
 describe('netpath replay', () => {
   const dir = mkdtempSync(join(tmpdir(), 'np-replay-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
