@@ -208,7 +208,19 @@ export class Wire {
 
   /** Takes every frame the NIC has finished sending (without FCS, padded to 60 bytes), each its own copy. */
   collect(): Uint8Array[] {
-    return Array.from(this.collectBatch(), (f) => f.slice());
+    const x = this.nic.hw.exports;
+    const frames: Uint8Array[] = [];
+    // each frame is copied once, straight out of the stage records (replay collects every port per input)
+    for (let n; (n = x.hwWireCollect(this.nic.index, 0xffffffff)) !== 0;) {
+      const mem = new Uint8Array(x.memory.buffer);
+      let off = x.hwWireStagePtr() >>> 0;
+      for (let k = 0; k < n; k++) {
+        const len = mem[off]! | (mem[off + 1]! << 8);
+        frames.push(mem.slice(off + 4, off + 4 + len));
+        off += (4 + len + 3) & ~3;
+      }
+    }
+    return frames;
   }
 
   /** Frames written once into WASM memory, for inject(batch) on any wire any number of times. */
