@@ -82,8 +82,10 @@ export function formatNstat(x: SnmpExports, opts: NstatOptions = {}): string {
   let s = '#kernel\n';
   for (const [name, v] of snmpCounters(x)) if (keep(name, v)) s += line(name, v);
   if (drops) {
-    s += '#drop_reason\n';
-    for (const [name, v] of dropCounters(x)) if (keep(name, v)) s += line(name, v);
+    // our own section (nstat has none): its header only above lines, so a pattern that leaves none prints as nstat does
+    let d = '';
+    for (const [name, v] of dropCounters(x)) if (keep(name, v)) d += line(name, v);
+    if (d) s += '#drop_reason\n' + d;
   }
   return s;
 }

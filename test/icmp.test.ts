@@ -288,5 +288,9 @@ describe('netpath nstat', () => {
     expect(b.nstat({ zeros: false, drops: false })).toBe(
       '#kernel\nIpInDelivers                    1                  0.0\nIcmpOutMsgs                     1                  0.0\nIcmpOutDestUnreachs             1                  0.0\n' +
       'IcmpMsgOutType3                 1                  0.0\nUdpNoPorts                      1                  0.0\n');
+    // patterns as nstat takes them: the drop section only where a reason matches
+    expect(b.nstat({ patterns: ['UdpNo*', 'IpInReceives'] })).toBe(
+      '#kernel\nIpInReceives                    0                  0.0\nUdpNoPorts                      1                  0.0\n');
+    expect(b.nstat({ patterns: ['NO_SOCK*'] })).toBe('#kernel\n#drop_reason\nNO_SOCKET                       1                  0.0\n');
   });
 });
