@@ -190,5 +190,11 @@ export async function main(argv: string[]): Promise<number> {
 
 // run only as the program, so tests can import main()
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  // a reader that stops early (`netpath replay ... --json | head`) ends us quietly with the status
+  // SIGPIPE gives ip (128 + 13); Node ignores the signal and reports EPIPE instead
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(141);
+  });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

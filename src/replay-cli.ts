@@ -6,7 +6,7 @@ import type { Box } from './box.js';
 import { CaptureFormatError, LinkType } from './pcap/index.js';
 import { IFF_TAP } from './rtnl.js';
 import { writePcapngFile } from './pcap/node.js';
-import { inputsFromCapture, type ReplayResult } from './replay.js';
+import { captureInputs, type ReplayInput, type ReplayResult } from './replay.js';
 
 export const REPLAY_USAGE = '       netpath [--box FILE] replay IN.pcapng|IN.pcap [--dev NAME] [-w OUT.pcapng] [--json]\n';
 
@@ -15,14 +15,14 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 export const TRACE_USAGE = '       netpath [--box FILE] trace IN.pcapng|IN.pcap [--dev NAME] [N ...]\n';
 
 /** Reads a capture and replays it (tracing on); a number is an exit status after an error was printed. */
-function loadAndReplay(box: Box, cmd: string, input: string, dev: string | undefined): { inputs: ReturnType<typeof inputsFromCapture>; res: ReplayResult[] } | number {
+function loadAndReplay(box: Box, cmd: string, input: string, dev: string | undefined): { inputs: ReplayInput[]; startNs: bigint; res: ReplayResult[] } | number {
   let bytes: Uint8Array;
   try { bytes = readFileSync(input === '-' ? 0 : input); } catch (e) {
     process.stderr.write(`netpath: ${cmd}: cannot read ${input}: ${(e as Error).message}\n`);
     return 1;
   }
-  let inputs;
-  try { inputs = inputsFromCapture(bytes, dev); } catch (e) {
+  let inputs, startNs;
+  try { ({ inputs, startNs } = captureInputs(bytes, dev)); } catch (e) {
     if (e instanceof CaptureFormatError) { process.stderr.write(`netpath: ${cmd}: ${input}: ${e.message}\n`); return 1; }
     throw e;
   }
@@ -30,7 +30,7 @@ function loadAndReplay(box: Box, cmd: string, input: string, dev: string | undef
   for (const [k, p] of inputs.entries()) {
     if (!names.has(p.dev)) { process.stderr.write(`netpath: ${cmd}: packet ${k}: no device ${p.dev} in the box\n`); return 1; }
   }
-  try { return { inputs, res: box.replay(inputs, { trace: true }) }; } catch (e) {
+  try { return { inputs, startNs, res: box.replay(inputs, { trace: true }) }; } catch (e) {
     process.stderr.write(`netpath: ${cmd}: ${(e as Error).message}\n`);
     return 1;
   }
@@ -75,9 +75,9 @@ export async function runReplay(box: Box, argv: string[]): Promise<number> {
   if (input === undefined) return usage('replay', 'no capture file given');
   const got = loadAndReplay(box, 'replay', input, dev);
   if (typeof got === 'number') return got;
-  const { inputs, res } = got;
+  const { inputs, startNs: t0, res } = got;
   if (out !== undefined) {
-    const t0 = BigInt(Math.round(Date.UTC(2026, 0, 1))) * 1_000_000n;
+    // on the capture's own clock: what an input made is stamped with the input's time (plus j ns for its j-th frame)
     // tun devices carry IP packets: their interfaces are RAW (101)
     const raw = new Set(box.kernel.links().filter((l) => l.tun && !(l.tun.flags & IFF_TAP)).map((l) => l.name));
     try {

@@ -384,14 +384,18 @@ function decode(x: TraceExports, id: number, out: ReplayOutput[], names: DecodeN
 }
 
 /** Reads a capture (pcap or pcapng) into replay inputs: device from the pcapng if_name, or `dev` for classic pcap. */
-export function inputsFromCapture(buf: Uint8Array, dev?: string): ReplayInput[] {
+export function inputsFromCapture(buf: Uint8Array, dev?: string): ReplayInput[] { return captureInputs(buf, dev).inputs; }
+
+/** inputsFromCapture, and the capture time of the first packet (ns since the epoch; 0 for an empty capture). */
+export function captureInputs(buf: Uint8Array, dev?: string): { inputs: ReplayInput[]; startNs: bigint } {
   const cap = readCapture(buf, { pcapIfName: dev });
   const pk: CapturePacket[] = cap.packets;
-  if (!pk.length) return [];
+  if (!pk.length) return { inputs: [], startNs: 0n };
   const t0 = pk[0].tsNs;
-  return pk.map((p) => {
+  const inputs = pk.map((p) => {
     const d = p.ifName ?? cap.interfaces[p.ifIndex]?.name ?? dev;
     if (!d) throw new CaptureFormatError(cap.format, p.offset, 'its interface has no name (if_name; for a classic pcap give --dev NAME)', 'packet');
     return { dev: d, data: p.data.slice(), timeNs: Number(p.tsNs - t0), linkType: p.linkType };
   });
+  return { inputs, startNs: t0 };
 }

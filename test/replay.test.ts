@@ -1,8 +1,10 @@
 // Replay: box.replay() (verdicts, drop reasons, the kernel path, frames out) and `netpath replay`
 // (capture in, pcapng out with one interface per transmitting device, --json, corrupt input).
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Box } from '../src/box.js';
 import { main } from '../src/cli.js';
@@ -281,6 +283,25 @@ describe('netpath replay', () => {
     const cap = readCapture(readFileSync(outPath));
     expect(cap.interfaces.map((x) => x.name).sort()).toEqual(['p0', 'p1']);
     expect(cap.packets).toHaveLength(3);
+    // on the input capture's clock: the answers to inputs 0, 1 and 2 (forwarded, echo reply, ARP reply)
+    expect(cap.packets.map((p) => p.tsNs)).toEqual([1_000_000_000n, 1_010_000_000n, 1_020_000_000n]);
+  });
+
+  it('a reader that stops early (| head) ends the command quietly, with the status SIGPIPE gives ip', async () => {
+    const w = new PcapngWriter();
+    const i0 = w.interfaceFor('p0');
+    for (let k = 0; k < 400; k++) w.writePacket({ ifIndex: i0, tsNs: BigInt(k) * 1_000_000n, data: fwd });
+    const inPath = join(dir, 'many.pcapng');
+    writeFileSync(inPath, w.bytes());
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, '--box', boxFile, 'replay', inPath, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => { err += String(d); });
+    // read the first chunk, then close the pipe as head does
+    await new Promise<void>((done) => child.stdout.once('data', () => { child.stdout.destroy(); done(); }));
+    const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    expect(err).toBe('');
+    expect(status).toBe(141);
   });
 
   it('classic pcap needs --dev; a corrupt capture names the byte offset and leaves no output', async () => {
