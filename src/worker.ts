@@ -74,22 +74,31 @@ export interface BoxWorker {
   terminate(): Promise<void>;
 }
 
-/** Starts a worker (a worker thread in Node, a module Web Worker in browsers) that serves boxes. */
-export async function startBoxWorker(): Promise<BoxWorker> {
+/**
+ * Starts a worker (a worker thread in Node, a module Web Worker in browsers) that serves boxes.
+ * `url`: the worker's script, where a bundler or a server put it (default: worker-entry.js beside this module).
+ */
+export async function startBoxWorker(opts: { url?: string | URL } = {}): Promise<BoxWorker> {
   if (typeof globalThis.process?.versions?.node === 'string') {
     const { Worker } = await import('node:worker_threads');
     const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
-    const w = new Worker(new URL('./worker-entry.js', import.meta.url));
-    return remoteBoxes(Comlink.wrap<BoxWorkerApi>(nodeEndpoint(w)), async () => { await w.terminate(); });
+    const w = new Worker(opts.url !== undefined ? new URL(opts.url) : new URL('./worker-entry.js', import.meta.url));
+    const failed = new Promise<never>((_, reject) => { w.once('error', reject); });
+    return remoteBoxes(Comlink.wrap<BoxWorkerApi>(nodeEndpoint(w)), failed, async () => { await w.terminate(); });
   }
   // written out in full: bundlers recognise this form and bundle the worker's script
-  const w = new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module' });
-  return remoteBoxes(Comlink.wrap<BoxWorkerApi>(w), async () => { w.terminate(); });
+  const w = opts.url !== undefined ? new Worker(opts.url, { type: 'module' }) : new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module' });
+  const failed = new Promise<never>((_, reject) => {
+    w.addEventListener('error', (e) => reject(new Error(`netpath worker: ${e.message || 'the script failed to load'}`)), { once: true });
+  });
+  return remoteBoxes(Comlink.wrap<BoxWorkerApi>(w), failed, async () => { w.terminate(); });
 }
 
-function remoteBoxes(api: Comlink.Remote<BoxWorkerApi>, stop: () => Promise<void>): BoxWorker {
+/** `failed` rejects when the worker dies (its script did not load, the core did not compile): create() rejects with it. */
+function remoteBoxes(api: Comlink.Remote<BoxWorkerApi>, failed: Promise<never>, stop: () => Promise<void>): BoxWorker {
+  failed.catch(() => { /* reported through create() */ });
   return {
-    create: (opts) => api.create(opts),
+    create: (opts) => Promise.race([api.create(opts), failed]),
     terminate: async () => { api[Comlink.releaseProxy](); await stop(); },
   };
 }

@@ -1,8 +1,9 @@
 // Boxes in a worker thread (netpath/worker): the built package, driven through comlink as a
 // user would. A box in a worker must answer exactly as the same box in the calling thread.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Box, World } from '../dist/index.js';
 import { startBoxWorker, type BoxWorker } from '../dist/worker.js';
@@ -95,6 +96,19 @@ describe('boxes in a worker', () => {
     expect((await box.ip('-br link show d0')).stdout).toMatch(/^d0@d1 +LOWERLAYERDOWN /);
     const missing = await box.ip('-batch other', {});
     expect(missing.status).not.toBe(0);
+  });
+
+  it('a worker that dies while starting makes create() reject with its error instead of waiting forever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'np-worker-'));
+    const broken = join(dir, 'broken-entry.mjs');
+    writeFileSync(broken, "throw new Error('no core here');\n");
+    try {
+      const w = await startBoxWorker({ url: pathToFileURL(broken) });
+      workers.push(w);
+      await expect(w.create()).rejects.toThrow('no core here');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs boxes of different workers at the same time, each in its own world', async () => {
