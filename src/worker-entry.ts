@@ -1,7 +1,7 @@
 // The script a box worker runs (see worker.ts): serves boxes to the thread that started it.
-import { serveBoxes } from './worker.js';
+import { onNode, serveBoxes } from './worker.js';
 
-if (typeof globalThis.process?.versions?.node === 'string') {
+if (onNode) {
   const { parentPort } = await import('node:worker_threads');
   const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
   if (!parentPort) throw new Error('netpath worker: not started as a worker thread');

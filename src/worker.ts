@@ -16,6 +16,9 @@ import { World } from './world.js';
 import type { ReplayInput, ReplayOptions, ReplayResult } from './replay.js';
 import type { NstatOptions } from './nstat.js';
 
+/** Whether this runs on Node (worker threads) rather than in a browser (Web Workers). */
+export const onNode = typeof globalThis.process?.versions?.node === 'string';
+
 /** One box as its worker serves it (the methods of Box that answer with data). */
 export class BoxService {
   readonly #box: Box;
@@ -79,7 +82,7 @@ export interface BoxWorker {
  * `url`: the worker's script, where a bundler or a server put it (default: worker-entry.js beside this module).
  */
 export async function startBoxWorker(opts: { url?: string | URL } = {}): Promise<BoxWorker> {
-  if (typeof globalThis.process?.versions?.node === 'string') {
+  if (onNode) {
     const { Worker } = await import('node:worker_threads');
     const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
     const w = new Worker(opts.url !== undefined ? new URL(opts.url) : new URL('./worker-entry.js', import.meta.url));
