@@ -15,6 +15,8 @@ import { Box, type IpResult, type RouteGetQuery } from './box.js';
 import { World } from './world.js';
 import type { ReplayInput, ReplayOptions, ReplayResult } from './replay.js';
 import type { NstatOptions } from './nstat.js';
+import type { UdpSocket } from './udp.js';
+import type { TunDevice, TunOptions } from './tun.js';
 
 /** Whether this runs on Node (worker threads) rather than in a browser (Web Workers). */
 export const onNode = typeof globalThis.process?.versions?.node === 'string';
@@ -50,6 +52,28 @@ export class BoxService {
   wire(name: string): ReturnType<Box['link']>['wire'] & Comlink.ProxyMarked { return Comlink.proxy(this.#box.link(name).wire); }
   /** A packet socket on `dev` (or every device): send(frames), recv(). */
   packet(dev?: string): ReturnType<Box['packet']> & Comlink.ProxyMarked { return Comlink.proxy(this.#box.packet(dev)); }
+  /** box.udp.bind: send(payloads, to), recv(), next(), close(); `each(socket)` iterates it. */
+  udpBind(opts: { port: number; address?: string }): UdpSocket & Comlink.ProxyMarked { return Comlink.proxy(this.#box.udp.bind(opts)); }
+  /** box.tun: write(), writeBatch(), read(), readBatch(), queue, next(), close(); `each(device)` iterates it. */
+  tun(name: string, opts?: TunOptions): TunDevice & Comlink.ProxyMarked { return Comlink.proxy(this.#box.tun(name, opts)); }
+}
+
+/**
+ * A socket or tun device of a box in a worker, as an async iterable: `for await (const d of each(sock))`.
+ * comlink carries methods, not Symbol.asyncIterator. Leaving the loop early closes the source, as it does
+ * for a box in this thread.
+ */
+export async function* each<T>(source: { next(): Promise<IteratorResult<T>>; close(): unknown }): AsyncGenerator<T, void, undefined> {
+  let done = false;
+  try {
+    for (;;) {
+      const r = await source.next();
+      if (r.done) { done = true; return; }
+      yield r.value;
+    }
+  } finally {
+    if (!done) await source.close();
+  }
 }
 
 /** What a worker serves: boxes. Those with a netns name share one world, so veth pairs can join them. */

@@ -6,7 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Box, World } from '../dist/index.js';
-import { startBoxWorker, type BoxWorker } from '../dist/worker.js';
+import { each, startBoxWorker, type BoxWorker } from '../dist/worker.js';
 import { ETH_IP, PROTO, echoRequest, eth, ipv4, udp } from './pktdiff/frames.js';
 
 const ETH0 = '02:00:00:00:00:10', HOST = '02:00:00:00:00:20';
@@ -80,6 +80,62 @@ describe('boxes in a worker', () => {
     const seen = (await sock.recv()).filter((p) => p.direction === 'in');
     // the router answers (after resolving the host by ARP, which the host's kernel answers)
     expect(seen.some((p) => p.data[12] === 0x08 && p.data[13] === 0x00 && p.data[34] === 0)).toBe(true);
+  });
+
+  it('hands out UDP sockets and tun devices as proxies; each() iterates them, and leaving the loop closes them', async () => {
+    // the same steps on a box here and a box in a worker: what the sockets and devices see must agree
+    const steps = async (box: {
+      ip(c: string): Promise<unknown> | unknown; sysctl(k: string, v: number): unknown; run(o: { ns: number }): Promise<void> | void;
+      wire(n: string): Promise<{ inject(f: Uint8Array[]): unknown; collect(): Uint8Array[] | Promise<Uint8Array[]> }>;
+      udpBind(o: { port: number }): Promise<{ next(): Promise<IteratorResult<{ data: Uint8Array; from: string; port: number }>>; send(p: Uint8Array, to: { address: string; port: number }): unknown; close(): unknown }>;
+      tun(n: string): Promise<{ write(p: Uint8Array): unknown; read(): Promise<Uint8Array | null> | Uint8Array | null; next(): Promise<IteratorResult<Uint8Array>>; close(): unknown }>;
+    }) => {
+      for (const c of [...SETUP, `neigh add 192.0.2.70 lladdr ${HOST} dev eth0`]) await box.ip(c);
+      await box.sysctl('net.ipv4.ip_forward', 1);
+      await box.run({ ns: 3e9 });
+      const sock = await box.udpBind({ port: 53 });
+      const datagrams = each(sock);
+      const first = datagrams.next(); // waits: nothing has arrived yet
+      const eth0 = await box.wire('eth0');
+      await eth0.inject([frame('192.0.2.1', PROTO.UDP)]);
+      await box.run({ ns: 1e6 });
+      const got = await first;
+      await sock.send(Uint8Array.of(7, 7), { address: got.done ? '' : got.value.from, port: got.done ? 0 : got.value.port });
+      await box.run({ ns: 1e6 });
+      const reply = await eth0.collect();
+      await datagrams.return(undefined); // leaving the loop: the socket closes
+      await eth0.inject([frame('192.0.2.1', PROTO.UDP)]);
+      await box.run({ ns: 1e6 });
+      const afterClose = await eth0.collect(); // nobody listens now: port unreachable
+      const tun = await box.tun('tun0');
+      for (const c of ['link set tun0 up', 'addr add 198.18.5.1/24 dev tun0']) await box.ip(c);
+      await tun.write(ipv4({ src: '198.18.5.2', dst: '198.18.5.1', proto: PROTO.ICMP, id: 4 }, echoRequest(6, 1, new Uint8Array(4))));
+      const echoReply = await tun.read();
+      const packets = each(tun);
+      const routed = packets.next();
+      await eth0.inject([frame('198.18.5.9', PROTO.UDP)]); // forwarded by the connected route of tun0
+      await box.run({ ns: 1e6 });
+      const fromWire = await routed;
+      await packets.return(undefined);
+      return { got, reply, afterClose, echoReply, fromWire, tunGone: await box.ip('link show tun0') };
+    };
+    const here = await Box.create();
+    const local = await steps({
+      ip: (c) => here.ip(c), sysctl: (k, v) => here.sysctl(k, v), run: (o) => here.run(o), wire: async (n) => here.link(n).wire,
+      udpBind: async (o) => here.udp.bind(o), tun: async (n) => here.tun(n),
+    });
+    const w = await worker();
+    const remote = await steps(await w.create());
+    expect(remote).toEqual(local);
+    expect(remote.got).toMatchObject({ done: false, value: { from: '192.0.2.70', port: 4000, data: new Uint8Array(6) } });
+    expect(remote.reply.length).toBe(1);
+    expect([...remote.reply[0]!.subarray(38, 40), ...remote.reply[0]!.subarray(42, 44)]).toEqual([0, 10, 7, 7]); // UDP length 10, the payload sent
+    expect(remote.afterClose.length).toBe(1);
+    expect(remote.afterClose[0]![23]).toBe(PROTO.ICMP); // port unreachable: the socket is closed
+    expect(remote.echoReply?.[20]).toBe(0); // an echo reply on the tun ring
+    expect(remote.fromWire).toMatchObject({ done: false });
+    expect((remote.fromWire.value as Uint8Array)[9]).toBe(PROTO.UDP);
+    expect((remote.tunGone as { status: number }).status).not.toBe(0); // closed, not persistent: gone
   });
 
   it('passes errors back: a thrown error rejects with its message, ip failures come back as data, -batch reads the given files', async () => {
