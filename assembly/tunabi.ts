@@ -4,10 +4,10 @@
 // Bound by src/tun.ts.
 
 import {
-  tun_set_iff, tunSetPersist as setPersist, tun_detach, tun_get_user, tun_do_read, tun_peek_len, tunFlagsOf,
+  tun_set_iff, tunSetPersist as setPersist, tun_detach, tun_get_user, tun_do_read, tun_peek_len, tunFlagsOf, tunReadQueuedAt,
   tunNumQueues, tunOperstateUnknown, tunRingCount, tunRingSize,
 } from "./drivers/tun";
-import { wireStagePtr, STAGE_SIZE } from "./hw/wire";
+import { wireStagePtr, wireStageTimesPtr, STAGE_SIZE, STAGE_TIMES_MAX } from "./hw/wire";
 import { clearExtack } from "./lib/errno";
 
 /** open + TUNSETIFF: the ifindex of the device the file is attached to, or -errno. */
@@ -51,13 +51,14 @@ export function tunWriteBatch(ifindex: i32, count: i32): i32 {
 
 /**
  * read() until the ring is empty, `max` packets or the stage area is full, as records; returns how
- * many, or -errno. Each read has a buffer of `size` bytes (0: as large as the packet).
+ * many, or -errno. Each read has a buffer of `size` bytes (0: as large as the packet). The stage
+ * area's times table (hwWireStageTimesPtr) gets when each packet was queued on the ring.
  */
 export function tunReadBatch(ifindex: i32, max: i32, size: u32): i32 {
   const stage = wireStagePtr();
   let off: u32 = 0;
   let n = 0;
-  while (n < max) {
+  while (n < max && n < STAGE_TIMES_MAX) {
     const want = tun_peek_len(ifindex);
     if (want == 0) break;
     const cap = size != 0 && size < want ? size : want;
@@ -65,6 +66,7 @@ export function tunReadBatch(ifindex: i32, max: i32, size: u32): i32 {
     const rc = tun_do_read(ifindex, stage + off + 4, cap);
     if (rc < 0) return n > 0 ? n : rc;
     store<u32>(stage + off, <u32>rc);
+    store<i64>(wireStageTimesPtr() + (<usize>n << 3), tunReadQueuedAt);
     off += (4 + <u32>rc + 3) & ~3;
     n++;
   }

@@ -348,8 +348,9 @@ async function packets(): Promise<void> {
   const file = 'netpath-demo.pcapng';
   const tBase = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
   const w = await writePcapngFile(file, (pw) => {
-    res.forEach((x, j) => x.out.forEach((o, k) => pw.writePacket({
-      ifIndex: pw.interfaceFor(o.dev), tsNs: tBase + BigInt(j * GAP + k), data: o.data, direction: 'out',
+    // each frame at the virtual time its device sent it
+    res.forEach((x, j) => [...x.out].sort((a, b) => a.timeNs - b.timeNs).forEach((o) => pw.writePacket({
+      ifIndex: pw.interfaceFor(o.dev), tsNs: tBase + BigInt(Math.round(o.timeNs)), data: o.data, direction: 'out',
       comment: `frame ${j + 1} (${KINDS[kindOf[j]].name}): ${x.verdict}${x.reason ? ` ${x.reason}` : ''}`,
     })));
   }, { comment: 'netpath npm start: what the demo router sent' });

@@ -77,15 +77,16 @@ export async function runReplay(box: Box, argv: string[]): Promise<number> {
   if (typeof got === 'number') return got;
   const { inputs, startNs: t0, res } = got;
   if (out !== undefined) {
-    // on the capture's own clock: what an input made is stamped with the input's time (plus j ns for its j-th frame)
+    // on the capture's own clock: each frame at the time its device sent it, in the order they were sent
     // tun devices carry IP packets: their interfaces are RAW (101)
     const raw = new Set(box.kernel.links().filter((l) => l.tun && !(l.tun.flags & IFF_TAP)).map((l) => l.name));
     try {
       await writePcapngFile(out, (w) => {
-        res.forEach((r, k) => {
-          const ts = t0 + BigInt(Math.round(inputs[k].timeNs ?? 0));
-          r.out.forEach((o, j) => w.writePacket({ ifIndex: w.interfaceFor(o.dev, raw.has(o.dev) ? LinkType.RAW : LinkType.ETHERNET), tsNs: ts + BigInt(j), data: o.data, direction: 'out', comment: `in ${r.in}: ${r.verdict}${r.reason ? ' ' + r.reason : ''}` }));
-        });
+        for (const r of res) {
+          for (const o of [...r.out].sort((a, b) => a.timeNs - b.timeNs)) {
+            w.writePacket({ ifIndex: w.interfaceFor(o.dev, raw.has(o.dev) ? LinkType.RAW : LinkType.ETHERNET), tsNs: t0 + BigInt(Math.round(o.timeNs)), data: o.data, direction: 'out', comment: `in ${r.in}: ${r.verdict}${r.reason ? ' ' + r.reason : ''}` });
+          }
+        }
       });
     } catch (e) {
       process.stderr.write(`netpath: replay: cannot write ${out}: ${(e as Error).message}\n`);

@@ -9,7 +9,7 @@
 // neighbour failure) fire and what they send belongs to the packet before.
 import type { Box } from './box.js';
 import type { NetExports, PacketSocket } from './hw/netif.js';
-import { MODEL_COUNTERS, type ModelCounters } from './hw/emac.js';
+import { MODEL_COUNTERS, type ModelCounters, type TimedFrame } from './hw/emac.js';
 import { readCapture, CaptureFormatError, LinkType, type CapturePacket } from './pcap/index.js';
 import { IFF_TAP } from './rtnl.js';
 import { TunError, type TunDevice } from './tun.js';
@@ -29,7 +29,12 @@ export interface ReplayInput {
 }
 
 export type Verdict = 'forward' | 'local' | 'consumed' | 'drop';
-export interface ReplayOutput { dev: string; data: Uint8Array }
+export interface ReplayOutput {
+  dev: string;
+  data: Uint8Array;
+  /** when the device sent it, in ns of virtual time relative to the first input (as ReplayInput.timeNs) */
+  timeNs: number;
+}
 export interface ReplayResult {
   in: number;
   verdict: Verdict;
@@ -197,7 +202,7 @@ const HW_DROP_INDEX = HW_DROPS.map((h) => (h.counter === 'rxRejected' ? -1 : h.c
 interface HwStep { step: string; reason: string }
 
 interface Port {
-  dev: string; ifindex: number; inject(f: Uint8Array): void; collect(): Uint8Array[];
+  dev: string; ifindex: number; inject(f: Uint8Array): void; collect(): TimedFrame[];
   /** the hardware's drop counters (EMAC ports), in HW_DROPS order */
   hwDrops?(): number[];
 }
@@ -233,7 +238,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       p = {
         dev, ifindex: l.ifindex,
         inject: (f) => { s.send([f]); },
-        collect: () => s.recv().filter((r) => r.direction === 'in').map((r) => r.data),
+        collect: () => s.recv().filter((r) => r.direction === 'in'),
       };
     } else if (l.kind === 'tun') {
       // the replay is the program holding the device's file: it writes the inputs and reads what the box routes there
@@ -244,12 +249,12 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
         dev, ifindex: l.ifindex,
         // a write tun_get_user refuses is a drop the trace reports
         inject: (f) => { try { t.write(f); } catch (e) { if (!(e instanceof TunError)) throw e; } },
-        collect: () => t.readBatch(),
+        collect: () => t.readBatchTimed(),
       };
     } else if (l.kind === 'emac') {
       const nic = box.emac(dev);
       p = {
-        dev, ifindex: l.ifindex, inject: (f) => { nic.wire.inject([f]); }, collect: () => nic.wire.collect(),
+        dev, ifindex: l.ifindex, inject: (f) => { nic.wire.inject([f]); }, collect: () => nic.wire.collectTimed(),
         hwDrops: () => {
           const hx = nic.hw.exports;
           return HW_DROP_INDEX.map((k) => (k < 0 ? hx.hwWireCounter(nic.index, -1 - k) : hx.hwEmacModelCounter(nic.index, k)));
@@ -261,7 +266,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       p = {
         dev, ifindex: l.ifindex,
         inject: () => { throw new Error(`replay: ${dev} is a ${l.kind} device: frames enter on EMAC ports or through a veth peer`); },
-        collect: () => s.recv().filter((r) => r.direction === 'out').map((r) => r.data),
+        collect: () => s.recv().filter((r) => r.direction === 'out'),
       };
     }
     ports.set(dev, p);
@@ -317,7 +322,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       box.run({ ns: Math.max(0, next - box.now) });
       settle(box, x);
       const out: ReplayOutput[] = [];
-      for (const p of ports.values()) for (const d of p.collect()) out.push({ dev: p.dev, data: d });
+      for (const p of ports.values()) for (const f of p.collect()) out.push({ dev: p.dev, data: f.data, timeNs: f.timeNs - t0 });
       const hw1 = port.hwDrops?.();
       const hw = hw0 && hw1 ? HW_DROPS.filter((_, k) => hw1[k] !== hw0[k]) : [];
       results.push(decode(x, i, out, names, withPath, wireSet, hw));

@@ -13,6 +13,7 @@
 // as on Linux: a reader that falls behind sees the ring fill and the box count
 // tx_dropped. Packets cross JS/WASM in batches through the stage area.
 import { DeliveryQueue } from './delivery.js';
+import type { TimedFrame } from './hw/emac.js';
 import { IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TAP, IFF_TUN } from './rtnl.js';
 
 /** The exports of assembly/tunabi.ts used here. */
@@ -20,6 +21,7 @@ export interface TunExports {
   memory: WebAssembly.Memory;
   hwWireStagePtr(): number;
   hwWireStageSize(): number;
+  hwWireStageTimesPtr(): number;
   tunSetIff(name: string, flags: number): number;
   tunClose(ifindex: number): void;
   tunInfo(ifindex: number, which: number): number;
@@ -105,24 +107,38 @@ export class TunDevice implements AsyncIterable<Uint8Array> {
 
   /** Up to `max` packets off the ring, oldest first (each read with a buffer of `size` bytes, if given). */
   readBatch(max = Infinity, size?: number): Uint8Array[] {
-    if (this.closed) return [];
+    const out: Uint8Array[] = [];
+    this.take(max, size, (p) => out.push(p));
+    return out;
+  }
+
+  /** readBatch(max), with when the box queued each packet on the ring (virtual ns, as box.now). */
+  readBatchTimed(max = Infinity): TimedFrame[] {
+    const out: TimedFrame[] = [];
+    this.take(max, undefined, (data, timeNs) => out.push({ data, timeNs }));
+    return out;
+  }
+
+  private take(max: number, size: number | undefined, each: (p: Uint8Array, timeNs: number) => void): void {
+    if (this.closed) return;
     if (size !== undefined && !(Number.isInteger(size) && size > 0)) throw new RangeError(`tun: ${this.name}: bad read size ${size}`);
     const x = this.x;
-    const out: Uint8Array[] = [];
-    while (out.length < max) {
-      const n = x.tunReadBatch(this.ifindex, Math.min(max - out.length, 0x7fffffff), size ?? 0);
+    let got = 0;
+    while (got < max) {
+      const n = x.tunReadBatch(this.ifindex, Math.min(max - got, 0x7fffffff), size ?? 0);
       if (n === -22) throw new TunError(22, 'EINVAL', `tun: ${this.name}: read: EINVAL: a ${size}-byte buffer cannot hold the 4-byte packet information header (the packet is lost)`);
       if (n <= 0) break;
       const stage = x.hwWireStagePtr() >>> 0;
       const mem = new Uint8Array(x.memory.buffer), dv = new DataView(x.memory.buffer);
+      const times = new BigInt64Array(x.memory.buffer, x.hwWireStageTimesPtr() >>> 0, n);
       let off = stage;
       for (let k = 0; k < n; k++) {
         const len = dv.getUint32(off, true);
-        out.push(mem.slice(off + 4, off + 4 + len));
+        each(mem.slice(off + 4, off + 4 + len), Number(times[k]));
         off += (4 + len + 3) & ~3;
       }
+      got += n;
     }
-    return out;
   }
 
   /** Packets waiting on the ring, and the ring's size (the device's tx_queue_len when it was attached or changed). */

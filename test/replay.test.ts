@@ -250,6 +250,11 @@ describe('box.replay without the path (trace: false)', () => {
     inputs[2].data[5] = 0x7e; // not the port's address
     const full = (await box()).replay(inputs, { gapNs: 1e7 });
     expect(full.map((r) => [r.verdict, r.reason])).toEqual([['local', ''], ['consumed', ''], ['drop', 'NIC_ADDR_FILTER']]);
+    // the echo reply leaves after the request arrived and the reply crossed the wire (60-byte frames: 84 bytes of
+    // wire time each at 8 ns a byte), delayed at most by the RX interrupt moderation (250 us)
+    const sent = full[0]!.out[0]!.timeNs;
+    expect(sent).toBeGreaterThanOrEqual(2 * 84 * 8);
+    expect(sent).toBeLessThanOrEqual(2 * 84 * 8 + 250_000);
     expect((await box()).replay(inputs, { gapNs: 1e7, trace: false })).toEqual(full.map((r) => ({ ...r, path: [] })));
   });
 });
@@ -285,6 +290,24 @@ describe('netpath replay', () => {
     expect(cap.packets).toHaveLength(3);
     // on the input capture's clock: the answers to inputs 0, 1 and 2 (forwarded, echo reply, ARP reply)
     expect(cap.packets.map((p) => p.tsNs)).toEqual([1_000_000_000n, 1_010_000_000n, 1_020_000_000n]);
+  });
+
+  it('-w stamps each frame with when its device sent it: ARP retransmits a second apart, as the kernel sends them', async () => {
+    // the kernel (veth in a namespace, tcpdump -tt on the peer): requests at 0, 1.003 and 2.027 s (jiffies), then none
+    const w = new PcapngWriter();
+    const i0 = w.interfaceFor('p0');
+    w.writePacket({ ifIndex: i0, tsNs: 5_000_000_000n, data: silent }); // forwarded to a neighbour that never answers
+    w.writePacket({ ifIndex: i0, tsNs: 5_500_000_000n, data: echo });
+    const inPath = join(dir, 'arp-in.pcapng'), outPath = join(dir, 'arp-out.pcapng');
+    writeFileSync(inPath, w.bytes());
+    const r = await run(['--box', boxFile, 'replay', inPath, '-w', outPath]);
+    expect(r.status).toBe(0);
+    const cap = readCapture(readFileSync(outPath));
+    const times = (type: number) => cap.packets.filter((p) => ((p.data[12]! << 8) | p.data[13]!) === type).map((p) => p.tsNs);
+    expect(times(ETH_ARP)).toEqual([5_000_000_000n, 6_000_000_000n, 7_000_000_000n]);
+    expect(times(ETH_IP)[0]).toBe(5_500_000_000n); // the echo reply, at once
+    // in the order they were sent, whichever input's time slot they fell in
+    expect(cap.packets.map((p) => p.tsNs)).toEqual([...cap.packets.map((p) => p.tsNs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
   });
 
   it('a reader that stops early (| head) ends the command quietly, with the status SIGPIPE gives ip', async () => {

@@ -9,19 +9,21 @@
 // per frame: buffers are allocated once per socket slot and reused.
 //
 // Record (receive buffer and host stage area):
-//   u32 len | u32 ifindex | u8 pkt_type | u8 flags (1: vlan tag) | u16 protocol | u32 vlan TCI | bytes, padded to 4
+//   u32 len | u32 ifindex | u8 pkt_type | u8 flags (1: vlan tag) | u16 protocol | u32 vlan TCI |
+//   i64 time (virtual ns: when the tap saw it, as skb->tstamp for SO_TIMESTAMPNS) | bytes, padded to 4
 
 import { devExists, devIsUp, devMtu } from "./netdevice";
 import {
   skbAlloc, skbPut, skbDev, skbSk, skbProtocol, skbLen, skbData, skbMacHeader, skbHead, skbPktType, skbVlanTci,
   PACKET_OUTGOING, SKB_MAX_FRAME,
 } from "./skbuff";
+import { clockNow } from "../hw/clock";
 import { dev_queue_xmit, do_softirq, NET_XMIT_DROP, ETH_HLEN, VLAN_HLEN, ETH_P_8021Q } from "./netif";
 
 export const PACKET_MAX_SOCKS: i32 = 16;
 /** receive buffer per socket */
 const RCVBUF: u32 = 4 << 20;
-const REC_HDR: u32 = 16;
+const REC_HDR: u32 = 24;
 
 const sockOpen = new StaticArray<bool>(PACKET_MAX_SOCKS);
 const sockIfindex = new StaticArray<i32>(PACKET_MAX_SOCKS);
@@ -99,6 +101,7 @@ export function ptypeAllDeliver(skb: i32, dev: i32, outgoing: bool): void {
     store<u8>(p, tci >= 0 ? 1 : 0, 9);
     store<u16>(p, unchecked(skbProtocol[skb]), 10);
     store<u32>(p, tci >= 0 ? <u32>tci : 0, 12);
+    store<i64>(p, clockNow(), 16);
     memory.copy(p + REC_HDR, src, len);
     for (let i = REC_HDR + len; i < rec; i++) store<u8>(p + <usize>i, 0);
     unchecked(sockEnd[s] = end + rec);

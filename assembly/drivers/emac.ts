@@ -710,9 +710,8 @@ function emac_receive_skb(a: EmacAdapter, p: usize, len: u32, vlanTci: i32, flag
   } else {
     memory.copy(dst, p, len);
   }
-  wireTxStage(a.upQueue, outLen);
   // the record's flags carry the delivery flags
-  store<u32>(dst - 4, outLen | (flags << 16));
+  wireTxStage(a.upQueue, outLen, clockNow(), flags);
   wireTxCommit(a.upQueue);
 }
 

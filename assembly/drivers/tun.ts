@@ -30,6 +30,7 @@ import {
 } from "../core/dropreason";
 import { EBUSY, EINVAL, EIO, EAGAIN, ENOBUFS } from "../lib/errno";
 import { trace, traceVerdict } from "../core/trace";
+import { clockNow } from "../hw/clock";
 import { TE_TUN_GET_USER, TE_TUN_NET_XMIT, TE_DROP, VERDICT_DROP } from "../core/trace_events";
 
 // include/uapi/linux/if_tun.h
@@ -54,8 +55,9 @@ const rxPackets = new Array<u64>();
 const rxBytes = new Array<u64>();
 const txPackets = new Array<u64>();
 const txBytes = new Array<u64>();
-// the queue's ptr_ring of skbs
+// the queue's ptr_ring of skbs, and when each was queued (for readers that want times: replay)
 const ring = new Array<StaticArray<i32>>();
+const ringTime = new Array<StaticArray<i64>>();
 const ringHead = new Array<i32>();
 const ringCount = new Array<i32>();
 /**
@@ -67,12 +69,15 @@ export const TUN_SKB_MAX: i32 = SKB_POOL / 8;
 let ringSkbs: i32 = 0;
 
 const EMPTY_RING = new StaticArray<i32>(0);
+const EMPTY_TIMES = new StaticArray<i64>(0);
+/** When the packet the last tun_do_read took was queued (virtual ns). */
+export let tunReadQueuedAt: i64 = 0;
 let opsRegistered = false;
 
 function ensure(dev: i32): void {
   while (tunFlags.length <= dev) {
     tunFlags.push(0); tunAttached.push(false); tunOperUnknown.push(true); rxPackets.push(0); rxBytes.push(0);
-    txPackets.push(0); txBytes.push(0); ring.push(EMPTY_RING); ringHead.push(0); ringCount.push(0);
+    txPackets.push(0); txBytes.push(0); ring.push(EMPTY_RING); ringTime.push(EMPTY_TIMES); ringHead.push(0); ringCount.push(0);
   }
 }
 
@@ -107,7 +112,7 @@ function tunCreate(name: string, flags: u32): i32 {
   tunAttached[dev] = false;
   tunOperUnknown[dev] = true;
   rxPackets[dev] = 0; rxBytes[dev] = 0; txPackets[dev] = 0; txBytes[dev] = 0;
-  ring[dev] = EMPTY_RING; ringHead[dev] = 0; ringCount[dev] = 0;
+  ring[dev] = EMPTY_RING; ringTime[dev] = EMPTY_TIMES; ringHead[dev] = 0; ringCount[dev] = 0;
   if (!opsRegistered) { netdevOpsRegister(KIND_TUN, tun_net_xmit, tunQueueStopped, tun_net_get_stats64); opsRegistered = true; }
   return dev;
 }
@@ -164,6 +169,7 @@ export function tun_detach(dev: i32): void {
   tunAttached[dev] = false;
   ringPurge(dev);
   ring[dev] = EMPTY_RING;
+  ringTime[dev] = EMPTY_TIMES;
   if ((tunFlags[dev] & IFF_PERSIST) == 0) { rtnlDellink(dev); return; }
   tunCarrier(dev, false);
 }
@@ -173,6 +179,7 @@ export function tunNetdevRemove(dev: i32): void {
   if (dev >= tunFlags.length) return;
   ringPurge(dev);
   ring[dev] = EMPTY_RING;
+  ringTime[dev] = EMPTY_TIMES;
   tunAttached[dev] = false;
 }
 
@@ -184,15 +191,18 @@ export function tunQueueResize(dev: i32): void {
 function ringResize(dev: i32, size: i32): void {
   const old = ring[dev];
   if (old.length == size && old != EMPTY_RING) return;
+  const oldTimes = ringTime[dev];
   const r = size > 0 ? new StaticArray<i32>(size) : EMPTY_RING;
+  const t = size > 0 ? new StaticArray<i64>(size) : EMPTY_TIMES;
   let n = 0;
   const h = ringHead[dev], c = ringCount[dev];
   for (let i = 0; i < c; i++) {
-    const skb = unchecked(old[(h + i) % old.length]);
-    if (n < size) unchecked(r[n++] = skb);
-    else kfree_skb(skb); // tun_ptr_free
+    const k = (h + i) % old.length;
+    if (n < size) { unchecked(t[n] = oldTimes[k]); unchecked(r[n++] = old[k]); }
+    else kfree_skb(unchecked(old[k])); // tun_ptr_free
   }
   ring[dev] = r;
+  ringTime[dev] = t;
   ringHead[dev] = 0;
   ringCount[dev] = n;
   ringSkbs -= c - n;
@@ -289,7 +299,9 @@ function tun_net_xmit(skb: i32, dev: i32): i32 {
     tunDrop(skb, SKB_DROP_REASON_FULL_RING);
     return NETDEV_TX_OK;
   }
-  unchecked(r[(ringHead[dev] + c) % r.length] = skb);
+  const k = (ringHead[dev] + c) % r.length;
+  unchecked(r[k] = skb);
+  unchecked(ringTime[dev][k] = clockNow());
   ringCount[dev] = c + 1;
   ringSkbs++;
   return NETDEV_TX_OK;
@@ -318,6 +330,7 @@ export function tun_do_read(dev: i32, out: usize, cap: u32): i32 {
   if (c == 0) return -EAGAIN;
   const r = ring[dev];
   const skb = unchecked(r[ringHead[dev]]);
+  tunReadQueuedAt = unchecked(ringTime[dev][ringHead[dev]]);
   ringHead[dev] = (ringHead[dev] + 1) % r.length;
   ringCount[dev] = c - 1;
   ringSkbs--;

@@ -8,7 +8,7 @@
 import { clockNow } from "./clock";
 import { dmaInit, dmaAlloc, dmaRegionPtr, dmaFree, DMA_BUS_BASE, DMA_SIZE } from "./dma";
 import {
-  wireStagePtr, wireInject, wireCollect, wireCollectedBytes, wirePort, wireBatchAlloc, wireBatchPtr, wireBatchFree, wireInjectBatch,
+  wireStagePtr, wireInject, wireCollect, wireCollectedBytes, wireStageTimesPtr, wirePort, wireBatchAlloc, wireBatchPtr, wireBatchFree, wireInjectBatch,
   STAGE_SIZE, WIRE_MAX_FRAME,
 } from "./wire";
 import { emacCreate, emacDevice, EmacDevice, MC_COUNT, emacTestFault } from "./emac/emac";
@@ -63,6 +63,8 @@ export function hwWireCollect(nic: i32, max: u32): i32 {
 }
 /** Bytes of the records the last hwWireCollect wrote. */
 export function hwWireCollectedBytes(): u32 { return wireCollectedBytes; }
+/** The times table of the stage area: hwWireCollect writes when each frame's last bit left (i64 virtual ns). */
+export function hwWireStageTimesPtr(): usize { return wireStageTimesPtr(); }
 /** Carrier (a link partner) on the NIC's wire; the PHY links up only with carrier. */
 export function hwWireSetCarrier(nic: i32, up: i32): void {
   const d = emacDevice(nic);

@@ -4,7 +4,8 @@
 //           makes one call; the frames are copied into the port's RX queue and
 //           arrive back to back at line rate from the current virtual time on.
 //   collect: one call copies every frame the device has finished sending into
-//           the stage area; the host reads the batch from there.
+//           the stage area, and the time its last bit left into a table beside
+//           it; the host reads the batch from there.
 //
 // Stage record (host-visible, both directions):
 //   u32 word: length [15:0] | flags [31:16], then the frame bytes (no FCS),
@@ -28,6 +29,7 @@ const WIRE_OVERHEAD: u32 = 24;
 const MIN_FRAME: u32 = 60;
 
 let stagePtr: usize = 0;
+let stageTimes: usize = 0;
 
 /** A byte queue of records: [head, tail) committed, [tail, end) staged (not yet visible). */
 class ByteQueue {
@@ -67,8 +69,10 @@ class ByteQueue {
 
 // RX record: [u32 lenFlags][u32 0][i64 arrival end time][bytes, padded to 8]
 const RX_HDR: u32 = 16;
-// TX record: [u32 lenFlags][bytes, padded to 4]
-const TX_HDR: u32 = 4;
+// TX record: [u32 lenFlags][i64 time the last bit left][bytes, padded to 4]
+const TX_HDR: u32 = 12;
+/** Most records a call that reports times writes into the stage area: the times table holds this many. */
+export const STAGE_TIMES_MAX: i32 = 16384;
 
 export class WirePort {
   rx: ByteQueue = new ByteQueue(QUEUE_SIZE);
@@ -89,9 +93,17 @@ const ports = new StaticArray<WirePort | null>(WIRE_MAX_PORTS);
 let portCount: i32 = 0;
 
 export function wireStagePtr(): usize {
-  if (stagePtr == 0) stagePtr = heap.alloc(<usize>STAGE_SIZE);
+  if (stagePtr == 0) {
+    stagePtr = heap.alloc(<usize>STAGE_SIZE);
+    stageTimes = heap.alloc(<usize>STAGE_TIMES_MAX << 3);
+  }
   return stagePtr;
 }
+/**
+ * The times table beside the stage area: an i64 (virtual ns) for each record the last
+ * call that reports times wrote there (wireCollect, tunReadBatch), in order.
+ */
+export function wireStageTimesPtr(): usize { return stageTimes; }
 
 /** Creates a port; returns its index or -1 when the pool is full. */
 export function wirePortCreate(): i32 {
@@ -221,10 +233,14 @@ export function wireTxReserve(p: WirePort, len: u32): usize {
   const d = p.tx.reserve((TX_HDR + len + 3) & ~3);
   return d == 0 ? 0 : d + TX_HDR;
 }
-/** Stages the frame built at wireTxReserve's pointer; it becomes visible at wireTxCommit. */
-export function wireTxStage(p: WirePort, len: u32): void {
+/**
+ * Stages the frame built at wireTxReserve's pointer, with the time its last bit leaves
+ * and flags for the host ([31:16] of the stage record's word); visible at wireTxCommit.
+ */
+export function wireTxStage(p: WirePort, len: u32, timeNs: i64, flags: u32 = 0): void {
   const rec = (TX_HDR + len + 3) & ~3;
-  store<u32>(p.tx.base + p.tx.end, len);
+  store<u32>(p.tx.base + p.tx.end, len | (flags << 16));
+  store<i64>(p.tx.base + p.tx.end, timeNs, 4);
   // zero the padding so records are deterministic
   for (let i = TX_HDR + len; i < rec; i++) store<u8>(p.tx.base + p.tx.end + i, 0);
   p.tx.push(rec);
@@ -237,8 +253,8 @@ export let wireCollectedBytes: u32 = 0;
 
 /**
  * Copies committed TX frames into the stage area as stage records, as many as fit
- * in the stage and in `max` bytes. Returns the number of records written
- * (wireCollectedBytes: their bytes).
+ * in the stage and in `max` bytes (at most STAGE_TIMES_MAX), and their times into the
+ * times table. Returns the number of records written (wireCollectedBytes: their bytes).
  */
 export function wireCollect(i: i32, max: u32): i32 {
   wireCollectedBytes = 0;
@@ -247,14 +263,17 @@ export function wireCollect(i: i32, max: u32): i32 {
   const room = max < STAGE_SIZE ? max : STAGE_SIZE;
   let out: u32 = 0;
   let n = 0;
-  while (p.tx.count > 0) {
+  while (p.tx.count > 0 && n < STAGE_TIMES_MAX) {
     const src = p.tx.base + p.tx.head;
-    const len = load<u32>(src) & 0xffff;
-    const rec = (TX_HDR + len + 3) & ~3;
-    if (out + rec > room) break;
-    memory.copy(stagePtr + out, src, rec);
-    out += rec;
-    p.tx.pop(rec);
+    const word = load<u32>(src);
+    const len = word & 0xffff;
+    const out4 = (4 + len + 3) & ~3;
+    if (out + out4 > room) break;
+    store<u32>(stagePtr + out, word);
+    memory.copy(stagePtr + out + 4, src + TX_HDR, out4 - 4);
+    store<i64>(stageTimes + (<usize>n << 3), load<i64>(src, 4));
+    out += out4;
+    p.tx.pop((TX_HDR + len + 3) & ~3);
     n++;
   }
   wireCollectedBytes = out;

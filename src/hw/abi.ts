@@ -18,6 +18,7 @@ export interface HwExports {
   hwWireInject(nic: number, count: number, gapNs: number): number;
   hwWireCollect(nic: number, max: number): number;
   hwWireCollectedBytes(): number;
+  hwWireStageTimesPtr(): number;
   hwWireBatchAlloc(bytes: number): number;
   hwWireBatchPtr(h: number): number;
   hwWireBatchFree(h: number): void;

@@ -152,6 +152,9 @@ export class FrameBatch implements Iterable<Uint8Array> {
   }
 }
 
+/** A frame a NIC sent, and when its last bit left (virtual ns, as box.now). */
+export interface TimedFrame { data: Uint8Array; timeNs: number }
+
 /** The wire side of a NIC's port. */
 export class Wire {
   constructor(private readonly nic: EmacNic) {}
@@ -208,19 +211,31 @@ export class Wire {
 
   /** Takes every frame the NIC has finished sending (without FCS, padded to 60 bytes), each its own copy. */
   collect(): Uint8Array[] {
-    const x = this.nic.hw.exports;
     const frames: Uint8Array[] = [];
-    // each frame is copied once, straight out of the stage records (replay collects every port per input)
+    this.take((data) => frames.push(data));
+    return frames;
+  }
+
+  /** collect(), with the virtual time (ns, as box.now) at which each frame's last bit left the NIC. */
+  collectTimed(): TimedFrame[] {
+    const frames: TimedFrame[] = [];
+    this.take((data, timeNs) => frames.push({ data, timeNs }));
+    return frames;
+  }
+
+  /** Each frame copied once, straight out of the stage records (replay collects every port per input). */
+  private take(each: (data: Uint8Array, timeNs: number) => void): void {
+    const x = this.nic.hw.exports;
     for (let n; (n = x.hwWireCollect(this.nic.index, 0xffffffff)) !== 0;) {
       const mem = new Uint8Array(x.memory.buffer);
+      const times = new BigInt64Array(x.memory.buffer, x.hwWireStageTimesPtr() >>> 0, n);
       let off = x.hwWireStagePtr() >>> 0;
       for (let k = 0; k < n; k++) {
         const len = mem[off]! | (mem[off + 1]! << 8);
-        frames.push(mem.slice(off + 4, off + 4 + len));
+        each(mem.slice(off + 4, off + 4 + len), Number(times[k]));
         off += (4 + len + 3) & ~3;
       }
     }
-    return frames;
   }
 
   /** Frames written once into WASM memory, for inject(batch) on any wire any number of times. */

@@ -45,6 +45,8 @@ export interface PacketRecord {
   protocol: number;
   /** a hardware-stripped VLAN tag (PACKET_AUXDATA tp_vlan_tci), if any */
   vlanTci?: number;
+  /** when the socket saw it: virtual ns, as box.now (the skb's timestamp, SO_TIMESTAMPNS) */
+  timeNs: number;
 }
 
 export interface SendResult {
@@ -54,7 +56,7 @@ export interface SendResult {
   errors: number[];
 }
 
-const REC_HDR = 16;
+const REC_HDR = 24;
 
 /** A packet socket; bound to one device, or to all (`dev` undefined). */
 export class PacketSocket {
@@ -116,7 +118,7 @@ export class PacketSocket {
         const r: PacketRecord = {
           data: mem.slice(stage + off + REC_HDR, stage + off + REC_HDR + len), ifindex, dev: '',
           direction: pt === 4 ? 'out' : 'in', pktType: PKT_TYPES[pt] ?? 'host',
-          protocol: dv.getUint16(stage + off + 10, true),
+          protocol: dv.getUint16(stage + off + 10, true), timeNs: Number(dv.getBigInt64(stage + off + 16, true)),
         };
         if (flags & 1) r.vlanTci = dv.getUint32(stage + off + 12, true);
         out.push(r);

@@ -96,10 +96,15 @@ describe('emac port: receive', () => {
     const sock = box.packet('eth0');
     const all = box.packet();
     const f = ipv4Udp({ len: 100 });
+    const t0 = box.now;
     expect(box.link('eth0').wire.inject([f])).toBe(1);
     box.run({ ns: MS });
     const got = sock.recv();
-    expect(got).toEqual([{ data: f, ifindex: 2, dev: 'eth0', direction: 'in', pktType: 'host', protocol: 0x0800 }]);
+    expect(got).toEqual([{ data: f, ifindex: 2, dev: 'eth0', direction: 'in', pktType: 'host', protocol: 0x0800, timeNs: got[0]?.timeNs }]);
+    // seen by the tap in NAPI: not before its last bit arrived (100 + 24 bytes of preamble, FCS and gap at 8 ns
+    // a byte), not after the RX interrupt moderation (250 us) ran out
+    expect(got[0]!.timeNs - t0).toBeGreaterThanOrEqual(124 * 8);
+    expect(got[0]!.timeNs - t0).toBeLessThanOrEqual(124 * 8 + 250_000);
     expect(all.recv().length).toBe(1);
     expect(box.dropReasons()).toEqual({ IP_INADDRERRORS: 1 });
     const s = box.link('eth0').stats();
@@ -190,11 +195,13 @@ describe('emac port: transmit', () => {
     const tx = box.packet('eth0');
     const tap = box.packet('eth0');
     const f = ether({ dst: [0x02, 0, 0, 0, 0, 0x99], src: ETH0_MAC, type: 0x88b5, len: 120 });
+    const t0 = box.now;
     expect(tx.send([f])).toEqual({ sent: 1, errors: [0] });
     box.run({ ns: MS });
-    expect(box.link('eth0').wire.collect()).toEqual([f]);
-    // dev_queue_xmit_nit: other sockets see it as PACKET_OUTGOING, the sender does not (skb_loop_sk)
-    expect(tap.recv()).toEqual([{ data: f, ifindex: 2, dev: 'eth0', direction: 'out', pktType: 'outgoing', protocol: 0x88b5 }]);
+    // on the wire from the doorbell on: 120 bytes + 24 of preamble, FCS and gap at 8 ns a byte (1000 Mb/s)
+    expect(box.link('eth0').wire.collectTimed()).toEqual([{ data: f, timeNs: t0 + 144 * 8 }]);
+    // dev_queue_xmit_nit: other sockets see it as PACKET_OUTGOING, at sendmsg; the sender does not (skb_loop_sk)
+    expect(tap.recv()).toEqual([{ data: f, ifindex: 2, dev: 'eth0', direction: 'out', pktType: 'outgoing', protocol: 0x88b5, timeNs: t0 }]);
     expect(tx.recv()).toEqual([]);
     const s = box.link('eth0').stats();
     expect([s.txPackets, s.txBytes, s.txDropped]).toEqual([1, 120, 0]);

@@ -19,8 +19,9 @@ describe('veth', () => {
     const s0 = box.packet('v0'), s1 = box.packet('v1'), tap0 = box.packet('v0');
     const f = ether({ dst: V1, src: V0, len: 98 });
     expect(s0.send([f])).toEqual({ sent: 1, errors: [0] });
-    expect(tap0.recv()).toEqual([{ data: f, ifindex: 3, dev: 'v0', direction: 'out', pktType: 'outgoing', protocol: 0x88b5 }]);
-    expect(s1.recv()).toEqual([{ data: f, ifindex: 2, dev: 'v1', direction: 'in', pktType: 'host', protocol: 0x88b5 }]);
+    // a veth takes no time: both taps see it at sendmsg's time
+    expect(tap0.recv()).toEqual([{ data: f, ifindex: 3, dev: 'v0', direction: 'out', pktType: 'outgoing', protocol: 0x88b5, timeNs: box.now }]);
+    expect(s1.recv()).toEqual([{ data: f, ifindex: 2, dev: 'v1', direction: 'in', pktType: 'host', protocol: 0x88b5, timeNs: box.now }]);
     const v0 = box.link('v0').stats(), v1 = box.link('v1').stats();
     expect([v0.txPackets, v0.txBytes, v1.rxPackets, v1.rxBytes]).toEqual([1, 98, 1, 98]);
     // no protocol handler for 0x88b5 on v1: rx_dropped, UNHANDLED_PROTO

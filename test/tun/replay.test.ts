@@ -44,6 +44,9 @@ describe('replay through a tun device', () => {
     expect(r[1].out.map((o) => o.dev)).toEqual(['p1']);
     expect(r[2].out.map((o) => [o.dev, o.data.length])).toEqual([['tun0', fromP1.length - 14]]);
     expect(r[2].path).toContain('tun_net_xmit: tun0 ring 0');
+    // nothing on this path takes time: each output was sent (queued on tun0's ring, or on p1) when its input came,
+    // the inputs 2.5 s apart
+    expect(r.map((x) => x.out.map((o) => o.timeNs))).toEqual([[0], [2.5e9], [5e9], []]);
     // the replay held tun0's file only while it ran: the persistent device is back without carrier
     expect(box.ip('link show tun0').stdout).toContain('NO-CARRIER');
   });

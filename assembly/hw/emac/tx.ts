@@ -82,7 +82,9 @@ function txDropPacket(d: EmacDevice, next: u32, bit: u32): void {
   d.raise(bit);
 }
 
-// Per-packet results of staging frames.
+// Per-packet results of staging frames: when the packet's first frame starts on the
+// wire, and the wire time of the frames staged so far (each is stamped with its end).
+let txStartNs: i64 = 0;
 let stagedNs: i64 = 0;
 let stageError: bool = false;
 
@@ -122,7 +124,7 @@ function stageFrame(d: EmacDevice, src: usize, len: u32, w3: u32): void {
     memory.copy(dst, src, len);
   }
   if (padded > outLen) memory.fill(dst + outLen, 0, padded - outLen);
-  wireTxStage(d.wire, padded);
+  wireTxStage(d.wire, padded, txStartNs + stagedNs);
 }
 
 /** CSX: the custom checksum over [css, len) stored at cso. False if the offsets do not fit. */
@@ -246,6 +248,8 @@ export function txStart(d: EmacDevice): void {
   }
   if (err != 0) { txDropPacket(d, idx, err); return; }
 
+  const now = clockNow();
+  txStartNs = d.wire.txBusyUntil > now ? d.wire.txBusyUntil : now;
   stagedNs = 0;
   stageError = false;
   let ok = true;
@@ -257,9 +261,7 @@ export function txStart(d: EmacDevice): void {
   }
   if (!ok || stageError) { txDropPacket(d, idx, TXQ_TO_INT); return; }
 
-  const now = clockNow();
-  const start = d.wire.txBusyUntil > now ? d.wire.txBusyUntil : now;
-  d.txDoneAt = start + stagedNs;
+  d.txDoneAt = txStartNs + stagedNs;
   d.wire.txBusyUntil = d.txDoneAt;
   d.txNextCons = idx;
   d.txInFlight = true;
