@@ -63,7 +63,7 @@ export function hwWireCollect(nic: i32, max: u32): i32 {
 }
 /** Bytes of the records the last hwWireCollect wrote. */
 export function hwWireCollectedBytes(): u32 { return wireCollectedBytes; }
-/** The times table of the stage area: hwWireCollect writes when each frame's last bit left (i64 virtual ns). */
+/** The stage area's times table (i64 virtual ns a record): hwWireCollect writes when each frame's last bit left, tunReadBatch when each packet was queued. */
 export function hwWireStageTimesPtr(): usize { return wireStageTimesPtr(); }
 /** Carrier (a link partner) on the NIC's wire; the PHY links up only with carrier. */
 export function hwWireSetCarrier(nic: i32, up: i32): void {

@@ -234,8 +234,8 @@ export function wireTxReserve(p: WirePort, len: u32): usize {
   return d == 0 ? 0 : d + TX_HDR;
 }
 /**
- * Stages the frame built at wireTxReserve's pointer, with the time its last bit leaves
- * and flags for the host ([31:16] of the stage record's word); visible at wireTxCommit.
+ * Stages the frame built at wireTxReserve's pointer, with its time (on a wire: when its
+ * last bit leaves) and flags for the host ([31:16] of the stage record's word); visible at wireTxCommit.
  */
 export function wireTxStage(p: WirePort, len: u32, timeNs: i64, flags: u32 = 0): void {
   const rec = (TX_HDR + len + 3) & ~3;
