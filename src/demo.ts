@@ -6,7 +6,7 @@
 // through the full hardware path, with counters, drop reasons, a few traces
 // and the packets it sent written to netpath-demo.pcapng.
 import { Box } from './box.js';
-import type { ReplayInput, ReplayResult } from './replay.js';
+import { writeReplayPcapng, type ReplayInput, type ReplayResult } from './replay.js';
 import { writePcapngFile } from './pcap/node.js';
 
 const CONFIG = [
@@ -347,13 +347,9 @@ async function packets(): Promise<void> {
   // what the box sent, one pcapng interface per transmitting device
   const file = 'netpath-demo.pcapng';
   const tBase = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
-  const w = await writePcapngFile(file, (pw) => {
-    // each frame at the virtual time its device sent it
-    res.forEach((x, j) => [...x.out].sort((a, b) => a.timeNs - b.timeNs).forEach((o) => pw.writePacket({
-      ifIndex: pw.interfaceFor(o.dev), tsNs: tBase + BigInt(Math.round(o.timeNs)), data: o.data, direction: 'out',
-      comment: `frame ${j + 1} (${KINDS[kindOf[j]].name}): ${x.verdict}${x.reason ? ` ${x.reason}` : ''}`,
-    })));
-  }, { comment: 'netpath npm start: what the demo router sent' });
+  const w = await writePcapngFile(file, (pw) => writeReplayPcapng(box, res, pw, {
+    startNs: tBase, comment: (x, j) => `frame ${j + 1} (${KINDS[kindOf[j]].name}): ${x.verdict}${x.reason ? ` ${x.reason}` : ''}`,
+  }), { comment: 'netpath npm start: what the demo router sent' });
   console.log(`\nwrote ${file}: ${w.packets} packets (of ${sent} sent), ${w.bytes.toLocaleString('en')} bytes; try \`tshark -r ${file}\``);
 }
 

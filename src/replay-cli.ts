@@ -3,10 +3,9 @@
 // device that transmitted, named after it (all or nothing); --json prints one object per input packet.
 import { readFileSync } from 'node:fs';
 import type { Box } from './box.js';
-import { CaptureFormatError, LinkType } from './pcap/index.js';
-import { IFF_TAP } from './rtnl.js';
+import { CaptureFormatError } from './pcap/index.js';
 import { writePcapngFile } from './pcap/node.js';
-import { captureInputs, type ReplayInput, type ReplayResult } from './replay.js';
+import { captureInputs, writeReplayPcapng, type ReplayInput, type ReplayResult } from './replay.js';
 
 export const REPLAY_USAGE = '       netpath [--box FILE] replay IN.pcapng|IN.pcap [--dev NAME] [-w OUT.pcapng] [--json]\n';
 
@@ -77,17 +76,8 @@ export async function runReplay(box: Box, argv: string[]): Promise<number> {
   if (typeof got === 'number') return got;
   const { inputs, startNs: t0, res } = got;
   if (out !== undefined) {
-    // on the capture's own clock: each frame at the time its device sent it, in the order they were sent
-    // tun devices carry IP packets: their interfaces are RAW (101)
-    const raw = new Set(box.kernel.links().filter((l) => l.tun && !(l.tun.flags & IFF_TAP)).map((l) => l.name));
     try {
-      await writePcapngFile(out, (w) => {
-        for (const r of res) {
-          for (const o of [...r.out].sort((a, b) => a.timeNs - b.timeNs)) {
-            w.writePacket({ ifIndex: w.interfaceFor(o.dev, raw.has(o.dev) ? LinkType.RAW : LinkType.ETHERNET), tsNs: t0 + BigInt(Math.round(o.timeNs)), data: o.data, direction: 'out', comment: `in ${r.in}: ${r.verdict}${r.reason ? ' ' + r.reason : ''}` });
-          }
-        }
-      });
+      await writePcapngFile(out, (w) => writeReplayPcapng(box, res, w, { startNs: t0 }));
     } catch (e) {
       process.stderr.write(`netpath: replay: cannot write ${out}: ${(e as Error).message}\n`);
       return 1;

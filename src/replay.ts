@@ -10,7 +10,7 @@
 import type { Box } from './box.js';
 import type { NetExports, PacketSocket } from './hw/netif.js';
 import { MODEL_COUNTERS, type ModelCounters, type TimedFrame } from './hw/emac.js';
-import { readCapture, CaptureFormatError, LinkType, type CapturePacket } from './pcap/index.js';
+import { readCapture, CaptureFormatError, LinkType, type CapturePacket, type PcapngWriter } from './pcap/index.js';
 import { IFF_TAP } from './rtnl.js';
 import { TunError, type TunDevice } from './tun.js';
 
@@ -403,4 +403,28 @@ export function captureInputs(buf: Uint8Array, dev?: string): { inputs: ReplayIn
     return { dev: d, data: p.data.slice(), timeNs: Number(p.tsNs - t0), linkType: p.linkType };
   });
   return { inputs, startNs: t0 };
+}
+
+/**
+ * Writes what a replay sent into a pcapng (what `netpath replay -w` writes): one interface per
+ * device that sent, named after it (tun devices carry IP packets: RAW), each frame stamped with
+ * the time its device sent it, all in the order they were sent. `startNs`: the capture time of
+ * the first input (captureInputs), so the output shares the input's clock; `comment`: each
+ * frame's opt_comment, by default the input's number and verdict.
+ */
+export function writeReplayPcapng(
+  box: Box, results: readonly ReplayResult[], w: PcapngWriter,
+  opts: { startNs?: bigint; comment?: (r: ReplayResult, k: number) => string } = {},
+): void {
+  const raw = new Set(box.kernel.links().filter((l) => l.tun && !(l.tun.flags & IFF_TAP)).map((l) => l.name));
+  const t0 = opts.startNs ?? 0n;
+  const note = opts.comment ?? ((r) => `in ${r.in}: ${r.verdict}${r.reason ? ' ' + r.reason : ''}`);
+  // a stable sort: frames sent at the same time keep the order of their inputs
+  const sent = results.flatMap((r, k) => r.out.map((o) => ({ o, r, k }))).sort((a, b) => a.o.timeNs - b.o.timeNs);
+  for (const { o, r, k } of sent) {
+    w.writePacket({
+      ifIndex: w.interfaceFor(o.dev, raw.has(o.dev) ? LinkType.RAW : LinkType.ETHERNET),
+      tsNs: t0 + BigInt(Math.round(o.timeNs)), data: o.data, direction: 'out', comment: note(r, k),
+    });
+  }
 }
