@@ -17,6 +17,7 @@ import type { ReplayInput, ReplayOptions, ReplayResult } from './replay.js';
 import type { NstatOptions } from './nstat.js';
 import type { UdpSocket } from './udp.js';
 import type { TunDevice, TunOptions } from './tun.js';
+import type { RxHandlerFn, RxHandlerReturn, RxPacket } from './rx_handler.js';
 
 /** Whether this runs on Node (worker threads) rather than in a browser (Web Workers). */
 export const onNode = typeof globalThis.process?.versions?.node === 'string';
@@ -56,6 +57,78 @@ export class BoxService {
   udpBind(opts: { port: number; address?: string }): UdpSocket & Comlink.ProxyMarked { return Comlink.proxy(this.#box.udp.bind(opts)); }
   /** box.tun: write(), writeBatch(), read(), readBatch(), queue, next(), close(); `each(device)` iterates it. */
   tun(name: string, opts?: TunOptions): TunDevice & Comlink.ProxyMarked { return Comlink.proxy(this.#box.tun(name, opts)); }
+  /**
+   * The worker's half of setRxHandler(): the device's rx_handler sends each frame on `port` to
+   * the handler in the calling thread and waits for its answer in `answer` (null: removes it).
+   */
+  rxHandlerBridge(dev: string, bridge: { port: MessagePort; answer: SharedArrayBuffer } | null): void {
+    this.#box.link(dev).setRxHandler(bridge && remoteRxHandler(dev, bridge.port, bridge.answer));
+  }
+}
+
+// The answer of a handler in the calling thread, in a SharedArrayBuffer the worker waits on:
+// [0] 0 while waiting, 1 when answered; [1] the result (RESULT_CODES), or -1 when the handler threw;
+// [2] the length of the text that follows (the device of 'another', or the error's message).
+const ANSWER_BYTES = 4096, ANSWER_TEXT = 12;
+const RESULT_CODES = ['consumed', 'another', 'exact', 'pass'] as const;
+/** How long a frame waits for the calling thread (busy elsewhere, or gone) before its handler fails. */
+const ANSWER_TIMEOUT_MS = 30_000;
+
+function remoteRxHandler(dev: string, port: MessagePort, answer: SharedArrayBuffer): RxHandlerFn {
+  const ctl = new Int32Array(answer, 0, 3);
+  const text = new Uint8Array(answer, ANSWER_TEXT);
+  return (pkt) => {
+    Atomics.store(ctl, 0, 0);
+    port.postMessage({ dev: pkt.dev, ifindex: pkt.ifindex, data: pkt.data.slice(), protocol: pkt.protocol, pktType: pkt.pktType });
+    if (Atomics.wait(ctl, 0, 0, ANSWER_TIMEOUT_MS) === 'timed-out') {
+      throw new Error(`setRxHandler: ${dev}: the handler in the calling thread did not answer within ${ANSWER_TIMEOUT_MS} ms`);
+    }
+    const code = Atomics.load(ctl, 1);
+    const said = new TextDecoder().decode(text.slice(0, Atomics.load(ctl, 2)));
+    if (code < 0) throw new Error(said);
+    const result = RESULT_CODES[code] ?? 'consumed';
+    return result === 'another' ? { result, dev: said } : result;
+  };
+}
+
+/**
+ * box.link(dev).setRxHandler(fn) for a box in a worker: `fn` runs here, in the calling thread,
+ * and answers each frame while the worker waits (each frame crosses the threads: slower than a
+ * handler in the box's own thread). null removes it. The worker waits on a SharedArrayBuffer: in
+ * a browser the page must be cross-origin isolated (COOP/COEP headers). An error thrown by `fn`
+ * rejects the worker's call that was running the box (run, replay, ...), as it would throw there.
+ */
+export async function setRxHandler(box: Comlink.Remote<BoxService>, dev: string, fn: RxHandlerFn | null): Promise<void> {
+  if (fn === null) { await box.rxHandlerBridge(dev, null); return; }
+  if (typeof SharedArrayBuffer === 'undefined' || (!onNode && !globalThis.crossOriginIsolated)) {
+    throw new Error('setRxHandler: a box in a worker needs SharedArrayBuffer (in a browser: a cross-origin isolated page, served with COOP/COEP headers)');
+  }
+  const answer = new SharedArrayBuffer(ANSWER_BYTES);
+  const ctl = new Int32Array(answer, 0, 3);
+  const text = new Uint8Array(answer, ANSWER_TEXT);
+  const { port1, port2 } = new MessageChannel();
+  port1.onmessage = (e: MessageEvent<RxPacket>) => {
+    let code: number, said = '';
+    try {
+      const r: RxHandlerReturn = fn(e.data);
+      const name = typeof r === 'string' ? r : r.result;
+      code = RESULT_CODES.indexOf(name);
+      if (code < 0) throw new Error(`setRxHandler: ${e.data.dev}: the handler returned ${JSON.stringify(r)}`);
+      if (name === 'another') said = typeof r === 'object' && 'dev' in r ? String(r.dev) : '';
+    } catch (err) {
+      code = -1;
+      said = err instanceof Error ? err.message : String(err);
+    }
+    const bytes = new TextEncoder().encode(said).subarray(0, text.length);
+    text.set(bytes);
+    Atomics.store(ctl, 2, bytes.length);
+    Atomics.store(ctl, 1, code);
+    Atomics.store(ctl, 0, 1);
+    Atomics.notify(ctl, 0);
+  };
+  // Node: a listening port would keep the process alive; the worker holds the other end
+  (port1 as unknown as { unref?: () => void }).unref?.();
+  await box.rxHandlerBridge(dev, Comlink.transfer({ port: port2, answer }, [port2]));
 }
 
 /**

@@ -25,6 +25,8 @@ const executable = CANDIDATES.find((p): p is string => !!p && existsSync(p));
 const SERVED = ['dist/', 'build/', 'node_modules/comlink/dist/esm/', 'test/browser/'];
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 const COMLINK = '/node_modules/comlink/dist/esm/comlink.mjs';
+/** Cross-origin isolation, which SharedArrayBuffer (setRxHandler on a box in a worker) needs. */
+const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>netpath</title><link rel="icon" href="data:,"><script type="module">
 import * as np from '/dist/index.js';
@@ -41,12 +43,12 @@ window.result = scenario(np, npw).then((r) => ({ ok: true, r }), (e) => ({ ok: f
 function serve(): Promise<Server> {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(1);
-    if (path === '') { res.writeHead(200, { 'content-type': TYPES['.html'] }).end(PAGE); return; }
+    if (path === '') { res.writeHead(200, { 'content-type': TYPES['.html'], ...ISOLATED }).end(PAGE); return; }
     const file = normalize(path);
     if (!SERVED.some((d) => file.startsWith(d)) || !existsSync(join(ROOT, file))) { res.writeHead(404).end(); return; }
     let body: Buffer | string = readFileSync(join(ROOT, file));
     if (file.startsWith('dist/')) body = body.toString('utf8').replace(/from 'comlink'/g, `from '${COMLINK}'`);
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...ISOLATED }).end(body);
   });
   return new Promise((done) => server.listen(0, '127.0.0.1', () => done(server)));
 }
@@ -85,7 +87,7 @@ describe('in a browser', () => {
     expect(inBrowser).toEqual(inNode);
 
     // and the session did what it says: six inputs with their kernel verdicts, the worker agreeing
-    const r = inBrowser as { replay: { verdict: string; reason: string; out: { dev: string; timeNs: number; hex: string }[] }[]; workerReplay: unknown; sentInterfaces: string[]; sentTimes: string[]; truncated: string };
+    const r = inBrowser as { workerHandled: string[]; workerHandlerSaw: string[]; replay: { verdict: string; reason: string; out: { dev: string; timeNs: number; hex: string }[] }[]; workerReplay: unknown; sentInterfaces: string[]; sentTimes: string[]; truncated: string };
     expect(r.replay.map((x) => `${x.verdict} ${x.reason}`)).toEqual(['local ', 'forward ', 'drop IP_INHDR', 'drop IP_INNOROUTES', 'drop NO_SOCKET', 'forward ']);
     expect(r.workerReplay).toEqual(r.replay);
     // what went out, as Ethernet type and (for IPv4) the ICMP type and code, or the UDP source port
@@ -97,6 +99,9 @@ describe('in a browser', () => {
     expect([arps[1]! - arps[0]!, arps[2]! - arps[1]!]).toEqual([1e9, 1e9]);
     expect(r.sentInterfaces.sort()).toEqual(['eth0', 'eth1']);
     expect(r.sentTimes.length).toBe(8);
+    // a handler on the page for a device in the Web Worker: the datagram to 203.0.113.9 and the TTL 1 one are taken
+    expect(r.workerHandled).toEqual(['local ', 'consumed ', 'consumed ']);
+    expect(r.workerHandlerSaw).toEqual(['eth0 60', 'eth0 60', 'eth0 60']);
     expect(r.truncated).toMatch(/^true: .*byte \d+/);
   });
 });

@@ -6,7 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Box, World } from '../dist/index.js';
-import { each, startBoxWorker, type BoxWorker } from '../dist/worker.js';
+import { each, setRxHandler, startBoxWorker, type BoxWorker } from '../dist/worker.js';
 import { ETH_IP, PROTO, echoRequest, eth, ipv4, udp } from './pktdiff/frames.js';
 
 const ETH0 = '02:00:00:00:00:10', HOST = '02:00:00:00:00:20';
@@ -136,6 +136,56 @@ describe('boxes in a worker', () => {
     expect(remote.fromWire).toMatchObject({ done: false });
     expect((remote.fromWire.value as Uint8Array)[9]).toBe(PROTO.UDP);
     expect((remote.tunGone as { status: number }).status).not.toBe(0); // closed, not persistent: gone
+  });
+
+  it('setRxHandler runs a handler of this thread for a device of a box in the worker, with the same verdicts as here', async () => {
+    type Seen = { dev: string; ifindex: number; protocol: number; pktType: string; len: number; dst: number };
+    // consumes what goes to 203.0.113.0/24, sends frames from 192.0.2.66 to eth1 ('another'), passes the rest
+    const handler = (seen: Seen[]) => (p: { dev: string; ifindex: number; protocol: number; pktType: string; data: Uint8Array }) => {
+      seen.push({ dev: p.dev, ifindex: p.ifindex, protocol: p.protocol, pktType: p.pktType, len: p.data.length, dst: p.data[33]! });
+      if (p.data[30] === 203) return 'consumed' as const;
+      if (p.data[29] === 66) return { result: 'another' as const, dev: 'eth1' };
+      return 'pass' as const;
+    };
+    const inputs = [...INPUTS, { dev: 'eth0', data: eth(ETH0, HOST, ETH_IP, ipv4({ src: '192.0.2.66', dst: '192.0.2.1', proto: PROTO.ICMP, id: 6 }, echoRequest(2, 1, new Uint8Array(8)))) }];
+    const here = await Box.create();
+    for (const c of SETUP) here.ip(c);
+    here.sysctl('net.ipv4.ip_forward', 1);
+    here.run({ ns: 3e9 });
+    const seenHere: Seen[] = [];
+    here.link('eth0').setRxHandler(handler(seenHere));
+    const mine = here.replay(inputs);
+
+    const w = await worker();
+    const there = await w.create();
+    for (const c of SETUP) await there.ip(c);
+    await there.sysctl('net.ipv4.ip_forward', 1);
+    await there.run({ ns: 3e9 });
+    const seenThere: Seen[] = [];
+    await setRxHandler(there, 'eth0', handler(seenThere));
+    const theirs = await there.replay(inputs);
+    expect(theirs).toEqual(mine);
+    expect(seenThere).toEqual(seenHere);
+    expect(seenThere.length).toBe(inputs.length);
+    expect(theirs.map((r) => `${r.verdict} ${r.reason}`)).toEqual(['local ', 'consumed ', 'consumed ', 'drop IP_INNOROUTES', 'drop NO_SOCKET', 'local ']);
+    expect(theirs[1]!.path).toContain('host rx_handler: eth0 → CONSUMED');
+    // 'another': a second round, on eth1 (192.0.2.1 is local there too: the address belongs to the host)
+    expect(theirs[5]!.path).toEqual(expect.arrayContaining(['host rx_handler: eth0 → ANOTHER eth1', 'ip_rcv: eth1 len 46']));
+
+    // a handler that throws: the call that ran the box rejects with its message, as it throws here
+    const boom = () => { throw new Error('handler says no'); };
+    here.link('eth0').setRxHandler(null);
+    here.link('eth0').setRxHandler(boom);
+    expect(() => here.replay(inputs.slice(0, 1))).toThrow('handler says no');
+    await setRxHandler(there, 'eth0', null);
+    await setRxHandler(there, 'eth0', boom);
+    await expect(there.replay(inputs.slice(0, 1))).rejects.toThrow('handler says no');
+    // removed: frames take the path they take without one
+    here.link('eth0').setRxHandler(null);
+    await setRxHandler(there, 'eth0', null);
+    const plain = await there.replay(inputs.slice(0, 2));
+    expect(plain).toEqual(here.replay(inputs.slice(0, 2)));
+    expect(plain.map((r) => r.verdict)).toEqual(['local', 'forward']);
   });
 
   it('passes errors back: a thrown error rejects with its message, ip failures come back as data, -batch reads the given files', async () => {

@@ -83,7 +83,13 @@ export function hostRxResume(): i32 {
     const dev = <i32>unchecked(parkRec[o + 1]);
     let r = <i32>unchecked(parkRec[o + 6]);
     if (r < RX_HANDLER_CONSUMED || r > RX_HANDLER_PASS) r = RX_HANDLER_PASS;
-    if (r == RX_HANDLER_CONSUMED) consume_skb(skb); // the host took the frame (it has read what it wanted)
+    if (r == RX_HANDLER_CONSUMED) {
+      // the host took the frame (it has read what it wanted): the core finishes the round (its
+      // trace and verdict), then frees it
+      netif_receive_skb_resume(skb, dev, RXH_HOST, r);
+      consume_skb(skb);
+      continue;
+    }
     if (r == RX_HANDLER_ANOTHER) {
       const nd = <i32>unchecked(parkRec[o + 7]);
       if (!devExists(nd)) { kfree_skb(skb); continue; }

@@ -87,6 +87,11 @@ export async function scenario(np, npw) {
     await there.run({ ns: 3e9 });
     out.workerReplay = summary(await there.replayCapture(bytes));
     out.workerNstat = await there.nstat({ zeros: false });
+    // an rx_handler of this thread on a device in the worker: takes what goes to 203.0.113.0/24
+    const seen = [];
+    await npw.setRxHandler(there, 'eth0', (p) => { seen.push(`${p.dev} ${p.data.length}`); return p.data[30] === 203 ? 'consumed' : 'pass'; });
+    out.workerHandled = (await there.replay(inputs.slice(0, 3))).map((r) => `${r.verdict} ${r.reason}`);
+    out.workerHandlerSaw = seen;
   } finally {
     await wk.terminate();
   }
