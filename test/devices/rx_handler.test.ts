@@ -38,6 +38,15 @@ describe('rx_handler results (host handlers)', () => {
     expect(box.netCounters().skbFree).toBe(box.netCounters().skbPool);
   });
 
+  it('CONSUMED in a replay: the verdict is consumed, and the path shows the handler took it', async () => {
+    const box = await vethBox();
+    box.link('v1').setRxHandler(() => 'consumed');
+    const [r] = box.replay([{ dev: 'v1', data: frames(1)[0]! }]);
+    expect([r!.verdict, r!.reason]).toEqual(['consumed', '']);
+    expect(r!.path.at(-1)).toBe('host rx_handler: v1 → CONSUMED');
+    expect(box.dropReasons()).toEqual({});
+  });
+
   it('PASS: as if there were no handler (unknown ethertype: rx_dropped, UNHANDLED_PROTO)', async () => {
     const box = await vethBox();
     box.link('v1').setRxHandler(() => 'pass');
