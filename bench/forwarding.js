@@ -105,7 +105,8 @@ export function forwardBatch(t, batch = t.batch) {
   return t.out.collectBatch(t.sink).count;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// run as a script (in Node; a page imports the functions above: bench/browser.js)
+if (typeof process !== 'undefined' && import.meta.url === `file://${process.argv[1]}`) {
   const t = await forwardingBox(100_000, 10);
   console.log(`first batch: ${forwardBatch(t)}/${BATCH} forwarded`);
   for (const on of [true, false]) {

@@ -5,28 +5,17 @@
 //
 // Needs a Chromium: CHROMIUM=/path, or Debian's (apt-get install chromium). Without one the test
 // is skipped and says so.
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { Server } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as np from '../dist/index.js';
 import * as npw from '../dist/worker.js';
 // @ts-expect-error: plain JavaScript, written to be loaded by a browser as it is
 import { scenario } from './browser/scenario.js';
+// @ts-expect-error: plain JavaScript, shared with bench/browser.js
+import { findChromium, serveRepo } from './browser/serve.js';
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const CANDIDATES = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-const executable = CANDIDATES.find((p): p is string => !!p && existsSync(p));
-
-/** What the page may load: the package as published (dist, build), its dependency, the scenario. */
-const SERVED = ['dist/', 'build/', 'node_modules/comlink/dist/esm/', 'test/browser/'];
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
-const COMLINK = '/node_modules/comlink/dist/esm/comlink.mjs';
-/** Cross-origin isolation, which SharedArrayBuffer (setRxHandler on a box in a worker) needs. */
-const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+const executable: string | undefined = findChromium();
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>netpath</title><link rel="icon" href="data:,"><script type="module">
 import * as np from '/dist/index.js';
@@ -34,24 +23,6 @@ import * as npw from '/dist/worker.js';
 import { scenario } from '/test/browser/scenario.js';
 window.result = scenario(np, npw).then((r) => ({ ok: true, r }), (e) => ({ ok: false, error: String(e && e.stack || e) }));
 </script>`;
-
-/**
- * A static server for the page. Like a bundler or a dev server, it resolves the one bare import
- * of the package ('comlink') to the file it names: browsers resolve only URLs (and import maps
- * reach no worker).
- */
-function serve(): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(1);
-    if (path === '') { res.writeHead(200, { 'content-type': TYPES['.html'], ...ISOLATED }).end(PAGE); return; }
-    const file = normalize(path);
-    if (!SERVED.some((d) => file.startsWith(d)) || !existsSync(join(ROOT, file))) { res.writeHead(404).end(); return; }
-    let body: Buffer | string = readFileSync(join(ROOT, file));
-    if (file.startsWith('dist/')) body = body.toString('utf8').replace(/from 'comlink'/g, `from '${COMLINK}'`);
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...ISOLATED }).end(body);
-  });
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => done(server)));
-}
 
 let browser: Browser | undefined;
 let server: Server | undefined;
@@ -67,7 +38,8 @@ describe('in a browser', () => {
   }
 
   it('runs a box on a page and in a Web Worker, answering exactly as in Node', async () => {
-    server = await serve();
+    const served = await serveRepo(PAGE, ['dist/', 'build/', 'node_modules/comlink/dist/esm/', 'test/browser/']) as { server: Server; url: string };
+    server = served.server;
     browser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox'] });
     const page = await browser.newPage();
     const problems: string[] = [];
@@ -75,7 +47,7 @@ describe('in a browser', () => {
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
     page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`); });
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.goto(served.url);
     const got = await page.evaluate(() => (window as unknown as { result: Promise<unknown> }).result) as { ok: boolean; r?: Record<string, unknown>; error?: string };
     expect(problems).toEqual([]);
     expect(got.error).toBeUndefined();
