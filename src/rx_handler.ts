@@ -43,7 +43,9 @@ export interface RxHandlerExports {
 }
 
 const PARK_REC = 8;
-const RESULT: Record<RxHandlerResult, number> = { consumed: 0, another: 1, exact: 2, pass: 3 };
+/** The results in the core's numbering (RX_HANDLER_CONSUMED = 0 .. RX_HANDLER_PASS = 3). */
+export const RX_HANDLER_RESULTS = ['consumed', 'another', 'exact', 'pass'] as const;
+const RESULT = Object.fromEntries(RX_HANDLER_RESULTS.map((r, i) => [r, i])) as Record<RxHandlerResult, number>;
 const PKT_TYPES: PktType[] = ['host', 'broadcast', 'multicast', 'otherhost', 'outgoing', 'loopback'];
 
 /** The host's rx_handlers of one box. */

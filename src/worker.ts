@@ -17,7 +17,7 @@ import type { ReplayInput, ReplayOptions, ReplayResult } from './replay.js';
 import type { NstatOptions } from './nstat.js';
 import type { UdpSocket } from './udp.js';
 import type { TunDevice, TunOptions } from './tun.js';
-import type { RxHandlerFn, RxHandlerReturn, RxPacket } from './rx_handler.js';
+import { RX_HANDLER_RESULTS, type RxHandlerFn, type RxHandlerReturn, type RxPacket } from './rx_handler.js';
 
 /** Whether this runs on Node (worker threads) rather than in a browser (Web Workers). */
 export const onNode = typeof globalThis.process?.versions?.node === 'string';
@@ -67,10 +67,9 @@ export class BoxService {
 }
 
 // The answer of a handler in the calling thread, in a SharedArrayBuffer the worker waits on:
-// [0] 0 while waiting, 1 when answered; [1] the result (RESULT_CODES), or -1 when the handler threw;
+// [0] 0 while waiting, 1 when answered; [1] the result (RX_HANDLER_RESULTS), or -1 when the handler threw;
 // [2] the length of the text that follows (the device of 'another', or the error's message).
 const ANSWER_BYTES = 4096, ANSWER_TEXT = 12;
-const RESULT_CODES = ['consumed', 'another', 'exact', 'pass'] as const;
 /** How long a frame waits for the calling thread (busy elsewhere, or gone) before its handler fails. */
 const ANSWER_TIMEOUT_MS = 30_000;
 
@@ -86,7 +85,7 @@ function remoteRxHandler(dev: string, port: MessagePort, answer: SharedArrayBuff
     const code = Atomics.load(ctl, 1);
     const said = new TextDecoder().decode(text.slice(0, Atomics.load(ctl, 2)));
     if (code < 0) throw new Error(said);
-    const result = RESULT_CODES[code] ?? 'consumed';
+    const result = RX_HANDLER_RESULTS[code] ?? 'consumed';
     return result === 'another' ? { result, dev: said } : result;
   };
 }
@@ -112,7 +111,7 @@ export async function setRxHandler(box: Comlink.Remote<BoxService>, dev: string,
     try {
       const r: RxHandlerReturn = fn(e.data);
       const name = typeof r === 'string' ? r : r.result;
-      code = RESULT_CODES.indexOf(name);
+      code = RX_HANDLER_RESULTS.indexOf(name);
       if (code < 0) throw new Error(`setRxHandler: ${e.data.dev}: the handler returned ${JSON.stringify(r)}`);
       if (name === 'another') said = typeof r === 'object' && 'dev' in r ? String(r.dev) : '';
     } catch (err) {
