@@ -98,22 +98,27 @@ function runLoop(deadline: i64): bool {
   dispatchIrqs();
   for (;;) {
     let t: i64 = CLOCK_NEVER;
+    // the earliest event besides the chosen one: a run of RX frames may go on until it
+    let other: i64 = CLOCK_NEVER;
     let kind = 0;
     let dev: EmacDevice | null = null;
     const now = clockNow();
     const n = emacCount();
     for (let i = 0; i < n; i++) {
       const d = changetype<EmacDevice>(emacDevice(i));
+      let et: i64 = CLOCK_NEVER;
+      let ek = 0;
       if (d.txInFlight) {
         // test-only TX hang: the packet on the wire never finishes
-        if (d.txDoneAt < t && !d.testTxHang) { t = d.txDoneAt; kind = EV_TX_DONE; dev = d; }
+        if (!d.testTxHang) { et = d.txDoneAt; ek = EV_TX_DONE; }
       } else if (txReady(d)) {
-        if (now < t) { t = now; kind = EV_TX_START; dev = d; }
+        et = now; ek = EV_TX_START;
       }
+      if (et < t) { if (t < other) other = t; t = et; kind = ek; dev = d; } else if (et < other) other = et;
       const rt = wireRxHeadTime(d.wire);
-      if (rt < t) { t = rt; kind = EV_RX; dev = d; }
+      if (rt < t) { if (t < other) other = t; t = rt; kind = EV_RX; dev = d; } else if (rt < other) other = rt;
       const mt = d.modNext();
-      if (mt < t) { t = mt; kind = EV_MOD; dev = d; }
+      if (mt < t) { if (t < other) other = t; t = mt; kind = EV_MOD; dev = d; } else if (mt < other) other = mt;
     }
     if (dev == null || t > deadline) break;
     clockAdvanceTo(t);
@@ -122,12 +127,24 @@ function runLoop(deadline: i64): bool {
       txStart(d);
     } else if (kind == EV_TX_DONE) {
       txComplete(d);
+      // The next packet of the ring starts at once. Nothing else can come first: an
+      // event of a lower device at this time would have run before this one, and
+      // only an interrupt handler could have made a new one.
+      if (!irqChanged && txReady(d)) txStart(d);
     } else if (kind == EV_MOD) {
       d.modExpire();
     } else {
-      const w = wireRxHeadWord(d.wire);
-      emacReceive(d, wireRxHeadData(d.wire), w & 0xffff, w >>> 16);
-      wireRxPop(d.wire);
+      // Frames on this wire, in a row while each arrives before any other event
+      // (and before this device's moderator, which a frame may have started).
+      for (;;) {
+        const w = wireRxHeadWord(d.wire);
+        emacReceive(d, wireRxHeadData(d.wire), w & 0xffff, w >>> 16);
+        wireRxPop(d.wire);
+        if (irqChanged) break;
+        const next = wireRxHeadTime(d.wire);
+        if (next > deadline || next >= other || next > d.modNext()) break;
+        clockAdvanceTo(next);
+      }
     }
     if (irqChanged && dispatchIrqs()) return true;
   }
