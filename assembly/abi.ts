@@ -27,7 +27,12 @@ import {
   rOif, rUidStart, rUidEnd, rUidSet, rIpProto, rSportLo, rSportHi, rSportMask, rDportLo, rDportHi, rDportMask, rTarget,
   rResolved, rSuppressPlen, rSuppressIfgroup, rProto, rTunId, rL3mdev, rFlow,
 } from "./ipv4/fib_rules";
-import { neighSysctl, neighSysctlValue, neighAdd, neighDel, nDev, nDst, nLladdr, nHasLladdr, nState, nFlags } from "./ipv4/arp";
+import {
+  neighSysctl, neighSysctlValue, neighAdd, neighDel, nDev, nDst, nLladdr, nHasLladdr, nState, nFlags, nUsed, nConfirmed, nUpdated,
+  nTimer, nProbes, NUD_VALID,
+} from "./ipv4/arp";
+import { clockNow, CLOCK_NEVER } from "./hw/clock";
+import { HZ, NS_PER_JIFFY } from "./ipv4/sysctl_net_ipv4";
 import {
   ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen, rtTclassid,
 } from "./ipv4/route";
@@ -225,12 +230,22 @@ export function neighAddReq(dev: i32, dst: u32, macHi: u32, macLo: u32, hasLl: b
   return neighAdd(dev, dst, mac(macHi, macLo), hasLl, <u8>state, <u8>flags, create, replace);
 }
 export function neighDelReq(dev: i32, dst: u32): i32 { clearExtack(); return neighDel(dev, dst); }
-export const NEIGH_RECORD: i32 = 7;
+export const NEIGH_RECORD: i32 = 12;
+/** jiffies_to_clock_t(now - t): a neighbour's age in USER_HZ ticks, as NDA_CACHEINFO carries it */
+function ageTicks(t: i64): u32 {
+  return <u32>((jiffiesAt(clockNow()) - jiffiesAt(t)) * 100 / HZ);
+}
+/** the jiffy a virtual time falls in (times before 0 too: an entry's confirmed time can lie before the start) */
+function jiffiesAt(t: i64): i64 { return t >= 0 ? t / NS_PER_JIFFY : -((-t + NS_PER_JIFFY - 1) / NS_PER_JIFFY); }
 export function neighDump(): i32 {
   dump.length = 0;
   for (let i = 0; i < nDev.length; i++) {
     dump.push(nDev[i]); dump.push(nDst[i]); dump.push(<u32>(nLladdr[i] >> 32)); dump.push(<u32>nLladdr[i]);
-    dump.push(nHasLladdr[i] ? 1 : 0); dump.push(nState[i]); dump.push(nFlags[i]);
+    // neigh_fill_info: NDA_LLADDR only while the entry is valid
+    dump.push(nHasLladdr[i] && (nState[i] & NUD_VALID) != 0 ? 1 : 0); dump.push(nState[i]); dump.push(nFlags[i]);
+    // NDA_CACHEINFO (used, confirmed, updated, refcnt - 1: the pending timer's reference) and NDA_PROBES
+    dump.push(ageTicks(nUsed[i])); dump.push(ageTicks(nConfirmed[i])); dump.push(ageTicks(nUpdated[i]));
+    dump.push(nTimer[i] != CLOCK_NEVER ? 1 : 0); dump.push(<u32>nProbes[i]);
   }
   return nDev.length;
 }

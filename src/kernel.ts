@@ -375,7 +375,10 @@ export class Kernel implements Rtnl {
     const out: NeighInfo[] = [];
     for (let i = 0; i < n; i++) {
       const o = i * size;
-      const e: NeighInfo = { ifindex: r[o], dst: r[o + 1], state: r[o + 5], router: (r[o + 6] & 0x80) !== 0 };
+      const e: NeighInfo = {
+        ifindex: r[o], dst: r[o + 1], state: r[o + 5], router: (r[o + 6] & 0x80) !== 0,
+        used: r[o + 7], confirmed: r[o + 8], updated: r[o + 9], refcnt: r[o + 10], probes: r[o + 11],
+      };
       if (r[o + 4]) e.lladdr = macBytes(r[o + 2], r[o + 3]);
       out.push(e);
     }

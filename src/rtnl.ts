@@ -292,7 +292,13 @@ export interface RuleReq {
 // NUD_* neighbour states
 export const NUD_INCOMPLETE = 0x01, NUD_REACHABLE = 0x02, NUD_STALE = 0x04, NUD_DELAY = 0x08, NUD_PROBE = 0x10,
   NUD_FAILED = 0x20, NUD_NOARP = 0x40, NUD_PERMANENT = 0x80;
-export interface NeighInfo { ifindex: number; dst: number; lladdr?: Uint8Array; state: number; router: boolean }
+export interface NeighInfo {
+  ifindex: number; dst: number; lladdr?: Uint8Array; state: number; router: boolean;
+  /** NDA_CACHEINFO: ages in USER_HZ ticks (1/100 s) since last used, confirmed and updated; refcnt - 1 */
+  used: number; confirmed: number; updated: number; refcnt: number;
+  /** NDA_PROBES: probes sent since the resolution started */
+  probes: number;
+}
 export interface NeighReq { ifindex: number; dst: number; lladdr?: Uint8Array; state?: number; router?: boolean }
 
 /** What the `ip` front end asks of the kernel. Every mutating call changes nothing when it fails. */

@@ -94,6 +94,9 @@ export class FakeRtnl implements Rtnl {
     f.neighList = state.neighs.map((n) => ({
       ifindex: idx(n.dev), dst: ip(n.dst), lladdr: n.lladdr ? parseLladdr(n.lladdr) : undefined,
       state: ((n.state ?? []) as string[]).reduce((a, s) => a | NUD[s], 0), router: 'router' in n,
+      // `ip -j -s neigh` gives the ages in seconds; the cache info counts USER_HZ ticks
+      used: (n.used ?? 0) * 100, confirmed: (n.confirmed ?? 0) * 100, updated: (n.updated ?? 0) * 100,
+      refcnt: n.refcnt ?? 0, probes: n.probes ?? 0,
     }));
     return f;
   }

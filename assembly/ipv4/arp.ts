@@ -25,12 +25,15 @@ import { inDevExists, confOr, CONF_ROUTE_LOCALNET, inetSelectAddr, inetDevOfLoca
 import { ipRouteInput, rtType } from "./route";
 import { RTN_LOCAL, RT_SCOPE_LINK } from "./fib_table";
 import { icmp_send } from "./icmp";
-import { HZ } from "./sysctl_net_ipv4";
+import { HZ, NS_PER_JIFFY } from "./sysctl_net_ipv4";
 
 export const NUD_INCOMPLETE: u8 = 0x01, NUD_REACHABLE: u8 = 0x02, NUD_STALE: u8 = 0x04, NUD_DELAY: u8 = 0x08,
   NUD_PROBE: u8 = 0x10, NUD_FAILED: u8 = 0x20, NUD_NOARP: u8 = 0x40, NUD_PERMANENT: u8 = 0x80;
 /** NUD_VALID: an address we can send to */
-const NUD_VALID: u8 = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY;
+export const NUD_VALID: u8 = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY;
+/** NUD_CONNECTED: sent to without a check; NUD_IN_TIMER: the states the entry's timer serves */
+const NUD_CONNECTED: u8 = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE;
+const NUD_IN_TIMER: u8 = NUD_INCOMPLETE | NUD_REACHABLE | NUD_DELAY | NUD_PROBE;
 export const NTF_ROUTER: u8 = 0x80;
 
 export const nDev = new Array<i32>();
@@ -40,8 +43,13 @@ export const nHasLladdr = new Array<bool>();
 export const nState = new Array<u8>();
 export const nFlags = new Array<u8>();
 // resolution state: probes sent, timer deadline (ns), the arp_queue (skb list) and its size
-const nProbes = new Array<i32>();
-const nTimer = new Array<i64>();
+export const nProbes = new Array<i32>();
+export const nTimer = new Array<i64>();
+// neigh->used (last sent through while not connected), neigh->confirmed (last proof of reachability),
+// neigh->updated (last change of state or address): virtual ns
+export const nUsed = new Array<i64>();
+export const nConfirmed = new Array<i64>();
+export const nUpdated = new Array<i64>();
 const nQHead = new Array<i32>();
 const nQTail = new Array<i32>();
 const nQBytes = new Array<u32>();
@@ -185,6 +193,9 @@ function create(dev: i32, dst: u32): i32 {
   const i = nDev.length;
   nDev.push(dev); nDst.push(dst); nLladdr.push(0); nHasLladdr.push(false); nState.push(0); nFlags.push(0);
   nProbes.push(0); nTimer.push(CLOCK_NEVER); nQHead.push(-1); nQTail.push(-1); nQBytes.push(0); nQLen.push(0);
+  // ___neigh_create: used and updated now, confirmed long ago (twice base_reachable_time)
+  const now = clockNow();
+  nUsed.push(now); nUpdated.push(now); nConfirmed.push(now - (baseReachableNs(dev) << 1));
   if (nDev.length * 2 > hashSlots.length) hashRebuild();
   else hashInsert(i);
   return i;
@@ -199,8 +210,9 @@ export function neighAdd(dev: i32, dst: u32, lladdr: u64, hasLladdr: bool, state
     if (!create_) return -ENOENT;
     i = create(dev, dst);
   }
+  const macChanged = hasLladdr && (!nHasLladdr[i] || nLladdr[i] != lladdr);
+  stamp(i, state, macChanged);
   nLladdr[i] = lladdr; nHasLladdr[i] = hasLladdr; nState[i] = state; nFlags[i] = flags;
-  nTimer[i] = CLOCK_NEVER;
   if ((state & NUD_VALID) != 0 && hasLladdr) flushQueue(i);
   return 0;
 }
@@ -217,6 +229,7 @@ function removeAt(i: i32): void {
   purgeQueue(i, SKB_DROP_REASON_NEIGH_DEAD);
   nDev.splice(i, 1); nDst.splice(i, 1); nLladdr.splice(i, 1); nHasLladdr.splice(i, 1); nState.splice(i, 1); nFlags.splice(i, 1);
   nProbes.splice(i, 1); nTimer.splice(i, 1); nQHead.splice(i, 1); nQTail.splice(i, 1); nQBytes.splice(i, 1); nQLen.splice(i, 1);
+  nUsed.splice(i, 1); nConfirmed.splice(i, 1); nUpdated.splice(i, 1);
   hashRebuild();
 }
 
@@ -295,6 +308,9 @@ export function neigh_output(skb: i32, dev: i32, nh: u32, bcast: bool, mcast: bo
     let i = find(dev, nh);
     if (i >= 0 && (unchecked(nState[i]) & NUD_VALID) != 0 && unchecked(nHasLladdr[i])) {
       mac = unchecked(nLladdr[i]);
+      // neigh_resolve_output for an entry not connected: __neigh_event_send starts the delay of a stale one
+      const st = unchecked(nState[i]);
+      if ((st & NUD_CONNECTED) == 0) neighUse(i, st);
       trace(TE_NEIGH, nState[i], nh);
     } else {
       if (i < 0) i = create(dev, nh);
@@ -318,6 +334,7 @@ function neighEventSend(i: i32, skb: i32): i32 {
   const dev = nDev[i];
   const st = nState[i];
   const now = clockNow();
+  nUsed[i] = now;
   let probeNow = false;
   if ((st & NUD_INCOMPLETE) == 0) {
     if (parm(dev, P_MCAST) + parm(dev, P_APP) == 0) {
@@ -329,6 +346,7 @@ function neighEventSend(i: i32, skb: i32): i32 {
     }
     nProbes[i] = <i32>parm(dev, P_UCAST);
     nState[i] = NUD_INCOMPLETE;
+    nUpdated[i] = now;
     nHasLladdr[i] = false;
     nTimer[i] = now + retransNs(dev);
     probeNow = true;
@@ -351,14 +369,56 @@ function neighEventSend(i: i32, skb: i32): i32 {
   return 0;
 }
 
+/** base_reachable_time */
+function baseReachableNs(dev: i32): i64 { return parm(dev, P_BASE_REACHABLE_MS) * 1000000; }
+/**
+ * neigh_parms->reachable_time. [model choice] Linux draws it at random from
+ * [base/2, 3*base/2) (neigh_rand_reach_time) and draws again every 300 s; the
+ * model takes base_reachable_time itself, the middle of that range, so runs repeat.
+ */
+function reachableNs(dev: i32): i64 { return baseReachableNs(dev); }
+/** delay_first_probe_time */
+function delayProbeNs(dev: i32): i64 { return parm(dev, P_DELAY_PROBE_MS) * 1000000; }
+
+/**
+ * The time stamps and timer of __neigh_update() for entry i going to `state`
+ * (its address changed or not), before the new state is stored: confirmed when the
+ * new state is connected, updated on any change, the timer restarted on a change of state.
+ */
+function stamp(i: i32, state: u8, macChanged: bool): void {
+  const now = clockNow();
+  const old = nState[i];
+  const dev = nDev[i];
+  if ((state & NUD_CONNECTED) != 0) nConfirmed[i] = now;
+  if (state != old || macChanged) nUpdated[i] = now;
+  if (state != old) {
+    if ((state & NUD_PROBE) != 0) nProbes[i] = 0;
+    nTimer[i] = (state & NUD_IN_TIMER) != 0 ? now + ((state & NUD_REACHABLE) != 0 ? reachableNs(dev) : 0) : CLOCK_NEVER;
+  }
+  if (macChanged && (state & NUD_CONNECTED) == 0) nConfirmed[i] = now - (baseReachableNs(dev) << 1);
+}
+
+/** neigh_event_send() for a valid entry that is not connected: a stale one is delayed (DELAY, first probe later) */
+function neighUse(i: i32, st: u8): void {
+  const now = clockNow();
+  nUsed[i] = now;
+  if ((st & NUD_STALE) != 0) {
+    nState[i] = NUD_DELAY;
+    nUpdated[i] = now;
+    nTimer[i] = now + delayProbeNs(nDev[i]);
+  }
+}
+
 function retransNs(dev: i32): i64 {
   let ms = parm(dev, P_RETRANS_MS);
   if (ms < 10) ms = 10; // max(retrans_time, HZ/100)
   return ms * 1000000;
 }
 
-/** neigh_max_probes() for an INCOMPLETE entry */
-function maxProbes(dev: i32): i64 { return parm(dev, P_UCAST) + parm(dev, P_APP) + parm(dev, P_MCAST); }
+/** neigh_max_probes(): a PROBE entry re-probes by multicast mcast_resolicit times, an INCOMPLETE one mcast_solicit times */
+function maxProbes(dev: i32, st: u8): i64 {
+  return parm(dev, P_UCAST) + parm(dev, P_APP) + parm(dev, (st & NUD_PROBE) != 0 ? P_MCAST_RESOLICIT : P_MCAST);
+}
 
 /** arp_solicit(): a broadcast who-has from the packet's source when it is ours, else the device's address */
 function arpSolicit(i: i32): void {
@@ -370,7 +430,9 @@ function arpSolicit(i: i32): void {
     if (inetDevOfLocal(s) != 0) saddr = s;
   }
   if (saddr == 0) saddr = inetSelectAddr(dev, target, RT_SCOPE_LINK);
-  arpSend(1, dev, target, saddr, 0xffffffffffff, devMac[dev], 0);
+  // the first ucast_solicit probes of an entry with an address go to that address (PROBE), the rest are broadcast
+  const unicast = <i64>nProbes[i] < parm(dev, P_UCAST) && nHasLladdr[i];
+  arpSend(1, dev, target, saddr, unicast ? nLladdr[i] : 0xffffffffffff, devMac[dev], 0);
 }
 
 /** arp_send_dst() / arp_create(): an ARP packet out of dev */
@@ -411,16 +473,41 @@ export function neighTimerRun(): void {
     if (nTimer[i] > now) continue;
     nTimer[i] = CLOCK_NEVER;
     const st = nState[i];
-    if ((st & (NUD_INCOMPLETE | NUD_PROBE)) == 0) continue;
+    if ((st & NUD_IN_TIMER) == 0) continue;
     const dev = nDev[i];
-    if (<i64>nProbes[i] >= maxProbes(dev)) {
-      nState[i] = NUD_FAILED;
+    let next = now + retransNs(dev);
+    if ((st & NUD_REACHABLE) != 0) {
+      if (now <= nConfirmed[i] + reachableNs(dev)) {
+        next = nConfirmed[i] + reachableNs(dev);
+      } else if (now <= nUsed[i] + delayProbeNs(dev)) {
+        nState[i] = NUD_DELAY; nUpdated[i] = now;
+        next = now + delayProbeNs(dev);
+      } else {
+        nState[i] = NUD_STALE; nUpdated[i] = now;
+      }
+    } else if ((st & NUD_DELAY) != 0) {
+      if (now <= nConfirmed[i] + delayProbeNs(dev)) {
+        nState[i] = NUD_REACHABLE; nUpdated[i] = now;
+        next = nConfirmed[i] + reachableNs(dev);
+      } else {
+        nState[i] = NUD_PROBE; nUpdated[i] = now;
+        nProbes[i] = 0;
+      }
+    }
+    const s2 = nState[i];
+    if ((s2 & (NUD_INCOMPLETE | NUD_PROBE)) != 0 && <i64>nProbes[i] >= maxProbes(dev, s2)) {
+      nState[i] = NUD_FAILED; nUpdated[i] = now;
       neighInvalidate(i);
       continue;
     }
-    nTimer[i] = now + retransNs(dev);
-    arpSolicit(i);
-    nProbes[i]++;
+    if ((s2 & NUD_IN_TIMER) != 0) {
+      const min = now + NS_PER_JIFFY * (HZ / 100);
+      nTimer[i] = next < min ? min : next;
+    }
+    if ((s2 & (NUD_INCOMPLETE | NUD_PROBE)) != 0) {
+      arpSolicit(i);
+      nProbes[i]++;
+    }
   }
 }
 
@@ -501,10 +588,13 @@ function learn(dev: i32, ip: u32, mac: u64, state: u8, createIt: bool): void {
   if (i < 0) { if (!createIt) return; i = create(dev, ip); }
   const old = nState[i];
   if ((old & (NUD_PERMANENT | NUD_NOARP)) != 0) return;
+  const macChanged = !nHasLladdr[i] || nLladdr[i] != mac;
   // an INCOMPLETE entry is resolved; a STALE update keeps the old address unless overriding
-  if ((old & NUD_VALID) != 0 && state == NUD_STALE && nHasLladdr[i] && nLladdr[i] != mac && !createIt) return;
+  if ((old & NUD_VALID) != 0 && state == NUD_STALE && macChanged && !createIt) return;
+  // ... and does not demote a valid entry whose address it confirms
+  if ((old & NUD_VALID) != 0 && state == NUD_STALE && !macChanged) state = old;
+  stamp(i, state, macChanged);
   nLladdr[i] = mac; nHasLladdr[i] = true; nState[i] = state;
-  nTimer[i] = CLOCK_NEVER;
   trace(TE_NEIGH, state, ip);
   flushQueue(i);
 }

@@ -20,6 +20,8 @@ export function doNeigh(ctx: Ctx, argv: string[]): number {
 }
 
 const NUD_NONE_FILTER = 0x100; // how the filter spells "state 0"
+/** sysconf(_SC_CLK_TCK): the ticks NDA_CACHEINFO counts in */
+const USER_HZ = 100;
 
 /** nud_state_a2n() */
 function nudState(v: string): number | undefined {
@@ -121,6 +123,12 @@ function neighText(ctx: Ctx, n: NeighInfo, devFiltered: boolean): string {
   if (!devFiltered) s += `dev ${ctx.ifname(n.ifindex)} `;
   if (n.lladdr) s += `lladdr ${formatMac(n.lladdr)} `;
   if (n.router) s += 'router ';
+  if (ctx.opt.stats) {
+    // print_cacheinfo() and NDA_PROBES as iproute2 6.1 spaces them
+    if (n.refcnt) s += ` ref ${n.refcnt}`;
+    s += ` used ${Math.floor(n.used / USER_HZ)}/${Math.floor(n.confirmed / USER_HZ)}/${Math.floor(n.updated / USER_HZ)}`;
+    s += `probes ${n.probes} `;
+  }
   for (const st of stateNames(n.state)) s += st + ' ';
   return s + '\n';
 }
@@ -130,6 +138,13 @@ function neighJson(ctx: Ctx, n: NeighInfo, devFiltered: boolean): Record<string,
   if (!devFiltered) o.dev = ctx.ifname(n.ifindex);
   if (n.lladdr) o.lladdr = formatMac(n.lladdr);
   if (n.router) o.router = null;
+  if (ctx.opt.stats) {
+    if (n.refcnt) o.refcnt = n.refcnt;
+    o.used = Math.floor(n.used / USER_HZ);
+    o.confirmed = Math.floor(n.confirmed / USER_HZ);
+    o.updated = Math.floor(n.updated / USER_HZ);
+    o.probes = n.probes;
+  }
   if (n.state) o.state = stateNames(n.state);
   return o;
 }
