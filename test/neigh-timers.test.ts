@@ -5,6 +5,7 @@
 //   (a) always: netpath against the kernel's answers recorded in
 //       test/fixtures/neigh/timers.json (NPNEIGH_RECORD=1 records them again);
 //   (b) where a network namespace can be made: netpath against the live kernel.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,10 @@ import { normalize, runKernel, runNetpath, SCENARIOS, type TimerAnswer } from '.
 import { netnsAdd, netnsDel } from './util/netns.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'neigh', 'timers.json');
-const can = canMakeNamespace();
+const netns = canMakeNamespace();
+// the kernel side runs in Python (AF_PACKET and one clock for the whole scenario)
+const python = spawnSync('python3', ['-V']).status === 0;
+const can = netns.ok && !python ? { ok: false, reason: 'python3 not found' } : netns;
 
 async function kernelAnswers(): Promise<TimerAnswer[]> {
   const out: TimerAnswer[] = [];

@@ -80,7 +80,7 @@ const ARP_OP_LOW = 21; // the ARP opcode's low byte in an Ethernet frame
 export async function runNetpath(sc: TimerScenario): Promise<TimerAnswer> {
   const box = await Box.create();
   for (const c of ['link add v0 type veth peer name v1', 'link set v0 up', 'link set v1 up', 'addr add 192.0.2.1/24 dev v0']) must(box.ip(c), c);
-  for (const [k, v] of sc.sysctls) box.sysctl(k, v);
+  for (const [k, v] of sc.sysctls) box.sysctl(k, v); // throws when refused
   for (const e of sc.entries) must(box.ip(`neigh add ${e}`), e);
   const tap = box.packet('v1');
   const arps: TimerAnswer['arps'] = [];
