@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
+import { formatIPv4 } from '../dist/ip/parse.js';
 import { routerBox } from './routing.js';
 import { forwardingBox, forwardBatch, routeCache } from './forwarding.js';
 
@@ -37,7 +38,6 @@ function unavailable() {
 }
 
 const ip = (...args) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-const dotted = (a) => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** The router of bench/forwarding.js in namespace `r`; sender `s` and sink `d` on either side. */
@@ -55,7 +55,7 @@ function setUp(ns, dir, rec) {
   ip('netns', 'exec', r, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
   ip('-n', r, 'neigh', 'add', '198.18.0.2', 'lladdr', '02:00:00:00:00:99', 'dev', 'r1', 'nud', 'permanent');
   let batch = '';
-  for (let i = 0; i < rec.length / 6; i++) batch += `route add ${dotted(rec[i * 6 + 1])}/${rec[i * 6 + 2]} via 198.18.0.2 dev r1\n`;
+  for (let i = 0; i < rec.length / 6; i++) batch += `route add ${formatIPv4(rec[i * 6 + 1])}/${rec[i * 6 + 2]} via 198.18.0.2 dev r1\n`;
   // the rules of bench/routing.js addRules(box, 10)
   for (let i = 0; i < 10; i++) batch += `rule add from 192.0.2.${i % 250}/32 fwmark ${i + 1} lookup ${1000 + i}\n`;
   writeFileSync(join(dir, 'router.batch'), batch);

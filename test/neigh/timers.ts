@@ -4,6 +4,8 @@
 // `ip ... neigh` asked at given times, and the ARP packets v0 sent, each with
 // the second it left (rounded) and its Ethernet destination.
 import { Box } from '../../src/box.js';
+import { formatMac } from '../../src/ip/parse.js';
+import { must } from '../util/ip.js';
 import { run } from '../util/netns.js';
 
 export interface TimerScenario {
@@ -79,9 +81,9 @@ const ARP_OP_LOW = 21; // the ARP opcode's low byte in an Ethernet frame
 /** The scenario through netpath, in virtual time (polled every 100 ms for the ARP packets). */
 export async function runNetpath(sc: TimerScenario): Promise<TimerAnswer> {
   const box = await Box.create();
-  for (const c of ['link add v0 type veth peer name v1', 'link set v0 up', 'link set v1 up', 'addr add 192.0.2.1/24 dev v0']) must(box.ip(c), c);
+  must(box, 'link add v0 type veth peer name v1', 'link set v0 up', 'link set v1 up', 'addr add 192.0.2.1/24 dev v0');
   for (const [k, v] of sc.sysctls) box.sysctl(k, v); // throws when refused
-  for (const e of sc.entries) must(box.ip(`neigh add ${e}`), e);
+  must(box, ...sc.entries.map((e) => `neigh add ${e}`));
   const tap = box.packet('v1');
   const arps: TimerAnswer['arps'] = [];
   if (sc.sendTo) box.udp.bind({ port: 4000 }).send(new Uint8Array([120]), { address: sc.sendTo, port: 9 });
@@ -93,7 +95,7 @@ export async function runNetpath(sc: TimerScenario): Promise<TimerAnswer> {
       box.run({ ns: Math.round((next - now) * 1e9) });
       now = next;
       for (const r of tap.recv()) {
-        if (r.direction === 'in' && r.protocol === 0x0806) arps.push([Math.round(now), mac(r.data), r.data[ARP_OP_LOW]]);
+        if (r.direction === 'in' && r.protocol === 0x0806) arps.push([Math.round(now), formatMac(r.data.subarray(0, 6)), r.data[ARP_OP_LOW]]);
       }
     }
   };
@@ -103,11 +105,6 @@ export async function runNetpath(sc: TimerScenario): Promise<TimerAnswer> {
   }
   return { shown, arps };
 }
-
-function must(r: { status: number; stderr: string }, what: string): void {
-  if (r.status !== 0) throw new Error(`${what}: ${r.stderr}`);
-}
-const mac = (f: Uint8Array) => [...f.subarray(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join(':');
 
 // The kernel side: one Python process in the namespace makes the entries, sends,
 // asks and listens on v1 (AF_PACKET) with one clock.
