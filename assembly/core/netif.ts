@@ -99,6 +99,12 @@ export function netifDevInit(dev: i32): void {
 
 // @ts-ignore: decorator
 @inline function valid(dev: i32): bool { return devExists(dev) && dev < coreRxDropped.length; }
+/**
+ * a[dev] = v for a valid dev (every per-device array holds it): Array's own
+ * store checks the length and may grow the array, a call on every write.
+ */
+// @ts-ignore: decorator
+@inline function put(a: Array<i32>, dev: i32, v: i32): void { store<i32>(a.dataStart + (<usize>dev << 2), v); }
 
 export function dev_core_stats_rx_dropped_inc(dev: i32): void { if (valid(dev)) coreRxDropped[dev]++; }
 export function dev_core_stats_tx_dropped_inc(dev: i32): void { if (valid(dev)) coreTxDropped[dev]++; }
@@ -497,17 +503,17 @@ function qdisc_run(dev: i32): i32 {
   let n = 0;
   for (let skb = unchecked(qHead[dev]); skb >= 0 && !queueStopped(dev); skb = unchecked(qHead[dev])) {
     const next = skbNext[skb];
-    unchecked(qHead[dev] = next);
-    if (next < 0) unchecked(qTail[dev] = -1);
-    unchecked(qLen[dev] = qLen[dev] - 1);
+    put(qHead, dev, next);
+    if (next < 0) put(qTail, dev, -1);
+    put(qLen, dev, unchecked(qLen[dev]) - 1);
     qdiscSkbs--;
     skbNext[skb] = -1;
     if (xmitOne(skb, dev) == NETDEV_TX_BUSY) {
       // dev_requeue_skb: back to the head, try again when the driver wakes the queue
       skbNext[skb] = unchecked(qHead[dev]);
-      unchecked(qHead[dev] = skb);
-      if (unchecked(qTail[dev]) < 0) unchecked(qTail[dev] = skb);
-      unchecked(qLen[dev] = qLen[dev] + 1);
+      put(qHead, dev, skb);
+      if (unchecked(qTail[dev]) < 0) put(qTail, dev, skb);
+      put(qLen, dev, unchecked(qLen[dev]) + 1);
       qdiscSkbs++;
       break;
     }
@@ -561,9 +567,9 @@ export function dev_queue_xmit(skb: i32): i32 {
     }
     skbNext[skb] = -1;
     const tail = unchecked(qTail[dev]);
-    if (tail >= 0) skbNext[tail] = skb; else unchecked(qHead[dev] = skb);
-    unchecked(qTail[dev] = skb);
-    unchecked(qLen[dev] = qLen[dev] + 1);
+    if (tail >= 0) skbNext[tail] = skb; else put(qHead, dev, skb);
+    put(qTail, dev, skb);
+    put(qLen, dev, unchecked(qLen[dev]) + 1);
     qdiscSkbs++;
     qdisc_run(dev);
     if (unchecked(qLen[dev]) > 0) netif_schedule(dev);

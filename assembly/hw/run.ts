@@ -5,7 +5,7 @@
 
 import { clockNow, clockAdvanceTo, CLOCK_NEVER } from "./clock";
 import { wireRxHeadTime, wireRxTailTime, wireRxHeadWord, wireRxHeadData, wireRxPop } from "./wire";
-import { emacCount, emacDevice, irqChanged, clearIrqChanged, EmacDevice } from "./emac/emac";
+import { emacCount, emacDevice, irqChanged, clearIrqChanged, EmacDevice, EMAC_MAX_DEVICES } from "./emac/emac";
 import { emacReceive } from "./emac/rx";
 import { txReady, txStart, txComplete } from "./emac/tx";
 
@@ -94,35 +94,54 @@ export function hwRun(deadline: i64): bool {
   return r;
 }
 
+// Each device's next event (time and kind), as nextEvent() found it. Handling an
+// event changes only its own device: the others' entries stay right until an
+// interrupt handler runs, which may touch any device (then all are found again).
+const evTime = new StaticArray<i64>(EMAC_MAX_DEVICES);
+const evKind = new StaticArray<i32>(EMAC_MAX_DEVICES);
+/** the device's next event of another kind (a run of RX frames stops before it) */
+const evAfter = new StaticArray<i64>(EMAC_MAX_DEVICES);
+
+/** The device's earliest event: TX before RX before its moderator at the same time. */
+function nextEvent(d: EmacDevice, now: i64): void {
+  let t: i64 = CLOCK_NEVER;
+  let k = 0;
+  if (d.txInFlight) {
+    // test-only TX hang: the packet on the wire never finishes
+    if (!d.testTxHang) { t = d.txDoneAt; k = EV_TX_DONE; }
+  } else if (txReady(d)) {
+    t = now; k = EV_TX_START;
+  }
+  let after: i64 = CLOCK_NEVER;
+  const rt = wireRxHeadTime(d.wire);
+  if (rt < t) { after = t; t = rt; k = EV_RX; } else after = rt;
+  const mt = d.modNext();
+  if (mt < t) { after = t; t = mt; k = EV_MOD; } else if (mt < after) after = mt;
+  const i = d.index;
+  unchecked(evTime[i] = t);
+  unchecked(evKind[i] = k);
+  unchecked(evAfter[i] = after);
+}
+
 function runLoop(deadline: i64): bool {
   dispatchIrqs();
+  const n = emacCount();
+  for (let i = 0; i < n; i++) nextEvent(changetype<EmacDevice>(emacDevice(i)), clockNow());
   for (;;) {
+    // the earliest event, ties to the lower device; and the earliest of the other devices'
     let t: i64 = CLOCK_NEVER;
-    // the earliest event besides the chosen one: a run of RX frames may go on until it
     let other: i64 = CLOCK_NEVER;
-    let kind = 0;
-    let dev: EmacDevice | null = null;
-    const now = clockNow();
-    const n = emacCount();
+    let at = -1;
     for (let i = 0; i < n; i++) {
-      const d = changetype<EmacDevice>(emacDevice(i));
-      let et: i64 = CLOCK_NEVER;
-      let ek = 0;
-      if (d.txInFlight) {
-        // test-only TX hang: the packet on the wire never finishes
-        if (!d.testTxHang) { et = d.txDoneAt; ek = EV_TX_DONE; }
-      } else if (txReady(d)) {
-        et = now; ek = EV_TX_START;
-      }
-      if (et < t) { if (t < other) other = t; t = et; kind = ek; dev = d; } else if (et < other) other = et;
-      const rt = wireRxHeadTime(d.wire);
-      if (rt < t) { if (t < other) other = t; t = rt; kind = EV_RX; dev = d; } else if (rt < other) other = rt;
-      const mt = d.modNext();
-      if (mt < t) { if (t < other) other = t; t = mt; kind = EV_MOD; dev = d; } else if (mt < other) other = mt;
+      const et = unchecked(evTime[i]);
+      if (et < t) { if (t < other) other = t; t = et; at = i; } else if (et < other) other = et;
     }
-    if (dev == null || t > deadline) break;
+    if (at < 0 || t > deadline) break;
     clockAdvanceTo(t);
-    const d = changetype<EmacDevice>(dev);
+    const d = changetype<EmacDevice>(emacDevice(at));
+    const kind = unchecked(evKind[at]);
+    const after = unchecked(evAfter[at]);
+    if (after < other) other = after;
     if (kind == EV_TX_START) {
       txStart(d);
     } else if (kind == EV_TX_DONE) {
@@ -146,7 +165,12 @@ function runLoop(deadline: i64): bool {
         clockAdvanceTo(next);
       }
     }
-    if (irqChanged && dispatchIrqs()) return true;
+    if (irqChanged) {
+      if (dispatchIrqs()) return true;
+      for (let i = 0; i < n; i++) nextEvent(changetype<EmacDevice>(emacDevice(i)), clockNow());
+    } else {
+      nextEvent(d, clockNow());
+    }
   }
   clockAdvanceTo(deadline);
   return false;
