@@ -337,11 +337,17 @@ describe('24. Filters', () => {
     };
     expect(send(MAC_BYTES)).toBe(1);
     expect(send(other)).toBe(0);
+    // every byte of the station address counts: ADDR1 holds bytes 0-1, ADDR0 bytes 2-5
+    for (let i = 0; i < 6; i++) {
+      const near = [...MAC_BYTES];
+      near[i] ^= 0x04;
+      expect(send(near)).toBe(0);
+    }
     expect(send(BCAST)).toBe(1);
     expect(send(mc1)).toBe(1);
     expect(send(mc2)).toBe(0);
     drv.updateHwStats();
-    expect(drv.stats.rx_err_addr).toBe(2);
+    expect(drv.stats.rx_err_addr).toBe(8);
     expect(drv.stats.rx_bcast).toBe(1);
     expect(drv.stats.rx_mcast).toBe(1);
     drv.allmulti = true;

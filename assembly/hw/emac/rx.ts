@@ -61,11 +61,10 @@ export function rxAddressMatch(d: EmacDevice, p: usize): bool {
     const reg = (crc >>> 31) != 0 ? d.reg(HASH_TAB_REG1) : d.reg(HASH_TAB_REG0);
     return ((reg >>> bit) & 1) != 0;
   }
-  const a0 = d.reg(MAC_STA_ADDR0);
-  const a1 = d.reg(MAC_STA_ADDR1);
-  return <u32>load<u8>(p) == ((a1 >>> 8) & 0xff) && <u32>load<u8>(p + 1) == (a1 & 0xff)
-    && <u32>load<u8>(p + 2) == (a0 >>> 24) && <u32>load<u8>(p + 3) == ((a0 >>> 16) & 0xff)
-    && <u32>load<u8>(p + 4) == ((a0 >>> 8) & 0xff) && <u32>load<u8>(p + 5) == (a0 & 0xff);
+  // the station address: bytes 0-1 in ADDR1[15:0], bytes 2-5 in ADDR0, most significant first
+  const a0 = bswap<u32>(d.reg(MAC_STA_ADDR0));
+  const a1 = <u32>bswap<u16>(<u16>d.reg(MAC_STA_ADDR1));
+  return load<u32>(p) == (a1 | (a0 << 16)) && <u32>load<u16>(p, 4) == (a0 >>> 16);
 }
 
 /**
