@@ -29,6 +29,7 @@
 import { checksum, decode, describe as describeFrame, fromHex, hex, rd16 } from './frames.js';
 import type { Inject, PktScenario } from './gen.js';
 import type { FrameResult, OutFrame } from './kernel.js';
+import { REQUIRED, requiredOf } from './coverage.js';
 
 /** Masks the outputs of one injected frame (see the header comment); returns them in comparison order. */
 export function normalize(injectedHex: string, outs: OutFrame[], portOrder: string[]): OutFrame[] {
@@ -112,21 +113,31 @@ export interface PktResult {
   total: number;
   matched: number;
   byCase: Map<string, { total: number; matched: number }>;
+  /** the same per required case (coverage.ts), for scenarios whose steps are known; a frame may count for several */
+  required: Map<string, { total: number; matched: number }>;
   mismatches: PktMismatch[];
 }
-export const newPktResult = (): PktResult => ({ total: 0, matched: 0, byCase: new Map(), mismatches: [] });
+export const newPktResult = (): PktResult => ({ total: 0, matched: 0, byCase: new Map(), required: new Map(), mismatches: [] });
+const tally = (m: PktResult['byCase'], key: string, ok: boolean) => {
+  const c = m.get(key) ?? { total: 0, matched: 0 };
+  m.set(key, c);
+  c.total++;
+  if (ok) c.matched++;
+};
 export const pktScore = (r: PktResult): number => (r.total ? r.matched / r.total : 1);
 
 /** Adds one scenario's comparison to the result. */
-export function compareScenario(res: PktResult, sc: Pick<PktScenario, 'seed' | 'ports' | 'frames'>, kernel: FrameResult[], netpath: FrameResult[]) {
+export function compareScenario(res: PktResult, sc: Pick<PktScenario, 'seed' | 'ports' | 'frames'> & Partial<Pick<PktScenario, 'steps'>>, kernel: FrameResult[], netpath: FrameResult[]) {
   if (kernel.length !== sc.frames.length) throw new Error(`seed ${sc.seed}: ${kernel.length} kernel results for ${sc.frames.length} frames`);
   const order = sc.ports.map((p) => p.name);
+  const required = sc.steps ? requiredOf({ steps: sc.steps, frames: sc.frames }) : [];
   sc.frames.forEach((f, i) => {
     const k = kernel[i].out, n = netpath[i]?.out ?? [];
-    const c = res.byCase.get(f.case) ?? { total: 0, matched: 0 };
-    res.byCase.set(f.case, c);
-    res.total++; c.total++;
-    if (netpath[i] && sameOutcome(f, k, n, order)) { res.matched++; c.matched++; return; }
+    const ok = !!netpath[i] && sameOutcome(f, k, n, order);
+    res.total++;
+    tally(res.byCase, f.case, ok);
+    for (const name of required[i] ?? []) tally(res.required, name, ok);
+    if (ok) { res.matched++; return; }
     res.mismatches.push({ seed: sc.seed, frame: i, case: f.case, note: f.note, cls: netpath[i] ? classify(f, k, n, order) : `${f.case}: netpath gave no result`, kernel: k, netpath: n });
   });
 }
@@ -140,7 +151,15 @@ export function pktReport(res: PktResult, opts: { title?: string; classes?: numb
   L.push(`${opts.title ? opts.title + ': ' : ''}${res.matched}/${res.total} frames agree (${pct(res.matched, res.total)})`);
   const cases = [...res.byCase].sort((a, b) => (a[1].matched / a[1].total) - (b[1].matched / b[1].total) || a[0].localeCompare(b[0]));
   L.push('  by case:');
-  for (const [c, v] of cases) L.push(`    ${c.padEnd(28)} ${String(v.matched).padStart(5)}/${String(v.total).padEnd(5)} ${pct(v.matched, v.total)}`);
+  const row = (c: string, v: { total: number; matched: number }, w: number) => `    ${c.padEnd(w)} ${String(v.matched).padStart(5)}/${String(v.total).padEnd(5)} ${v.total ? pct(v.matched, v.total) : 'NOT COVERED'}`;
+  for (const [c, v] of cases) L.push(row(c, v, 28));
+  if (res.required.size) {
+    L.push('  required cases (test/pktdiff/coverage.ts; agreed/frames):');
+    for (const { name } of REQUIRED) {
+      const v = res.required.get(name) ?? { total: 0, matched: 0 };
+      L.push(row(name, v, 34));
+    }
+  }
   const byCls = new Map<string, PktMismatch[]>();
   for (const m of res.mismatches) byCls.set(m.cls, [...(byCls.get(m.cls) ?? []), m]);
   if (byCls.size) {
