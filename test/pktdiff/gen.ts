@@ -19,7 +19,7 @@ import {
   type Ip4Opts,
 } from './frames.js';
 
-export const PKT_GEN_VERSION = 1;
+export const PKT_GEN_VERSION = 2;
 
 export interface PortDef { name: string; mac: string; peerMac: string }
 export type Step = { ip: string } | { sysctl: [string, string] } | { port: PortDef };
@@ -81,6 +81,7 @@ class Model {
   ipId: number;
   policySrc?: Net;
   policyIif?: string;
+  markNets: { net: Net; rule: string }[] = []; // networks a fwmark rule's table routes (policy-fwmark aims at them); rule: selector and route kind, K for the random mark
   silentUsed = 0;
   constructor(readonly r: Rng, readonly seed: number) { this.ipId = r.int(1, 60000); }
 
@@ -104,6 +105,8 @@ class Model {
   emit(p: Port, frame: Bytes, kase: string, note?: string) {
     this.frames.push({ port: p.name, hex: hex(frame), case: kase, ...(note ? { note } : {}) });
   }
+  /** Puts what the case drew in front of the last frame's note ("kind: src -> dst pA->pB"). */
+  prefixNote(what: string) { const f = this.frames[this.frames.length - 1]; f.note = `${what}: ${f.note}`; }
   /** An IP frame from `s` (its MAC) into port p, to the DUT's MAC unless `l2dst`. */
   ipFrame(p: Port, s: Host, o: Omit<Ip4Opts, 'src'> & { src?: string }, payload: Bytes, l2dst?: string): Bytes {
     return eth(l2dst ?? p.mac, s.mac, ETH_IP, ipv4({ id: this.nextId(), ...o, src: o.src ?? s.ip }, payload));
@@ -206,8 +209,8 @@ function configure(m: Model) {
     }
   }
   for (const type of ['blackhole', 'prohibit', 'unreachable']) {
-    const e = { net: ipToNum(`198.19.${r.int(200, 249)}.0`), len: 24 };
-    if (m.errNets.some((x) => x.net.net === e.net)) continue;
+    let e: Net;
+    do e = { net: ipToNum(`198.19.${r.int(200, 249)}.0`), len: 24 }; while (m.errNets.some((x) => x.net.net === e.net));
     m.ip(`route add ${type} ${fmt(e)}`);
     m.errNets.push({ net: e, type });
   }
@@ -235,6 +238,18 @@ function configure(m: Model) {
     const net = fmt(r.pick(q.remotes));
     m.ip(how === 'via' ? `route add ${net} via ${m.gw(m.other(q)).ip} table 101` : `route add ${how} ${net} table 101`);
   }
+  // fwmark: mark 0 matches a rule only through its mask (0/0xffffffff; a
+  // mark with no bit inside its mask; mask 0; a bare 0, which has no mask and
+  // matches every mark). One such rule, before the others, sends one remote
+  // network to table 104; or a look-alike that mark 0 does not match.
+  {
+    const sel = r.pick(['fwmark 0/0xffffffff', 'fwmark 0', 'fwmark K00/0xff', 'fwmark K/0', 'fwmark K/0xff', 'fwmark K', 'not fwmark 0/0xffffffff', 'not fwmark K00/0xff']);
+    const q = r.pick(m.ports), net = r.pick(q.remotes);
+    const how = r.pick(['via', 'via', 'prohibit', 'unreachable', 'blackhole']);
+    m.markNets.push({ net, rule: `${sel}, ${how}` });
+    m.ip(`rule add pref ${r.int(50, 99)} ${sel.replace('K', `0x${r.int(1, 255).toString(16)}`)} table 104`);
+    m.ip(how === 'via' ? `route add ${fmt(net)} via ${m.gw(m.other(q)).ip} table 104` : `route add ${how} ${fmt(net)} table 104`);
+  }
   if (r.chance(0.5)) {
     m.ip(`rule add pref ${r.int(300, 399)} fwmark 0x${r.int(1, 255).toString(16)} table 102`);
     m.ip('route add blackhole default table 102');
@@ -242,8 +257,9 @@ function configure(m: Model) {
   if (r.chance(0.3)) {
     const q = r.pick(m.ports);
     m.ip(`rule add pref ${r.int(400, 499)} not fwmark 0x${r.int(1, 255).toString(16)} table 103`);
-    const net = fmt(r.pick(q.remotes));
-    m.ip(r.chance(0.5) ? `route add prohibit ${net} table 103` : `route add ${net} via ${m.gw(m.other(q)).ip} table 103`);
+    const net = r.pick(q.remotes), how = r.pick(['prohibit', 'via']);
+    m.markNets.push({ net, rule: `not fwmark K, ${how}` });
+    m.ip(how === 'prohibit' ? `route add prohibit ${fmt(net)} table 103` : `route add ${fmt(net)} via ${m.gw(m.other(q)).ip} table 103`);
   }
   if (r.chance(0.3)) {
     const p = r.pick(m.ports);
@@ -350,13 +366,9 @@ const CASES: Record<string, CaseFn> = {
   'tcp-ack-closed-port': (m) => toDut(m, 'tcp-ack-closed-port', 'tcp', {}, { anyPort: true }),
   'echo': (m) => toDut(m, 'echo', 'icmp', {}, { anyPort: true }),
   'unknown-proto-local': (m) => toDut(m, 'unknown-proto-local', 'other', {}, { anyPort: true }),
-  'error-route': (m) => {
-    const r = m.r;
-    const e = r.pick(m.errNets);
-    const d = numToIp(e.net.net + (e.net.len === 32 ? 0 : r.int(1, Math.min(250, 2 ** (32 - e.net.len) - 2))));
-    const p = r.pick(m.ports);
-    fwd(m, `route-${e.type}`, r.pick(['udp', 'tcp', 'icmp'] as const), {}, { p, d, s: m.remoteSrc(p) });
-  },
+  'route-blackhole': (m) => errorRoute(m, 'blackhole'),
+  'route-prohibit': (m) => errorRoute(m, 'prohibit'),
+  'route-unreachable': (m) => errorRoute(m, 'unreachable'),
   'no-route': (m) => {
     const p = m.r.pick(m.ports);
     fwd(m, 'no-route', m.r.pick(['udp', 'icmp'] as const), {}, { p, d: numToIp(m.noRoute.net + m.r.int(1, 254)), s: m.remoteSrc(p) });
@@ -374,7 +386,7 @@ const CASES: Record<string, CaseFn> = {
     }[kind];
     const toLocal = r.chance(0.3);
     fwd(m, 'martian-source', toLocal ? 'icmp' : 'udp', {}, { p, q, s: { ip: srcIp, mac: m.host(p).mac }, d: toLocal ? p.addr : m.dst(q) });
-    m.frames[m.frames.length - 1].note = `${kind}: ${m.frames[m.frames.length - 1].note}`;
+    m.prefixNote(kind);
   },
   'broadcast': (m) => {
     const r = m.r;
@@ -424,6 +436,13 @@ const CASES: Record<string, CaseFn> = {
     const p = m.ports.find((x) => x.srcNet.net === m.policySrc!.net || x.hosts.some((h) => h.ip === numToIp(m.policySrc!.net)))!;
     const s = m.policySrc.len === 32 ? p.hosts[1] : m.remoteSrc(p);
     fwd(m, 'policy-source', r.pick(['udp', 'tcp', 'icmp'] as const), {}, { p, s, q: m.other(p) });
+  },
+  'policy-fwmark': (m) => {
+    // to a network a fwmark rule's table routes, from a port other than the one it is behind in main
+    const r = m.r;
+    const { net, rule } = r.pick(m.markNets), q = m.ports.find((x) => x.remotes.includes(net))!;
+    fwd(m, 'policy-fwmark', r.pick(['udp', 'tcp', 'icmp'] as const), {}, { p: m.other(q), q, d: numToIp(net.net + r.int(1, 250)) });
+    m.prefixNote(rule);
   },
   'policy-iif': (m) => {
     const p = m.ports.find((x) => x.name === m.policyIif) ?? m.r.pick(m.ports);
@@ -502,6 +521,15 @@ const CASES: Record<string, CaseFn> = {
   },
 };
 
+/** A forwarded packet into an error route of that type (each has a standalone /24, some also one inside a remote network), from a fresh remote source. */
+function errorRoute(m: Model, type: string) {
+  const r = m.r;
+  const e = r.pick(m.errNets.filter((x) => x.type === type));
+  const d = numToIp(e.net.net + (e.net.len === 32 ? 0 : r.int(1, Math.min(250, 2 ** (32 - e.net.len) - 2))));
+  const p = r.pick(m.ports);
+  fwd(m, `route-${type}`, r.pick(['udp', 'tcp', 'icmp'] as const), {}, { p, d, s: m.remoteSrc(p) });
+}
+
 function mtuCase(m: Model, df: boolean) {
   const r = m.r;
   const small = m.ports.find((x) => x.mtu < 1500);
@@ -526,7 +554,7 @@ export function generatePackets(seed: number): PktScenario {
   const order = [...CASE_NAMES];
   for (let i = order.length - 1; i > 0; i--) { const j = r.int(0, i); [order[i], order[j]] = [order[j], order[i]]; }
   const extra = r.int(6, 14);
-  const common = ['fwd-udp', 'fwd-tcp', 'fwd-icmp', 'echo', 'udp-closed-port', 'error-route', 'martian-source', 'broadcast', 'multicast', 'ip-options', 'arp-request', 'ttl1', 'redirect', 'policy-source', 'policy-iif', 'fwd-remote-src'];
+  const common = ['fwd-udp', 'fwd-tcp', 'fwd-icmp', 'echo', 'udp-closed-port', 'route-blackhole', 'route-prohibit', 'route-unreachable', 'martian-source', 'broadcast', 'multicast', 'ip-options', 'arp-request', 'ttl1', 'redirect', 'policy-source', 'policy-fwmark', 'policy-iif', 'fwd-remote-src'];
   for (let i = 0; i < extra; i++) order.splice(r.int(0, order.length), 0, r.pick(common));
   for (const c of order) CASES[c](m);
   return { seed, gen: PKT_GEN_VERSION, ports: m.ports.map((p) => ({ name: p.name, mac: p.mac, peerMac: p.peerMac })), steps: m.steps, frames: m.frames };

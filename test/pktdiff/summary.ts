@@ -10,7 +10,7 @@ import { frameKind } from './compare.js';
 import { parsePktFixture, pktFixtureName } from './record.js';
 
 /** Cases whose note starts with a sub-kind worth its own row. */
-const SUBKINDS = new Set(['martian-source', 'broadcast', 'multicast', 'ip-options', 'arp-request', 'total-length-short', 'fragment-incomplete', 'foreign-dst-mac']);
+const SUBKINDS = new Set(['martian-source', 'broadcast', 'multicast', 'ip-options', 'arp-request', 'total-length-short', 'fragment-incomplete', 'foreign-dst-mac', 'policy-fwmark']);
 
 export function summarize(dir: string): Map<string, Map<string, number>> {
   const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { seeds: number[] };
