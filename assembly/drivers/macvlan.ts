@@ -27,6 +27,7 @@ import {
   ETH_HLEN, ST_RX_PACKETS, ST_TX_PACKETS, ST_RX_BYTES, ST_TX_BYTES, ST_RX_ERRORS, ST_RX_DROPPED,
   ST_TX_DROPPED, ST_MULTICAST,
 } from "../core/netif";
+import { randomMac } from "../core/dev";
 import {
   skbDev, skbLen, skbPktType, skbProtocol, skbMacHeader, skbHead, skbNext, skbCopy,
   SKB_POOL, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST,
@@ -371,8 +372,9 @@ export function macvlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, li
     if (created) portDestroy(lower);
     return -EINVAL;
   }
-  let addr = mac;
-  if (mode == MACVLAN_MODE_PASSTHRU) addr = devMac[lower]; // eth_hw_addr_inherit
+  // no address given: eth_hw_addr_random(); passthru then takes the lower's (eth_hw_addr_inherit)
+  let addr = mac != NONE ? mac : randomMac();
+  if (mode == MACVLAN_MODE_PASSTHRU) addr = devMac[lower];
   const reg = registerFn;
   const dev = reg != null ? reg(name, KIND_MACVLAN, mtu != 0 ? mtu : devMtu[lower], addr, txqlen != 0 ? txqlen : 1000) : -1;
   if (dev < 0) { if (created) portDestroy(lower); return dev; }

@@ -47,6 +47,22 @@ describe('macvlan receive', () => {
     expect(box.link('eth0').stats().rxDropped).toBe(2);
   });
 
+  it('no address given: each macvlan draws its own unicast, locally administered one (eth_hw_addr_random), and gets its frames', async () => {
+    const box = await Box.create();
+    for (const c of ['link add eth0 address 02:00:00:00:00:01 type veth peer name peer0 address 02:00:00:00:00:02',
+      'link add mva link eth0 type macvlan mode bridge', 'link add mvb link eth0 type macvlan mode bridge',
+      'link set peer0 up', 'link set eth0 up', 'link set mva up', 'link set mvb up']) {
+      expect([c, box.ip(c).stderr]).toEqual([c, '']);
+    }
+    const a = [...box.link('mva').info().address], b = [...box.link('mvb').info().address];
+    for (const m of [a, b]) expect([m[0]! & 1, m[0]! & 2]).toEqual([0, 2]);
+    expect(new Set([a, b, ETH0].map(String)).size).toBe(3);
+    const t = taps(box, ['eth0', 'mva', 'mvb']);
+    box.packet('peer0').send([ether({ dst: a, src: PEER }), ether({ dst: b, src: PEER })]);
+    box.run({ ns: MS });
+    expect(got(t)).toEqual({ eth0: ['in:otherhost', 'in:otherhost'], mva: ['in:host'], mvb: ['in:host'] });
+  });
+
   it('a down macvlan: out of the hash, frames to its address stay on the lower (PASS)', async () => {
     const box = await macvlanBox('bridge', 'bridge');
     box.ip('link set mvb down');
