@@ -122,6 +122,7 @@ export const ATTACH_USAGE = '       netpath [--box FILE] attach DEV --host NAME\
 export async function runAttach(box: Box, argv: string[]): Promise<number> {
   let dev: string | undefined, host: string | undefined;
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--help' || argv[i] === '-h') { process.stdout.write(`usage:${ATTACH_USAGE.slice(6)}`); return 0; }
     if (argv[i] === '--host') host = argv[++i];
     else if (dev === undefined && !argv[i].startsWith('-')) dev = argv[i];
     else { process.stderr.write(`netpath: attach: unexpected argument ${argv[i]}\nusage:${ATTACH_USAGE.slice(6)}`); return 1; }

@@ -4,14 +4,14 @@
 // the state-changing commands that succeeded are logged to FILE and replayed
 // into a fresh box next time (the core is deterministic, so replay rebuilds
 // the same state); FILE is replaced atomically.
-import { readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Box } from './box.js';
 import { runIp, type IpRunInfo } from './ip/index.js';
 import { runBridge } from './bridge/index.js';
 import { strerror } from './ip/errors.js';
 import type { Rtnl } from './rtnl.js';
-import { runReplay, runTrace, REPLAY_USAGE, TRACE_USAGE } from './replay-cli.js';
+import { runReplay, runTrace, fsErrorText, REPLAY_USAGE, TRACE_USAGE } from './replay-cli.js';
 import { runAttach, ATTACH_USAGE } from './attach.js';
 
 type LogEntry = { ip: string[] } | { sysctl: [string, string] };
@@ -25,7 +25,7 @@ function loadBoxFile(path: string): BoxFile {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') return { netpath: 'box', version: 1, log: [] };
-    throw new CliError(`netpath: cannot read box file ${path}: ${(e as Error).message}`);
+    throw new CliError(`netpath: cannot read box file ${path}: ${fsErrorText(e)}`);
   }
   let data: unknown;
   try { data = JSON.parse(text); } catch { throw new CliError(`netpath: box file ${path} is corrupt (not JSON)`); }
@@ -40,8 +40,13 @@ function loadBoxFile(path: string): BoxFile {
 
 function saveBoxFile(path: string, f: BoxFile): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(f) + '\n');
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, JSON.stringify(f) + '\n');
+    renameSync(tmp, path);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* never written */ }
+    throw new CliError(`netpath: cannot write box file ${path}: ${fsErrorText(e)}`);
+  }
 }
 
 function replay(rtnl: Rtnl, log: LogEntry[], path: string): void {
@@ -89,6 +94,13 @@ function runIpCli(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): numb
   return r.status;
 }
 
+const SYSCTL_USAGE = '\nUsage:\n sysctl [options] [variable[=value] ...]\n\nOptions:\n' +
+  '  -n, --values         print the value only\n' +
+  '  -q, --quiet          do not print the values written\n' +
+  '  -w, --write          write variable=value (written without it too)\n' +
+  '  -e, --ignore         accepted, no effect: an unknown variable is an error\n' +
+  '  -h, --help           this help\n';
+
 /** procps-ng 4 sysctl: `key` reads, `key=value` (with or without -w) writes */
 function runSysctl(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): number {
   let write = false, quiet = false, valuesOnly = false, status = 0;
@@ -98,10 +110,16 @@ function runSysctl(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): num
     else if (a === '-q' || a === '--quiet') quiet = true;
     else if (a === '-n' || a === '--values') valuesOnly = true;
     else if (a === '-e' || a === '--ignore') { /* unknown keys are errors either way here */ }
+    else if (a === '-h' || a === '--help') { process.stdout.write(SYSCTL_USAGE); return 0; }
+    else if (a.startsWith('-')) {
+      // -a, -p and the rest need the list of every key or a file: not offered here
+      process.stderr.write(`sysctl: option ${a} is not supported by netpath (name the keys to read or write)\n${SYSCTL_USAGE}`);
+      return 1;
+    }
     else keys.push(a);
   }
   if (!keys.length) {
-    process.stderr.write('\nUsage:\n sysctl [options] [variable[=value] ...]\n');
+    process.stderr.write(SYSCTL_USAGE);
     return 1;
   }
   for (const arg of keys) {
@@ -133,21 +151,24 @@ function runSysctl(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): num
   return status;
 }
 
+const NSTAT_USAGE = '       netpath [--box FILE] nstat [-az] [--no-drops] [PATTERN ...]\n';
 const USAGE = 'usage: netpath [--box FILE] ip [OPTIONS] OBJECT COMMAND ...\n' +
   '       netpath [--box FILE] bridge [-j] [-p] [-s] { fdb | link } show ...\n' +
-  '       netpath [--box FILE] sysctl [-w] key[=value] ...\n' + REPLAY_USAGE + TRACE_USAGE +
-  '       netpath [--box FILE] nstat [-az] [--no-drops] [PATTERN ...]\n' + ATTACH_USAGE;
+  '       netpath [--box FILE] sysctl [-w] [-n] [-q] key[=value] ...\n' + REPLAY_USAGE + TRACE_USAGE +
+  NSTAT_USAGE + ATTACH_USAGE + '       netpath --help\n';
+const TOOLS = ['ip', 'sysctl', 'replay', 'trace', 'nstat', 'attach', 'bridge'];
 
 /** `nstat -az` of the box (nstat's -a and -z; without -z zero counters are left out), then drops by reason */
 function runNstat(box: Box, argv: string[]): number {
   let zeros = false, drops = true;
   const patterns: string[] = [];
   for (const a of argv) {
+    if (a === '-h' || a === '--help') { process.stdout.write(`usage:${NSTAT_USAGE.slice(6)}`); return 0; }
     if (a === '--no-drops') drops = false;
     else if (a === '-z' || a === '--zeros') zeros = true;
     else if (a === '-a' || a === '--ignore' || a === '-s' || a === '--noupdate') { /* no history file here */ }
     else if (/^-[azs]+$/.test(a)) { if (a.includes('z')) zeros = true; }
-    else if (a.startsWith('-')) { process.stderr.write(`nstat: unknown option ${a}\n`); return 1; }
+    else if (a.startsWith('-')) { process.stderr.write(`nstat: unknown option ${a}\nusage:${NSTAT_USAGE.slice(6)}`); return 1; }
     else patterns.push(a);
   }
   process.stdout.write(box.nstat({ zeros, drops, patterns }));
@@ -157,13 +178,15 @@ function runNstat(box: Box, argv: string[]): number {
 export async function main(argv: string[]): Promise<number> {
   let boxPath: string | undefined;
   let i = 0;
-  if (argv[0] === '--box') {
-    boxPath = argv[1];
-    if (boxPath === undefined) { process.stderr.write(USAGE); return 1; }
-    i = 2;
-  } else if (argv[0]?.startsWith('--box=')) { boxPath = argv[0].slice(6); i = 1; }
+  if (argv[0] === '--box') { boxPath = argv[1]; i = 2; }
+  else if (argv[0]?.startsWith('--box=')) { boxPath = argv[0].slice(6); i = 1; }
+  if (i > 0 && !boxPath) { process.stderr.write(`netpath: --box needs a file name\n${USAGE}`); return 1; }
   const tool = argv[i];
-  if (tool !== 'ip' && tool !== 'sysctl' && tool !== 'replay' && tool !== 'trace' && tool !== 'nstat' && tool !== 'attach' && tool !== 'bridge') { process.stderr.write(USAGE); return 1; }
+  if (tool === '--help' || tool === '-h' || tool === 'help') { process.stdout.write(USAGE); return 0; }
+  if (tool === undefined || !TOOLS.includes(tool)) {
+    process.stderr.write(`${tool === undefined ? 'netpath: no command given' : `netpath: unknown command "${tool}"`}\n${USAGE}`);
+    return 1;
+  }
   try {
     const file = boxPath !== undefined ? loadBoxFile(boxPath) : undefined;
     const box = await Box.create();

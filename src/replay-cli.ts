@@ -11,13 +11,18 @@ export const REPLAY_USAGE = '       netpath [--box FILE] replay IN.pcapng|IN.pca
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
+/** A file system error without Node's trailing syscall and paths (which may name our temporary file). */
+export function fsErrorText(e: unknown): string {
+  return (e as Error).message.replace(/, \w+( '[^]*)?$/, '');
+}
+
 export const TRACE_USAGE = '       netpath [--box FILE] trace IN.pcapng|IN.pcap [--dev NAME] [N ...]\n';
 
 /** Reads a capture and replays it (tracing on); a number is an exit status after an error was printed. */
 function loadAndReplay(box: Box, cmd: string, input: string, dev: string | undefined): { inputs: ReplayInput[]; startNs: bigint; res: ReplayResult[] } | number {
   let bytes: Uint8Array;
   try { bytes = readFileSync(input === '-' ? 0 : input); } catch (e) {
-    process.stderr.write(`netpath: ${cmd}: cannot read ${input}: ${(e as Error).message}\n`);
+    process.stderr.write(`netpath: ${cmd}: cannot read ${input}: ${fsErrorText(e)}\n`);
     return 1;
   }
   let inputs, startNs;
@@ -42,6 +47,7 @@ export function runTrace(box: Box, argv: string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--dev' || a === '-i') { dev = argv[++i]; if (dev === undefined) return usage('trace', `${a} needs a device name`); }
+    else if (a === '--help' || a === '-h') return help('trace');
     else if (a.startsWith('-') && a !== '-') return usage('trace', `unknown option ${a}`);
     else if (input === undefined) input = a;
     else if (/^\d+$/.test(a)) only.add(Number(a));
@@ -50,6 +56,12 @@ export function runTrace(box: Box, argv: string[]): number {
   if (input === undefined) return usage('trace', 'no capture file given');
   const got = loadAndReplay(box, 'trace', input, dev);
   if (typeof got === 'number') return got;
+  const missing = [...only].filter((n) => n >= got.res.length);
+  if (missing.length) {
+    const n = got.res.length;
+    process.stderr.write(`netpath: trace: no packet numbered ${missing.join(', ')} in ${input}: ${n === 0 ? 'it has none' : `its packets are 0 to ${n - 1}`}\n`);
+    return 1;
+  }
   got.res.forEach((r, k) => {
     if (only.size && !only.has(r.in)) return;
     const outs = r.out.map((o) => `${o.dev} (${o.data.length} bytes)`).join(', ');
@@ -67,6 +79,7 @@ export async function runReplay(box: Box, argv: string[]): Promise<number> {
     if (a === '-w') { out = argv[++i]; if (out === undefined) return usage('replay', '-w needs a file name'); }
     else if (a === '--dev' || a === '-i') { dev = argv[++i]; if (dev === undefined) return usage('replay', `${a} needs a device name`); }
     else if (a === '--json' || a === '-j') json = true;
+    else if (a === '--help' || a === '-h') return help('replay');
     else if (a.startsWith('-') && a !== '-') return usage('replay', `unknown option ${a}`);
     else if (input === undefined) input = a;
     else return usage('replay', `unexpected argument ${a}`);
@@ -79,7 +92,7 @@ export async function runReplay(box: Box, argv: string[]): Promise<number> {
     try {
       await writePcapngFile(out, (w) => writeReplayPcapng(box, res, w, { startNs: t0 }));
     } catch (e) {
-      process.stderr.write(`netpath: replay: cannot write ${out}: ${(e as Error).message}\n`);
+      process.stderr.write(`netpath: replay: cannot write ${out}: ${fsErrorText(e)}\n`);
       return 1;
     }
   }
@@ -93,7 +106,14 @@ export async function runReplay(box: Box, argv: string[]): Promise<number> {
   return 0;
 }
 
+const synopsis = (cmd: 'replay' | 'trace') => `usage:${(cmd === 'replay' ? REPLAY_USAGE : TRACE_USAGE).slice(6)}`;
+
 function usage(cmd: 'replay' | 'trace', msg: string): number {
-  process.stderr.write(`netpath: ${cmd}: ${msg}\nusage:${(cmd === 'replay' ? REPLAY_USAGE : TRACE_USAGE).slice(6)}`);
+  process.stderr.write(`netpath: ${cmd}: ${msg}\n${synopsis(cmd)}`);
   return 1;
+}
+
+function help(cmd: 'replay' | 'trace'): number {
+  process.stdout.write(synopsis(cmd));
+  return 0;
 }

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Box } from '../src/box.js';
-import { main } from '../src/cli.js';
+import { runCli as run } from './util/cli.js';
 import { PcapngWriter, readCapture, encodePcap } from '../src/pcap/index.js';
 import { ETH_ARP, ETH_IP, PROTO, arp, decode, echoRequest, eth, ipv4, udp } from './pktdiff/frames.js';
 
@@ -264,13 +264,6 @@ describe('netpath replay', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const boxFile = join(dir, 'box.json');
   writeFileSync(boxFile, JSON.stringify({ netpath: 'box', version: 1, log: [...SETUP.map((l) => ({ ip: l.split(' ') })), { sysctl: ['net.ipv4.ip_forward', '1'] }] }));
-
-  async function run(args: string[]): Promise<{ status: number; out: string; err: string }> {
-    let out = '', err = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-    try { return { status: await main(args), out, err }; } finally { o.mockRestore(); e.mockRestore(); }
-  }
 
   it('pcapng in (device from if_name), pcapng out with one interface per transmitting device, --json per input', async () => {
     const w = new PcapngWriter();

@@ -4,12 +4,12 @@
 // (recorded in a throwaway namespace: RECORD=1 rewrites the fixture; with
 // namespaces available the live kernel is asked too); the datapath effects as
 // observed on Linux 6.18 (tcpdump on a veth peer).
-import { describe, it, expect, vi } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Box } from '../../src/box.js';
-import { main } from '../../src/cli.js';
+import { runCli } from '../util/cli.js';
 import { run, netnsAdd, netnsDel } from '../util/netns.js';
 import { canMakeNamespace } from '../diff/kernel.js';
 import { icmpEcho, ipv4, mac, IPPROTO } from '../util/frames.js';
@@ -72,12 +72,8 @@ async function netpathSteps(): Promise<Step[]> {
   const out: Step[] = [];
   try {
     for (const cmd of SCRIPT) {
-      let stdout = '', stderr = '';
-      const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { stdout += String(s); return true; });
-      const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { stderr += String(s); return true; });
-      let status: number;
-      try { status = await main(['--box', box, ...cmd.split(' ')]); } finally { o.mockRestore(); e.mockRestore(); }
-      out.push({ cmd, stdout, stderr, status });
+      const r = await runCli(['--box', box, ...cmd.split(' ')]);
+      out.push({ cmd, stdout: r.out, stderr: r.err, status: r.status });
     }
   } finally { rmSync(dir, { recursive: true, force: true }); }
   return out;

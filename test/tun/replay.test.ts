@@ -5,9 +5,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Box } from '../../src/index.js';
-import { main } from '../../src/cli.js';
+import { runCli as run } from '../util/cli.js';
 import { LinkType, PcapngWriter, readCapture } from '../../src/pcap/index.js';
 import { ipv4, udp, icmpEcho, ethernet, IPPROTO } from '../util/frames.js';
 
@@ -59,13 +59,6 @@ describe('replay through a tun device', () => {
 
   const dir = mkdtempSync(join(tmpdir(), 'netpath-tun-replay-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  async function run(args: string[]): Promise<{ status: number; out: string; err: string }> {
-    let out = '', err = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-    try { return { status: await main(args), out, err }; } finally { o.mockRestore(); e.mockRestore(); }
-  }
-
   it('netpath replay: a RAW interface in names tun0; tun0 is a RAW interface of the output', async () => {
     const boxFile = join(dir, 'box.json');
     for (const l of SETUP) expect((await run(['--box', boxFile, 'ip', ...l.split(' ')])).status, l).toBe(0);
