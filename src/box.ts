@@ -2,9 +2,10 @@
 // "kernel") plus the host-side command layer that talks to it like iproute2.
 import { Kernel } from './kernel.js';
 import { runIp, type IpResult } from './ip/index.js';
+import { strerror } from './ip/errors.js';
 import { runBridge } from './bridge/index.js';
 import type { Rtnl } from './rtnl.js';
-import { EmacHw, type EmacNic, type EmacOptions, type Dma, type Wire } from './hw/emac.js';
+import { EmacHw, runNs, type EmacNic, type EmacOptions, type Dma, type Wire } from './hw/emac.js';
 import { PacketSocket, dropReasons, netCounters, type NetExports } from './hw/netif.js';
 import type { LinkInfo, LinkKind, LinkStats } from './rtnl.js';
 import { UdpSockets, type UdpExports } from './udp.js';
@@ -49,6 +50,15 @@ export interface RouteGetQuery {
   tos?: number | string;
 }
 
+const ROUTE_GET_KEYS = ['from', 'iif', 'oif', 'mark', 'uid', 'ipproto', 'sport', 'dport', 'tos'] as const;
+
+/** The argv of box.ip / box.bridge: a command line split at blanks, or an array of strings as given. */
+function commandLine(tool: string, args: unknown): string[] {
+  if (typeof args === 'string') return args.trim().split(/\s+/).filter(Boolean);
+  if (Array.isArray(args) && args.every((a) => typeof a === 'string')) return args;
+  throw new TypeError(`${tool}: the command is a string ('link show') or an array of strings (['link', 'show'])`);
+}
+
 /** Box.create options: in a world, a netns name makes the box reachable as `ip ... netns NAME` from the others. */
 export interface BoxOptions { netns?: string; world?: World }
 
@@ -88,22 +98,30 @@ export class Box {
 
   /** Runs `ip ARGS` (a command line or an argv array) and returns what iproute2 would print. */
   ip(args: string | string[], io: { readFile?: (path: string) => string } = {}): IpResult {
-    const argv = typeof args === 'string' ? args.trim().split(/\s+/).filter(Boolean) : args;
-    return runIp(this.kernel, argv, io);
+    return runIp(this.kernel, commandLine('ip', args), io);
   }
 
   /** Runs `bridge ARGS` (fdb show, link show; -j -p -s) and returns what iproute2's bridge would print. */
   bridge(args: string | string[]): IpResult {
-    const argv = typeof args === 'string' ? args.trim().split(/\s+/).filter(Boolean) : args;
-    return runBridge(this.kernel, argv);
+    return runBridge(this.kernel, commandLine('bridge', args));
   }
 
-  /** The object `ip -j route get` prints; throws with ip's error text when the lookup fails. */
+  /**
+   * The object `ip -j route get` prints; throws with ip's error text when the lookup fails, and a TypeError
+   * for a query that is not one (no dst, a key `ip route get` does not take, a value that is not a string or number).
+   */
   routeGet(q: RouteGetQuery): Record<string, unknown> {
+    if (q === null || typeof q !== 'object' || typeof q.dst !== 'string') {
+      throw new TypeError("routeGet: the query is an object with dst, an IPv4 address: routeGet({ dst: '192.0.2.1' })");
+    }
     const argv = ['-j', 'route', 'get', q.dst];
-    for (const k of ['from', 'iif', 'oif', 'mark', 'uid', 'ipproto', 'sport', 'dport', 'tos'] as const) {
-      const v = q[k];
-      if (v !== undefined) argv.push(k, String(v));
+    for (const [k, v] of Object.entries(q)) {
+      if (k === 'dst' || v === undefined) continue;
+      if (!(ROUTE_GET_KEYS as readonly string[]).includes(k)) {
+        throw new TypeError(`routeGet: unknown key ${k}: the keys are dst, ${ROUTE_GET_KEYS.join(', ')}`);
+      }
+      if (typeof v !== 'string' && typeof v !== 'number') throw new TypeError(`routeGet: ${k} must be a string or a number`);
+      argv.push(k, String(v));
     }
     const r = this.ip(argv);
     if (r.status !== 0) throw new Error(r.stderr.trim());
@@ -112,8 +130,9 @@ export class Box {
 
   /** Reads (no value) or writes a sysctl, e.g. box.sysctl('net.ipv4.ip_forward', '1'). */
   sysctl(key: string, value?: string | number): string {
+    if (typeof key !== 'string') throw new TypeError("sysctl: the key is a string, e.g. 'net.ipv4.ip_forward'");
     const r = this.kernel.sysctl(key, value === undefined ? undefined : String(value));
-    if (!r.ok) throw new Error(`sysctl: cannot ${value === undefined ? 'stat' : 'set'} ${key}: errno ${r.errno}`);
+    if (!r.ok) throw new Error(`sysctl: cannot ${value === undefined ? 'stat' : 'set'} ${key}: ${strerror(r.errno)}`);
     return r.value;
   }
 
@@ -216,8 +235,8 @@ export class Box {
    * (backlog, qdiscs) and phylib timers run in time order; host-side IRQ handlers of bare NICs run
    * whenever their line changes. The same input always gives the same result.
    */
-  run({ ns }: { ns: number }): void {
-    if (!(ns >= 0)) throw new RangeError('run: ns must be >= 0');
+  run(opts: { ns: number }): void {
+    const ns = runNs(opts);
     // boxes joined by veth pairs share one clock
     if (this.world) { this.world.run({ ns }); return; }
     this.step(this.hw.now + Math.floor(ns));

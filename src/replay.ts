@@ -208,7 +208,22 @@ interface Port {
 }
 
 /** Replays frames through the box; one result per input, in order. */
+/** What replay() takes: an array of { dev, data, timeNs? } (checked before any frame enters). */
+function checkInputs(inputs: unknown): asserts inputs is ReplayInput[] {
+  if (!Array.isArray(inputs)) throw new TypeError('replay: the inputs are an array of { dev, data, timeNs? }');
+  inputs.forEach((inp: Partial<ReplayInput> | null, k) => {
+    const bad = (what: string) => new TypeError(`replay: input ${k}: ${what}`);
+    if (inp === null || typeof inp !== 'object') throw bad('not an object { dev, data, timeNs? }');
+    if (typeof inp.dev !== 'string') throw bad('dev is the name of a device of the box');
+    if (!(inp.data instanceof Uint8Array)) throw bad('data is the frame, a Uint8Array');
+    if (inp.timeNs !== undefined && !(typeof inp.timeNs === 'number' && inp.timeNs >= 0 && inp.timeNs < Infinity)) {
+      throw bad('timeNs is a finite number of nanoseconds >= 0');
+    }
+  });
+}
+
 export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOptions = {}): ReplayResult[] {
+  checkInputs(inputs);
   const x = box.kernel.core as unknown as TraceExports;
   const withPath = opts.trace ?? true;
   const gap = opts.gapNs ?? 2_500_000_000;

@@ -234,6 +234,8 @@ export class TunFiles {
   /** open("/dev/net/tun") + TUNSETIFF: attaches to device `name` (created, not persistent, when there is none). */
   attach(name: string, opts: TunOptions = {}): TunDevice {
     const mode = opts.mode ?? 'tun';
+    // TUNSETIFF with neither IFF_TUN nor IFF_TAP: EINVAL
+    if (mode !== 'tun' && mode !== 'tap') throw new TunError(22, 'EINVAL', `tun: ${name || mode}: TUNSETIFF: EINVAL: mode is 'tun' or 'tap', not ${String(mode)}`);
     const flags = (mode === 'tap' ? IFF_TAP : IFF_TUN) | (opts.pi ? 0 : IFF_NO_PI) | (opts.multiQueue ? IFF_MULTI_QUEUE : 0);
     const rc = this.x.tunSetIff(name, flags);
     if (rc < 0) {

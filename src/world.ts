@@ -6,6 +6,7 @@
 import type { Box } from './box.js';
 import type { Kernel, KernelWorld } from './kernel.js';
 import type { LinkAddReq, Reply } from './rtnl.js';
+import { runNs } from './hw/emac.js';
 
 /** The core exports of drivers/veth.ts (assembly/vethabi.ts). */
 interface VethExports {
@@ -249,8 +250,8 @@ export class World implements KernelWorld {
    * waiting in veth rings cross, until nothing crosses; then time moves to the next timer of any box.
    * The same inputs give the same result.
    */
-  run({ ns }: { ns: number }): void {
-    if (!(ns >= 0)) throw new RangeError('run: ns must be >= 0');
+  run(opts: { ns: number }): void {
+    const ns = runNs(opts);
     const deadline = this.now + Math.floor(ns);
     let t = this.now;
     for (;;) {

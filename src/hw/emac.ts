@@ -169,6 +169,7 @@ export class Wire {
       if (frames.id <= 0) throw new Error('wire: the batch was freed');
       return x.hwWireInjectBatch(this.nic.index, frames.id, frames.count, opts.gapNs ?? 0);
     }
+    if (!Array.isArray(frames)) throw new TypeError('wire: inject takes an array of frames (Uint8Array) or a WireBatch');
     const stage = x.hwWireStagePtr() >>> 0;
     const size = x.hwWireStageSize() >>> 0;
     const flags = opts.badFcs ? 1 : 0;
@@ -319,6 +320,15 @@ export class EmacNic {
   }
 }
 
+/** The `ns` of run({ ns }): a finite number of nanoseconds, >= 0 (Infinity would run the timers forever). */
+export function runNs(opts: { ns: number } | undefined): number {
+  const ns = opts?.ns;
+  if (typeof ns !== 'number' || !(ns >= 0) || ns === Infinity) {
+    throw new RangeError(`run: { ns } must be a finite number of nanoseconds >= 0, not ${typeof ns === 'number' ? ns : typeof ns}`);
+  }
+  return ns;
+}
+
 /** The hardware models of one WASM instance: NICs, DMA memory and the virtual clock. */
 export class EmacHw {
   readonly dma: Dma;
@@ -363,9 +373,8 @@ export class EmacHw {
   get now(): number { return this.exports.hwClockNow(); }
 
   /** Advances virtual time by `ns`, letting devices work and IRQ handlers run when lines change. */
-  run({ ns }: { ns: number }): void {
-    if (!(ns >= 0)) throw new RangeError('run: ns must be >= 0');
-    const deadline = this.now + Math.floor(ns);
+  run(opts: { ns: number }): void {
+    const deadline = this.now + Math.floor(runNs(opts));
     while (this.exports.hwRun(deadline) !== 0) this.checkIrqs();
     this.checkIrqs();
   }

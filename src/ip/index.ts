@@ -14,7 +14,7 @@ import { doTuntap } from './tuntap.js';
 import { IP_USAGE } from './usage.js';
 
 export interface IpResult { status: number; stdout: string; stderr: string }
-export interface IpIo { readFile?: (path: string) => string }
+export interface IpIo { readFile?: (path: string) => string | Uint8Array }
 /** Per-line outcome of a -batch run, for callers that persist what succeeded. */
 export interface IpBatchLine { line: string; argv: string[]; status: number }
 export interface IpRunInfo { batch?: IpBatchLine[] }
@@ -136,16 +136,19 @@ function makeArgs(line: string): string[] | string {
 }
 
 function runBatch(ctx: Ctx, name: string, io: IpIo, info: IpRunInfo): number {
-  let text: string;
+  let got: unknown;
   try {
     if (!io.readFile) throw Object.assign(new Error('no file access'), { code: 'ENOENT' });
-    text = io.readFile(name);
+    got = io.readFile(name);
   } catch (e) {
     const code = (e as { code?: string }).code;
     const why = code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : 'No such file or directory';
     ctx.err(`Cannot open file "${name}" for reading: ${why}\n`);
     return 1;
   }
+  // a Buffer (readFileSync without an encoding) is taken as the UTF-8 text it holds
+  const text = got instanceof Uint8Array ? new TextDecoder().decode(got) : got;
+  if (typeof text !== 'string') throw new TypeError(`ip -batch ${name}: readFile must return the file's text, not ${text === null ? 'null' : typeof text}`);
   ctx.opt.batch = true;
   info.batch = [];
   let ret = 0;

@@ -53,6 +53,7 @@ export class CaptureReader implements Iterable<CapturePacket> {
   private readonly parser: FormatParser;
 
   constructor(private readonly bytes: Uint8Array, opts: ReadCaptureOptions = {}) {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('capture: the bytes of a pcap or pcapng file are a Uint8Array (or a Buffer)');
     this.parser = parserFor(bytes.subarray(0, 12), opts);
   }
 
