@@ -201,8 +201,22 @@ const HW_DROPS: { counter: keyof ModelCounters | 'rxRejected' | 'rxOverflow'; re
 const HW_DROP_INDEX = HW_DROPS.map((h) => (h.counter === 'rxRejected' ? -1 : h.counter === 'rxOverflow' ? -2 : MODEL_COUNTERS.indexOf(h.counter)));
 interface HwStep { step: string; reason: string }
 
+/**
+ * A frame the outside's packet socket on a veth peer refuses (packet_snd) never enters the box: like a frame the
+ * wire refuses, a WIRE_* reason and the one step that says why.
+ */
+function vethRefusal(errno: number, peer: string, dev: string, mtu: number | undefined): HwStep {
+  const [reason, why] = errno === 22 ? ['WIRE_BAD_FRAME', 'EINVAL: shorter than an Ethernet header (dev_validate_header)']
+    : errno === 90 ? ['WIRE_BAD_FRAME', `EMSGSIZE: longer than ${peer}'s MTU${mtu ? ` (${mtu})` : ''} + 14`]
+    : errno === 100 ? ['WIRE_DOWN', `ENETDOWN: ${peer} is down`]
+    : errno === 105 ? ['WIRE_OVERFLOW', 'ENOBUFS: no buffer for it']
+    : ['WIRE_BAD_FRAME', `errno ${errno}`];
+  return { reason, step: `packet_snd on ${peer}: ${why}: it never reached ${dev}` };
+}
+
 interface Port {
-  dev: string; ifindex: number; inject(f: Uint8Array): void; collect(): TimedFrame[];
+  /** enters a frame; a step when the sender refused it, so that it never reached the device */
+  dev: string; ifindex: number; inject(f: Uint8Array): HwStep | void; collect(): TimedFrame[];
   /** the hardware's drop counters (EMAC ports), in HW_DROPS order */
   hwDrops?(): number[];
 }
@@ -252,7 +266,10 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       sockets.push(s);
       p = {
         dev, ifindex: l.ifindex,
-        inject: (f) => { s.send([f]); },
+        inject: (f) => {
+          const errno = s.send([f]).errors[0];
+          if (errno) return vethRefusal(errno, peer, dev, links.find((k) => k.name === peer)?.mtu);
+        },
         collect: () => s.recv().filter((r) => r.direction === 'in'),
       };
     } else if (l.kind === 'tun') {
@@ -332,14 +349,14 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       x.traceClear();
       x.traceMark(i);
       const hw0 = port.hwDrops?.();
-      port.inject(inp.data);
+      const refused = port.inject(inp.data);
       const next = i + 1 < inputs.length ? t0 + (inputs[i + 1].timeNs ?? (i + 1) * gap) : at + gap;
       box.run({ ns: Math.max(0, next - box.now) });
       settle(box, x);
       const out: ReplayOutput[] = [];
       for (const p of ports.values()) for (const f of p.collect()) out.push({ dev: p.dev, data: f.data, timeNs: f.timeNs - t0 });
       const hw1 = port.hwDrops?.();
-      const hw = hw0 && hw1 ? HW_DROPS.filter((_, k) => hw1[k] !== hw0[k]) : [];
+      const hw: HwStep[] = refused ? [refused] : hw0 && hw1 ? HW_DROPS.filter((_, k) => hw1[k] !== hw0[k]) : [];
       results.push(decode(x, i, out, names, withPath, wireSet, hw));
     }
   } finally {

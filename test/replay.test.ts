@@ -48,6 +48,21 @@ describe('box.replay', () => {
     expect(r[3].out).toEqual([]);
   });
 
+  it('a frame the veth peer\'s packet socket refuses never enters: a WIRE_ reason and the step that says why', async () => {
+    const box = await routerBox();
+    const big = new Uint8Array(1600);
+    big.set(fwd.subarray(0, 14));
+    box.ip('link set tp0 down');
+    const [down] = box.replay([{ dev: 'p0', data: fwd }]);
+    expect(down).toMatchObject({ verdict: 'drop', reason: 'WIRE_DOWN', path: ['packet_snd on tp0: ENETDOWN: tp0 is down: it never reached p0'], out: [] });
+    box.ip('link set tp0 up');
+    const [short, long, ok] = box.replay([fwd.slice(0, 10), big, fwd].map((data) => ({ dev: 'p0', data })));
+    expect([short!.reason, short!.path]).toEqual(['WIRE_BAD_FRAME', ['packet_snd on tp0: EINVAL: shorter than an Ethernet header (dev_validate_header): it never reached p0']]);
+    expect([long!.reason, long!.path]).toEqual(['WIRE_BAD_FRAME', ['packet_snd on tp0: EMSGSIZE: longer than tp0\'s MTU (1500) + 14: it never reached p0']]);
+    expect(ok!.verdict).toBe('forward');
+    expect(box.link('p0').stats().rxPackets).toBe(1);
+  });
+
   it('UDP to a closed port of the router: port unreachable sent, and the datagram counted as the kernel does, a NO_SOCKET drop', async () => {
     const box = await routerBox();
     const closed = eth(P0, H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: '192.0.2.1', proto: PROTO.UDP, id: 11 }, udp(H0.ip, '192.0.2.1', 4000, 9, new Uint8Array(4))));
