@@ -15,7 +15,7 @@ import { IFF_TAP } from './rtnl.js';
 import { TunError, type TunDevice } from './tun.js';
 
 export interface ReplayInput {
-  /** The device the frame is received on (a veth end, an EMAC port). */
+  /** The device the frame is received on (a veth end, an EMAC port, a tun/tap device). */
   dev: string;
   /** The whole Ethernet frame. */
   data: Uint8Array;
@@ -297,7 +297,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       sockets.push(s);
       p = {
         dev, ifindex: l.ifindex,
-        inject: () => { throw new Error(`replay: ${dev} is a ${l.kind} device: frames enter on EMAC ports or through a veth peer`); },
+        inject: () => { throw new Error(`replay: ${dev} is a ${l.kind} device: frames enter on EMAC ports, veth ends (through the peer) and tun/tap devices`); },
         collect: () => s.recv().filter((r) => r.direction === 'out'),
       };
     }

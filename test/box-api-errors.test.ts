@@ -83,6 +83,7 @@ describe('Box API: wrong arguments', () => {
     expect(replay([{ dev: 'v0', data: new Uint8Array(60) }, { data: new Uint8Array(60) }])).toThrow('replay: input 1: dev is the name of a device of the box');
     expect(replay([{ dev: 'v0', data: new Uint8Array(60), timeNs: -5 }])).toThrow('replay: input 0: timeNs is a finite number of nanoseconds >= 0');
     expect(box.link('v0').stats().rxPackets).toBe(0);
+    expect(replay([{ dev: 'lo', data: new Uint8Array(60) }])).toThrow('replay: lo is a loopback device: frames enter on EMAC ports, veth ends (through the peer) and tun/tap devices');
     expect(() => loose(box).replayCapture!(undefined)).toThrow('capture: the bytes of a pcap or pcapng file are a Uint8Array (or a Buffer)');
     expect(() => readCapture('abc' as unknown as Uint8Array)).toThrow(TypeError);
   });
