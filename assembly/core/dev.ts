@@ -3,7 +3,7 @@
 // chain that tells IPv4 (devinet, fib) about each event, in the kernel's order.
 import {
   devRegister, devUnlink, devExists, devIsUp, devFlags, devCarrier, devKind, devMtu, devMinMtu, devMaxMtu, devMac,
-  devPeer, devTxqlen, devName, devQdisc, devByName, devValidName, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
+  devPeer, devTxqlen, devName, devQdisc, devByName, devValidName, ifnamePolicyOk, devIndexSpend, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
   KIND_MACVLAN, KIND_TUN, KIND_BRIDGE,
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, LOOPBACK_IFINDEX,
 } from "./netdevice";
@@ -87,34 +87,40 @@ function validateMtu(mtu: u32, minMtu: u32, maxMtu: u32): i32 {
 }
 
 const KINDS_MAX_MTU: u32 = 65535;
+/** the extack of a request whose IFLA_IFNAME breaks the attribute policy (longer than 15 bytes) */
+export const POLICY_MSG = "Attribute failed policy validation";
 
 /** rtnl_newlink(): mac/peerMac = 0xffff_ffffffff for "not given", mtu/txqlen 0 = default */
 export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: u32,
   peerName: string, peerMac: u64, peerMtu: u32, peerTxqlen: u32): i32 {
   if (kind == KIND_TUN) return fail(EOPNOTSUPP, "tun/tap creation via rtnetlink is not supported");
   if (kind != KIND_VETH && kind != KIND_DUMMY && kind != KIND_EMAC && kind != KIND_BRIDGE) return fail(EOPNOTSUPP, "Unknown device type");
-  if (!devValidName(name)) return -EINVAL;
+  if (!ifnamePolicyOk(name)) return fail(EINVAL, POLICY_MSG);
   if (devByName(name) != 0) return -EEXIST;
   const NONE: u64 = 0xffffffffffffffff;
   if (mac != NONE && (mac & 0x010000000000) != 0 || mac == 0) return -EADDRNOTAVAIL;
   const m = mtu != 0 ? mtu : 1500;
   if (kind != KIND_DUMMY) { const e = validateMtu(m, 68, KINDS_MAX_MTU); if (e < 0) return e; }
   if (kind == KIND_VETH) {
+    if (!ifnamePolicyOk(peerName)) return fail(EINVAL, POLICY_MSG);
     let pn = peerName;
     if (pn.length == 0) pn = "veth" + nextVethIndex().toString();
-    if (!devValidName(pn)) return -EINVAL;
-    if (devByName(pn) != 0 || pn == name) return -EEXIST;
     if (peerMac != NONE && ((peerMac & 0x010000000000) != 0 || peerMac == 0)) return -EADDRNOTAVAIL;
     // with `peer ...` given, the peer has only its own attributes; without, it shares the device's
     const pm = peerMtu != 0 ? peerMtu : (peerName.length != 0 ? 1500 : m);
     const e = validateMtu(pm, 68, KINDS_MAX_MTU);
     if (e < 0) return e;
-    // the peer is registered first, so it gets the lower ifindex
+    // register_netdevice checks each name (dev_get_valid_name): the peer's first, as it is registered
+    // first (and gets the lower ifindex); when the device's name fails, the peer is unregistered again
+    if (!devValidName(pn)) return -EINVAL;
+    if (devByName(pn) != 0) return -EEXIST;
+    if (!devValidName(name) || pn == name) { devIndexSpend(); return pn == name ? -EEXIST : -EINVAL; }
     const p = register(pn, KIND_VETH, pm, peerMac != NONE ? peerMac : randomMac(), peerTxqlen != 0 ? peerTxqlen : 1000);
     const d = register(name, KIND_VETH, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
     devPeer[p] = d; devPeer[d] = p;
     return d;
   }
+  if (!devValidName(name)) return -EINVAL;
   if (kind == KIND_EMAC) {
     if (m > 9194) return fail(EINVAL, "mtu greater than device maximum");
     const d = register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
@@ -309,6 +315,7 @@ export function netdevChangeAddr(dev: i32): void {
 /** dev_change_name() and inetdev_changename() */
 export function devSetName(dev: i32, name: string): i32 {
   if (!devExists(dev)) return -ENODEV;
+  if (!ifnamePolicyOk(name)) return fail(EINVAL, POLICY_MSG);
   if (devName[dev] == name) return 0;
   if (!devValidName(name)) return -EINVAL;
   // Linux 6.x renames devices that are up too (observed on the oracle kernel)

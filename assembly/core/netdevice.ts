@@ -105,13 +105,26 @@ export function devUnlink(ifindex: i32): void {
   if (i >= 0) devList.splice(i, 1);
 }
 
-/** dev_valid_name() */
+/**
+ * dev_valid_name() on the name's UTF-8 bytes: not empty, shorter than IFNAMSIZ,
+ * not "." or "..", no '/', ':' or byte the kernel's isspace() takes for a space
+ * (its ctype table is Latin-1: 9-13, 32 and 0xA0, so 'à' (C3 A0) is refused).
+ */
 export function devValidName(name: string): bool {
-  if (name.length == 0 || name.length >= IFNAMSIZ) return false;
-  if (name == "." || name == "..") return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c == 47 /* / */ || c == 58 /* : */ || c <= 32 || c > 126) return false;
+  if (name.length == 0 || name == "." || name == "..") return false;
+  const b = String.UTF8.encode(name);
+  const n = b.byteLength;
+  if (n >= IFNAMSIZ) return false;
+  const p = changetype<usize>(b);
+  for (let i = 0; i < n; i++) {
+    const c = <u32>load<u8>(p + <usize>i);
+    if (c == 47 /* / */ || c == 58 /* : */ || c == 32 || (c >= 9 && c <= 13) || c == 0xa0) return false;
   }
   return true;
 }
+
+/** The IFLA_IFNAME policy (NLA_STRING, at most IFNAMSIZ - 1 bytes): checked when the request is parsed. */
+export function ifnamePolicyOk(name: string): bool { return String.UTF8.byteLength(name) < IFNAMSIZ; }
+
+/** A device registered and then unregistered in the same request (a veth peer whose device failed): its ifindex is spent. */
+export function devIndexSpend(): void { nextIfindex++; }

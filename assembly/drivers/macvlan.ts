@@ -17,7 +17,7 @@
 // lower device), IP defragmentation before the broadcast copy.
 
 import {
-  devKind, devMac, devMtu, devMaxMtu, devCarrier, devIsUp, devExists, devByName, devValidName, devFlags,
+  devKind, devMac, devMtu, devMaxMtu, devCarrier, devIsUp, devExists, devByName, devValidName, ifnamePolicyOk, devFlags,
   devType, KIND_MACVLAN, IFF_LOOPBACK, ARPHRD_ETHER,
 } from "../core/netdevice";
 import {
@@ -27,7 +27,7 @@ import {
   ETH_HLEN, ST_RX_PACKETS, ST_TX_PACKETS, ST_RX_BYTES, ST_TX_BYTES, ST_RX_ERRORS, ST_RX_DROPPED,
   ST_TX_DROPPED, ST_MULTICAST,
 } from "../core/netif";
-import { randomMac } from "../core/dev";
+import { randomMac, POLICY_MSG } from "../core/dev";
 import {
   skbDev, skbLen, skbPktType, skbProtocol, skbMacHeader, skbHead, skbNext, skbCopy,
   SKB_POOL, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST,
@@ -348,7 +348,7 @@ function portDestroy(lower: i32): void {
  * lower's. Returns the new ifindex or -errno.
  */
 export function macvlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, link: i32, mode: u32, flags: u32): i32 {
-  if (!devValidName(name)) return -EINVAL;
+  if (!ifnamePolicyOk(name)) return fail(EINVAL, POLICY_MSG);
   if (devByName(name) != 0) return -EEXIST;
   // macvlan_validate
   if (mac != NONE && ((mac & 0x010000000000) != 0 || mac == 0)) return -EADDRNOTAVAIL;
@@ -375,6 +375,11 @@ export function macvlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, li
   // no address given: eth_hw_addr_random(); passthru then takes the lower's (eth_hw_addr_inherit)
   let addr = mac != NONE ? mac : randomMac();
   if (mode == MACVLAN_MODE_PASSTHRU) addr = devMac[lower];
+  // register_netdevice: dev_get_valid_name
+  if (!devValidName(name)) {
+    if (created) portDestroy(lower);
+    return -EINVAL;
+  }
   const reg = registerFn;
   const dev = reg != null ? reg(name, KIND_MACVLAN, mtu != 0 ? mtu : devMtu[lower], addr, txqlen != 0 ? txqlen : 1000) : -1;
   if (dev < 0) { if (created) portDestroy(lower); return dev; }

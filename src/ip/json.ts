@@ -8,10 +8,10 @@ export class JsonNumber {
   constructor(readonly text: string) {}
 }
 
+/** jsonw_puts(): only these seven are escaped; any other byte goes out as it is (a control byte too) */
 export function jsonString(s: string): string {
   let o = '"';
   for (const ch of s) {
-    const c = ch.codePointAt(0)!;
     if (ch === '"') o += '\\"';
     else if (ch === '\\') o += '\\\\';
     else if (ch === '\n') o += '\\n';
@@ -19,7 +19,6 @@ export function jsonString(s: string): string {
     else if (ch === '\r') o += '\\r';
     else if (ch === '\b') o += '\\b';
     else if (ch === '\f') o += '\\f';
-    else if (c < 0x20) o += '\\u' + c.toString(16).padStart(4, '0');
     else o += ch;
   }
   return o + '"';

@@ -10,7 +10,7 @@ import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
 import { type Json, JsonNumber } from './json.js';
 import { groupId, groupName, parseInt32 } from './names.js';
-import { Args, duparg, duparg2, formatMac, invarg, matches, parseLladdr } from './parse.js';
+import { Args, checkAltIfname, checkIfname, duparg, duparg2, formatMac, invarg, matches, padBytes, parseLladdr } from './parse.js';
 
 const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
 const FLAG_NAMES: [number, string][] = [
@@ -161,7 +161,7 @@ function macvlanJson(l: LinkInfo): Record<string, Json> {
 
 /** -brief: the name (with its link) in 16 columns and the operational state in 14, as print_linkinfo pads them */
 export function linkBriefText(ctx: Ctx, l: LinkInfo): string {
-  return `${nameAndLink(ctx, l).padEnd(16)} ${(OPERSTATES[l.operstate] ?? String(l.operstate)).padEnd(14)} `;
+  return `${padBytes(nameAndLink(ctx, l), 16)} ${(OPERSTATES[l.operstate] ?? String(l.operstate)).padEnd(14)} `;
 }
 export function linkBriefJson(ctx: Ctx, l: LinkInfo): Record<string, Json> {
   const o: Record<string, Json> = {};
@@ -316,17 +316,13 @@ function parseLinkArgs(ctx: Ctx, argv: string[]): LinkArgs {
       let v = w;
       if (w === 'dev') v = a.next();
       if (r.dev !== r.name) duparg2('dev', v);
-      checkIfname(v, '"dev" not a valid ifname');
+      checkAltIfname(v, '"dev" not a valid ifname');
       r.dev = v;
     }
   }
   return r;
 }
 
-/** get_ifname() or invarg */
-export function checkIfname(v: string, msg: string): void {
-  if (v.length === 0 || v.length >= 16 || /[\s/]/.test(v) || v === '.' || v === '..') invarg(msg, v);
-}
 
 // iplink_parse returns -1 (not exit) when the lladdr is bad
 function parseLladdrStatus(v: string): Uint8Array {
@@ -432,7 +428,7 @@ function linkShow(ctx: Ctx, argv: string[]): number {
       ctx.jsonOut(links.map((l) => Object.assign(linkBriefJson(ctx, l),
         l.address.length ? { address: formatMac(l.address) } : {}, { flags: linkFlagNames(ctx, l) })));
     } else {
-      for (const l of links) ctx.out(`${linkBriefText(ctx, l)}${l.address.length ? formatMac(l.address) + ' ' : ''}<${linkFlagNames(ctx, l).join(',')}> \n`);
+      for (const l of links) ctx.out(`${linkBriefText(ctx, l)}${l.address.length && linkType(l) !== 'none' ? formatMac(l.address) + ' ' : ''}<${linkFlagNames(ctx, l).join(',')}> \n`);
     }
     return 0;
   }

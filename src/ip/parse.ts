@@ -122,3 +122,24 @@ export function parseLladdr(arg: string): Uint8Array {
 export function formatMac(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
 }
+
+// ---- interface names (lib/utils.c) ----
+const utf8 = new TextEncoder();
+/** a name's length as C's strlen counts it: UTF-8 bytes */
+export const byteLength = (v: string): number => utf8.encode(v).length;
+
+/** check_ifname() or invarg: not empty, shorter than IFNAMSIZ (16) bytes, no '/' or C-locale space */
+export function checkIfname(v: string, msg: string): void {
+  if (byteLength(v) >= 16) invarg(msg, v);
+  checkAltIfname(v, msg);
+}
+
+/** check_altifname() or invarg: a device named without a keyword may be an altname, of any length */
+export function checkAltIfname(v: string, msg: string): void {
+  if (v.length === 0 || /[\t\n\v\f\r /]/.test(v)) invarg(msg, v);
+}
+
+/** printf's "%-Ns": pads to n bytes, as C counts a UTF-8 name */
+export function padBytes(v: string, n: number): string {
+  return v + ' '.repeat(Math.max(0, n - byteLength(v)));
+}

@@ -9,7 +9,7 @@ import {
   dsfieldId, dsfieldName, groupId, groupName, ipprotoId, ipprotoName, parseInt32, parseUint, protoId,
   protoName, rtnTypeId, rtnTypeName, tableId, tableName,
 } from './names.js';
-import { Args, formatIPv4, getPrefix, invarg, maskOf, matches, parseIPv4, type Prefix } from './parse.js';
+import { Args, checkIfname, formatIPv4, getPrefix, invarg, maskOf, matches, parseIPv4, type Prefix } from './parse.js';
 import { RULE_USAGE } from './usage.js';
 
 export function doRule(ctx: Ctx, argv: string[]): number {
@@ -40,10 +40,6 @@ function parseFwmark(v: string): { mark: number; mask?: number } {
   const mask = parseUint(v.slice(slash + 1), 32);
   if (mask === undefined) invarg('fwmask value is invalid\n', v.slice(slash + 1));
   return { mark, mask };
-}
-
-function checkIfname(v: string, msg: string): void {
-  if (v.length === 0 || v.length >= 16 || /[\s/]/.test(v) || v === '.' || v === '..') invarg(msg, v);
 }
 
 function ruleModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del'): number {

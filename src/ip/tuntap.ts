@@ -6,7 +6,7 @@ import {
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit, strerror } from './errors.js';
-import { checkIfname } from './link.js';
+import { checkIfname } from './parse.js';
 import { Args, duparg2, invarg, matches } from './parse.js';
 
 export const TUNTAP_USAGE =
