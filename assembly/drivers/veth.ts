@@ -8,14 +8,14 @@
 //
 // Ring records: [u32 dev][u32 len][i32 status][bytes, padded to 4].
 
-import { devExists, devIsUp, devKind, devByName, devValidName, KIND_VETH } from "../core/netdevice";
+import { devExists, devIsUp, devKind, devByName, devValidName, ifnamePolicyOk, KIND_VETH } from "../core/netdevice";
 import { skbLen, skbDataPtr } from "../core/skbuff";
 import { consume_skb, kfree_skb_reason, SKB_DROP_REASON_CPU_BACKLOG } from "../core/dropreason";
 import {
   dev_forward_skb, dev_lstats_add, allocRx, veth_dropped_inc, NET_RX_SUCCESS, NET_XMIT_DROP, NETDEV_TX_OK, ST_RX_PACKETS,
   ST_RX_BYTES, ETH_HLEN,
 } from "../core/netif";
-import { carrierChange, register } from "../core/dev";
+import { carrierChange, register, POLICY_MSG } from "../core/dev";
 import { EEXIST, EINVAL, EADDRNOTAVAIL, fail } from "../lib/errno";
 import { trace } from "../core/trace";
 import { TE_VETH_REMOTE, TE_VETH_REMOTE_FULL } from "../core/trace_events";
@@ -61,6 +61,7 @@ export function vethRemotePeerIsUp(dev: i32): bool { return vethIsRemote(dev) &&
  * draws both addresses (eth_hw_addr_random), so `mac` is always given.
  */
 export function vethNewlinkRemote(name: string, mac: u64, mtu: u32, txqlen: u32, check: bool): i32 {
+  if (!ifnamePolicyOk(name)) return fail(EINVAL, POLICY_MSG);
   if (!devValidName(name)) return -EINVAL;
   if (devByName(name) != 0) return -EEXIST;
   if ((mac & 0x010000000000) != 0 || mac == 0) return -EADDRNOTAVAIL;

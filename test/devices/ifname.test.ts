@@ -8,6 +8,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Box } from '../../src/box.js';
+import { World } from '../../src/world.js';
 import { run, netnsAdd, netnsDel } from '../util/netns.js';
 import { canMakeNamespace } from '../diff/kernel.js';
 
@@ -101,6 +102,26 @@ describe('interface names: identical to Linux and iproute2 6.1', () => {
     expect(recorded.some((s) => s.stderr.includes('not a valid ifname'))).toBe(true);
     expect(recorded.some((s) => s.stderr === 'RTNETLINK answers: Invalid argument\n')).toBe(true);
     expect(await emulatedSteps()).toEqual(recorded);
+  });
+  it('a veth with its peer in another box: the same policy and name checks, on either end', async () => {
+    const recorded: Step[] = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const answer = (name: string) => {
+      const s = recorded.find((x) => x.argv[1] === 'add' && x.argv[2] === name)!;
+      return { status: s.status, stderr: s.stderr };
+    };
+    const world = new World();
+    const red = await Box.create({ world, netns: 'red' });
+    await Box.create({ world, netns: 'blue' });
+    const cross = (name: string, peer: string) => {
+      const r = red.ip(['link', 'add', name, 'address', '02:00:00:00:00:01', 'type', 'veth', 'peer', peer,
+        'address', '02:00:00:00:00:02', 'netns', 'blue']);
+      return { status: r.status, stderr: r.stderr };
+    };
+    for (const bad of ['éééééééé', 'abcdefghijklmnop', 'à', 'a:b']) {
+      expect([bad, cross(bad, 'b0')]).toEqual([bad, answer(bad)]);
+      expect([bad, cross('a0', bad)]).toEqual([bad, answer(bad)]);
+    }
+    expect(cross('ééééééé', 'üü')).toEqual(answer('ééééééé'));
   });
   it.skipIf(!can.ok)('the live kernel answers the same', async () => {
     expect(await emulatedSteps()).toEqual(await kernelSteps());
