@@ -3,7 +3,7 @@
 // chain that tells IPv4 (devinet, fib) about each event, in the kernel's order.
 import {
   devRegister, devUnlink, devExists, devIsUp, devFlags, devCarrier, devKind, devMtu, devMinMtu, devMaxMtu, devMac,
-  devPeer, devTxqlen, devName, devQdisc, devByName, devValidName, ifnamePolicyOk, devIndexSpend, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
+  devPeer, devTxqlen, devName, devQdisc, devByName, devGetValidName, devNameError, ifnamePolicyOk, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
   KIND_MACVLAN, KIND_TUN, KIND_BRIDGE,
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, LOOPBACK_IFINDEX,
 } from "./netdevice";
@@ -103,8 +103,7 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
   if (kind != KIND_DUMMY) { const e = validateMtu(m, 68, KINDS_MAX_MTU); if (e < 0) return e; }
   if (kind == KIND_VETH) {
     if (!ifnamePolicyOk(peerName)) return fail(EINVAL, POLICY_MSG);
-    let pn = peerName;
-    if (pn.length == 0) pn = "veth" + nextVethIndex().toString();
+    const pn = peerName.length != 0 ? peerName : "veth%d"; // veth_newlink: DRV_NAME "%d"
     if (peerMac != NONE && ((peerMac & 0x010000000000) != 0 || peerMac == 0)) return -EADDRNOTAVAIL;
     // with `peer ...` given, the peer has only its own attributes; without, it shares the device's
     const pm = peerMtu != 0 ? peerMtu : (peerName.length != 0 ? 1500 : m);
@@ -112,32 +111,29 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
     if (e < 0) return e;
     // register_netdevice checks each name (dev_get_valid_name): the peer's first, as it is registered
     // first (and gets the lower ifindex); when the device's name fails, the peer is unregistered again
-    if (!devValidName(pn)) return -EINVAL;
-    if (devByName(pn) != 0) return -EEXIST;
-    if (!devValidName(name) || pn == name) { devIndexSpend(); return pn == name ? -EEXIST : -EINVAL; }
-    const p = register(pn, KIND_VETH, pm, peerMac != NONE ? peerMac : randomMac(), peerTxqlen != 0 ? peerTxqlen : 1000);
-    const d = register(name, KIND_VETH, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+    const pv = devGetValidName(pn);
+    if (pv.length == 0) return devNameError;
+    const p = register(pv, KIND_VETH, pm, peerMac != NONE ? peerMac : randomMac(), peerTxqlen != 0 ? peerTxqlen : 1000);
+    const dm = mac != NONE ? mac : randomMac();
+    const dv = devGetValidName(name);
+    if (dv.length == 0) { unregister(p); return devNameError; }
+    const d = register(dv, KIND_VETH, m, dm, txqlen != 0 ? txqlen : 1000);
     devPeer[p] = d; devPeer[d] = p;
     return d;
   }
-  if (!devValidName(name)) return -EINVAL;
+  const dn = devGetValidName(name);
+  if (dn.length == 0) return devNameError;
   if (kind == KIND_EMAC) {
     if (m > 9194) return fail(EINVAL, "mtu greater than device maximum");
-    const d = register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+    const d = register(dn, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
     // the platform device probes and registers its netdevice: NIC, PHY on MDIO, SerDes
     const e = emacNetdevProbe(d);
     if (e < 0) { unregister(d); return e; }
     return d;
   }
-  const d = register(name, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+  const d = register(dn, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
   if (kind == KIND_BRIDGE) br_dev_init(d, mac != NONE);
   return d;
-}
-
-function nextVethIndex(): i32 {
-  let i = 0;
-  while (devByName("veth" + i.toString()) != 0) i++;
-  return i;
 }
 
 /** netif_carrier_on/off as linkwatch applies them (at once: no linkwatch delay): NETDEV_CHANGE to the FIB while the device is up. */
@@ -313,13 +309,13 @@ export function netdevChangeAddr(dev: i32): void {
 }
 
 /** dev_change_name() and inetdev_changename() */
-export function devSetName(dev: i32, name: string): i32 {
+export function devSetName(dev: i32, newName: string): i32 {
   if (!devExists(dev)) return -ENODEV;
-  if (!ifnamePolicyOk(name)) return fail(EINVAL, POLICY_MSG);
-  if (devName[dev] == name) return 0;
-  if (!devValidName(name)) return -EINVAL;
-  // Linux 6.x renames devices that are up too (observed on the oracle kernel)
-  if (devByName(name) != 0) return -EEXIST;
+  if (!ifnamePolicyOk(newName)) return fail(EINVAL, POLICY_MSG);
+  if (devName[dev] == newName) return 0;
+  // dev_change_name: dev_get_valid_name ("%d" too); Linux 6.x renames devices that are up too (observed on the oracle kernel)
+  const name = devGetValidName(newName);
+  if (name.length == 0) return devNameError;
   rulesDetach(dev);
   devName[dev] = name;
   rulesAttach(dev, name);

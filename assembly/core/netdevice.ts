@@ -126,5 +126,31 @@ export function devValidName(name: string): bool {
 /** The IFLA_IFNAME policy (NLA_STRING, at most IFNAMSIZ - 1 bytes): checked when the request is parsed. */
 export function ifnamePolicyOk(name: string): bool { return String.UTF8.byteLength(name) < IFNAMSIZ; }
 
-/** A device registered and then unregistered in the same request (a veth peer whose device failed): its ifindex is spent. */
-export function devIndexSpend(): void { nextIfindex++; }
+/** why devGetValidName() refused a name: -EINVAL, -EEXIST or -ENFILE */
+export let devNameError: i32 = 0;
+
+/**
+ * dev_get_valid_name(): the name register_netdevice gives the device, "" when it refuses it
+ * (devNameError says why). A name with "%d" takes the lowest number no device has
+ * (dev_alloc_name: one "%d" and no other '%'; at most 32768 of them).
+ */
+export function devGetValidName(name: string): string {
+  if (!devValidName(name)) { devNameError = -22; return ""; }
+  const p = name.indexOf("%");
+  if (p < 0) {
+    if (devByName(name) == 0) return name;
+    devNameError = -17;
+    return "";
+  }
+  if (p + 1 >= name.length || name.charCodeAt(p + 1) != 100 /* d */ || name.indexOf("%", p + 2) >= 0) {
+    devNameError = -22;
+    return "";
+  }
+  const head = name.substring(0, p), tail = name.substring(p + 2);
+  for (let i = 0; i < 32768; i++) {
+    const n = head + i.toString() + tail;
+    if (devByName(n) == 0) return n;
+  }
+  devNameError = -23;
+  return "";
+}

@@ -17,7 +17,7 @@
 // lower device), IP defragmentation before the broadcast copy.
 
 import {
-  devKind, devMac, devMtu, devMaxMtu, devCarrier, devIsUp, devExists, devByName, devValidName, ifnamePolicyOk, devFlags,
+  devKind, devMac, devMtu, devMaxMtu, devCarrier, devIsUp, devExists, devByName, devGetValidName, devNameError, ifnamePolicyOk, devFlags,
   devType, KIND_MACVLAN, IFF_LOOPBACK, ARPHRD_ETHER,
 } from "../core/netdevice";
 import {
@@ -376,12 +376,13 @@ export function macvlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, li
   let addr = mac != NONE ? mac : randomMac();
   if (mode == MACVLAN_MODE_PASSTHRU) addr = devMac[lower];
   // register_netdevice: dev_get_valid_name
-  if (!devValidName(name)) {
+  const dn = devGetValidName(name);
+  if (dn.length == 0) {
     if (created) portDestroy(lower);
-    return -EINVAL;
+    return devNameError;
   }
   const reg = registerFn;
-  const dev = reg != null ? reg(name, KIND_MACVLAN, mtu != 0 ? mtu : devMtu[lower], addr, txqlen != 0 ? txqlen : 1000) : -1;
+  const dev = reg != null ? reg(dn, KIND_MACVLAN, mtu != 0 ? mtu : devMtu[lower], addr, txqlen != 0 ? txqlen : 1000) : -1;
   if (dev < 0) { if (created) portDestroy(lower); return dev; }
   ensure(dev);
   devMaxMtu[dev] = 65535;

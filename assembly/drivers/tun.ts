@@ -12,7 +12,7 @@
 // One queue (one "file") per device: a multi_queue device accepts one too.
 
 import {
-  devExists, devIsUp, devCarrier, devKind, devTxqlen, devByName, devValidName, devType, KIND_TUN,
+  devExists, devIsUp, devCarrier, devKind, devTxqlen, devByName, devGetValidName, devNameError, devType, KIND_TUN,
   IFF_POINTOPOINT, IFF_NOARP, IFF_MULTICAST, IFF_BROADCAST, ARPHRD_NONE,
 } from "../core/netdevice";
 import { register, carrierChange, rtnlDellink, randomMac } from "../core/dev";
@@ -117,12 +117,6 @@ function tunCreate(name: string, flags: u32): i32 {
   return dev;
 }
 
-function firstFreeName(prefix: string): string {
-  let i = 0;
-  while (devByName(prefix + i.toString()) != 0) i++;
-  return prefix + i.toString();
-}
-
 /**
  * open("/dev/net/tun") + ioctl(TUNSETIFF): attaches the queue to device `name`, created
  * when there is none ("" = tun%d/tap%d). Returns the ifindex or -errno.
@@ -141,9 +135,10 @@ export function tun_set_iff(name: string, flags: u32): i32 {
     tunFlags[dev] = (have & ~TUN_FEATURES) | (flags & TUN_FEATURES);
   } else {
     if (type != IFF_TUN && type != IFF_TAP) return -EINVAL;
-    const n = name.length != 0 ? name : firstFreeName(type == IFF_TUN ? "tun" : "tap");
-    if (!devValidName(n)) return -EINVAL;
-    dev = tunCreate(n, flags);
+    const n = name.length != 0 ? name : type == IFF_TUN ? "tun%d" : "tap%d";
+    const v = devGetValidName(n);
+    if (v.length == 0) return devNameError;
+    dev = tunCreate(v, flags);
   }
   tun_attach(dev);
   return dev;

@@ -1,9 +1,9 @@
 // Interface names at their edges, against the kernel: UTF-8 names (IFNAMSIZ
 // counts bytes), the bytes dev_valid_name() refuses (':' '/' and the kernel's
-// isspace, which includes 0xA0, so 'à' and a no-break space are out), the
-// IFLA_IFNAME policy (at most 15 bytes: "Attribute failed policy
-// validation"), and the checks iproute2 makes first (check_ifname for `name`,
-// the lighter check_altifname for a device given without a keyword).
+// isspace, which includes 0xA0, so 'à' and a no-break space are out), "%d"
+// names (dev_alloc_name), the IFLA_IFNAME policy (at most 15 bytes: "Attribute
+// failed policy validation"), and the checks iproute2 makes first
+// (check_ifname for `name`, the lighter check_altifname for a bare device).
 // RECORD=1 with namespaces rewrites the recorded answers.
 import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -49,6 +49,16 @@ export const IFNAME_SCRIPT: string[][] = [
   // the peer is registered first: the device's name failing spends the peer's ifindex
   veth(['a9'], ['name', 'a9']),
   veth(['a9'], ['name', 'q1']),
+  // "%d": the lowest number no device has (dev_alloc_name); one "%d" and no other '%'
+  veth(['name', 'v%d'], ['name', 'w%d']),
+  veth(['name', 'v%d'], ['name', 'w%d']),
+  veth(['name', 'y%d'], ['name', 'y%d']),
+  veth(['name', 'v%d%d'], ['name', 'x1']),
+  veth(['name', 'v%s'], ['name', 'x1']),
+  veth(['name', '%d'], ['name', 'x1']),
+  ['link', 'set', 'x1', 'name', 'z%d'],
+  ['tuntap', 'add', 'dev', 't%d', 'mode', 'tun'],
+  ['tuntap', 'add', 'dev', 't%d', 'mode', 'tun'],
   ['link', 'set', 'é', 'name', 'éééééééé'],
   ['link', 'set', 'é', 'name', 'abcdefghijklmnopq'],
   ['link', 'set', 'é', 'name', 'a:b'],
