@@ -342,19 +342,25 @@ function ruleList(ctx: Ctx, argv: string[], flush: boolean): number {
   return 0;
 }
 
-/** the delete request iproute2 builds from a dumped rule: every attribute it carried */
+/**
+ * the delete request iproute2 builds from a dumped rule: every attribute it carried. fib_nl_fill_rule
+ * puts FRA_FWMARK, FRA_FWMASK and FRA_GOTO only when set; a FRA_GOTO of 0 on a rule that is not a
+ * goto would be refused ("Unexpected goto") and leave the rule in place.
+ */
 function ruleToReq(r: RuleMsg): RuleReq {
   const q: RuleReq = {
     priority: r.priority, action: r.action, table: r.table, invert: r.invert, src: r.src, srcLen: r.srcLen,
-    dst: r.dst, dstLen: r.dstLen, tos: r.tos, fwmark: r.fwmark, fwmask: r.fwmask, ipproto: r.ipproto,
-    protocol: r.protocol, gotoTarget: r.gotoTarget,
+    dst: r.dst, dstLen: r.dstLen, tos: r.tos, ipproto: r.ipproto, protocol: r.protocol,
   };
+  if (r.fwmark) q.fwmark = r.fwmark;
+  if (r.fwmark || r.fwmask) q.fwmask = r.fwmask;
+  if (r.gotoTarget) q.gotoTarget = r.gotoTarget;
   if (r.dscp !== undefined) { q.dscp = r.dscp; q.dscpMask = r.dscpMask; }
   if (r.iifname !== undefined) q.iifname = r.iifname;
   if (r.oifname !== undefined) q.oifname = r.oifname;
   if (r.uidStart !== undefined) { q.uidStart = r.uidStart; q.uidEnd = r.uidEnd; }
-  if (r.sport) { q.sport = r.sport; if (r.sportMask !== undefined) q.sportMask = r.sportMask; }
-  if (r.dport) { q.dport = r.dport; if (r.dportMask !== undefined) q.dportMask = r.dportMask; }
+  if (r.sport) { q.sport = r.sport; if (r.sportMask) q.sportMask = r.sportMask; }
+  if (r.dport) { q.dport = r.dport; if (r.dportMask) q.dportMask = r.dportMask; }
   if (r.suppressPrefixlen !== -1) q.suppressPrefixlen = r.suppressPrefixlen;
   if (r.suppressIfgroup !== -1) q.suppressIfgroup = r.suppressIfgroup;
   return q;
