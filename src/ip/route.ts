@@ -198,7 +198,7 @@ function routeList(ctx: Ctx, argv: string[], flush: boolean): number {
   if (flush && argv.length === 0) throw new CmdFail(1, '"ip route flush" requires arguments.\n');
   const f: RouteFilter = { table: RT_TABLE_MAIN, typemask: 0 };
   const family = ctx.opt.family;
-  let dev: string | undefined;
+  let dev: string | undefined, cloned = false;
   const a = new Args(argv);
   for (; !a.done; a.skip()) {
     const w = a.cur;
@@ -206,10 +206,12 @@ function routeList(ctx: Ctx, argv: string[], flush: boolean): number {
       const v = a.next();
       const t = tableId(v);
       if (t === undefined) {
-        if (v !== 'all') invarg('table id value is invalid\n', v);
-        f.table = 0;
+        if (v === 'cache') cloned = true;
+        else if (v !== 'all') invarg('table id value is invalid\n', v);
+        else f.table = 0;
       } else f.table = t;
-    } else if (w === 'tos' || matches(w, 'dsfield')) {
+    } else if (matches(w, 'cached') || matches(w, 'cloned')) cloned = true;
+    else if (w === 'tos' || matches(w, 'dsfield')) {
       const v = a.next();
       const t = dsfieldId(v);
       if (t === undefined) invarg('TOS value is invalid\n', v);
@@ -253,19 +255,27 @@ function routeList(ctx: Ctx, argv: string[], flush: boolean): number {
   }
   if (dev !== undefined) f.oif = ctx.ifindexOrFail(dev);
 
-  if (flush) return routeFlush(ctx, f);
+  // `cache`/`cloned`: a flush writes /proc/sys/net/ipv4/route/flush and stops there (-4, or a table
+  // given, as main is by default); netpath's dst cache already goes stale with every FIB change.
+  if (flush && cloned) {
+    if (ctx.opt.stats) ctx.out('*** IPv4 routing cache is flushed.\n');
+    return 0;
+  }
   const all = ctx.rtnl.routes();
   if (f.table && !tableExists(ctx, f.table, all)) {
     // in -batch mode iproute2 6.1 dumps without the kernel-side table filter: an empty list, no error
     if (ctx.opt.batch) {
+      if (flush) return routeFlush(ctx, f);
       if (ctx.opt.json) ctx.jsonOut([]);
       return 0;
     }
-    if (ctx.opt.json) ctx.out('[');
-    ctx.err('Error: ipv4: FIB table does not exist.\nDump terminated\n');
+    if (!flush && ctx.opt.json) ctx.out('[');
+    ctx.err(`Error: ipv4: FIB table does not exist.\n${flush ? 'Flush' : 'Dump'} terminated\n`);
     return 2;
   }
-  const routes = all.filter((r) => routeMatches(f, r));
+  if (flush) return routeFlush(ctx, f);
+  // a listing of the cache dumps only the exceptions (fnhe), which netpath does not keep
+  const routes = cloned ? [] : all.filter((r) => routeMatches(f, r));
   if (ctx.opt.json) ctx.jsonOut(routes.map((r) => routeJson(ctx, r, f)));
   else for (const r of routes) ctx.record(routeText(ctx, r, f));
   return 0;
