@@ -384,10 +384,10 @@ export class Kernel implements Rtnl {
     }
     return out;
   }
-  neighAdd(req: NeighReq, replace: boolean): Reply {
+  neighAdd(req: NeighReq, replace: boolean, create = true): Reply {
     const [h, l] = req.lladdr ? macWords(req.lladdr) : [0, 0];
     return this.reply(this.core.neighAddReq(req.ifindex, req.dst, h, l, !!req.lladdr, req.state ?? 0x80,
-      req.router ? 0x80 : 0, true, replace));
+      req.router ? 0x80 : 0, create, replace));
   }
   neighDel(req: NeighReq): Reply { return this.reply(this.core.neighDelReq(req.ifindex, req.dst)); }
 

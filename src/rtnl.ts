@@ -325,7 +325,8 @@ export interface Rtnl {
   ruleDel(req: RuleReq): Reply;
 
   neighs(): NeighInfo[];
-  neighAdd(req: NeighReq, replace: boolean): Reply;
+  /** replace: NLM_F_REPLACE; create: NLM_F_CREATE (false for `ip neigh change`) */
+  neighAdd(req: NeighReq, replace: boolean, create?: boolean): Reply;
   neighDel(req: NeighReq): Reply;
 
   /** sysctl by its dotted name; undefined value = read. Errors: ENOENT for an unknown key, EINVAL for a bad value */

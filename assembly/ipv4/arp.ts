@@ -5,7 +5,7 @@
 // queue of waiting packets, retransmits on the box's virtual clock and, when
 // resolution fails, ICMP host unreachable (arp_error_report → ipv4_link_failure)
 // and drops with NEIGH_FAILED.
-import { EEXIST, ENOENT, EINVAL } from "../lib/errno";
+import { EEXIST, ENOENT, EINVAL, fail } from "../lib/errno";
 import {
   skbLen, skbDev, skbPktType, skbDataPtr, skbAllocLocal, skbPut, skbNext, skbResetNetworkHeader, skbProtocol,
   SKB_POOL, PACKET_HOST, PACKET_OTHERHOST, PACKET_LOOPBACK, skbLargeScarce,
@@ -15,7 +15,7 @@ import {
   SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NEIGH_DEAD,
 } from "../core/dropreason";
 import { eth_header, dev_queue_xmit, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_RX_DROP } from "../core/netif";
-import { devFlags, devMac, devByName, devType, IFF_NOARP, IFF_LOOPBACK, ARPHRD_NONE } from "../core/netdevice";
+import { devFlags, devMac, devByName, devType, IFF_NOARP, IFF_LOOPBACK, IFF_POINTOPOINT, ARPHRD_NONE } from "../core/netdevice";
 import { trace, traceVerdict } from "../core/trace";
 import { TE_ARP_RCV, TE_ARP_SEND, TE_NEIGH, TE_NEIGH_QUEUE, TE_NEIGH_FAILED, VERDICT_CONSUMED, VERDICT_DROP, TE_DROP } from "../core/trace_events";
 import { clockNow, CLOCK_NEVER } from "../hw/clock";
@@ -23,7 +23,8 @@ import { load16be, load32be } from "../hw/checksum";
 import { isMulticast, isLoopback } from "../lib/inet";
 import { inDevExists, confOr, CONF_ROUTE_LOCALNET, inetSelectAddr, inetDevOfLocal } from "./devinet";
 import { ipRouteInput, rtType } from "./route";
-import { RTN_LOCAL, RT_SCOPE_LINK } from "./fib_table";
+import { RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, RT_SCOPE_LINK, RT_TABLE_LOCAL } from "./fib_table";
+import { inetDevAddrType } from "./fib_frontend";
 import { icmp_send } from "./icmp";
 import { HZ, NS_PER_JIFFY } from "./sysctl_net_ipv4";
 
@@ -201,7 +202,31 @@ function create(dev: i32, dst: u32): i32 {
   return i;
 }
 
-/** neigh_add(): replace = NLM_F_REPLACE, create = NLM_F_CREATE (iproute2's add = create|excl) */
+/**
+ * arp_constructor() for an entry made by `ip neigh`: a device without header_ops, a multicast
+ * or broadcast destination (inet_addr_type_dev_table: while table local does not exist, every
+ * address counts as broadcast), a NOARP/loopback or point-to-point device make it NOARP with
+ * its link-layer address already known.
+ */
+function arpConstructor(i: i32): void {
+  const dev = nDev[i], dst = nDst[i];
+  let mac: u64 = 0;
+  if (devType[dev] != ARPHRD_NONE) {
+    const type = inetDevAddrType(dev, dst, RT_TABLE_LOCAL);
+    if (type == RTN_MULTICAST) mac = mcMac(dst);
+    else if ((devFlags[dev] & (IFF_NOARP | IFF_LOOPBACK)) != 0) mac = devMac[dev];
+    else if (type == RTN_BROADCAST || (devFlags[dev] & IFF_POINTOPOINT) != 0) mac = 0xffffffffffff;
+    else return;
+    nLladdr[i] = mac; nHasLladdr[i] = true;
+  }
+  nState[i] = NUD_NOARP;
+}
+
+/**
+ * neigh_add() and __neigh_update() as `ip neigh` drives them (NEIGH_UPDATE_F_ADMIN, and OVERRIDE
+ * for a new entry or NLM_F_REPLACE): replace = NLM_F_REPLACE, create = NLM_F_CREATE (add is
+ * create|excl, change replace alone). An entry made here stays, in state NONE, when the update fails.
+ */
 export function neighAdd(dev: i32, dst: u32, lladdr: u64, hasLladdr: bool, state: u8, flags: u8, create_: bool, replace: bool): i32 {
   let i = find(dev, dst);
   if (i >= 0) {
@@ -209,11 +234,25 @@ export function neighAdd(dev: i32, dst: u32, lladdr: u64, hasLladdr: bool, state
   } else {
     if (!create_) return -ENOENT;
     i = create(dev, dst);
+    arpConstructor(i);
+  }
+  const old = nState[i];
+  if ((state & NUD_VALID) == 0) {
+    nTimer[i] = CLOCK_NEVER;
+    nState[i] = state;
+    return 0;
+  }
+  // a device without a link-layer address (tun) ignores the one given
+  if (devType[dev] == ARPHRD_NONE) hasLladdr = false;
+  else if (!hasLladdr) {
+    if ((old & NUD_VALID) == 0) return fail(EINVAL, "No link layer address given");
+    lladdr = nLladdr[i]; hasLladdr = nHasLladdr[i];
   }
   const macChanged = hasLladdr && (!nHasLladdr[i] || nLladdr[i] != lladdr);
   stamp(i, state, macChanged);
-  nLladdr[i] = lladdr; nHasLladdr[i] = hasLladdr; nState[i] = state; nFlags[i] = flags;
-  if ((state & NUD_VALID) != 0 && hasLladdr) flushQueue(i);
+  nLladdr[i] = lladdr; nHasLladdr[i] = hasLladdr; nState[i] = state;
+  nFlags[i] = (nFlags[i] & ~NTF_ROUTER) | (flags & NTF_ROUTER);
+  if ((old & NUD_VALID) == 0 && hasLladdr) flushQueue(i);
   return 0;
 }
 

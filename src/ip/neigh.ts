@@ -13,9 +13,11 @@ export function doNeigh(ctx: Ctx, argv: string[]): number {
   if (argv.length === 0) return neighList(ctx, []);
   const [cmd, ...rest] = argv;
   if (matches(cmd, 'add')) return neighModify(ctx, rest, 'add');
-  if (matches(cmd, 'change') || cmd === 'chg' || matches(cmd, 'replace')) return neighModify(ctx, rest, 'replace');
+  if (matches(cmd, 'change') || cmd === 'chg') return neighModify(ctx, rest, 'change');
+  if (matches(cmd, 'replace')) return neighModify(ctx, rest, 'replace');
   if (matches(cmd, 'delete')) return neighModify(ctx, rest, 'del');
   if (matches(cmd, 'show') || matches(cmd, 'lst') || matches(cmd, 'list')) return neighList(ctx, rest);
+  if (matches(cmd, 'flush')) return neighList(ctx, rest, true);
   throw new IpExit(255, `Command "${cmd}" is unknown, try "ip neigh help".\n`);
 }
 
@@ -38,7 +40,7 @@ function nudState(v: string): number | undefined {
   return n !== undefined && n < 0x100 ? n : undefined;
 }
 
-function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'replace' | 'del'): number {
+function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' | 'del'): number {
   const a = new Args(argv);
   let lla: string | undefined, dev: string | undefined, dst: number | undefined, router = false;
   let state = NUD_PERMANENT;
@@ -71,7 +73,8 @@ function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'replace' | 'del'): 
   if (lladdr) req.lladdr = lladdr;
   if (cmd !== 'del') req.state = state;
   if (router) req.router = true;
-  const r = cmd === 'del' ? ctx.rtnl.neighDel(req) : ctx.rtnl.neighAdd(req, cmd === 'replace');
+  // iproute2: add = NLM_F_CREATE|NLM_F_EXCL, change = NLM_F_REPLACE, replace = NLM_F_CREATE|NLM_F_REPLACE
+  const r = cmd === 'del' ? ctx.rtnl.neighDel(req) : ctx.rtnl.neighAdd(req, cmd !== 'add', cmd !== 'change');
   return ctx.check(r) ? 0 : 2;
 }
 
@@ -83,8 +86,11 @@ function stateNames(s: number): string[] {
   return STATE_NAMES.filter(([b]) => s & b).map(([, n]) => n);
 }
 
-function neighList(ctx: Ctx, argv: string[]): number {
-  let stateMask = ~(NUD_NOARP | NUD_NONE_FILTER) >>> 0, stateGiven = false;
+/** do_show_or_flush(): show, or flush (the entries shown are deleted, round after round) */
+function neighList(ctx: Ctx, argv: string[], flush = false): number {
+  if (flush && argv.length === 0) throw new CmdFail(1, 'Flush requires arguments.\n');
+  // a flush leaves permanent and noarp entries alone unless a state names them
+  let stateMask = flush ? ~(NUD_PERMANENT | NUD_NOARP) >>> 0 : ~(NUD_NOARP | NUD_NONE_FILTER) >>> 0, stateGiven = false;
   let devName: string | undefined, pfx: Prefix | undefined;
   const a = new Args(argv);
   for (; !a.done; a.skip()) {
@@ -96,7 +102,7 @@ function neighList(ctx: Ctx, argv: string[]): number {
       let s = nudState(v);
       if (s === undefined) {
         if (v !== 'all') invarg('nud state is bad', v);
-        s = 0xffffffff;
+        s = flush ? ~NUD_NOARP >>> 0 : 0xffffffff;
       }
       stateMask = (stateMask | (s === 0 ? NUD_NONE_FILTER : s)) >>> 0;
     } else {
@@ -106,16 +112,37 @@ function neighList(ctx: Ctx, argv: string[]): number {
     }
   }
   const ifindex = devName !== undefined ? ctx.ifindexOrFail(devName) : undefined;
-  const list = ctx.rtnl.neighs().filter((n) =>
+  const selected = () => ctx.rtnl.neighs().filter((n) =>
     (ifindex === undefined || n.ifindex === ifindex) &&
     (n.state ? (n.state & stateMask) !== 0 : (stateMask & NUD_NONE_FILTER) !== 0) &&
     (!pfx || pfx.len === 0 || ((n.dst ^ pfx.addr) & maskOf(pfx.len)) === 0));
+  if (flush) return neighFlush(ctx, selected);
+  const list = selected();
   if (ctx.opt.json) {
     ctx.jsonOut(list.map((n) => neighJson(ctx, n, ifindex !== undefined)));
     return 0;
   }
   for (const n of list) ctx.record(neighText(ctx, n, ifindex !== undefined));
   return 0;
+}
+
+function neighFlush(ctx: Ctx, selected: () => NeighInfo[]): number {
+  const MAX_ROUNDS = 10;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const victims = selected();
+    if (!victims.length) {
+      if (ctx.opt.stats) {
+        if (round === 0) ctx.out('Nothing to flush.\n');
+        else ctx.out(`*** Flush is complete after ${round} round${round > 1 ? 's' : ''} ***\n`);
+      }
+      return 0;
+    }
+    // RTM_DELNEIGH for each; an entry gone meanwhile is not reported
+    for (const n of victims) ctx.rtnl.neighDel({ ifindex: n.ifindex, dst: n.dst });
+    if (ctx.opt.stats) ctx.out(`\n*** Round ${round + 1}, deleting ${victims.length} entries ***\n`);
+  }
+  ctx.out(`*** Flush not complete bailing out after ${MAX_ROUNDS} rounds\n`);
+  return 1;
 }
 
 function neighText(ctx: Ctx, n: NeighInfo, devFiltered: boolean): string {
