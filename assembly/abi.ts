@@ -1,12 +1,12 @@
 // The ABI of the routing core: what src/kernel.ts binds. Dumps are written as
 // u32 records into one buffer the host reads in place (dumpPtr/dumpLen).
-import { extack, clearExtack } from "./lib/errno";
+import { extack, clearExtack, fail } from "./lib/errno";
 import {
   devList, devKind, devMtu, devMinMtu, devMaxMtu, devTxqlen, devGroup, devMac, devPeer, devQdisc, devCarrier, devName,
-  devGetFlags, devExists,
+  devGetFlags, devExists, ifnamePolicyOk,
 } from "./core/netdevice";
 import {
-  loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink,
+  loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink, POLICY_MSG,
 } from "./core/dev";
 import { macvlanNewlink, macvlanMode, macvlanFlags, MACVLAN_BC_QUEUE_LEN } from "./drivers/macvlan";
 import { sysctl, sysctlValue } from "./core/sysctl";
@@ -113,10 +113,13 @@ export function linkDump(): i32 {
 export function addrAdd(dev: i32, local: u32, address: u32, prefixlen: i32, bcast: u32, scope: i32, flags: u32,
   label: string, metric: u32, replace: bool): i32 {
   clearExtack();
+  // ifa_ipv4_policy: IFA_LABEL is a string of at most IFNAMSIZ - 1 bytes
+  if (!ifnamePolicyOk(label)) return fail(EINVAL, POLICY_MSG);
   return inetNewAddr(dev, local, address, prefixlen, bcast, scope, flags, label, metric, replace);
 }
 export function addrDel(dev: i32, local: u32, hasLocal: bool, address: u32, hasAddress: bool, prefixlen: i32, label: string): i32 {
   clearExtack();
+  if (!ifnamePolicyOk(label)) return fail(EINVAL, POLICY_MSG);
   return inetRtmDelAddr(dev, local, hasLocal, address, hasAddress, prefixlen, label);
 }
 export const ADDR_RECORD: i32 = 9;

@@ -250,7 +250,7 @@ export class Kernel implements Rtnl {
   }
   /** `address` set = the request carried a prefix (IFA_ADDRESS); absent = iproute2's wildcard delete */
   addrDel(req: AddrReq): Reply {
-    return this.reply(this.core.addrDel(req.ifindex, req.local, true, req.address ?? 0, req.address !== undefined,
+    return this.reply(this.core.addrDel(req.ifindex, req.local, !req.noLocal, req.address ?? 0, req.address !== undefined,
       req.prefixlen, req.label ?? ''));
   }
 

@@ -146,6 +146,8 @@ export interface AddrReq {
   label?: string;
   metric?: number;
   noprefixroute?: boolean;
+  /** a delete without IFA_LOCAL (`ip -4 addr del dev DEV`): the first address that matches the rest goes */
+  noLocal?: boolean;
 }
 
 // Route types (RTN_*)

@@ -104,10 +104,18 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
   }
   if (dev === undefined) throw new CmdFail(1, 'Not enough information: "dev" argument is required.\n');
   if (!local) {
-    // iproute2 sends the request without IFA_LOCAL; the kernel refuses it
-    ctx.err(cmd === 'del' ? 'Error: ipv4: Address not found.\n' : 'RTNETLINK answers: Invalid argument\n');
-    if (!ctx.linkByName(dev)) throw new CmdFail(1, `Cannot find device "${dev}"\n`);
-    return 2;
+    // iproute2 sends the request without IFA_LOCAL, in the family asked for: none (AF_UNSPEC)
+    // has no RTM_NEWADDR/RTM_DELADDR handler; IPv4 refuses an add and deletes the first
+    // address that matches the rest of a delete
+    const ifindex = ctx.ifindexOrFail(dev);
+    if (family !== 'inet') return ctx.check({ ok: false, errno: 95 /* EOPNOTSUPP */ }) ? 0 : 2;
+    if (cmd !== 'del') {
+      ctx.err('Error: ipv4: Local address is not supplied.\n');
+      return 2;
+    }
+    const r = ctx.rtnl.addrDel({ ifindex, local: 0, noLocal: true, prefixlen: 0, ...(label !== undefined ? { label } : {}) });
+    if (r.ok) ctx.invalidate();
+    return ctx.check(r) ? 0 : 2;
   }
   const req: AddrReq = { ifindex: 0, local: local.addr, prefixlen: peer ? peer.len : local.len };
   if (peer) req.address = peer.addr;
