@@ -6,10 +6,10 @@
 // (check_ifname for `name`, the lighter check_altifname for a bare device).
 // RECORD=1 with namespaces rewrites the recorded answers.
 import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Box } from '../../src/box.js';
 import { World } from '../../src/world.js';
-import { run, netnsAdd, netnsDel } from '../util/netns.js';
+import { kernelIpSteps, emulatedIpSteps, recordedIpSteps, type IpStep } from '../util/ip-script.js';
 import { canMakeNamespace } from '../diff/kernel.js';
 
 let n = 0;
@@ -82,29 +82,17 @@ export const IFNAME_SCRIPT: string[][] = [
   ['-j', 'rule', 'show'],
 ];
 
-interface Step { argv: string[]; stdout: string; stderr: string; status: number }
+type Step = IpStep;
 const FIXTURE = new URL('../fixtures/devices/ifname.json', import.meta.url);
 
-async function kernelSteps(): Promise<Step[]> {
-  const ns = await netnsAdd('np-ifname');
-  try {
-    const out: Step[] = [];
-    for (const argv of IFNAME_SCRIPT) out.push({ argv, ...(await run('ip', ['-n', ns, ...argv])) });
-    return out;
-  } finally { await netnsDel(ns); }
-}
-
-async function emulatedSteps(): Promise<Step[]> {
-  const box = await Box.create();
-  return IFNAME_SCRIPT.map((argv) => ({ argv, ...box.ip(argv) }));
-}
+const kernelSteps = () => kernelIpSteps('np-ifname', IFNAME_SCRIPT);
+const emulatedSteps = () => emulatedIpSteps(IFNAME_SCRIPT);
 
 const can = canMakeNamespace();
 
 describe('interface names: identical to Linux and iproute2 6.1', () => {
   it('every command as the recorded kernel answered it', async () => {
-    if (process.env.RECORD && can.ok) writeFileSync(FIXTURE, JSON.stringify(await kernelSteps(), null, 1) + '\n');
-    const recorded: Step[] = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const recorded = await recordedIpSteps(FIXTURE, 'np-ifname', IFNAME_SCRIPT);
     expect(recorded.map((s) => s.argv)).toEqual(IFNAME_SCRIPT);
     // the recording covers what this test is about: names made, refused by iproute2, by the kernel, by the policy
     expect(recorded.filter((s) => s.status === 0 && s.argv[1] === 'add').length).toBeGreaterThanOrEqual(6);

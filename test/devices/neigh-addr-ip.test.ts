@@ -11,9 +11,7 @@
 // that no ARP traffic moves an entry's state while the script runs.
 // RECORD=1 with namespaces rewrites the recorded answers.
 import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { Box } from '../../src/box.js';
-import { run, netnsAdd, netnsDel } from '../util/netns.js';
+import { kernelIpSteps, emulatedIpSteps, recordedIpSteps, type IpStep } from '../util/ip-script.js';
 import { canMakeNamespace } from '../diff/kernel.js';
 
 let n = 0;
@@ -192,7 +190,7 @@ export const NEIGH_ADDR_SCRIPT: string[][] = [
   ip('addr show dev va'),
 ];
 
-interface Step { argv: string[]; stdout: string; stderr: string; status: number }
+type Step = IpStep;
 
 /**
  * The kernel dumps neighbours in the order of a hash keyed by a random number
@@ -214,26 +212,14 @@ function canonical(s: Step): Step {
 }
 const FIXTURE = new URL('../fixtures/devices/neigh-addr-ip.json', import.meta.url);
 
-async function kernelSteps(): Promise<Step[]> {
-  const ns = await netnsAdd('np-na');
-  try {
-    const out: Step[] = [];
-    for (const argv of NEIGH_ADDR_SCRIPT) out.push({ argv, ...(await run('ip', ['-n', ns, ...argv])) });
-    return out;
-  } finally { await netnsDel(ns); }
-}
-
-async function emulatedSteps(): Promise<Step[]> {
-  const box = await Box.create();
-  return NEIGH_ADDR_SCRIPT.map((argv) => ({ argv, ...box.ip(argv) }));
-}
+const kernelSteps = () => kernelIpSteps('np-na', NEIGH_ADDR_SCRIPT);
+const emulatedSteps = () => emulatedIpSteps(NEIGH_ADDR_SCRIPT);
 
 const can = canMakeNamespace();
 
 describe('ip neigh and ip addr: identical to Linux and iproute2 6.1', () => {
   it('every command as the recorded kernel answered it', async () => {
-    if (process.env.RECORD && can.ok) writeFileSync(FIXTURE, JSON.stringify(await kernelSteps(), null, 1) + '\n');
-    const recorded: Step[] = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const recorded = await recordedIpSteps(FIXTURE, 'np-na', NEIGH_ADDR_SCRIPT);
     expect(recorded.map((s) => s.argv)).toEqual(NEIGH_ADDR_SCRIPT);
     expect((await emulatedSteps()).map(canonical)).toEqual(recorded.map(canonical));
   });

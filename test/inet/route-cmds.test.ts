@@ -8,9 +8,7 @@
 // differential: test/routing-diff.test.ts.)
 // RECORD=1 with namespaces rewrites the recorded answers.
 import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { Box } from '../../src/box.js';
-import { run, netnsAdd, netnsDel } from '../util/netns.js';
+import { kernelIpSteps, emulatedIpSteps, recordedIpSteps, type IpStep } from '../util/ip-script.js';
 import { canMakeNamespace } from '../diff/kernel.js';
 
 const w = (s: string): string[] => s.split(' ');
@@ -254,22 +252,11 @@ export const ROUTE_CMDS_SCRIPT: string[][] = [
   w('rule show'),
 ];
 
-interface Step { argv: string[]; stdout: string; stderr: string; status: number }
+type Step = IpStep;
 const FIXTURE = new URL('../fixtures/routing/route-cmds.json', import.meta.url);
 
-async function kernelSteps(): Promise<Step[]> {
-  const ns = await netnsAdd('np-rc');
-  try {
-    const out: Step[] = [];
-    for (const argv of ROUTE_CMDS_SCRIPT) out.push({ argv, ...(await run('ip', ['-n', ns, ...argv])) });
-    return out;
-  } finally { await netnsDel(ns); }
-}
-
-async function emulatedSteps(): Promise<Step[]> {
-  const box = await Box.create();
-  return ROUTE_CMDS_SCRIPT.map((argv) => ({ argv, ...box.ip(argv) }));
-}
+const kernelSteps = () => kernelIpSteps('np-rc', ROUTE_CMDS_SCRIPT);
+const emulatedSteps = () => emulatedIpSteps(ROUTE_CMDS_SCRIPT);
 
 /** the commands whose answers differ, for the failure message */
 function differences(got: Step[], want: Step[]): string {
@@ -284,8 +271,7 @@ const can = canMakeNamespace();
 
 describe('ip route and ip rule commands: identical to Linux and iproute2 6.1', () => {
   it('every command as the recorded kernel answered it', async () => {
-    if (process.env.RECORD && can.ok) writeFileSync(FIXTURE, JSON.stringify(await kernelSteps(), null, 1) + '\n');
-    const recorded: Step[] = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const recorded = await recordedIpSteps(FIXTURE, 'np-rc', ROUTE_CMDS_SCRIPT);
     expect(recorded.map((s) => s.argv)).toEqual(ROUTE_CMDS_SCRIPT);
     // the recording covers what this test is about: routes and rules made, refused, missing, listed
     expect(recorded.filter((s) => s.status === 0 && s.argv[1] === 'add').length).toBeGreaterThanOrEqual(30);
