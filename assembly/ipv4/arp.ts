@@ -5,14 +5,14 @@
 // queue of waiting packets, retransmits on the box's virtual clock and, when
 // resolution fails, ICMP host unreachable (arp_error_report → ipv4_link_failure)
 // and drops with NEIGH_FAILED.
-import { EEXIST, ENOENT, EINVAL, fail } from "../lib/errno";
+import { EEXIST, ENOENT, EINVAL, ENOBUFS, fail } from "../lib/errno";
 import {
   skbLen, skbDev, skbPktType, skbDataPtr, skbAllocLocal, skbPut, skbNext, skbResetNetworkHeader, skbProtocol,
   SKB_POOL, PACKET_HOST, PACKET_OTHERHOST, PACKET_LOOPBACK, skbLargeScarce,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, consume_skb, SKB_DROP_REASON_NEIGH_FAILED, SKB_DROP_REASON_NEIGH_QUEUEFULL,
-  SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NEIGH_DEAD,
+  SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NEIGH_DEAD, SKB_DROP_REASON_NEIGH_CREATEFAIL,
 } from "../core/dropreason";
 import { eth_header, dev_queue_xmit, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_RX_DROP } from "../core/netif";
 import { devFlags, devMac, devByName, devType, IFF_NOARP, IFF_LOOPBACK, IFF_POINTOPOINT, ARPHRD_NONE } from "../core/netdevice";
@@ -190,10 +190,131 @@ function find(dev: i32, dst: u32): i32 {
   return v;
 }
 
-function create(dev: i32, dst: u32): i32 {
+// ---- garbage collection: neigh_alloc(), neigh_forced_gc(), neigh_periodic_work() -------
+// arp_tbl's gc_thresh1/2/3 are the table's own and can be changed only from init_net; a box
+// is another namespace, so they keep the kernel's defaults. Entries made permanent by `ip
+// neigh` (and those on a loopback device) are exempt: they are not on the gc list.
+const GC_THRESH1: i32 = 128, GC_THRESH2: i32 = 512, GC_THRESH3: i32 = 1024;
+/** neigh_periodic_work's period: the table's base_reachable_time (30 s) / 2 */
+const GC_PERIOD_NS: i64 = 15_000_000_000;
+/** per entry, its place on the gc list (list_add_tail order), -1 while exempt */
+const nGcSeq = new Array<i64>();
+let gcSeqNext: i64 = 0;
+/** tbl->gc_entries: entries on the gc list */
+let gcEntries: i32 = 0;
+/** tbl->last_flush in jiffies: long ago, as on a kernel that booted before the namespace was made */
+let gcLastFlush: i64 = i64.MIN_VALUE >> 1;
+/** the last multiple of GC_PERIOD_NS the periodic work ran at */
+let gcPeriodicAt: i64 = 0;
+/** tbl->stats: table_fulls, forced_gc_runs, periodic_gc_runs */
+export let neighTableFulls: u64 = 0, neighForcedGcRuns: u64 = 0, neighPeriodicGcRuns: u64 = 0;
+
+// @ts-ignore: decorator
+@inline function jiffies(ns: i64): i64 { return ns / NS_PER_JIFFY; }
+
+/** neigh_alloc() for an entry that goes on the gc list: false when the table is full */
+function gcAdmit(): bool {
+  const entries = gcEntries++;
+  if (entries >= GC_THRESH3 || (entries >= GC_THRESH2 && jiffies(clockNow()) > gcLastFlush + 5 * HZ)) {
+    if (forcedGc() == 0 && entries >= GC_THRESH3) {
+      neighTableFulls++;
+      gcEntries--;
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * neigh_forced_gc(): walks the gc list from its oldest entry and removes, until the table is
+ * back to gc_thresh2, entries nothing holds (no timer running) that are FAILED, NOARP,
+ * multicast or not updated for 5 s. [model choice] The kernel also stops after 1 ms of real time.
+ */
+function forcedGc(): i32 {
+  neighForcedGcRuns++;
+  const maxClean = gcEntries - GC_THRESH2;
+  const now = jiffies(clockNow());
+  let shrunk = 0;
+  const order = gcListOrder();
+  for (let k = 0; k < order.length; k++) {
+    const i = unchecked(order[k]);
+    if (nTimer[i] != CLOCK_NEVER) continue; // the timer holds a reference
+    const st = nState[i];
+    const u = jiffies(nUpdated[i]);
+    if (st == NUD_FAILED || st == NUD_NOARP || isMulticast(nDst[i]) || u < now - 5 * HZ || u > now) {
+      doomed.push(i);
+      shrunk++;
+    }
+    if (shrunk >= maxClean) break;
+  }
+  gcLastFlush = now;
+  doomed.sort((a: i32, b: i32): i32 => a - b);
+  removeDoomed();
+  return shrunk;
+}
+
+const gcOrder = new Array<i32>();
+/** the entries on the gc list, oldest first */
+function gcListOrder(): Array<i32> {
+  gcOrder.length = 0;
+  let sorted = true;
+  let last: i64 = -1;
+  for (let i = 0; i < nGcSeq.length; i++) {
+    const q = nGcSeq[i];
+    if (q < 0) continue;
+    if (q < last) sorted = false;
+    last = q;
+    gcOrder.push(i);
+  }
+  if (!sorted) gcOrder.sort((a: i32, b: i32): i32 => (nGcSeq[a] < nGcSeq[b] ? -1 : nGcSeq[a] > nGcSeq[b] ? 1 : 0));
+  return gcOrder;
+}
+
+/** neigh_update_gc_list(): a permanent entry leaves the gc list, any other joins its tail */
+function gcListSync(i: i32): void {
+  const exempt = (nState[i] & NUD_PERMANENT) != 0;
+  const on = nGcSeq[i] >= 0;
+  if (exempt && on) { nGcSeq[i] = -1; gcEntries--; }
+  else if (!exempt && !on) { nGcSeq[i] = gcSeqNext++; gcEntries++; }
+}
+
+/** When neigh_periodic_work runs next (a multiple of its period), CLOCK_NEVER while it would find nothing to do. */
+function gcPeriodicNext(now: i64): i64 {
+  if (nDev.length < GC_THRESH1) return CLOCK_NEVER;
+  const m = now / GC_PERIOD_NS * GC_PERIOD_NS;
+  return m == now && gcPeriodicAt < now ? now : m + GC_PERIOD_NS;
+}
+
+/**
+ * neigh_periodic_work(): while the table holds gc_thresh1 entries or more, entries outside the
+ * timer states that nothing holds go when FAILED or unused for gc_stale_time. [model choice] It
+ * runs at multiples of its period on the box's clock; the kernel's runs are anchored at boot.
+ */
+function gcPeriodic(now: i64): void {
+  gcPeriodicAt = now;
+  neighPeriodicGcRuns++;
+  if (nDev.length < GC_THRESH1) return;
+  for (let i = 0; i < nDev.length; i++) {
+    const st = nState[i];
+    if ((st & (NUD_PERMANENT | NUD_IN_TIMER)) != 0) continue;
+    if (nUsed[i] < nConfirmed[i] && nConfirmed[i] <= now) nUsed[i] = nConfirmed[i];
+    const used = jiffies(nUsed[i]), j = jiffies(now);
+    const stale = parm(nDev[i], P_GC_STALE_MS) / (1000 / HZ);
+    if (nTimer[i] == CLOCK_NEVER && (st == NUD_FAILED || j < used || j >= used + stale)) doomed.push(i);
+  }
+  removeDoomed();
+}
+
+/**
+ * ___neigh_create(): a new entry in state NONE, or -1 when neigh_alloc() finds the table full
+ * (an entry on the gc list only: `exempt` ones, permanent or on a loopback device, never count).
+ */
+function create(dev: i32, dst: u32, exempt: bool): i32 {
+  if (!exempt && !gcAdmit()) return -1;
   const i = nDev.length;
   nDev.push(dev); nDst.push(dst); nLladdr.push(0); nHasLladdr.push(false); nState.push(0); nFlags.push(0);
   nProbes.push(0); nTimer.push(CLOCK_NEVER); nQHead.push(-1); nQTail.push(-1); nQBytes.push(0); nQLen.push(0);
+  nGcSeq.push(exempt ? -1 : gcSeqNext++);
   // ___neigh_create: used and updated now, confirmed long ago (twice base_reachable_time)
   const now = clockNow();
   nUsed.push(now); nUpdated.push(now); nConfirmed.push(now - (baseReachableNs(dev) << 1));
@@ -233,10 +354,20 @@ export function neighAdd(dev: i32, dst: u32, lladdr: u64, hasLladdr: bool, state
     if (!replace) return -EEXIST;
   } else {
     if (!create_) return -ENOENT;
-    i = create(dev, dst);
+    i = create(dev, dst, (state & NUD_PERMANENT) != 0 || (devFlags[dev] & IFF_LOOPBACK) != 0);
+    if (i < 0) return -ENOBUFS;
     arpConstructor(i);
   }
   const old = nState[i];
+  const err = neighAdminUpdate(i, old, lladdr, hasLladdr, state, flags);
+  // __neigh_update: a change to or from PERMANENT moves the entry off or onto the gc list
+  if (((state ^ old) & NUD_PERMANENT) != 0) gcListSync(i);
+  return err;
+}
+
+/** __neigh_update() with NEIGH_UPDATE_F_ADMIN for entry i (state `old`): 0 or -errno */
+function neighAdminUpdate(i: i32, old: u8, lladdr: u64, hasLladdr: bool, state: u8, flags: u8): i32 {
+  const dev = nDev[i];
   if ((state & NUD_VALID) == 0) {
     nTimer[i] = CLOCK_NEVER;
     nState[i] = state;
@@ -265,16 +396,46 @@ export function neighDel(dev: i32, dst: u32): i32 {
 }
 
 function removeAt(i: i32): void {
-  purgeQueue(i, SKB_DROP_REASON_NEIGH_DEAD);
-  nDev.splice(i, 1); nDst.splice(i, 1); nLladdr.splice(i, 1); nHasLladdr.splice(i, 1); nState.splice(i, 1); nFlags.splice(i, 1);
-  nProbes.splice(i, 1); nTimer.splice(i, 1); nQHead.splice(i, 1); nQTail.splice(i, 1); nQBytes.splice(i, 1); nQLen.splice(i, 1);
-  nUsed.splice(i, 1); nConfirmed.splice(i, 1); nUpdated.splice(i, 1);
+  doomed.push(i);
+  removeDoomed();
+}
+
+/** entries to remove, in ascending order (removeDoomed) */
+const doomed = new Array<i32>();
+/**
+ * Takes the entries listed in `doomed` out of the table at once: their waiting packets are
+ * dropped (NEIGH_DEAD), the others keep their order and the hash index is rebuilt once.
+ */
+function removeDoomed(): void {
+  const n = doomed.length;
+  if (n == 0) return;
+  let k = 0, w = 0;
+  for (let r = 0; r < nDev.length; r++) {
+    if (k < n && unchecked(doomed[k]) == r) {
+      k++;
+      purgeQueue(r, SKB_DROP_REASON_NEIGH_DEAD);
+      if (nGcSeq[r] >= 0) gcEntries--;
+      continue;
+    }
+    if (w != r) {
+      nDev[w] = nDev[r]; nDst[w] = nDst[r]; nLladdr[w] = nLladdr[r]; nHasLladdr[w] = nHasLladdr[r]; nState[w] = nState[r];
+      nFlags[w] = nFlags[r]; nProbes[w] = nProbes[r]; nTimer[w] = nTimer[r]; nQHead[w] = nQHead[r]; nQTail[w] = nQTail[r];
+      nQBytes[w] = nQBytes[r]; nQLen[w] = nQLen[r]; nUsed[w] = nUsed[r]; nConfirmed[w] = nConfirmed[r]; nUpdated[w] = nUpdated[r];
+      nGcSeq[w] = nGcSeq[r];
+    }
+    w++;
+  }
+  nDev.length = w; nDst.length = w; nLladdr.length = w; nHasLladdr.length = w; nState.length = w; nFlags.length = w;
+  nProbes.length = w; nTimer.length = w; nQHead.length = w; nQTail.length = w; nQBytes.length = w; nQLen.length = w;
+  nUsed.length = w; nConfirmed.length = w; nUpdated.length = w; nGcSeq.length = w;
+  doomed.length = 0;
   hashRebuild();
 }
 
 /** neigh_ifdown(): a device going down or away loses its entries */
 export function neighIfdown(dev: i32): void {
-  for (let i = nDev.length - 1; i >= 0; i--) if (nDev[i] == dev) removeAt(i);
+  for (let i = 0; i < nDev.length; i++) if (nDev[i] == dev) doomed.push(i);
+  removeDoomed();
 }
 
 /** neigh_changeaddr() (arp_netdev_event, NETDEV_CHANGEADDR): the device's entries go, permanent ones too */
@@ -352,7 +513,14 @@ export function neigh_output(skb: i32, dev: i32, nh: u32, bcast: bool, mcast: bo
       if ((st & NUD_CONNECTED) == 0) neighUse(i, st);
       trace(TE_NEIGH, nState[i], nh);
     } else {
-      if (i < 0) i = create(dev, nh);
+      if (i < 0) i = create(dev, nh, false);
+      if (i < 0) {
+        // ip_finish_output2: __neigh_create() failed (neighbour table overflow)
+        trace(TE_DROP, SKB_DROP_REASON_NEIGH_CREATEFAIL, 0);
+        traceVerdict(skb, VERDICT_DROP, SKB_DROP_REASON_NEIGH_CREATEFAIL);
+        kfree_skb_reason(skb, SKB_DROP_REASON_NEIGH_CREATEFAIL);
+        return -ENOBUFS;
+      }
       return neighEventSend(i, skb);
     }
   }
@@ -500,7 +668,7 @@ function loadMac(p: usize): u64 {
 // ---- timers ------------------------------------------------------------------------------
 /** The earliest neighbour timer (ns), CLOCK_NEVER if none. */
 export function neighTimerNext(): i64 {
-  let t = CLOCK_NEVER;
+  let t = gcPeriodicNext(clockNow());
   for (let i = 0; i < nTimer.length; i++) if (unchecked(nTimer[i]) < t) t = unchecked(nTimer[i]);
   return t;
 }
@@ -508,6 +676,7 @@ export function neighTimerNext(): i64 {
 /** neigh_timer_handler() for every entry whose timer is due */
 export function neighTimerRun(): void {
   const now = clockNow();
+  if (gcPeriodicNext(now) == now) gcPeriodic(now);
   for (let i = 0; i < nTimer.length; i++) {
     if (nTimer[i] > now) continue;
     nTimer[i] = CLOCK_NEVER;
@@ -597,9 +766,9 @@ export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
   }
   if (op == 1 && ipRouteInput(tip, sip, 0, dev, 0, 0, 0, 0) == 0) {
     if (rtType == RTN_LOCAL) {
-      // arp_ignore 0, arp_filter 0: answer; neigh_event_ns() learns the sender as STALE
-      learn(dev, sip, sha, NUD_STALE, true);
-      arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
+      // arp_ignore 0, arp_filter 0: answer; neigh_event_ns() learns the sender as STALE,
+      // and without an entry for it (the table is full) there is no reply
+      if (learn(dev, sip, sha, NUD_STALE, true)) arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
       traceVerdict(skb, VERDICT_CONSUMED, 0);
       consume_skb(skb);
       return NET_RX_SUCCESS;
@@ -621,19 +790,27 @@ export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
 /** inet_addr_type_dev_table(dev, a) == RTN_LOCAL: one of our addresses (weak host model) */
 function isLocalOn(dev: i32, a: u32): bool { return inetDevOfLocal(a) != 0; }
 
-/** neigh_update() without admin rights: permanent/noarp entries stay; a resolved entry sends its queue */
-function learn(dev: i32, ip: u32, mac: u64, state: u8, createIt: bool): void {
+/**
+ * neigh_update() without admin rights: permanent/noarp entries stay; a resolved entry sends its queue.
+ * False when there is no entry: none to update, or a new one the full table refused.
+ */
+function learn(dev: i32, ip: u32, mac: u64, state: u8, createIt: bool): bool {
   let i = find(dev, ip);
-  if (i < 0) { if (!createIt) return; i = create(dev, ip); }
+  if (i < 0) {
+    if (!createIt) return false;
+    i = create(dev, ip, (devFlags[dev] & IFF_LOOPBACK) != 0);
+    if (i < 0) return false;
+  }
   const old = nState[i];
-  if ((old & (NUD_PERMANENT | NUD_NOARP)) != 0) return;
+  if ((old & (NUD_PERMANENT | NUD_NOARP)) != 0) return true;
   const macChanged = !nHasLladdr[i] || nLladdr[i] != mac;
   // an INCOMPLETE entry is resolved; a STALE update keeps the old address unless overriding
-  if ((old & NUD_VALID) != 0 && state == NUD_STALE && macChanged && !createIt) return;
+  if ((old & NUD_VALID) != 0 && state == NUD_STALE && macChanged && !createIt) return true;
   // ... and does not demote a valid entry whose address it confirms
   if ((old & NUD_VALID) != 0 && state == NUD_STALE && !macChanged) state = old;
   stamp(i, state, macChanged);
   nLladdr[i] = mac; nHasLladdr[i] = true; nState[i] = state;
   trace(TE_NEIGH, state, ip);
   flushQueue(i);
+  return true;
 }
