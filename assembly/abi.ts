@@ -19,6 +19,7 @@ import {
 import { inetRtmNewroute, inetRtmDelroute } from "./ipv4/fib_frontend";
 import {
   tablesInDumpOrder, tableAliases, fibGetTable, aTb, aPn, aDscp, aPrio, aType, aScope, aProto, aPrefsrc, aGw, aOif, aNhFlags,
+  aNhNext, aNhWeight, aFiDead, aFiLinkdown, mpReset, mpAdd, RTNH_F_DEAD, RTNH_F_LINKDOWN,
   pnPrefix, pnLen, RTN_UNICAST,
 } from "./ipv4/fib_table";
 import {
@@ -141,30 +142,57 @@ export function addrDump(): i32 {
 export function addrLabel(ifa: i32): string { return ifaLabel[ifa]; }
 
 // ---- routes
+/** RTA_MULTIPATH of the next route request: routeNhBegin(), then routeNhAdd() per rtnexthop */
+export function routeNhBegin(): void { mpReset(); }
+export function routeNhAdd(gw: u32, oif: i32, flags: u32, weight: i32): void { mpAdd(gw, oif, flags, weight); }
 export function routeAdd(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: i32, scope: i32, proto: i32,
   prefsrc: u32, gw: u32, oif: i32, onlink: bool, nlflags: i32): i32 {
   clearExtack();
-  return inetRtmNewroute(table, dst, len, tos, prio, <u8>type, <u8>scope, <u8>proto, prefsrc, gw, oif, onlink, nlflags);
+  const r = inetRtmNewroute(table, dst, len, tos, prio, <u8>type, <u8>scope, <u8>proto, prefsrc, gw, oif, onlink, nlflags);
+  mpReset();
+  return r;
 }
 export function routeDel(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: i32, scope: i32, proto: i32,
   prefsrc: u32, gw: u32, oif: i32): i32 {
   clearExtack();
-  return inetRtmDelroute(table, dst, len, tos, prio, <u8>type, scope, <u8>proto, prefsrc, gw, oif);
+  const r = inetRtmDelroute(table, dst, len, tos, prio, <u8>type, scope, <u8>proto, prefsrc, gw, oif);
+  mpReset();
+  return r;
 }
-export const ROUTE_RECORD: i32 = 12;
-function pushRoute(a: i32): void {
+export const ROUTE_RECORD: i32 = 13;
+export const NEXTHOP_RECORD: i32 = 4;
+/**
+ * table, dst, len, tos, prio, type, scope, proto, prefsrc, gw, oif, flags, nexthops. A single-path route: its
+ * nexthop's gw, oif and flags (rtm_flags: the fib_info's and the nexthop's), nexthops 0. A multipath route
+ * (RTA_MULTIPATH): gw and oif 0, flags the fib_info's, and its nexthops (gw, oif, flags, weight) go to `tail`.
+ */
+function pushRoute(a: i32, tail: Array<u32>): void {
   const pn = aPn[a];
   dump.push(aTb[a]); dump.push(pnPrefix[pn]); dump.push(pnLen[pn]); dump.push(aDscp[a]); dump.push(aPrio[a]);
-  dump.push(aType[a]); dump.push(aScope[a]); dump.push(aProto[a]); dump.push(aPrefsrc[a]); dump.push(aGw[a]);
-  dump.push(<u32>aOif[a]); dump.push(aNhFlags[a]);
+  dump.push(aType[a]); dump.push(aScope[a]); dump.push(aProto[a]); dump.push(aPrefsrc[a]);
+  const fiFlags: u32 = (aFiDead[a] ? RTNH_F_DEAD : 0) | (aFiLinkdown[a] ? RTNH_F_LINKDOWN : 0);
+  if (aNhNext[a] < 0) {
+    dump.push(aGw[a]); dump.push(<u32>aOif[a]); dump.push(aNhFlags[a] | fiFlags); dump.push(0);
+    return;
+  }
+  dump.push(0); dump.push(0); dump.push(fiFlags);
+  let n: u32 = 0;
+  for (let nh = a; nh >= 0; nh = aNhNext[nh]) {
+    tail.push(aGw[nh]); tail.push(<u32>aOif[nh]); tail.push(aNhFlags[nh]); tail.push(<u32>aNhWeight[nh]);
+    n++;
+  }
+  dump.push(n);
 }
-/** per route, in `ip route show table all` order: table, dst, len, tos, prio, type, scope, proto, prefsrc, gw, oif, nhflags */
+function pushTail(tail: Array<u32>): void { for (let i = 0; i < tail.length; i++) dump.push(tail[i]); }
+/** per route, in `ip route show table all` order, a ROUTE_RECORD (pushRoute); then the nexthops of the multipath ones */
 export function routeDump(): i32 {
   dump.length = 0;
   const tables = tablesInDumpOrder();
   const list = new Array<i32>();
   for (let i = 0; i < tables.length; i++) tableAliases(tables[i], list);
-  for (let i = 0; i < list.length; i++) pushRoute(list[i]);
+  const tail = new Array<u32>();
+  for (let i = 0; i < list.length; i++) pushRoute(list[i], tail);
+  pushTail(tail);
   return list.length;
 }
 
@@ -181,7 +209,7 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
   let err: i32 = 0;
   if (iif != 0) {
     if (!devExists(iif)) return -ENODEV;
-    err = ipRouteInput(dst, src, dscp, iif, mark, ipproto, sport, dport) != 0 ? -EINVAL : 0;
+    err = ipRouteInput(dst, src, dscp, iif, mark, ipproto, sport, dport, src, dst) != 0 ? -EINVAL : 0;
     if (err == 0 && rtError != 0) err = -rtError;
   } else {
     err = ipRouteOutput(dst, src, oif, mark, uid, dscp, ipproto, sport, dport);
@@ -194,7 +222,12 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
   // rtm_tos of the reply is the dscp of the FIB entry used (res.dscp), not the request's
   dump.push(rtAlias >= 0 ? <u32>aDscp[rtAlias] : 0);
   dump.push(rtTclassid);
-  if (fibmatch) { pushRoute(rtAlias); dump[GET_RECORD + 0] = rtTable; dump[GET_RECORD + 5] = rtType; }
+  if (fibmatch) {
+    const tail = new Array<u32>();
+    pushRoute(rtAlias, tail);
+    pushTail(tail);
+    dump[GET_RECORD + 0] = rtTable; dump[GET_RECORD + 5] = rtType;
+  }
   return 0;
 }
 

@@ -4,7 +4,7 @@
 import { instantiate } from '../build/netpath.js';
 import type {
   AddrInfo, AddrReq, BridgePortInfo, FdbEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, Reply, RouteGetReply,
-  RouteGetReq, RouteModFlags, RouteMsg, RouteReq, RuleMsg, RuleReq, Rtnl,
+  RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
 import { MACVLAN_MODES } from './rtnl.js';
 
@@ -255,29 +255,57 @@ export class Kernel implements Rtnl {
   }
 
   // ---- routes
-  private routeAt(r: Uint32Array, o: number): RouteMsg {
+  /** the route record at o (abi.ts pushRoute); a multipath route's nexthops are read from `tail` on at t.at */
+  private routeAt(r: Uint32Array, o: number, tail?: Uint32Array, t = { at: 0 }): RouteMsg {
     const m: RouteMsg = {
       table: r[o], dst: r[o + 1], dstLen: r[o + 2], tos: r[o + 3], priority: r[o + 4], type: r[o + 5], scope: r[o + 6],
       protocol: r[o + 7], oif: r[o + 10] | 0, nhFlags: r[o + 11],
     };
     if (r[o + 8] !== 0) m.prefsrc = r[o + 8];
     if (r[o + 9] !== 0) m.gateway = r[o + 9];
+    const n = r[o + 12];
+    if (n > 0 && tail) {
+      m.nexthops = [];
+      const NH = this.core.NEXTHOP_RECORD.value;
+      for (let i = 0; i < n; i++, t.at += NH) {
+        const nh: RouteNexthop = { oif: tail[t.at + 1] | 0, flags: tail[t.at + 2], weight: tail[t.at + 3] };
+        if (tail[t.at] !== 0) nh.gateway = tail[t.at];
+        m.nexthops.push(nh);
+      }
+    }
     return m;
+  }
+  /** n route records and, after them, the nexthops of the multipath ones */
+  private routeRecords(n: number, head: number): { r: Uint32Array; tail: Uint32Array } {
+    const size = this.core.ROUTE_RECORD.value;
+    let r = this.records(1, head + n * size);
+    let nhs = 0;
+    for (let i = 0; i < n; i++) nhs += r[head + i * size + 12];
+    if (nhs > 0) r = this.records(1, head + n * size + nhs * this.core.NEXTHOP_RECORD.value);
+    return { r, tail: r.subarray(head + n * size) };
   }
   routes(): RouteMsg[] {
     const size = this.core.ROUTE_RECORD.value;
     const n = this.core.routeDump();
-    const r = this.records(n, size);
+    const { r, tail } = this.routeRecords(n, 0);
     const out: RouteMsg[] = [];
-    for (let i = 0; i < n; i++) out.push(this.routeAt(r, i * size));
+    const t = { at: 0 };
+    for (let i = 0; i < n; i++) out.push(this.routeAt(r, i * size, tail, t));
     return out;
+  }
+  /** RTA_MULTIPATH into the core, before the request that carries it */
+  private routeNexthops(req: RouteReq): void {
+    this.core.routeNhBegin();
+    for (const nh of req.nexthops ?? []) this.core.routeNhAdd(nh.gateway ?? 0, nh.oif, nh.flags, nh.weight);
   }
   routeAdd(req: RouteReq, f: RouteModFlags): Reply {
     const nl = (f.create ? NLM_F_CREATE : 0) | (f.excl ? NLM_F_EXCL : 0) | (f.replace ? NLM_F_REPLACE : 0) | (f.append ? NLM_F_APPEND : 0);
+    this.routeNexthops(req);
     return this.reply(this.core.routeAdd(req.table, req.dst, req.dstLen, req.tos, req.priority ?? 0, req.type, req.scope,
       req.protocol, req.prefsrc ?? 0, req.gateway ?? 0, req.oif ?? 0, !!req.onlink, nl));
   }
   routeDel(req: RouteReq): Reply {
+    this.routeNexthops(req);
     return this.reply(this.core.routeDel(req.table, req.dst, req.dstLen, req.tos, req.priority ?? 0, req.type, req.scope,
       req.protocol, req.prefsrc ?? 0, req.gateway ?? 0, req.oif ?? 0));
   }
@@ -289,7 +317,7 @@ export class Kernel implements Rtnl {
       q.sport ?? 0, q.dport ?? 0, !!q.fibmatch);
     if (rc < 0) return this.reply(rc) as Reply<RouteGetReply>;
     const G = this.core.GET_RECORD.value;
-    const r = this.records(1, q.fibmatch ? G + this.core.ROUTE_RECORD.value : G);
+    const { r, tail } = q.fibmatch ? this.routeRecords(1, G) : { r: this.records(1, G), tail: undefined };
     const rep: RouteGetReply = { type: r[0], dst: r[1], oif: r[4] | 0, table: r[5], rtFlags: r[7] };
     if (q.src) rep.src = q.src;
     if (r[3] !== 0) rep.gateway = r[3];
@@ -299,7 +327,7 @@ export class Kernel implements Rtnl {
     if (q.mark) rep.mark = q.mark;
     if (iif === 0 || q.uid !== undefined) rep.uid = uid;
     if (iif !== 0) rep.iif = iif;
-    if (q.fibmatch) rep.fib = this.routeAt(r, G);
+    if (q.fibmatch) rep.fib = this.routeAt(r, G, tail);
     return { ok: true, value: rep };
   }
 

@@ -172,8 +172,19 @@ export interface RouteMsg {
   prefsrc?: number;
   gateway?: number;
   oif: number; // 0 if none
-  /** RTNH_F_* of the nexthop: ONLINK, DEAD, LINKDOWN */
+  /** rtm_flags: RTNH_F_* of the route (DEAD, LINKDOWN) and, without `nexthops`, of its nexthop (ONLINK too) */
   nhFlags: number;
+  /** RTA_MULTIPATH: the nexthops of a route with more than one (then no gateway or oif of its own) */
+  nexthops?: RouteNexthop[];
+}
+/** One nexthop of a multipath route (struct rtnexthop and its RTA_GATEWAY) */
+export interface RouteNexthop {
+  gateway?: number;
+  oif: number;
+  /** RTNH_F_*: ONLINK, DEAD, LINKDOWN */
+  flags: number;
+  /** 1..256 (rtnh_hops + 1) */
+  weight: number;
 }
 /** NLM_F_* the way iproute2 sets them: add = create|excl, replace = create|replace, change = replace, append = create|append, prepend = create */
 export interface RouteModFlags { create?: boolean; excl?: boolean; replace?: boolean; append?: boolean }
@@ -191,6 +202,8 @@ export interface RouteReq {
   gateway?: number;
   oif?: number;
   onlink?: boolean;
+  /** RTA_MULTIPATH: `nexthop` groups (in a delete: each selects the route's nexthop at its place) */
+  nexthops?: RouteNexthop[];
 }
 
 export interface RouteGetReq {

@@ -179,6 +179,12 @@ function hashRebuild(): void {
   for (let i = 0; i < nDev.length; i++) hashInsert(i);
 }
 
+/** the NUD state of the neighbour entry of (dev, dst), -1 when there is none (__ipv4_neigh_lookup_noref) */
+export function neighState(dev: i32, dst: u32): i32 {
+  const i = find(dev, dst);
+  return i >= 0 ? <i32>nState[i] : -1;
+}
+
 function find(dev: i32, dst: u32): i32 {
   const mask = <u32>hashSlots.length - 1;
   let s = neighHash(dev, dst) & mask;
@@ -764,7 +770,7 @@ export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
     consume_skb(skb);
     return NET_RX_SUCCESS;
   }
-  if (op == 1 && ipRouteInput(tip, sip, 0, dev, 0, 0, 0, 0) == 0) {
+  if (op == 1 && ipRouteInput(tip, sip, 0, dev, 0, 0, 0, 0, sip, tip) == 0) {
     if (rtType == RTN_LOCAL) {
       // arp_ignore 0, arp_filter 0: answer; neigh_event_ns() learns the sender as STALE,
       // and without an entry for it (the table is full) there is no reply

@@ -15,11 +15,11 @@ import {
   pnPrefix, pnLen, mainTable, defaultTable, tbId, RT_TABLE_MAIN, RT_TABLE_LOCAL, RT_TABLE_DEFAULT, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
   RTN_ANYCAST, RTN_MULTICAST, RTN_MAX, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST, RT_SCOPE_NOWHERE, RTNH_F_DEAD,
   RTNH_F_ONLINK, RTNH_F_LINKDOWN, RTPROT_KERNEL, NLM_F_CREATE, NLM_F_APPEND, FIB_LOOKUP_IGNORE_LINKSTATE, fibPropsError,
-  fibPropsScope,
+  fibPropsScope, fibNhUsesDev, fibRebalance, aNhNext, aFiLinkdown, mpCount, mpOif, mpGw, cfgLoadNh, cfgStoreNh,
 } from "./fib_table";
 import { fibRulesLookup } from "./fib_rules";
 import {
-  flowInit, flowPorts, flowSetOif, flDst, flSport, flDport, flProto, resAlias, resType, resTable, resClear, resTclassid,
+  flowInit, flowPorts, flowSetOif, flDst, flSport, flDport, flProto, resAlias, resNh, resType, resTable, resClear, resTclassid,
   rt_cache_flush,
 } from "./flow";
 import { requireFlDissect, numTclassidUsers } from "./fib_rules";
@@ -92,13 +92,13 @@ function checkNh(table: u32, scope: i32): i32 {
     }
     if (err != 0) return fail(err == -ENETDOWN ? ENETDOWN : EINVAL, "Nexthop has invalid gateway");
     if (resType != RTN_UNICAST && resType != RTN_LOCAL) return fail(EINVAL, "Nexthop has invalid gateway");
-    const dev = aOif[resAlias];
+    const dev = aOif[resNh];
     if (dev == 0) return fail(EINVAL, "No egress device for nexthop gateway");
     if (!devIsUp(dev)) return -ENETDOWN;
     cfgSetNh(dev, <u8>aScope[resAlias], cfgNhFlags | (devCarrier[dev] ? 0 : RTNH_F_LINKDOWN));
     return 0;
   }
-  if (cfgNhFlags & (RTNH_F_DEAD | RTNH_F_ONLINK)) return -EINVAL;
+  if (cfgNhFlags & (RTNH_F_DEAD | RTNH_F_ONLINK)) return fail(EINVAL, "Invalid flags for nexthop - PERVASIVE and ONLINK can not be set");
   if (!inDevExists(oif)) return -ENODEV;
   if (!devIsUp(oif)) return fail(ENETDOWN, "Device for nexthop is not up");
   cfgSetNh(oif, <u8>RT_SCOPE_HOST, cfgNhFlags | (devCarrier[oif] ? 0 : RTNH_F_LINKDOWN));
@@ -122,8 +122,14 @@ function fibCreateInfo(): i32 {
   if (cfgType > RTN_MAX) return -EINVAL;
   if (fibPropsScope(cfgType) > <i32>cfgScope) return fail(EINVAL, "Invalid scope");
   if (cfgOif != 0 && !devExists(cfgOif)) return -ENODEV;
+  if (mpCount > 0) {
+    // fib_get_nhs(): RTA_OIF and RTA_GATEWAY, when given too, must be those of the first nexthop
+    if (cfgOif != 0 && mpOif[0] != cfgOif) return fail(EINVAL, "Nexthop device index does not match RTA_OIF");
+    if (cfgGw != 0 && mpGw[0] != cfgGw) return fail(EINVAL, "Nexthop gateway does not match RTA_GATEWAY or RTA_VIA");
+    cfgLoadNh(0);
+  }
   if (fibPropsError(cfgType) < 0) {
-    if (cfgGw != 0 || cfgOif != 0) return fail(EINVAL, "Gateway, device and multipath can not be specified for this route type");
+    if (cfgGw != 0 || cfgOif != 0 || mpCount > 0) return fail(EINVAL, "Gateway, device and multipath can not be specified for this route type");
     cfgSetNh(0, <u8>RT_SCOPE_NOWHERE, cfgNhFlags);
     return 0;
   } else {
@@ -133,12 +139,22 @@ function fibCreateInfo(): i32 {
     }
     if (<i32>cfgScope > RT_SCOPE_HOST) return fail(EINVAL, "Invalid scope");
     if (<i32>cfgScope == RT_SCOPE_HOST) {
+      if (mpCount > 1) return fail(EINVAL, "Route with host scope can not have multiple nexthops");
       if (cfgGw != 0) return fail(EINVAL, "Route with host scope can not have a gateway");
       if (!devExists(cfgOif)) return -ENODEV;
       cfgSetNh(cfgOif, <u8>RT_SCOPE_NOWHERE, cfgNhFlags);
+    } else if (mpCount > 1) {
+      for (let i = 0; i < mpCount; i++) {
+        cfgLoadNh(i);
+        const err = checkNh(cfgTb, cfgScope);
+        if (err < 0) return err;
+        cfgStoreNh(i);
+      }
+      cfgLoadNh(0);
     } else {
       const err = checkNh(cfgTb, cfgScope);
       if (err < 0) return err;
+      if (mpCount == 1) cfgStoreNh(0);
     }
   }
   if (cfgPrefsrc != 0 && !validPrefsrc()) return fail(EINVAL, "Invalid prefsrc address");
@@ -313,34 +329,67 @@ function fibSyncDownAddr(local: u32): bool {
   return n > 0;
 }
 
-/** fib_sync_down_dev(): force = unregister or last address gone (host routes die too) */
-export function fibSyncDownDev(dev: i32, down: bool, force: bool): bool {
+/**
+ * fib_sync_down_dev(): the nexthops through dev lose their carrier (NETDEV_CHANGE, down = false) or die
+ * (down: NETDEV_DOWN or, with unregister, NETDEV_UNREGISTER); force (unregister or last address gone) takes
+ * host-scope nexthops too. A route dies when all its nexthops are dead, and on unregister when any used dev.
+ * True when some route died (or lost every carrier), for fib_flush().
+ */
+export function fibSyncDownDev(dev: i32, down: bool, force: bool, unregister: bool = false): bool {
   rt_cache_flush();
-  let n = 0;
+  let ret = false;
   const scope = force ? -1 : RT_SCOPE_NOWHERE;
   for (let a = 0; a < aliasCount(); a++) {
-    if (!aliasLive(a) || aOif[a] != dev) continue;
-    if (aNhFlags[a] & RTNH_F_DEAD) { n++; continue; }
-    if (<i32>aNhScope[a] != scope) {
-      if (down) { aNhFlags[a] |= RTNH_F_DEAD | RTNH_F_LINKDOWN; aFiDead[a] = true; }
-      else aNhFlags[a] |= RTNH_F_LINKDOWN;
+    if (!aliasLive(a) || !fibNhUsesDev(a, dev)) continue;
+    let dead = 0, n = 0;
+    let all = false;
+    for (let nh = a; nh >= 0; nh = aNhNext[nh]) {
       n++;
+      if (aNhFlags[nh] & RTNH_F_DEAD) dead++;
+      else if (aOif[nh] == dev && <i32>aNhScope[nh] != scope) {
+        aNhFlags[nh] |= down ? RTNH_F_DEAD | RTNH_F_LINKDOWN : RTNH_F_LINKDOWN;
+        dead++;
+      }
+      if (unregister && aOif[nh] == dev) { all = true; break; }
     }
+    if (all || dead == n) {
+      if (down) aFiDead[a] = true;
+      aFiLinkdown[a] = true;
+      ret = true;
+    }
+    fibRebalance(a);
   }
-  return n > 0;
+  return ret;
 }
 
-/** fib_sync_up(dev, RTNH_F_LINKDOWN): carrier came back */
-export function fibSyncUpLinkdown(dev: i32): void {
+/**
+ * fib_sync_up(): dev came up (NETDEV_UP: dead nexthops through it live again, and lose LINKDOWN if it has a
+ * carrier) or regained its carrier (NETDEV_CHANGE: LINKDOWN goes). A route with a live nexthop is live again.
+ */
+export function fibSyncUp(dev: i32, flags: u32): void {
   rt_cache_flush();
+  if (!devIsUp(dev)) return;
+  if ((flags & RTNH_F_DEAD) && devCarrier[dev]) flags |= RTNH_F_LINKDOWN;
   for (let a = 0; a < aliasCount(); a++) {
-    if (aliasLive(a) && aOif[a] == dev) aNhFlags[a] &= ~RTNH_F_LINKDOWN;
+    if (!aliasLive(a) || !fibNhUsesDev(a, dev)) continue;
+    let alive = 0;
+    for (let nh = a; nh >= 0; nh = aNhNext[nh]) {
+      if (!(aNhFlags[nh] & flags)) { alive++; continue; }
+      if (!devIsUp(aOif[nh]) || aOif[nh] != dev || !inDevExists(dev)) continue;
+      alive++;
+      aNhFlags[nh] &= ~flags;
+    }
+    if (alive > 0) {
+      if (flags & RTNH_F_DEAD) aFiDead[a] = false;
+      if (flags & RTNH_F_LINKDOWN) aFiLinkdown[a] = false;
+    }
+    fibRebalance(a);
   }
 }
 
 /** fib_disable_ip() */
-export function fibDisableIp(dev: i32, force: bool): void {
-  if (fibSyncDownDev(dev, true, force)) fibFlushDead();
+export function fibDisableIp(dev: i32, force: bool, unregister: bool = false): void {
+  if (fibSyncDownDev(dev, true, force, unregister)) fibFlushDead();
 }
 
 // ------------------------------------------------------------ source validation
@@ -372,14 +421,14 @@ function fibValidateSourceFull(src: u32, dst: u32, dscp: u32, oif: i32, dev: i32
     if (resType != RTN_UNICAST && (resType != RTN_LOCAL || !confOr(dev, CONF_ACCEPT_LOCAL))) return -EINVAL;
     // fib_combine_itag(): the reverse route's realms, swapped (nexthop realms are not modelled)
     validateItag = (resTclassid << 16) | (resTclassid >>> 16);
-    let devMatch = aOif[resAlias] == dev;
+    let devMatch = fibNhUsesDev(resAlias, dev);
     devMatch = devMatch || (resType == RTN_LOCAL && dev == LOOPBACK_IFINDEX);
-    if (devMatch) return <i32>aNhScope[resAlias] >= RT_SCOPE_HOST ? 1 : 0;
+    if (devMatch) return <i32>aNhScope[resNh] >= RT_SCOPE_HOST ? 1 : 0;
     if (noAddr) return rpf != 0 ? -EXDEV : 0;
     if (rpf == 1) return -EXDEV;
     flowSetOif(dev);
     if (fibLookup(FIB_LOOKUP_IGNORE_LINKSTATE) == 0 && resType == RTN_UNICAST) {
-      return <i32>aNhScope[resAlias] >= RT_SCOPE_HOST ? 1 : 0;
+      return <i32>aNhScope[resNh] >= RT_SCOPE_HOST ? 1 : 0;
     }
     return 0;
   }
@@ -393,12 +442,13 @@ export function fibNetdevUp(dev: i32): void {
   rt_cache_flush();
   if (!inDevExists(dev)) return;
   for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) fibAddIfaddr(i);
+  fibSyncUp(dev, RTNH_F_DEAD);
 }
 /** NETDEV_DOWN */
 export function fibNetdevDown(dev: i32): void { rt_cache_flush(); fibDisableIp(dev, false); }
 /** NETDEV_CHANGE: carrier lost or regained */
 export function fibNetdevChange(dev: i32, carrier: bool): void {
   rt_cache_flush();
-  if (carrier) fibSyncUpLinkdown(dev);
+  if (carrier) fibSyncUp(dev, RTNH_F_LINKDOWN);
   else fibSyncDownDev(dev, false, false);
 }

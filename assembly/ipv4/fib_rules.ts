@@ -2,7 +2,7 @@
 import { inetMask, arrInsert } from "../lib/inet";
 import { EINVAL, EEXIST, ENOENT, ENOBUFS, ESRCH, EAGAIN, ENETUNREACH, EACCES, fail } from "../lib/errno";
 import {
-  flSrc, flDst, flIif, flOif, flMark, flUid, flDscp, flProto, flSport, flDport, resAlias, resPrefixlen, resSetTclassid,
+  flSrc, flDst, flIif, flOif, flMark, flUid, flDscp, flProto, flSport, flDport, resAlias, resNh, resPrefixlen, resSetTclassid,
   rt_cache_flush,
 } from "./flow";
 import { fibGetTable, fibTableLookup, fibUnmerge, fibEmptyTable, tbId, aOif, RT_TABLE_MAIN, RT_TABLE_LOCAL, RT_TABLE_DEFAULT } from "./fib_table";
@@ -454,7 +454,7 @@ function suppressed(i: i32): bool {
   if (resPrefixlen <= <i32>rw(i, R_SUPPLEN)) return true;
   const g = <i32>rw(i, R_SUPGROUP);
   if (g != -1 && resAlias >= 0) {
-    const dev = aOif[resAlias];
+    const dev = aOif[resNh];
     if (dev > 0 && <i32>devGroup[dev] == g) return true;
   }
   return false;

@@ -233,6 +233,18 @@ export const aNhFlags = new Array<u32>();
 export const aNhScope = new Array<u8>();
 /** fib_info->fib_flags: RTNH_F_DEAD when every nexthop died */
 export const aFiDead = new Array<bool>();
+/** fib_info->fib_flags & RTNH_F_LINKDOWN: every nexthop lost its carrier (or died) */
+export const aFiLinkdown = new Array<bool>();
+// A route's nexthops (struct fib_nh): the first lives in the alias itself (aGw, aOif, aNhFlags, aNhScope);
+// a multipath route chains the others through aNhNext into slots of the same arrays that are no alias
+// (aPn == PN_NEXTHOP). A nexthop is named by its slot: for a single-path route, the alias.
+/** the route's next nexthop, -1 after the last */
+export const aNhNext = new Array<i32>();
+/** fib_nh_weight (rtnh_hops + 1) */
+export const aNhWeight = new Array<i32>();
+/** fib_nh_upper_bound (fib_rebalance): the hash bound of the nexthop, -1 when it takes no traffic */
+export const aNhUpper = new Array<i32>();
+export const PN_NEXTHOP: i32 = -2;
 let aFree: i32 = -1;
 
 function aliasAlloc(): i32 {
@@ -240,7 +252,21 @@ function aliasAlloc(): i32 {
   const a = aTb.length;
   aTb.push(0); aPn.push(-1); aNext.push(-1); aDscp.push(0); aPrio.push(0); aType.push(0); aScope.push(0);
   aProto.push(0); aPrefsrc.push(0); aGw.push(0); aOif.push(0); aNhFlags.push(0); aNhScope.push(0); aFiDead.push(false);
+  aFiLinkdown.push(false); aNhNext.push(-1); aNhWeight.push(1); aNhUpper.push(0);
   return a;
+}
+function slotFree(a: i32): void { aPn[a] = -1; aNext[a] = aFree; aFree = a; }
+
+/** fib_info_num_path() */
+export function fibNhs(a: i32): i32 {
+  let n = 1;
+  for (let nh = unchecked(aNhNext[a]); nh >= 0; nh = unchecked(aNhNext[nh])) n++;
+  return n;
+}
+/** whether a nexthop of the route goes out through dev (fib_info_nh_uses_dev) */
+export function fibNhUsesDev(a: i32, dev: i32): bool {
+  for (let nh = a; nh >= 0; nh = unchecked(aNhNext[nh])) if (unchecked(aOif[nh]) == dev) return true;
+  return false;
 }
 
 /** a route being built: fib_config after fib_create_info() resolved its nexthop */
@@ -257,18 +283,50 @@ export let cfgGw: u32 = 0;
 export let cfgOif: i32 = 0;
 export let cfgNhFlags: u32 = 0;
 export let cfgNhScope: u8 = 0;
+export let cfgWeight: i32 = 1;
+/** RTA_MULTIPATH of the request: one entry per rtnexthop (gateway, ifindex, flags, weight), and the
+ *  nexthop scope fib_check_nh() resolved; mpCount == 0 without the attribute */
+export let mpCount: i32 = 0;
+export const mpGw = new Array<u32>();
+export const mpOif = new Array<i32>();
+export const mpFlags = new Array<u32>();
+export const mpWeight = new Array<i32>();
+export const mpScope = new Array<u8>();
+export function mpReset(): void { mpCount = 0; }
+export function mpAdd(gw: u32, oif: i32, flags: u32, weight: i32): void {
+  if (mpCount == mpGw.length) { mpGw.push(0); mpOif.push(0); mpFlags.push(0); mpWeight.push(0); mpScope.push(0); }
+  mpGw[mpCount] = gw; mpOif[mpCount] = oif; mpFlags[mpCount] = flags; mpWeight[mpCount] = weight; mpScope[mpCount] = 0;
+  mpCount++;
+}
+/** the cfg nexthop fields to and from request nexthop i (fib_get_nhs() walks them through fib_check_nh()) */
+export function cfgLoadNh(i: i32): void {
+  cfgGw = mpGw[i]; cfgOif = mpOif[i]; cfgNhFlags = mpFlags[i]; cfgNhScope = mpScope[i]; cfgWeight = mpWeight[i];
+}
+export function cfgStoreNh(i: i32): void { mpOif[i] = cfgOif; mpFlags[i] = cfgNhFlags; mpScope[i] = cfgNhScope; }
 export function cfgSet(tb: u32, dst: u32, len: i32, dscp: u8, prio: u32, type: u8, scope: u8, proto: u8,
   prefsrc: u32, gw: u32, oif: i32, nhFlags: u32): void {
   cfgTb = tb; cfgDst = dst; cfgLen = len; cfgDscp = dscp; cfgPrio = prio; cfgType = type; cfgScope = scope;
-  cfgProto = proto; cfgPrefsrc = prefsrc; cfgGw = gw; cfgOif = oif; cfgNhFlags = nhFlags; cfgNhScope = 0;
+  cfgProto = proto; cfgPrefsrc = prefsrc; cfgGw = gw; cfgOif = oif; cfgNhFlags = nhFlags; cfgNhScope = 0; cfgWeight = 1;
 }
 export function cfgSetNh(oif: i32, nhScope: u8, nhFlags: u32): void { cfgOif = oif; cfgNhScope = nhScope; cfgNhFlags = nhFlags; }
 
+/** nh_comp() for one nexthop against request nexthop fields */
+function sameNh(nh: i32, oif: i32, gw: u32, scope: u8, weight: i32, flags: u32): bool {
+  return aOif[nh] == oif && aGw[nh] == gw && aNhScope[nh] == scope && aNhWeight[nh] == weight &&
+    ((aNhFlags[nh] ^ flags) & ~(RTNH_F_DEAD | RTNH_F_LINKDOWN)) == 0;
+}
 /** fib_info equality as fib_find_info() sees it (type compared separately by the caller) */
 function sameInfo(a: i32): bool {
-  return aProto[a] == cfgProto && aScope[a] == cfgScope && aPrefsrc[a] == cfgPrefsrc && aPrio[a] == cfgPrio &&
-    aOif[a] == cfgOif && aGw[a] == cfgGw && aNhScope[a] == cfgNhScope &&
-    ((aNhFlags[a] ^ cfgNhFlags) & ~(RTNH_F_DEAD | RTNH_F_LINKDOWN)) == 0 && !aFiDead[a];
+  if (!(aProto[a] == cfgProto && aScope[a] == cfgScope && aPrefsrc[a] == cfgPrefsrc && aPrio[a] == cfgPrio &&
+    !aFiDead[a] && sameNh(a, cfgOif, cfgGw, cfgNhScope, cfgWeight, cfgNhFlags))) return false;
+  const n = mpCount > 1 ? mpCount : 1;
+  if (fibNhs(a) != n) return false;
+  let i = 1;
+  for (let nh = aNhNext[a]; nh >= 0; nh = aNhNext[nh]) {
+    if (!sameNh(nh, mpOif[i], mpGw[i], mpScope[i], mpWeight[i], mpFlags[i])) return false;
+    i++;
+  }
+  return true;
 }
 
 /** fib_find_alias(): first alias in the list at or after which (tb, dscp, prio) sorts */
@@ -307,11 +365,56 @@ function linkAlias(pn: i32, n: i32, before: i32): void {
   if (p < 0) pnHead[pn] = n; else aNext[p] = n;
 }
 
+/** the fib_info part of alias a from the cfg* route: its attributes and nexthops (old extra nexthops go) */
+function infoFromCfg(a: i32): void {
+  aType[a] = cfgType; aScope[a] = cfgScope; aProto[a] = cfgProto; aPrefsrc[a] = cfgPrefsrc;
+  aGw[a] = cfgGw; aOif[a] = cfgOif; aNhFlags[a] = cfgNhFlags; aNhScope[a] = cfgNhScope; aNhWeight[a] = cfgWeight;
+  aFiDead[a] = false;
+  nhChainFree(a);
+  let last = a;
+  for (let i = 1; i < mpCount; i++) {
+    const nh = aliasAlloc();
+    aPn[nh] = PN_NEXTHOP; aNext[nh] = -1; aNhNext[nh] = -1; aTb[nh] = cfgTb;
+    aGw[nh] = mpGw[i]; aOif[nh] = mpOif[i]; aNhFlags[nh] = mpFlags[i]; aNhScope[nh] = mpScope[i]; aNhWeight[nh] = mpWeight[i];
+    aFiDead[nh] = false; aFiLinkdown[nh] = false;
+    aNhNext[last] = nh;
+    last = nh;
+  }
+  // fib_create_info(): RTNH_F_LINKDOWN on the fib_info when every nexthop has it
+  let up = false;
+  for (let nh = a; nh >= 0; nh = aNhNext[nh]) if (!(aNhFlags[nh] & RTNH_F_LINKDOWN)) up = true;
+  aFiLinkdown[a] = !up;
+  fibRebalance(a);
+}
+function nhChainFree(a: i32): void {
+  let nh = aNhNext[a];
+  aNhNext[a] = -1;
+  while (nh >= 0) { const next = aNhNext[nh]; slotFree(nh); nh = next; }
+}
+
+/** fib_rebalance(): each live nexthop's upper bound of the hash, in proportion to the weights */
+export function fibRebalance(a: i32): void {
+  if (aNhNext[a] < 0) return;
+  let total: i64 = 0;
+  for (let nh = a; nh >= 0; nh = aNhNext[nh]) if (nhTakesTraffic(nh)) total += aNhWeight[nh];
+  let w: i64 = 0;
+  for (let nh = a; nh >= 0; nh = aNhNext[nh]) {
+    if (!nhTakesTraffic(nh)) { aNhUpper[nh] = -1; continue; }
+    w += aNhWeight[nh];
+    // DIV_ROUND_CLOSEST_ULL((u64)w << 31, total) - 1
+    aNhUpper[nh] = <i32>((((<u64>w << 31) + (<u64>total >> 1)) / <u64>total) - 1);
+  }
+}
+function nhTakesTraffic(nh: i32): bool {
+  const f = aNhFlags[nh];
+  if (f & RTNH_F_DEAD) return false;
+  return !((f & RTNH_F_LINKDOWN) && ignoreLinkdown(aOif[nh]));
+}
+
 function newAliasFromCfg(pn: i32): i32 {
   const n = aliasAlloc();
-  aTb[n] = cfgTb; aPn[n] = pn; aNext[n] = -1; aDscp[n] = cfgDscp; aPrio[n] = cfgPrio; aType[n] = cfgType;
-  aScope[n] = cfgScope; aProto[n] = cfgProto; aPrefsrc[n] = cfgPrefsrc; aGw[n] = cfgGw; aOif[n] = cfgOif;
-  aNhFlags[n] = cfgNhFlags; aNhScope[n] = cfgNhScope; aFiDead[n] = false;
+  aTb[n] = cfgTb; aPn[n] = pn; aNext[n] = -1; aDscp[n] = cfgDscp; aPrio[n] = cfgPrio; aNhNext[n] = -1;
+  infoFromCfg(n);
   return n;
 }
 
@@ -338,9 +441,7 @@ export function fibTableInsert(t: i32, nlflags: i32): i32 {
       // an identical route: a no-op if it is the one that would be replaced, else EEXIST
       if (match >= 0) return match == first ? 0 : -EEXIST;
       // replace the first alias of the key in place
-      aType[first] = cfgType; aScope[first] = cfgScope; aProto[first] = cfgProto; aPrefsrc[first] = cfgPrefsrc;
-      aGw[first] = cfgGw; aOif[first] = cfgOif; aNhFlags[first] = cfgNhFlags; aNhScope[first] = cfgNhScope;
-      aFiDead[first] = false;
+      infoFromCfg(first);
       return 0;
     }
     if (match >= 0) return -EEXIST;
@@ -365,9 +466,8 @@ export function aliasUnlink(a: i32): void {
     const t = fibGetTable(aTb[a]);
     if (t >= 0 && tbNumDefault[t] > 0) tbNumDefault[t]--;
   }
-  aPn[a] = -1;
-  aNext[a] = aFree;
-  aFree = a;
+  nhChainFree(a);
+  slotFree(a);
   if (pnHead[pn] < 0) pnDestroy(pn);
 }
 
@@ -381,6 +481,21 @@ export let delOif: i32 = 0;
 export let delGw: u32 = 0;
 export function delSet(type: u8, scope: i32, prefsrc: u32, proto: u8, prio: u32, oif: i32, gw: u32): void {
   delType = type; delScope = scope; delPrefsrc = prefsrc; delProto = proto; delPrio = prio; delOif = oif; delGw = gw;
+}
+
+/** fib_nh_match(): RTA_OIF/RTA_GATEWAY against the first nexthop, else each RTA_MULTIPATH entry against its nexthop */
+function nhMatch(a: i32): bool {
+  if (delOif != 0 || delGw != 0) return (delOif == 0 || aOif[a] == delOif) && (delGw == 0 || aGw[a] == delGw);
+  let i = 0;
+  if (mpCount == 0) return true;
+  for (let nh = a; nh >= 0; nh = aNhNext[nh]) {
+    // a route with more nexthops than the request: rtnh_ok() fails, -EINVAL, no match
+    if (i >= mpCount) return false;
+    if (mpOif[i] != 0 && mpOif[i] != aOif[nh]) return false;
+    if (mpGw[i] != 0 && mpGw[i] != aGw[nh]) return false;
+    i++;
+  }
+  return true;
 }
 
 /** fib_table_delete(): the first route of (dst, len, dscp) in table t that the del* selector matches */
@@ -397,9 +512,7 @@ export function fibTableDelete(t: i32, dst: u32, len: i32, dscp: u8): i32 {
       (delScope == RT_SCOPE_NOWHERE || <i32>aScope[x] == delScope) &&
       (delPrefsrc == 0 || aPrefsrc[x] == delPrefsrc) &&
       (delProto == 0 || aProto[x] == delProto) &&
-      (delPrio == 0 || aPrio[x] == delPrio) &&
-      (delOif == 0 || aOif[x] == delOif) &&
-      (delGw == 0 || aGw[x] == delGw)) {
+      (delPrio == 0 || aPrio[x] == delPrio) && nhMatch(x)) {
       aliasUnlink(x);
       return 0;
     }
@@ -407,13 +520,13 @@ export function fibTableDelete(t: i32, dst: u32, len: i32, dscp: u8): i32 {
   return -ESRCH;
 }
 
-/** fib_lookup_good_nhc() */
+/** fib_lookup_good_nhc() for nexthop nh */
 // @ts-ignore: decorator
-@inline function goodNh(a: i32, flags: i32): bool {
-  const f = unchecked(aNhFlags[a]);
+@inline function goodNh(nh: i32, flags: i32): bool {
+  const f = unchecked(aNhFlags[nh]);
   if (f & RTNH_F_DEAD) return false;
-  if ((f & RTNH_F_LINKDOWN) && !(flags & FIB_LOOKUP_IGNORE_LINKSTATE) && ignoreLinkdown(unchecked(aOif[a]))) return false;
-  if (flOif != 0 && flOif != unchecked(aOif[a])) return false;
+  if ((f & RTNH_F_LINKDOWN) && !(flags & FIB_LOOKUP_IGNORE_LINKSTATE) && ignoreLinkdown(unchecked(aOif[nh]))) return false;
+  if (flOif != 0 && flOif != unchecked(aOif[nh])) return false;
   return true;
 }
 function ignoreLinkdown(dev: i32): bool { return inDevExists(dev) && confOr(dev, CONF_IGNORE_ROUTES_WITH_LINKDOWN); }
@@ -434,8 +547,10 @@ export function fibTableLookup(t: i32, flags: i32): i32 {
       const err = fibPropsError(type);
       if (err < 0) return err;
       if (unchecked(aFiDead[a])) continue;
-      if (!goodNh(a, flags)) continue;
-      resSet(a, t, type, unchecked(pnPrefix[pn]), unchecked(pnLen[pn]));
+      let nh = a;
+      while (nh >= 0 && !goodNh(nh, flags)) nh = unchecked(aNhNext[nh]);
+      if (nh < 0) continue;
+      resSet(a, nh, t, type, unchecked(pnPrefix[pn]), unchecked(pnLen[pn]));
       return 0;
     }
     pn = pnParent(trie, unchecked(pnPrefix[pn]), unchecked(pnLen[pn]));
@@ -444,7 +559,6 @@ export function fibTableLookup(t: i32, flags: i32): i32 {
 }
 
 // ---------------------------------------------------------------- walking
-/** every live alias whose nexthop uses dev (for fib_sync_down_dev and friends) */
 export function aliasCount(): i32 { return aTb.length; }
 export function aliasLive(a: i32): bool { return aPn[a] >= 0; }
 

@@ -32,6 +32,8 @@ export function rt_cache_flush(): void { rtGenid++; }
 
 // fib_result
 export let resAlias: i32 = -1; // the fib alias (route) found, -1 if none
+/** res->nhc: the route's nexthop the lookup (then fib_select_multipath) chose; a nexthop slot (fib_table.ts) */
+export let resNh: i32 = -1;
 export let resTable: i32 = -1; // table index the lookup was done in, -1 if none
 export let resType: u8 = 0;
 export let resPrefix: u32 = 0;
@@ -41,8 +43,9 @@ export let resPrefixlen: i32 = 0;
 export let resTclassid: u32 = 0;
 export function resSetTclassid(t: u32): void { resTclassid = t; }
 
-export function resClear(): void { resAlias = -1; resTable = -1; resType = 0; resPrefix = 0; resPrefixlen = 0; resTclassid = 0; }
-export function resSet(alias: i32, table: i32, type: u8, prefix: u32, plen: i32): void {
-  resAlias = alias; resTable = table; resType = type; resPrefix = prefix; resPrefixlen = plen;
+export function resClear(): void { resAlias = -1; resNh = -1; resTable = -1; resType = 0; resPrefix = 0; resPrefixlen = 0; resTclassid = 0; }
+export function resSet(alias: i32, nh: i32, table: i32, type: u8, prefix: u32, plen: i32): void {
+  resAlias = alias; resNh = nh; resTable = table; resType = type; resPrefix = prefix; resPrefixlen = plen;
 }
 export function resSetType(t: u8): void { resType = t; }
+export function resSetNh(nh: i32): void { resNh = nh; }

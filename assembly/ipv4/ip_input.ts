@@ -112,6 +112,9 @@ export function skbDstSetFromRt(skb: i32): void {
   unchecked(skbRtGw[skb] = rtGw); unchecked(skbRtError[skb] = rtError);
 }
 
+/** icmp_is_err(): the ICMP types that quote an offending packet (unreachable, quench, redirect, time exceeded, parameter) */
+function icmpIsErr(t: u32): bool { return t == 3 || t == 4 || t == 5 || t == 11 || t == 12; }
+
 /** ip_rcv_finish() / ip_rcv_finish_core(): the input route, options, counters, then dst_input */
 function ip_rcv_finish(skb: i32, dev: i32): i32 {
   const p = skbDataPtr(skb);
@@ -124,7 +127,12 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
   if ((fragOff & (IP_MF | IP_OFFSET)) == 0 && (proto == 6 || proto == 17 || proto == 132 || proto == 33) && skbLen[skb] >= hlen + 4) {
     sport = load16be(p + hlen); dport = load16be(p + hlen + 2);
   }
-  const err = ipRouteInputCached(daddr, saddr, tos & 0xfc, dev, skbMark[skb], proto, sport, dport);
+  // ip_multipath_l3_keys(): an ICMP error is hashed by the addresses of the packet it quotes
+  let l3src = saddr, l3dst = daddr;
+  if (proto == 1 && (fragOff & IP_OFFSET) == 0 && skbLen[skb] >= hlen + 28 && icmpIsErr(<u32>load<u8>(p + hlen))) {
+    l3src = load32be(p + hlen + 20); l3dst = load32be(p + hlen + 24);
+  }
+  const err = ipRouteInputCached(daddr, saddr, tos & 0xfc, dev, skbMark[skb], proto, sport, dport, l3src, l3dst);
   if (err != 0) {
     trace(TE_ROUTE_FAIL, <u32>err, 0);
     // a martian: the route decision's drop reason

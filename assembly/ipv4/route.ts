@@ -9,12 +9,14 @@ import {
 } from "./devinet";
 import { fibLookup, ipDevFind, fibValidateSource, validateItag } from "./fib_frontend";
 import {
-  aOif, aGw, aPrefsrc, aScope, aNhScope, aPn, pnPrefix, pnLen, tbId, hasCustomRules, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
+  aOif, aGw, aPrefsrc, aScope, aNhScope, aNhNext, aPn, pnPrefix, pnLen, tbId, hasCustomRules, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
   RTN_MULTICAST, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
 } from "./fib_table";
 import {
-  flowInit, flowPorts, resAlias, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid, rtGenid,
+  flowInit, flowPorts, resAlias, resNh, resSetNh, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid,
+  rtGenid,
 } from "./flow";
+import { fibMultipathHash, fibSelectMultipath } from "./fib_multipath";
 import { requireFlDissect, lastRule, rPref } from "./fib_rules";
 import { trace, traceOn } from "../core/trace";
 import { TE_FIB_RULE, TE_ROUTE_OUTPUT, TE_ROUTE_DST, TE_ROUTE_GW } from "../core/trace_events";
@@ -42,6 +44,10 @@ export let rtSaddr: u32 = 0;
 export let rtTable: u32 = 0;
 /** the FIB entry used, -1 if none */
 export let rtAlias: i32 = -1;
+/** its nexthop the decision took (a nexthop slot of fib_table.ts), -1 if none */
+export let rtNh: i32 = -1;
+/** the decision chose among a multipath route's nexthops by the flow's hash */
+export let rtMultipath: bool = false;
 export let rtPrefixlen: i32 = 0;
 /** dst.tclassid: realms (from << 16 | to) the route carries */
 export let rtTclassid: u32 = 0;
@@ -94,7 +100,8 @@ function mkrouteOutput(daddr: u32, saddr: u32, type: u8, hasFi: bool, devOut: i3
   rtGw = 0;
   rtTclassid = 0;
   setClassTag(resTclassid);
-  if (fi && resAlias >= 0 && aGw[resAlias] != 0 && <i32>aNhScope[resAlias] == RT_SCOPE_LINK) rtGw = aGw[resAlias];
+  rtNh = fi ? resNh : -1;
+  if (fi && resNh >= 0 && aGw[resNh] != 0 && <i32>aNhScope[resNh] == RT_SCOPE_LINK) rtGw = aGw[resNh];
   return 0;
 }
 
@@ -112,7 +119,7 @@ export function traceRoute(ev: u32, head: u32): void {
   if (rtAlias < 0) return;
   const pn = aPn[rtAlias];
   trace(TE_ROUTE_DST, pn >= 0 ? pnPrefix[pn] : 0, <u32>(pn >= 0 ? pnLen[pn] : 0) | (<u32>rtDev << 8));
-  const gw = aGw[rtAlias];
+  const gw = rtNh >= 0 ? aGw[rtNh] : 0;
   if (gw != 0) trace(TE_ROUTE_GW, gw, 0);
 }
 
@@ -121,7 +128,7 @@ export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: 
   let flags: u32 = 0;
   let devOut: i32 = 0;
   resClear();
-  rtTable = 0; rtAlias = -1; rtPrefixlen = 0; rtRule = RULE_NO_LOOKUP;
+  rtTable = 0; rtAlias = -1; rtNh = -1; rtMultipath = false; rtPrefixlen = 0; rtRule = RULE_NO_LOOKUP;
   if (saddr != 0) {
     if (isMulticast(saddr) || isLbcast(saddr) || isZeronet(saddr)) return -EINVAL;
     if (oif == 0 && (isMulticast(daddr) || isLbcast(daddr))) {
@@ -164,15 +171,21 @@ export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: 
     }
     return err;
   }
-  rtTable = resTableId(); rtAlias = resAlias; rtPrefixlen = resPrefixlen;
+  rtTable = resTableId(); rtAlias = resAlias; rtNh = resNh; rtPrefixlen = resPrefixlen;
   const a = resAlias;
   if (resType == RTN_LOCAL) {
     if (saddr == 0) saddr = aPrefsrc[a] != 0 ? aPrefsrc[a] : daddr;
     return mkrouteOutput(daddr, saddr, RTN_LOCAL, true, LOOPBACK_IFINDEX, flags | RTCF_LOCAL);
   }
-  // fib_select_path(): the source from the route, else from its nexthop device
-  if (saddr == 0) saddr = aPrefsrc[a] != 0 ? aPrefsrc[a] : inetSelectAddr(aOif[a], aGw[a], <i32>aScope[a]);
-  return mkrouteOutput(daddr, saddr, resType, true, aOif[a], flags);
+  // fib_select_path(): a multipath route's nexthop by the flow's hash (unless the flow names its device),
+  // then the source from the route, else from that nexthop's device
+  if (oif == 0 && aNhNext[a] >= 0) {
+    resSetNh(fibSelectMultipath(a, resNh, fibMultipathHash(saddr, daddr, saddr, daddr, proto, sport, dport), saddr));
+    rtMultipath = true;
+  }
+  const nh = resNh;
+  if (saddr == 0) saddr = aPrefsrc[a] != 0 ? aPrefsrc[a] : inetSelectAddr(aOif[nh], aGw[nh], <i32>aScope[a]);
+  return mkrouteOutput(daddr, saddr, resType, true, aOif[nh], flags);
 }
 
 function inputLocal(dev: i32, type: u8, flags: u32, err: i32): i32 {
@@ -208,8 +221,9 @@ export function rcacheSet(enabled: bool, verify: bool): void {
 }
 
 /** ip_route_input_noref() on the receive path: the cached answer of ipRouteInput when there is one */
-export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32): i32 {
-  if (!rcacheEnabled || traceOn) return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport);
+export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32,
+  l3src: u32, l3dst: u32): i32 {
+  if (!rcacheEnabled || traceOn) return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, l3src, l3dst);
   const ports = requireFlDissect > 0;
   const k4 = <u32>dev | (dscp << 16) | (ports ? proto << 24 : 0);
   const k5 = ports ? (sport << 16) | dport : 0;
@@ -231,13 +245,15 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
     rtType = <u8>tp; rtIsInput = (tp & 0x100) != 0; rtPrefixlen = <i32>(tp >>> 16); rtFlags = load<u32>(e, 36);
     rtDev = <i32>load<u32>(e, 40); rtGw = load<u32>(e, 44); rtError = <i32>load<u32>(e, 48); rtTable = load<u32>(e, 52);
     rtAlias = <i32>load<u32>(e, 56); rtTclassid = load<u32>(e, 60); rtSaddr = saddr; rtDropReason = ret;
+    rtNh = rtAlias; rtMultipath = false;
     if (rcacheVerify) rcacheCheck(ret, daddr, saddr, dscp, dev, mark, proto, sport, dport);
     return ret;
   }
   rcacheMisses++;
-  const ret = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport);
-  // every answer the slow path gives carries its drop reason as the return value (martian()) or 0
-  if (ret != rtDropReason || rtSaddr != saddr) return ret;
+  const ret = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, l3src, l3dst);
+  // every answer the slow path gives carries its drop reason as the return value (martian()) or 0;
+  // a multipath choice hangs on more of the packet than the key holds (ports, an ICMP error's quote)
+  if (ret != rtDropReason || rtSaddr != saddr || rtMultipath) return ret;
   // a stale way, else the one two hash bits pick
   way = 0;
   while (way < 4 && load<u32>(set + ((<usize>way * <usize>RC_WORDS) << 2), 24) == rtGenid) way++;
@@ -262,16 +278,20 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
 function rcacheCheck(ret: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32): void {
   const t = rtType, f = rtFlags, d = rtDev, g = rtGw, er = rtError, tb = rtTable, a = rtAlias, pl = rtPrefixlen;
   const tc = rtTclassid, inp = rtIsInput, dr = rtDropReason;
-  const r = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport);
+  const r = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, saddr, daddr);
   if (r != ret || rtType != t || rtFlags != f || rtDev != d || rtGw != g || rtError != er || rtTable != tb ||
     rtAlias != a || rtPrefixlen != pl || rtTclassid != tc || rtIsInput != inp || rtDropReason != dr || rtSaddr != saddr) {
     rcacheMismatches++;
   }
 }
 
-/** ip_route_input_noref() for an IPv4 packet: 0 with rt* set, or a drop reason (ip_route_input_slow, uncached) */
-export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32): i32 {
-  rtTable = 0; rtAlias = -1; rtPrefixlen = 0; rtDropReason = 0; rtSaddr = saddr; rtRule = RULE_NO_LOOKUP;
+/**
+ * ip_route_input_noref() for an IPv4 packet: 0 with rt* set, or a drop reason (ip_route_input_slow, uncached).
+ * l3src/l3dst: the addresses ip_multipath_l3_keys() hashes (an ICMP error's quoted ones, else saddr/daddr).
+ */
+export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32,
+  l3src: u32, l3dst: u32): i32 {
+  rtTable = 0; rtAlias = -1; rtNh = -1; rtMultipath = false; rtPrefixlen = 0; rtDropReason = 0; rtSaddr = saddr; rtRule = RULE_NO_LOOKUP;
   if (!inDevExists(dev)) return martian(DROP_NOT_SPECIFIED);
   if (isMulticast(daddr)) {
     // ip_route_input_mc(): only groups we joined
@@ -304,9 +324,9 @@ export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: 
     return inputLocal(dev, RTN_UNREACHABLE, 0, err);
   }
   const a = resAlias, type = resType, plen = resPrefixlen, table = resTableId();
-  rtTable = table; rtAlias = a; rtPrefixlen = plen;
+  rtTable = table; rtAlias = a; rtNh = resNh; rtPrefixlen = plen;
   if (type == RTN_BROADCAST) {
-    if (confAnd(dev, CONF_BC_FORWARDING)) return mkrouteInput(a, daddr, saddr, dscp, dev, mark, type, table, plen);
+    if (confAnd(dev, CONF_BC_FORWARDING)) return ipMkrouteInput(a, daddr, saddr, dscp, dev, mark, type, table, plen, proto, sport, dport, l3src, l3dst);
     return brdInput(daddr, saddr, dscp, dev, mark);
   }
   if (type == RTN_LOCAL) {
@@ -319,7 +339,7 @@ export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: 
     return inputLocal(dev, RTN_UNREACHABLE, 0, -EHOSTUNREACH);
   }
   if (type != RTN_UNICAST) return martian(DROP_IP_INVALID_DEST);
-  return mkrouteInput(a, daddr, saddr, dscp, dev, mark, type, table, plen);
+  return ipMkrouteInput(a, daddr, saddr, dscp, dev, mark, type, table, plen, proto, sport, dport, l3src, l3dst);
 }
 
 function brdInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32): i32 {
@@ -331,12 +351,23 @@ function brdInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32): i32 {
   return inputLocal(dev, RTN_BROADCAST, RTCF_BROADCAST, 0);
 }
 
-/** __mkroute_input(): a forwarding route */
-function mkrouteInput(a: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, type: u8, table: u32, plen: i32): i32 {
-  // a is the alias the lookup just found: a live index of the alias arrays
-  const out = unchecked(aOif[a]);
+/** ip_mkroute_input(): a multipath route's nexthop by the packet's hash, then the route */
+function ipMkrouteInput(a: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, type: u8, table: u32, plen: i32,
+  proto: u32, sport: u32, dport: u32, l3src: u32, l3dst: u32): i32 {
+  let nh = resNh;
+  if (unchecked(aNhNext[a]) >= 0) {
+    nh = fibSelectMultipath(a, nh, fibMultipathHash(saddr, daddr, l3src, l3dst, proto, sport, dport), 0);
+    rtMultipath = true;
+  }
+  return mkrouteInput(a, nh, daddr, saddr, dscp, dev, mark, type, table, plen);
+}
+
+/** __mkroute_input(): a forwarding route through nexthop nh of route a */
+function mkrouteInput(a: i32, nh: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, type: u8, table: u32, plen: i32): i32 {
+  // a is the alias the lookup just found: a live index of the alias arrays; nh one of its nexthops
+  const out = unchecked(aOif[nh]);
   const tag = resTclassid;
-  const gw = unchecked(aGw[a]), nhScope = unchecked(aNhScope[a]);
+  const gw = unchecked(aGw[nh]), nhScope = unchecked(aNhScope[nh]);
   if (!inDevExists(out)) return martian(DROP_NOT_SPECIFIED);
   const err = fibValidateSource(saddr, daddr, dscp, out, dev, mark);
   if (err < 0) return martian(err == -22 ? DROP_IP_LOCAL_SOURCE : DROP_IP_RPFILTER);
@@ -344,7 +375,8 @@ function mkrouteInput(a: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark:
   if (out == dev && err != 0 && confOr(out, CONF_SEND_REDIRECTS)) {
     if (confOr(out, CONF_SHARED_MEDIA) || inetAddrOnlink(out, saddr, gw)) flags |= RTCF_DOREDIRECT;
   }
-  rtType = type; rtFlags = flags; rtDev = out; rtIsInput = true; rtError = 0; rtTable = table; rtAlias = a; rtPrefixlen = plen;
+  rtType = type; rtFlags = flags; rtDev = out; rtIsInput = true; rtError = 0; rtTable = table; rtAlias = a; rtNh = nh;
+  rtPrefixlen = plen;
   rtGw = (gw != 0 && <i32>nhScope == RT_SCOPE_LINK) ? gw : 0;
   rtTclassid = 0;
   setClassTag(tag);

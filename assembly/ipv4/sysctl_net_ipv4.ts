@@ -3,6 +3,7 @@
 // core/sysctl's entry point (abi.ts sysctlRw) before the conf/forwarding keys.
 import { EINVAL } from "../lib/errno";
 import { parseDecimal } from "../lib/parse";
+import { rt_cache_flush } from "./flow";
 
 /** HZ of the modelled kernel: ms_jiffies sysctls round to it (the recordings' machine has 250). */
 export const HZ: i64 = 250;
@@ -25,6 +26,12 @@ export let ipfragMaxDist: i32 = 64;
 export let ipDefaultTtl: i32 = 64;
 /** IGMP reports for link-local groups (224.0.0.x); netpath sends no IGMP, so only kept (proc_dou8vec_minmax) */
 export let igmpLinkLocalMcastReports: i32 = 1;
+
+/** fib_multipath_hash_seed as written (0: the kernel's random key; see fib_multipath.ts) */
+export let fibMultipathHashSeed: u32 = 0;
+/** fib_multipath_hash_policy: 0 L3, 1 L4, 2 L3 or inner L3 (no tunnels here: L3 without the ICMP rule) */
+export let fibMultipathHashPolicy: i32 = 0;
+export let fibMultipathUseNeigh: i32 = 0;
 
 /** the value of the last key this module answered */
 export let ipv4SysctlValue: string = "";
@@ -91,6 +98,17 @@ export function ipv4Sysctl(key: string, write: bool, value: string): i32 {
   } else if (n == "igmp_link_local_mcast_reports") {
     if (write) { if (v < 0 || v > 255) return -EINVAL; igmpLinkLocalMcastReports = <i32>v; }
     out = igmpLinkLocalMcastReports;
+  } else if (n == "fib_multipath_hash_seed") {
+    // proc_fib_multipath_hash_seed: a u32
+    if (write) { if (v < 0 || v > 0xffffffff) return -EINVAL; fibMultipathHashSeed = <u32>v; rt_cache_flush(); }
+    out = fibMultipathHashSeed;
+  } else if (n == "fib_multipath_hash_policy") {
+    // 3 (custom fields, fib_multipath_hash_fields) is not modelled
+    if (write) { if (v < 0 || v > 2) return -EINVAL; fibMultipathHashPolicy = <i32>v; rt_cache_flush(); }
+    out = fibMultipathHashPolicy;
+  } else if (n == "fib_multipath_use_neigh") {
+    if (write) { if (!bool01) return -EINVAL; fibMultipathUseNeigh = <i32>v; rt_cache_flush(); }
+    out = fibMultipathUseNeigh;
   } else {
     return SYSCTL_NOT_MINE;
   }

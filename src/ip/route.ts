@@ -15,6 +15,7 @@ import {
 } from './names.js';
 import { Args, duparg2, formatIPv4, getAddr, getPrefix, invarg, maskOf, matches, type Family, type Prefix } from './parse.js';
 import { ROUTE_USAGE } from './usage.js';
+import { nexthopsJson, nexthopsText, parseNexthops } from './route-multipath.js';
 
 export function doRoute(ctx: Ctx, argv: string[]): number {
   if (argv.length === 0) return routeList(ctx, [], false);
@@ -42,9 +43,10 @@ function routeModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del', flags: RouteM
     scope: cmd === 'del' ? RT_SCOPE_NOWHERE : RT_SCOPE_UNIVERSE,
     protocol: cmd === 'del' ? RTPROT_UNSPEC : RTPROT_BOOT,
   };
-  let dev: string | undefined, dstOk = false, tableOk = false, scopeOk = false, gwOk = false;
+  let dev: string | undefined, dstOk = false, tableOk = false, scopeOk = false, gwOk = false, nhsOk = false;
   for (; !a.done; a.skip()) {
     const w = a.cur;
+    if (w === 'nexthop') { nhsOk = true; break; }
     if (w === 'src') req.prefsrc = getAddr(a.next(), family);
     else if (w === 'via') {
       let v = a.next();
@@ -99,13 +101,14 @@ function routeModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del', flags: RouteM
   }
   if (!dstOk) throw new IpExit(255, ROUTE_USAGE);
   if (dev !== undefined) req.oif = ctx.ifindexOrFail(dev);
+  if (nhsOk) req.nexthops = parseNexthops(ctx, a, family);
   if (!tableOk && [RTN_LOCAL, RTN_BROADCAST, RTN_NAT, RTN_ANYCAST].includes(req.type)) req.table = RT_TABLE_LOCAL;
   if (!scopeOk) {
     if (req.type === RTN_LOCAL || req.type === RTN_NAT) req.scope = RT_SCOPE_HOST;
     else if ([RTN_BROADCAST, RTN_MULTICAST, RTN_ANYCAST].includes(req.type)) req.scope = RT_SCOPE_LINK;
     else if (req.type === RTN_UNICAST || req.type === RTN_UNSPEC) {
       if (cmd === 'del') req.scope = RT_SCOPE_NOWHERE;
-      else if (!gwOk) req.scope = RT_SCOPE_LINK;
+      else if (!gwOk && !nhsOk) req.scope = RT_SCOPE_LINK;
     }
   }
   const r = cmd === 'del' ? ctx.rtnl.routeDel(req) : ctx.rtnl.routeAdd(req, flags);
@@ -166,6 +169,7 @@ export function routeText(ctx: Ctx, r: RouteMsg, f: RouteFilter): string {
   if (r.prefsrc !== undefined && f.src?.len !== 32) s += `src ${formatIPv4(r.prefsrc)} `;
   if (r.priority && f.metric === undefined) s += `metric ${r.priority} `;
   for (const n of rtFlagNames(r.nhFlags)) s += n + ' ';
+  if (r.nexthops) s += nexthopsText(ctx, r.nexthops, rtFlagNames);
   return s + '\n';
 }
 
@@ -183,6 +187,7 @@ export function routeJson(ctx: Ctx, r: RouteMsg, f: RouteFilter): Record<string,
   if (r.prefsrc !== undefined && f.src?.len !== 32) o.prefsrc = formatIPv4(r.prefsrc);
   if (r.priority && f.metric === undefined) o.metric = r.priority;
   o.flags = rtFlagNames(r.nhFlags);
+  if (r.nexthops) o.nexthops = nexthopsJson(ctx, r.nexthops, rtFlagNames);
   return o;
 }
 

@@ -1,0 +1,90 @@
+// Multipath routes: which nexthop a flow takes. fib_multipath_hash() (net/ipv4/route.c)
+// with __flow_hash_from_keys() (net/core/flow_dissector.c) over struct flow_keys, and
+// fib_select_multipath() (net/ipv4/fib_semantics.c) against the upper bounds
+// fib_rebalance() gave the nexthops (fib_table.ts).
+import { siphash } from "../lib/siphash";
+import { inetSelectAddr } from "./devinet";
+import { aNhNext, aNhUpper, aOif, aGw, aScope, aNhScope, RT_SCOPE_LINK } from "./fib_table";
+import { neighState, NUD_VALID } from "./arp";
+import { fibMultipathHashSeed, fibMultipathHashPolicy, fibMultipathUseNeigh } from "./sysctl_net_ipv4";
+
+/**
+ * struct flow_keys from its hashed part on (FLOW_KEYS_HASH_OFFSET, 8 bytes of flow_dissector_key_control
+ * before it): basic (n_proto, ip_proto, padding) @0, tags @4, vlan @8, cvlan @16, keyid @24,
+ * ports (src, dst) @28, icmp @32, addrs @36 (v4: src, dst). flow_keys_hash_length() for IPv4
+ * addresses is sizeof(struct flow_keys) - 8 - (sizeof addrs - sizeof v4addrs) = 80 - 8 - 24 = 48.
+ */
+const KEYS_LEN: i32 = 48;
+const keys = memory.data(KEYS_LEN, 8);
+const K_PROTO: usize = 2, K_SPORT: usize = 28, K_DPORT: usize = 30, K_SRC: usize = 36, K_DST: usize = 40;
+
+/**
+ * The siphash key when fib_multipath_hash_seed is 0. Linux then uses a random seed drawn once per boot
+ * (proc_fib_multipath_hash_rand_seed); netpath is deterministic, so it uses this fixed one instead
+ * (a model choice: a kernel with seed 0 picks other nexthops, and differently after every boot).
+ */
+export const NETPATH_RAND_SEED: u32 = 0x6e657470;
+
+/** __flow_hash_from_keys() with fib_multipath_hash_construct_key(): the seed, twice, in both key halves */
+function flowHashFromKeys(): u32 {
+  // __flow_hash_consistentify(): the lower address (and port), as the CPU reads the wire bytes, first
+  if (load<u32>(keys + K_DST) < load<u32>(keys + K_SRC)) {
+    const t = load<u32>(keys + K_SRC); store<u32>(keys + K_SRC, load<u32>(keys + K_DST)); store<u32>(keys + K_DST, t);
+  }
+  if (load<u16>(keys + K_DPORT) < load<u16>(keys + K_SPORT)) {
+    const t = load<u16>(keys + K_SPORT); store<u16>(keys + K_SPORT, load<u16>(keys + K_DPORT)); store<u16>(keys + K_DPORT, t);
+  }
+  const seed = fibMultipathHashSeed != 0 ? fibMultipathHashSeed : NETPATH_RAND_SEED;
+  const k = (<u64>seed << 32) | <u64>seed;
+  const h = <u32>siphash(keys, KEYS_LEN, k, k);
+  return h != 0 ? h : 1;
+}
+
+/**
+ * fib_multipath_hash(): the flow's hash (31 bits). src/dst, proto and ports are the packet's (or the flow's
+ * when no packet, as for a local socket); l3src/l3dst the addresses ip_multipath_l3_keys() takes for a
+ * forwarded packet (those of the offending packet an ICMP error quotes), else src/dst.
+ */
+export function fibMultipathHash(src: u32, dst: u32, l3src: u32, l3dst: u32, proto: u32, sport: u32, dport: u32): i32 {
+  memory.fill(keys, 0, KEYS_LEN);
+  const policy = fibMultipathHashPolicy;
+  if (policy == 0) { src = l3src; dst = l3dst; }
+  else if (policy == 1) {
+    store<u8>(keys + K_PROTO, <u8>proto);
+    store<u16>(keys + K_SPORT, bswap<u16>(<u16>sport));
+    store<u16>(keys + K_DPORT, bswap<u16>(<u16>dport));
+  }
+  store<u32>(keys + K_SRC, bswap<u32>(src));
+  store<u32>(keys + K_DST, bswap<u32>(dst));
+  return <i32>(flowHashFromKeys() >>> 1);
+}
+
+/** fib_good_nh(): with fib_multipath_use_neigh, a gateway whose neighbour entry is not valid is passed over */
+function goodNhNeigh(nh: i32): bool {
+  if (<i32>aNhScope[nh] != RT_SCOPE_LINK) return true;
+  const st = neighState(aOif[nh], aGw[nh]);
+  return st < 0 || (<u8>st & NUD_VALID) != 0; // no entry counts as NUD_REACHABLE
+}
+
+/**
+ * fib_select_multipath(): the nexthop of route a for the hash. Nexthops with no traffic share (upper bound -1)
+ * are passed over; one whose source address (nh_saddr) is the flow's saddr is preferred, then one whose
+ * bound covers the hash, the first of the best kind. `cur`, the lookup's nexthop, stays when none qualifies.
+ */
+export function fibSelectMultipath(a: i32, cur: i32, hash: i32, saddr: u32): i32 {
+  let score = -1;
+  let sel = cur;
+  for (let nh = a; nh >= 0; nh = unchecked(aNhNext[nh])) {
+    const upper = unchecked(aNhUpper[nh]);
+    if (upper == -1 || (fibMultipathUseNeigh != 0 && !goodNhNeigh(nh))) continue;
+    let s = 0;
+    if (saddr != 0 && inetSelectAddr(aOif[nh], aGw[nh], <i32>aScope[a]) == saddr) s += 2;
+    if (hash <= upper) s++;
+    if (score < s) {
+      sel = nh;
+      if (s == 3 || (saddr == 0 && s == 1)) return sel;
+      score = s;
+    }
+  }
+  return sel;
+}
