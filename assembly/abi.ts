@@ -19,7 +19,7 @@ import {
 import { inetRtmNewroute, inetRtmDelroute } from "./ipv4/fib_frontend";
 import {
   tablesInDumpOrder, tableAliases, fibGetTable, aTb, aPn, aDscp, aPrio, aType, aScope, aProto, aPrefsrc, aGw, aOif, aNhFlags,
-  aNhNext, aNhWeight, aFiDead, aFiLinkdown, mpReset, mpAdd, RTNH_F_DEAD, RTNH_F_LINKDOWN,
+  aNhNext, aNhWeight, aFiDead, aFiLinkdown, mpReset, mpAdd, ignoreLinkdown, RTNH_F_DEAD, RTNH_F_LINKDOWN,
   pnPrefix, pnLen, RTN_UNICAST,
 } from "./ipv4/fib_table";
 import {
@@ -172,16 +172,21 @@ function pushRoute(a: i32, tail: Array<u32>): void {
   dump.push(aType[a]); dump.push(aScope[a]); dump.push(aProto[a]); dump.push(aPrefsrc[a]);
   const fiFlags: u32 = (aFiDead[a] ? RTNH_F_DEAD : 0) | (aFiLinkdown[a] ? RTNH_F_LINKDOWN : 0);
   if (aNhNext[a] < 0) {
-    dump.push(aGw[a]); dump.push(<u32>aOif[a]); dump.push(aNhFlags[a] | fiFlags); dump.push(0);
+    dump.push(aGw[a]); dump.push(<u32>aOif[a]); dump.push(nhDumpFlags(a) | fiFlags); dump.push(0);
     return;
   }
   dump.push(0); dump.push(0); dump.push(fiFlags);
   let n: u32 = 0;
   for (let nh = a; nh >= 0; nh = aNhNext[nh]) {
-    tail.push(aGw[nh]); tail.push(<u32>aOif[nh]); tail.push(aNhFlags[nh]); tail.push(<u32>aNhWeight[nh]);
+    tail.push(aGw[nh]); tail.push(<u32>aOif[nh]); tail.push(nhDumpFlags(nh)); tail.push(<u32>aNhWeight[nh]);
     n++;
   }
   dump.push(n);
+}
+/** fib_nexthop_info(): a nexthop without carrier is dumped dead too where routes with linkdown are ignored */
+function nhDumpFlags(nh: i32): u32 {
+  const f = aNhFlags[nh];
+  return (f & RTNH_F_LINKDOWN) && ignoreLinkdown(aOif[nh]) ? f | RTNH_F_DEAD : f;
 }
 function pushTail(tail: Array<u32>): void { for (let i = 0; i < tail.length; i++) dump.push(tail[i]); }
 /** per route, in `ip route show table all` order, a ROUTE_RECORD (pushRoute); then the nexthops of the multipath ones */

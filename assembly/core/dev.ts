@@ -223,7 +223,7 @@ function unregister(dev: i32): void {
   if (devKind[dev] == KIND_MACVLAN) macvlanUninit(dev);
   if (masterOf(dev) != 0) br_del_if(masterOf(dev), dev);
   inetdevDestroy(dev);
-  fibDisableIp(dev, true);
+  fibDisableIp(dev, true, true);
   rulesDetach(dev);
   neighIfdown(dev);
   if (devKind[dev] == KIND_EMAC) emacNetdevRemove(dev);

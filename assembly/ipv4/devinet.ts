@@ -3,7 +3,7 @@
 import { devAlive, devList, devName, devFlags, devMac, IFF_LOOPBACK, IFF_NOARP } from "../core/netdevice";
 import { inetMask } from "../lib/inet";
 import { EEXIST, EINVAL, ENODEV, ENOBUFS, EADDRNOTAVAIL, fail } from "../lib/errno";
-import { fibAddIfaddr, fibDelIfaddr, fibDisableIp } from "./fib_frontend";
+import { fibAddIfaddr, fibInetaddrUp, fibDelIfaddr, fibDisableIp } from "./fib_frontend";
 import { arpSend } from "./arp";
 import { rt_cache_flush } from "./flow";
 
@@ -217,7 +217,7 @@ function inetInsertIfa(ifa: i32): i32 {
   if (after < 0) { ifaNext[ifa] = devIfaHead[dev]; devIfaHead[dev] = ifa; }
   else { ifaNext[ifa] = ifaNext[after]; ifaNext[after] = ifa; }
   localsDirty = true;
-  fibAddIfaddr(ifa);
+  fibInetaddrUp(ifa);
   return 0;
 }
 
@@ -320,7 +320,7 @@ export function inetDelIfa(ifa1: i32): void {
       localsDirty = true;
     }
     ifaFlags[promote] &= ~IFA_F_SECONDARY;
-    fibAddIfaddr(promote);
+    fibInetaddrUp(promote);
     for (let i = nextSec; i >= 0; i = ifaNext[i]) {
       if (ifaMask[ifa1] != ifaMask[i] || !inetIfaMatch(ifaAddress[ifa1], i)) continue;
       fibAddIfaddr(i);

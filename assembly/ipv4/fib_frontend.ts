@@ -238,6 +238,12 @@ export function fibAddIfaddr(ifa: i32): void {
   }
 }
 
+/** fib_inetaddr_event(NETDEV_UP): an address's routes, and the multipath nexthops through its device live again */
+export function fibInetaddrUp(ifa: i32): void {
+  fibAddIfaddr(ifa);
+  fibSyncUp(ifaDev[ifa], RTNH_F_DEAD);
+}
+
 /** fib_modify_prefix_metric() */
 export function fibModifyPrefixMetric(ifa: i32, metric: u32): void {
   const dev = ifaDev[ifa];

@@ -529,7 +529,8 @@ export function fibTableDelete(t: i32, dst: u32, len: i32, dscp: u8): i32 {
   if (flOif != 0 && flOif != unchecked(aOif[nh])) return false;
   return true;
 }
-function ignoreLinkdown(dev: i32): bool { return inDevExists(dev) && confOr(dev, CONF_IGNORE_ROUTES_WITH_LINKDOWN); }
+/** ip_ignore_linkdown(): the device's ignore_routes_with_linkdown */
+export function ignoreLinkdown(dev: i32): bool { return inDevExists(dev) && confOr(dev, CONF_IGNORE_ROUTES_WITH_LINKDOWN); }
 
 /** fib_table_lookup(): LPM over table t for the flow; 0, -EAGAIN (nothing) or a route type's error */
 export function fibTableLookup(t: i32, flags: i32): i32 {

@@ -9,12 +9,20 @@ import { canMakeNamespace } from '../diff/kernel.js';
 
 export interface IpStep { argv: string[]; stdout: string; stderr: string; status: number }
 
+/** A step ['sysctl', 'KEY=VALUE'] writes a sysctl of the namespace (or box) instead; only its status counts. */
+const isSysctl = (argv: string[]): boolean => argv[0] === 'sysctl';
+
 /** Each command as `ip -n NS ...` in a namespace PREFIX-*, made for the script and removed after it. */
 export async function kernelIpSteps(prefix: string, script: string[][]): Promise<IpStep[]> {
   const ns = await netnsAdd(prefix);
   try {
     const out: IpStep[] = [];
-    for (const argv of script) out.push({ argv, ...(await run('ip', ['-n', ns, ...argv])) });
+    for (const argv of script) {
+      if (isSysctl(argv)) {
+        const r = await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', argv[1]]);
+        out.push({ argv, stdout: '', stderr: '', status: r.status });
+      } else out.push({ argv, ...(await run('ip', ['-n', ns, ...argv])) });
+    }
     return out;
   } finally { await netnsDel(ns); }
 }
@@ -22,7 +30,12 @@ export async function kernelIpSteps(prefix: string, script: string[][]): Promise
 /** Each command through `box.ip` of a fresh box. */
 export async function emulatedIpSteps(script: string[][]): Promise<IpStep[]> {
   const box = await Box.create();
-  return script.map((argv) => ({ argv, ...box.ip(argv) }));
+  return script.map((argv) => {
+    if (!isSysctl(argv)) return { argv, ...box.ip(argv) };
+    const [key, value] = argv[1].split('=');
+    try { box.sysctl(key, value); return { argv, stdout: '', stderr: '', status: 0 }; }
+    catch { return { argv, stdout: '', stderr: '', status: 1 }; } // procps sysctl: 1 when a write fails
+  });
 }
 
 /** The recorded kernel answers; with RECORD=1 where namespaces can be made, recorded again first. */
