@@ -5,7 +5,8 @@
 //    losing its carrier, going down, coming back and being deleted does to the route;
 // 2. the nexthop chosen: `ip -j route get` for hundreds of source/destination pairs
 //    (output and forwarding decisions) with fib_multipath_hash_seed set, where the
-//    kernel's hash is deterministic, over routes of 2, 3 and 4 weighted nexthops.
+//    kernel's hash is deterministic, over routes of 2, 3 and 4 weighted nexthops, by
+//    addresses (hash policy 0) and by addresses, protocol and ports (policy 1).
 // Each against a recorded fixture and, where namespaces can be made, the live kernel.
 // RECORD=1 with namespaces rewrites the recorded answers.
 import { describe, it, expect } from 'vitest';
@@ -153,6 +154,12 @@ function prng(seed: number): () => number {
 }
 const dotted = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
 
+/** n UDP and TCP flows, with ports, for fib_multipath_hash_policy 1 (L4) */
+function getsL4(n: number, seed: number): string[][] {
+  const r = prng(seed);
+  return gets(n, seed).map((argv) => [...argv, 'ipproto', r() & 1 ? 'udp' : 'tcp', 'sport', String(r() & 0xffff), 'dport', String(r() & 0xffff)]);
+}
+
 /** `ip -j route get` of n flows to 203.0.113.0/24 and 198.19.0.0/16: forwarded from vf's side, and sent from here */
 function gets(n: number, seed: number): string[][] {
   const r = prng(seed);
@@ -186,6 +193,12 @@ export const MP_HASH_SCRIPT: string[][] = [
   w('link set vd down'),
   w('-j route show'),
   ...gets(120, 3),
+  // L4: addresses, ports and protocol
+  ['sysctl', 'net.ipv4.fib_multipath_hash_policy=1'],
+  ...getsL4(160, 4),
+  ['sysctl', 'net.ipv4.conf.all.ignore_routes_with_linkdown=0'],
+  w('link set vd up'),
+  ...getsL4(160, 5),
 ];
 
 // ---- the comparison -----------------------------------------------------------------------------
@@ -234,7 +247,7 @@ describe('multipath routes: identical to Linux and iproute2 6.1', () => {
     expect(cmds.some((s) => s.stderr === 'RTNETLINK answers: No such process\n')).toBe(true);
     const hash = await recordedIpSteps(new URL('../fixtures/routing/route-multipath-hash.json', import.meta.url), 'np-mp', MP_HASH_SCRIPT);
     const getsOk = hash.filter((s) => s.argv[2] === 'get' && s.status === 0);
-    expect(getsOk.length).toBeGreaterThanOrEqual(590);
+    expect(getsOk.length).toBeGreaterThanOrEqual(900);
     expect([...devsTaken(getsOk)].sort()).toEqual(['va', 'vc', 've']);
   });
   it.skipIf(can.ok)(`live kernel: skipped, no network namespace can be made here (${can.reason})`, () => {});
