@@ -53,7 +53,7 @@ export async function must(cmd: string, args: string[], input?: string): Promise
   return r.stdout;
 }
 
-const addNs = () => netnsAdd('nppkt');
+const addNs = (prefix = 'nppkt') => netnsAdd(prefix);
 const delNs = netnsDel;
 
 export const sysctls = (ns: string, kv: [string, string][]) => must('ip', ['netns', 'exec', ns, 'sysctl', '-qw', ...kv.map(([k, v]) => `${k}=${v}`)]);
@@ -138,13 +138,13 @@ export class Helper {
 
 export class StrayFrames extends Error {}
 
-/** Runs one scenario; one FrameResult per injected frame. Throws on config errors and on stray frames. */
-export async function runPacketsKernel(sc: PktScenario, opts: { quietMs?: number; arpQuietMs?: number } = {}): Promise<FrameResult[]> {
-  const dut = await addNs();
+/** Runs one scenario; one FrameResult per injected frame. Throws on config errors and on stray frames. nsPrefix names the namespaces. */
+export async function runPacketsKernel(sc: PktScenario, opts: { quietMs?: number; arpQuietMs?: number; nsPrefix?: string } = {}): Promise<FrameResult[]> {
+  const dut = await addNs(opts.nsPrefix);
   let tester: string | undefined;
   let helper: Helper | undefined;
   try {
-    tester = await addNs();
+    tester = await addNs(opts.nsPrefix);
     for (const ns of [dut, tester]) {
       await sysctls(ns, [['net.ipv6.conf.all.disable_ipv6', '1'], ['net.ipv6.conf.default.disable_ipv6', '1']]);
     }
