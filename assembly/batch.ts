@@ -1,6 +1,7 @@
 // Batches across the JS/WASM boundary: the host writes records into one
 // scratch region of linear memory and makes one call for all of them.
 import { inetRtmNewroute } from "./ipv4/fib_frontend";
+import { mpReset } from "./ipv4/fib_table";
 import {
   ipRouteInput, ipRouteOutput, rtError, rtDev, rtGw, rcacheSet, rcacheHits, rcacheMisses, rcacheMismatches,
 } from "./ipv4/route";
@@ -28,6 +29,7 @@ export const ROUTE_ADD_RECORD: i32 = 6;
  */
 export function routeAddBatch(n: i32): i32 {
   clearExtack();
+  mpReset(); // single-path routes: no RTA_MULTIPATH left over from a routeNhAdd() without its request
   for (let i = 0; i < n; i++) {
     const r = scratchPtr + <usize>i * 24;
     const gw = load<u32>(r, 12);

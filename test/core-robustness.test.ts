@@ -3,7 +3,7 @@
 // never a WASM trap, a JS exception or a state that no longer dumps.
 import { describe, expect, it } from 'vitest';
 import { Box } from '../src/box.js';
-import type { Reply } from '../src/rtnl.js';
+import type { Reply, RouteNexthop } from '../src/rtnl.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -19,6 +19,14 @@ function wild(r: () => number): number {
 function expectReply(rep: Reply<unknown>): void {
   expect(typeof rep.ok).toBe('boolean');
   if (!rep.ok) expect(rep.errno).toBeGreaterThan(0);
+}
+
+/** RTA_MULTIPATH in a third of the route requests: up to 4 nexthops of any gateway, device, flags and weight */
+function nexthops(r: () => number): RouteNexthop[] | undefined {
+  if (r() % 3 !== 0) return undefined;
+  return Array.from({ length: 1 + (r() % 4) }, () => ({
+    gateway: r() & 1 ? wild(r) >>> 0 : undefined, oif: r() & 1 ? r() % 12 : wild(r), flags: r() % 32, weight: wild(r),
+  }));
 }
 
 describe('the core under hostile requests', () => {
@@ -41,9 +49,10 @@ describe('the core under hostile requests', () => {
             table: wild(r) >>> 0, dst: wild(r) >>> 0, dstLen: wild(r), tos: r() % 256, type: r() % 14, scope: r() % 256,
             protocol: r() % 256, gateway: r() & 1 ? wild(r) >>> 0 : undefined, oif: r() & 1 ? wild(r) : undefined,
             prefsrc: r() % 4 === 0 ? wild(r) >>> 0 : undefined, priority: r() % 3 === 0 ? wild(r) >>> 0 : undefined, onlink: (r() & 3) === 0,
+            nexthops: nexthops(r),
           }, { create: true, excl: (r() & 1) === 1, replace: (r() & 3) === 0, append: (r() & 3) === 1 });
           break;
-        case 7: rep = k.routeDel({ table: wild(r) >>> 0, dst: wild(r) >>> 0, dstLen: wild(r), tos: r() % 256, type: r() % 14, scope: r() % 256, protocol: 0 }); break;
+        case 7: rep = k.routeDel({ table: wild(r) >>> 0, dst: wild(r) >>> 0, dstLen: wild(r), tos: r() % 256, type: r() % 14, scope: r() % 256, protocol: 0, nexthops: nexthops(r) }); break;
         case 8: rep = k.routeGet({ dst: wild(r) >>> 0, src: r() & 1 ? wild(r) >>> 0 : undefined, iif: r() % 3 === 0 ? wild(r) : undefined, oif: r() % 3 === 0 ? wild(r) : undefined, tos: r() % 256, mark: wild(r) >>> 0 }); break;
         case 9:
           rep = k.ruleAdd({
@@ -72,7 +81,10 @@ describe('the core under hostile requests', () => {
       if (i % 1000 === 999) {
         // the state still dumps and every route names a live device or none
         const devs = new Set(k.links().map((l) => l.ifindex));
-        for (const rt of k.routes()) if (rt.oif) expect(devs.has(rt.oif)).toBe(true);
+        for (const rt of k.routes()) {
+          if (rt.oif) expect(devs.has(rt.oif)).toBe(true);
+          for (const nh of rt.nexthops ?? []) expect(devs.has(nh.oif) && nh.weight >= 1 && nh.weight <= 256).toBe(true);
+        }
         k.rules();
         k.addrs();
       }

@@ -293,7 +293,9 @@ export const mpFlags = new Array<u32>();
 export const mpWeight = new Array<i32>();
 export const mpScope = new Array<u8>();
 export function mpReset(): void { mpCount = 0; }
+/** one rtnexthop; weight travels as rtnh_hops (a u8, weight - 1), so it is 1..256 whatever is asked */
 export function mpAdd(gw: u32, oif: i32, flags: u32, weight: i32): void {
+  weight = ((weight - 1) & 0xff) + 1;
   if (mpCount == mpGw.length) { mpGw.push(0); mpOif.push(0); mpFlags.push(0); mpWeight.push(0); mpScope.push(0); }
   mpGw[mpCount] = gw; mpOif[mpCount] = oif; mpFlags[mpCount] = flags; mpWeight[mpCount] = weight; mpScope[mpCount] = 0;
   mpCount++;
