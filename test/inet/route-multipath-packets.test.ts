@@ -3,7 +3,8 @@
 // ports) come out of the port, towards the gateway, the kernel sends them to, with
 // fib_multipath_hash_seed set. Hash policy 0: UDP flows, and ICMP errors, which the
 // kernel hashes by the addresses of the packet they quote (ip_multipath_l3_keys);
-// policy 1: UDP and TCP flows by their ports. Against recorded kernel frames and,
+// policy 1: UDP and TCP flows by their ports; policy 2: UDP and ICMP errors, by their
+// own addresses. Against recorded kernel frames and,
 // where namespaces can be made, the live kernel (test/pktdiff's harness). And in
 // netpath itself: the port a forwarded packet leaves by is the one `ip route get ...
 // iif` names, the same decision.
@@ -30,7 +31,7 @@ function prng(seed: number): () => number {
 }
 const dotted = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
 
-function scenario(policy: 0 | 1, seed: number, n: number): PktScenario {
+function scenario(policy: 0 | 1 | 2, seed: number, n: number): PktScenario {
   const steps: PktScenario['steps'] = [
     ...PORTS.map((port) => ({ port })),
     { sysctl: ['net.ipv4.ip_forward', '1'] }, { sysctl: ['net.ipv4.conf.all.rp_filter', '0'] },
@@ -54,7 +55,7 @@ function scenario(policy: 0 | 1, seed: number, n: number): PktScenario {
     const sport = 1024 + (r() % 60000), dport = 1 + (r() % 65535);
     if (policy === 1 && i % 2) {
       into(ipv4({ src, dst, proto: PROTO.TCP, id: i }, tcp(src, dst, { sport, dport, seq: r(), flags: TCP.SYN })), 'mp-tcp', `${src}:${sport} > ${dst}:${dport}`);
-    } else if (policy === 0 && i % 3 === 2) {
+    } else if (policy !== 1 && i % 3 === 2) {
       // an ICMP error about a packet from dst to a host elsewhere: hashed by that packet's addresses
       const q = dotted(0xcb007100 | (r() & 255)), qs = dotted(0xc6130000 | (r() & 0xffff));
       const quoted = ipv4({ src: q, dst: qs, proto: PROTO.UDP, id: 7 }, udp(q, qs, sport, dport, new Uint8Array(0)));
@@ -66,7 +67,7 @@ function scenario(policy: 0 | 1, seed: number, n: number): PktScenario {
   return { seed, gen: 0, ports: PORTS, steps, frames };
 }
 
-const SCENARIOS = [scenario(0, 11, 90), scenario(1, 12, 60)];
+const SCENARIOS = [scenario(0, 11, 90), scenario(1, 12, 60), scenario(2, 13, 45)];
 const FIXTURE = new URL('../fixtures/routing/route-multipath-packets.json', import.meta.url);
 const can = canRunPackets();
 
