@@ -215,6 +215,10 @@ export const MP_HASH_SCRIPT: string[][] = [
   ['sysctl', 'net.ipv4.fib_multipath_use_neigh=0'],
   ['sysctl', 'net.ipv4.fib_multipath_hash_policy=2'],
   ...gets(80, 8),
+  // strict reverse-path filtering: a source routed back over a multipath route is fine on any of its devices
+  ['sysctl', 'net.ipv4.conf.all.rp_filter=1'],
+  ...['va', 'vc', 've'].flatMap((dev) => ['198.19.7.7', '203.0.113.9', '192.0.2.77', '198.51.100.77'].map((src) =>
+    w(`-j route get 198.18.0.77 from ${src} iif ${dev}`))),
 ];
 
 // ---- the comparison -----------------------------------------------------------------------------
