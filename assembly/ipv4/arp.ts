@@ -21,9 +21,12 @@ import { TE_ARP_RCV, TE_ARP_SEND, TE_NEIGH, TE_NEIGH_QUEUE, TE_NEIGH_FAILED, VER
 import { clockNow, CLOCK_NEVER } from "../hw/clock";
 import { load16be, load32be } from "../hw/checksum";
 import { isMulticast, isLoopback } from "../lib/inet";
-import { inDevExists, confOr, CONF_ROUTE_LOCALNET, inetSelectAddr, inetDevOfLocal } from "./devinet";
-import { ipRouteInput, rtType } from "./route";
-import { RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, RT_SCOPE_LINK, RT_TABLE_LOCAL } from "./fib_table";
+import {
+  inDevExists, confOr, confMax, confGet, CONF_ROUTE_LOCALNET, CONF_ARP_IGNORE, CONF_ARP_FILTER, CONF_ARP_ANNOUNCE, CONF_ARP_ACCEPT,
+  CONF_PROXY_ARP, CONF_DROP_GRATUITOUS_ARP, CONF_FORWARDING, inetSelectAddr, inetDevOfLocal, inetConfirmAddr, inetAddrOnlink,
+} from "./devinet";
+import { ipRouteInput, ipRouteOutputKeyHashRcu, rtType, rtDev } from "./route";
+import { RTN_LOCAL, RTN_UNICAST, RTN_BROADCAST, RTN_MULTICAST, RT_SCOPE_LINK, RT_SCOPE_HOST, RT_TABLE_LOCAL } from "./fib_table";
 import { inetDevAddrType } from "./fib_frontend";
 import { icmp_send } from "./icmp";
 import { HZ, NS_PER_JIFFY } from "./sysctl_net_ipv4";
@@ -76,12 +79,12 @@ export function neighQueuedSkbs(): i32 { return aqCount; }
 
 // ---- neigh_parms: per device, with the kernel's defaults (arp_tbl.parms) ----------------------
 const P_RETRANS_MS = 0, P_UCAST = 1, P_MCAST = 2, P_APP = 3, P_MCAST_RESOLICIT = 4, P_QLEN_BYTES = 5,
-  P_BASE_REACHABLE_MS = 6, P_DELAY_PROBE_MS = 7, P_GC_STALE_MS = 8, P_LOCKTIME_MS = 9, P_COUNT = 10;
+  P_BASE_REACHABLE_MS = 6, P_DELAY_PROBE_MS = 7, P_GC_STALE_MS = 8, P_LOCKTIME_MS = 9, P_PROXY_DELAY_MS = 10, P_COUNT = 11;
 const PARM_NAMES: string[] = [
   "retrans_time_ms", "ucast_solicit", "mcast_solicit", "app_solicit", "mcast_resolicit", "unres_qlen_bytes",
-  "base_reachable_time_ms", "delay_first_probe_time", "gc_stale_time", "locktime",
+  "base_reachable_time_ms", "delay_first_probe_time", "gc_stale_time", "locktime", "proxy_delay",
 ];
-const PARM_DEFAULT: StaticArray<i64> = [1000, 3, 3, 0, 0, 212992, 30000, 5000, 60000, 1000];
+const PARM_DEFAULT: StaticArray<i64> = [1000, 3, 3, 0, 0, 212992, 30000, 5000, 60000, 1000, 800];
 const devParm = new Array<i64>(); // devParm[ifindex * P_COUNT + k], -1 = the table's default
 /** truesize of a queued skb, for unres_qlen_bytes (SKB_TRUESIZE of the data plus the struct overheads) */
 // @ts-ignore: decorator
@@ -130,7 +133,7 @@ export function neighSysctl(key: string, write: bool, value: string): i32 {
   else if (name == "base_reachable_time") { name = "base_reachable_time_ms"; unit = U_SECS; }
   else if (name == "retrans_time_ms" || name == "base_reachable_time_ms") unit = U_MS;
   else if (name == "delay_first_probe_time" || name == "gc_stale_time") unit = U_SECS;
-  else if (name == "locktime") unit = U_USER_HZ;
+  else if (name == "locktime" || name == "proxy_delay") unit = U_USER_HZ;
   let idx = PARM_NAMES.indexOf(name);
   if (name == "unres_qlen") { idx = P_QLEN_BYTES; unit = U_PACKETS; }
   if (idx < 0) return -ENOENT;
@@ -633,14 +636,19 @@ function maxProbes(dev: i32, st: u8): i64 {
   return parm(dev, P_UCAST) + parm(dev, P_APP) + parm(dev, (st & NUD_PROBE) != 0 ? P_MCAST_RESOLICIT : P_MCAST);
 }
 
-/** arp_solicit(): a broadcast who-has from the packet's source when it is ours, else the device's address */
+/**
+ * arp_solicit(): a broadcast who-has; its sender address by arp_announce (the larger of all and the device's):
+ * 0 the waiting packet's source when it is ours, 1 only when that is also in a subnet of the device holding
+ * the target, 2 (and above) never; else the device's address for the target
+ */
 function arpSolicit(i: i32): void {
   const dev = nDev[i], target = nDst[i];
   let saddr: u32 = 0;
   const q = nQTail[i];
-  if (q >= 0) {
+  const announce = confMax(dev, CONF_ARP_ANNOUNCE);
+  if (q >= 0 && announce <= 1) {
     const s = load32be(skbDataPtr(q) + 12);
-    if (inetDevOfLocal(s) != 0) saddr = s;
+    if (inetDevOfLocal(s) != 0 && (announce == 0 || inetAddrOnlink(dev, target, s))) saddr = s;
   }
   if (saddr == 0) saddr = inetSelectAddr(dev, target, RT_SCOPE_LINK);
   // the first ucast_solicit probes of an entry with an address go to that address (PROBE), the rest are broadcast
@@ -763,34 +771,80 @@ export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
   const sha = loadMac(p + 8), sip = load32be(p + 14), tha = loadMac(p + 18), tip = load32be(p + 24);
   trace(TE_ARP_RCV, op, tip);
   if (isMulticast(tip) || (!confOr(dev, CONF_ROUTE_LOCALNET) && isLoopback(tip))) return arpDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
-  // duplicate address detection probe (sender 0.0.0.0): answered for our addresses
+  if (sip == tip && confOr(dev, CONF_DROP_GRATUITOUS_ARP)) return arpDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
+  // duplicate address detection probe (sender 0.0.0.0): answered for our addresses that arp_ignore allows
   if (sip == 0) {
-    if (op == 1 && isLocalOn(dev, tip)) arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
-    traceVerdict(skb, VERDICT_CONSUMED, 0);
-    consume_skb(skb);
-    return NET_RX_SUCCESS;
+    if (op == 1 && isLocalOn(dev, tip) && !arpIgnore(dev, sip, tip)) arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
+    return arpConsume(skb);
   }
   if (op == 1 && ipRouteInput(tip, sip, 0, dev, 0, 0, 0, 0, sip, tip) == 0) {
     if (rtType == RTN_LOCAL) {
-      // arp_ignore 0, arp_filter 0: answer; neigh_event_ns() learns the sender as STALE,
-      // and without an entry for it (the table is full) there is no reply
-      if (learn(dev, sip, sha, NUD_STALE, true)) arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
-      traceVerdict(skb, VERDICT_CONSUMED, 0);
-      consume_skb(skb);
-      return NET_RX_SUCCESS;
+      // neigh_event_ns() learns the sender as STALE, and the reply goes, unless arp_ignore or arp_filter says
+      // no; without an entry for the sender (the table is full) there is no reply
+      if (!arpIgnore(dev, sip, tip) && !(confOr(dev, CONF_ARP_FILTER) && arpFilter(sip, tip, dev))) {
+        if (learn(dev, sip, sha, NUD_STALE, true, true)) arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
+      }
+      return arpConsume(skb);
     }
-    // proxy ARP is not modelled (proxy_arp 0)
+    // proxy ARP (arp_fwd_proxy with medium_id 0; no proxy_arp_pvlan, no `ip neigh add proxy` entries): a
+    // unicast route out of another device, on a forwarding device. The kernel answers a broadcast request
+    // after a random delay below proxy_delay (pneigh_enqueue); here it answers at once, as it does for a
+    // request sent to its MAC or with proxy_delay 0. The reply goes whether or not the sender got an entry.
+    if (confGet(dev, CONF_FORWARDING) != 0 && rtType == RTN_UNICAST && rtDev != dev && confOr(dev, CONF_PROXY_ARP)) {
+      learn(dev, sip, sha, NUD_STALE, true, true);
+      arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
+      return arpConsume(skb);
+    }
   }
-  // update our table: only entries that exist (arp_accept 0)
-  const n = find(dev, sip);
+  // update our table: an entry that exists, or a new one when arp_accept takes a gratuitous ARP or a reply
+  let n = find(dev, sip);
+  const accept = arpAccept(dev, sip);
+  let garp = false;
+  if (n >= 0 || accept) garp = arpIsGarp(dev, op, sip, tip, sha, tha);
+  if (accept && n < 0 && (garp || (op == 2 && inetDevAddrType(dev, sip, RT_TABLE_LOCAL) == RTN_UNICAST))) n = create(dev, sip, (devFlags[dev] & IFF_LOOPBACK) != 0);
   if (n >= 0) {
+    // "if several different ARP replies follow back-to-back, use the first one": no override within locktime
+    const overrideLl = clockNow() > nUpdated[n] + parm(dev, P_LOCKTIME_MS) * 1000000 || garp;
     const state = (op != 2 || pt != PACKET_HOST) ? NUD_STALE : NUD_REACHABLE;
-    learn(dev, sip, sha, state, false);
+    learn(dev, sip, sha, state, false, overrideLl);
   }
-  void tha;
+  return arpConsume(skb);
+}
+
+function arpConsume(skb: i32): i32 {
   traceVerdict(skb, VERDICT_CONSUMED, 0);
   consume_skb(skb);
   return NET_RX_SUCCESS;
+}
+
+/** arp_ignore(): whether arp_ignore (the larger of all and the device's) leaves a request for our tip unanswered */
+function arpIgnore(dev: i32, sip: u32, tip: u32): bool {
+  const mode = confMax(dev, CONF_ARP_IGNORE);
+  if (mode == 1) return inetConfirmAddr(dev, 0, tip, RT_SCOPE_HOST) == 0; // tip is an address of dev
+  if (mode == 2) return inetConfirmAddr(dev, sip, tip, RT_SCOPE_HOST) == 0; // ... in a subnet with sip
+  if (mode == 3) return inetConfirmAddr(0, 0, tip, RT_SCOPE_LINK) == 0; // not a host-scope address
+  return mode == 8;
+}
+
+/** arp_filter(): no answer unless the route from tip back to sip leaves by dev */
+function arpFilter(sip: u32, tip: u32, dev: i32): bool {
+  if (ipRouteOutputKeyHashRcu(sip, tip, 0, 0, 0, 0, 0, 0, 0) != 0) return true;
+  return rtDev != dev;
+}
+
+/** arp_accept(): 0 no new entries from unsolicited ARP, 1 yes, 2 only for a sender inside one of dev's subnets */
+function arpAccept(dev: i32, sip: u32): bool {
+  const mode = confMax(dev, CONF_ARP_ACCEPT);
+  if (mode == 1) return true;
+  if (mode == 2) return inetConfirmAddr(dev, sip, 0, RT_SCOPE_LINK) != 0;
+  return false;
+}
+
+/** arp_is_garp(): sender = target (a reply also with sender hw = target hw), for a unicast sender address */
+function arpIsGarp(dev: i32, op: u32, sip: u32, tip: u32, sha: u64, tha: u64): bool {
+  if (sip != tip) return false;
+  if (op == 2 && sha != tha) return false;
+  return inetDevAddrType(dev, sip, RT_TABLE_LOCAL) == RTN_UNICAST;
 }
 
 /** inet_addr_type_dev_table(dev, a) == RTN_LOCAL: one of our addresses (weak host model) */
@@ -800,7 +854,7 @@ function isLocalOn(dev: i32, a: u32): bool { return inetDevOfLocal(a) != 0; }
  * neigh_update() without admin rights: permanent/noarp entries stay; a resolved entry sends its queue.
  * False when there is no entry: none to update, or a new one the full table refused.
  */
-function learn(dev: i32, ip: u32, mac: u64, state: u8, createIt: bool): bool {
+function learn(dev: i32, ip: u32, mac: u64, state: u8, createIt: bool, overrideLl: bool): bool {
   let i = find(dev, ip);
   if (i < 0) {
     if (!createIt) return false;
@@ -810,9 +864,9 @@ function learn(dev: i32, ip: u32, mac: u64, state: u8, createIt: bool): bool {
   const old = nState[i];
   if ((old & (NUD_PERMANENT | NUD_NOARP)) != 0) return true;
   const macChanged = !nHasLladdr[i] || nLladdr[i] != mac;
-  // an INCOMPLETE entry is resolved; a STALE update keeps the old address unless overriding
-  if ((old & NUD_VALID) != 0 && state == NUD_STALE && macChanged && !createIt) return true;
-  // ... and does not demote a valid entry whose address it confirms
+  // an INCOMPLETE entry is resolved; a valid one keeps its address unless overriding
+  if ((old & NUD_VALID) != 0 && macChanged && !overrideLl) return true;
+  // ... and is not demoted to STALE by an update that confirms its address
   if ((old & NUD_VALID) != 0 && state == NUD_STALE && !macChanged) state = old;
   stamp(i, state, macChanged);
   nLladdr[i] = mac; nHasLladdr[i] = true; nState[i] = state;

@@ -162,6 +162,45 @@ export function inetAddrOnlink(dev: i32, a: u32, b: u32): bool {
   return false;
 }
 
+/**
+ * confirm_addr_indev(): an address of dev that is `local` (any when 0) within `scope`, returned only when
+ * one of dev's subnets holds both `local` and `dst` (each when not 0); 0 if none
+ */
+function confirmAddrIndev(dev: i32, dst: u32, local: u32, scope: i32): u32 {
+  const localnetScope = confOr(dev, CONF_ROUTE_LOCALNET) ? 253 : 254;
+  let addr: u32 = 0;
+  let same = false;
+  for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+    const minScope = ifaScope[i] < localnetScope ? ifaScope[i] : localnetScope;
+    if (addr == 0 && (local == ifaLocal[i] || local == 0) && minScope <= scope) {
+      addr = ifaLocal[i];
+      if (same) break;
+    }
+    if (!same) {
+      same = (local == 0 || inetIfaMatch(local, i)) && (dst == 0 || inetIfaMatch(dst, i));
+      if (same && addr != 0) {
+        if (local != 0 || dst == 0) break;
+        if (inetIfaMatch(addr, i)) break; // the address found is in dst's subnet
+        if (minScope <= scope) { addr = ifaLocal[i]; break; }
+        same = false; // look for a larger subnet of dst holding addr
+      }
+    }
+  }
+  return same ? addr : 0;
+}
+
+/** inet_confirm_addr(): confirm_addr_indev() on dev, or on every device in turn when dev is 0 */
+export function inetConfirmAddr(dev: i32, dst: u32, local: u32, scope: i32): u32 {
+  if (dev != 0) return inDevExists(dev) ? confirmAddrIndev(dev, dst, local, scope) : 0;
+  for (let d = 0; d < devList.length; d++) {
+    const dv = devList[d];
+    if (!inDevExists(dv)) continue;
+    const a = confirmAddrIndev(dv, dst, local, scope);
+    if (a != 0) return a;
+  }
+  return 0;
+}
+
 function inDevSelectAddr(dev: i32, scope: i32): u32 {
   for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
     if (ifaFlags[i] & IFA_F_SECONDARY) continue;

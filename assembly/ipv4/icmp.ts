@@ -19,7 +19,6 @@ import {
   SKB_DROP_REASON_NO_SOCKET, SKB_DROP_REASON_IP_INHDR, SKB_DROP_REASON_NOMEM,
 } from "../core/dropreason";
 import { devFlags, devMtu, devExists, IFF_LOOPBACK } from "../core/netdevice";
-import { clockNow } from "../hw/clock";
 import { csumAdd, csumFold, load16be, load32be, store16be, store32be } from "../hw/checksum";
 import * as R from "./route";
 import { RTCF_BROADCAST, RTCF_MULTICAST, RTCF_LOCAL, ipRouteOutput } from "./route";
@@ -33,7 +32,8 @@ import {
   icmpEchoIgnoreAll, icmpEchoIgnoreBroadcasts, icmpErrorsUseInboundIfaddr, icmpRatelimit, icmpRatemask,
   icmpMsgsPerSec, icmpMsgsBurst, ipDefaultTtl, HZ,
 } from "./sysctl_net_ipv4";
-import { ipBuildHeader, ipSendCheck, localOut } from "./xmit";
+import { ipBuildHeader, localOut } from "./xmit";
+import { ipOptionsEcho, ipOptionsBuild, echoOptLen, echoFaddr, currentTimestamp } from "./ip_options";
 
 export const ICMP_ECHOREPLY: u8 = 0, ICMP_DEST_UNREACH: u8 = 3, ICMP_SOURCE_QUENCH: u8 = 4, ICMP_REDIRECT: u8 = 5,
   ICMP_ECHO: u8 = 8, ICMP_TIME_EXCEEDED: u8 = 11, ICMP_PARAMETERPROB: u8 = 12, ICMP_TIMESTAMP: u8 = 13,
@@ -139,63 +139,6 @@ function icmpOutCount(type: u8): void {
   unchecked(icmpMsgOut[type] += 1);
 }
 
-// ---- IP options of the reply (__ip_options_echo, then ip_options_build on output) ----------
-const optBuf = new StaticArray<u8>(40);
-let optLen: u32 = 0, dRr: u32 = 0, dRrNeed: bool = false, dTs: u32 = 0, dTsNeedAddr: bool = false, dTsNeedTime: bool = false;
-
-/**
- * __ip_options_echo(): the record-route and timestamp options of the received header, copied for the
- * reply with room claimed for our own entries (filled in by icmpPush once the source is known).
- * The receive path has already recorded the receiving address and advanced the pointers, so an option
- * whose pointer is still inside it had room (rr_needaddr / ts_need*). False: the options cannot be echoed.
- */
-function optionsEcho(iph: usize, avail: i64): bool {
-  optLen = 0; dRr = 0; dRrNeed = false; dTs = 0; dTsNeedAddr = false; dTsNeedTime = false;
-  const ihl = (<u32>load<u8>(iph) & 15) << 2;
-  if (ihl <= 20 || <i64>ihl > avail) return true;
-  let rr: u32 = 0, ts: u32 = 0;
-  for (let o: u32 = 20; o < ihl;) {
-    const t = load<u8>(iph + o);
-    if (t == 0) break;
-    if (t == 1) { o++; continue; }
-    if (o + 1 >= ihl) break;
-    const l = <u32>load<u8>(iph + o + 1);
-    if (l < 2 || o + l > ihl) break;
-    if (t == 7 && rr == 0) rr = o;
-    else if (t == 0x44 && ts == 0) ts = o;
-    o += l;
-  }
-  const dp = changetype<usize>(optBuf);
-  if (rr != 0) {
-    const ol = <u32>load<u8>(iph + rr + 1), so = <u32>load<u8>(iph + rr + 2);
-    dRr = 20 + optLen;
-    memory.copy(dp + optLen, iph + rr, ol);
-    if (so <= ol && so >= 4) {
-      if (so + 3 > ol) return false;
-      store<u8>(dp + optLen + 2, <u8>(so + 4));
-      dRrNeed = true;
-    }
-    optLen += ol;
-  }
-  if (ts != 0) {
-    const ol = <u32>load<u8>(iph + ts + 1);
-    let so = <u32>load<u8>(iph + ts + 2);
-    if (ol >= 4 && optLen + ol <= 40) {
-      dTs = 20 + optLen;
-      memory.copy(dp + optLen, iph + ts, ol);
-      if (so <= ol && so >= 5) {
-        const flag = <u32>load<u8>(iph + ts + 3) & 15;
-        if (flag == 1) { if (so + 3 > ol) return false; dTsNeedAddr = true; so += 4; }
-        if (flag == 0 || flag == 1) { if (so + 3 > ol) return false; dTsNeedTime = true; so += 4; }
-        store<u8>(dp + optLen + 2, <u8>so);
-      }
-      optLen += ol;
-    }
-  }
-  while (optLen & 3) { store<u8>(dp + optLen, 0); optLen++; }
-  return true;
-}
-
 /**
  * icmp_push_reply(): an skb with [IP header | ICMP header (type, code, rest) | head extra | data],
  * checksummed, counted and handed to ip_local_out.
@@ -203,21 +146,14 @@ function optionsEcho(iph: usize, avail: i64): bool {
 function icmpPush(saddr: u32, daddr: u32, tos: u8, type: u8, code: u8, rest: u32, extra: usize, extraLen: u32,
   data: usize, dataLen: u32, mark: u32): void {
   const icmpLen = 8 + extraLen + dataLen;
-  const hl = 20 + optLen;
+  const hl = 20 + echoOptLen;
   const skb = skbAllocLocal(min(hl + icmpLen, SKB_MAX_FRAME));
   if (skb < 0) { dropCount(SKB_DROP_REASON_NOMEM); return; }
   const p = skbPut(skb, hl + icmpLen);
   if (p == 0) { kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM); return; }
-  ipBuildHeader(p, tos, hl + icmpLen, 0, false, <u8>ipDefaultTtl, IPPROTO_ICMP, saddr, daddr);
-  if (optLen) {
-    // ip_options_build(): the echoed options, our address and time where room was claimed
-    store<u8>(p, <u8>(0x40 | (hl >> 2)));
-    memory.copy(p + 20, changetype<usize>(optBuf), optLen);
-    if (dRrNeed) store32be(p + dRr + <usize>load<u8>(p + dRr + 2) - 5, saddr);
-    if (dTsNeedAddr) store32be(p + dTs + <usize>load<u8>(p + dTs + 2) - 9, saddr);
-    if (dTsNeedTime) store32be(p + dTs + <usize>load<u8>(p + dTs + 2) - 5, currentTimestamp());
-    ipSendCheck(p);
-  }
+  // the header goes to the route's destination (a reversed source route's first hop), the route ends at finalDaddr
+  ipBuildHeader(p, tos, hl + icmpLen, 0, false, <u8>ipDefaultTtl, IPPROTO_ICMP, saddr, echoFaddr != 0 ? echoFaddr : daddr);
+  ipOptionsBuild(p, saddr, daddr);
   const h = p + hl;
   store<u8>(h, type); store<u8>(h + 1, code); store<u16>(h + 2, 0); store32be(h + 4, rest);
   if (extraLen) memory.copy(h + 8, extra, extraLen);
@@ -278,14 +214,15 @@ export function icmp_send(skbIn: i32, type: u8, code: u8, info: u32): void {
   const itos = <u32>load<u8>(iph + 1);
   const tos = <u8>(isErr ? ((itos & 0x1e) | 0xc0) : itos);
   const mark = unchecked(skbMark[skbIn]);
-  if (!optionsEcho(iph, avail)) return;
+  if (!ipOptionsEcho(iph, avail)) return;
   rtSave();
-  // icmp_route_lookup(): back to the sender; the ICMP type/code sit where the ports would
-  const err = ipRouteOutput(ipSaddr, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_ICMP, 0, (<u32>type << 8) | code);
-  if (err == 0 && icmpv4XrlimAllow(ipSaddr)) {
+  // icmp_route_lookup(): back to the sender (or the first hop of the reversed source route); the ICMP type/code sit where the ports would
+  const to = echoFaddr != 0 ? echoFaddr : ipSaddr;
+  const err = ipRouteOutput(to, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_ICMP, 0, (<u32>type << 8) | code);
+  if (err == 0 && icmpv4XrlimAllow(to)) {
     let room: i64 = devExists(R.rtDev) ? <i64>devMtu[R.rtDev] : 576;
     if (room > 576) room = 576;
-    room -= 20 + <i64>optLen + 8;
+    room -= 20 + <i64>echoOptLen + 8;
     if (room > 20) {
       let dataLen = avail;
       if (dataLen > room) dataLen = room;
@@ -301,7 +238,7 @@ export function icmp_send(skbIn: i32, type: u8, code: u8, info: u32): void {
 // ---- input ---------------------------------------------------------------------------------------
 /** icmp_reply(): echo and timestamp replies, from the address the request was sent to */
 function icmpReply(skb: i32, iph: usize, type: u8, code: u8, rest: u32, extra: usize, extraLen: u32, data: usize, dataLen: u32): void {
-  if (!optionsEcho(iph, <i64>unchecked(skbLen[skb]))) return;
+  if (!ipOptionsEcho(iph, <i64>unchecked(skbLen[skb]))) return;
   if (!icmpv4GlobalAllow(type, code)) return;
   const tos = load<u8>(iph + 1);
   const daddr = load32be(iph + 12);
@@ -311,8 +248,9 @@ function icmpReply(skb: i32, iph: usize, type: u8, code: u8, rest: u32, extra: u
   if (rtf & (RTCF_BROADCAST | RTCF_MULTICAST)) saddr = inetSelectAddr(unchecked(skbIif[skb]), daddr, RT_SCOPE_UNIVERSE);
   const mark = unchecked(skbMark[skb]);
   rtSave();
-  const err = ipRouteOutput(daddr, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_ICMP, 0, (<u32>type << 8) | code);
-  if (err == 0 && icmpv4XrlimAllow(daddr)) {
+  const to = echoFaddr != 0 ? echoFaddr : daddr;
+  const err = ipRouteOutput(to, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_ICMP, 0, (<u32>type << 8) | code);
+  if (err == 0 && icmpv4XrlimAllow(to)) {
     icmpPush(R.rtSaddr != 0 ? R.rtSaddr : saddr, daddr, tos, type, code, rest, extra, extraLen, data, dataLen, mark);
     if (applyRatelimit) icmpGlobalConsume();
   }
@@ -321,8 +259,6 @@ function icmpReply(skb: i32, iph: usize, type: u8, code: u8, rest: u32, extra: u
 
 const tsBuf = new StaticArray<u8>(12);
 
-/** inet_current_timestamp(): ms since midnight UT of the virtual clock */
-function currentTimestamp(): u32 { return <u32>((clockNow() / 1000000) % 86400000); }
 
 /** icmp_rcv(): skb data at the IP header of a whole datagram; takes the skb. */
 export function icmp_rcv(skb: i32): void {

@@ -29,7 +29,7 @@ import { icmp_send } from "./icmp";
 import { ip_output } from "./ip_output";
 import {
   ipDrop, ipSendCheck, storeBe32, IP_DF, IPSKB_FORWARDED, optSrr, optRr, optRrNeedaddr, optTs, optTsNeedaddr,
-  optStrict, optChanged,
+  optStrict, optChanged, optSrrIsHit, optNexthop,
 } from "./ip_input";
 import { nf_hook, NF_INET_FORWARD, NF_ACCEPT } from "./netfilter";
 
@@ -94,12 +94,15 @@ function ip_forward_finish(skb: i32, iph: usize): i32 {
   return NET_RX_SUCCESS;
 }
 
-/** ip_forward_options(): record route / timestamp+address get the address of the outgoing device */
+/**
+ * ip_forward_options(): record route gets the address of the outgoing device; a source route that named us
+ * (srr_is_hit) sends the packet to its next hop, whose slot gets that address, and only then does a
+ * timestamp with addresses get it too
+ */
 function ip_forward_options(skb: i32, iph: usize): void {
   const out = unchecked(skbRtDev[skb]);
-  const daddr = load32be(iph + 16);
   // ip_rt_get_source(): the preferred source towards the destination on the output device
-  const src = inetSelectAddr(out, daddr, 0);
+  let src = inetSelectAddr(out, load32be(iph + 16), 0);
   let changed = optChanged;
   if (optRrNeedaddr && optRr != 0) {
     const o = iph + optRr;
@@ -107,11 +110,23 @@ function ip_forward_options(skb: i32, iph: usize): void {
     storeBe32(o + ptr - 5, src);
     changed = true;
   }
-  if (optTsNeedaddr && optTs != 0) {
-    const o = iph + optTs;
-    const ptr = <u32>load<u8>(o + 2);
-    storeBe32(o + ptr - 9, src);
-    changed = true;
+  if (optSrrIsHit) {
+    const o = iph + optSrr;
+    const space = <u32>load<u8>(o + 1);
+    let ptr = <u32>load<u8>(o + 2);
+    while (ptr + 3 <= space && load32be(o + ptr - 1) != optNexthop) ptr += 4;
+    if (ptr + 3 <= space) {
+      storeBe32(iph + 16, optNexthop);
+      src = inetSelectAddr(out, optNexthop, 0);
+      storeBe32(o + ptr - 1, src);
+      store<u8>(o + 2, <u8>(ptr + 4));
+      changed = true;
+    }
+    if (optTsNeedaddr && optTs != 0) {
+      const t = iph + optTs;
+      storeBe32(t + <u32>load<u8>(t + 2) - 9, src);
+      changed = true;
+    }
   }
   if (changed) ipSendCheck(iph);
 }

@@ -4,7 +4,7 @@
 // skb, IP options), then dst_input: ip_local_deliver, ip_forward or ip_error.
 import {
   skbLen, skbData, skbPktType, skbMark, skbDataPtr, skbTrim, skbResetNetworkHeader, skbRtDev, skbRtType, skbRtFlags,
-  skbRtGw, skbRtError, skbIpFlags, skbIif, PACKET_OTHERHOST, PACKET_BROADCAST, PACKET_MULTICAST,
+  skbRtGw, skbRtError, skbIpFlags, skbIif, PACKET_OTHERHOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_HOST,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, SKB_DROP_REASON_OTHERHOST, SKB_DROP_REASON_IP_INHDR, SKB_DROP_REASON_IP_CSUM,
@@ -27,8 +27,8 @@ import {
   ipRouteInputCached, ipRouteOutputKeyHashRcu, traceRoute, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
   RTCF_MULTICAST,
 } from "./route";
-import { RTN_MULTICAST, RTN_BROADCAST } from "./fib_table";
-import { confOr, CONF_ACCEPT_SOURCE_ROUTE, CONF_DROP_UNICAST_IN_L2_MULTICAST, inetSelectAddr } from "./devinet";
+import { RTN_MULTICAST, RTN_BROADCAST, RTN_UNICAST, RTN_LOCAL } from "./fib_table";
+import { confOr, confAnd, CONF_ACCEPT_SOURCE_ROUTE, CONF_DROP_UNICAST_IN_L2_MULTICAST, inetSelectAddr } from "./devinet";
 import { clockNow } from "../hw/clock";
 import { ip_defrag } from "./ip_fragment";
 import { ip_protocol_deliver } from "./protocol";
@@ -46,6 +46,10 @@ export let optSrr: u32 = 0, optRr: u32 = 0, optTs: u32 = 0, optRouterAlert: u32 
 export let optRrNeedaddr: bool = false, optTsNeedaddr: bool = false, optStrict: bool = false;
 /** opt->is_changed: receive processing wrote into the options (the header checksum is stale until forwarded) */
 export let optChanged: bool = false;
+/** opt->srr_is_hit, opt->nexthop: a source route named us and goes on to nexthop (ip_options_rcv_srr) */
+export let optSrrIsHit: bool = false, optNexthop: u32 = 0;
+// the flow keys of the packet being received, for the routes ip_options_rcv_srr looks up
+let rcvProto: u32 = 0, rcvSport: u32 = 0, rcvDport: u32 = 0;
 
 /** dev_add_pack(ETH_P_IP, ip_rcv) and ETH_P_ARP → arp_rcv (inet_init, arp_init) */
 export function ipInit(): void {
@@ -142,7 +146,8 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
   if (traceOn) traceRoute(TE_ROUTE_INPUT, <u32>rtType | (rtFlags >> 16 & 0xff00));
   skbDstSetFromRt(skb);
   optSrr = 0; optRr = 0; optTs = 0; optRouterAlert = 0; optRrNeedaddr = false; optTsNeedaddr = false; optStrict = false;
-  optChanged = false;
+  optChanged = false; optSrrIsHit = false; optNexthop = 0;
+  rcvProto = proto; rcvSport = sport; rcvDport = dport;
   if (hlen > 20 && ip_rcv_options(skb, dev, p, hlen)) return NET_RX_DROP;
   const t = skbRtType[skb];
   if (t == RTN_MULTICAST) { mibInc(MIB_IpExtInMcastPkts); mibAdd(MIB_IpExtInMcastOctets, skbLen[skb]); }
@@ -242,12 +247,48 @@ function ip_rcv_options(skb: i32, dev: i32, iph: usize, hlen: u32): bool {
   }
   // the header checksum is left as it came (is_changed: ip_forward_options recomputes it)
   optChanged = changed;
-  if (optSrr != 0 && !confOr(dev, CONF_ACCEPT_SOURCE_ROUTE)) {
+  // IN_DEV_SOURCE_ROUTE: conf/all and the device's must both accept source routes
+  if (optSrr != 0 && (!confAnd(dev, CONF_ACCEPT_SOURCE_ROUTE) || ipOptionsRcvSrr(skb, dev, iph))) {
     trace(TE_OPTIONS, 2, optSrr);
     ipDrop(skb, SKB_DROP_REASON_NOT_SPECIFIED);
     return true;
   }
   trace(TE_OPTIONS, 0, 0);
+  return false;
+}
+
+/**
+ * ip_options_rcv_srr(): a source route through someone else is forwarded as it is when loose (strict: a
+ * parameter problem at the destination field); through us, each listed hop that is ours in turn becomes
+ * the destination, and the first that is not is the next hop the packet is forwarded to (its route
+ * replaces ours). True: the packet is dropped.
+ */
+function ipOptionsRcvSrr(skb: i32, dev: i32, iph: usize): bool {
+  if (unchecked(skbPktType[skb]) != PACKET_HOST) return true;
+  const t = unchecked(skbRtType[skb]);
+  if (t == RTN_UNICAST) {
+    if (!optStrict) return false;
+    icmp_send(skb, 12, 0, 16 << 24);
+    return true;
+  }
+  if (t != RTN_LOCAL) return true;
+  const o = iph + optSrr;
+  const space = <u32>load<u8>(o + 1);
+  let ptr = <u32>load<u8>(o + 2);
+  const saddr = load32be(iph + 12), dscp = <u32>load<u8>(iph + 1) & 0xfc;
+  let nexthop: u32 = 0;
+  for (; ptr <= space; ptr += 4) {
+    if (ptr + 3 > space) { icmp_send(skb, 12, 0, (optSrr + 2) << 24); return true; }
+    nexthop = load32be(o + ptr - 1);
+    // a failed lookup leaves the packet its route, and it is dropped
+    if (ipRouteInputCached(nexthop, saddr, dscp, dev, skbMark[skb], rcvProto, rcvSport, rcvDport) != 0) return true;
+    if (rtType != RTN_UNICAST && rtType != RTN_LOCAL) return true;
+    skbDstSetFromRt(skb);
+    if (rtType != RTN_LOCAL) break;
+    storeBe32(iph + 16, nexthop);
+    optChanged = true;
+  }
+  if (ptr <= space) { optSrrIsHit = true; optNexthop = nexthop; optChanged = true; }
   return false;
 }
 

@@ -24,6 +24,8 @@ export let ipfragHighThresh: i64 = 4 * 1024 * 1024;
 export let ipfragLowThresh: i64 = 3 * 1024 * 1024;
 export let ipfragMaxDist: i32 = 64;
 export let ipDefaultTtl: i32 = 64;
+/** ip_no_pmtu_disc (proc_dou8vec_minmax): only kept, no socket here learns a path MTU */
+export let ipNoPmtuDisc: i32 = 0;
 /** IGMP reports for link-local groups (224.0.0.x); netpath sends no IGMP, so only kept (proc_dou8vec_minmax) */
 export let igmpLinkLocalMcastReports: i32 = 1;
 
@@ -95,6 +97,9 @@ export function ipv4Sysctl(key: string, write: bool, value: string): i32 {
   } else if (n == "ip_default_ttl") {
     if (write) { if (v < 1 || v > 255) return -EINVAL; ipDefaultTtl = <i32>v; }
     out = ipDefaultTtl;
+  } else if (n == "ip_no_pmtu_disc") {
+    if (write) { if (v < 0 || v > 255) return -EINVAL; ipNoPmtuDisc = <i32>v; }
+    out = ipNoPmtuDisc;
   } else if (n == "igmp_link_local_mcast_reports") {
     if (write) { if (v < 0 || v > 255) return -EINVAL; igmpLinkLocalMcastReports = <i32>v; }
     out = igmpLinkLocalMcastReports;

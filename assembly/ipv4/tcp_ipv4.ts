@@ -16,6 +16,7 @@ import { mibInc, MIB_TcpInSegs, MIB_TcpInErrs, MIB_TcpInCsumErrors, MIB_TcpOutSe
 import { inRtType, rtSave, rtRestore } from "./icmp";
 import { ipDefaultTtl } from "./sysctl_net_ipv4";
 import { ipBuildHeader, localOut } from "./xmit";
+import { ipOptionsEcho, ipOptionsBuild, echoOptLen, echoFaddr } from "./ip_options";
 
 const IPPROTO_TCP: u8 = 6;
 const TH_FIN: u32 = 0x01, TH_SYN: u32 = 0x02, TH_RST: u32 = 0x04, TH_ACK: u32 = 0x10;
@@ -42,21 +43,26 @@ function sendReset(skb: i32, iph: usize, t: usize, len: u32): void {
   }
   const tos = load<u8>(iph + 1) & 0xfc;
   const mark = unchecked(skbMark[skb]);
-  // ip_send_unicast_reply(): route back to the sender from the address it wrote to
+  // ip_send_unicast_reply(): the received options turned around (a reversed source route sends the reset to
+  // its first hop), routed back to the sender from the address it wrote to
+  const echoed = ipOptionsEcho(iph, <i64>unchecked(skbLen[skb]));
+  const hl = 20 + echoOptLen;
   rtSave();
-  const err = ipRouteOutput(daddr, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_TCP, load16be(t + 2), load16be(t));
+  const err = !echoed ? -1 : ipRouteOutput(echoFaddr != 0 ? echoFaddr : daddr, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_TCP, load16be(t + 2), load16be(t));
   if (err == 0) {
-    const r = skbAllocLocal(40);
+    const r = skbAllocLocal(hl + 20);
     if (r < 0) dropCount(SKB_DROP_REASON_NOMEM);
     else {
-      const p = skbPut(r, 40);
-      ipBuildHeader(p, tos, 40, 0, true, <u8>ipDefaultTtl, IPPROTO_TCP, saddr, daddr);
-      const h = p + 20;
+      const p = skbPut(r, hl + 20);
+      ipBuildHeader(p, tos, hl + 20, 0, true, <u8>ipDefaultTtl, IPPROTO_TCP, saddr, echoFaddr != 0 ? echoFaddr : daddr);
+      ipOptionsBuild(p, saddr, daddr);
+      const h = p + hl;
       store16be(h, load16be(t + 2)); store16be(h + 2, load16be(t));
       store32be(h + 4, seq); store32be(h + 8, ack);
       store<u8>(h + 12, 5 << 4); store<u8>(h + 13, <u8>rflags);
       store<u32>(h + 14, 0); store<u16>(h + 18, 0); // window 0, checksum, urgent pointer
-      let sum: u64 = csumAdd(0, p + 12, 8);
+      // the pseudo header of the segment as received, turned around (tcp_v4_send_reset): the sender, not a first hop
+      let sum: u64 = csumAdd(0, iph + 12, 8);
       sum += <u64>IPPROTO_TCP + 20;
       sum = csumAdd(sum, h, 20);
       store16be(h + 16, ~csumFold(sum) & 0xffff);
