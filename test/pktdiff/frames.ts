@@ -126,9 +126,11 @@ export const ipopt = {
   },
   routerAlert: (): Bytes => new Uint8Array([0x94, 4, 0, 0]),
   /** loose source route through `hops` (pointer 4: first hop next) */
-  lsrr: (hops: string[]): Bytes => {
+  lsrr: (hops: string[]): Bytes => ipopt.sourceRoute(false, hops),
+  /** loose or strict source route through `hops`, the pointer at hop `next` (hops.length: the route is used up) */
+  sourceRoute: (strict: boolean, hops: string[], next = 0): Bytes => {
     const b = new Uint8Array(3 + 4 * hops.length);
-    b[0] = 0x83; b[1] = b.length; b[2] = 4;
+    b[0] = strict ? 0x89 : 0x83; b[1] = b.length; b[2] = 4 + 4 * next;
     hops.forEach((a, i) => b.set(ip(a), 3 + 4 * i));
     return b;
   },

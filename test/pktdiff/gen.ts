@@ -19,7 +19,7 @@ import {
   type Ip4Opts,
 } from './frames.js';
 
-export const PKT_GEN_VERSION = 2;
+export const PKT_GEN_VERSION = 3;
 
 export interface PortDef { name: string; mac: string; peerMac: string }
 export type Step = { ip: string } | { sysctl: [string, string] } | { port: PortDef };
@@ -47,7 +47,7 @@ export const ALLOWED: Net[] = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/2
   return { net: ipToNum(a), len: Number(l) };
 });
 /** Addresses the martian/multicast/broadcast cases use on purpose, outside ALLOWED. */
-export const SPECIAL = ['0.0.0.0', '127.0.0.1', '224.0.0.1', '224.0.0.5', '224.0.0.251', '239.1.2.3', '255.255.255.255'];
+export const SPECIAL = ['0.0.0.0', '127.0.0.1', '127.1.2.3', '224.0.0.1', '224.0.0.5', '224.0.0.251', '239.1.2.3', '255.255.255.255'];
 
 interface Host { ip: string; mac: string }
 interface Port {
@@ -59,7 +59,8 @@ interface Port {
   addr: string;
   secondary?: string;
   hosts: Host[]; // static neighbour entries (the first is the gateway)
-  silent: string[]; // on-link addresses with no neighbour entry: forwarding to them makes the DUT ARP
+  silent: string[]; // on-link addresses with no neighbour entry: forwarding to them makes the DUT ARP (0, 1), ARP requests for one (2), a sender the DUT answers (3), gratuitous ARP (4)
+  silentMac: string; // the MAC the silent senders (3, 4) use
   remotes: Net[]; // networks routed via this port's gateway
   srcNet: Net; // remote sources behind this port's gateway (routed back via it)
   mtu: number;
@@ -83,6 +84,8 @@ class Model {
   policyIif?: string;
   markNets: { net: Net; rule: string }[] = []; // networks a fwmark rule's table routes (policy-fwmark aims at them); rule: selector and route kind, K for the random mark
   silentUsed = 0;
+  /** per-device conf the generator drew: key -> [all, default, { port: value }] */
+  conf = new Map<string, { all: number; dflt: number; port: Map<string, number> }>();
   constructor(readonly r: Rng, readonly seed: number) { this.ipId = r.int(1, 60000); }
 
   ip(s: string) { this.steps.push({ ip: s }); }
@@ -114,6 +117,20 @@ class Model {
 }
 
 // ---------------------------------------------------------------- configuration
+/** Per-device conf knobs drawn per scenario: key, values for conf/all, for conf/default, for a port's own, chance a port has its own. */
+const CONF_KNOBS: [string, number[], number[], number[], number][] = [
+  ['route_localnet', [0, 0, 0, 1], [0, 0, 1], [0, 1], 0.25],
+  ['accept_source_route', [0, 1, 1], [0, 1, 1], [0, 1], 0.3],
+  ['bc_forwarding', [0, 1, 1], [0, 1, 1], [0, 1], 0.3],
+  ['proxy_arp', [0, 0, 0, 1], [0, 0, 1], [0, 1, 1], 0.3],
+  ['arp_ignore', [0, 0, 0, 1, 2, 8], [0, 0, 1, 2, 8], [0, 1, 2, 8], 0.3],
+  ['arp_announce', [0, 0, 1, 2], [0, 1, 2], [0, 1, 2], 0.3],
+  ['arp_filter', [0, 0, 0, 1], [0, 0, 1], [0, 1], 0.25],
+  ['arp_accept', [0, 0, 1, 2], [0, 1, 2], [0, 1, 2], 0.3],
+  ['drop_gratuitous_arp', [0, 0, 0, 1], [0, 0, 1], [0, 1], 0.25],
+  ['shared_media', [1, 1, 0], [1, 1, 0], [0, 1], 0.25],
+];
+
 function configure(m: Model) {
   const r = m.r;
   const n = r.int(2, 4);
@@ -138,13 +155,13 @@ function configure(m: Model) {
     const hosts: Host[] = [];
     const nh = r.int(3, Math.min(6, size - 6));
     for (let h = 0; h < nh; h++) hosts.push({ ip: numToIp(take()), mac: macOf(0xa0 + i, sb, h, r.int(0, 255), r.int(0, 255)) });
-    const silent = [numToIp(take()), numToIp(take()), numToIp(take())];
+    const silent = [numToIp(take()), numToIp(take()), numToIp(take()), numToIp(take()), numToIp(take())];
     const remotes: Net[] = [];
     for (let k = r.int(1, 2); k > 0; k--) remotes.push({ net: ipToNum(`198.19.${remoteNext++}.0`), len: 24 });
     const srcNet = { net: ipToNum(`198.19.${remoteNext++}.0`), len: 24 };
     m.ports.push({
       i, name: `p${i}`, mac: macOf(0xd0, sb, r.int(0, 255), r.int(0, 255), i), peerMac: macOf(0xee, sb, 0, 0, i),
-      subnet, addr: numToIp(addr), hosts, silent, remotes, srcNet,
+      subnet, addr: numToIp(addr), hosts, silent, silentMac: macOf(0xb0 + i, sb, 9, r.int(0, 255), r.int(0, 255)), remotes, srcNet,
       secondary: r.chance(0.2) ? numToIp(take()) : undefined,
       mtu: i === mtuPort ? r.pick([576, 680, 900, 1000, 1280]) : 1500, rr: r.int(0, 5), srcNext: 0,
     });
@@ -154,12 +171,21 @@ function configure(m: Model) {
   // namespace by a new one, so every key that changes the datapath is set
   m.forwarding = r.chance(0.88);
   m.sysctl('net.ipv4.ip_forward', m.forwarding ? 1 : 0);
+  // pinned: arp_notify and drop_unicast_in_l2_multicast (the device differential varies them), martian
+  // logging, src_valid_mark (no marks from the wire), and redirect acceptance (the DUT is never sent a
+  // redirect: accept_redirects/secure_redirects only decide whether one would be taken)
   const fixed: [string, number][] = [
-    ['accept_source_route', 0], ['arp_accept', 0], ['arp_announce', 0], ['arp_filter', 0], ['arp_ignore', 0], ['arp_notify', 0],
-    ['bc_forwarding', 0], ['drop_gratuitous_arp', 0], ['drop_unicast_in_l2_multicast', 0], ['log_martians', 0], ['proxy_arp', 0],
-    ['route_localnet', 0], ['shared_media', 1], ['src_valid_mark', 0],
+    ['arp_notify', 0], ['drop_unicast_in_l2_multicast', 0], ['log_martians', 0], ['src_valid_mark', 0],
+    ['accept_redirects', 0], ['secure_redirects', 1],
   ];
   for (const scope of ['all', 'default']) for (const [k, v] of fixed) m.sysctl(`net.ipv4.conf.${scope}.${k}`, v);
+  // drawn: conf/all, conf/default (what a new port starts with) and, below, some ports' own value
+  for (const [k, all, dflt] of CONF_KNOBS) {
+    const c = { all: r.pick(all), dflt: r.pick(dflt), port: new Map<string, number>() };
+    m.conf.set(k, c);
+    m.sysctl(`net.ipv4.conf.all.${k}`, c.all);
+    m.sysctl(`net.ipv4.conf.default.${k}`, c.dflt);
+  }
   const rp = r.weighted([[4, 0], [3, 1], [2, 2]] as const);
   m.sysctl('net.ipv4.conf.all.rp_filter', rp);
   m.sysctl('net.ipv4.conf.default.rp_filter', 0);
@@ -167,13 +193,24 @@ function configure(m: Model) {
   m.sysctl('net.ipv4.conf.default.send_redirects', 1);
   m.sysctl('net.ipv4.conf.all.accept_local', r.chance(0.2) ? 1 : 0);
   m.sysctl('net.ipv4.conf.default.accept_local', 0);
-  // ICMP: no rate limiting at all (icmp_ratemask 0 exempts every type from both
-  // the global and the per-destination token bucket); the rest at kernel defaults, written down
-  m.sysctl('net.ipv4.icmp_ratemask', 0);
-  m.sysctl('net.ipv4.icmp_echo_ignore_broadcasts', 1);
-  m.sysctl('net.ipv4.icmp_echo_ignore_all', 0);
-  m.sysctl('net.ipv4.icmp_errors_use_inbound_ifaddr', 0);
-  m.sysctl('net.ipv4.ip_default_ttl', 64);
+  // ICMP. Rate limits: icmp_ratemask 0 exempts every type from both the global and the per-destination
+  // bucket. Otherwise only limits whose outcome does not depend on when, to the jiffy, frames arrive:
+  // icmp_ratelimit 0 (the per-destination bucket always allows; the global one, 50 credits refilled at
+  // 1000/s, never runs dry at one or two messages per frame 30 ms apart), or 30 s / 60 s, whose bucket
+  // (6 tokens, a new peer starting with 60 s worth) lets exactly 2 / 1 errors through to a destination
+  // and nothing more within a scenario. The default 1 s is left out: a token comes back every 250
+  // jiffies, so whether the 7th error 30 ms frames apart passes depends on the exact jiffies between
+  // them; and ip_error()'s bucket (route errors) and the redirect backoff share the peer's tokens.
+  const mask = r.weighted([[5, 0], [2, 0x1818], [1, 0x0808], [1, 0x1800], [1, 0x0809]] as const);
+  m.sysctl('net.ipv4.icmp_ratemask', mask);
+  m.sysctl('net.ipv4.icmp_ratelimit', mask ? r.pick([0, 30000, 60000]) : 1000);
+  m.sysctl('net.ipv4.icmp_msgs_per_sec', 1000);
+  m.sysctl('net.ipv4.icmp_msgs_burst', 50);
+  m.sysctl('net.ipv4.icmp_echo_ignore_broadcasts', r.chance(0.65) ? 1 : 0);
+  m.sysctl('net.ipv4.icmp_echo_ignore_all', r.chance(0.12) ? 1 : 0);
+  m.sysctl('net.ipv4.icmp_errors_use_inbound_ifaddr', r.chance(0.35) ? 1 : 0);
+  m.sysctl('net.ipv4.ip_default_ttl', r.pick([64, 64, 64, 1, 2, 30, 128, 255]));
+  // no socket in the DUT learns a path MTU, so ip_no_pmtu_disc has nothing to change here (pinned)
   m.sysctl('net.ipv4.ip_no_pmtu_disc', 0);
   // incomplete reassembly queues never time out within a scenario
   m.sysctl('net.ipv4.ipfrag_time', 3600);
@@ -182,8 +219,18 @@ function configure(m: Model) {
   for (const p of m.ports) m.steps.push({ port: { name: p.name, mac: p.mac, peerMac: p.peerMac } });
   for (const p of m.ports) {
     // neighbour resolution: 3 broadcast probes 100 ms apart, then failure
-    for (const [k, v] of [['retrans_time_ms', 100], ['mcast_solicit', 3], ['ucast_solicit', 3], ['app_solicit', 0], ['mcast_resolicit', 0], ['unres_qlen_bytes', 212992]] as const) {
+    // proxy ARP answers at once (proxy_delay 0: otherwise a broadcast request waits a random time up to
+    // 0.8 s); an entry learnt from an ARP packet and then used stays in DELAY for the whole scenario
+    // (no unicast probes at a later, unpredictable moment)
+    for (const [k, v] of [['retrans_time_ms', 100], ['mcast_solicit', 3], ['ucast_solicit', 3], ['app_solicit', 0], ['mcast_resolicit', 0], ['unres_qlen_bytes', 212992],
+      ['proxy_delay', 0], ['delay_first_probe_time', 60]] as const) {
       m.sysctl(`net.ipv4.neigh.${p.name}.${k}`, v);
+    }
+    for (const [k, , , vals, chance] of CONF_KNOBS) {
+      if (!r.chance(chance)) continue;
+      const v = r.pick(vals);
+      m.conf.get(k)!.port.set(p.name, v);
+      m.sysctl(`net.ipv4.conf.${p.name}.${k}`, v);
     }
     if (r.chance(0.25)) m.sysctl(`net.ipv4.conf.${p.name}.rp_filter`, r.int(0, 2));
     if (r.chance(0.25)) m.sysctl(`net.ipv4.conf.${p.name}.send_redirects`, r.int(0, 1));
@@ -519,6 +566,140 @@ const CASES: Record<string, CaseFn> = {
     const d = r.pick([q.addr, numToIp(q.subnet.net), numToIp(bcast(q.subnet))]);
     fwd(m, 'dut-other-addr', r.pick(['udp', 'icmp'] as const), {}, { p, q, d, s: m.host(p) });
   },
+  'localnet': (m) => {
+    // 127/8 to and from the wire: martian unless route_localnet (ip_route_input_slow), then lo's local 127.0.0.0/8
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p), s = m.host(p);
+    const lo = r.pick(['127.0.0.1', '127.1.2.3']);
+    const kind = r.pick(['echo-to-loopback', 'udp-to-loopback', 'from-loopback-to-dut', 'fwd-from-loopback', 'arp-for-loopback'] as const);
+    if (kind === 'arp-for-loopback') {
+      m.emit(p, eth(r.chance(0.7) ? 'ff:ff:ff:ff:ff:ff' : p.mac, s.mac, ETH_ARP, arp({ op: 1, sha: s.mac, spa: s.ip, tha: '00:00:00:00:00:00', tpa: lo })), 'localnet', kind);
+      return;
+    }
+    const src = kind === 'from-loopback-to-dut' || kind === 'fwd-from-loopback' ? lo : s.ip;
+    const d = kind === 'from-loopback-to-dut' ? p.addr : kind === 'fwd-from-loopback' ? m.dst(q) : lo;
+    const proto = kind === 'udp-to-loopback' ? 'udp' : 'icmp';
+    const x = l4(m, proto, src, d);
+    const payload = proto === 'udp' ? udp(src, d, sport(r), closedPort(r), data(r)) : x.payload;
+    m.emit(p, m.ipFrame(p, s, { src, dst: d, proto: x.proto, ttl: r.int(2, 64) }, payload), 'localnet', `${kind}: ${src} -> ${d} ${p.name}->${q.name}`);
+  },
+  'source-route': (m) => {
+    // LSRR/SSRR (accept_source_route): through the DUT to someone else (loose: forwarded as it is; strict:
+    // parameter problem), naming the DUT as the next hop (the destination becomes the listed hop, whose
+    // slot gets the DUT's outgoing address; strict and not on-link: source route failed), with a hop
+    // that is the DUT again, or used up at the DUT (delivered; the answer carries the route reversed)
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p), s = m.host(p);
+    const strict = r.chance(0.4);
+    const kind = r.pick(['through', 'via-dut', 'via-dut', 'via-dut-local-hop', 'used-up-local'] as const);
+    let d: string, hops: string[], next = 0;
+    const far = () => numToIp(ipToNum('198.19.77.0') + r.int(1, 250));
+    if (kind === 'through') { d = m.dst(q); hops = [far(), far()]; }
+    else if (kind === 'via-dut') { d = dutAddr(m, p); hops = r.chance(0.5) ? [m.dst(q)] : [m.dst(q), far()]; }
+    else if (kind === 'via-dut-local-hop') { d = p.addr; hops = [q.addr, m.dst(q)]; }
+    else { d = dutAddr(m, p); hops = [far(), m.host(p).ip]; next = 2; }
+    const proto = kind === 'used-up-local' ? r.pick(['icmp', 'icmp', 'udp', 'tcp'] as const) : r.pick(['udp', 'icmp', 'tcp'] as const);
+    const x = l4(m, proto, s.ip, d);
+    let payload = x.payload;
+    if (kind === 'used-up-local' && proto === 'udp') payload = udp(s.ip, d, sport(r), closedPort(r), data(r));
+    if (kind === 'used-up-local' && proto === 'tcp') payload = tcp(s.ip, d, { sport: sport(r), dport: closedPort(r), seq: r.int(0, 2 ** 32 - 1), ack: 0, flags: TCP.SYN, options: synOptions() });
+    const opt = ipopt.sourceRoute(strict, hops, next);
+    m.emit(p, m.ipFrame(p, s, { dst: d, proto: x.proto, ttl: r.int(2, 64), options: concat(opt, ipopt.nop()) }, payload), 'source-route',
+      `${strict ? 'ssrr' : 'lsrr'} ${kind}: ${s.ip} -> ${d} [${hops.join(' ')}] ${p.name}->${q.name}`);
+  },
+  'bc-forward': (m) => {
+    // to another port's subnet broadcast, in a frame to the DUT's MAC: forwarded as a broadcast with
+    // bc_forwarding on the ingress port, else delivered locally
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p);
+    fwd(m, 'bc-forward', r.pick(['udp', 'icmp'] as const), {}, { p, q, d: numToIp(bcast(q.subnet)), s: m.src(p) });
+  },
+  'proxy-arp': (m) => {
+    // an ARP request for an address the DUT routes: answered with the DUT's MAC (proxy_arp, forwarding)
+    // when the route leaves by another port and is unicast
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p), s = m.host(p);
+    const kind = r.pick(['remote-other-port', 'remote-other-port', 'host-other-port', 'silent-other-port', 'remote-same-port', 'error-route', 'no-route'] as const);
+    const inNetOf = (n: Net) => numToIp(n.net + (n.len === 32 ? 0 : r.int(1, Math.min(250, 2 ** (32 - n.len) - 2))));
+    const tpa = {
+      'remote-other-port': () => inNetOf(r.pick(q.remotes)), 'host-other-port': () => m.host(q).ip, 'silent-other-port': () => q.silent[2],
+      'remote-same-port': () => inNetOf(r.pick(p.remotes)), 'error-route': () => inNetOf(r.pick(m.errNets).net), 'no-route': () => numToIp(m.noRoute.net + r.int(1, 254)),
+    }[kind]();
+    const l2 = r.chance(0.6) ? 'ff:ff:ff:ff:ff:ff' : p.mac;
+    m.emit(p, eth(l2, s.mac, ETH_ARP, arp({ op: 1, sha: s.mac, spa: s.ip, tha: '00:00:00:00:00:00', tpa })), 'proxy-arp', `${kind}: ${s.ip} asks for ${tpa} on ${p.name}`);
+  },
+  'arp-dut': (m) => {
+    // ARP requests for the DUT's addresses that arp_ignore (1: only the ingress port's addresses, 2: and
+    // the sender in their subnet, 8: never) and arp_filter (only when the route back to the sender leaves
+    // by the ingress port) may leave unanswered
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p), s = m.host(p);
+    const kind = r.pick(['own', 'own', 'other-port', 'foreign-sender-own', 'foreign-sender-other-port', 'probe-own', 'probe-other-port'] as const);
+    const tpa = kind.endsWith('own') ? dutAddr(m, p) : q.addr;
+    const spa = kind.startsWith('foreign') ? m.host(q).ip : kind.startsWith('probe') ? '0.0.0.0' : s.ip;
+    const l2 = r.chance(0.75) ? 'ff:ff:ff:ff:ff:ff' : p.mac;
+    m.emit(p, eth(l2, s.mac, ETH_ARP, arp({ op: 1, sha: s.mac, spa, tha: '00:00:00:00:00:00', tpa })), 'arp-dut', `${kind}: ${spa} asks for ${tpa} on ${p.name}`);
+  },
+  'garp': (m) => {
+    // gratuitous ARP from an address the DUT has no entry for (arp_accept: learnt; drop_gratuitous_arp:
+    // dropped), then a packet forwarded to that address: sent at once to the announced MAC, or the DUT ARPs
+    const r = m.r;
+    const p = r.pick(m.ports), o = m.other(p);
+    const ip = p.silent[4], mac = p.silentMac;
+    const kind = r.pick(['request', 'reply', 'reply-to-dut'] as const);
+    const a = kind === 'request' ? arp({ op: 1, sha: mac, spa: ip, tha: '00:00:00:00:00:00', tpa: ip })
+      : kind === 'reply' ? arp({ op: 2, sha: mac, spa: ip, tha: mac, tpa: ip })
+      : arp({ op: 2, sha: mac, spa: ip, tha: p.mac, tpa: p.addr });
+    m.emit(p, eth(kind === 'reply-to-dut' ? p.mac : 'ff:ff:ff:ff:ff:ff', mac, ETH_ARP, a), 'garp', `${kind}: ${ip} is ${mac} on ${p.name}`);
+    fwd(m, 'garp', 'udp', {}, { p: o, q: p, d: ip, s: m.host(o) });
+    m.prefixNote('then forwarded to it');
+  },
+  'arp-announce': (m) => {
+    // an echo (or UDP to a closed port) from an on-link address the DUT has no entry for: the DUT ARPs
+    // for it, from the reply's source or the port's address as arp_announce says
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p);
+    const s = { ip: p.silent[3], mac: p.silentMac };
+    const d = p.secondary && r.chance(0.4) ? p.secondary : r.chance(0.5) ? q.addr : p.addr;
+    const proto = r.chance(0.7) ? 'icmp' : 'udp';
+    const x = l4(m, proto, s.ip, d);
+    const payload = proto === 'udp' ? udp(s.ip, d, sport(r), closedPort(r), data(r)) : x.payload;
+    m.emit(p, m.ipFrame(p, s, { dst: d, proto: x.proto, ttl: 64 }, payload), 'arp-announce', `${s.ip} -> DUT ${d} via ${p.name}`);
+  },
+  'errors-inbound': (m) => {
+    // an ICMP error about a packet whose source is routed back by another port: from that port's address,
+    // or from the ingress port's with icmp_errors_use_inbound_ifaddr (rp_filter 1 drops it first)
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p);
+    const kind = r.pick(['ttl1', 'ttl1', 'route-error', 'df-too-big'] as const);
+    const s = kind === 'route-error' ? m.remoteSrc(q) : r.chance(0.5) ? m.host(q) : m.remoteSrc(q);
+    const src = { ip: s.ip, mac: m.host(p).mac };
+    if (kind === 'route-error') {
+      const e = r.pick(m.errNets.filter((x) => x.type !== 'blackhole'));
+      fwd(m, 'errors-inbound', 'udp', {}, { p, s: src, d: numToIp(e.net.net + (e.net.len === 32 ? 0 : r.int(1, Math.min(250, 2 ** (32 - e.net.len) - 2)))) });
+    } else if (kind === 'df-too-big') {
+      const small = m.ports.find((x) => x.mtu < 1500 && x !== p);
+      if (!small) return fwd(m, 'errors-inbound', 'udp', { ttl: 1 }, { p, s: src });
+      fwd(m, 'errors-inbound', 'udp', { df: true }, { p, q: small, s: src, d: m.host(small).ip, big: small.mtu + r.int(1, 100) - 28 });
+    } else fwd(m, 'errors-inbound', r.pick(['udp', 'icmp'] as const), { ttl: 1 }, { p, s: src });
+    m.prefixNote(kind);
+  },
+  'icmp-burst': (m) => {
+    // several ICMP errors (and echo replies) in a row to one new destination: icmp_ratelimit/icmp_ratemask
+    const r = m.r;
+    const p = r.pick(m.ports), q = m.other(p), s = m.remoteSrc(p);
+    const n = r.int(5, 9);
+    for (let i = 0; i < n; i++) {
+      const kind = r.pick(['udp-closed', 'udp-closed', 'proto-unreachable', 'ttl1', 'ttl1', 'bad-option', 'echo'] as const);
+      const d = kind === 'ttl1' ? m.dst(q) : p.addr;
+      if (kind === 'udp-closed') m.emit(p, m.ipFrame(p, s, { dst: d, proto: PROTO.UDP, ttl: 64 }, udp(s.ip, d, sport(r), closedPort(r), data(r))), 'icmp-burst', `${kind} ${i + 1}/${n}: ${s.ip}`);
+      else if (kind === 'proto-unreachable') m.emit(p, m.ipFrame(p, s, { dst: d, proto: r.pick([253, 254, 143]), ttl: 64 }, data(r)), 'icmp-burst', `${kind} ${i + 1}/${n}: ${s.ip}`);
+      else {
+        const x = l4(m, kind === 'ttl1' ? 'udp' : 'icmp', s.ip, d);
+        m.emit(p, m.ipFrame(p, s, { dst: d, proto: x.proto, ttl: kind === 'ttl1' ? 1 : 64, ...(kind === 'bad-option' ? { options: ipopt.badLength() } : {}) }, x.payload), 'icmp-burst', `${kind} ${i + 1}/${n}: ${s.ip}`);
+      }
+    }
+  },
 };
 
 /** A forwarded packet into an error route of that type (each has a standalone /24, some also one inside a remote network), from a fresh remote source. */
@@ -555,6 +736,9 @@ export function generatePackets(seed: number): PktScenario {
   for (let i = order.length - 1; i > 0; i--) { const j = r.int(0, i); [order[i], order[j]] = [order[j], order[i]]; }
   const extra = r.int(6, 14);
   const common = ['fwd-udp', 'fwd-tcp', 'fwd-icmp', 'echo', 'udp-closed-port', 'route-blackhole', 'route-prohibit', 'route-unreachable', 'martian-source', 'broadcast', 'multicast', 'ip-options', 'arp-request', 'ttl1', 'redirect', 'policy-source', 'policy-fwmark', 'policy-iif', 'fwd-remote-src'];
+  // the cases of the knobs generator 3 draws, a second time each (not garp and arp-announce: one
+  // address each, used once; not icmp-burst: already several frames)
+  for (const c of ['localnet', 'source-route', 'bc-forward', 'proxy-arp', 'arp-dut', 'errors-inbound']) order.splice(r.int(0, order.length), 0, c);
   for (let i = 0; i < extra; i++) order.splice(r.int(0, order.length), 0, r.pick(common));
   for (const c of order) CASES[c](m);
   return { seed, gen: PKT_GEN_VERSION, ports: m.ports.map((p) => ({ name: p.name, mac: p.mac, peerMac: p.peerMac })), steps: m.steps, frames: m.frames };
