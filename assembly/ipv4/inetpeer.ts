@@ -52,12 +52,20 @@ export function inetGetpeerV4(addr: u32): i32 {
 
 const XRLIM_BURST_FACTOR: i64 = 6;
 
-/** inet_peer_xrlim_allow(): one token of `timeout` jiffies from the peer's bucket, which holds 6 at most */
+/**
+ * inet_peer_xrlim_allow(): one token of `timeout` jiffies from the peer's bucket, which holds 6 at most. The
+ * refill and the cap apply only when a jiffy has passed since rate_last: right after ip_error() (same jiffy)
+ * the bucket keeps what ip_error left, more than 6 tokens of a small timeout.
+ */
 export function inetPeerXrlimAllow(p: i32, timeout: i64): bool {
   const now = jiffies();
-  let token = unchecked(peerRateTokens[p]) + (now - unchecked(peerRateLast[p]));
-  unchecked(peerRateLast[p] = now);
-  if (token > XRLIM_BURST_FACTOR * timeout) token = XRLIM_BURST_FACTOR * timeout;
+  let token = unchecked(peerRateTokens[p]);
+  const delta = now - unchecked(peerRateLast[p]);
+  if (delta != 0) {
+    unchecked(peerRateLast[p] = now);
+    token += delta;
+    if (token > XRLIM_BURST_FACTOR * timeout) token = XRLIM_BURST_FACTOR * timeout;
+  }
   let rc = false;
   if (token >= timeout) { token -= timeout; rc = true; }
   unchecked(peerRateTokens[p] = token);
