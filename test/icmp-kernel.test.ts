@@ -15,6 +15,10 @@ describe('local delivery against the kernel recordings', () => {
     let compared = 0, withOut = 0;
     const mismatches: string[] = [];
     for (const fx of all) {
+      // with ICMP rate limits on (icmp_ratemask not 0) an answer depends on every earlier error or reply to
+      // that host, and only these cases' frames are delivered here: those scenarios are left to the
+      // packet differential, which replays every frame
+      if (fx.steps.some((s) => 'sysctl' in s && s.sysctl[0] === 'net.ipv4.icmp_ratemask' && s.sysctl[1] !== '0')) continue;
       const frames = fx.frames.map((f, i) => ({ f, i })).filter(({ f }) => CASES.has(f.case));
       if (!frames.length) continue;
       const box = await scenarioBox(fx);

@@ -19,7 +19,17 @@ export interface DutFacts {
   mainDefault: boolean;
   sourceRule: boolean;
   fwmarkRule: boolean;
+  /** a per-device conf key of a port as the kernel reads it: conf/all and the port's, combined as CONF_USE says */
+  conf(port: string, key: string): number;
+  /** a net.ipv4 sysctl (not per device) as written, undefined when the steps never write it */
+  ipv4(key: string): number | undefined;
 }
+
+/** How the kernel combines conf/all with a device's value (IN_DEV_ORCONF / ANDCONF / MAXCONF in inetdevice.h). */
+export const CONF_USE: Record<string, 'or' | 'and' | 'max'> = {
+  route_localnet: 'or', accept_source_route: 'and', bc_forwarding: 'and', proxy_arp: 'or', arp_ignore: 'max', arp_announce: 'max',
+  arp_filter: 'or', arp_accept: 'max', drop_gratuitous_arp: 'or', shared_media: 'or', send_redirects: 'or', rp_filter: 'max', accept_local: 'or',
+};
 
 export function dutFacts(sc: Pick<PktScenario, 'steps'>): DutFacts {
   const sys = new Map<string, string>();
@@ -37,6 +47,15 @@ export function dutFacts(sc: Pick<PktScenario, 'steps'>): DutFacts {
     // IN_DEV_TX_REDIRECTS: conf/all OR the port's (which starts at conf/default)
     redirects: (p) => on('net.ipv4.conf.all.send_redirects') || (sys.get(`net.ipv4.conf.${p}.send_redirects`) ?? sys.get('net.ipv4.conf.default.send_redirects')) === '1',
     mtu: (p) => mtus.get(p) ?? 1500,
+    conf: (p, k) => {
+      const all = Number(sys.get(`net.ipv4.conf.all.${k}`) ?? 0);
+      // a port starts with conf/default (written before any port exists), unless it has its own
+      const dev = Number(sys.get(`net.ipv4.conf.${p}.${k}`) ?? sys.get(`net.ipv4.conf.default.${k}`) ?? 0);
+      const use = CONF_USE[k];
+      if (!use) throw new Error(`conf ${k}: how the kernel combines it is not listed`);
+      return use === 'or' ? Number(all !== 0 || dev !== 0) : use === 'and' ? Number(all !== 0 && dev !== 0) : Math.max(all, dev);
+    },
+    ipv4: (k) => (sys.has(`net.ipv4.${k}`) ? Number(sys.get(`net.ipv4.${k}`)) : undefined),
     mainDefault: ips.some((l) => /^route add default /.test(l) && !/ table /.test(l)),
     sourceRule: ips.some((l) => /^rule add .*\bfrom \S+/.test(l)),
     fwmarkRule: ips.some((l) => /^rule add .*\bfwmark /.test(l)),
@@ -45,6 +64,7 @@ export function dutFacts(sc: Pick<PktScenario, 'steps'>): DutFacts {
 
 type Pred = (f: Inject, facts: DutFacts) => boolean;
 const ipOf = (f: Inject) => decode(fromHex(f.hex)).ip;
+const arpOf = (f: Inject) => decode(fromHex(f.hex)).arp;
 const is = (...cases: string[]): Pred => (f) => cases.includes(f.case);
 /** The ingress port forwards (otherwise a "forwarded" frame only tests the forwarding switch). */
 const fwdOn = (...cases: string[]): Pred => (f, d) => cases.includes(f.case) && d.forwarding(f.port);
@@ -88,7 +108,25 @@ export const REQUIRED: { name: string; is: Pred }[] = [
   { name: 'foreign destination MAC', is: is('foreign-dst-mac') },
   { name: 'multicast', is: is('multicast') },
   { name: 'ICMP redirect', is: (f, d) => f.case === 'redirect' && d.forwarding(f.port) && d.redirects(f.port) },
+  // generator 3: the knobs it draws, each where a frame meets it switched on
+  { name: '127/8 with route_localnet', is: (f, d) => f.case === 'localnet' && d.conf(f.port, 'route_localnet') === 1 },
+  { name: 'source route accepted', is: (f, d) => isSrr(f) && d.conf(f.port, 'accept_source_route') === 1 },
+  { name: 'source route refused', is: (f, d) => isSrr(f) && d.conf(f.port, 'accept_source_route') === 0 },
+  { name: 'directed broadcast with bc_forwarding', is: (f, d) => f.case === 'bc-forward' && d.forwarding(f.port) && d.conf(f.port, 'bc_forwarding') === 1 },
+  { name: 'proxy ARP', is: (f, d) => f.case === 'proxy-arp' && d.forwarding(f.port) && d.conf(f.port, 'proxy_arp') === 1 },
+  { name: 'ARP request, arp_ignore 1 or 2', is: (f, d) => arpForDut(f) && [1, 2].includes(d.conf(f.port, 'arp_ignore')) },
+  { name: 'ARP request, arp_ignore 8', is: (f, d) => arpForDut(f) && d.conf(f.port, 'arp_ignore') === 8 },
+  { name: 'ARP request, arp_filter', is: (f, d) => arpForDut(f) && d.conf(f.port, 'arp_filter') === 1 },
+  // an echo the DUT ignores makes it send nothing, so no ARP either
+  { name: 'ARP sent with arp_announce 1 or 2', is: (f, d) => f.case === 'arp-announce' && d.conf(f.port, 'arp_announce') >= 1 && !(ipOf(f)?.proto === 1 && d.ipv4('icmp_echo_ignore_all') === 1) },
+  // not dropped first by drop_gratuitous_arp (sender = target)
+  { name: 'ARP learnt with arp_accept', is: (f, d) => f.case === 'garp' && !!arpOf(f) && d.conf(f.port, 'arp_accept') >= 1 && (arpOf(f)!.spa !== arpOf(f)!.tpa || d.conf(f.port, 'drop_gratuitous_arp') === 0) },
 ];
+
+/** a frame with a source route option (the source-route case, the ip-options case's lsrr-fwd) */
+const isSrr = (f: Inject) => f.case === 'source-route' || (f.case === 'ip-options' && f.note === 'lsrr-fwd');
+/** an ARP request for one of the DUT's addresses */
+const arpForDut = (f: Inject) => f.case === 'arp-dut' || (f.case === 'arp-request' && /^(dut-address|probe-sender-zero|unicast-to-dut|foreign-sender)/.test(f.note ?? ''));
 
 /** The required cases frame i of a scenario is (often none, sometimes several). */
 export function requiredOf(sc: Pick<PktScenario, 'steps' | 'frames'>, facts = dutFacts(sc)): string[][] {

@@ -121,9 +121,9 @@ class Model {
 const CONF_KNOBS: [string, number[], number[], number[], number][] = [
   ['route_localnet', [0, 0, 0, 1], [0, 0, 1], [0, 1], 0.25],
   ['accept_source_route', [0, 1, 1], [0, 1, 1], [0, 1], 0.3],
-  ['bc_forwarding', [0, 1, 1], [0, 1, 1], [0, 1], 0.3],
+  ['bc_forwarding', [0, 1, 1, 1], [0, 1, 1], [0, 1, 1], 0.3],
   ['proxy_arp', [0, 0, 0, 1], [0, 0, 1], [0, 1, 1], 0.3],
-  ['arp_ignore', [0, 0, 0, 1, 2, 8], [0, 0, 1, 2, 8], [0, 1, 2, 8], 0.3],
+  ['arp_ignore', [0, 0, 1, 2, 8], [0, 1, 2, 8], [0, 1, 2, 8], 0.6],
   ['arp_announce', [0, 0, 1, 2], [0, 1, 2], [0, 1, 2], 0.3],
   ['arp_filter', [0, 0, 0, 1], [0, 0, 1], [0, 1], 0.25],
   ['arp_accept', [0, 0, 1, 2], [0, 1, 2], [0, 1, 2], 0.3],
@@ -195,15 +195,16 @@ function configure(m: Model) {
   m.sysctl('net.ipv4.conf.default.accept_local', 0);
   // ICMP. Rate limits: icmp_ratemask 0 exempts every type from both the global and the per-destination
   // bucket. Otherwise only limits whose outcome does not depend on when, to the jiffy, frames arrive:
-  // icmp_ratelimit 0 (the per-destination bucket always allows; the global one, 50 credits refilled at
-  // 1000/s, never runs dry at one or two messages per frame 30 ms apart), or 30 s / 60 s, whose bucket
-  // (6 tokens, a new peer starting with 60 s worth) lets exactly 2 / 1 errors through to a destination
-  // and nothing more within a scenario. The default 1 s is left out: a token comes back every 250
-  // jiffies, so whether the 7th error 30 ms frames apart passes depends on the exact jiffies between
-  // them; and ip_error()'s bucket (route errors) and the redirect backoff share the peer's tokens.
+  // icmp_ratelimit 30 s or 60 s, whose bucket (6 tokens, a new peer starting with 60 s worth) lets
+  // exactly 2 / 1 errors through to a destination and nothing more within a scenario; the global one
+  // (50 credits refilled at 1000/s) never runs dry at one or two messages per frame 30 ms apart. Left
+  // out: the default 1 s (a token comes back every 250 jiffies: whether the 7th error of frames 30 ms
+  // apart passes depends on the exact jiffies between them) and 0 (a limited error in a later jiffy
+  // empties the peer's tokens, which ip_error()'s bucket shares: whether a route error from that host
+  // about a second later is answered then depends on the exact jiffies too).
   const mask = r.weighted([[5, 0], [2, 0x1818], [1, 0x0808], [1, 0x1800], [1, 0x0809]] as const);
   m.sysctl('net.ipv4.icmp_ratemask', mask);
-  m.sysctl('net.ipv4.icmp_ratelimit', mask ? r.pick([0, 30000, 60000]) : 1000);
+  m.sysctl('net.ipv4.icmp_ratelimit', mask ? r.pick([30000, 60000]) : 1000);
   m.sysctl('net.ipv4.icmp_msgs_per_sec', 1000);
   m.sysctl('net.ipv4.icmp_msgs_burst', 50);
   m.sysctl('net.ipv4.icmp_echo_ignore_broadcasts', r.chance(0.65) ? 1 : 0);
@@ -552,12 +553,15 @@ const CASES: Record<string, CaseFn> = {
     m.emit(p, m.ipFrame(p, s, { dst: d, proto: x.proto }, x.payload, r.pick(['02:00:00:00:00:99', m.other(p).mac, m.host(p).mac])), 'foreign-dst-mac', toLocal ? 'to DUT address' : 'forwardable');
   },
   'redirect': (m) => {
-    // source and next hop on the same port: forwarded back out of it, with an ICMP redirect
+    // source and next hop on the same port: forwarded back out of it, with an ICMP redirect; a source
+    // behind the port's gateway (not on-link) gets one only with shared_media
     const r = m.r;
     const p = r.pick(m.ports);
-    const s = p.hosts[1 + (m.frames.filter((f) => f.case === 'redirect').length % (p.hosts.length - 1))];
+    const remote = r.chance(0.3);
+    const s = remote ? m.remoteSrc(p) : p.hosts[1 + (m.frames.filter((f) => f.case === 'redirect').length % (p.hosts.length - 1))];
     const n = r.pick(p.remotes);
     fwd(m, 'redirect', r.pick(['udp', 'icmp', 'tcp'] as const), {}, { p, q: p, s, d: numToIp(n.net + r.int(1, 250)) });
+    m.prefixNote(remote ? 'remote source' : 'on-link source');
   },
   'dut-other-addr': (m) => {
     // packets to the DUT's address on another port, to its subnet broadcast and network address
@@ -736,9 +740,9 @@ export function generatePackets(seed: number): PktScenario {
   for (let i = order.length - 1; i > 0; i--) { const j = r.int(0, i); [order[i], order[j]] = [order[j], order[i]]; }
   const extra = r.int(6, 14);
   const common = ['fwd-udp', 'fwd-tcp', 'fwd-icmp', 'echo', 'udp-closed-port', 'route-blackhole', 'route-prohibit', 'route-unreachable', 'martian-source', 'broadcast', 'multicast', 'ip-options', 'arp-request', 'ttl1', 'redirect', 'policy-source', 'policy-fwmark', 'policy-iif', 'fwd-remote-src'];
-  // the cases of the knobs generator 3 draws, a second time each (not garp and arp-announce: one
+  // the cases of the knobs generator 3 draws, a second time each, arp-dut and bc-forward a third (not garp and arp-announce: one
   // address each, used once; not icmp-burst: already several frames)
-  for (const c of ['localnet', 'source-route', 'bc-forward', 'proxy-arp', 'arp-dut', 'errors-inbound']) order.splice(r.int(0, order.length), 0, c);
+  for (const c of ['localnet', 'source-route', 'bc-forward', 'bc-forward', 'proxy-arp', 'arp-dut', 'arp-dut', 'errors-inbound']) order.splice(r.int(0, order.length), 0, c);
   for (let i = 0; i < extra; i++) order.splice(r.int(0, order.length), 0, r.pick(common));
   for (const c of order) CASES[c](m);
   return { seed, gen: PKT_GEN_VERSION, ports: m.ports.map((p) => ({ name: p.name, mac: p.mac, peerMac: p.peerMac })), steps: m.steps, frames: m.frames };
