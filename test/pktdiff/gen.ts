@@ -58,6 +58,8 @@ interface Port {
   subnet: Net;
   addr: string;
   secondary?: string;
+  /** a second subnet on the port (198.18.150+i.0/24): the DUT's address in it and a host there */
+  second?: { addr: string; net: Net; host: Host };
   hosts: Host[]; // static neighbour entries (the first is the gateway)
   silent: string[]; // on-link addresses with no neighbour entry: forwarding to them makes the DUT ARP (0, 1), ARP requests for one (2), a sender the DUT answers (3), gratuitous ARP (4)
   silentMac: string; // the MAC the silent senders (3, 4) use
@@ -120,10 +122,10 @@ class Model {
 /** Per-device conf knobs drawn per scenario: key, values for conf/all, for conf/default, for a port's own, chance a port has its own. */
 const CONF_KNOBS: [string, number[], number[], number[], number][] = [
   ['route_localnet', [0, 0, 0, 1], [0, 0, 1], [0, 1], 0.25],
-  ['accept_source_route', [0, 1, 1], [0, 1, 1], [0, 1], 0.3],
-  ['bc_forwarding', [0, 1, 1, 1], [0, 1, 1], [0, 1, 1], 0.3],
-  ['proxy_arp', [0, 0, 0, 1], [0, 0, 1], [0, 1, 1], 0.3],
-  ['arp_ignore', [0, 0, 1, 2, 8], [0, 1, 2, 8], [0, 1, 2, 8], 0.6],
+  ['accept_source_route', [0, 1, 1, 1], [0, 1, 1], [0, 1, 1], 0.3],
+  ['bc_forwarding', [0, 1, 1, 1], [0, 1, 1, 1], [0, 1, 1], 0.3],
+  ['proxy_arp', [0, 0, 1], [0, 0, 1], [0, 1, 1], 0.3],
+  ['arp_ignore', [0, 0, 1, 2, 8, 8], [0, 1, 2, 8], [0, 1, 2, 8], 0.6],
   ['arp_announce', [0, 0, 1, 2], [0, 1, 2], [0, 1, 2], 0.3],
   ['arp_filter', [0, 0, 0, 1], [0, 0, 1], [0, 1], 0.25],
   ['arp_accept', [0, 0, 1, 2], [0, 1, 2], [0, 1, 2], 0.3],
@@ -165,6 +167,10 @@ function configure(m: Model) {
       secondary: r.chance(0.2) ? numToIp(take()) : undefined,
       mtu: i === mtuPort ? r.pick([576, 680, 900, 1000, 1280]) : 1500, rr: r.int(0, 5), srcNext: 0,
     });
+    if (r.chance(0.35)) {
+      const net = { net: ipToNum(`198.18.${150 + i}.0`), len: 24 };
+      m.ports[i].second = { addr: numToIp(net.net + 1), net, host: { ip: numToIp(net.net + r.int(2, 250)), mac: macOf(0xc0 + i, sb, 7, r.int(0, 255), r.int(0, 255)) } };
+    }
   }
 
   // baseline sysctls: conf/all and conf/default are inherited from the host's
@@ -241,7 +247,9 @@ function configure(m: Model) {
     m.ip(`link set ${p.name} up`);
     m.ip(`addr add ${p.addr}/${p.subnet.len} dev ${p.name}`);
     if (p.secondary) m.ip(`addr add ${p.secondary}/${p.subnet.len} dev ${p.name}`);
+    if (p.second) m.ip(`addr add ${p.second.addr}/24 dev ${p.name}`);
     for (const h of p.hosts) m.ip(`neigh add ${h.ip} lladdr ${h.mac} dev ${p.name} nud permanent`);
+    if (p.second) m.ip(`neigh add ${p.second.host.ip} lladdr ${p.second.host.mac} dev ${p.name} nud permanent`);
   }
   for (const p of m.ports) {
     for (const net of [...p.remotes, p.srcNet]) m.ip(`route add ${fmt(net)} via ${m.gw(p).ip} dev ${p.name}`);
@@ -553,15 +561,17 @@ const CASES: Record<string, CaseFn> = {
     m.emit(p, m.ipFrame(p, s, { dst: d, proto: x.proto }, x.payload, r.pick(['02:00:00:00:00:99', m.other(p).mac, m.host(p).mac])), 'foreign-dst-mac', toLocal ? 'to DUT address' : 'forwardable');
   },
   'redirect': (m) => {
-    // source and next hop on the same port: forwarded back out of it, with an ICMP redirect; a source
-    // behind the port's gateway (not on-link) gets one only with shared_media
+    // source and next hop on the same port: forwarded back out of it, with an ICMP redirect. A source
+    // on the port's second subnet (directly connected, but not in a subnet with the gateway) gets one
+    // only with shared_media; one behind the port's gateway (not directly connected) never
     const r = m.r;
     const p = r.pick(m.ports);
-    const remote = r.chance(0.3);
-    const s = remote ? m.remoteSrc(p) : p.hosts[1 + (m.frames.filter((f) => f.case === 'redirect').length % (p.hosts.length - 1))];
+    const kind = r.weighted([[5, 'on-link source'], [2, 'remote source'], [p.second ? 4 : 0, 'second-subnet source']] as const);
+    const s = kind === 'remote source' ? m.remoteSrc(p) : kind === 'second-subnet source' ? p.second!.host
+      : p.hosts[1 + (m.frames.filter((f) => f.case === 'redirect').length % (p.hosts.length - 1))];
     const n = r.pick(p.remotes);
     fwd(m, 'redirect', r.pick(['udp', 'icmp', 'tcp'] as const), {}, { p, q: p, s, d: numToIp(n.net + r.int(1, 250)) });
-    m.prefixNote(remote ? 'remote source' : 'on-link source');
+    m.prefixNote(kind);
   },
   'dut-other-addr': (m) => {
     // packets to the DUT's address on another port, to its subnet broadcast and network address
@@ -740,9 +750,9 @@ export function generatePackets(seed: number): PktScenario {
   for (let i = order.length - 1; i > 0; i--) { const j = r.int(0, i); [order[i], order[j]] = [order[j], order[i]]; }
   const extra = r.int(6, 14);
   const common = ['fwd-udp', 'fwd-tcp', 'fwd-icmp', 'echo', 'udp-closed-port', 'route-blackhole', 'route-prohibit', 'route-unreachable', 'martian-source', 'broadcast', 'multicast', 'ip-options', 'arp-request', 'ttl1', 'redirect', 'policy-source', 'policy-fwmark', 'policy-iif', 'fwd-remote-src'];
-  // the cases of the knobs generator 3 draws, a second time each, arp-dut and bc-forward a third (not garp and arp-announce: one
-  // address each, used once; not icmp-burst: already several frames)
-  for (const c of ['localnet', 'source-route', 'bc-forward', 'bc-forward', 'proxy-arp', 'arp-dut', 'arp-dut', 'errors-inbound']) order.splice(r.int(0, order.length), 0, c);
+  // the cases of the knobs generator 3 draws, a second time each, source-route, bc-forward, proxy-arp and arp-dut a
+  // third (not garp and arp-announce: one address each, used once; not icmp-burst: already several frames)
+  for (const c of ['localnet', 'source-route', 'source-route', 'bc-forward', 'bc-forward', 'proxy-arp', 'proxy-arp', 'arp-dut', 'arp-dut', 'errors-inbound']) order.splice(r.int(0, order.length), 0, c);
   for (let i = 0; i < extra; i++) order.splice(r.int(0, order.length), 0, r.pick(common));
   for (const c of order) CASES[c](m);
   return { seed, gen: PKT_GEN_VERSION, ports: m.ports.map((p) => ({ name: p.name, mac: p.mac, peerMac: p.peerMac })), steps: m.steps, frames: m.frames };
