@@ -37,13 +37,17 @@ import { nf_hook, NF_INET_FORWARD, NF_ACCEPT } from "./netfilter";
 export let ipRtErrorCost: i64 = HZ, ipRtErrorBurst: i64 = 5 * HZ;
 export let ipRtRedirectLoad: i64 = HZ / 50, ipRtRedirectNumber: i32 = 9, ipRtRedirectSilence: i64 = (HZ / 50) << 10;
 
-/** ip_decrease_ttl(): ttl - 1 with the incremental header checksum update (RFC 1624) */
+/**
+ * ip_decrease_ttl(): ttl - 1 with the incremental header checksum update, done as the kernel does it in the
+ * host's byte order (the recordings' x86 kernel is little-endian, as wasm is): the checksum read as a
+ * little-endian u16 plus htons(0x0100), plus one more when that reached 0xffff. So a checksum of 0xfeff
+ * becomes 0x0000, where RFC 1624's end-around carry would give 0xffff.
+ */
 // @ts-ignore: decorator
 @inline function ip_decrease_ttl(iph: usize): void {
-  let check = <u32>load16be(iph + 10);
-  check += 0x0100;
-  check = (check + (check >> 16)) & 0xffff;
-  store<u8>(iph + 10, <u8>(check >> 8)); store<u8>(iph + 11, <u8>check);
+  let check = <u32>load<u16>(iph + 10) + 1;
+  check += check >= 0xffff ? 1 : 0;
+  store<u16>(iph + 10, <u16>check);
   store<u8>(iph + 8, load<u8>(iph + 8) - 1);
 }
 
