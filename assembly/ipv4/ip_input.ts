@@ -280,8 +280,9 @@ function ipOptionsRcvSrr(skb: i32, dev: i32, iph: usize): bool {
   for (; ptr <= space; ptr += 4) {
     if (ptr + 3 > space) { icmp_send(skb, 12, 0, (optSrr + 2) << 24); return true; }
     nexthop = load32be(o + ptr - 1);
-    // a failed lookup leaves the packet its route, and it is dropped
-    if (ipRouteInputCached(nexthop, saddr, dscp, dev, skbMark[skb], rcvProto, rcvSport, rcvDport) != 0) return true;
+    // a failed lookup leaves the packet its route, and it is dropped; a multipath route hashes the
+    // header's addresses (ip_multipath_l3_keys), its destination still the hop just used
+    if (ipRouteInputCached(nexthop, saddr, dscp, dev, skbMark[skb], rcvProto, rcvSport, rcvDport, saddr, load32be(iph + 16)) != 0) return true;
     if (rtType != RTN_UNICAST && rtType != RTN_LOCAL) return true;
     skbDstSetFromRt(skb);
     if (rtType != RTN_LOCAL) break;
