@@ -35,6 +35,7 @@
 // skb->head based offsets in the kernel.
 
 import { tracePacket } from "./trace";
+import { copyFrame } from "../lib/mem";
 
 export const SKB_SMALL: i32 = 3584;
 export const SKB_LARGE: i32 = 512;
@@ -261,7 +262,7 @@ export function skbFromBytes(p: usize, len: u32): i32 {
   if (len > SKB_MAX_FRAME) return -2;
   const s = skbAlloc(len);
   if (s < 0) return -1;
-  memory.copy(skbPut(s, len), p, len);
+  copyFrame(skbPut(s, len), p, len);
   return s;
 }
 

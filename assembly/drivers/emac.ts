@@ -43,6 +43,7 @@ import {
   MII_PHYSID2, MII_ADVERTISE, MII_LPA, MII_CTRL1000, MII_STAT1000, BMCR_ANENABLE, BMCR_ANRESTART,
   BMSR_LSTATUS, BMSR_ANEGCOMPLETE,
 } from "../hw/emac/registers";
+import { copyFrame } from "../lib/mem";
 
 const US: i64 = 1000;
 const MS: i64 = 1_000_000;
@@ -779,7 +780,7 @@ function emac_tx_tpd_create(a: EmacAdapter, w0: u32, w1: u32, w2: u32, w3: u32):
 function mapTx(a: EmacAdapter, idx: u32, p: usize, len: u32): u64 {
   const bus = a.txPool + <u64>idx * TX_BUF;
   const dst = dmaMap(bus, len);
-  if (dst != 0) memory.copy(dst, p, len);
+  if (dst != 0) copyFrame(dst, p, len);
   return bus;
 }
 

@@ -17,6 +17,7 @@
 // allocated per frame. When a queue is full the frame is dropped and counted.
 
 import { clockNow, CLOCK_NEVER } from "./clock";
+import { copyFrame } from "../lib/mem";
 
 export const WIRE_MAX_PORTS: i32 = 32; // one per EMAC plus one host queue per bound driver model
 /** Largest frame (without FCS) a wire record can carry. */
@@ -193,7 +194,7 @@ function wireInjectFrom(i: i32, src: usize, size: u32, count: i32, gapNs: i64): 
     store<u32>(dst, (word & 0xffff0000) | wireLen);
     store<u32>(dst, 0, 4);
     store<i64>(dst, arrival, 8);
-    memory.copy(dst + RX_HDR, src + off + 4, len);
+    copyFrame(dst + RX_HDR, src + off + 4, len);
     if (wireLen > len) memory.fill(dst + RX_HDR + len, 0, wireLen - len);
     p.rx.push(need);
     p.rx.commit();
@@ -270,7 +271,7 @@ export function wireCollect(i: i32, max: u32): i32 {
     const out4 = (4 + len + 3) & ~3;
     if (out + out4 > room) break;
     store<u32>(stagePtr + out, word);
-    memory.copy(stagePtr + out + 4, src + TX_HDR, out4 - 4);
+    copyFrame(stagePtr + out + 4, src + TX_HDR, out4 - 4);
     store<i64>(stageTimes + (<usize>n << 3), load<i64>(src, 4));
     out += out4;
     p.tx.pop((TX_HDR + len + 3) & ~3);

@@ -29,6 +29,7 @@ import {
   RX_OK, RX_BCAST, RX_MCAST, RX_FCS_ERR, RX_BYTE_CNT, RX_SZ_64, RX_SZ_OV, RX_RXF_OV,
   RX_BCAST_BYTE_CNT, RX_MCAST_BYTE_CNT, RX_ERR_ADDR,
 } from "./registers";
+import { copyFrame } from "../../lib/mem";
 
 const ETH_P_8021Q: u32 = 0x8100;
 const ETH_P_IP: u32 = 0x0800;
@@ -200,7 +201,7 @@ export function emacReceive(d: EmacDevice, p: usize, len: u32, wflags: u32): voi
     if (copyLen > 12) memory.copy(buf + 12, p + 16, copyLen - 12);
     flags |= RRD_CVTAG;
   } else {
-    memory.copy(buf, p, copyLen);
+    copyFrame(buf, p, copyLen);
   }
 
   // RRD: words 0..2 first, word 3 (with UPDT) last, then the index moves.

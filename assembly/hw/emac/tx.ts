@@ -42,6 +42,7 @@ import {
   TX_BASE, TX_OK, TX_BCAST, TX_MCAST, TX_BYTE_CNT, TX_SZ_64, TX_TRUNC, TX_LEN_ERR,
   TX_BCAST_BYTE, TX_MCAST_BYTE,
 } from "./registers";
+import { copyFrame } from "../../lib/mem";
 
 /** Largest gathered packet: a 64 KiB TSO payload plus headers. */
 export const TX_GATHER_MAX: u32 = 0x10000 + 0x200;
@@ -121,7 +122,7 @@ function stageFrame(d: EmacDevice, src: usize, len: u32, w3: u32): void {
     store<u8>(dst + 15, <u8>(tci >> 8));
     memory.copy(dst + 16, src + 12, len - 12);
   } else {
-    memory.copy(dst, src, len);
+    copyFrame(dst, src, len);
   }
   if (padded > outLen) memory.fill(dst + outLen, 0, padded - outLen);
   wireTxStage(d.wire, padded, txStartNs + stagedNs);
