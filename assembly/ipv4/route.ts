@@ -17,6 +17,7 @@ import {
   rtGenid,
 } from "./flow";
 import { fibMultipathHash, fibSelectMultipath } from "./fib_multipath";
+import { fibMultipathHashPolicy, fibMultipathUseNeigh } from "./sysctl_net_ipv4";
 import { requireFlDissect, lastRule, rPref } from "./fib_rules";
 import { trace, traceOn } from "../core/trace";
 import { TE_FIB_RULE, TE_ROUTE_OUTPUT, TE_ROUTE_DST, TE_ROUTE_GW } from "../core/trace_events";
@@ -238,6 +239,11 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
     way++;
     e += <usize>RC_WORDS << 2;
   }
+  // a multipath entry holds the nexthop the packet's own addresses hashed to: an ICMP error, hashed by
+  // the addresses it quotes (ip_multipath_l3_keys), takes the uncached decision
+  if (way < 4 && load<u32>(e, 20) != 0 && (l3src != saddr || l3dst != daddr)) {
+    return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, l3src, l3dst);
+  }
   if (way < 4) {
     rcacheHits++;
     const ret = <i32>load<u32>(e, 28);
@@ -245,15 +251,18 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
     rtType = <u8>tp; rtIsInput = (tp & 0x100) != 0; rtPrefixlen = <i32>(tp >>> 16); rtFlags = load<u32>(e, 36);
     rtDev = <i32>load<u32>(e, 40); rtGw = load<u32>(e, 44); rtError = <i32>load<u32>(e, 48); rtTable = load<u32>(e, 52);
     rtAlias = <i32>load<u32>(e, 56); rtTclassid = load<u32>(e, 60); rtSaddr = saddr; rtDropReason = ret;
-    rtNh = rtAlias; rtMultipath = false;
+    const mp = load<u32>(e, 20);
+    rtNh = mp != 0 ? <i32>(mp & 0x7fffffff) : rtAlias; rtMultipath = mp != 0;
     if (rcacheVerify) rcacheCheck(ret, daddr, saddr, dscp, dev, mark, proto, sport, dport);
     return ret;
   }
   rcacheMisses++;
   const ret = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, l3src, l3dst);
-  // every answer the slow path gives carries its drop reason as the return value (martian()) or 0;
-  // a multipath choice hangs on more of the packet than the key holds (ports, an ICMP error's quote)
-  if (ret != rtDropReason || rtSaddr != saddr || rtMultipath) return ret;
+  // every answer the slow path gives carries its drop reason as the return value (martian()) or 0.
+  // A multipath choice is kept only where it hangs on nothing but the key and the configuration: the
+  // L3 hash (policy 0) of the packet's own addresses, without the neighbours' states (use_neigh)
+  if (ret != rtDropReason || rtSaddr != saddr) return ret;
+  if (rtMultipath && (fibMultipathHashPolicy != 0 || fibMultipathUseNeigh != 0 || l3src != saddr || l3dst != daddr)) return ret;
   // a stale way, else the one two hash bits pick
   way = 0;
   while (way < 4 && load<u32>(set + ((<usize>way * <usize>RC_WORDS) << 2), 24) == rtGenid) way++;
@@ -261,6 +270,7 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   e = set + ((<usize>way * <usize>RC_WORDS) << 2);
   unchecked(rctag[first + way] = tag);
   store<u32>(e, daddr); store<u32>(e, saddr, 4); store<u32>(e, k4, 8); store<u32>(e, mark, 12); store<u32>(e, k5, 16);
+  store<u32>(e, rtMultipath ? <u32>rtNh | 0x80000000 : 0, 20);
   store<u32>(e, rtGenid, 24); store<u32>(e, <u32>ret, 28);
   store<u32>(e, <u32>rtType | (rtIsInput ? 0x100 : 0) | (<u32>rtPrefixlen << 16), 32); store<u32>(e, rtFlags, 36);
   store<u32>(e, <u32>rtDev, 40); store<u32>(e, rtGw, 44); store<u32>(e, <u32>rtError, 48); store<u32>(e, rtTable, 52);
