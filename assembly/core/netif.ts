@@ -565,11 +565,11 @@ export function dev_queue_xmit(skb: i32): i32 {
       kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
       return NET_XMIT_DROP;
     }
-    // an empty queue: the skb goes to the driver at once (sch_direct_xmit for TCQ_F_CAN_BYPASS),
-    // which is what enqueueing it and running the queue would do, without the queue's bookkeeping
+    // An empty queue hands the skb to the driver at once (TCQ_F_CAN_BYPASS: sch_direct_xmit), as
+    // enqueueing it and running the queue would, without the queue's bookkeeping. A busy driver
+    // (NETDEV_TX_BUSY) gets it back through the queue (dev_requeue_skb).
     const bypass = queued == 0 && !queueStopped(dev);
     skbNext[skb] = -1;
-    // (a busy driver: dev_requeue_skb, the skb waits for the driver to wake the queue)
     if (bypass && xmitOne(skb, dev) != NETDEV_TX_BUSY) return NET_XMIT_SUCCESS;
     const tail = unchecked(qTail[dev]);
     if (tail >= 0) skbNext[tail] = skb; else put(qHead, dev, skb);
