@@ -15,6 +15,24 @@ export function flowInit(dst: u32, src: u32, oif: i32, iif: i32, mark: u32, uid:
 }
 export function flowPorts(proto: u32, sport: u32, dport: u32): void { flProto = proto; flSport = sport; flDport = dport; }
 export function flowSetOif(oif: i32): void { flOif = oif; }
+
+/**
+ * The ports the flow dissector gives fib4_rules_early_flow_dissect() and fib_multipath_hash() for an IPv4
+ * packet, as (sport << 16) | dport: __skb_flow_get_ports() at the offset proto_ports_offset() names (0 for
+ * TCP, UDP, DCCP, SCTP, UDP-Lite and ESP, whose SPI gives its halves; 4 for AH, its SPI), none for a fragment
+ * (__skb_flow_dissect stops at the IP header of any fragment without FLOW_DISSECTOR_F_PARSE_1ST_FRAG), none
+ * for other protocols or when the 4 bytes lie beyond the packet. `p` the IP header, `len` the packet's length.
+ */
+export function flowDissectPorts(p: usize, hlen: u32, len: u32): u32 {
+  if ((load<u8>(p, 6) & 0x3f) != 0 || load<u8>(p, 7) != 0) return 0; // IP_MF | IP_OFFSET
+  const proto = <u32>load<u8>(p, 9);
+  let off: u32;
+  if (proto == 6 || proto == 17 || proto == 33 || proto == 50 || proto == 132 || proto == 136) off = hlen;
+  else if (proto == 51) off = hlen + 4;
+  else return 0;
+  if (len < off + 4) return 0;
+  return bswap<u32>(load<u32>(p + off));
+}
 export function flowSetSrc(src: u32): void { flSrc = src; }
 export function flowSetDst(dst: u32): void { flDst = dst; }
 export function flowSetScope(s: i32): void { flScope = s; }

@@ -36,6 +36,7 @@ import { icmp_send } from "./icmp";
 import { ip_forward, ip_error } from "./ip_forward";
 import { arp_rcv } from "./arp";
 import { nf_hook, NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, NF_ACCEPT } from "./netfilter";
+import { flowDissectPorts } from "./flow";
 
 export const IPPROTO_ICMP: u8 = 1, IPPROTO_TCP: u8 = 6, IPPROTO_UDP: u8 = 17;
 export const IP_DF: u32 = 0x4000, IP_MF: u32 = 0x2000, IP_OFFSET: u32 = 0x1fff;
@@ -126,11 +127,9 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
   const tos = <u32>load<u8>(p, 1);
   const proto = <u32>load<u8>(p, 9);
   const saddr = load32be(p + 12), daddr = load32be(p + 16);
-  let sport: u32 = 0, dport: u32 = 0;
   const fragOff = load16be(p + 6);
-  if ((fragOff & (IP_MF | IP_OFFSET)) == 0 && (proto == 6 || proto == 17 || proto == 132 || proto == 33) && skbLen[skb] >= hlen + 4) {
-    sport = load16be(p + hlen); dport = load16be(p + hlen + 2);
-  }
+  const ports = flowDissectPorts(p, hlen, skbLen[skb]);
+  const sport = ports >>> 16, dport = ports & 0xffff;
   // ip_multipath_l3_keys(): an ICMP error is hashed by the addresses of the packet it quotes
   let l3src = saddr, l3dst = daddr;
   if (proto == 1 && (fragOff & IP_OFFSET) == 0 && skbLen[skb] >= hlen + 28 && icmpIsErr(<u32>load<u8>(p + hlen))) {
