@@ -37,7 +37,7 @@ import { HZ, NS_PER_JIFFY } from "./ipv4/sysctl_net_ipv4";
 import {
   ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen, rtTclassid,
 } from "./ipv4/route";
-import { ENODEV, EINVAL, EHOSTUNREACH } from "./lib/errno";
+import { ENODEV, EINVAL, EHOSTUNREACH, EOPNOTSUPP } from "./lib/errno";
 import { rt_cache_flush } from "./ipv4/flow";
 
 const dump = new Array<u32>();
@@ -210,14 +210,19 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
   sport: u32, dport: u32, fibmatch: bool): i32 {
   clearExtack();
   dump.length = 0;
+  // rtm_getroute_parse_ip_proto(): TCP, UDP and ICMP only
+  if (ipproto != 6 && ipproto != 17 && ipproto != 1) return fail(EOPNOTSUPP, "Unsupported ip proto");
+  // inet_rtm_getroute_build_skb(): the skb the decision sees carries the ports in a TCP or UDP header only,
+  // so the flow dissector finds none for ICMP (the output path's rules still match the flow's own ports)
+  const skbPorts: u32 = ipproto == 1 ? 0 : (sport << 16) | dport;
   const dscp = tos & 0xfc;
   let err: i32 = 0;
   if (iif != 0) {
     if (!devExists(iif)) return -ENODEV;
-    err = ipRouteInput(dst, src, dscp, iif, mark, ipproto, sport, dport, src, dst) != 0 ? -EINVAL : 0;
+    err = ipRouteInput(dst, src, dscp, iif, mark, ipproto, skbPorts >>> 16, skbPorts & 0xffff, src, dst) != 0 ? -EINVAL : 0;
     if (err == 0 && rtError != 0) err = -rtError;
   } else {
-    err = ipRouteOutput(dst, src, oif, mark, uid, dscp, ipproto, sport, dport);
+    err = ipRouteOutput(dst, src, oif, mark, uid, dscp, ipproto, sport, dport, <i64>skbPorts);
   }
   if (err != 0) return err;
   if (fibmatch && rtAlias < 0) return -EHOSTUNREACH;

@@ -107,8 +107,9 @@ function mkrouteOutput(daddr: u32, saddr: u32, type: u8, hasFi: bool, devOut: i3
 }
 
 /** ip_route_output_key_hash(): the output route decision, traced; 0 with rt* set, or -errno */
-export function ipRouteOutput(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: u32, dscp: u32, proto: u32, sport: u32, dport: u32): i32 {
-  const err = ipRouteOutputKeyHashRcu(daddr, saddr, oif, mark, uid, dscp, proto, sport, dport);
+export function ipRouteOutput(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: u32, dscp: u32, proto: u32, sport: u32, dport: u32,
+  skbPorts: i64 = -1): i32 {
+  const err = ipRouteOutputKeyHashRcu(daddr, saddr, oif, mark, uid, dscp, proto, sport, dport, skbPorts);
   if (traceOn) traceRoute(TE_ROUTE_OUTPUT, err < 0 ? 0xff000000 | <u32>-err : <u32>rtType | (rtFlags >> 16 & 0xff00));
   return err;
 }
@@ -124,8 +125,12 @@ export function traceRoute(ev: u32, head: u32): void {
   if (gw != 0) trace(TE_ROUTE_GW, gw, 0);
 }
 
-/** ip_route_output_key_hash_rcu(): 0 with rt* set, or -errno */
-export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: u32, dscp: u32, proto: u32, sport: u32, dport: u32): i32 {
+/**
+ * ip_route_output_key_hash_rcu(): 0 with rt* set, or -errno. skbPorts: -1 without an skb (the multipath hash
+ * takes the flow's ports), else the ports the flow dissector finds in the skb given, (sport << 16) | dport.
+ */
+export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: u32, dscp: u32, proto: u32, sport: u32, dport: u32,
+  skbPorts: i64 = -1): i32 {
   let flags: u32 = 0;
   let devOut: i32 = 0;
   resClear();
@@ -181,7 +186,8 @@ export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: 
   // fib_select_path(): a multipath route's nexthop by the flow's hash (unless the flow names its device),
   // then the source from the route, else from that nexthop's device
   if (oif == 0 && aNhNext[a] >= 0) {
-    resSetNh(fibSelectMultipath(a, resNh, fibMultipathHash(saddr, daddr, saddr, daddr, proto, sport, dport), saddr));
+    const hs = skbPorts < 0 ? sport : <u32>(skbPorts >>> 16), hd = skbPorts < 0 ? dport : <u32>skbPorts & 0xffff;
+    resSetNh(fibSelectMultipath(a, resNh, fibMultipathHash(saddr, daddr, saddr, daddr, proto, hs, hd), saddr));
     rtMultipath = true;
   }
   const nh = resNh;

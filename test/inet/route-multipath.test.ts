@@ -221,6 +221,27 @@ export const MP_HASH_SCRIPT: string[][] = [
     w(`-j route get 198.18.0.77 from ${src} iif ${dev}`))),
 ];
 
+// `ip route get ... ipproto P sport A dport B`: the kernel takes TCP, UDP and ICMP only (rtm_getroute_parse_ip_proto:
+// "Unsupported ip proto" for ESP, AH, UDP-Lite, SCTP), and the skb it builds (inet_rtm_getroute_build_skb) carries
+// ports in a TCP or UDP header only: ICMP's are not seen by a forwarding decision's rules nor by the hash (policy 1)
+export const MP_PROTO_SCRIPT: string[][] = [
+  ...LINKS.map(w),
+  ['sysctl', 'net.ipv4.ip_forward=1'], ['sysctl', 'net.ipv4.conf.all.rp_filter=0'], ['sysctl', 'net.ipv4.conf.ve.rp_filter=0'],
+  ['sysctl', 'net.ipv4.fib_multipath_hash_seed=12345'], ['sysctl', 'net.ipv4.fib_multipath_hash_policy=1'],
+  w('route add 203.0.113.0/24 nexthop via 192.0.2.2 nexthop via 198.51.100.3 nexthop via 198.51.100.4'),
+  ...['esp', 'ah', 'udplite', 'sctp', 'udp', 'tcp', 'icmp'].flatMap((p) => Array.from({ length: 12 }, (_, i) => {
+    const sp = 1000 + ((i * 7919) % 60000), dp = 50 + ((i * 104729) % 65000);
+    return [w(`-j route get 203.0.113.${i + 1} from 198.19.${i}.5 iif ve ipproto ${p} sport ${sp} dport ${dp}`),
+      w(`-j route get 203.0.113.${i + 1} ipproto ${p} sport ${sp} dport ${dp}`)];
+  }).flat()),
+  w('route add 198.19.0.0/16 via 192.0.2.9 table 100'), w('route add 198.19.0.0/16 via 198.51.100.9'),
+  w('rule add ipproto esp sport 4660 dport 22136 lookup 100'), w('rule add ipproto icmp sport 9 lookup 100'),
+  w('rule add ipproto tcp sport 9 dport 1 lookup 100'),
+  ...([['esp', 4660, 22136], ['icmp', 9, 9], ['icmp', 9, 1], ['udp', 9, 9], ['tcp', 9, 1], ['tcp', 9, 2]] as const).flatMap(([p, sp, dp]) => [
+    w(`-j route get 198.19.1.1 from 198.18.0.9 iif ve ipproto ${p} sport ${sp} dport ${dp}`),
+    w(`-j route get 198.19.1.1 ipproto ${p} sport ${sp} dport ${dp}`)]),
+];
+
 // ---- the comparison -----------------------------------------------------------------------------
 
 const can = canMakeNamespace();
@@ -244,6 +265,7 @@ function devsTaken(steps: IpStep[]): Set<string> {
 const SCRIPTS = [
   { name: 'commands and listings', script: MP_CMDS_SCRIPT, fixture: 'route-multipath-cmds.json' },
   { name: 'the nexthop of hundreds of flows', script: MP_HASH_SCRIPT, fixture: 'route-multipath-hash.json' },
+  { name: 'route get with ipproto, sport and dport', script: MP_PROTO_SCRIPT, fixture: 'route-get-ipproto.json' },
 ];
 
 describe('multipath routes: identical to Linux and iproute2 6.1', () => {
