@@ -4,6 +4,7 @@ import { Kernel } from './kernel.js';
 import { runIp, type IpResult } from './ip/index.js';
 import { strerror } from './ip/errors.js';
 import { runBridge } from './bridge/index.js';
+import { runEthtool } from './ethtool.js';
 import type { Rtnl } from './rtnl.js';
 import { EmacHw, runNs, type EmacNic, type EmacOptions, type Dma, type Wire } from './hw/emac.js';
 import { PacketSocket, dropReasons, netCounters, type NetExports } from './hw/netif.js';
@@ -104,6 +105,11 @@ export class Box {
   /** Runs `bridge ARGS` (fdb show, link show; -j -p -s) and returns what iproute2's bridge would print. */
   bridge(args: string | string[]): IpResult {
     return runBridge(this.kernel, commandLine('bridge', args));
+  }
+
+  /** Runs `ethtool -S DEV` or `ethtool -i DEV` and returns what ethtool 6.1 would print (src/ethtool.ts). */
+  ethtool(args: string | string[]): IpResult {
+    return runEthtool(this.kernel, commandLine('ethtool', args));
   }
 
   /**

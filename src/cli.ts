@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// netpath CLI: `netpath [--box FILE] ip ...` and `netpath [--box FILE] sysctl ...`.
+// netpath CLI: `netpath [--box FILE] ip ...`, `sysctl ...`, `bridge ...`, `ethtool ...` and the replay tools.
 // Without --box every run starts from a fresh emulated namespace. With it,
 // the state-changing commands that succeeded are logged to FILE and replayed
 // into a fresh box next time (the core is deterministic, so replay rebuilds
@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Box } from './box.js';
 import { runIp, type IpRunInfo } from './ip/index.js';
 import { runBridge } from './bridge/index.js';
+import { runEthtool } from './ethtool.js';
 import { strerror } from './ip/errors.js';
 import type { Rtnl } from './rtnl.js';
 import { runReplay, runTrace, fsErrorText, REPLAY_USAGE, TRACE_USAGE } from './replay-cli.js';
@@ -152,11 +153,12 @@ function runSysctl(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): num
 }
 
 const NSTAT_USAGE = '       netpath [--box FILE] nstat [-az] [--no-drops] [PATTERN ...]\n';
+const ETHTOOL_USAGE = '       netpath [--box FILE] ethtool { -S | -i } DEV\n';
 const USAGE = 'usage: netpath [--box FILE] ip [OPTIONS] OBJECT COMMAND ...\n' +
   '       netpath [--box FILE] bridge [-j] [-p] [-s] { fdb | link } show ...\n' +
   '       netpath [--box FILE] sysctl [-w] [-n] [-q] key[=value] ...\n' + REPLAY_USAGE + TRACE_USAGE +
-  NSTAT_USAGE + ATTACH_USAGE + '       netpath --help\n';
-const TOOLS = ['ip', 'sysctl', 'replay', 'trace', 'nstat', 'attach', 'bridge'];
+  NSTAT_USAGE + ETHTOOL_USAGE + ATTACH_USAGE + '       netpath --help\n';
+const TOOLS = ['ip', 'sysctl', 'replay', 'trace', 'nstat', 'attach', 'bridge', 'ethtool'];
 
 /** `nstat -az` of the box (nstat's -a and -z; without -z zero counters are left out), then drops by reason */
 function runNstat(box: Box, argv: string[]): number {
@@ -195,9 +197,9 @@ export async function main(argv: string[]): Promise<number> {
     if (tool === 'replay') return await runReplay(box, argv.slice(i + 1));
     if (tool === 'trace') return runTrace(box, argv.slice(i + 1));
     if (tool === 'attach') return await runAttach(box, argv.slice(i + 1));
-    if (tool === 'bridge') {
+    if (tool === 'bridge' || tool === 'ethtool') {
       // read-only (show): nothing to log
-      const r = runBridge(box.rtnl, argv.slice(i + 1));
+      const r = (tool === 'bridge' ? runBridge : runEthtool)(box.rtnl, argv.slice(i + 1));
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
       return r.status;

@@ -16,6 +16,8 @@ const MACVLAN_MODE_NAME = new Map(Object.entries(MACVLAN_MODES).map(([k, v]) => 
 const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400, NLM_F_APPEND = 0x800;
 const NO_MAC = [0xffffffff, 0xffffffff] as const;
 const QDISC_NAME = ['noop', 'noqueue', 'pfifo_fast', 'mq'];
+/** struct emac_stats: 25 RX counters, then 26 TX counters */
+const EMAC_STATS_LEN = 51;
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
@@ -80,6 +82,13 @@ export class Kernel implements Rtnl {
   }
 
   // ---- links
+  emacStats(ifindex: number): number[] | undefined {
+    const nic = this.core.linkNic(ifindex);
+    if (nic < 0) return undefined;
+    // emac_get_ethtool_stats: emac_update_hw_stats once, then the totals
+    return Array.from({ length: EMAC_STATS_LEN }, (_, i) => this.core.hwEmacDrvStat(nic, i, i === 0 ? 1 : 0));
+  }
+
   links(): LinkInfo[] {
     const size = this.core.LINK_RECORD.value;
     const n = this.core.linkDump();

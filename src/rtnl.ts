@@ -324,6 +324,8 @@ export interface Rtnl {
   linkSet(req: LinkSetReq): Reply;
   /** Whether `ip ... netns NAME` names a box this one can reach (boxes created with a netns name in one World). */
   netnsExists?(name: string): boolean;
+  /** An EMAC's MAC statistics as `ethtool -S` reads them (emac_get_ethtool_stats, struct emac_stats order); undefined for other devices */
+  emacStats?(ifindex: number): number[] | undefined;
 
   addrs(): AddrInfo[];
   addrAdd(req: AddrReq, replace: boolean): Reply;

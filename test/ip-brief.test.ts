@@ -3,10 +3,9 @@
 // output for each case was recorded (test/fixtures/ip/brief.json, NP_RECORD=1)
 // and must come back byte for byte. When a namespace can be made, the kernel
 // is asked again.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { Box } from '../src/box.js';
-import { netnsAdd, netnsDel, run } from './util/netns.js';
+import { describe } from 'vitest';
+import { run } from './util/netns.js';
+import { recordedCases, netnsWhyNot } from './util/recorded.js';
 
 const FIXTURE = new URL('./fixtures/ip/brief.json', import.meta.url);
 
@@ -28,61 +27,16 @@ const CASES = [
   '-br addr show label v0', '-br addr show label v*', '-j -br addr show label v1', '-br addr show scope host', '-br addr show secondary',
   '-br addr show to 192.0.2.0/24', '-br -o link', '-br -o addr', '-br -4 -o addr show dev v1',
 ];
-interface Case { argv: string; status: number; stdout: string; stderr: string }
 
-async function kernel(): Promise<Case[]> {
-  const ns = await netnsAdd('np-brief');
-  try {
-    const sh = async (args: string[]) => {
-      const r = await run(args[0], args.slice(1));
-      if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-    };
-    // netpath has no IPv6: no fe80:: or ::1 addresses in the kernel's answers either
-    await sh(['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
-    for (const c of SETUP) await sh(['ip', '-n', ns, ...c.split(' ')]);
-    const out: Case[] = [];
-    for (const c of CASES) {
-      const r = await run('ip', ['-n', ns, ...c.split(' ')]);
-      out.push({ argv: c, status: r.status, stdout: r.stdout, stderr: r.stderr });
-    }
-    return out;
-  } finally {
-    await netnsDel(ns);
-  }
-}
-
-async function netpath(): Promise<Case[]> {
-  const box = await Box.create();
-  for (const c of SETUP) expect(box.ip(c).status, c).toBe(0);
-  return CASES.map((c) => { const r = box.ip(c); return { argv: c, status: r.status, stdout: r.stdout, stderr: r.stderr }; });
-}
-
-async function canNetns(): Promise<string> {
-  try { const ns = await netnsAdd('np-brief'); await netnsDel(ns); return ''; } catch (e) { return (e as Error).message; }
-}
-const why = await canNetns();
+const why = await netnsWhyNot('np-brief');
 
 describe('ip -brief: byte for byte what iproute2 6.1 prints', () => {
-  if (process.env.NP_RECORD) {
-    it('records the kernel answers', async () => {
-      writeFileSync(FIXTURE, JSON.stringify({ iproute2: (await run('ip', ['-V'])).stdout.trim(), setup: SETUP, cases: await kernel() }, null, 1) + '\n');
-    }, 60_000);
-    return;
-  }
-  const recorded = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { setup: string[]; cases: Case[] };
-  it('the fixture was recorded for these cases and this setup', () => {
-    expect(recorded.setup).toEqual(SETUP);
-    expect(recorded.cases.map((c) => c.argv)).toEqual(CASES);
+  recordedCases({
+    fixture: FIXTURE, netns: 'np-brief', setup: SETUP, cases: CASES, why, tool: 'ip',
+    // netpath has no IPv6: no fe80:: or ::1 addresses in the kernel's answers either
+    prepare: (ns) => [['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']],
+    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
+    netpath: (box, c) => box.ip(c),
+    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
   });
-  it('netpath prints each case as recorded', async () => {
-    const got = await netpath();
-    for (const [i, c] of recorded.cases.entries()) expect(got[i], `ip ${c.argv}`).toEqual(c);
-  });
-  if (!why) {
-    it('the kernel here still prints what was recorded', async () => {
-      expect(await kernel()).toEqual(recorded.cases);
-    }, 60_000);
-  } else {
-    it.skip(`the kernel here still prints what was recorded: skipped, no network namespace here (${why})`, () => {});
-  }
 });
