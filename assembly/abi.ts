@@ -38,7 +38,7 @@ import {
   ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen, rtTclassid,
 } from "./ipv4/route";
 import { ENODEV, EINVAL, EHOSTUNREACH, EOPNOTSUPP } from "./lib/errno";
-import { rt_cache_flush } from "./ipv4/flow";
+import { rt_cache_flush, flowDissectPorts } from "./ipv4/flow";
 
 const dump = new Array<u32>();
 const linkStats = new StaticArray<u64>(ST_COUNT);
@@ -201,6 +201,27 @@ export function routeDump(): i32 {
   return list.length;
 }
 
+/** the packet inet_rtm_getroute_build_skb() makes: an IPv4 header, then a UDP or TCP header or an ICMP echo's */
+const getrouteSkb = new StaticArray<u8>(40);
+/** inet_rtm_getroute_build_skb(): fills getrouteSkb, returns its length */
+function getrouteBuildSkb(src: u32, dst: u32, ipproto: u32, sport: u32, dport: u32): u32 {
+  const p = changetype<usize>(getrouteSkb);
+  memory.fill(p, 0, 40);
+  store<u8>(p, 0x45); store<u8>(p, <u8>ipproto, 9);
+  store<u32>(p, bswap<u32>(src), 12); store<u32>(p, bswap<u32>(dst), 16);
+  if (ipproto == 17) { // udphdr: the ports, its length
+    store<u16>(p, bswap<u16>(<u16>sport), 20); store<u16>(p, bswap<u16>(<u16>dport), 22); store<u16>(p, bswap<u16>(8), 24);
+    return 28;
+  }
+  if (ipproto == 6) { // tcphdr: the ports, doff 5, RST (its checksum no decision reads)
+    store<u16>(p, bswap<u16>(<u16>sport), 20); store<u16>(p, bswap<u16>(<u16>dport), 22);
+    store<u8>(p, 0x50, 32); store<u8>(p, 0x04, 33);
+    return 40;
+  }
+  if (ipproto == 1) { store<u8>(p, 8, 20); return 28; } // icmphdr: ICMP_ECHO, code 0
+  return 20;
+}
+
 export const GET_RECORD: i32 = 14;
 /**
  * inet_rtm_getroute(): 0 or -errno. The reply goes to the dump buffer:
@@ -214,7 +235,9 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
   if (ipproto != 6 && ipproto != 17 && ipproto != 1) return fail(EOPNOTSUPP, "Unsupported ip proto");
   // inet_rtm_getroute_build_skb(): the skb the decision sees carries the ports in a TCP or UDP header only,
   // so the flow dissector finds none for ICMP (the output path's rules still match the flow's own ports)
-  const skbPorts: u32 = ipproto == 1 ? 0 : (sport << 16) | dport;
+  const skbLen = getrouteBuildSkb(src, dst, ipproto, sport, dport);
+  const skb = changetype<usize>(getrouteSkb);
+  const skbPorts = flowDissectPorts(skb, 20, skbLen);
   const dscp = tos & 0xfc;
   let err: i32 = 0;
   if (iif != 0) {
@@ -222,7 +245,8 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
     err = ipRouteInput(dst, src, dscp, iif, mark, ipproto, skbPorts >>> 16, skbPorts & 0xffff, src, dst) != 0 ? -EINVAL : 0;
     if (err == 0 && rtError != 0) err = -rtError;
   } else {
-    err = ipRouteOutput(dst, src, oif, mark, uid, dscp, ipproto, sport, dport, <i64>skbPorts);
+    // ip_route_output_key_hash_rcu(net, &fl4, &res, skb): a multipath route hashed by that skb
+    err = ipRouteOutput(dst, src, oif, mark, uid, dscp, ipproto, sport, dport, skb, skbLen);
   }
   if (err != 0) return err;
   if (fibmatch && rtAlias < 0) return -EHOSTUNREACH;

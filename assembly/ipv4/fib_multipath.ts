@@ -7,6 +7,7 @@ import { inetSelectAddr } from "./devinet";
 import { aNhNext, aNhUpper, aOif, aGw, aScope, aNhScope, RT_SCOPE_LINK } from "./fib_table";
 import { neighState, NUD_VALID } from "./arp";
 import { fibMultipathHashSeed, fibMultipathHashPolicy, fibMultipathUseNeigh } from "./sysctl_net_ipv4";
+import { flowDissectPorts } from "./flow";
 
 /**
  * struct flow_keys from its hashed part on (FLOW_KEYS_HASH_OFFSET, 8 bytes of flow_dissector_key_control
@@ -57,6 +58,31 @@ export function fibMultipathHash(src: u32, dst: u32, l3src: u32, l3dst: u32, pro
   store<u32>(keys + K_SRC, bswap<u32>(src));
   store<u32>(keys + K_DST, bswap<u32>(dst));
   return <i32>(flowHashFromKeys() >>> 1);
+}
+
+/**
+ * fib_multipath_hash() given a packet (skb) rather than only a flow: the keys come from the IPv4 packet at
+ * `iph`, `len` bytes from its header on. Policy 0: the addresses ip_multipath_l3_keys() takes (for an ICMP
+ * error, those of the packet it quotes); policy 1: the addresses, protocol and ports the flow dissector
+ * finds (skb_flow_dissect_flow_keys, no ports for a fragment); policy 2: the dissector's addresses. The
+ * callers that pass one: icmp_route_lookup() (the offending packet skb_in) and inet_rtm_getroute() (the
+ * packet inet_rtm_getroute_build_skb() made).
+ */
+export function fibMultipathHashSkb(iph: usize, len: u32): i32 {
+  const hlen = (<u32>load<u8>(iph) & 15) << 2;
+  const proto = <u32>load<u8>(iph, 9);
+  const src = bswap<u32>(load<u32>(iph, 12)), dst = bswap<u32>(load<u32>(iph, 16));
+  let l3src = src, l3dst = dst;
+  // ip_multipath_l3_keys(): an ICMP error (not a later fragment) with its ICMP header and the quoted
+  // IP header in the packet is keyed by the quoted addresses
+  if (proto == 1 && (load<u8>(iph, 6) & 0x1f) == 0 && load<u8>(iph, 7) == 0 && len >= hlen + 28) {
+    const t = <u32>load<u8>(iph + hlen);
+    if (t == 3 || t == 4 || t == 5 || t == 11 || t == 12) { // icmp_is_err()
+      l3src = bswap<u32>(load<u32>(iph + hlen, 20)); l3dst = bswap<u32>(load<u32>(iph + hlen, 24));
+    }
+  }
+  const ports = flowDissectPorts(iph, hlen, len);
+  return fibMultipathHash(src, dst, l3src, l3dst, proto, ports >>> 16, ports & 0xffff);
 }
 
 /** fib_good_nh(): with fib_multipath_use_neigh, a gateway whose neighbour entry is not valid is passed over */

@@ -216,9 +216,11 @@ export function icmp_send(skbIn: i32, type: u8, code: u8, info: u32): void {
   const mark = unchecked(skbMark[skbIn]);
   if (!ipOptionsEcho(iph, avail)) return;
   rtSave();
-  // icmp_route_lookup(): back to the sender (or the first hop of the reversed source route); the ICMP type/code sit where the ports would
+  // icmp_route_lookup(): back to the sender (or the first hop of the reversed source route); the ICMP type/code sit
+  // where the ports would. ip_route_output_key_hash(net, fl4, skb_in): a multipath route's nexthop is hashed by
+  // the offending packet skb_in (fib_multipath_hash), not by this flow
   const to = echoFaddr != 0 ? echoFaddr : ipSaddr;
-  const err = ipRouteOutput(to, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_ICMP, 0, (<u32>type << 8) | code);
+  const err = ipRouteOutput(to, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_ICMP, 0, (<u32>type << 8) | code, iph, <u32>avail);
   if (err == 0 && icmpv4XrlimAllow(to)) {
     let room: i64 = devExists(R.rtDev) ? <i64>devMtu[R.rtDev] : 576;
     if (room > 576) room = 576;
@@ -248,6 +250,7 @@ function icmpReply(skb: i32, iph: usize, type: u8, code: u8, rest: u32, extra: u
   if (rtf & (RTCF_BROADCAST | RTCF_MULTICAST)) saddr = inetSelectAddr(unchecked(skbIif[skb]), daddr, RT_SCOPE_UNIVERSE);
   const mark = unchecked(skbMark[skb]);
   rtSave();
+  // ip_route_output_key() without the skb: a multipath route's nexthop by this flow's hash
   const to = echoFaddr != 0 ? echoFaddr : daddr;
   const err = ipRouteOutput(to, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_ICMP, 0, (<u32>type << 8) | code);
   if (err == 0 && icmpv4XrlimAllow(to)) {

@@ -16,7 +16,7 @@ import {
   flowInit, flowPorts, resAlias, resNh, resSetNh, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid,
   rtGenid,
 } from "./flow";
-import { fibMultipathHash, fibSelectMultipath } from "./fib_multipath";
+import { fibMultipathHash, fibMultipathHashSkb, fibSelectMultipath } from "./fib_multipath";
 import { fibMultipathHashPolicy, fibMultipathUseNeigh } from "./sysctl_net_ipv4";
 import { requireFlDissect, lastRule, rPref } from "./fib_rules";
 import { trace, traceOn } from "../core/trace";
@@ -106,10 +106,13 @@ function mkrouteOutput(daddr: u32, saddr: u32, type: u8, hasFi: bool, devOut: i3
   return 0;
 }
 
-/** ip_route_output_key_hash(): the output route decision, traced; 0 with rt* set, or -errno */
+/**
+ * ip_route_output_key_hash(): the output route decision, traced; 0 with rt* set, or -errno. skbIph/skbLen:
+ * the packet (skb) the caller passes, its IPv4 header and the bytes from it on, or 0 for none.
+ */
 export function ipRouteOutput(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: u32, dscp: u32, proto: u32, sport: u32, dport: u32,
-  skbPorts: i64 = -1): i32 {
-  const err = ipRouteOutputKeyHashRcu(daddr, saddr, oif, mark, uid, dscp, proto, sport, dport, skbPorts);
+  skbIph: usize = 0, skbLen: u32 = 0): i32 {
+  const err = ipRouteOutputKeyHashRcu(daddr, saddr, oif, mark, uid, dscp, proto, sport, dport, skbIph, skbLen);
   if (traceOn) traceRoute(TE_ROUTE_OUTPUT, err < 0 ? 0xff000000 | <u32>-err : <u32>rtType | (rtFlags >> 16 & 0xff00));
   return err;
 }
@@ -126,11 +129,12 @@ export function traceRoute(ev: u32, head: u32): void {
 }
 
 /**
- * ip_route_output_key_hash_rcu(): 0 with rt* set, or -errno. skbPorts: -1 without an skb (the multipath hash
- * takes the flow's ports), else the ports the flow dissector finds in the skb given, (sport << 16) | dport.
+ * ip_route_output_key_hash_rcu(): 0 with rt* set, or -errno. skbIph: 0 without an skb (the multipath hash
+ * takes the flow's keys), else the IPv4 header of the skb given (skbLen bytes from it on), whose keys the
+ * multipath hash takes instead (fib_multipath_hash with an skb).
  */
 export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: u32, uid: u32, dscp: u32, proto: u32, sport: u32, dport: u32,
-  skbPorts: i64 = -1): i32 {
+  skbIph: usize = 0, skbLen: u32 = 0): i32 {
   let flags: u32 = 0;
   let devOut: i32 = 0;
   resClear();
@@ -183,11 +187,12 @@ export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: 
     if (saddr == 0) saddr = aPrefsrc[a] != 0 ? aPrefsrc[a] : daddr;
     return mkrouteOutput(daddr, saddr, RTN_LOCAL, true, LOOPBACK_IFINDEX, flags | RTCF_LOCAL);
   }
-  // fib_select_path(): a multipath route's nexthop by the flow's hash (unless the flow names its device),
-  // then the source from the route, else from that nexthop's device
+  // fib_select_path(): a multipath route's nexthop by the hash (unless the flow names its device): of the
+  // skb when there is one (fib_multipath_hash reads the packet, not the flow), else of the flow; then the
+  // source from the route, else from that nexthop's device
   if (oif == 0 && aNhNext[a] >= 0) {
-    const hs = skbPorts < 0 ? sport : <u32>(skbPorts >>> 16), hd = skbPorts < 0 ? dport : <u32>skbPorts & 0xffff;
-    resSetNh(fibSelectMultipath(a, resNh, fibMultipathHash(saddr, daddr, saddr, daddr, proto, hs, hd), saddr));
+    const hash = skbIph != 0 ? fibMultipathHashSkb(skbIph, skbLen) : fibMultipathHash(saddr, daddr, saddr, daddr, proto, sport, dport);
+    resSetNh(fibSelectMultipath(a, resNh, hash, saddr));
     rtMultipath = true;
   }
   const nh = resNh;
