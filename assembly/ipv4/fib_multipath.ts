@@ -61,6 +61,17 @@ export function fibMultipathHash(src: u32, dst: u32, l3src: u32, l3dst: u32, pro
 }
 
 /**
+ * ip_multipath_l3_keys(): an ICMP error (icmp_is_err(), not a later fragment) whose ICMP header and quoted IP
+ * header lie in the packet at `iph` (header `hlen`, `len` bytes) is keyed by the quoted packet's addresses.
+ * Returns the quoted IP header, or 0 when the packet's own addresses are the keys.
+ */
+export function icmpErrQuoted(iph: usize, hlen: u32, len: u32): usize {
+  if (load<u8>(iph, 9) != 1 || (load<u16>(iph, 6) & 0xff1f) != 0 || len < hlen + 28) return 0;
+  const t = <u32>load<u8>(iph + hlen);
+  return t == 3 || t == 4 || t == 5 || t == 11 || t == 12 ? iph + hlen + 8 : 0;
+}
+
+/**
  * fib_multipath_hash() given a packet (skb) rather than only a flow: the keys come from the IPv4 packet at
  * `iph`, `len` bytes from its header on. Policy 0: the addresses ip_multipath_l3_keys() takes (for an ICMP
  * error, those of the packet it quotes); policy 1: the addresses, protocol and ports the flow dissector
@@ -72,15 +83,8 @@ export function fibMultipathHashSkb(iph: usize, len: u32): i32 {
   const hlen = (<u32>load<u8>(iph) & 15) << 2;
   const proto = <u32>load<u8>(iph, 9);
   const src = bswap<u32>(load<u32>(iph, 12)), dst = bswap<u32>(load<u32>(iph, 16));
-  let l3src = src, l3dst = dst;
-  // ip_multipath_l3_keys(): an ICMP error (not a later fragment) with its ICMP header and the quoted
-  // IP header in the packet is keyed by the quoted addresses
-  if (proto == 1 && (load<u8>(iph, 6) & 0x1f) == 0 && load<u8>(iph, 7) == 0 && len >= hlen + 28) {
-    const t = <u32>load<u8>(iph + hlen);
-    if (t == 3 || t == 4 || t == 5 || t == 11 || t == 12) { // icmp_is_err()
-      l3src = bswap<u32>(load<u32>(iph + hlen, 20)); l3dst = bswap<u32>(load<u32>(iph + hlen, 24));
-    }
-  }
+  const q = icmpErrQuoted(iph, hlen, len);
+  const l3src = q != 0 ? bswap<u32>(load<u32>(q, 12)) : src, l3dst = q != 0 ? bswap<u32>(load<u32>(q, 16)) : dst;
   const ports = flowDissectPorts(iph, hlen, len);
   return fibMultipathHash(src, dst, l3src, l3dst, proto, ports >>> 16, ports & 0xffff);
 }

@@ -37,6 +37,7 @@ import { ip_forward, ip_error } from "./ip_forward";
 import { arp_rcv } from "./arp";
 import { nf_hook, NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, NF_ACCEPT } from "./netfilter";
 import { flowDissectPorts } from "./flow";
+import { icmpErrQuoted } from "./fib_multipath";
 
 export const IPPROTO_ICMP: u8 = 1, IPPROTO_TCP: u8 = 6, IPPROTO_UDP: u8 = 17;
 export const IP_DF: u32 = 0x4000, IP_MF: u32 = 0x2000, IP_OFFSET: u32 = 0x1fff;
@@ -117,8 +118,6 @@ export function skbDstSetFromRt(skb: i32): void {
   unchecked(skbRtGw[skb] = rtGw); unchecked(skbRtError[skb] = rtError);
 }
 
-/** icmp_is_err(): the ICMP types that quote an offending packet (unreachable, quench, redirect, time exceeded, parameter) */
-function icmpIsErr(t: u32): bool { return t == 3 || t == 4 || t == 5 || t == 11 || t == 12; }
 
 /** ip_rcv_finish() / ip_rcv_finish_core(): the input route, options, counters, then dst_input */
 function ip_rcv_finish(skb: i32, dev: i32): i32 {
@@ -127,14 +126,11 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
   const tos = <u32>load<u8>(p, 1);
   const proto = <u32>load<u8>(p, 9);
   const saddr = load32be(p + 12), daddr = load32be(p + 16);
-  const fragOff = load16be(p + 6);
   const ports = flowDissectPorts(p, hlen, skbLen[skb]);
   const sport = ports >>> 16, dport = ports & 0xffff;
   // ip_multipath_l3_keys(): an ICMP error is hashed by the addresses of the packet it quotes
-  let l3src = saddr, l3dst = daddr;
-  if (proto == 1 && (fragOff & IP_OFFSET) == 0 && skbLen[skb] >= hlen + 28 && icmpIsErr(<u32>load<u8>(p + hlen))) {
-    l3src = load32be(p + hlen + 20); l3dst = load32be(p + hlen + 24);
-  }
+  const q = icmpErrQuoted(p, hlen, skbLen[skb]);
+  const l3src = q != 0 ? load32be(q + 12) : saddr, l3dst = q != 0 ? load32be(q + 16) : daddr;
   const err = ipRouteInputCached(daddr, saddr, tos & 0xfc, dev, skbMark[skb], proto, sport, dport, l3src, l3dst);
   if (err != 0) {
     trace(TE_ROUTE_FAIL, <u32>err, 0);
