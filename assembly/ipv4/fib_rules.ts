@@ -375,7 +375,8 @@ export function fibDefaultRulesInit(): void {
 const W: usize = 24; // words per record
 const R_IIF = 0, R_OIF = 1, R_MARK = 2, R_MARKMASK = 3, R_UIDLO = 4, R_UIDHI = 5, R_SRC = 6, R_SRCMASK = 7,
   R_DST = 8, R_DSTMASK = 9, R_DSCP = 10, R_DSCPMASK = 11, R_FLAGS = 12, R_SPORT = 13, R_SPORTMASK = 14,
-  R_DPORT = 15, R_DPORTMASK = 16, R_SUPPLEN = 17, R_SUPGROUP = 18, R_TABLE = 19, R_GOTO = 20, R_TBLIDX = 21;
+  R_DPORT = 15, R_DPORTMASK = 16, R_SUPPLEN = 17, R_SUPGROUP = 18, R_TABLE = 19, R_GOTO = 20, R_TBLIDX = 21,
+  R_IIFMASK = 22, R_OIFMASK = 23;
 const F_INVERT: u32 = 1, F_PORTS: u32 = 2, F_NEVER: u32 = 4;
 let tab: usize = 0;
 let tabCap: i32 = 0;
@@ -397,7 +398,9 @@ export function rulesCompile(): void {
   }
   tabLen = n;
   for (let i = 0; i < n; i++) {
-    rwSet(i, R_IIF, <u32>rIif[i]); rwSet(i, R_OIF, <u32>rOif[i]);
+    // a device selector is a value under an all-ones mask (an unresolved name, -1, matches no device)
+    rwSet(i, R_IIF, <u32>rIif[i]); rwSet(i, R_IIFMASK, rIif[i] != 0 ? <u32>-1 : 0);
+    rwSet(i, R_OIF, <u32>rOif[i]); rwSet(i, R_OIFMASK, rOif[i] != 0 ? <u32>-1 : 0);
     rwSet(i, R_MARK, rMark[i]); rwSet(i, R_MARKMASK, rMarkMask[i]);
     rwSet(i, R_UIDLO, rUidStart[i]); rwSet(i, R_UIDHI, rUidEnd[i]);
     const sm = inetMask(rSrcLen[i]), dm = inetMask(rDstLen[i]);
@@ -429,22 +432,27 @@ export let lastRule: i32 = -1;
   return port >= lo && port <= hi;
 }
 
-/** fib_rule_match() + fib4_rule_match() on a compiled record */
+/** fib_rule_match() + fib4_rule_match() on the compiled record at p. Every
+ * selector but the uid range and the ports is a value under a mask; the flow
+ * comes in as arguments so the walk keeps it in registers. */
 // @ts-ignore: decorator
-@inline function ruleMatch(i: i32): bool {
-  const flags = rw(i, R_FLAGS);
-  let ret = true;
-  const iif = <i32>rw(i, R_IIF), oif = <i32>rw(i, R_OIF);
-  if ((flags & F_NEVER) || (iif != 0 && iif != flIif) || (oif != 0 && oif != flOif) ||
-    ((rw(i, R_MARK) ^ flMark) & rw(i, R_MARKMASK)) != 0 ||
-    flUid < rw(i, R_UIDLO) || flUid > rw(i, R_UIDHI) ||
-    (flSrc & rw(i, R_SRCMASK)) != rw(i, R_SRC) || (flDst & rw(i, R_DSTMASK)) != rw(i, R_DST) ||
-    ((rw(i, R_DSCP) ^ flDscp) & rw(i, R_DSCPMASK)) != 0) {
-    ret = false;
-  } else if (flags & F_PORTS) {
-    const p = (flags >>> 16) & 0xff;
-    if ((p != 0 && p != flProto) || !portMatch(rw(i, R_SPORT), rw(i, R_SPORTMASK), flSport) ||
-      !portMatch(rw(i, R_DPORT), rw(i, R_DPORTMASK), flDport)) ret = false;
+@inline function ruleMatch(p: usize, iif: u32, oif: u32, mark: u32, uid: u32, src: u32, dst: u32, dscp: u32): bool {
+  const flags = load<u32>(p, R_FLAGS << 2);
+  let ret = false;
+  if (((load<u32>(p, R_MARK << 2) ^ mark) & load<u32>(p, R_MARKMASK << 2)) == 0 &&
+    ((load<u32>(p, R_SRC << 2) ^ src) & load<u32>(p, R_SRCMASK << 2)) == 0 &&
+    ((load<u32>(p, R_DST << 2) ^ dst) & load<u32>(p, R_DSTMASK << 2)) == 0 &&
+    (((load<u32>(p, R_IIF << 2) ^ iif) & load<u32>(p, R_IIFMASK << 2)) |
+      ((load<u32>(p, R_OIF << 2) ^ oif) & load<u32>(p, R_OIFMASK << 2)) |
+      ((load<u32>(p, R_DSCP << 2) ^ dscp) & load<u32>(p, R_DSCPMASK << 2))) == 0 &&
+    uid - load<u32>(p, R_UIDLO << 2) <= load<u32>(p, R_UIDHI << 2) - load<u32>(p, R_UIDLO << 2) &&
+    (flags & F_NEVER) == 0) {
+    ret = true;
+    if (flags & F_PORTS) {
+      const proto = (flags >>> 16) & 0xff;
+      ret = (proto == 0 || proto == flProto) && portMatch(load<u32>(p, R_SPORT << 2), load<u32>(p, R_SPORTMASK << 2), flSport) &&
+        portMatch(load<u32>(p, R_DPORT << 2), load<u32>(p, R_DPORTMASK << 2), flDport);
+    }
   }
   return (flags & F_INVERT) ? !ret : ret;
 }
@@ -462,9 +470,10 @@ function suppressed(i: i32): bool {
 
 /** __fib_lookup(): walk the rules; 0 or -errno (-ENETUNREACH when none decided) */
 export function fibRulesLookup(flags: i32): i32 {
-  const n = tabLen;
+  const n = tabLen, base = tab;
+  const iif = <u32>flIif, oif = <u32>flOif, mark = flMark, uid = flUid, src = flSrc, dst = flDst, dscp = flDscp;
   for (let i = 0; i < n; i++) {
-    if (!ruleMatch(i)) continue;
+    if (!ruleMatch(base + ((<usize>i * W) << 2), iif, oif, mark, uid, src, dst, dscp)) continue;
     const act = <u8>((rw(i, R_FLAGS) >>> 8) & 0xff);
     if (act == FR_ACT_GOTO) {
       // jump: matching goes on from the first rule of the target pref (unresolved: skip)
