@@ -19,7 +19,7 @@ import {
 import { inetRtmNewroute, inetRtmDelroute } from "./ipv4/fib_frontend";
 import {
   tablesInDumpOrder, tableAliases, fibGetTable, aTb, aPn, aDscp, aPrio, aType, aScope, aProto, aPrefsrc, aGw, aOif, aNhFlags,
-  aNhNext, aNhWeight, aFiDead, aFiLinkdown, mpReset, mpAdd, ignoreLinkdown, RTNH_F_DEAD, RTNH_F_LINKDOWN,
+  aNhNext, aNhWeight, aFiDead, aFiLinkdown, aNhId, aNhReject, RTN_BLACKHOLE, mpReset, mpAdd, ignoreLinkdown, RTNH_F_DEAD, RTNH_F_LINKDOWN,
   pnPrefix, pnLen, RTN_UNICAST,
 } from "./ipv4/fib_table";
 import {
@@ -41,6 +41,9 @@ import { ENODEV, EINVAL, EHOSTUNREACH, EOPNOTSUPP } from "./lib/errno";
 import { rt_cache_flush, flowDissectPorts } from "./ipv4/flow";
 
 const dump = new Array<u32>();
+/** for the other ABI modules: empty the dump buffer, add one u32 */
+export function dumpReset(): void { dump.length = 0; }
+export function dumpPush(v: u32): void { dump.push(v); }
 const linkStats = new StaticArray<u64>(ST_COUNT);
 export function dumpPtr(): usize { return dump.dataStart; }
 export function dumpLen(): i32 { return dump.length; }
@@ -146,33 +149,34 @@ export function addrLabel(ifa: i32): string { return ifaLabel[ifa]; }
 export function routeNhBegin(): void { mpReset(); }
 export function routeNhAdd(gw: u32, oif: i32, flags: u32, weight: i32): void { mpAdd(gw, oif, flags, weight); }
 export function routeAdd(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: i32, scope: i32, proto: i32,
-  prefsrc: u32, gw: u32, oif: i32, onlink: bool, nlflags: i32): i32 {
+  prefsrc: u32, gw: u32, oif: i32, onlink: bool, nlflags: i32, nhid: u32): i32 {
   clearExtack();
-  const r = inetRtmNewroute(table, dst, len, tos, prio, <u8>type, <u8>scope, <u8>proto, prefsrc, gw, oif, onlink, nlflags);
+  const r = inetRtmNewroute(table, dst, len, tos, prio, <u8>type, <u8>scope, <u8>proto, prefsrc, gw, oif, onlink, nlflags, nhid);
   mpReset();
   return r;
 }
 export function routeDel(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: i32, scope: i32, proto: i32,
-  prefsrc: u32, gw: u32, oif: i32): i32 {
+  prefsrc: u32, gw: u32, oif: i32, nhid: u32): i32 {
   clearExtack();
-  const r = inetRtmDelroute(table, dst, len, tos, prio, <u8>type, scope, <u8>proto, prefsrc, gw, oif);
+  const r = inetRtmDelroute(table, dst, len, tos, prio, <u8>type, scope, <u8>proto, prefsrc, gw, oif, nhid);
   mpReset();
   return r;
 }
-export const ROUTE_RECORD: i32 = 13;
+export const ROUTE_RECORD: i32 = 14;
 export const NEXTHOP_RECORD: i32 = 4;
 /**
  * table, dst, len, tos, prio, type, scope, proto, prefsrc, gw, oif, flags, nexthops. A single-path route: its
  * nexthop's gw, oif and flags (rtm_flags: the fib_info's and the nexthop's), nexthops 0. A multipath route
  * (RTA_MULTIPATH): gw and oif 0, flags the fib_info's, and its nexthops (gw, oif, flags, weight) go to `tail`.
+ * Last, RTA_NH_ID (0: none); a route using a blackhole object is dumped as a blackhole (fib_dump_info).
  */
 function pushRoute(a: i32, tail: Array<u32>): void {
   const pn = aPn[a];
   dump.push(aTb[a]); dump.push(pnPrefix[pn]); dump.push(pnLen[pn]); dump.push(aDscp[a]); dump.push(aPrio[a]);
-  dump.push(aType[a]); dump.push(aScope[a]); dump.push(aProto[a]); dump.push(aPrefsrc[a]);
+  dump.push(aNhReject[a] ? RTN_BLACKHOLE : aType[a]); dump.push(aScope[a]); dump.push(aProto[a]); dump.push(aPrefsrc[a]);
   const fiFlags: u32 = (aFiDead[a] ? RTNH_F_DEAD : 0) | (aFiLinkdown[a] ? RTNH_F_LINKDOWN : 0);
   if (aNhNext[a] < 0) {
-    dump.push(aGw[a]); dump.push(<u32>aOif[a]); dump.push(nhDumpFlags(a) | fiFlags); dump.push(0);
+    dump.push(aGw[a]); dump.push(<u32>aOif[a]); dump.push(nhDumpFlags(a) | fiFlags); dump.push(0); dump.push(aNhId[a]);
     return;
   }
   dump.push(0); dump.push(0); dump.push(fiFlags);
@@ -182,6 +186,7 @@ function pushRoute(a: i32, tail: Array<u32>): void {
     n++;
   }
   dump.push(n);
+  dump.push(aNhId[a]);
 }
 /** fib_nexthop_info(): a nexthop without carrier is dumped dead too where routes with linkdown are ignored */
 function nhDumpFlags(nh: i32): u32 {

@@ -34,7 +34,7 @@ export function routeAddBatch(n: i32): i32 {
     const r = scratchPtr + <usize>i * 24;
     const gw = load<u32>(r, 12);
     const err = inetRtmNewroute(load<u32>(r), load<u32>(r, 4), load<i32>(r, 8), 0, load<u32>(r, 20), RTN_UNICAST,
-      gw != 0 ? <u8>RT_SCOPE_UNIVERSE : <u8>RT_SCOPE_LINK, 3, 0, gw, load<i32>(r, 16), false, NLM_F_CREATE | NLM_F_EXCL);
+      gw != 0 ? <u8>RT_SCOPE_UNIVERSE : <u8>RT_SCOPE_LINK, 3, 0, gw, load<i32>(r, 16), false, NLM_F_CREATE | NLM_F_EXCL, 0);
     if (err < 0) { store<i32>(r, err); return -(i + 1); }
   }
   return n;

@@ -7,3 +7,4 @@ export * from "./inetabi";
 export * from "./tunabi";
 export * from "./bridgeabi";
 export * from "./vethabi";
+export * from "./nexthopabi";

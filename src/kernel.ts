@@ -4,7 +4,7 @@
 import { instantiate } from '../build/netpath.js';
 import type {
   AddrInfo, AddrReq, BridgePortInfo, FdbEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, Reply, RouteGetReply,
-  RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
+  NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
 import { MACVLAN_MODES } from './rtnl.js';
 
@@ -270,6 +270,7 @@ export class Kernel implements Rtnl {
       table: r[o], dst: r[o + 1], dstLen: r[o + 2], tos: r[o + 3], priority: r[o + 4], type: r[o + 5], scope: r[o + 6],
       protocol: r[o + 7], oif: r[o + 10] | 0, nhFlags: r[o + 11],
     };
+    if (r[o + 13] !== 0) m.nhid = r[o + 13];
     if (r[o + 8] !== 0) m.prefsrc = r[o + 8];
     if (r[o + 9] !== 0) m.gateway = r[o + 9];
     const n = r[o + 12];
@@ -311,12 +312,51 @@ export class Kernel implements Rtnl {
     const nl = (f.create ? NLM_F_CREATE : 0) | (f.excl ? NLM_F_EXCL : 0) | (f.replace ? NLM_F_REPLACE : 0) | (f.append ? NLM_F_APPEND : 0);
     this.routeNexthops(req);
     return this.reply(this.core.routeAdd(req.table, req.dst, req.dstLen, req.tos, req.priority ?? 0, req.type, req.scope,
-      req.protocol, req.prefsrc ?? 0, req.gateway ?? 0, req.oif ?? 0, !!req.onlink, nl));
+      req.protocol, req.prefsrc ?? 0, req.gateway ?? 0, req.oif ?? 0, !!req.onlink, nl, req.nhid ?? 0));
   }
   routeDel(req: RouteReq): Reply {
     this.routeNexthops(req);
     return this.reply(this.core.routeDel(req.table, req.dst, req.dstLen, req.tos, req.priority ?? 0, req.type, req.scope,
-      req.protocol, req.prefsrc ?? 0, req.gateway ?? 0, req.oif ?? 0));
+      req.protocol, req.prefsrc ?? 0, req.gateway ?? 0, req.oif ?? 0, req.nhid ?? 0));
+  }
+
+  // ---- nexthop objects
+  nexthops(): NexthopMsg[] {
+    const size = this.core.NEXTHOP_OBJ_RECORD.value;
+    const n = this.core.nexthopDump();
+    let r = this.records(n, size);
+    let entries = 0;
+    for (let i = 0; i < n; i++) entries += r[i * size + 7];
+    if (entries > 0) r = this.records(1, n * size + entries * 2);
+    const out: NexthopMsg[] = [];
+    let t = n * size;
+    for (let i = 0; i < n; i++) {
+      const o = i * size;
+      const m: NexthopMsg = {
+        id: r[o], oif: r[o + 2] | 0, flags: r[o + 3], scope: r[o + 4], blackhole: r[o + 5] !== 0, protocol: r[o + 6],
+      };
+      if (r[o + 1] !== 0) m.gateway = r[o + 1];
+      if (r[o + 7] > 0) {
+        m.group = [];
+        for (let k = 0; k < r[o + 7]; k++, t += 2) m.group.push({ id: r[t], weight: r[t + 1] });
+      }
+      out.push(m);
+    }
+    return out;
+  }
+  nexthopAdd(req: NexthopReq, f: { create?: boolean; replace?: boolean }): Reply {
+    this.core.nexthopGrpBegin();
+    for (const g of req.group ?? []) this.core.nexthopGrpAdd(g.id, g.weight);
+    return this.reply(this.core.nexthopNew(req.id, req.family, req.group !== undefined, !!req.blackhole, !!req.fdb,
+      req.gateway ?? 0, req.oif ?? 0, !!req.onlink, req.protocol ?? 0, !!f.create, !!f.replace));
+  }
+  nexthopDel(id: number | undefined, extra: boolean): Reply {
+    return this.reply(this.core.nexthopDel(id ?? 0, id !== undefined, extra));
+  }
+  nexthopGet(id: number): Reply<NexthopMsg> {
+    const rc = this.core.nexthopGet(id);
+    if (rc < 0) return this.reply(rc) as Reply<NexthopMsg>;
+    return { ok: true, value: this.nexthops().find((m) => m.id === id)! };
   }
   routeGet(q: RouteGetReq): Reply<RouteGetReply> {
     const iif = q.iif ?? 0;

@@ -176,6 +176,8 @@ export interface RouteMsg {
   nhFlags: number;
   /** RTA_MULTIPATH: the nexthops of a route with more than one (then no gateway or oif of its own) */
   nexthops?: RouteNexthop[];
+  /** RTA_NH_ID: the nexthop object the route uses (its paths are given as above too) */
+  nhid?: number;
 }
 /** One nexthop of a multipath route (struct rtnexthop and its RTA_GATEWAY) */
 export interface RouteNexthop {
@@ -204,6 +206,34 @@ export interface RouteReq {
   onlink?: boolean;
   /** RTA_MULTIPATH: `nexthop` groups (in a delete: each selects the route's nexthop at its place) */
   nexthops?: RouteNexthop[];
+  /** RTA_NH_ID: use (or, in a delete, select routes using) this nexthop object; 0 = none */
+  nhid?: number;
+}
+
+/** A nexthop object (struct nhmsg and its NHA_* attributes), as `ip nexthop` dumps it */
+export interface NexthopMsg {
+  id: number;
+  gateway?: number;
+  oif: number; // 0 for a group or a blackhole
+  /** RTNH_F_ONLINK */
+  flags: number;
+  scope: number;
+  blackhole: boolean;
+  protocol: number;
+  /** NHA_GROUP: the entries of a group (weight 1..256) */
+  group?: { id: number; weight: number }[];
+}
+/** RTM_NEWNEXTHOP: id 0 = let the kernel pick one; family 0 (AF_UNSPEC) or 2 (AF_INET) */
+export interface NexthopReq {
+  id: number;
+  family: number;
+  gateway?: number;
+  oif?: number;
+  onlink?: boolean;
+  blackhole?: boolean;
+  fdb?: boolean;
+  protocol?: number;
+  group?: { id: number; weight: number }[];
 }
 
 export interface RouteGetReq {
@@ -335,6 +365,13 @@ export interface Rtnl {
   routes(): RouteMsg[];
   routeAdd(req: RouteReq, flags: RouteModFlags): Reply;
   routeDel(req: RouteReq): Reply;
+  /** every nexthop object, by id */
+  nexthops(): NexthopMsg[];
+  nexthopAdd(req: NexthopReq, flags: { create?: boolean; replace?: boolean }): Reply;
+  /** RTM_DELNEXTHOP: id undefined = no NHA_ID; `extra` = the request carried other attributes */
+  nexthopDel(id: number | undefined, extra: boolean): Reply;
+  /** RTM_GETNEXTHOP: the object, or the kernel's error (EINVAL for id 0, ENOENT) */
+  nexthopGet(id: number): Reply<NexthopMsg>;
   routeGet(req: RouteGetReq): Reply<RouteGetReply>;
 
   rules(): RuleMsg[];

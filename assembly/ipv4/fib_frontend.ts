@@ -15,9 +15,10 @@ import {
   pnPrefix, pnLen, mainTable, defaultTable, tbId, RT_TABLE_MAIN, RT_TABLE_LOCAL, RT_TABLE_DEFAULT, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
   RTN_ANYCAST, RTN_MULTICAST, RTN_MAX, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST, RT_SCOPE_NOWHERE, RTNH_F_DEAD,
   RTNH_F_ONLINK, RTNH_F_LINKDOWN, RTPROT_KERNEL, NLM_F_CREATE, NLM_F_APPEND, FIB_LOOKUP_IGNORE_LINKSTATE, fibPropsError,
-  fibPropsScope, fibNhUsesDev, fibRebalance, aNhNext, aFiLinkdown, mpCount, mpOif, mpGw, cfgLoadNh, cfgStoreNh,
+  fibPropsScope, fibNhUsesDev, cfgNhId, cfgSetNhId, aNhId, fibRebalance, aNhNext, aFiLinkdown, mpCount, mpOif, mpGw, cfgLoadNh, cfgStoreNh,
 } from "./fib_table";
 import { fibRulesLookup } from "./fib_rules";
+import { nexthopFind, nexthopToCfg, fibCheckNexthop, nexthopFlushDev } from "./nexthop";
 import {
   flowInit, flowPorts, flowSetOif, flDst, flSport, flDport, flProto, resAlias, resNh, resType, resTable, resClear, resTclassid,
   rt_cache_flush,
@@ -105,6 +106,12 @@ function checkNh(table: u32, scope: i32): i32 {
   return 0;
 }
 
+/** fib_check_nh() for a nexthop object (nh_create_ipv4): scope 0 in table `table`; cfg* holds the result */
+export function fibCheckNh(table: u32, gw: u32, oif: i32, flags: u32): i32 {
+  cfgSet(table, 0, 0, 0, 0, RTN_UNICAST, 0, 0, 0, gw, oif, flags);
+  return checkNh(table, 0);
+}
+
 /** fib_valid_prefsrc() */
 function validPrefsrc(): bool {
   if (cfgType != RTN_LOCAL || cfgDst == 0 || cfgPrefsrc != cfgDst) {
@@ -122,6 +129,11 @@ function fibCreateInfo(): i32 {
   if (cfgType > RTN_MAX) return -EINVAL;
   if (fibPropsScope(cfgType) > <i32>cfgScope) return fail(EINVAL, "Invalid scope");
   if (cfgOif != 0 && !devExists(cfgOif)) return -ENODEV;
+  let nh: i32 = -1;
+  if (cfgNhId != 0) {
+    nh = nexthopFind(cfgNhId);
+    if (nh < 0) return fail(EINVAL, "Nexthop id does not exist");
+  }
   if (mpCount > 0) {
     // fib_get_nhs(): RTA_OIF and RTA_GATEWAY, when given too, must be those of the first nexthop
     if (cfgOif != 0 && mpOif[0] != cfgOif) return fail(EINVAL, "Nexthop device index does not match RTA_OIF");
@@ -130,7 +142,8 @@ function fibCreateInfo(): i32 {
   }
   if (fibPropsError(cfgType) < 0) {
     if (cfgGw != 0 || cfgOif != 0 || mpCount > 0) return fail(EINVAL, "Gateway, device and multipath can not be specified for this route type");
-    cfgSetNh(0, <u8>RT_SCOPE_NOWHERE, cfgNhFlags);
+    if (nh >= 0) nexthopToCfg(nh);
+    else cfgSetNh(0, <u8>RT_SCOPE_NOWHERE, cfgNhFlags);
     return 0;
   } else {
     switch (cfgType) {
@@ -138,7 +151,11 @@ function fibCreateInfo(): i32 {
       default: return fail(EINVAL, "Invalid route type");
     }
     if (<i32>cfgScope > RT_SCOPE_HOST) return fail(EINVAL, "Invalid scope");
-    if (<i32>cfgScope == RT_SCOPE_HOST) {
+    if (nh >= 0) {
+      const err = fibCheckNexthop(nh, cfgScope);
+      if (err < 0) return err;
+      nexthopToCfg(nh);
+    } else if (<i32>cfgScope == RT_SCOPE_HOST) {
       if (mpCount > 1) return fail(EINVAL, "Route with host scope can not have multiple nexthops");
       if (cfgGw != 0) return fail(EINVAL, "Route with host scope can not have a gateway");
       if (!devExists(cfgOif)) return -ENODEV;
@@ -170,8 +187,10 @@ function validKeyLen(dst: u32, len: i32): i32 {
 
 /** inet_rtm_newroute(): table, dst/len, dscp, priority, type, scope, proto, prefsrc, gw, oif, onlink; nlflags NLM_F_* */
 export function inetRtmNewroute(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: u8, scope: u8, proto: u8,
-  prefsrc: u32, gw: u32, oif: i32, onlink: bool, nlflags: i32): i32 {
+  prefsrc: u32, gw: u32, oif: i32, onlink: bool, nlflags: i32, nhid: u32): i32 {
   if (tos & 3) return fail(EINVAL, "Invalid dsfield (tos): ECN bits must be 0");
+  // rtm_to_fib_config()
+  if (nhid != 0 && (oif != 0 || gw != 0 || mpCount > 0)) return fail(EINVAL, "Nexthop specification and nexthop id are mutually exclusive");
   if (table == 0) table = RT_TABLE_MAIN;
   // the prefix is checked before the table comes into being (a failed add leaves no table behind)
   let err = validKeyLen(dst, len);
@@ -179,6 +198,7 @@ export function inetRtmNewroute(table: u32, dst: u32, len: i32, tos: u32, prio: 
   const t = fibNewTable(table);
   if (t < 0) return -ENOBUFS;
   cfgSet(table, dst, len, <u8>(tos & 0xfc), prio, type, scope, proto, prefsrc, gw, oif, onlink ? RTNH_F_ONLINK : 0);
+  cfgSetNhId(nhid);
   err = fibCreateInfo();
   if (err < 0) return err;
   err = fibTableInsert(t, nlflags);
@@ -188,13 +208,14 @@ export function inetRtmNewroute(table: u32, dst: u32, len: i32, tos: u32, prio: 
 
 /** inet_rtm_delroute() */
 export function inetRtmDelroute(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: u8, scope: i32, proto: u8,
-  prefsrc: u32, gw: u32, oif: i32): i32 {
+  prefsrc: u32, gw: u32, oif: i32, nhid: u32): i32 {
   if (tos & 3) return fail(EINVAL, "Invalid dsfield (tos): ECN bits must be 0");
+  if (nhid != 0 && (oif != 0 || gw != 0 || mpCount > 0)) return fail(EINVAL, "Nexthop specification and nexthop id are mutually exclusive");
   const err = validKeyLen(dst, len);
   if (err < 0) return err;
   const t = fibGetTable(table);
   if (t < 0) return fail(ESRCH, "FIB table does not exist");
-  delSet(type, scope, prefsrc, proto, prio, oif, gw);
+  delSet(type, scope, prefsrc, proto, prio, oif, gw, nhid);
   return fibTableDelete(t, dst, len, <u8>(tos & 0xfc));
 }
 
@@ -346,7 +367,8 @@ export function fibSyncDownDev(dev: i32, down: bool, force: bool, unregister: bo
   let ret = false;
   const scope = force ? -1 : RT_SCOPE_NOWHERE;
   for (let a = 0; a < aliasCount(); a++) {
-    if (!aliasLive(a) || !fibNhUsesDev(a, dev)) continue;
+    // a route using a nexthop object follows the object (nexthop_flush_dev), not the device
+    if (!aliasLive(a) || aNhId[a] != 0 || !fibNhUsesDev(a, dev)) continue;
     let dead = 0, n = 0;
     let all = false;
     for (let nh = a; nh >= 0; nh = aNhNext[nh]) {
@@ -377,7 +399,8 @@ export function fibSyncUp(dev: i32, flags: u32): void {
   if (!devIsUp(dev)) return;
   if ((flags & RTNH_F_DEAD) && devCarrier[dev]) flags |= RTNH_F_LINKDOWN;
   for (let a = 0; a < aliasCount(); a++) {
-    if (!aliasLive(a) || !fibNhUsesDev(a, dev)) continue;
+    // a route using a nexthop object follows the object (nexthop_flush_dev), not the device
+    if (!aliasLive(a) || aNhId[a] != 0 || !fibNhUsesDev(a, dev)) continue;
     let alive = 0;
     for (let nh = a; nh >= 0; nh = aNhNext[nh]) {
       if (!(aNhFlags[nh] & flags)) { alive++; continue; }
@@ -451,10 +474,10 @@ export function fibNetdevUp(dev: i32): void {
   fibSyncUp(dev, RTNH_F_DEAD);
 }
 /** NETDEV_DOWN */
-export function fibNetdevDown(dev: i32): void { rt_cache_flush(); fibDisableIp(dev, false); }
+export function fibNetdevDown(dev: i32): void { rt_cache_flush(); fibDisableIp(dev, false); nexthopFlushDev(dev, false); }
 /** NETDEV_CHANGE: carrier lost or regained */
 export function fibNetdevChange(dev: i32, carrier: bool): void {
   rt_cache_flush();
   if (carrier) fibSyncUp(dev, RTNH_F_LINKDOWN);
-  else fibSyncDownDev(dev, false, false);
+  else { fibSyncDownDev(dev, false, false); nexthopFlushDev(dev, false); }
 }

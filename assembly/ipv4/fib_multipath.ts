@@ -4,7 +4,7 @@
 // fib_rebalance() gave the nexthops (fib_table.ts).
 import { siphash } from "../lib/siphash";
 import { inetSelectAddr } from "./devinet";
-import { aNhNext, aNhUpper, aOif, aGw, aScope, aNhScope, RT_SCOPE_LINK } from "./fib_table";
+import { aNhNext, aNhUpper, aOif, aGw, aScope, aNhScope, aNhId, RT_SCOPE_LINK } from "./fib_table";
 import { neighState, NUD_VALID } from "./arp";
 import { fibMultipathHashSeed, fibMultipathHashPolicy, fibMultipathUseNeigh } from "./sysctl_net_ipv4";
 import { flowDissectPorts } from "./flow";
@@ -97,11 +97,29 @@ function goodNhNeigh(nh: i32): bool {
 }
 
 /**
+ * nexthop_select_path_hthr() (net/ipv4/nexthop.c), as fib_select_multipath() calls it for a route using a
+ * nexthop group: the first entry whose neighbour is not known bad (nexthop_is_good_nh(), whatever
+ * fib_multipath_use_neigh says) and whose bound covers the hash; else the first good entry, else the first.
+ * The entries are the route's nexthops, their bounds from fib_rebalance() (nh_hthr_group_rebalance()'s sums).
+ */
+function nexthopSelectPathHthr(a: i32, hash: i32): i32 {
+  let first = -1;
+  for (let nh = a; nh >= 0; nh = unchecked(aNhNext[nh])) {
+    const st = neighState(aOif[nh], aGw[nh]);
+    if (st >= 0 && (<u8>st & NUD_VALID) == 0) continue;
+    if (first < 0) first = nh;
+    if (hash <= unchecked(aNhUpper[nh])) return nh;
+  }
+  return first >= 0 ? first : a;
+}
+
+/**
  * fib_select_multipath(): the nexthop of route a for the hash. Nexthops with no traffic share (upper bound -1)
  * are passed over; one whose source address (nh_saddr) is the flow's saddr is preferred, then one whose
  * bound covers the hash, the first of the best kind. `cur`, the lookup's nexthop, stays when none qualifies.
  */
 export function fibSelectMultipath(a: i32, cur: i32, hash: i32, saddr: u32): i32 {
+  if (unchecked(aNhId[a]) != 0) return nexthopSelectPathHthr(a, hash);
   let score = -1;
   let sel = cur;
   for (let nh = a; nh >= 0; nh = unchecked(aNhNext[nh])) {

@@ -245,6 +245,10 @@ export const aNhWeight = new Array<i32>();
 /** fib_nh_upper_bound (fib_rebalance): the hash bound of the nexthop, -1 when it takes no traffic */
 export const aNhUpper = new Array<i32>();
 export const PN_NEXTHOP: i32 = -2;
+/** fib_info->nh: the id of the nexthop object the route uses (nexthop.ts), 0 for its own nexthops */
+export const aNhId = new Array<u32>();
+/** nexthop_is_blackhole(fi->nh): the object is a blackhole (the lookup rejects, the dump says blackhole) */
+export const aNhReject = new Array<bool>();
 let aFree: i32 = -1;
 
 function aliasAlloc(): i32 {
@@ -252,7 +256,7 @@ function aliasAlloc(): i32 {
   const a = aTb.length;
   aTb.push(0); aPn.push(-1); aNext.push(-1); aDscp.push(0); aPrio.push(0); aType.push(0); aScope.push(0);
   aProto.push(0); aPrefsrc.push(0); aGw.push(0); aOif.push(0); aNhFlags.push(0); aNhScope.push(0); aFiDead.push(false);
-  aFiLinkdown.push(false); aNhNext.push(-1); aNhWeight.push(1); aNhUpper.push(0);
+  aFiLinkdown.push(false); aNhNext.push(-1); aNhWeight.push(1); aNhUpper.push(0); aNhId.push(0); aNhReject.push(false);
   return a;
 }
 function slotFree(a: i32): void { aPn[a] = -1; aNext[a] = aFree; aFree = a; }
@@ -284,6 +288,10 @@ export let cfgOif: i32 = 0;
 export let cfgNhFlags: u32 = 0;
 export let cfgNhScope: u8 = 0;
 export let cfgWeight: i32 = 1;
+/** RTA_NH_ID of the request (0: none), and whether that object is a blackhole */
+export let cfgNhId: u32 = 0;
+export let cfgNhReject: bool = false;
+export function cfgSetNhId(id: u32): void { cfgNhId = id; }
 /** RTA_MULTIPATH of the request: one entry per rtnexthop (gateway, ifindex, flags, weight), and the
  *  nexthop scope fib_check_nh() resolved; mpCount == 0 without the attribute */
 export let mpCount: i32 = 0;
@@ -305,10 +313,16 @@ export function cfgLoadNh(i: i32): void {
   cfgGw = mpGw[i]; cfgOif = mpOif[i]; cfgNhFlags = mpFlags[i]; cfgNhScope = mpScope[i]; cfgWeight = mpWeight[i];
 }
 export function cfgStoreNh(i: i32): void { mpOif[i] = cfgOif; mpFlags[i] = cfgNhFlags; mpScope[i] = cfgNhScope; }
+export function mpSetScope(i: i32, scope: u8): void { mpScope[i] = scope; }
 export function cfgSet(tb: u32, dst: u32, len: i32, dscp: u8, prio: u32, type: u8, scope: u8, proto: u8,
   prefsrc: u32, gw: u32, oif: i32, nhFlags: u32): void {
   cfgTb = tb; cfgDst = dst; cfgLen = len; cfgDscp = dscp; cfgPrio = prio; cfgType = type; cfgScope = scope;
   cfgProto = proto; cfgPrefsrc = prefsrc; cfgGw = gw; cfgOif = oif; cfgNhFlags = nhFlags; cfgNhScope = 0; cfgWeight = 1;
+  cfgNhId = 0; cfgNhReject = false;
+}
+/** the cfg nexthop fields from a nexthop object (nexthop.ts): its first path, with mp* holding all when more */
+export function cfgSetObject(gw: u32, oif: i32, flags: u32, scope: u8, reject: bool): void {
+  cfgGw = gw; cfgOif = oif; cfgNhFlags = flags; cfgNhScope = scope; cfgWeight = 1; cfgNhReject = reject;
 }
 export function cfgSetNh(oif: i32, nhScope: u8, nhFlags: u32): void { cfgOif = oif; cfgNhScope = nhScope; cfgNhFlags = nhFlags; }
 
@@ -320,7 +334,7 @@ function sameNh(nh: i32, oif: i32, gw: u32, scope: u8, weight: i32, flags: u32):
 /** fib_info equality as fib_find_info() sees it (type compared separately by the caller) */
 function sameInfo(a: i32): bool {
   if (!(aProto[a] == cfgProto && aScope[a] == cfgScope && aPrefsrc[a] == cfgPrefsrc && aPrio[a] == cfgPrio &&
-    !aFiDead[a] && sameNh(a, cfgOif, cfgGw, cfgNhScope, cfgWeight, cfgNhFlags))) return false;
+    !aFiDead[a] && aNhId[a] == cfgNhId && sameNh(a, cfgOif, cfgGw, cfgNhScope, cfgWeight, cfgNhFlags))) return false;
   const n = mpCount > 1 ? mpCount : 1;
   if (fibNhs(a) != n) return false;
   let i = 1;
@@ -370,6 +384,11 @@ function linkAlias(pn: i32, n: i32, before: i32): void {
 /** the fib_info part of alias a from the cfg* route: its attributes and nexthops (old extra nexthops go) */
 function infoFromCfg(a: i32): void {
   aType[a] = cfgType; aScope[a] = cfgScope; aProto[a] = cfgProto; aPrefsrc[a] = cfgPrefsrc;
+  nhsFromCfg(a);
+}
+/** the nexthops of alias a from cfg* and mp* (a nexthop object's paths when it uses one) */
+export function nhsFromCfg(a: i32): void {
+  aNhId[a] = cfgNhId; aNhReject[a] = cfgNhReject;
   aGw[a] = cfgGw; aOif[a] = cfgOif; aNhFlags[a] = cfgNhFlags; aNhScope[a] = cfgNhScope; aNhWeight[a] = cfgWeight;
   aFiDead[a] = false;
   nhChainFree(a);
@@ -481,12 +500,18 @@ export let delProto: u8 = 0;
 export let delPrio: u32 = 0;
 export let delOif: i32 = 0;
 export let delGw: u32 = 0;
-export function delSet(type: u8, scope: i32, prefsrc: u32, proto: u8, prio: u32, oif: i32, gw: u32): void {
+export let delNhId: u32 = 0;
+export function delSet(type: u8, scope: i32, prefsrc: u32, proto: u8, prio: u32, oif: i32, gw: u32, nhid: u32 = 0): void {
   delType = type; delScope = scope; delPrefsrc = prefsrc; delProto = proto; delPrio = prio; delOif = oif; delGw = gw;
+  delNhId = nhid;
 }
 
 /** fib_nh_match(): RTA_OIF/RTA_GATEWAY against the first nexthop, else each RTA_MULTIPATH entry against its nexthop */
 function nhMatch(a: i32): bool {
+  // a request naming a nexthop id matches the routes using that object; one naming a device, gateway or
+  // RTA_MULTIPATH matches no route using an object
+  if (delNhId != 0) return aNhId[a] == delNhId;
+  if (aNhId[a] != 0) return delOif == 0 && delGw == 0 && mpCount == 0;
   if (delOif != 0 || delGw != 0) return (delOif == 0 || aOif[a] == delOif) && (delGw == 0 || aGw[a] == delGw);
   let i = 0;
   if (mpCount == 0) return true;
@@ -550,6 +575,7 @@ export function fibTableLookup(t: i32, flags: i32): i32 {
       const err = fibPropsError(type);
       if (err < 0) return err;
       if (unchecked(aFiDead[a])) continue;
+      if (unchecked(aNhReject[a])) return fibPropsError(RTN_BLACKHOLE);
       let nh = a;
       while (nh >= 0 && !goodNh(nh, flags)) nh = unchecked(aNhNext[nh]);
       if (nh < 0) continue;

@@ -9,7 +9,7 @@ import {
 } from "./devinet";
 import { fibLookup, ipDevFind, fibValidateSource, validateItag } from "./fib_frontend";
 import {
-  aOif, aGw, aPrefsrc, aScope, aNhScope, aNhNext, aPn, pnPrefix, pnLen, tbId, hasCustomRules, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
+  aOif, aGw, aPrefsrc, aScope, aNhScope, aNhNext, aNhId, aPn, pnPrefix, pnLen, tbId, hasCustomRules, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
   RTN_MULTICAST, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
 } from "./fib_table";
 import {
@@ -271,9 +271,11 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   const ret = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, l3src, l3dst);
   // every answer the slow path gives carries its drop reason as the return value (martian()) or 0.
   // A multipath choice is kept only where it hangs on nothing but the key and the configuration: the
-  // L3 hash (policy 0) of the packet's own addresses, without the neighbours' states (use_neigh)
+  // L3 hash (policy 0) of the packet's own addresses, without the neighbours' states (use_neigh; a nexthop
+  // group always looks at them)
   if (ret != rtDropReason || rtSaddr != saddr) return ret;
-  if (rtMultipath && (fibMultipathHashPolicy != 0 || fibMultipathUseNeigh != 0 || l3src != saddr || l3dst != daddr)) return ret;
+  if (rtMultipath && (fibMultipathHashPolicy != 0 || fibMultipathUseNeigh != 0 || l3src != saddr || l3dst != daddr ||
+    aNhId[rtAlias] != 0)) return ret;
   // a stale way, else the one two hash bits pick
   way = 0;
   while (way < 4 && load<u32>(set + ((<usize>way * <usize>RC_WORDS) << 2), 24) == rtGenid) way++;

@@ -7,6 +7,7 @@ import { CmdFail, Ctx, type IpOptions } from './context.js';
 import { IpExit } from './errors.js';
 import { doLink } from './link.js';
 import { doNeigh } from './neigh.js';
+import { doNexthop } from './nexthop.js';
 import { matches } from './parse.js';
 import { doRoute } from './route.js';
 import { doRule } from './rule.js';
@@ -27,7 +28,7 @@ const OBJECTS: [string, ObjectFn | null][] = [
   ['l2tp', null], ['fou', null], ['ila', null], ['macsec', null], ['tunnel', null], ['tunl', null],
   ['tuntap', doTuntap], ['tap', doTuntap], ['token', null], ['tcpmetrics', null], ['tcp_metrics', null],
   ['monitor', null], ['xfrm', null], ['mroute', null], ['mrule', null], ['netns', null], ['netconf', null],
-  ['vrf', null], ['sr', null], ['nexthop', null], ['mptcp', null], ['ioam', null], ['help', null], ['stats', null],
+  ['vrf', null], ['sr', null], ['nexthop', doNexthop], ['mptcp', null], ['ioam', null], ['help', null], ['stats', null],
 ];
 
 /** do_cmd(): the status a command returns (0, 1 or 2); exits propagate as IpExit */

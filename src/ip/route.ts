@@ -43,7 +43,7 @@ function routeModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del', flags: RouteM
     scope: cmd === 'del' ? RT_SCOPE_NOWHERE : RT_SCOPE_UNIVERSE,
     protocol: cmd === 'del' ? RTPROT_UNSPEC : RTPROT_BOOT,
   };
-  let dev: string | undefined, dstOk = false, tableOk = false, scopeOk = false, gwOk = false, nhsOk = false;
+  let dev: string | undefined, dstOk = false, tableOk = false, scopeOk = false, gwOk = false, nhsOk = false, nhidOk = false;
   for (; !a.done; a.skip()) {
     const w = a.cur;
     if (w === 'nexthop') { nhsOk = true; break; }
@@ -83,7 +83,13 @@ function routeModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del', flags: RouteM
       req.table = t;
       tableOk = true;
     } else if (w === 'dev' || w === 'oif') dev = a.next();
-    else {
+    else if (w === 'nhid') {
+      const v = a.next();
+      const id = parseUint(v, 32);
+      if (id === undefined) invarg('"id" value is invalid\n', v);
+      req.nhid = id;
+      nhidOk = true;
+    } else {
       let v = w;
       if (v === 'to') v = a.next();
       if ((v[0] < '0' || v[0] > '9') && rtnTypeId(v) !== undefined) {
@@ -108,7 +114,7 @@ function routeModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del', flags: RouteM
     else if ([RTN_BROADCAST, RTN_MULTICAST, RTN_ANYCAST].includes(req.type)) req.scope = RT_SCOPE_LINK;
     else if (req.type === RTN_UNICAST || req.type === RTN_UNSPEC) {
       if (cmd === 'del') req.scope = RT_SCOPE_NOWHERE;
-      else if (!gwOk && !nhsOk) req.scope = RT_SCOPE_LINK;
+      else if (!gwOk && !nhsOk && !nhidOk) req.scope = RT_SCOPE_LINK;
     }
   }
   const r = cmd === 'del' ? ctx.rtnl.routeDel(req) : ctx.rtnl.routeAdd(req, flags);
@@ -145,7 +151,7 @@ const NH_FLAG_NAMES: [number, string][] = [
   [1, 'dead'], [4, 'onlink'], [2, 'pervasive'], [8, 'offload'], [64, 'trap'], [0x100, 'notify'],
   [16, 'linkdown'], [32, 'unresolved'], [0x2000, 'rt_offload'], [0x4000, 'rt_trap'], [0x20000000, 'rt_offload_failed'],
 ];
-function rtFlagNames(flags: number): string[] {
+export function rtFlagNames(flags: number): string[] {
   return NH_FLAG_NAMES.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n);
 }
 
@@ -161,6 +167,7 @@ export function routeText(ctx: Ctx, r: RouteMsg, f: RouteFilter): string {
   if (r.type !== RTN_UNICAST || d) s += rtnTypeName(r.type) + ' ';
   s += dstText(r.dst, r.dstLen) + ' ';
   if (r.tos && f.tos === undefined) s += `tos ${dsfieldName(r.tos)} `;
+  if (r.nhid) s += `nhid ${r.nhid} `;
   if (r.gateway !== undefined && f.via?.len !== 32) s += `via ${formatIPv4(r.gateway)} `;
   if (r.oif && f.oif === undefined) s += `dev ${ctx.ifname(r.oif)} `;
   if (r.table && (r.table !== RT_TABLE_MAIN || d) && !f.table) s += `table ${tableName(r.table)} `;
@@ -179,6 +186,7 @@ export function routeJson(ctx: Ctx, r: RouteMsg, f: RouteFilter): Record<string,
   if (r.type !== RTN_UNICAST || d) o.type = rtnTypeName(r.type);
   o.dst = dstText(r.dst, r.dstLen);
   if (r.tos && f.tos === undefined) o.tos = dsfieldName(r.tos);
+  if (r.nhid) o.nhid = r.nhid;
   if (r.gateway !== undefined && f.via?.len !== 32) o.gateway = formatIPv4(r.gateway);
   if (r.oif && f.oif === undefined) o.dev = ctx.ifname(r.oif);
   if (r.table && (r.table !== RT_TABLE_MAIN || d) && !f.table) o.table = tableName(r.table);

@@ -1,0 +1,195 @@
+// `ip nexthop`: add/replace/del/show/flush/get (ip/ipnexthop.c of iproute2 6.1), IPv4 only.
+import type { NexthopMsg, NexthopReq } from '../rtnl.js';
+import type { Ctx } from './context.js';
+import { IpExit } from './errors.js';
+import type { Json } from './json.js';
+import { parseUnsigned, protoId, protoName, scopeName } from './names.js';
+import { Args, formatIPv4, getAddr, invarg, matches } from './parse.js';
+import { rtFlagNames } from './route.js';
+import { NEXTHOP_USAGE } from './usage.js';
+
+const usage = (): never => { throw new IpExit(255, NEXTHOP_USAGE); };
+
+export function doNexthop(ctx: Ctx, argv: string[]): number {
+  if (argv.length === 0) return nhList(ctx, [], false);
+  const [cmd, ...rest] = argv;
+  if (matches(cmd, 'add')) return nhModify(ctx, rest, 'add');
+  if (matches(cmd, 'replace')) return nhModify(ctx, rest, 'replace');
+  if (matches(cmd, 'delete')) return nhModify(ctx, rest, 'del');
+  if (matches(cmd, 'list') || matches(cmd, 'show') || matches(cmd, 'lst')) return nhList(ctx, rest, false);
+  if (matches(cmd, 'get')) return nhGet(ctx, rest);
+  if (matches(cmd, 'flush')) return nhList(ctx, rest, true);
+  if (matches(cmd, 'bucket')) { ctx.err('Nexthop buckets (resilient groups) are not supported by netpath.\n'); return 2; }
+  if (matches(cmd, 'help')) usage();
+  throw new IpExit(255, `Command "${cmd}" is unknown, try "ip nexthop help".\n`);
+}
+
+/** ipnh_parse_id() */
+function parseId(v: string): number {
+  const id = parseUnsigned(v);
+  if (id === undefined) invarg('invalid id value', v);
+  return id;
+}
+
+/** add_nh_group_attr(): "id[,weight]/..."; a bad entry names the text up to the first separator, as C cut it */
+function parseGroup(v: string): { id: number; weight: number }[] {
+  const shown = v.split('/')[0].split(',')[0];
+  const bad = (): never => invarg('"group" value is invalid\n', shown);
+  if (v === '') bad();
+  const out: { id: number; weight: number }[] = [];
+  for (const part of v.split('/')) {
+    const comma = part.indexOf(',');
+    const id = parseUnsigned(comma >= 0 ? part.slice(0, comma) : part);
+    if (id === undefined) bad();
+    let weight = 1;
+    if (comma >= 0) {
+      const ws = part.slice(comma + 1);
+      const w = parseUnsigned(ws);
+      if (w === undefined || w === 0 || w > 256) invarg('"weight" is invalid\n', ws);
+      weight = w;
+    }
+    out.push({ id: id!, weight });
+  }
+  return out;
+}
+
+/** ipnh_modify() */
+function nhModify(ctx: Ctx, argv: string[], cmd: 'add' | 'replace' | 'del'): number {
+  const req: NexthopReq = { id: 0, family: ctx.opt.family === 'inet' ? 2 : 0 };
+  let idGiven = false, extra = false;
+  const a = new Args(argv);
+  for (; !a.done; a.skip()) {
+    const w = a.cur;
+    if (w === 'id') { req.id = parseId(a.next()); idGiven = true; continue; }
+    extra = true;
+    if (w === 'dev') {
+      const v = a.next();
+      const l = ctx.linkByName(v);
+      if (!l) invarg('Device does not exist\n', v);
+      req.oif = l!.ifindex;
+      if (req.family === 0) req.family = 2;
+    } else if (w === 'via') {
+      let v = a.next();
+      if (v === 'inet') v = a.next();
+      req.gateway = getAddr(v, ctx.opt.family);
+      if (req.family === 0) req.family = 2;
+    } else if (w === 'blackhole') {
+      req.blackhole = true;
+      if (req.family === 0) req.family = 2;
+    } else if (w === 'fdb') req.fdb = true;
+    else if (w === 'onlink') req.onlink = true;
+    else if (w === 'group') req.group = parseGroup(a.next());
+    else if (w === 'type') {
+      const v = a.next();
+      if (v === 'resilient') { ctx.err('Error: Resilient nexthop groups are not supported by netpath.\n'); return 2; }
+      if (v !== 'mpath') invarg('"type" value is invalid\n', v);
+    } else if (matches(w, 'protocol')) {
+      const v = a.next();
+      const p = protoId(v);
+      if (p === undefined) invarg('"protocol" value is invalid\n', v);
+      req.protocol = p;
+    } else if (w === 'encap') {
+      ctx.err('Error: Nexthop encapsulation is not supported by netpath.\n');
+      return 2;
+    } else if (w === 'help') usage();
+    else invarg('', w);
+  }
+  if (cmd === 'del') return ctx.check(ctx.rtnl.nexthopDel(idGiven ? req.id : undefined, extra)) ? 0 : 2;
+  const r = ctx.rtnl.nexthopAdd(req, cmd === 'add' ? { create: true } : { create: true, replace: true });
+  return ctx.check(r) ? 0 : 2;
+}
+
+/** print_nexthop() */
+function nhText(ctx: Ctx, m: NexthopMsg): string {
+  let s = `id ${m.id} `;
+  if (m.group) s += 'group ' + m.group.map((g) => (g.weight !== 1 ? `${g.id},${g.weight}` : `${g.id}`)).join('/') + ' ';
+  if (m.gateway !== undefined) s += `via ${formatIPv4(m.gateway)} `;
+  if (m.oif) s += `dev ${ctx.ifname(m.oif)} `;
+  if (m.scope !== 0 || ctx.opt.details > 0) s += `scope ${scopeName(m.scope)} `;
+  if (m.blackhole) s += 'blackhole ';
+  if (m.protocol !== 0 || ctx.opt.details > 0) s += `proto ${protoName(m.protocol)} `;
+  for (const n of rtFlagNames(m.flags)) s += n + ' ';
+  return s + '\n';
+}
+function nhJson(ctx: Ctx, m: NexthopMsg): Json {
+  const o: Record<string, Json> = { id: m.id };
+  if (m.group) o.group = m.group.map((g) => (g.weight !== 1 ? { id: g.id, weight: g.weight } : { id: g.id }));
+  if (m.gateway !== undefined) o.gateway = formatIPv4(m.gateway);
+  if (m.oif) o.dev = ctx.ifname(m.oif);
+  if (m.scope !== 0 || ctx.opt.details > 0) o.scope = scopeName(m.scope);
+  if (m.blackhole) o.blackhole = null;
+  if (m.protocol !== 0 || ctx.opt.details > 0) o.protocol = protoName(m.protocol);
+  o.flags = rtFlagNames(m.flags);
+  return o;
+}
+function print(ctx: Ctx, list: NexthopMsg[]): void {
+  if (ctx.opt.json) ctx.jsonOut(list.map((m) => nhJson(ctx, m)));
+  else for (const m of list) ctx.record(nhText(ctx, m));
+}
+
+/** ipnh_get_id() */
+function getId(ctx: Ctx, id: number): number {
+  const r = ctx.rtnl.nexthopGet(id);
+  if (!ctx.check(r)) return 2;
+  if (r.ok) print(ctx, [r.value]);
+  return 0;
+}
+
+/** ipnh_get() */
+function nhGet(ctx: Ctx, argv: string[]): number {
+  let id = 0;
+  const a = new Args(argv);
+  for (; !a.done; a.skip()) {
+    if (a.cur === 'id') id = parseId(a.next());
+    else usage();
+  }
+  if (!id) usage();
+  return getId(ctx, id);
+}
+
+interface NhFilter { oif?: number; groups?: boolean; proto?: number }
+/** nh_dump_filtered() in the kernel, and the family and protocol checks of print_nexthop() */
+function nhMatches(ctx: Ctx, f: NhFilter, m: NexthopMsg): boolean {
+  if (ctx.opt.family === 'inet' && m.group) return false; // a group's nh_family is AF_UNSPEC
+  if (f.oif !== undefined && (m.group || m.oif !== f.oif)) return false;
+  if (f.groups && !m.group) return false;
+  if (f.proto !== undefined && m.protocol !== f.proto) return false;
+  return true;
+}
+
+/** ipnh_list_flush() */
+function nhList(ctx: Ctx, argv: string[], flush: boolean): number {
+  const f: NhFilter = {};
+  const a = new Args(argv);
+  for (; !a.done; a.skip()) {
+    const w = a.cur;
+    if (matches(w, 'dev')) {
+      const v = a.next();
+      const l = ctx.linkByName(v);
+      if (!l) invarg('Device does not exist\n', v);
+      f.oif = l!.ifindex;
+    } else if (matches(w, 'groups')) f.groups = true;
+    else if (w === 'id') return getId(ctx, parseId(a.next()));
+    else if (matches(w, 'protocol')) {
+      const v = a.next();
+      const p = parseUnsigned(v);
+      if (p === undefined) invarg('invalid protocol value', v);
+      f.proto = p;
+    } else if (matches(w, 'help')) usage();
+    else invarg('', w);
+  }
+  if (!flush) {
+    print(ctx, ctx.rtnl.nexthops().filter((m) => nhMatches(ctx, f, m)));
+    return 0;
+  }
+  // ipnh_flush(): with no selector, the groups go first, then everything left
+  const passes: NhFilter[] = argv.length === 0 ? [{ groups: true }, {}] : [f];
+  let flushed = 0;
+  for (const p of passes) {
+    for (const m of ctx.rtnl.nexthops().filter((x) => nhMatches(ctx, p, x))) {
+      if (ctx.rtnl.nexthopDel(m.id, false).ok) flushed++;
+    }
+  }
+  ctx.out(flushed ? `Flushed ${flushed} nexthops\n` : 'Nothing to flush\n');
+  return 0;
+}
