@@ -9,7 +9,7 @@ import { dumpReset, dumpPush } from "./abi";
 /** NHA_GROUP of the next nexthopNew(): nexthopGrpBegin(), then nexthopGrpAdd() per entry */
 export function nexthopGrpBegin(): void { nexthopGroupBegin(); }
 export function nexthopGrpAdd(id: u32, weight: i32): void { nexthopGroupAdd(id, weight); }
-/** RTM_NEWNEXTHOP: the id (given or allocated) or -errno */
+/** RTM_NEWNEXTHOP: 0 or -errno */
 export function nexthopNew(id: u32, family: i32, group: bool, blackhole: bool, fdb: bool, gw: u32, oif: i32, onlink: bool,
   proto: i32, create: bool, replace: bool): i32 {
   clearExtack();

@@ -211,6 +211,7 @@ export function inetRtmDelroute(table: u32, dst: u32, len: i32, tos: u32, prio: 
   prefsrc: u32, gw: u32, oif: i32, nhid: u32): i32 {
   if (tos & 3) return fail(EINVAL, "Invalid dsfield (tos): ECN bits must be 0");
   if (nhid != 0 && (oif != 0 || gw != 0 || mpCount > 0)) return fail(EINVAL, "Nexthop specification and nexthop id are mutually exclusive");
+  if (nhid != 0 && nexthopFind(nhid) < 0) return fail(EINVAL, "Nexthop id does not exist");
   const err = validKeyLen(dst, len);
   if (err < 0) return err;
   const t = fibGetTable(table);

@@ -152,7 +152,7 @@ function findUnusedId(): u32 {
 /**
  * rtm_new_nexthop(): rtm_to_nh_config()'s checks, nexthop_add() with nh_create_ipv4() or the group from
  * nexthopGroupBegin/Add, then insert_nexthop() (replace_nexthop() for an existing id under `replace`).
- * family: nhm->nh_family (0 or AF_INET = 2); oif 0 = no NHA_OIF. Returns the id or -errno.
+ * family: nhm->nh_family (0 or AF_INET = 2); oif 0 = no NHA_OIF. Returns 0 or -errno.
  */
 export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool, fdb: bool, gw: u32, oif: i32,
   onlink: bool, proto: u8, create: bool, replace: bool): i32 {
@@ -217,7 +217,7 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
     nhGw[s] = gw; nhOif[s] = oif; nhFlags[s] = flags; nhScope[s] = scope; nhReject[s] = blackhole;
   }
   routesSync(id);
-  return <i32>id;
+  return 0;
 }
 
 /**

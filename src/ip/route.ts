@@ -7,7 +7,7 @@ import {
   RT_TABLE_MAIN, type RouteGetReply, type RouteGetReq, type RouteModFlags, type RouteMsg, type RouteReq,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
-import { IpExit } from './errors.js';
+import { IpExit, strerror } from './errors.js';
 import type { Json } from './json.js';
 import {
   dsfieldId, dsfieldName, ipprotoId, parseUint, protoId, protoName, rtnTypeId, rtnTypeName, scopeId,
@@ -166,8 +166,8 @@ export function routeText(ctx: Ctx, r: RouteMsg, f: RouteFilter): string {
   let s = '';
   if (r.type !== RTN_UNICAST || d) s += rtnTypeName(r.type) + ' ';
   s += dstText(r.dst, r.dstLen) + ' ';
-  if (r.tos && f.tos === undefined) s += `tos ${dsfieldName(r.tos)} `;
   if (r.nhid) s += `nhid ${r.nhid} `;
+  if (r.tos && f.tos === undefined) s += `tos ${dsfieldName(r.tos)} `;
   if (r.gateway !== undefined && f.via?.len !== 32) s += `via ${formatIPv4(r.gateway)} `;
   if (r.oif && f.oif === undefined) s += `dev ${ctx.ifname(r.oif)} `;
   if (r.table && (r.table !== RT_TABLE_MAIN || d) && !f.table) s += `table ${tableName(r.table)} `;
@@ -185,8 +185,8 @@ export function routeJson(ctx: Ctx, r: RouteMsg, f: RouteFilter): Record<string,
   const o: Record<string, Json> = {};
   if (r.type !== RTN_UNICAST || d) o.type = rtnTypeName(r.type);
   o.dst = dstText(r.dst, r.dstLen);
-  if (r.tos && f.tos === undefined) o.tos = dsfieldName(r.tos);
   if (r.nhid) o.nhid = r.nhid;
+  if (r.tos && f.tos === undefined) o.tos = dsfieldName(r.tos);
   if (r.gateway !== undefined && f.via?.len !== 32) o.gateway = formatIPv4(r.gateway);
   if (r.oif && f.oif === undefined) o.dev = ctx.ifname(r.oif);
   if (r.table && (r.table !== RT_TABLE_MAIN || d) && !f.table) o.table = tableName(r.table);
@@ -305,13 +305,22 @@ function routeFlush(ctx: Ctx, f: RouteFilter): number {
       }
       return 0;
     }
+    // each deletion is the dumped route sent back: a route using a nexthop object carries its nhid beside the
+    // object's paths, which the kernel refuses (EINVAL); rtnl_send_check() reports the first refusal
+    let failed: number | undefined;
     for (const r of victims) {
-      ctx.rtnl.routeDel({
+      const d = ctx.rtnl.routeDel({
         table: r.table, dst: r.dst, dstLen: r.dstLen, tos: r.tos, priority: r.priority, type: r.type,
         scope: r.scope, protocol: r.protocol, prefsrc: r.prefsrc, gateway: r.gateway, oif: r.oif || undefined,
+        ...(r.nhid ? { nhid: r.nhid, nexthops: r.nexthops } : {}),
       });
+      if (!d.ok && failed === undefined) failed = d.errno;
     }
     ctx.invalidate();
+    if (failed !== undefined) {
+      ctx.err(`Failed to send flush request: ${strerror(failed)}\n`);
+      return 2;
+    }
     if (ctx.opt.stats) ctx.out(`\n*** Round ${round + 1}, deleting ${victims.length} entries ***\n`);
   }
   ctx.out(`*** Flush remains incomplete after ${MAX_ROUNDS} rounds. ***\n`);

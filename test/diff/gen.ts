@@ -3,6 +3,7 @@
 //
 // A scenario is a list of steps, run in order in a fresh network namespace:
 //   { ip: "route add 192.0.2.0/24 dev v0" }   one `ip -4 -force -j` command (a batch line)
+//   { ip: "nexthop add id 9 group 1/2", family: 'unspec' }   the same without -4 (a group's family is AF_UNSPEC)
 //   { sysctl: ["net.ipv4.ip_forward", "1"] }   one sysctl write
 // Consecutive ip steps form one batch file (`groups()`); sysctl steps sit
 // between batches, so per-device keys can be set once the device exists.
@@ -14,9 +15,12 @@
 
 // Version 2: per-seed profiles (rules-heavy, input-path-heavy, dense overlapping
 // routes, device churn), late link add/del/rename, more show filters, flush.
-export const GEN_VERSION = 2;
+// Version 3: nexthop objects (single, blackhole, onlink, groups with weights; add, replace, del,
+// flush, show, get), routes using them (nhid), a fixed fib_multipath_hash_seed where they are used.
+export const GEN_VERSION = 3;
 
-export type Step = { ip: string } | { sysctl: [string, string] };
+/** `family: 'unspec'`: the line runs without -4 (iproute2's preferred family left unspecified) */
+export type Step = { ip: string; family?: 'unspec' } | { sysctl: [string, string] };
 export interface Scenario { seed: number; gen: number; steps: Step[] }
 
 /** mulberry32: small, fast, good enough for test generation. */
@@ -66,7 +70,7 @@ const USER_TABLES = ['10', '100', '1000', '70000', '4294967295'];
 // ---------------------------------------------------------------- the world model
 interface Dev { name: string; peer: string; up: boolean }
 interface Addr { dev: string; local: number; prefix: Prefix; peer?: number }
-interface RouteRec { table: string; dst: string; tos?: string; metric?: string; type: string; dev?: string; via?: string }
+interface RouteRec { table: string; dst: string; tos?: string; metric?: string; type: string; dev?: string; via?: string; nhid?: number }
 
 export type Profile = 'balanced' | 'rules' | 'input' | 'dense' | 'churn';
 
@@ -79,6 +83,9 @@ class World {
   rulePrefs: number[] = [];
   prefixes: Prefix[] = []; // every prefix configured anywhere, for query targeting
   gateways: number[] = [];
+  /** nexthop object ids this scenario made (or tried to), the groups among them */
+  nhIds: number[] = [];
+  nhGroups: number[] = [];
   constructor(readonly r: Rng) {}
 
   devNames(): string[] { return this.devs.map((d) => d.name); }
@@ -297,9 +304,13 @@ function routeAddCmd(w: World, verb: string): string {
   let cmd = `route ${verb}`;
   if (type !== 'unicast' || r.chance(0.1)) cmd += ` ${type}`;
   cmd += ` ${dst}`;
-  let dev: string | undefined, via: string | undefined;
+  let dev: string | undefined, via: string | undefined, nhid: number | undefined;
   const errType = ['blackhole', 'unreachable', 'prohibit', 'throw'].includes(type);
-  if (!errType || r.chance(0.04)) {
+  if (w.nhIds.length && (type === 'unicast' ? r.chance(0.5) : r.chance(0.05))) {
+    nhid = r.chance(0.95) ? r.pick(w.nhIds) : r.pick([0, 99]);
+    cmd += ` nhid ${nhid}`;
+    if (r.chance(0.03)) cmd += ` dev ${w.dev()}`;
+  } else if (!errType || r.chance(0.04)) {
     if (type === 'unicast' && r.chance(0.6)) {
       const g = w.gatewayOn();
       via = g.gw;
@@ -322,7 +333,7 @@ function routeAddCmd(w: World, verb: string): string {
   if (r.chance(0.1)) cmd += ` proto ${r.pick(['static', 'boot', 'kernel', '99', 'redirect'])}`;
   w.prefixes.push(p);
   const tname = table ? table.trim().split(' ')[1] : '';
-  w.routes.push({ table: tname, dst, tos, metric, type, dev, via });
+  w.routes.push({ table: tname, dst, tos, metric, type, dev, via, nhid });
   return cmd;
 }
 
@@ -343,6 +354,7 @@ function routeDelCmd(w: World): string {
   if (rt.metric && r.chance(0.8)) cmd += ` metric ${rt.metric}`;
   if (rt.dev && r.chance(0.4)) cmd += ` dev ${rt.dev}`;
   if (rt.via && r.chance(0.3)) cmd += ` via ${rt.via}`;
+  if (rt.nhid !== undefined && r.chance(0.5)) cmd += ` nhid ${r.chance(0.9) ? rt.nhid : r.pick(w.nhIds)}`;
   return cmd;
 }
 
@@ -356,6 +368,7 @@ function routeCmd(w: World): string {
     let cmd = `route ${verb}`;
     const type = r.weighted([[6, 'unicast'], [1, 'blackhole'], [1, 'unreachable'], [1, 'prohibit']] as const);
     if (type !== 'unicast') cmd += ` ${type} ${rt.dst}`;
+    else if (w.nhIds.length && r.chance(0.3)) cmd += ` ${rt.dst} nhid ${r.pick(w.nhIds)}`;
     else if (r.chance(0.6)) { const g = w.gatewayOn(); cmd += ` ${rt.dst} via ${g.gw}${g.dev && r.chance(0.5) ? ` dev ${g.dev}` : ''}`; }
     else cmd += ` ${rt.dst} dev ${w.dev({ up: true })}`;
     if (rt.table) cmd += ` table ${rt.table}`;
@@ -364,6 +377,61 @@ function routeCmd(w: World): string {
     return cmd;
   }
   return routeAddCmd(w, verb);
+}
+
+/** `ip nexthop` add/replace/del/flush: a step, with the family a group needs */
+function nexthopCmd(w: World): Step {
+  const r = w.r;
+  const k = r.weighted([[10, 'single'], [w.nhIds.length > 1 ? 5 : 0.3, 'group'], [2, 'replace'], [w.nhIds.length ? 2 : 0, 'del'],
+    [0.3, 'flush'], [0.4, 'bad']] as const);
+  const newId = () => {
+    const id = r.chance(0.9) ? r.int(1, 12) : r.pick([0, 100, 4294967295]);
+    if (id && !w.nhIds.includes(id)) w.nhIds.push(id);
+    return id;
+  };
+  const single = (): string => {
+    const f = r.weighted([[8, 'gw'], [3, 'dev'], [1.5, 'blackhole'], [1, 'onlink'], [0.5, 'nodev']] as const);
+    if (f === 'blackhole') return 'blackhole';
+    if (f === 'dev') return `dev ${w.dev({ up: r.chance(0.85), missing: 0.03 })}`;
+    const g = w.gatewayOn();
+    if (f === 'nodev') return `via ${g.gw}`;
+    const dev = g.dev && r.chance(0.85) ? g.dev : w.dev({ up: true });
+    if (f === 'onlink') return `via ${numToIp(w.docAddr())} dev ${dev} onlink`;
+    return `via ${g.gw} dev ${dev}`;
+  };
+  const group = (): string => {
+    const n = r.weighted([[1, 1], [4, 2], [2, 3], [0.5, 4]] as const);
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = r.chance(0.92) && w.nhIds.length ? r.pick(w.nhIds) : r.int(1, 14);
+      ids.push(r.chance(0.3) ? `${id},${r.pick([2, 3, 5, 256])}` : String(id));
+    }
+    return `group ${ids.join('/')}`;
+  };
+  const proto = () => (r.chance(0.08) ? ` proto ${r.pick(['static', 'zebra', '99'])}` : '');
+  if (k === 'single') return { ip: `nexthop add id ${newId()} ${single()}${proto()}` };
+  if (k === 'group') {
+    const id = newId();
+    if (!w.nhGroups.includes(id)) w.nhGroups.push(id);
+    return { ip: `nexthop add id ${id} ${group()}${proto()}`, family: r.chance(0.92) ? 'unspec' : undefined };
+  }
+  if (k === 'replace') {
+    const id = w.nhIds.length && r.chance(0.9) ? r.pick(w.nhIds) : newId();
+    if (w.nhGroups.includes(id) ? r.chance(0.85) : r.chance(0.1)) return { ip: `nexthop replace id ${id} ${group()}`, family: 'unspec' };
+    return { ip: `nexthop replace id ${id} ${single()}` };
+  }
+  if (k === 'del') return { ip: `nexthop del id ${r.chance(0.9) ? r.pick(w.nhIds) : r.pick([0, 77])}` };
+  if (k === 'flush') return { ip: `nexthop flush${r.chance(0.5) ? ` dev ${w.dev()}` : ''}`, family: r.chance(0.7) ? 'unspec' : undefined };
+  return { ip: r.pick(['nexthop add id 5', 'nexthop add id 5 group 1/1', 'nexthop add id 5 blackhole dev lo', 'nexthop get id 0',
+    'nexthop add id x dev lo', 'nexthop del', 'nexthop add id 5 group 1,0']), family: 'unspec' };
+}
+
+/** `ip nexthop` show/get */
+function nexthopShow(w: World): Step {
+  const r = w.r;
+  const ip = r.weighted([[4, 'nexthop show'], [1, `nexthop show dev ${w.dev()}`], [1, 'nexthop show groups'],
+    [2, `nexthop get id ${w.nhIds.length ? r.pick(w.nhIds) : 1}`], [0.5, `nexthop show id ${r.int(0, 14)}`]] as const);
+  return { ip, family: r.chance(0.8) ? 'unspec' : undefined };
 }
 
 const RULE_PREFS = [1, 10, 50, 100, 150, 200, 500, 1000, 5000, 32000, 32765, 32766, 40000];
@@ -541,13 +609,16 @@ export function generate(seed: number): Scenario {
   const naddr = r.int(2, 6);
   for (let i = 0; i < naddr; i++) ip(addrAdd(w));
   const policy = w.profile === 'rules' || r.chance(0.7); // the rest run with the default rules only (the fast path)
+  // nexthop objects in about half the scenarios, with a known hash seed so that group choices can be compared
+  const nexthops = r.chance(0.5);
+  if (nexthops) sysctl('net.ipv4.fib_multipath_hash_seed', String(r.int(1, 1000)));
   const nsteps = r.int(60, 110);
   const p = w.profile;
   for (let i = 0; i < nsteps; i++) {
     const k = r.weighted([
       [p === 'dense' ? 40 : 26, 'route'], [policy ? (p === 'rules' ? 25 : 9) : 0.3, 'rule'], [4, 'addr'], [p === 'churn' ? 4 : 1, 'addrdel'],
       [p === 'churn' ? 9 : 2.5, 'link'], [p === 'input' ? 3 : 1.2, 'sysctl'],
-      [40, 'get'], [8, 'show'], [1.5, 'invalid'], [0.4, 'flush'],
+      [40, 'get'], [8, 'show'], [1.5, 'invalid'], [0.4, 'flush'], [nexthops ? 12 : 0, 'nexthop'], [nexthops ? 4 : 0, 'nhshow'],
     ] as const);
     switch (k) {
       case 'route': ip(routeCmd(w)); break;
@@ -566,22 +637,26 @@ export function generate(seed: number): Scenario {
       case 'show': ip(showCmd(w)); break;
       case 'flush': ip(`route flush ${r.pick([`table ${r.pick(USER_TABLES)}`, `dev ${w.dev()}`, 'table main proto boot', `${fmtPrefix(w.prefix())} table all`])}`); break;
       case 'invalid': ip(invalidCmd(w)); break;
+      case 'nexthop': steps.push(nexthopCmd(w)); break;
+      case 'nhshow': steps.push(nexthopShow(w)); break;
     }
   }
   ip('route show table all');
   ip('rule show');
+  if (nexthops) steps.push({ ip: 'nexthop show', family: 'unspec' });
   return { seed, gen: GEN_VERSION, steps };
 }
 
 /** Consecutive ip steps, as batch files: [{ start: index of the first step, lines }] or a sysctl step. */
-export function groups(sc: { steps: Step[] }): ({ kind: 'ip'; start: number; lines: string[] } | { kind: 'sysctl'; start: number; key: string; value: string })[] {
+export function groups(sc: { steps: Step[] }): ({ kind: 'ip'; start: number; lines: string[]; family?: 'unspec' } | { kind: 'sysctl'; start: number; key: string; value: string })[] {
   const out: ReturnType<typeof groups> = [];
   sc.steps.forEach((s, i) => {
     if ('sysctl' in s) out.push({ kind: 'sysctl', start: i, key: s.sysctl[0], value: s.sysctl[1] });
     else {
+      // a batch runs with one set of options: a change of family starts another
       const last = out[out.length - 1];
-      if (last && last.kind === 'ip' && last.start + last.lines.length === i) last.lines.push(s.ip);
-      else out.push({ kind: 'ip', start: i, lines: [s.ip] });
+      if (last && last.kind === 'ip' && last.start + last.lines.length === i && last.family === s.family) last.lines.push(s.ip);
+      else out.push(s.family ? { kind: 'ip', start: i, lines: [s.ip], family: s.family } : { kind: 'ip', start: i, lines: [s.ip] });
     }
   });
   return out;

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { ENV, netnsAdd, netnsDel, run, type Raw } from '../util/netns.js';
 import { type Scenario, groups } from './gen.js';
 import { type Answer, normalizeErr } from './compare.js';
+import { batchArgs } from './netpath.js';
 
 export type { Raw };
 
@@ -51,14 +52,14 @@ export class Namespace {
   }
 
   /** One ip command as a one-line batch. */
-  async ip(line: string): Promise<Answer> {
-    const r = await this.batch([line]);
+  async ip(line: string, family?: 'unspec'): Promise<Answer> {
+    const r = await this.batch([line], family);
     return { out: r.stdout, err: normalizeErr(r.stderr), status: r.status };
   }
 
-  /** Several lines as one batch, raw. */
-  batch(lines: string[]): Promise<Raw> {
-    return run('ip', ['-netns', this.name, '-4', '-force', '-j', '-batch', '-'], lines.join('\n') + '\n');
+  /** Several lines as one batch, raw (without -4 for family unspec). */
+  batch(lines: string[], family?: 'unspec'): Promise<Raw> {
+    return run('ip', ['-netns', this.name, ...batchArgs(family), '-'], lines.join('\n') + '\n');
   }
 
   async sysctl(key: string, value: string): Promise<Answer> {
@@ -89,7 +90,7 @@ export function runScenarioKernel(sc: Scenario): Promise<Answer[]> {
   return withNamespace(async (ns) => {
     const answers: Answer[] = [];
     for (const s of sc.steps) {
-      answers.push('ip' in s ? await ns.ip(s.ip) : await ns.sysctl(s.sysctl[0], s.sysctl[1]));
+      answers.push('ip' in s ? await ns.ip(s.ip, s.family) : await ns.sysctl(s.sysctl[0], s.sysctl[1]));
       if ('ip' in s && /^link /.test(s.ip)) await settle();
     }
     return answers;
@@ -108,7 +109,7 @@ export function runScenarioBatches(sc: Scenario, splitAfter: Set<number>): Promi
     for (const g of groups(sc)) {
       if (g.kind === 'sysctl') { await ns.sysctl(g.key, g.value); continue; }
       for (const part of splitGroup(g.start, g.lines, splitAfter)) {
-        out.push({ ...part, raw: await ns.batch(part.lines) });
+        out.push({ ...part, raw: await ns.batch(part.lines, g.family) });
         await settle();
       }
     }

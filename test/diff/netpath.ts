@@ -10,11 +10,13 @@ export interface BoxLike {
 }
 
 export const BATCH_ARGS = ['-4', '-force', '-j', '-batch'];
+/** the options of a batch: BATCH_ARGS, without -4 for a step of family unspec */
+export function batchArgs(family?: 'unspec'): string[] { return family === 'unspec' ? BATCH_ARGS.slice(1) : BATCH_ARGS; }
 
 /** One ip line as a batch of one. A throw (a netpath bug) becomes an answer that matches nothing. */
-export function netpathIp(box: BoxLike, line: string): Answer {
+export function netpathIp(box: BoxLike, line: string, family?: 'unspec'): Answer {
   try {
-    const r = box.ip([...BATCH_ARGS, '-'], { readFile: () => line + '\n' });
+    const r = box.ip([...batchArgs(family), '-'], { readFile: () => line + '\n' });
     return { out: r.stdout, err: normalizeErr(r.stderr), status: r.status };
   } catch (e) {
     return { out: '', err: `netpath threw: ${(e as Error)?.stack ?? e}`, status: -1 };
@@ -32,5 +34,5 @@ export function netpathSysctl(box: BoxLike, key: string, value: string): Answer 
 
 export async function runScenarioNetpath(create: () => Promise<BoxLike>, sc: Scenario): Promise<Answer[]> {
   const box = await create();
-  return sc.steps.map((s) => ('ip' in s ? netpathIp(box, s.ip) : netpathSysctl(box, s.sysctl[0], s.sysctl[1])));
+  return sc.steps.map((s) => ('ip' in s ? netpathIp(box, s.ip, s.family) : netpathSysctl(box, s.sysctl[0], s.sysctl[1])));
 }
