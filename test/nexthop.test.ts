@@ -38,6 +38,10 @@ const CASES = [
   // routes using them
   'route add 192.0.2.0/26 nhid 1', 'route add 192.0.2.64/26 nhid 10', 'route add 192.0.2.128/26 nhid 3',
   'route add 192.0.2.192/26 nhid 12', 'route add 198.18.1.0/24 nhid 2 table 100', 'route add 198.18.2.0/24 nhid 4 metric 7',
+  'route add 192.0.2.32/28 nhid 11', 'route add 198.18.5.0/24 nhid 10 tos 0x10',
+  // a broadcast route through a nexthop of its own: Linux caches one output route per nexthop
+  // (nhc_pcpu_rth_output) and hands it to every route sharing it, whatever their types
+  'nexthop add id 14 via 198.51.100.4 dev v0', 'route add broadcast 198.18.4.0/24 nhid 14',
   'route add 198.18.3.0/24 nhid 99', 'route add 198.18.3.0/24 nhid 1 dev v0', 'route add local 198.18.3.0/24 nhid 1',
   'route add 198.18.3.0/24 nhid 10 scope host', 'route add 198.18.3.0/24 nhid 5 scope link', 'route add 198.18.3.0/24 nhid x',
   'route add 198.18.3.0/24 nhid 0', 'route add 198.18.3.0/24 nhid 1 scope link',
@@ -45,7 +49,10 @@ const CASES = [
   'route get 192.0.2.1', '-j route get 192.0.2.70', 'route get 192.0.2.71 from 203.0.113.9 iif p1',
   'route get 192.0.2.66', 'route get 192.0.2.67', 'route get 192.0.2.68', 'route get 192.0.2.69', 'route get 192.0.2.72',
   'route get 192.0.2.73 from 203.0.113.2', 'route get 192.0.2.74 ipproto tcp sport 1000 dport 80',
-  'route get 192.0.2.75 from 203.0.113.9 iif p0', 'route get 192.0.2.129', 'route get 192.0.2.200', '-j route get 192.0.2.65 fibmatch',
+  'route get 192.0.2.75 from 203.0.113.9 iif p0', 'route get 192.0.2.76 from 198.51.100.9 iif v0', '-j route get 192.0.2.77 from 198.51.100.8 iif v0',
+  'route get 192.0.2.33', 'route get 192.0.2.34', 'route get 192.0.2.35', '-j route get 192.0.2.36', 'route get 198.18.4.255',
+  'route get 198.18.4.7', '-j route get 192.0.2.37 fibmatch', 'route show table all type broadcast', '-j route show tos 0x10',
+  'route get 192.0.2.129', 'route get 192.0.2.200', '-j route get 192.0.2.65 fibmatch',
   'route add 192.0.2.0/26 nhid 2', 'route replace 192.0.2.0/26 nhid 2', 'route show 192.0.2.0/26',
   'route del 192.0.2.0/26 nhid 1', 'route del 192.0.2.0/26 via 203.0.113.1', 'route del 192.0.2.0/26 nhid 2', 'route show',
   // replace, then the cascades
@@ -69,11 +76,13 @@ describe('ip nexthop and nhid routes: byte for byte what iproute2 6.1 prints on 
   recordedCases({
     fixture: FIXTURE, netns: 'np-nh', setup: SETUP, cases: CASES, why, tool: 'ip',
     // a fixed multipath hash seed on both sides (with 0 Linux draws one at boot), so a group's choice can be compared
+    // and forwarding on, for the input path through the objects
     prepare: (ns) => [['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1',
-      'net.ipv6.conf.default.disable_ipv6=1', `net.ipv4.fib_multipath_hash_seed=${SEED}`]],
+      'net.ipv6.conf.default.disable_ipv6=1', `net.ipv4.fib_multipath_hash_seed=${SEED}`, 'net.ipv4.ip_forward=1']],
     kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ').map((w) => (w === '""' ? '' : w))],
     netpath: (box, c) => {
       box.sysctl('net.ipv4.fib_multipath_hash_seed', String(SEED));
+      box.sysctl('net.ipv4.ip_forward', '1');
       return box.ip(c.split(' ').map((w) => (w === '""' ? '' : w)));
     },
     meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),

@@ -321,8 +321,8 @@ export function cfgSet(tb: u32, dst: u32, len: i32, dscp: u8, prio: u32, type: u
   cfgNhId = 0; cfgNhReject = false;
 }
 /** the cfg nexthop fields from a nexthop object (nexthop.ts): its first path, with mp* holding all when more */
-export function cfgSetObject(gw: u32, oif: i32, flags: u32, scope: u8, reject: bool): void {
-  cfgGw = gw; cfgOif = oif; cfgNhFlags = flags; cfgNhScope = scope; cfgWeight = 1; cfgNhReject = reject;
+export function cfgSetObject(gw: u32, oif: i32, flags: u32, scope: u8, weight: i32, reject: bool): void {
+  cfgGw = gw; cfgOif = oif; cfgNhFlags = flags; cfgNhScope = scope; cfgWeight = weight; cfgNhReject = reject;
 }
 export function cfgSetNh(oif: i32, nhScope: u8, nhFlags: u32): void { cfgOif = oif; cfgNhScope = nhScope; cfgNhFlags = nhFlags; }
 

@@ -6,7 +6,7 @@
 import { EINVAL, EEXIST, ENOENT, ENETDOWN, EAFNOSUPPORT, EOPNOTSUPP, fail } from "../lib/errno";
 import { devExists, devIsUp, devCarrier, LOOPBACK_IFINDEX } from "../core/netdevice";
 import {
-  aNhId, aPn, aFiDead, aScope, aliasCount, cfgSetObject, cfgSetNhId, cfgLoadNh, cfgNhScope, cfgGw, cfgOif,
+  aNhId, aPn, aFiDead, aScope, aliasCount, cfgSetObject, cfgSetNhId, cfgLoadNh, cfgNhScope, cfgGw, cfgOif, cfgWeight,
   cfgNhFlags, mpReset, mpAdd, mpSetScope, nhsFromCfg, fibFlushDead, RT_TABLE_MAIN, RT_SCOPE_LINK, RT_SCOPE_HOST,
   RTNH_F_ONLINK,
 } from "./fib_table";
@@ -63,12 +63,12 @@ function isBlackhole(s: i32): bool {
 export function nexthopToCfg(s: i32): void {
   mpReset();
   cfgSetNhId(nhId[s]);
-  if (!nhIsGroup[s]) { cfgSetObject(nhGw[s], nhOif[s], nhFlags[s], nhScope[s], nhReject[s]); return; }
+  if (!nhIsGroup[s]) { cfgSetObject(nhGw[s], nhOif[s], nhFlags[s], nhScope[s], 1, nhReject[s]); return; }
   const ids = nhgIds[s], w = nhgWeights[s];
   const reject = isBlackhole(s);
   if (ids.length == 1) {
     const m = nexthopFind(ids[0]);
-    cfgSetObject(nhGw[m], nhOif[m], nhFlags[m], nhScope[m], reject);
+    cfgSetObject(nhGw[m], nhOif[m], nhFlags[m], nhScope[m], 1, reject);
     return;
   }
   for (let i = 0; i < ids.length; i++) {
@@ -77,7 +77,7 @@ export function nexthopToCfg(s: i32): void {
     mpSetScope(i, nhScope[m]);
   }
   cfgLoadNh(0);
-  cfgSetObject(cfgGw, cfgOif, cfgNhFlags, cfgNhScope, reject);
+  cfgSetObject(cfgGw, cfgOif, cfgNhFlags, cfgNhScope, cfgWeight, reject);
 }
 
 /** nexthop_check_scope() */

@@ -86,12 +86,14 @@ function resTableId(): u32 { return resTable >= 0 ? tbId[resTable] : 0; }
 function mkrouteOutput(daddr: u32, saddr: u32, type: u8, hasFi: bool, devOut: i32, flags: u32): i32 {
   if (!inDevExists(devOut)) return -EINVAL;
   if (!confOr(devOut, CONF_ROUTE_LOCALNET) && isLoopback(saddr) && !(devFlags[devOut] & IFF_LOOPBACK)) return -EINVAL;
-  if (isLbcast(daddr)) type = RTN_BROADCAST;
+  let fi = hasFi;
+  // the limited broadcast resolves no gateway; since Linux 6.16 a broadcast route keeps its fib_info (and a
+  // gateway, which only a nexthop object can give a route of link scope)
+  if (isLbcast(daddr)) { type = RTN_BROADCAST; fi = false; }
   else if (isMulticast(daddr)) type = RTN_MULTICAST;
   else if (isZeronet(daddr)) return -EINVAL;
-  let fi = hasFi;
   if (devFlags[devOut] & IFF_LOOPBACK) flags |= RTCF_LOCAL;
-  if (type == RTN_BROADCAST) { flags |= RTCF_BROADCAST | RTCF_LOCAL; fi = false; }
+  if (type == RTN_BROADCAST) flags |= RTCF_BROADCAST | RTCF_LOCAL;
   else if (type == RTN_MULTICAST) {
     flags |= RTCF_MULTICAST | RTCF_LOCAL;
     if (!ipCheckMc(devOut, daddr)) flags &= ~RTCF_LOCAL;

@@ -389,10 +389,19 @@ function nexthopCmd(w: World): Step {
     if (id && !w.nhIds.includes(id)) w.nhIds.push(id);
     return id;
   };
+  // a nexthop needs a device with carrier: both ends of its veth pair up
+  const carrier = w.upDevs().filter((d) => w.devs.some((p) => p.name === d.peer && p.up));
+  const onCarrier = w.addrs.filter((a) => carrier.some((d) => d.name === a.dev) && a.prefix.len < 31);
   const single = (): string => {
     const f = r.weighted([[8, 'gw'], [3, 'dev'], [1.5, 'blackhole'], [1, 'onlink'], [0.5, 'nodev']] as const);
     if (f === 'blackhole') return 'blackhole';
-    if (f === 'dev') return `dev ${w.dev({ up: r.chance(0.85), missing: 0.03 })}`;
+    if (f === 'dev') return `dev ${carrier.length && r.chance(0.85) ? r.pick(carrier).name : w.dev({ missing: 0.03 })}`;
+    if (f === 'gw' && onCarrier.length && r.chance(0.85)) {
+      const a = r.pick(onCarrier);
+      const g = w.hostIn(a.prefix, 0.1);
+      if (!w.gateways.includes(g)) w.gateways.push(g);
+      return `via ${numToIp(g)} dev ${a.dev}`;
+    }
     const g = w.gatewayOn();
     if (f === 'nodev') return `via ${g.gw}`;
     const dev = g.dev && r.chance(0.85) ? g.dev : w.dev({ up: true });
@@ -403,7 +412,9 @@ function nexthopCmd(w: World): Step {
     const n = r.weighted([[1, 1], [4, 2], [2, 3], [0.5, 4]] as const);
     const ids: string[] = [];
     for (let i = 0; i < n; i++) {
-      const id = r.chance(0.92) && w.nhIds.length ? r.pick(w.nhIds) : r.int(1, 14);
+      // members mostly distinct (the kernel refuses an id twice)
+      const free = w.nhIds.filter((x) => !ids.some((s) => s.split(',')[0] === String(x)));
+      const id = r.chance(0.92) && free.length ? r.pick(r.chance(0.95) ? free : w.nhIds) : r.int(1, 14);
       ids.push(r.chance(0.3) ? `${id},${r.pick([2, 3, 5, 256])}` : String(id));
     }
     return `group ${ids.join('/')}`;
@@ -424,6 +435,41 @@ function nexthopCmd(w: World): Step {
   if (k === 'flush') return { ip: `nexthop flush${r.chance(0.5) ? ` dev ${w.dev()}` : ''}`, family: r.chance(0.7) ? 'unspec' : undefined };
   return { ip: r.pick(['nexthop add id 5', 'nexthop add id 5 group 1/1', 'nexthop add id 5 blackhole dev lo', 'nexthop get id 0',
     'nexthop add id x dev lo', 'nexthop del', 'nexthop add id 5 group 1,0']), family: 'unspec' };
+}
+
+/**
+ * A start that works: nexthops through connected gateways on devices with carrier, a weighted group of them and
+ * routes using both, so that the later queries meet them (the random commands alone rarely build a group).
+ */
+function nexthopSetup(w: World): Step[] {
+  const r = w.r;
+  const carrier = w.upDevs().filter((d) => w.devs.some((p) => p.name === d.peer && p.up));
+  const on = w.addrs.filter((a) => carrier.some((d) => d.name === a.dev) && a.prefix.len < 30 && a.peer === undefined);
+  if (!on.length) return [];
+  const steps: Step[] = [];
+  const n = r.int(2, 4);
+  const members: string[] = [];
+  for (let id = 1; id <= n; id++) {
+    const a = r.pick(on);
+    let g: number;
+    do g = w.hostIn(a.prefix, 0); while (g === a.local);
+    if (!w.gateways.includes(g)) w.gateways.push(g);
+    if (!w.nhIds.includes(id)) w.nhIds.push(id);
+    steps.push({ ip: `nexthop add id ${id} via ${numToIp(g)} dev ${a.dev}` });
+    members.push(r.chance(0.4) ? `${id},${r.int(2, 5)}` : String(id));
+  }
+  w.nhIds.push(20);
+  w.nhGroups.push(20);
+  steps.push({ ip: `nexthop add id 20 group ${members.join('/')}`, family: 'unspec' });
+  for (let i = r.int(2, 3); i > 0; i--) {
+    const p = w.prefix();
+    const nhid = r.chance(0.7) ? 20 : r.int(1, n);
+    const table = r.chance(0.2) ? r.pick(USER_TABLES) : '';
+    steps.push({ ip: `route add ${fmtPrefix(p)} nhid ${nhid}${table ? ` table ${table}` : ''}` });
+    for (let k = 0; k < 8; k++) w.prefixes.push(p); // queries go there often
+    w.routes.push({ table, dst: fmtPrefix(p), type: 'unicast', nhid });
+  }
+  return steps;
 }
 
 /** `ip nexthop` show/get */
@@ -611,7 +657,10 @@ export function generate(seed: number): Scenario {
   const policy = w.profile === 'rules' || r.chance(0.7); // the rest run with the default rules only (the fast path)
   // nexthop objects in about half the scenarios, with a known hash seed so that group choices can be compared
   const nexthops = r.chance(0.5);
-  if (nexthops) sysctl('net.ipv4.fib_multipath_hash_seed', String(r.int(1, 1000)));
+  if (nexthops) {
+    sysctl('net.ipv4.fib_multipath_hash_seed', String(r.int(1, 1000)));
+    steps.push(...nexthopSetup(w));
+  }
   const nsteps = r.int(60, 110);
   const p = w.profile;
   for (let i = 0; i < nsteps; i++) {

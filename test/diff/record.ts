@@ -1,6 +1,6 @@
 // Records the real kernel's answers to generated scenarios as fixtures.
 //
-//   npm run record:routing -- [--from 1] [--seeds 300] [--jobs 2] [--out test/fixtures/routing] [--verify] [--stats]
+//   npm run record:routing -- [--from 1] [--seeds 300] [--jobs 2] [--out test/fixtures/routing] [--verify] [--stats] [--add]
 //
 // Needs root and iproute2 (each seed runs in its own throwaway namespace).
 // --verify runs every seed a second time, one command per process again and
@@ -8,7 +8,9 @@
 // (nondeterminism, or a batch whose output is not the sum of its commands').
 // --stats prints the mix (how many route gets succeed, the most common
 // errors) without writing fixtures when combined with --dry.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// --add keeps the fixtures already in the index and adds these seeds to it (noting
+// the versions they were recorded with under `added`), rather than starting anew.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate, type Scenario } from './gen.js';
 import { canMakeNamespace, runScenarioBatches, runScenarioKernel, versions } from './kernel.js';
@@ -99,6 +101,16 @@ function stats(all: { sc: Scenario; answers: Answer[] }[]): string {
   return L.join('\n');
 }
 
+/** the index `old` with the seeds (and batch-clean seeds) of `add`, which notes its versions under `added` */
+function addToIndex(old: Record<string, unknown>, add: Record<string, unknown>): Record<string, unknown> {
+  const merge = (a: unknown, b: unknown) => [...new Set([...((a as number[]) ?? []), ...((b as number[]) ?? [])])].sort((x, y) => x - y);
+  const out: Record<string, unknown> = { ...old, seeds: merge(old.seeds, add.seeds) };
+  // without a batchClean list every seed is clean; seeds recorded without --verify are not known to be
+  if (old.batchClean || add.batchClean) out.batchClean = merge(old.batchClean ?? old.seeds, add.batchClean);
+  out.added = [...((old.added as unknown[]) ?? []), { seeds: add.seeds, ...(add.recordedWith as object) }];
+  return out;
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const opt = (name: string, def: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
@@ -134,9 +146,10 @@ async function main() {
   all.sort((a, b) => a.sc.seed - b.sc.seed);
   if (!dry) {
     const v = versions();
+    const file = join(out, 'index.json');
     const index: Record<string, unknown> = { recordedWith: { iproute2: v.iproute2, kernel: v.kernel }, seeds: all.map((x) => x.sc.seed) };
     if (verify) index.batchClean = batchClean.sort((a, b) => a - b);
-    writeFileSync(join(out, 'index.json'), JSON.stringify(index) + '\n');
+    writeFileSync(file, JSON.stringify(flag('add') && existsSync(file) ? addToIndex(JSON.parse(readFileSync(file, 'utf8')), index) : index) + '\n');
   }
   const nAnswers = all.reduce((a, x) => a + x.sc.steps.filter((s) => 'ip' in s).length, 0);
   console.log(`${all.length} seeds, ${nAnswers} ip answers, ${((Date.now() - t0) / 1000).toFixed(1)} s${dry ? ' (dry run)' : ` -> ${out}`}`);
