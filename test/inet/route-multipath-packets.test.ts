@@ -9,62 +9,20 @@
 // netpath itself: the port a forwarded packet leaves by is the one `ip route get ...
 // iif` names, the same decision.
 // RECORD=1 with namespaces rewrites the recorded answers.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { ETH_IP, PROTO, TCP, eth, icmp, ipv4, tcp, udp, hex } from '../pktdiff/frames.js';
-import type { Inject, PktScenario, PortDef } from '../pktdiff/gen.js';
-import { canRunPackets, runPacketsKernel, type FrameResult } from '../pktdiff/kernel.js';
-import { buildScenarioBox, runPacketsNetpath } from '../pktdiff/netpath.js';
-import { sameOutcome } from '../pktdiff/compare.js';
-
-const PORTS: PortDef[] = [
-  { name: 'p0', mac: '02:00:00:00:10:00', peerMac: '02:00:00:00:20:00' },
-  { name: 'p1', mac: '02:00:00:00:10:01', peerMac: '02:00:00:00:20:01' },
-  { name: 'p2', mac: '02:00:00:00:10:02', peerMac: '02:00:00:00:20:02' },
-];
-const GW = { g1: '192.0.2.2', g2: '198.51.100.3', g3: '198.51.100.4' };
-const GW_MAC: Record<string, string> = { [GW.g1]: '02:00:00:00:30:01', [GW.g2]: '02:00:00:00:30:02', [GW.g3]: '02:00:00:00:30:03' };
-
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
-}
-const dotted = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
+import type { Inject, PktScenario } from '../pktdiff/gen.js';
+import type { FrameResult } from '../pktdiff/kernel.js';
+import { GW, GW_MAC, PORTS, expectOneDecision, flowFrames, frameDifferences, gatewayOf, itLive, prng, recordedKernel, routerSteps } from '../pktdiff/multipath.js';
 
 function scenario(policy: 0 | 1 | 2, seed: number, n: number): PktScenario {
   const steps: PktScenario['steps'] = [
-    ...PORTS.map((port) => ({ port })),
-    { sysctl: ['net.ipv4.ip_forward', '1'] }, { sysctl: ['net.ipv4.conf.all.rp_filter', '0'] },
-    { sysctl: ['net.ipv4.conf.p0.rp_filter', '0'] }, { sysctl: ['net.ipv4.conf.all.send_redirects', '0'] },
-    { sysctl: ['net.ipv4.fib_multipath_hash_seed', '2718281828'] },
-    { sysctl: ['net.ipv4.fib_multipath_hash_policy', String(policy)] },
-    ...['link set p0 up', 'link set p1 up', 'link set p2 up',
-      'addr add 198.18.0.1/24 dev p0', 'addr add 192.0.2.1/24 dev p1', 'addr add 198.51.100.1/24 dev p2',
-      ...Object.entries(GW_MAC).map(([ip, mac]) => `neigh add ${ip} lladdr ${mac} dev ${ip.startsWith('192') ? 'p1' : 'p2'} nud permanent`),
-      'neigh add 198.18.0.2 lladdr 02:00:00:00:30:00 dev p0 nud permanent',
-      'route add 198.19.0.0/16 via 198.18.0.2',
+    ...routerSteps(policy, '2718281828'),
+    ...['route add 198.19.0.0/16 via 198.18.0.2',
       `route add 203.0.113.0/24 nexthop via ${GW.g1} weight 2 nexthop via ${GW.g2} nexthop via ${GW.g3} weight 3`,
     ].map((ip) => ({ ip })),
   ];
-  const r = prng(seed);
-  const frames: Inject[] = [];
-  const into = (payload: Uint8Array, c: string, note: string) =>
-    frames.push({ port: 'p0', hex: hex(eth(PORTS[0].mac, '02:00:00:00:30:00', ETH_IP, payload)), case: c, note });
-  for (let i = 0; i < n; i++) {
-    const src = dotted(0xc6130000 | (r() & 0xffff)), dst = dotted(0xcb007100 | (r() & 255));
-    const sport = 1024 + (r() % 60000), dport = 1 + (r() % 65535);
-    if (policy === 1 && i % 2) {
-      into(ipv4({ src, dst, proto: PROTO.TCP, id: i }, tcp(src, dst, { sport, dport, seq: r(), flags: TCP.SYN })), 'mp-tcp', `${src}:${sport} > ${dst}:${dport}`);
-    } else if (policy !== 1 && i % 3 === 2) {
-      // an ICMP error about a packet from dst to a host elsewhere: hashed by that packet's addresses
-      const q = dotted(0xcb007100 | (r() & 255)), qs = dotted(0xc6130000 | (r() & 0xffff));
-      const quoted = ipv4({ src: q, dst: qs, proto: PROTO.UDP, id: 7 }, udp(q, qs, sport, dport, new Uint8Array(0)));
-      into(ipv4({ src, dst, proto: PROTO.ICMP, id: i }, icmp(3, 1, 0, quoted)), 'mp-icmp-error', `${src} > ${dst} quoting ${q} > ${qs}`);
-    } else {
-      into(ipv4({ src, dst, proto: PROTO.UDP, id: i }, udp(src, dst, sport, dport, new Uint8Array([i & 255]))), 'mp-udp', `${src}:${sport} > ${dst}:${dport}`);
-    }
-  }
-  return { seed, gen: 0, ports: PORTS, steps, frames };
+  return { seed, gen: 0, ports: PORTS, steps, frames: flowFrames(policy, seed, n) };
 }
 
 // ---- the ports the flow dissector reads beyond TCP and UDP -------------------------------------
@@ -173,36 +131,9 @@ const SCENARIOS = [scenario(0, 11, 90), scenario(1, 12, 60), scenario(2, 13, 45)
 const FIXTURE = new URL('../fixtures/routing/route-multipath-packets.json', import.meta.url);
 const DISSECT_SCENARIOS = [dissectHashScenario(21, 100), dissectRulesScenario(22)];
 const DISSECT_FIXTURE = new URL('../fixtures/routing/route-l4-dissect-packets.json', import.meta.url);
-const can = canRunPackets();
 
-async function recorded(scenarios = SCENARIOS, fixture = FIXTURE, nsPrefix = 'np-mp'): Promise<FrameResult[][]> {
-  if (process.env.RECORD && can.ok) {
-    const kernel: FrameResult[][] = [];
-    for (const sc of scenarios) kernel.push(await runPacketsKernel(sc, { nsPrefix }));
-    writeFileSync(fixture, JSON.stringify({ frames: scenarios.map((s) => s.frames.map((f) => f.hex)), kernel }, null, 1) + '\n');
-  }
-  const f = JSON.parse(readFileSync(fixture, 'utf8')) as { frames: string[][]; kernel: FrameResult[][] };
-  expect(f.frames).toEqual(scenarios.map((s) => s.frames.map((x) => x.hex)));
-  return f.kernel;
-}
-
-/** the frames whose outcome differs, for the failure message */
-async function differences(kernel: FrameResult[][], scenarios = SCENARIOS): Promise<string> {
-  const out: string[] = [];
-  for (const [k, sc] of scenarios.entries()) {
-    const np = await runPacketsNetpath(sc, kernel[k].map((r) => r.at));
-    const order = sc.ports.map((p) => p.name);
-    for (const [i, f] of sc.frames.entries()) {
-      if (sameOutcome(f, kernel[k][i].out, np[i].out, order)) continue;
-      out.push(`${f.case} ${f.note}: kernel ${JSON.stringify(kernel[k][i].out.map((o) => o.port))}, netpath ${JSON.stringify(np[i].out.map((o) => o.port))}`);
-    }
-  }
-  return out.join('\n');
-}
-
-/** the gateway a forwarded frame went to, by its destination MAC */
-const gatewayOf = (frameHex: string): string | undefined =>
-  Object.keys(GW_MAC).find((ip) => GW_MAC[ip].replaceAll(':', '') === frameHex.slice(0, 12));
+const recorded = (scenarios = SCENARIOS, fixture = FIXTURE, nsPrefix = 'np-mp') => recordedKernel(scenarios, fixture, nsPrefix);
+const differences = (kernel: FrameResult[][], scenarios = SCENARIOS) => frameDifferences(kernel, scenarios);
 
 describe('forwarded packets over a multipath route', () => {
   it('leave by the port and towards the gateway the recorded kernel chose, for every frame', async () => {
@@ -212,12 +143,7 @@ describe('forwarded packets over a multipath route', () => {
     expect([...gws].sort()).toEqual(Object.keys(GW_MAC).sort());
     expect(await differences(kernel)).toBe('');
   });
-  it.skipIf(!can.ok)('leave as the live kernel sends them', async () => {
-    const kernel: FrameResult[][] = [];
-    for (const sc of SCENARIOS) kernel.push(await runPacketsKernel(sc, { nsPrefix: 'np-mp' }));
-    expect(await differences(kernel)).toBe('');
-  }, 120_000);
-  it.skipIf(can.ok)(`live kernel: skipped (${can.reason})`, () => {});
+  itLive('leave as the live kernel sends them', SCENARIOS, 'np-mp');
 
   it('ESP, AH and UDP-Lite: hashed (policy 1) and matched by rules on the ports the flow dissector reads, as the recorded kernel did', async () => {
     const kernel = await recorded(DISSECT_SCENARIOS, DISSECT_FIXTURE, 'np-ds');
@@ -234,24 +160,10 @@ describe('forwarded packets over a multipath route', () => {
     }
     expect(await differences(kernel, DISSECT_SCENARIOS)).toBe('');
   });
-  it.skipIf(!can.ok)('ESP, AH and UDP-Lite: leave as the live kernel sends them', async () => {
-    const kernel: FrameResult[][] = [];
-    for (const sc of DISSECT_SCENARIOS) kernel.push(await runPacketsKernel(sc, { nsPrefix: 'np-ds' }));
-    expect(await differences(kernel, DISSECT_SCENARIOS)).toBe('');
-  }, 120_000);
+  itLive('ESP, AH and UDP-Lite: leave as the live kernel sends them', DISSECT_SCENARIOS, 'np-ds');
 
   it('take the nexthop `ip route get ... iif` names in the same box (one decision)', async () => {
-    for (const sc of SCENARIOS) {
-      const box = await buildScenarioBox(sc);
-      const res = box.replay(sc.frames.map((f) => ({ dev: f.port, data: new Uint8Array(Buffer.from(f.hex, 'hex')) })), { trace: false });
-      for (const [i, f] of sc.frames.entries()) {
-        if (f.case === 'mp-icmp-error') continue; // hashed by the quoted packet, which `ip route get` cannot describe
-        const [src, dst] = f.note!.split(' > ').map((s) => s.split(':')[0]);
-        const [sport, dport] = f.note!.split(' > ').map((s) => Number(s.split(':')[1]));
-        const q = { dst, from: src, iif: 'p0', ipproto: f.case === 'mp-tcp' ? 'tcp' : 'udp', sport, dport } as const;
-        const get = box.routeGet(q) as { dev: string; gateway: string };
-        expect(res[i].out.map((o) => [o.dev, gatewayOf(hex(o.data))]), `${f.case} ${f.note}`).toEqual([[get.dev, get.gateway]]);
-      }
-    }
+    // an ICMP error is hashed by the packet it quotes, which `ip route get` cannot describe
+    await expectOneDecision(SCENARIOS, (f) => f.case === 'mp-tcp', (f) => f.case === 'mp-icmp-error');
   });
 });

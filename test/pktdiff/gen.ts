@@ -22,7 +22,8 @@ import {
 export const PKT_GEN_VERSION = 3;
 
 export interface PortDef { name: string; mac: string; peerMac: string }
-export type Step = { ip: string } | { sysctl: [string, string] } | { port: PortDef };
+/** an ip step runs under -4 unless `family: 'unspec'` (a nexthop group is AF_UNSPEC, which -4 would not let it be) */
+export type Step = { ip: string; family?: 'unspec' } | { sysctl: [string, string] } | { port: PortDef };
 export interface Inject {
   /** ingress port (a DUT device name) */
   port: string;

@@ -59,9 +59,9 @@ const delNs = netnsDel;
 
 export const sysctls = (ns: string, kv: [string, string][]) => must('ip', ['netns', 'exec', ns, 'sysctl', '-qw', ...kv.map(([k, v]) => `${k}=${v}`)]);
 
-/** Runs `ip` lines in the DUT as one batch; the first failing line throws. */
-export async function ipBatch(dut: string, lines: string[]): Promise<void> {
-  const r = await run('ip', ['-n', dut, '-4', '-batch', '-'], lines.join('\n') + '\n');
+/** Runs `ip` lines in the DUT as one batch (under -4 unless family unspec); the first failing line throws. */
+export async function ipBatch(dut: string, lines: string[], family?: 'unspec'): Promise<void> {
+  const r = await run('ip', ['-n', dut, ...(family ? [] : ['-4']), '-batch', '-'], lines.join('\n') + '\n');
   if (r.status !== 0) {
     const n = Number(/Command failed -:(\d+)/.exec(r.stderr)?.[1] ?? 0);
     throw new Error(`DUT config: ip ${lines[n - 1] ?? '(batch)'}: ${r.stderr.trim()}`);
@@ -84,8 +84,9 @@ async function configure(dut: string, tester: string, steps: Step[]) {
       await sysctls(dut, kv);
     } else if ('ip' in s) {
       const lines: string[] = [];
-      while (i < steps.length && 'ip' in steps[i]) lines.push((steps[i++] as { ip: string }).ip);
-      await ipBatch(dut, lines);
+      const family = s.family;
+      while (i < steps.length && 'ip' in steps[i] && (steps[i] as { family?: 'unspec' }).family === family) lines.push((steps[i++] as { ip: string }).ip);
+      await ipBatch(dut, lines, family);
     } else {
       await addPort(dut, tester, s.port);
       i++;

@@ -50,7 +50,7 @@ export async function buildScenarioBox(sc: PktScenario): Promise<Box> {
       try { box.sysctl(`net.ipv4.conf.t${name}.forwarding`, '0'); } catch { /* no in_device */ }
       must(`link set t${name} up`);
     } else {
-      const r = box.ip(['-4', ...st.ip.trim().split(/\s+/)]);
+      const r = box.ip([...(st.family ? [] : ['-4']), ...st.ip.trim().split(/\s+/)]);
       if (r.status !== 0) gap(`ip ${st.ip.split(' ').slice(0, 2).join(' ')}: ${r.stderr.trim()}`);
     }
   }
