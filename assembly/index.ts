@@ -8,3 +8,4 @@ export * from "./tunabi";
 export * from "./bridgeabi";
 export * from "./vethabi";
 export * from "./nexthopabi";
+export * from "./ethtoolabi";

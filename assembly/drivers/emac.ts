@@ -41,7 +41,7 @@ import {
   SGMII_PHY_INTERRUPT_MASK, SGMII_PHY_INTERRUPT_CLEAR, SGMII_PHY_IRQ_CMD, SGMII_PHY_INTERRUPT_STATUS,
   SGMII_PHY_AUTONEG_CFG2, AN_ENABLE, DECODE_CODE_ERR, DECODE_DISP_ERR, MII_BMCR, MII_BMSR, MII_PHYSID1,
   MII_PHYSID2, MII_ADVERTISE, MII_LPA, MII_CTRL1000, MII_STAT1000, BMCR_ANENABLE, BMCR_ANRESTART,
-  BMSR_LSTATUS, BMSR_ANEGCOMPLETE,
+  BMSR_LSTATUS, BMSR_ANEGCOMPLETE, LPA_PAUSE_CAP, LPA_PAUSE_ASYM,
 } from "../hw/emac/registers";
 import { copyFrame } from "../lib/mem";
 
@@ -102,8 +102,12 @@ export class EmacAdapter {
   upQueue: WirePort;
   mac: StaticArray<u8> = new StaticArray<u8>(6);
   mtu: u32 = 1500;
+  /** adpt->rx_desc_cnt / tx_desc_cnt: what ethtool -G asked; the rings take them at the next open */
   rxDescCnt: u32 = EMAC_DEF_RX_DESCS;
   txDescCnt: u32 = EMAC_DEF_TX_DESCS;
+  /** rx_q.rfd.count (= rrd.count) and tx_q.tpd.count: the rings' sizes, set by emac_mac_rx_tx_rings_alloc_all */
+  rfdCount: u32 = EMAC_DEF_RX_DESCS;
+  tpdCount: u32 = EMAC_DEF_TX_DESCS;
   rxbufSize: u32 = 1536;
   irqMask: u32 = EMAC_IRQ_MASK;
   phyAddr: i32 = -1;
@@ -111,11 +115,25 @@ export class EmacAdapter {
   allmulti: bool = false;
   vlanRx: bool = true; // NETIF_F_HW_VLAN_CTAG_RX
   rxcsum: bool = true; // NETIF_F_RXCSUM
+  /** emac_init_adapter: flow control follows the PHY (adpt->automatic), single-pause-mode off */
+  automatic: bool = true;
+  rxFlowControl: bool = false;
+  txFlowControl: bool = false;
+  singlePauseMode: bool = false;
+  /** adpt->msg_enable (EMAC_MSG_DEFAULT: drv, probe, link, timer, ifdown, ifup) */
+  msgEnable: u32 = 0x3f;
+  /** phydev->pause / asym_pause: the link partner's pause abilities (LPA) at the last link up */
+  phyPause: bool = false;
+  phyAsymPause: bool = false;
   /** emac_probe succeeded: there is a netdevice to open. */
   probed: bool = false;
 
-  // emac_ring_header and the rings in it
-  ringsAllocated: bool = false;
+  // emac_ring_header and the rings in it; the block and pools outlive close (DMA memory is never
+  // freed) and are taken again when the rings fit them
+  ringBlock: u64 = 0;
+  ringBlockSize: u32 = 0;
+  txPoolCount: u32 = 0;
+  rfdPoolCount: u32 = 0;
   tpdRing: u64 = 0;
   rrdRing: u64 = 0;
   rfdRing: u64 = 0;
@@ -389,28 +407,44 @@ export function emac_probe(nic: i32, macHi: u32, macLo: u32): i32 {
 }
 
 // ---- rings ------------------------------------------------------------------------------
-/** emac_mac_rx_tx_rings_alloc_all: TPD, RRD and RFD rings in one block, plus buffer pools. */
+/**
+ * emac_mac_rx_tx_rings_alloc_all (at open only): the rings take their sizes from
+ * rx_desc_cnt / tx_desc_cnt here, TPD, RRD and RFD rings in one block, plus a TX
+ * bounce buffer per TPD. A block or pool too small for the new sizes is replaced
+ * (the old one stays allocated: DMA memory is a bump allocator); -ENOMEM leaves
+ * the rings as they were.
+ */
 function emac_mac_rx_tx_rings_alloc_all(a: EmacAdapter): i32 {
-  if (a.ringsAllocated) return 0;
-  const tpd = a.txDescCnt * 16, rrd = a.rxDescCnt * 16, rfd = a.rxDescCnt * 8;
-  const off = dmaAlloc(tpd + rrd + rfd, 8);
-  const pool = dmaAlloc(a.txDescCnt * TX_BUF, 64);
-  if (off < 0 || pool < 0) return -ENOMEM;
-  a.tpdRing = DMA_BUS_BASE + <u64>off;
+  const tpdCount = a.txDescCnt, rfdCount = a.rxDescCnt;
+  const tpd = tpdCount * 16, rrd = rfdCount * 16, rfd = rfdCount * 8;
+  if (tpd + rrd + rfd > a.ringBlockSize) {
+    const off = dmaAlloc(tpd + rrd + rfd, 8);
+    if (off < 0) return -ENOMEM;
+    a.ringBlock = DMA_BUS_BASE + <u64>off;
+    a.ringBlockSize = tpd + rrd + rfd;
+  }
+  if (tpdCount > a.txPoolCount) {
+    const pool = dmaAlloc(tpdCount * TX_BUF, 64);
+    if (pool < 0) return -ENOMEM;
+    a.txPool = DMA_BUS_BASE + <u64>pool;
+    a.txPoolCount = tpdCount;
+  }
+  a.tpdCount = tpdCount;
+  a.rfdCount = rfdCount;
+  a.tpdRing = a.ringBlock;
   a.rrdRing = a.tpdRing + tpd;
   a.rfdRing = a.rrdRing + rrd;
-  a.txPool = DMA_BUS_BASE + <u64>pool;
-  a.ringsAllocated = true;
   return 0;
 }
 
-/** RX buffers sized rxbuf_size (re-allocated when the MTU grows). */
+/** RX buffers, rxbuf_size each, one per RFD (re-allocated when the MTU or the ring grows). */
 function rxPoolEnsure(a: EmacAdapter): i32 {
-  if (a.rfdPoolSize >= a.rxbufSize) return 0;
-  const off = dmaAlloc(a.rxDescCnt * a.rxbufSize, 64);
+  if (a.rfdPoolSize >= a.rxbufSize && a.rfdPoolCount >= a.rfdCount) return 0;
+  const off = dmaAlloc(a.rfdCount * a.rxbufSize, 64);
   if (off < 0) return -ENOMEM;
   a.rfdPool = DMA_BUS_BASE + <u64>off;
   a.rfdPoolSize = a.rxbufSize;
+  a.rfdPoolCount = a.rfdCount;
   return 0;
 }
 
@@ -419,7 +453,7 @@ function dmaZero(bus: u64, n: u32): void { const p = dmaMap(bus, n); if (p != 0)
 
 /** emac_mac_rx_descs_refill: fill the current slot while the next one has no buffer. */
 function emac_mac_rx_descs_refill(a: EmacAdapter): void {
-  const n = a.rxDescCnt;
+  const n = a.rfdCount;
   let count = 0;
   let next = ringNext(a.rfdProduce, n);
   while (unchecked(a.rfdMapped[<i32>next]) == 0) {
@@ -445,12 +479,12 @@ function emac_mac_config(a: EmacAdapter): void {
   // emac_mac_dma_rings_config
   a.writel(<u32>(a.tpdRing >> 32), DESC_CTRL_1);
   a.writel(<u32>a.tpdRing, DESC_CTRL_8);
-  a.writel(a.txDescCnt & 0xffff, DESC_CTRL_9);
+  a.writel(a.tpdCount & 0xffff, DESC_CTRL_9);
   a.writel(<u32>(a.rfdRing >> 32), DESC_CTRL_0);
   a.writel(<u32>a.rfdRing, DESC_CTRL_2);
   a.writel(<u32>a.rrdRing, DESC_CTRL_5);
-  a.writel(a.rxDescCnt & 0xfff, DESC_CTRL_3);
-  a.writel(a.rxDescCnt & 0xfff, DESC_CTRL_6);
+  a.writel(a.rfdCount & 0xfff, DESC_CTRL_3);
+  a.writel(a.rfdCount & 0xfff, DESC_CTRL_6);
   a.writel(a.rxbufSize & 0xffff, DESC_CTRL_4);
   a.writel(0, DESC_CTRL_11);
   a.writel(1, INTER_SRAM_PART9);
@@ -524,9 +558,17 @@ function emac_mac_start(a: EmacAdapter): void {
   const csr1 = a.dev.read(REGION_CSR, EMAC_WRAPPER_CSR1, true);
   a.dev.write(REGION_CSR, EMAC_WRAPPER_CSR1, a.speed == 1000 ? csr1 | FREQ_MODE : csr1 & ~FREQ_MODE);
   mac |= FULLD;
+  // flow control: automatic follows the PHY's resolution, else what ethtool -A set
   mac &= ~(RXFC | TXFC);
+  if (a.automatic) {
+    a.rxFlowControl = a.phyPause;
+    a.txFlowControl = a.phyPause != a.phyAsymPause;
+  }
+  if (a.rxFlowControl) mac |= RXFC;
+  if (a.txFlowControl) mac |= TXFC;
   mac |= CRCE | PCRCE | (7 << PRLEN_SHIFT) | BROAD_EN | FLCHK;
   mac &= ~(RX_CHKSUM_EN | HUGEN | VLAN_STRIP | TPAUSE | SIMR | HUGE | MULTI_ALL | DEBUG_MODE | SINGLE_PAUSE_MODE);
+  if (a.singlePauseMode) mac |= SINGLE_PAUSE_MODE;
   a.writel(mac, MAC_CTRL);
   a.writel((125 << 16) | 125, IRQ_MOD_TIM_INIT);
   a.writel(INT_RD_CLR_EN | LPW_MODE | IRQ_MODERATOR_EN | IRQ_MODERATOR2_EN, DMA_MAS_CTRL);
@@ -589,19 +631,19 @@ export function emac_mac_down(a: EmacAdapter): void {
   a.writel(0, INT_MASK);
   emac_mac_reset(a);
   // free the TX and RX buffers and zero the rings
-  dmaZero(a.tpdRing, a.txDescCnt * 16);
-  dmaZero(a.rrdRing, a.rxDescCnt * 16);
-  dmaZero(a.rfdRing, a.rxDescCnt * 8);
-  for (let i = 0; i < <i32>a.rxDescCnt; i++) unchecked(a.rfdMapped[i] = 0);
-  for (let i = 0; i < <i32>a.txDescCnt; i++) unchecked(a.tpdSkbEnd[i] = 0);
+  dmaZero(a.tpdRing, a.tpdCount * 16);
+  dmaZero(a.rrdRing, a.rfdCount * 16);
+  dmaZero(a.rfdRing, a.rfdCount * 8);
+  for (let i = 0; i < <i32>a.rfdCount; i++) unchecked(a.rfdMapped[i] = 0);
+  for (let i = 0; i < <i32>a.tpdCount; i++) unchecked(a.tpdSkbEnd[i] = 0);
 }
 
-/** emac_reinit_locked: down, SGMII reset, up. */
-export function emac_reinit_locked(a: EmacAdapter): void {
+/** emac_reinit_locked: down, SGMII reset, up (with the rings open gave: their sizes change only at open). */
+export function emac_reinit_locked(a: EmacAdapter): i32 {
   a.reinits++;
   emac_mac_down(a);
   emac_sgmii_reset(a);
-  emac_mac_up(a);
+  return emac_mac_up(a);
 }
 
 /** emac_close */
@@ -638,6 +680,8 @@ export function emac_phy_poll(nic: i32): i32 {
     const stat1000 = emac_mdio_read(a, a.phyAddr, MII_STAT1000);
     const lpa = emac_mdio_read(a, a.phyAddr, MII_LPA);
     a.speed = (stat1000 & 0x0800) != 0 ? 1000 : (lpa & 0x0100) != 0 ? 100 : 10;
+    a.phyPause = (lpa & LPA_PAUSE_CAP) != 0;
+    a.phyAsymPause = (lpa & LPA_PAUSE_ASYM) != 0;
     a.linkUp = true;
     emac_adjust_link(a);
   } else if (!link && a.linkUp) {
@@ -718,7 +762,7 @@ function emac_receive_skb(a: EmacAdapter, p: usize, len: u32, vlanTci: i32, flag
 
 /** emac_mac_rx_process */
 function emac_mac_rx_process(a: EmacAdapter, budget: i32): i32 {
-  const n = a.rxDescCnt;
+  const n = a.rfdCount;
   const hw = a.readl(MAILBOX_3) & 0xfff;
   let avail = (hw + n - a.rrdConsume) % n;
   let count = 0;
@@ -764,7 +808,7 @@ function emac_mac_rx_process(a: EmacAdapter, budget: i32): i32 {
 
 // ---- TX ---------------------------------------------------------------------------------
 function txFree(a: EmacAdapter): u32 {
-  const n = a.txDescCnt;
+  const n = a.tpdCount;
   return a.tpdConsume > a.tpdProduce ? a.tpdConsume - a.tpdProduce - 1 : n + a.tpdConsume - a.tpdProduce - 1;
 }
 
@@ -772,7 +816,7 @@ function emac_tx_tpd_create(a: EmacAdapter, w0: u32, w1: u32, w2: u32, w3: u32):
   const idx = a.tpdProduce;
   const t = dmaMap(a.tpdRing + <u64>idx * 16, 16);
   if (t != 0) { store<u32>(t, w0); store<u32>(t, w1, 4); store<u32>(t, w2, 8); store<u32>(t, w3, 12); }
-  a.tpdProduce = ringNext(idx, a.txDescCnt);
+  a.tpdProduce = ringNext(idx, a.tpdCount);
   return idx;
 }
 
@@ -838,12 +882,12 @@ export function emac_mac_tx_buf_send(a: EmacAdapter, p: usize, len: u32, meta: T
 /** emac_mac_tx_process */
 function emac_mac_tx_process(a: EmacAdapter): void {
   const hw = (a.readl(MAILBOX_2) >>> 16) & 0xffff;
-  while (a.tpdConsume != hw && a.tpdConsume < a.txDescCnt) {
+  while (a.tpdConsume != hw && a.tpdConsume < a.tpdCount) {
     if (unchecked(a.tpdSkbEnd[<i32>a.tpdConsume]) != 0) {
       unchecked(a.tpdSkbEnd[<i32>a.tpdConsume] = 0);
       a.txPackets++;
     }
-    a.tpdConsume = ringNext(a.tpdConsume, a.txDescCnt);
+    a.tpdConsume = ringNext(a.tpdConsume, a.tpdCount);
   }
   if (a.queueStopped && txFree(a) > MAX_SKB_FRAGS + 1) a.queueStopped = false;
 }

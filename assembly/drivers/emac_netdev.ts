@@ -154,15 +154,20 @@ export function emacNetdevClose(dev: i32): void {
 export function emacNetdevChangeMtu(dev: i32, mtu: u32): i32 {
   const nic = emacNic(dev);
   if (nic < 0) return -19;
-  const a = emacAdapter(nic);
   const r = emac_change_mtu(nic, mtu);
   if (r < 0) return r;
-  if (a != null && a.up) {
-    const f = carrierFn;
-    if (f != null) f(dev, a.linkUp);
-    waitLink(nic);
-  }
+  emacNetdevRelink(dev);
   return 0;
+}
+
+/** After emac_reinit_locked on a running port (MTU, ethtool -G/-A/--set-priv-flags): the carrier follows the link, which phylib brings back. */
+export function emacNetdevRelink(dev: i32): void {
+  const nic = emacNic(dev);
+  const a = emacAdapter(nic);
+  if (a == null || !a.up) return;
+  const f = carrierFn;
+  if (f != null) f(dev, a.linkUp);
+  waitLink(nic);
 }
 
 /** eth_mac_addr: only while down (the EMAC has no IFF_LIVE_ADDR_CHANGE). 0 or -EBUSY. */

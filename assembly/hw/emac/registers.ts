@@ -309,6 +309,9 @@ export const BMCR_ISOLATE: u32 = 0x0400;
 export const BMCR_ANRESTART: u32 = 0x0200;
 export const BMCR_FULLDPLX: u32 = 0x0100;
 export const BMCR_SPEED1000: u32 = 0x0040;
+/** LPA: the link partner's pause abilities (phylib's phydev->pause / asym_pause) */
+export const LPA_PAUSE_CAP: u32 = 0x0400;
+export const LPA_PAUSE_ASYM: u32 = 0x0800;
 export const BMSR_LSTATUS: u32 = 0x0004;
 export const BMSR_ANEGCOMPLETE: u32 = 0x0020;
 /** BMSR without the dynamic bits: 100FD/HD, 10FD/HD, ESTATEN, MFPRESUPP, ANEGCAPABLE, ERCAP. */
