@@ -120,8 +120,6 @@ export class EmacAdapter {
   rxFlowControl: bool = false;
   txFlowControl: bool = false;
   singlePauseMode: bool = false;
-  /** adpt->msg_enable (EMAC_MSG_DEFAULT: drv, probe, link, timer, ifdown, ifup) */
-  msgEnable: u32 = 0x3f;
   /** phydev->pause / asym_pause: the link partner's pause abilities (LPA) at the last link up */
   phyPause: bool = false;
   phyAsymPause: bool = false;

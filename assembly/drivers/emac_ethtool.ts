@@ -30,7 +30,7 @@ const EMAC_REGS: StaticArray<u32> = [
 
 // What emacEthtoolGet answers (`which`)
 export const ET_RX_MAX: i32 = 0, ET_TX_MAX: i32 = 1, ET_RX_PENDING: i32 = 2, ET_TX_PENDING: i32 = 3, ET_PAUSE_AUTONEG: i32 = 4,
-  ET_PAUSE_RX: i32 = 5, ET_PAUSE_TX: i32 = 6, ET_PRIV_FLAGS: i32 = 7, ET_MSGLEVEL: i32 = 8, ET_REGS_LEN: i32 = 9,
+  ET_PAUSE_RX: i32 = 5, ET_PAUSE_TX: i32 = 6, ET_PRIV_FLAGS: i32 = 7, ET_REGS_LEN: i32 = 9,
   ET_PHY_ATTACHED: i32 = 10, ET_ADV_PAUSE: i32 = 11, ET_LP_PAUSE: i32 = 12, ET_LINK: i32 = 13, ET_SPEED: i32 = 14;
 
 function clampVal(v: u32, lo: u32, hi: u32): u32 { return v < lo ? lo : v > hi ? hi : v; }
@@ -72,7 +72,7 @@ function adapterOf(dev: i32): EmacAdapter | null { return emacAdapter(emacNic(de
 
 /**
  * The get side for netdevice `dev`: emac_get_ringparam, emac_get_pauseparam,
- * emac_get_priv_flags, emac_get_msglevel, emac_get_regs_len, and what phylib
+ * emac_get_priv_flags, emac_get_regs_len, and what phylib
  * knows (PHY attached, our advertised and the partner's pause bits as
  * Pause | Asym_Pause << 1, link, speed). -1 when `dev` is no EMAC.
  */
@@ -88,7 +88,6 @@ export function emacEthtoolGet(dev: i32, which: i32): f64 {
     case ET_PAUSE_RX: return a.rxFlowControl ? 1 : 0;
     case ET_PAUSE_TX: return a.txFlowControl ? 1 : 0;
     case ET_PRIV_FLAGS: return a.singlePauseMode ? EMAC_PRIV_ENABLE_SINGLE_PAUSE : 0;
-    case ET_MSGLEVEL: return a.msgEnable;
     case ET_REGS_LEN: return EMAC_REGS.length * 4;
     case ET_PHY_ATTACHED: return a.up ? 1 : 0;
     case ET_ADV_PAUSE: {
@@ -109,7 +108,7 @@ export function emacEthtoolReg(dev: i32, i: i32): f64 {
   return <f64>emac_get_regs(a, i);
 }
 
-/** The set side: 0 set_ringparam, 1 set_pauseparam (autoneg, rx, tx), 2 set_priv_flags, 3 set_msglevel, 4 nway_reset. 0 or -errno. */
+/** The set side: 0 set_ringparam, 1 set_pauseparam (autoneg, rx, tx), 2 set_priv_flags, 3 nway_reset. 0 or -errno. */
 export function emacEthtoolSet(dev: i32, op: i32, v0: u32, v1: u32, v2: u32, v3: u32): i32 {
   const a = adapterOf(dev);
   if (a == null) return -ENODEV;
@@ -118,8 +117,7 @@ export function emacEthtoolSet(dev: i32, op: i32, v0: u32, v1: u32, v2: u32, v3:
     case 0: r = emac_set_ringparam(a, v0, v1, v2, v3); break;
     case 1: r = emac_set_pauseparam(a, v0 != 0, v1 != 0, v2 != 0); break;
     case 2: r = emac_set_priv_flags(a, v0); break;
-    case 3: a.msgEnable = v0; return 0; // emac_set_msglevel
-    case 4: return emac_nway_reset(a);
+    case 3: return emac_nway_reset(a);
     default: return -EINVAL;
   }
   emacNetdevRelink(dev);
