@@ -1,9 +1,11 @@
-// `ethtool -S DEV` and `ethtool -i DEV` (ethtool 6.1) against the emulated kernel:
-// the statistics and driver information each device's driver gives Linux's
-// ethtool core (ETHTOOL_GSTATS, ETHTOOL_GDRVINFO), with ethtool's own messages
-// and exit codes when there are none.
+// `ethtool` (6.1) against the emulated kernel: -S and -i here, the statistics
+// and driver information each device's driver gives Linux's ethtool core
+// (ETHTOOL_GSTATS, ETHTOOL_GDRVINFO), with ethtool's own messages and exit codes
+// when there are none; the ring, pause, register-dump, autonegotiation and
+// private-flag modes in ethtool-ops.ts.
 import type { IpResult } from './ip/index.js';
 import type { LinkInfo, Rtnl } from './rtnl.js';
+import { runEthtoolOp } from './ethtool-ops.js';
 
 /** emac_ethtool_stat_strings (drivers/net/ethernet/qualcomm/emac/emac-ethtool.c), struct emac_stats order */
 export const EMAC_STAT_NAMES = [
@@ -22,7 +24,7 @@ const VETH_RQ_STATS = ['xdp_packets', 'xdp_bytes', 'drops', 'xdp_redirect', 'xdp
 const VETH_TQ_STATS = ['xdp_xmit', 'xdp_xmit_errors'];
 
 /** A driver's ETHTOOL_GDRVINFO answer; `undefined` where ethtool_get_drvinfo returns -EOPNOTSUPP (loopback) */
-interface DrvInfo { driver: string; version: string; fw: string; bus: string; stats: boolean; regdump: boolean }
+interface DrvInfo { driver: string; version: string; fw: string; bus: string; stats: boolean; regdump: boolean; privFlags?: boolean }
 
 const IFF_TAP = 0x2;
 /**
@@ -45,21 +47,25 @@ function drvInfo(l: LinkInfo): DrvInfo | undefined {
     case 'dummy': return { driver: 'dummy', version: UTS_RELEASE, fw: '', bus: '', stats: false, regdump: false };
     // The EMAC driver has no get_drvinfo: the ethtool core names the parent platform device's driver
     // and the device (the ACPI enumeration of emac_acpi_match, HID QCOM8070 — a model choice: on a
-    // device-tree board it is the node's name); emac_get_sset_count and emac_get_regs_len say yes.
-    case 'emac': return { driver: 'qcom-emac', version: UTS_RELEASE, fw: '', bus: 'QCOM8070:00', stats: true, regdump: true };
+    // device-tree board it is the node's name); emac_get_sset_count (statistics, one private flag) and
+    // emac_get_regs_len say yes.
+    case 'emac': return { driver: 'qcom-emac', version: UTS_RELEASE, fw: '', bus: 'QCOM8070:00', stats: true, regdump: true, privFlags: true };
     default: return undefined;
   }
 }
 
 const USAGE_ERR = 'ethtool: bad command line argument(s)\nFor more information run ethtool -h\n';
-const SUPPORTED = '-S|--statistics DEV, -i|--driver DEV';
+const SUPPORTED = '-S|--statistics DEV, -i|--driver DEV, -g|-G, -a|-A, -d, -r, --show-priv-flags|--set-priv-flags';
 
-/** Runs `ethtool ARGV`: -S / --statistics and -i / --driver; other modes say that netpath does not have them */
+/** Runs `ethtool ARGV`: -S / --statistics, -i / --driver and the modes of ethtool-ops.ts; other modes say that netpath does not have them */
 export function runEthtool(rtnl: Rtnl, argv: string[]): IpResult {
   const out = (stdout: string, status = 0): IpResult => ({ status, stdout, stderr: '' });
   const err = (stderr: string, status: number, stdout = ''): IpResult => ({ status, stdout, stderr });
   if (argv.length === 0) return err(USAGE_ERR, 1);
   const [mode, dev, ...rest] = argv;
+  const linkOf = (name: string) => rtnl.links().find((x) => x.name === name);
+  const op = runEthtoolOp(rtnl, mode, dev, rest, linkOf, (l) => drvInfo(l)?.regdump);
+  if (op) return op;
   const stats = mode === '-S' || mode === '--statistics';
   const driver = mode === '-i' || mode === '--driver';
   if (!stats && !driver) {
@@ -70,7 +76,7 @@ export function runEthtool(rtnl: Rtnl, argv: string[]): IpResult {
   if (rest.length > 0) {
     return stats ? err(`ethtool (-S): unknown parameter '${rest[0]}'\n`, 1) : err(USAGE_ERR, 1);
   }
-  const l = rtnl.links().find((x) => x.name === dev);
+  const l = linkOf(dev);
   if (driver) {
     if (!l) return err('Cannot get driver information: No such device\n', 71);
     const d = drvInfo(l);
@@ -78,7 +84,7 @@ export function runEthtool(rtnl: Rtnl, argv: string[]): IpResult {
     const yn = (b: boolean) => (b ? 'yes' : 'no');
     return out(`driver: ${d.driver}\nversion: ${d.version}\nfirmware-version: ${d.fw}\nexpansion-rom-version: \n` +
       `bus-info: ${d.bus}\nsupports-statistics: ${yn(d.stats)}\nsupports-test: no\nsupports-eeprom-access: no\n` +
-      `supports-register-dump: ${yn(d.regdump)}\nsupports-priv-flags: no\n`);
+      `supports-register-dump: ${yn(d.regdump)}\nsupports-priv-flags: ${yn(!!d.privFlags)}\n`);
   }
   if (!l) return err('Cannot get stats strings information: No such device\n', 96);
   let rows: [string, number][] | undefined;

@@ -3,7 +3,7 @@
 // records read in place from the core's memory.
 import { instantiate } from '../build/netpath.js';
 import type {
-  AddrInfo, AddrReq, BridgePortInfo, FdbEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, Reply, RouteGetReply,
+  AddrInfo, AddrReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, Reply, RouteGetReply,
   NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
 import { MACVLAN_MODES } from './rtnl.js';
@@ -87,6 +87,16 @@ export class Kernel implements Rtnl {
     if (nic < 0) return undefined;
     // emac_get_ethtool_stats: emac_update_hw_stats once, then the totals
     return Array.from({ length: EMAC_STATS_LEN }, (_, i) => this.core.hwEmacDrvStat(nic, i, i === 0 ? 1 : 0));
+  }
+
+  emacEthtool(ifindex: number): EmacEthtoolOps | undefined {
+    if (this.core.linkNic(ifindex) < 0) return undefined;
+    const c = this.core;
+    return {
+      get: (which) => c.emacEthtoolGet(ifindex, which),
+      reg: (i) => c.emacEthtoolReg(ifindex, i) >>> 0,
+      set: (op, v0 = 0, v1 = 0, v2 = 0, v3 = 0) => this.reply(c.emacEthtoolSet(ifindex, op, v0, v1, v2, v3)),
+    };
   }
 
   links(): LinkInfo[] {

@@ -346,6 +346,16 @@ export interface NeighInfo {
 }
 export interface NeighReq { ifindex: number; dst: number; lladdr?: Uint8Array; state?: number; router?: boolean }
 
+/** The EMAC driver's ethtool operations on one device (assembly/drivers/emac_ethtool.ts) */
+export interface EmacEthtoolOps {
+  /** a value the get side answers (ET_* in emac_ethtool.ts) */
+  get(which: number): number;
+  /** register `i` of emac_get_regs */
+  reg(i: number): number;
+  /** a set operation (0 rings, 1 pause, 2 private flags, 3 nway_reset) */
+  set(op: number, v0?: number, v1?: number, v2?: number, v3?: number): Reply;
+}
+
 /** What the `ip` front end asks of the kernel. Every mutating call changes nothing when it fails. */
 export interface Rtnl {
   links(): LinkInfo[];
@@ -356,6 +366,8 @@ export interface Rtnl {
   netnsExists?(name: string): boolean;
   /** An EMAC's MAC statistics as `ethtool -S` reads them (emac_get_ethtool_stats, struct emac_stats order); undefined for other devices */
   emacStats?(ifindex: number): number[] | undefined;
+  /** An EMAC's ethtool operations (the driver's, emac-ethtool.c); undefined for other devices */
+  emacEthtool?(ifindex: number): EmacEthtoolOps | undefined;
 
   addrs(): AddrInfo[];
   addrAdd(req: AddrReq, replace: boolean): Reply;
