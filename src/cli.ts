@@ -10,12 +10,13 @@ import { Box } from './box.js';
 import { runIp, type IpRunInfo } from './ip/index.js';
 import { runBridge } from './bridge/index.js';
 import { runEthtool } from './ethtool.js';
+import { ethtoolMutates } from './ethtool-ops.js';
 import { strerror } from './ip/errors.js';
 import type { Rtnl } from './rtnl.js';
 import { runReplay, runTrace, fsErrorText, REPLAY_USAGE, TRACE_USAGE } from './replay-cli.js';
 import { runAttach, ATTACH_USAGE } from './attach.js';
 
-type LogEntry = { ip: string[] } | { sysctl: [string, string] };
+type LogEntry = { ip: string[] } | { sysctl: [string, string] } | { ethtool: string[] };
 interface BoxFile { netpath: 'box'; version: 1; log: LogEntry[] }
 
 class CliError extends Error {}
@@ -34,6 +35,7 @@ function loadBoxFile(path: string): BoxFile {
   const valid = d && d.netpath === 'box' && d.version === 1 && Array.isArray(d.log) && d.log.every((e) =>
     e && typeof e === 'object' &&
     (('ip' in e && Array.isArray(e.ip) && e.ip.every((a) => typeof a === 'string')) ||
+     ('ethtool' in e && Array.isArray(e.ethtool) && e.ethtool.every((a) => typeof a === 'string')) ||
      ('sysctl' in e && Array.isArray(e.sysctl) && e.sysctl.length === 2 && e.sysctl.every((a) => typeof a === 'string'))));
   if (!valid) throw new CliError(`netpath: box file ${path} is corrupt (not a netpath box log)`);
   return d as BoxFile;
@@ -55,6 +57,9 @@ function replay(rtnl: Rtnl, log: LogEntry[], path: string): void {
     if ('ip' in e) {
       const r = runIp(rtnl, e.ip, {});
       if (r.status !== 0) throw new CliError(`netpath: box file ${path} does not replay: ip ${e.ip.join(' ')}: ${r.stderr.trim()}`);
+    } else if ('ethtool' in e) {
+      const r = runEthtool(rtnl, e.ethtool);
+      if (r.status !== 0) throw new CliError(`netpath: box file ${path} does not replay: ethtool ${e.ethtool.join(' ')}: ${r.stderr.trim()}`);
     } else {
       const r = rtnl.sysctl(e.sysctl[0], e.sysctl[1]);
       if (!r.ok) throw new CliError(`netpath: box file ${path} does not replay: sysctl ${e.sysctl.join('=')}`);
@@ -153,7 +158,8 @@ function runSysctl(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): num
 }
 
 const NSTAT_USAGE = '       netpath [--box FILE] nstat [-az] [--no-drops] [PATTERN ...]\n';
-const ETHTOOL_USAGE = '       netpath [--box FILE] ethtool { -S | -i } DEV\n';
+const ETHTOOL_USAGE = '       netpath [--box FILE] ethtool { -S | -i | -g | -a | -d | -r | --show-priv-flags } DEV\n' +
+  '       netpath [--box FILE] ethtool { -G DEV [rx N] [tx N] | -A DEV [autoneg|rx|tx on|off] | --set-priv-flags DEV FLAG on|off }\n';
 const USAGE = 'usage: netpath [--box FILE] ip [OPTIONS] OBJECT COMMAND ...\n' +
   '       netpath [--box FILE] bridge [-j] [-p] [-s] { fdb | link } show ...\n' +
   '       netpath [--box FILE] sysctl [-w] [-n] [-q] key[=value] ...\n' + REPLAY_USAGE + TRACE_USAGE +
@@ -198,10 +204,15 @@ export async function main(argv: string[]): Promise<number> {
     if (tool === 'trace') return runTrace(box, argv.slice(i + 1));
     if (tool === 'attach') return await runAttach(box, argv.slice(i + 1));
     if (tool === 'bridge' || tool === 'ethtool') {
-      // read-only (show): nothing to log
-      const r = (tool === 'bridge' ? runBridge : runEthtool)(box.rtnl, argv.slice(i + 1));
+      // bridge is read-only (show); ethtool's set modes are logged when they succeed
+      const args = argv.slice(i + 1);
+      const r = (tool === 'bridge' ? runBridge : runEthtool)(box.rtnl, args);
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
+      if (file && boxPath && tool === 'ethtool' && r.status === 0 && ethtoolMutates(args)) {
+        file.log.push({ ethtool: args });
+        saveBoxFile(boxPath, file);
+      }
       return r.status;
     }
     const status = tool === 'nstat' ? runNstat(box, argv.slice(i + 1)) : tool === 'ip' ? runIpCli(box.rtnl, argv.slice(i + 1), file?.log) : runSysctl(box.rtnl, argv.slice(i + 1), file?.log);
