@@ -10,17 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Box } from '../src/box.js';
-import { main } from '../src/cli.js';
 import { EMAC, RXFC, TXFC, SINGLE_PAUSE_MODE } from '../src/hw/emac-regs.js';
-import { run } from './util/netns.js';
-import { recordedCases, netnsWhyNot } from './util/recorded.js';
+import { runCli } from './util/cli.js';
+import { udpFrame } from './util/frames.js';
+import { ETHTOOL_SETUP, ethtoolCases, ethtoolWhyNot } from './util/recorded.js';
 
 const FIXTURE = new URL('./fixtures/ethtool/ops.json', import.meta.url);
-const SETUP = [
-  'link add va address 02:00:00:00:00:a0 type veth peer name vb address 02:00:00:00:00:a1',
-  'link add br0 type bridge', 'link add mv link va type macvlan', 'link set vb master br0',
-  'tuntap add mode tap tp0', 'tuntap add mode tun tn0',
-];
 const CASES = [
   '-g va', '-g br0', '-g mv', '-g tp0', '-g tn0', '-g lo', '-g nosuch', '--show-ring va', '-g va extra', '-g',
   '-G va rx 256', '-G lo tx 512', '-G br0 rx 1', '-G nosuch rx 256', '-G va', '-G va rx', '-G va rx abc', '-G va foo 1',
@@ -35,36 +30,16 @@ const CASES = [
   '--set-priv-flags va foo maybe',
 ];
 
-async function canAsk(): Promise<string> {
-  const v = await run('ethtool', ['--version']).catch(() => undefined);
-  if (!v || v.status !== 0) return 'no ethtool installed here';
-  return netnsWhyNot('np-eth-ops');
-}
-const why = await canAsk();
+const why = await ethtoolWhyNot('np-eth-ops');
 
 describe('ethtool ring, pause, dump, renegotiation and private-flag modes on the virtual devices: as ethtool 6.1 on Linux', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-eth-ops', setup: SETUP, cases: CASES, why, tool: 'ethtool',
-    kernelArgv: (ns, c) => ['ip', 'netns', 'exec', ns, 'ethtool', ...c.split(' ')],
-    netpath: (box, c) => box.ethtool(c),
-    meta: async () => ({ ethtool: (await run('ethtool', ['--version'])).stdout.trim() }),
-  });
+  ethtoolCases({ fixture: FIXTURE, netns: 'np-eth-ops', setup: ETHTOOL_SETUP, cases: CASES, why });
 });
 
 // ---- the EMAC, by behaviour ----------------------------------------------------------------
-/** a 100-byte UDP frame 192.0.2.10 -> 198.51.100.2 to eth0's address, payload byte `tag` */
-function udp(tag: number): Uint8Array {
-  const f = new Uint8Array(100);
-  f.set([2, 0, 0, 0, 0, 0x10], 0); f.set([2, 0, 0, 0, 0, 0x20], 6); f[12] = 8;
-  f.set([0x45, 0, 0, 86, 0, 0, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 10, 198, 51, 100, 2], 14);
-  let sum = 0;
-  for (let i = 14; i < 34; i += 2) sum += (f[i] << 8) | f[i + 1];
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  f[24] = (~sum >>> 8) & 255; f[25] = ~sum & 255;
-  f.set([0x30, 0x39, 0, 0x35, 0, 66, 0, 0], 34);
-  f.fill(tag, 42);
-  return f;
-}
+/** a 100-byte UDP frame 192.0.2.10 -> 198.51.100.2 to eth0's address, payload bytes `tag` */
+const udp = (tag: number) => udpFrame({ src: '192.0.2.10', dst: '198.51.100.2', srcMac: '02:00:00:00:00:20',
+  dstMac: '02:00:00:00:00:10', payload: new Uint8Array(58).fill(tag) });
 
 /** a router: eth0 (192.0.2.1) and eth1 (198.51.100.1) up, forwarding to a permanent neighbour on eth1 */
 async function router(pre: string[] = []): Promise<Box> {
@@ -273,24 +248,14 @@ describe('netpath --box FILE ethtool: set modes are logged and replayed', () => 
   it('a ring size set in one run is there in the next; a refused one is not logged', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'np-eth-'));
     const f = join(dir, 'box.json');
-    const out: string[] = [], err: string[] = [];
-    const w1 = process.stdout.write, w2 = process.stderr.write;
-    process.stdout.write = ((s: string) => { out.push(s); return true; }) as typeof process.stdout.write;
-    process.stderr.write = ((s: string) => { err.push(s); return true; }) as typeof process.stderr.write;
-    let st: number[];
-    try {
-      st = [
-        await main(['--box', f, 'ip', 'link', 'add', 'eth0', 'type', 'emac']),
-        await main(['--box', f, 'ethtool', '-G', 'eth0', 'rx', '512']),
-        await main(['--box', f, 'ethtool', '-G', 'eth0', 'rx', '9999']),
-        await main(['--box', f, 'ethtool', '-A', 'eth0', 'autoneg', 'off']),
-      ];
-      out.length = 0;
-      st.push(await main(['--box', f, 'ethtool', '-g', 'eth0']), await main(['--box', f, 'ethtool', '-a', 'eth0']));
-    } finally {
-      process.stdout.write = w1; process.stderr.write = w2;
-    }
-    expect(st).toEqual([0, 0, 81, 0, 0, 0]);
+    const cli = (...a: string[]) => runCli(['--box', f, ...a]);
+    const st = [
+      await cli('ip', 'link', 'add', 'eth0', 'type', 'emac'), await cli('ethtool', '-G', 'eth0', 'rx', '512'),
+      await cli('ethtool', '-G', 'eth0', 'rx', '9999'), await cli('ethtool', '-A', 'eth0', 'autoneg', 'off'),
+      await cli('ethtool', '-g', 'eth0'), await cli('ethtool', '-a', 'eth0'),
+    ];
+    const out = st.slice(4).map((r) => r.out);
+    expect(st.map((r) => r.status)).toEqual([0, 0, 81, 0, 0, 0]);
     expect(out.join('')).toContain('Current hardware settings:\nRX:\t\t512\n');
     expect(out.join('')).toContain('Autonegotiate:\toff\n');
     expect(JSON.parse(readFileSync(f, 'utf8')).log).toEqual([

@@ -8,36 +8,20 @@ import { describe, expect, it } from 'vitest';
 import { Box } from '../src/box.js';
 import { EMAC_STAT_NAMES } from '../src/ethtool.js';
 import { main } from '../src/cli.js';
-import { run } from './util/netns.js';
-import { recordedCases, netnsWhyNot } from './util/recorded.js';
+import { ETHTOOL_SETUP, ethtoolCases, ethtoolWhyNot } from './util/recorded.js';
 
 const FIXTURE = new URL('./fixtures/ethtool/drvinfo-stats.json', import.meta.url);
 
-const SETUP = [
-  'link add va address 02:00:00:00:00:a0 type veth peer name vb address 02:00:00:00:00:a1',
-  'link add br0 type bridge', 'link add mv link va type macvlan', 'link set vb master br0',
-  'tuntap add mode tap tp0', 'tuntap add mode tun tn0',
-];
 const CASES = [
   '-S va', '-S vb', '--statistics va', '-S br0', '-S mv', '-S tp0', '-S tn0', '-S lo', '-S nosuch',
   '-i va', '--driver vb', '-i br0', '-i mv', '-i tp0', '-i tn0', '-i lo', '-i nosuch',
   '-S', '-i', '-S va extra', '-i va extra',
 ];
 
-async function canAsk(): Promise<string> {
-  const v = await run('ethtool', ['--version']).catch(() => undefined);
-  if (!v || v.status !== 0) return 'no ethtool installed here';
-  return netnsWhyNot('np-ethtool');
-}
-const why = await canAsk();
+const why = await ethtoolWhyNot('np-ethtool');
 
 describe('ethtool -S / -i: byte for byte what ethtool 6.1 prints', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-ethtool', setup: SETUP, cases: CASES, why, tool: 'ethtool',
-    kernelArgv: (ns, c) => ['ip', 'netns', 'exec', ns, 'ethtool', ...c.split(' ')],
-    netpath: (box, c) => box.ethtool(c),
-    meta: async () => ({ ethtool: (await run('ethtool', ['--version'])).stdout.trim() }),
-  });
+  ethtoolCases({ fixture: FIXTURE, netns: 'np-ethtool', setup: ETHTOOL_SETUP, cases: CASES, why });
 });
 
 /** an Ethernet frame of `len` bytes (no FCS) from 02:00:00:00:00:20 to `dst`, IPv4 type, zero payload */

@@ -88,3 +88,27 @@ export function recordedCases(o: RecordedCases): void {
 export async function netnsWhyNot(prefix: string): Promise<string> {
   try { const ns = await netnsAdd(prefix); await netnsDel(ns); return ''; } catch (e) { return `no network namespace here (${(e as Error).message})`; }
 }
+
+/** '' when ethtool is installed and a namespace can be made here, else why not */
+export async function ethtoolWhyNot(prefix: string): Promise<string> {
+  const v = await run('ethtool', ['--version']).catch(() => undefined);
+  if (!v || v.status !== 0) return 'no ethtool installed here';
+  return netnsWhyNot(prefix);
+}
+
+/** recordedCases for `ethtool` command lines (the fixture notes ethtool's version) */
+export function ethtoolCases(o: Pick<RecordedCases, 'fixture' | 'netns' | 'setup' | 'cases' | 'why'>): void {
+  recordedCases({
+    ...o, tool: 'ethtool',
+    kernelArgv: (ns, c) => ['ip', 'netns', 'exec', ns, 'ethtool', ...c.split(' ')],
+    netpath: (box, c) => box.ethtool(c),
+    meta: async () => ({ ethtool: (await run('ethtool', ['--version'])).stdout.trim() }),
+  });
+}
+
+/** the devices the ethtool fixtures were recorded with: a veth pair, a bridge, a macvlan, a tap and a tun */
+export const ETHTOOL_SETUP = [
+  'link add va address 02:00:00:00:00:a0 type veth peer name vb address 02:00:00:00:00:a1',
+  'link add br0 type bridge', 'link add mv link va type macvlan', 'link set vb master br0',
+  'tuntap add mode tap tp0', 'tuntap add mode tun tn0',
+];
