@@ -158,7 +158,7 @@ function runSysctl(rtnl: Rtnl, argv: string[], log: LogEntry[] | undefined): num
 }
 
 const NSTAT_USAGE = '       netpath [--box FILE] nstat [-az] [--no-drops] [PATTERN ...]\n';
-const ETHTOOL_USAGE = '       netpath [--box FILE] ethtool { -S | -i | -g | -a | -d | -r | --show-priv-flags } DEV\n' +
+const ETHTOOL_USAGE = '       netpath [--box FILE] ethtool [-S | -i | -g | -a | -d | -r | --show-priv-flags] DEV\n' +
   '       netpath [--box FILE] ethtool { -G DEV [rx N] [tx N] | -A DEV [autoneg|rx|tx on|off] | --set-priv-flags DEV FLAG on|off }\n';
 const USAGE = 'usage: netpath [--box FILE] ip [OPTIONS] OBJECT COMMAND ...\n' +
   '       netpath [--box FILE] bridge [-j] [-p] [-s] { fdb | link } show ...\n' +

@@ -6,6 +6,7 @@
 import type { IpResult } from './ip/index.js';
 import type { LinkInfo, Rtnl } from './rtnl.js';
 import { runEthtoolOp } from './ethtool-ops.js';
+import { showSettings } from './ethtool-settings.js';
 
 /** emac_ethtool_stat_strings (drivers/net/ethernet/qualcomm/emac/emac-ethtool.c), struct emac_stats order */
 export const EMAC_STAT_NAMES = [
@@ -55,7 +56,7 @@ function drvInfo(l: LinkInfo): DrvInfo | undefined {
 }
 
 const USAGE_ERR = 'ethtool: bad command line argument(s)\nFor more information run ethtool -h\n';
-const SUPPORTED = '-S|--statistics DEV, -i|--driver DEV, -g|-G, -a|-A, -d, -r, --show-priv-flags|--set-priv-flags';
+const SUPPORTED = 'DEV (virtual devices), -S|--statistics DEV, -i|--driver DEV, -g|-G, -a|-A, -d, -r, --show-priv-flags|--set-priv-flags';
 
 /** Runs `ethtool ARGV`: -S / --statistics, -i / --driver and the modes of ethtool-ops.ts; other modes say that netpath does not have them */
 export function runEthtool(rtnl: Rtnl, argv: string[]): IpResult {
@@ -70,7 +71,9 @@ export function runEthtool(rtnl: Rtnl, argv: string[]): IpResult {
   const driver = mode === '-i' || mode === '--driver';
   if (!stats && !driver) {
     if (mode.startsWith('-')) return err(`netpath ethtool: ${mode} is not supported by netpath (${SUPPORTED})\n`, 1);
-    return err(`netpath ethtool: link settings are not supported by netpath (${SUPPORTED})\n`, 1);
+    const settings = showSettings(rtnl, mode);
+    if (settings) return settings;
+    return err(`netpath ethtool: link settings of ${mode} are not supported by netpath (${SUPPORTED})\n`, 1);
   }
   if (dev === undefined) return err(USAGE_ERR, 1);
   if (rest.length > 0) {

@@ -36,6 +36,23 @@ describe('ethtool ring, pause, dump, renegotiation and private-flag modes on the
   ethtoolCases({ fixture: FIXTURE, netns: 'np-eth-ops', setup: ETHTOOL_SETUP, cases: CASES, why });
 });
 
+const SETTINGS_FIXTURE = new URL('./fixtures/ethtool/settings.json', import.meta.url);
+const SETTINGS_SETUP = [...ETHTOOL_SETUP, 'link add br1 type bridge',
+  ...['va', 'vb', 'br0', 'mv', 'lo', 'tp0'].map((d) => `link set ${d} up`)];
+
+describe('ethtool DEV (link settings) on the virtual devices: as ethtool 6.1 on Linux', () => {
+  ethtoolCases({ fixture: SETTINGS_FIXTURE, netns: 'np-eth-set', setup: SETTINGS_SETUP,
+    cases: ['va', 'vb', 'br0', 'br1', 'mv', 'lo', 'tp0', 'tn0', 'nosuch', 'va extra'], why });
+  it('is not offered for an EMAC (phylib\'s answer), nor for a macvlan on one', async () => {
+    const box = await Box.create();
+    for (const c of ['link add eth0 type emac', 'link add mv0 link eth0 type macvlan']) expect(box.ip(c).status).toBe(0);
+    for (const d of ['eth0', 'mv0']) {
+      expect(box.ethtool([d])).toMatchObject({ status: 1, stdout: '' });
+      expect(box.ethtool([d]).stderr).toMatch(new RegExp(`^netpath ethtool: link settings of ${d} are not supported by netpath`));
+    }
+  });
+});
+
 // ---- the EMAC, by behaviour ----------------------------------------------------------------
 /** a 100-byte UDP frame 192.0.2.10 -> 198.51.100.2 to eth0's address, payload bytes `tag` */
 const udp = (tag: number) => udpFrame({ src: '192.0.2.10', dst: '198.51.100.2', srcMac: '02:00:00:00:00:20',

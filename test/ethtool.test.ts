@@ -118,7 +118,7 @@ describe('netpath ethtool (the command line)', () => {
     expect(st).toEqual([94, 71, 1]);
     expect(out.join('')).toBe('');
     expect(err.join('')).toBe('no stats available\nCannot get driver information: Operation not supported\n' +
-      'netpath ethtool: -k is not supported by netpath (-S|--statistics DEV, -i|--driver DEV, -g|-G, -a|-A, -d, -r, ' +
+      'netpath ethtool: -k is not supported by netpath (DEV (virtual devices), -S|--statistics DEV, -i|--driver DEV, -g|-G, -a|-A, -d, -r, ' +
       '--show-priv-flags|--set-priv-flags)\n');
   });
 });
