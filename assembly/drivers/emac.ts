@@ -503,10 +503,13 @@ function emac_mac_config(a: EmacAdapter): void {
   a.writel(1, MISC_CTRL);
 }
 
+/** What phy_start advertises (phydev->advertising): 10/100 half and full, CSMA; no pause. */
+export const PHY_ADVERTISE: u32 = 0x01e1;
+
 /** phy_start with genphy: advertise, restart autonegotiation. */
 function phy_start(a: EmacAdapter): void {
   a.linkUp = false;
-  emac_mdio_write(a, a.phyAddr, MII_ADVERTISE, 0x01e1);
+  emac_mdio_write(a, a.phyAddr, MII_ADVERTISE, PHY_ADVERTISE);
   emac_mdio_write(a, a.phyAddr, MII_CTRL1000, 0x0200);
   emac_mdio_write(a, a.phyAddr, MII_BMCR, BMCR_ANENABLE | BMCR_ANRESTART);
 }

@@ -6,11 +6,11 @@
 // autonegotiation over MDIO. The ethtool core's own checks (ring maximums, "no
 // change") are the host's (src/ethtool.ts), as they are net/ethtool/'s in Linux.
 
-import { EmacAdapter, emacAdapter, emac_reinit_locked, emac_mdio_read, emac_mdio_write, ENODEV } from "./emac";
+import { EmacAdapter, emacAdapter, emac_reinit_locked, emac_mdio_read, emac_mdio_write, ENODEV, PHY_ADVERTISE } from "./emac";
 import { emacNic, emacNetdevRelink } from "./emac_netdev";
 import {
   DMA_MAS_CTRL, MAC_CTRL, TXQ_CTRL_0, RXQ_CTRL_0, DMA_CTRL, INT_MASK, AXI_MAST_CTRL, CORE_HW_VERSION, MISC_CTRL,
-  MII_BMCR, MII_ADVERTISE, BMCR_ANENABLE, BMCR_ANRESTART,
+  MII_BMCR, BMCR_ANENABLE, BMCR_ANRESTART,
 } from "../hw/emac/registers";
 
 const EINVAL: i32 = 22;
@@ -90,10 +90,7 @@ export function emacEthtoolGet(dev: i32, which: i32): f64 {
     case ET_PRIV_FLAGS: return a.singlePauseMode ? EMAC_PRIV_ENABLE_SINGLE_PAUSE : 0;
     case ET_REGS_LEN: return EMAC_REGS.length * 4;
     case ET_PHY_ATTACHED: return a.up ? 1 : 0;
-    case ET_ADV_PAUSE: {
-      const adv = emac_mdio_read(a, a.phyAddr, MII_ADVERTISE);
-      return adv < 0 ? 0 : <f64>((<u32>adv >> 10) & 3);
-    }
+    case ET_ADV_PAUSE: return <f64>((PHY_ADVERTISE >> 10) & 3); // ADVERTISE_PAUSE_CAP, ADVERTISE_PAUSE_ASYM
     case ET_LP_PAUSE: return <f64>((a.phyPause ? 1 : 0) | (a.phyAsymPause ? 2 : 0));
     case ET_LINK: return a.linkUp ? 1 : 0;
     case ET_SPEED: return a.speed;
