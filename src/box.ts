@@ -107,7 +107,7 @@ export class Box {
     return runBridge(this.kernel, commandLine('bridge', args));
   }
 
-  /** Runs `ethtool -S DEV` or `ethtool -i DEV` and returns what ethtool 6.1 would print (src/ethtool.ts). */
+  /** Runs `ethtool ARGS` (-S, -i, -g/-G, -a/-A, -d, -r, the private flags, link settings) and returns what ethtool 6.1 would print (src/ethtool.ts). */
   ethtool(args: string | string[]): IpResult {
     return runEthtool(this.kernel, commandLine('ethtool', args));
   }
