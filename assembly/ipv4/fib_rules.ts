@@ -432,29 +432,24 @@ export let lastRule: i32 = -1;
   return port >= lo && port <= hi;
 }
 
-/** fib_rule_match() + fib4_rule_match() on the compiled record at p. Every
- * selector but the uid range and the ports is a value under a mask; the flow
- * comes in as arguments so the walk keeps it in registers. */
+/** fib_rule_match() + fib4_rule_match() on the compiled record at p, before the
+ * invert flag. Every selector but the uid range and the ports is a value under a
+ * mask; the most selective come first, and each miss leaves at once. The flow comes
+ * in as arguments so the walk keeps it in registers. */
 // @ts-ignore: decorator
-@inline function ruleMatch(p: usize, iif: u32, oif: u32, mark: u32, uid: u32, src: u32, dst: u32, dscp: u32): bool {
-  const flags = load<u32>(p, R_FLAGS << 2);
-  let ret = false;
-  if (((load<u32>(p, R_MARK << 2) ^ mark) & load<u32>(p, R_MARKMASK << 2)) == 0 &&
-    ((load<u32>(p, R_SRC << 2) ^ src) & load<u32>(p, R_SRCMASK << 2)) == 0 &&
-    ((load<u32>(p, R_DST << 2) ^ dst) & load<u32>(p, R_DSTMASK << 2)) == 0 &&
-    (((load<u32>(p, R_IIF << 2) ^ iif) & load<u32>(p, R_IIFMASK << 2)) |
-      ((load<u32>(p, R_OIF << 2) ^ oif) & load<u32>(p, R_OIFMASK << 2)) |
-      ((load<u32>(p, R_DSCP << 2) ^ dscp) & load<u32>(p, R_DSCPMASK << 2))) == 0 &&
-    uid - load<u32>(p, R_UIDLO << 2) <= load<u32>(p, R_UIDHI << 2) - load<u32>(p, R_UIDLO << 2) &&
-    (flags & F_NEVER) == 0) {
-    ret = true;
-    if (flags & F_PORTS) {
-      const proto = (flags >>> 16) & 0xff;
-      ret = (proto == 0 || proto == flProto) && portMatch(load<u32>(p, R_SPORT << 2), load<u32>(p, R_SPORTMASK << 2), flSport) &&
-        portMatch(load<u32>(p, R_DPORT << 2), load<u32>(p, R_DPORTMASK << 2), flDport);
-    }
-  }
-  return (flags & F_INVERT) ? !ret : ret;
+@inline function ruleSelectorsMatch(p: usize, flags: u32, iif: u32, oif: u32, mark: u32, uid: u32, src: u32, dst: u32, dscp: u32): bool {
+  if (((load<u32>(p, R_MARK << 2) ^ mark) & load<u32>(p, R_MARKMASK << 2)) != 0) return false;
+  if (((load<u32>(p, R_SRC << 2) ^ src) & load<u32>(p, R_SRCMASK << 2)) != 0) return false;
+  if (((load<u32>(p, R_DST << 2) ^ dst) & load<u32>(p, R_DSTMASK << 2)) != 0) return false;
+  if ((((load<u32>(p, R_IIF << 2) ^ iif) & load<u32>(p, R_IIFMASK << 2)) |
+    ((load<u32>(p, R_OIF << 2) ^ oif) & load<u32>(p, R_OIFMASK << 2)) |
+    ((load<u32>(p, R_DSCP << 2) ^ dscp) & load<u32>(p, R_DSCPMASK << 2))) != 0) return false;
+  const uidLo = load<u32>(p, R_UIDLO << 2);
+  if (uid - uidLo > load<u32>(p, R_UIDHI << 2) - uidLo || (flags & F_NEVER) != 0) return false;
+  if ((flags & F_PORTS) == 0) return true;
+  const proto = (flags >>> 16) & 0xff;
+  return (proto == 0 || proto == flProto) && portMatch(load<u32>(p, R_SPORT << 2), load<u32>(p, R_SPORTMASK << 2), flSport) &&
+    portMatch(load<u32>(p, R_DPORT << 2), load<u32>(p, R_DPORTMASK << 2), flDport);
 }
 
 /** fib4_rule_suppress() */
@@ -473,12 +468,13 @@ export function fibRulesLookup(flags: i32): i32 {
   const n = tabLen, base = tab;
   const iif = <u32>flIif, oif = <u32>flOif, mark = flMark, uid = flUid, src = flSrc, dst = flDst, dscp = flDscp;
   for (let i = 0; i < n; i++) {
-    if (!ruleMatch(base + ((<usize>i * W) << 2), iif, oif, mark, uid, src, dst, dscp)) continue;
-    const act = <u8>((rw(i, R_FLAGS) >>> 8) & 0xff);
+    const p = base + ((<usize>i * W) << 2), rf = load<u32>(p, R_FLAGS << 2);
+    if (ruleSelectorsMatch(p, rf, iif, oif, mark, uid, src, dst, dscp) == ((rf & F_INVERT) != 0)) continue;
+    const act = <u8>((rf >>> 8) & 0xff);
     if (act == FR_ACT_GOTO) {
       // jump: matching goes on from the first rule of the target pref (unresolved: skip)
       const t = <i32>rw(i, R_GOTO);
-      if (t < 0 || ((rw(i, R_FLAGS) >>> 24) & 1) == 0) continue;
+      if (t < 0 || ((rf >>> 24) & 1) == 0) continue;
       i = t - 1;
       continue;
     }
