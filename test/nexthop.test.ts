@@ -56,6 +56,7 @@ const CASES = [
   'route add 192.0.2.0/26 nhid 2', 'route replace 192.0.2.0/26 nhid 2', 'route show 192.0.2.0/26',
   'route del 192.0.2.0/26 nhid 1', 'route del 192.0.2.0/26 via 203.0.113.1', 'route del 192.0.2.0/26 nhid 2', 'route show',
   // replace, then the cascades
+  'nexthop replace id 1 blackhole', 'nexthop replace id 12 group 3', 'nexthop replace id 3 blackhole',
   'nexthop replace id 1 via 198.51.100.7 dev v0', 'nexthop replace id 3 via 198.51.100.5 dev v0',
   'nexthop replace id 10 via 198.51.100.5 dev v0', 'nexthop replace id 2 group 1', 'nexthop replace id 11 group 1,3/2,4',
   'nexthop replace id 40 dev v1', 'nexthop replace dev v1', 'route show', 'nexthop show',

@@ -203,6 +203,16 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
     } else {
       const err = checkRoutes(id, gw, flags, false);
       if (err < 0) return err;
+      // replace_nexthop(): a blackhole may not enter a group of more than one path through its member
+      if (blackhole) {
+        const ids = nexthopIds();
+        for (let i = 0; i < ids.length; i++) {
+          const g = nexthopFind(ids[i]);
+          if (nhIsGroup[g] && nhgIds[g].length > 1 && nhgIds[g].includes(id)) {
+            return fail(EINVAL, "Blackhole nexthop can not be a member of a group with more than one path");
+          }
+        }
+      }
     }
   } else {
     if (replace && !create) return fail(ENOENT, "Replace specified for non-existent nexthop");
