@@ -247,7 +247,7 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
   let err: i32 = 0;
   if (iif != 0) {
     if (!devExists(iif)) return -ENODEV;
-    err = ipRouteInput(dst, src, dscp, iif, mark, ipproto, skbPorts >>> 16, skbPorts & 0xffff, src, dst) != 0 ? -EINVAL : 0;
+    err = ipRouteInput(dst, src, dscp, iif, mark, ipproto, skbPorts >>> 16, skbPorts & 0xffff, skb, skbLen) != 0 ? -EINVAL : 0;
     if (err == 0 && rtError != 0) err = -rtError;
   } else {
     // ip_route_output_key_hash_rcu(net, &fl4, &res, skb): a multipath route hashed by that skb

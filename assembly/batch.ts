@@ -51,7 +51,7 @@ export function routeDecideBatch(n: i32, iif: i32, mark: u32): void {
     const dst = load<u32>(r), src = load<u32>(r, 4);
     let res: i32;
     if (iif != 0) {
-      res = ipRouteInput(dst, src, 0, iif, mark, 0, 0, 0, src, dst) != 0 ? -EINVAL : (rtError != 0 ? -rtError : rtDev);
+      res = ipRouteInput(dst, src, 0, iif, mark, 0, 0, 0, 0, 0) != 0 ? -EINVAL : (rtError != 0 ? -rtError : rtDev);
     } else {
       const err = ipRouteOutput(dst, src, 0, mark, 0, 0, 17, 0, 0);
       res = err != 0 ? err : rtDev;

@@ -157,6 +157,9 @@ describe('input-route cache: multipath routes', () => {
       ['as configured', () => {}],
       ['another hash seed', (box) => box.sysctl('net.ipv4.fib_multipath_hash_seed', 7)],
       ['policy 1 (ports too): not cached', (box) => box.sysctl('net.ipv4.fib_multipath_hash_policy', 1)],
+      ['policy 3, the source port alone: not cached', (box) => {
+        box.sysctl('net.ipv4.fib_multipath_hash_policy', 3); box.sysctl('net.ipv4.fib_multipath_hash_fields', '0x10');
+      }],
       ['back to policy 0, use_neigh on: not cached', (box) => { box.sysctl('net.ipv4.fib_multipath_hash_policy', 0); box.sysctl('net.ipv4.fib_multipath_use_neigh', 1); }],
       ["eth2's neighbour goes (no route flush): use_neigh avoids it", (box) => ip(box, 'neigh del 198.18.1.2 dev eth2')],
       ['it comes back, use_neigh off', (box) => {

@@ -777,7 +777,7 @@ export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
     if (op == 1 && isLocalOn(dev, tip) && !arpIgnore(dev, sip, tip)) arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
     return arpConsume(skb);
   }
-  if (op == 1 && ipRouteInput(tip, sip, 0, dev, 0, 0, 0, 0, sip, tip) == 0) {
+  if (op == 1 && ipRouteInput(tip, sip, 0, dev, 0, 0, 0, 0, 0, 0) == 0) {
     if (rtType == RTN_LOCAL) {
       // neigh_event_ns() learns the sender as STALE, and the reply goes, unless arp_ignore or arp_filter says
       // no; without an entry for the sender (the table is full) there is no reply

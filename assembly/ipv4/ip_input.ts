@@ -37,7 +37,6 @@ import { ip_forward, ip_error } from "./ip_forward";
 import { arp_rcv } from "./arp";
 import { nf_hook, NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN, NF_ACCEPT } from "./netfilter";
 import { flowDissectPorts } from "./flow";
-import { icmpErrQuoted } from "./fib_multipath";
 
 export const IPPROTO_ICMP: u8 = 1, IPPROTO_TCP: u8 = 6, IPPROTO_UDP: u8 = 17;
 export const IP_DF: u32 = 0x4000, IP_MF: u32 = 0x2000, IP_OFFSET: u32 = 0x1fff;
@@ -128,10 +127,8 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
   const saddr = load32be(p + 12), daddr = load32be(p + 16);
   const ports = flowDissectPorts(p, hlen, skbLen[skb]);
   const sport = ports >>> 16, dport = ports & 0xffff;
-  // ip_multipath_l3_keys(): an ICMP error is hashed by the addresses of the packet it quotes
-  const q = icmpErrQuoted(p, hlen, skbLen[skb]);
-  const l3src = q != 0 ? load32be(q + 12) : saddr, l3dst = q != 0 ? load32be(q + 16) : daddr;
-  const err = ipRouteInputCached(daddr, saddr, tos & 0xfc, dev, skbMark[skb], proto, sport, dport, l3src, l3dst);
+  // a multipath route hashes the packet (fib_multipath_hash with the skb)
+  const err = ipRouteInputCached(daddr, saddr, tos & 0xfc, dev, skbMark[skb], proto, sport, dport, p, skbLen[skb]);
   if (err != 0) {
     trace(TE_ROUTE_FAIL, <u32>err, 0);
     // a martian: the route decision's drop reason
@@ -276,8 +273,8 @@ function ipOptionsRcvSrr(skb: i32, dev: i32, iph: usize): bool {
     if (ptr + 3 > space) { icmp_send(skb, 12, 0, (optSrr + 2) << 24); return true; }
     nexthop = load32be(o + ptr - 1);
     // a failed lookup leaves the packet its route, and it is dropped; a multipath route hashes the
-    // header's addresses (ip_multipath_l3_keys), its destination still the hop just used
-    if (ipRouteInputCached(nexthop, saddr, dscp, dev, skbMark[skb], rcvProto, rcvSport, rcvDport, saddr, load32be(iph + 16)) != 0) return true;
+    // packet, its header's destination still the hop just used
+    if (ipRouteInputCached(nexthop, saddr, dscp, dev, skbMark[skb], rcvProto, rcvSport, rcvDport, iph, skbLen[skb]) != 0) return true;
     if (rtType != RTN_UNICAST && rtType != RTN_LOCAL) return true;
     skbDstSetFromRt(skb);
     if (rtType != RTN_LOCAL) break;

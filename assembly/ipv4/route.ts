@@ -16,7 +16,7 @@ import {
   flowInit, flowPorts, resAlias, resNh, resSetNh, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid,
   rtGenid,
 } from "./flow";
-import { fibMultipathHash, fibMultipathHashSkb, fibSelectMultipath } from "./fib_multipath";
+import { fibMultipathHash, fibMultipathHashSkb, fibSelectMultipath, multipathL3KeysOwn } from "./fib_multipath";
 import { fibMultipathHashPolicy, fibMultipathUseNeigh } from "./sysctl_net_ipv4";
 import { requireFlDissect, lastRule, rPref } from "./fib_rules";
 import { trace, traceOn } from "../core/trace";
@@ -193,7 +193,7 @@ export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: 
   // skb when there is one (fib_multipath_hash reads the packet, not the flow), else of the flow; then the
   // source from the route, else from that nexthop's device
   if (oif == 0 && aNhNext[a] >= 0) {
-    const hash = skbIph != 0 ? fibMultipathHashSkb(skbIph, skbLen) : fibMultipathHash(saddr, daddr, saddr, daddr, proto, sport, dport);
+    const hash = skbIph != 0 ? fibMultipathHashSkb(skbIph, skbLen) : fibMultipathHash(saddr, daddr, proto, sport, dport);
     resSetNh(fibSelectMultipath(a, resNh, hash, saddr));
     rtMultipath = true;
   }
@@ -236,8 +236,8 @@ export function rcacheSet(enabled: bool, verify: bool): void {
 
 /** ip_route_input_noref() on the receive path: the cached answer of ipRouteInput when there is one */
 export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32,
-  l3src: u32, l3dst: u32): i32 {
-  if (!rcacheEnabled || traceOn) return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, l3src, l3dst);
+  skbIph: usize, skbLen: u32): i32 {
+  if (!rcacheEnabled || traceOn) return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, skbIph, skbLen);
   const ports = requireFlDissect > 0;
   const k4 = <u32>dev | (dscp << 16) | (ports ? proto << 24 : 0);
   const k5 = ports ? (sport << 16) | dport : 0;
@@ -254,8 +254,9 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   }
   // a multipath entry holds the nexthop the packet's own addresses hashed to: an ICMP error, hashed by
   // the addresses it quotes (ip_multipath_l3_keys), takes the uncached decision
-  if (way < 4 && load<u32>(e, 20) != 0 && (l3src != saddr || l3dst != daddr)) {
-    return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, l3src, l3dst);
+  const ownL3 = multipathL3KeysOwn(skbIph, skbLen, saddr, daddr);
+  if (way < 4 && load<u32>(e, 20) != 0 && !ownL3) {
+    return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, skbIph, skbLen);
   }
   if (way < 4) {
     rcacheHits++;
@@ -270,13 +271,13 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
     return ret;
   }
   rcacheMisses++;
-  const ret = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, l3src, l3dst);
+  const ret = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, skbIph, skbLen);
   // every answer the slow path gives carries its drop reason as the return value (martian()) or 0.
   // A multipath choice is kept only where it hangs on nothing but the key and the configuration: the
   // L3 hash (policy 0) of the packet's own addresses, without the neighbours' states (use_neigh; a nexthop
   // group always looks at them)
   if (ret != rtDropReason || rtSaddr != saddr) return ret;
-  if (rtMultipath && (fibMultipathHashPolicy != 0 || fibMultipathUseNeigh != 0 || l3src != saddr || l3dst != daddr ||
+  if (rtMultipath && (fibMultipathHashPolicy != 0 || fibMultipathUseNeigh != 0 || !ownL3 ||
     aNhId[rtAlias] != 0)) return ret;
   // a stale way, else the one two hash bits pick
   way = 0;
@@ -303,7 +304,7 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
 function rcacheCheck(ret: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32): void {
   const t = rtType, f = rtFlags, d = rtDev, g = rtGw, er = rtError, tb = rtTable, a = rtAlias, pl = rtPrefixlen;
   const tc = rtTclassid, inp = rtIsInput, dr = rtDropReason;
-  const r = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, saddr, daddr);
+  const r = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, 0, 0);
   if (r != ret || rtType != t || rtFlags != f || rtDev != d || rtGw != g || rtError != er || rtTable != tb ||
     rtAlias != a || rtPrefixlen != pl || rtTclassid != tc || rtIsInput != inp || rtDropReason != dr || rtSaddr != saddr) {
     rcacheMismatches++;
@@ -312,10 +313,11 @@ function rcacheCheck(ret: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark
 
 /**
  * ip_route_input_noref() for an IPv4 packet: 0 with rt* set, or a drop reason (ip_route_input_slow, uncached).
- * l3src/l3dst: the addresses ip_multipath_l3_keys() hashes (an ICMP error's quoted ones, else saddr/daddr).
+ * skbIph/skbLen: the packet (its IPv4 header, its length) a multipath route's hash reads (fib_multipath_hash
+ * with the skb), 0 when the decision has none: then the flow's addresses, protocol and ports.
  */
 export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32,
-  l3src: u32, l3dst: u32): i32 {
+  skbIph: usize, skbLen: u32): i32 {
   rtTable = 0; rtAlias = -1; rtNh = -1; rtMultipath = false; rtPrefixlen = 0; rtDropReason = 0; rtSaddr = saddr; rtRule = RULE_NO_LOOKUP;
   if (!inDevExists(dev)) return martian(DROP_NOT_SPECIFIED);
   if (isMulticast(daddr)) {
@@ -351,7 +353,7 @@ export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: 
   const a = resAlias, type = resType, plen = resPrefixlen, table = resTableId();
   rtTable = table; rtAlias = a; rtNh = resNh; rtPrefixlen = plen;
   if (type == RTN_BROADCAST) {
-    if (confAnd(dev, CONF_BC_FORWARDING)) return ipMkrouteInput(a, daddr, saddr, dscp, dev, mark, type, table, plen, proto, sport, dport, l3src, l3dst);
+    if (confAnd(dev, CONF_BC_FORWARDING)) return ipMkrouteInput(a, daddr, saddr, dscp, dev, mark, type, table, plen, proto, sport, dport, skbIph, skbLen);
     return brdInput(daddr, saddr, dscp, dev, mark);
   }
   if (type == RTN_LOCAL) {
@@ -364,7 +366,7 @@ export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: 
     return inputLocal(dev, RTN_UNREACHABLE, 0, -EHOSTUNREACH);
   }
   if (type != RTN_UNICAST) return martian(DROP_IP_INVALID_DEST);
-  return ipMkrouteInput(a, daddr, saddr, dscp, dev, mark, type, table, plen, proto, sport, dport, l3src, l3dst);
+  return ipMkrouteInput(a, daddr, saddr, dscp, dev, mark, type, table, plen, proto, sport, dport, skbIph, skbLen);
 }
 
 function brdInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32): i32 {
@@ -378,10 +380,11 @@ function brdInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32): i32 {
 
 /** ip_mkroute_input(): a multipath route's nexthop by the packet's hash, then the route */
 function ipMkrouteInput(a: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, type: u8, table: u32, plen: i32,
-  proto: u32, sport: u32, dport: u32, l3src: u32, l3dst: u32): i32 {
+  proto: u32, sport: u32, dport: u32, skbIph: usize, skbLen: u32): i32 {
   let nh = resNh;
   if (unchecked(aNhNext[a]) >= 0) {
-    nh = fibSelectMultipath(a, nh, fibMultipathHash(saddr, daddr, l3src, l3dst, proto, sport, dport), 0);
+    const hash = skbIph != 0 ? fibMultipathHashSkb(skbIph, skbLen) : fibMultipathHash(saddr, daddr, proto, sport, dport);
+    nh = fibSelectMultipath(a, nh, hash, 0);
     rtMultipath = true;
   }
   return mkrouteInput(a, nh, daddr, saddr, dscp, dev, mark, type, table, plen);

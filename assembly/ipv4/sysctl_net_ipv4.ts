@@ -2,7 +2,7 @@
 // ICMP, reassembly and TTL knobs of the local-delivery path. Consulted by
 // core/sysctl's entry point (abi.ts sysctlRw) before the conf/forwarding keys.
 import { EINVAL } from "../lib/errno";
-import { parseDecimal } from "../lib/parse";
+import { parseDecimal, parseUnsignedBase0 } from "../lib/parse";
 import { rt_cache_flush } from "./flow";
 
 /** HZ of the modelled kernel: ms_jiffies sysctls round to it (the recordings' machine has 250). */
@@ -31,8 +31,12 @@ export let igmpLinkLocalMcastReports: i32 = 1;
 
 /** fib_multipath_hash_seed as written (0: the kernel's random key; see fib_multipath.ts) */
 export let fibMultipathHashSeed: u32 = 0;
-/** fib_multipath_hash_policy: 0 L3, 1 L4, 2 L3 or inner L3 (no tunnels here: L3 without the ICMP rule) */
+/** fib_multipath_hash_policy: 0 L3, 1 L4, 2 L3 or the inner L3 of IPIP and GRE, 3 the fields below */
 export let fibMultipathHashPolicy: i32 = 0;
+/** fib_multipath_hash_fields: FIB_MULTIPATH_HASH_FIELD_* bits, outer source/destination address and protocol by default */
+export let fibMultipathHashFields: u32 = 0x0007;
+/** FIB_MULTIPATH_HASH_FIELD_ALL_MASK: the most fib_multipath_hash_fields takes */
+const FIB_MULTIPATH_HASH_FIELD_ALL_MASK: i64 = 0x0fff;
 export let fibMultipathUseNeigh: i32 = 0;
 
 /** the value of the last key this module answered */
@@ -52,7 +56,9 @@ export function ipv4Sysctl(key: string, write: bool, value: string): i32 {
   const n = k.substring(9);
   let v: i64 = 0;
   if (write) {
-    v = parseDecimal(value, 0x7fffffffffff);
+    // proc_douintvec_minmax (fib_multipath_hash_fields) reads numbers in any base strtoul does (0x hex, a
+    // leading 0 octal); the proc_dointvec family here, decimal ones
+    v = n == "fib_multipath_hash_fields" ? parseUnsignedBase0(value, 0xffffffff) : parseDecimal(value, 0x7fffffffffff);
     if (v == i64.MIN_VALUE) return -EINVAL;
   }
   const int32 = v >= -0x80000000 && v <= 0x7fffffff;
@@ -108,9 +114,13 @@ export function ipv4Sysctl(key: string, write: bool, value: string): i32 {
     if (write) { if (v < 0 || v > 0xffffffff) return -EINVAL; fibMultipathHashSeed = <u32>v; rt_cache_flush(); }
     out = fibMultipathHashSeed;
   } else if (n == "fib_multipath_hash_policy") {
-    // 3 (custom fields, fib_multipath_hash_fields) is not modelled
-    if (write) { if (v < 0 || v > 2) return -EINVAL; fibMultipathHashPolicy = <i32>v; rt_cache_flush(); }
+    // proc_fib_multipath_hash_policy: proc_dou8vec_minmax, 0 to max_fib_multipath_hash_policy (3)
+    if (write) { if (v < 0 || v > 3) return -EINVAL; fibMultipathHashPolicy = <i32>v; rt_cache_flush(); }
     out = fibMultipathHashPolicy;
+  } else if (n == "fib_multipath_hash_fields") {
+    // proc_fib_multipath_hash_fields: proc_douintvec_minmax from 1 (SYSCTL_ONE) to the mask of all fields
+    if (write) { if (v < 1 || v > FIB_MULTIPATH_HASH_FIELD_ALL_MASK) return -EINVAL; fibMultipathHashFields = <u32>v; rt_cache_flush(); }
+    out = fibMultipathHashFields;
   } else if (n == "fib_multipath_use_neigh") {
     if (write) { if (!bool01) return -EINVAL; fibMultipathUseNeigh = <i32>v; rt_cache_flush(); }
     out = fibMultipathUseNeigh;

@@ -8,7 +8,7 @@
 // differential: test/routing-diff.test.ts.)
 // RECORD=1 with namespaces rewrites the recorded answers.
 import { describe, it, expect } from 'vitest';
-import { kernelIpSteps, emulatedIpSteps, recordedIpSteps, type IpStep } from '../util/ip-script.js';
+import { kernelIpSteps, emulatedIpSteps, recordedIpSteps, ipStepDifferences, type IpStep } from '../util/ip-script.js';
 import { canMakeNamespace } from '../diff/kernel.js';
 
 const w = (s: string): string[] => s.split(' ');
@@ -259,13 +259,7 @@ const kernelSteps = () => kernelIpSteps('np-rc', ROUTE_CMDS_SCRIPT);
 const emulatedSteps = () => emulatedIpSteps(ROUTE_CMDS_SCRIPT);
 
 /** the commands whose answers differ, for the failure message */
-function differences(got: Step[], want: Step[]): string {
-  return want.flatMap((k, i) => {
-    const e = got[i];
-    if (e && e.stdout === k.stdout && e.stderr === k.stderr && e.status === k.status) return [];
-    return [`ip ${k.argv.join(' ')}\n  kernel:  ${JSON.stringify(k)}\n  netpath: ${JSON.stringify(e)}`];
-  }).join('\n');
-}
+const differences = ipStepDifferences;
 
 const can = canMakeNamespace();
 

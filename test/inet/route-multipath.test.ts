@@ -12,18 +12,11 @@
 // Each against a recorded fixture and, where namespaces can be made, the live kernel.
 // RECORD=1 with namespaces rewrites the recorded answers.
 import { describe, it, expect } from 'vitest';
-import { kernelIpSteps, emulatedIpSteps, recordedIpSteps, type IpStep } from '../util/ip-script.js';
+import { kernelIpSteps, emulatedIpSteps, recordedIpSteps, ipStepDifferences, words, MP_LINKS, type IpStep } from '../util/ip-script.js';
 import { canMakeNamespace } from '../diff/kernel.js';
 
-const w = (s: string): string[] => s.split(' ');
-
-const LINKS = [
-  'link add va address 02:00:00:00:00:01 type veth peer name vb address 02:00:00:00:01:01',
-  'link add vc address 02:00:00:00:00:02 type veth peer name vd address 02:00:00:00:01:02',
-  'link add ve address 02:00:00:00:00:03 type veth peer name vf address 02:00:00:00:01:03',
-  'link set lo up', 'link set va up', 'link set vb up', 'link set vc up', 'link set vd up', 'link set ve up', 'link set vf up',
-  'addr add 192.0.2.1/24 dev va', 'addr add 198.51.100.1/24 dev vc', 'addr add 198.18.0.1/24 dev ve',
-];
+const w = words;
+const LINKS = MP_LINKS;
 
 export const MP_CMDS_SCRIPT: string[][] = [
   ...LINKS.map(w),
@@ -247,13 +240,7 @@ export const MP_PROTO_SCRIPT: string[][] = [
 const can = canMakeNamespace();
 
 /** the steps whose answers differ, for the failure message */
-function differences(got: IpStep[], want: IpStep[]): string {
-  return want.flatMap((k, i) => {
-    const e = got[i];
-    if (e && e.stdout === k.stdout && e.stderr === k.stderr && e.status === k.status) return [];
-    return [`ip ${k.argv.join(' ')}\n  kernel:  ${JSON.stringify(k)}\n  netpath: ${JSON.stringify(e)}`];
-  }).join('\n').slice(0, 6000);
-}
+const differences = (got: IpStep[], want: IpStep[]): string => ipStepDifferences(got, want).slice(0, 6000);
 
 /** the devices the recorded `route get` answers went out of: every nexthop must have been taken */
 function devsTaken(steps: IpStep[]): Set<string> {

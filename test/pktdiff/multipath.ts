@@ -41,6 +41,11 @@ export function prng(seed: number): () => number {
 }
 export const dotted = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
 
+/** a function that adds an IPv4 packet, framed as coming from p0's peer into p0, to frames, with its case and note */
+export const intoP0 = (frames: Inject[]) => (payload: Uint8Array, c: string, note: string): void => {
+  frames.push({ port: 'p0', hex: hex(eth(PORTS[0].mac, '02:00:00:00:30:00', ETH_IP, payload)), case: c, note });
+};
+
 /**
  * n frames into p0 towards 203.0.113.0/24 from 198.19.0.0/16: UDP flows; under hash policy 1 every other one
  * TCP, else every third an ICMP error (hashed by the addresses of the packet it quotes). Each noted
@@ -49,8 +54,7 @@ export const dotted = (a: number): string => [a >>> 24, (a >>> 16) & 255, (a >>>
 export function flowFrames(policy: number, seed: number, n: number): Inject[] {
   const r = prng(seed);
   const frames: Inject[] = [];
-  const into = (payload: Uint8Array, c: string, note: string) =>
-    frames.push({ port: 'p0', hex: hex(eth(PORTS[0].mac, '02:00:00:00:30:00', ETH_IP, payload)), case: c, note });
+  const into = intoP0(frames);
   for (let i = 0; i < n; i++) {
     const src = dotted(0xc6130000 | (r() & 0xffff)), dst = dotted(0xcb007100 | (r() & 255));
     const sport = 1024 + (r() % 60000), dport = 1 + (r() % 65535);

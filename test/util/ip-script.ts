@@ -9,6 +9,21 @@ import { canMakeNamespace } from '../diff/kernel.js';
 
 export interface IpStep { argv: string[]; stdout: string; stderr: string; status: number }
 
+/** a command line as its argv (split at spaces) */
+export const words = (s: string): string[] => s.split(' ');
+
+/**
+ * The multipath scripts' links: three veth pairs, va (192.0.2.1/24), vc (198.51.100.1/24) and ve
+ * (198.18.0.1/24) addressed, all up.
+ */
+export const MP_LINKS = [
+  'link add va address 02:00:00:00:00:01 type veth peer name vb address 02:00:00:00:01:01',
+  'link add vc address 02:00:00:00:00:02 type veth peer name vd address 02:00:00:00:01:02',
+  'link add ve address 02:00:00:00:00:03 type veth peer name vf address 02:00:00:00:01:03',
+  'link set lo up', 'link set va up', 'link set vb up', 'link set vc up', 'link set vd up', 'link set ve up', 'link set vf up',
+  'addr add 192.0.2.1/24 dev va', 'addr add 198.51.100.1/24 dev vc', 'addr add 198.18.0.1/24 dev ve',
+];
+
 /** A step ['sysctl', 'KEY=VALUE'] writes a sysctl of the namespace (or box) instead; only its status counts. */
 const isSysctl = (argv: string[]): boolean => argv[0] === 'sysctl';
 
@@ -44,4 +59,13 @@ export async function recordedIpSteps(fixture: URL, prefix: string, script: stri
     writeFileSync(fixture, JSON.stringify(await kernelIpSteps(prefix, script), null, 1) + '\n');
   }
   return JSON.parse(readFileSync(fixture, 'utf8')) as IpStep[];
+}
+
+/** The steps whose answers (stdout, stderr, status) differ, kernel's and netpath's, for a failure message. */
+export function ipStepDifferences(got: IpStep[], want: IpStep[]): string {
+  return want.flatMap((k, i) => {
+    const e = got[i];
+    if (e && e.stdout === k.stdout && e.stderr === k.stderr && e.status === k.status) return [];
+    return [`ip ${k.argv.join(' ')}\n  kernel:  ${JSON.stringify(k)}\n  netpath: ${JSON.stringify(e)}`];
+  }).join('\n');
 }
