@@ -254,8 +254,7 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   }
   // a multipath entry holds the nexthop the packet's own addresses hashed to: an ICMP error, hashed by
   // the addresses it quotes (ip_multipath_l3_keys), takes the uncached decision
-  const ownL3 = multipathL3KeysOwn(skbIph, skbLen, saddr, daddr);
-  if (way < 4 && load<u32>(e, 20) != 0 && !ownL3) {
+  if (way < 4 && load<u32>(e, 20) != 0 && !multipathL3KeysOwn(skbIph, skbLen, saddr, daddr)) {
     return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, skbIph, skbLen);
   }
   if (way < 4) {
@@ -277,7 +276,7 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   // L3 hash (policy 0) of the packet's own addresses, without the neighbours' states (use_neigh; a nexthop
   // group always looks at them)
   if (ret != rtDropReason || rtSaddr != saddr) return ret;
-  if (rtMultipath && (fibMultipathHashPolicy != 0 || fibMultipathUseNeigh != 0 || !ownL3 ||
+  if (rtMultipath && (fibMultipathHashPolicy != 0 || fibMultipathUseNeigh != 0 || !multipathL3KeysOwn(skbIph, skbLen, saddr, daddr) ||
     aNhId[rtAlias] != 0)) return ret;
   // a stale way, else the one two hash bits pick
   way = 0;
