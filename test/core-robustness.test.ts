@@ -35,8 +35,9 @@ describe('the core under hostile requests', () => {
     const k = box.kernel;
     const r = rng(seed);
     let failures = 0;
+    let nexthopsMade = 0, nhidRoutesSeen = 0;
     for (let i = 0; i < 20_000; i++) {
-      const op = r() % 13;
+      const op = r() % 16;
       let rep: Reply<unknown>;
       switch (op) {
         case 0: rep = k.linkAdd({ name: `v${r() % 6}`, kind: 'veth', peer: { name: `p${r() % 6}` }, mtu: r() % 4 === 0 ? wild(r) : undefined }); break;
@@ -49,7 +50,7 @@ describe('the core under hostile requests', () => {
             table: wild(r) >>> 0, dst: wild(r) >>> 0, dstLen: wild(r), tos: r() % 256, type: r() % 14, scope: r() % 256,
             protocol: r() % 256, gateway: r() & 1 ? wild(r) >>> 0 : undefined, oif: r() & 1 ? wild(r) : undefined,
             prefsrc: r() % 4 === 0 ? wild(r) >>> 0 : undefined, priority: r() % 3 === 0 ? wild(r) >>> 0 : undefined, onlink: (r() & 3) === 0,
-            nexthops: nexthops(r),
+            nexthops: nexthops(r), nhid: r() % 4 === 0 ? (r() & 1 ? r() % 10 : wild(r) >>> 0) : undefined,
           }, { create: true, excl: (r() & 1) === 1, replace: (r() & 3) === 0, append: (r() & 3) === 1 });
           break;
         case 7: rep = k.routeDel({ table: wild(r) >>> 0, dst: wild(r) >>> 0, dstLen: wild(r), tos: r() % 256, type: r() % 14, scope: r() % 256, protocol: 0, nexthops: nexthops(r) }); break;
@@ -74,6 +75,31 @@ describe('the core under hostile requests', () => {
             rep = { ok: true, value: undefined };
           }
           break;
+        case 13: case 14:
+          // nexthop objects: ids that collide, groups of existing, missing, repeated and nested ids, any weight
+          // half of them well formed (blackholes and groups of ids that may exist), so objects are made, grouped and used
+          if (r() & 1) {
+            rep = r() & 1
+              ? k.nexthopAdd({ id: r() % 10, family: 2, blackhole: true }, { create: true, replace: (r() & 1) === 1 })
+              : k.nexthopAdd({ id: r() % 10, family: 0, group: Array.from({ length: 1 + (r() % 3) }, () => ({ id: r() % 10, weight: 1 + (r() % 256) })) },
+                { create: true, replace: (r() & 1) === 1 });
+            if (rep.ok) {
+              nexthopsMade++;
+              // and a route through some object (RTN_UNICAST, scope global, table main)
+              expectReply(k.routeAdd({ table: 254, dst: (0xc6120000 | ((r() % 256) << 8)) >>> 0, dstLen: 24, tos: 0, type: 1, scope: 0,
+                protocol: 4, nhid: r() % 10 }, { create: true, replace: (r() & 1) === 1 }));
+            }
+            break;
+          }
+          rep = k.nexthopAdd({
+            id: r() & 1 ? r() % 10 : wild(r) >>> 0, family: [0, 2, 2, 10, wild(r)][r() % 5],
+            gateway: r() & 1 ? wild(r) >>> 0 : undefined, oif: r() % 4 ? r() % 12 : wild(r), onlink: (r() & 3) === 0,
+            blackhole: (r() & 7) === 0, fdb: (r() % 16) === 0, protocol: r() % 256,
+            group: r() % 3 === 0 ? Array.from({ length: 1 + (r() % 4) }, () => ({ id: r() % 12, weight: r() & 1 ? 1 + (r() % 256) : wild(r) })) : undefined,
+          }, { create: (r() & 3) !== 0, replace: (r() & 1) === 1 });
+          if (rep.ok) nexthopsMade++;
+          break;
+        case 15: rep = k.nexthopDel(r() % 5 === 0 ? undefined : r() & 1 ? r() % 10 : wild(r) >>> 0, (r() % 8) === 0); break;
         default: rep = k.sysctl(`net.ipv4.conf.${['all', 'default', 'v1', 'lo', 'nope'][r() % 5]}.${['forwarding', 'rp_filter', 'accept_local', 'x'][r() % 4]}`, r() & 1 ? String(wild(r)) : 'junk'); break;
       }
       expectReply(rep);
@@ -85,6 +111,12 @@ describe('the core under hostile requests', () => {
           if (rt.oif) expect(devs.has(rt.oif)).toBe(true);
           for (const nh of rt.nexthops ?? []) expect(devs.has(nh.oif) && nh.weight >= 1 && nh.weight <= 256).toBe(true);
         }
+        // every object a route or a group names exists, and a group holds only single nexthops
+        const nhs = new Map(k.nexthops().map((m) => [m.id, m]));
+        for (const rt of k.routes()) if (rt.nhid) { expect(nhs.has(rt.nhid)).toBe(true); nhidRoutesSeen++; }
+        for (const m of nhs.values()) {
+          for (const g of m.group ?? []) expect(nhs.has(g.id) && !nhs.get(g.id)!.group && g.weight >= 1 && g.weight <= 256).toBe(true);
+        }
         k.rules();
         k.addrs();
       }
@@ -92,6 +124,10 @@ describe('the core under hostile requests', () => {
     // hostile input mostly fails, but not all of it: the test exercised real state changes too
     expect(failures).toBeGreaterThan(1000);
     expect(failures).toBeLessThan(20_000);
+    // and nexthop objects were made and routes used them
+    expect(nexthopsMade).toBeGreaterThan(20);
+    expect(nhidRoutesSeen).toBeGreaterThan(0);
+    console.log(`seed ${seed}: ${failures} refused, ${nexthopsMade} nexthop objects made, ${nhidRoutesSeen} nhid routes seen at the checks`);
   });
 
   it('runs 5,000 random `ip` command lines to an exit status, never an exception', async () => {
@@ -100,7 +136,8 @@ describe('the core under hostile requests', () => {
       'change', 'append', 'dev', 'v0', 'lo', 'up', 'down', 'mtu', 'via', 'table', 'from', 'to', 'iif', 'oif', 'type',
       'veth', 'peer', 'name', 'v1', 'lookup', 'pref', 'goto', 'fwmark', 'unreachable', 'blackhole', 'local', 'metric',
       '192.0.2.1', '192.0.2.0/24', '198.51.100.7/33', 'default', '0', '4294967296', '-1', '0x10/0xff', 'all', '', '-j',
-      'nud', 'permanent', 'lladdr', '02:00:00:00:00:01', 'zz:zz', 'scope', 'host', 'proto', 'kernel', 'tos', '0x03'];
+      'nud', 'permanent', 'lladdr', '02:00:00:00:00:01', 'zz:zz', 'scope', 'host', 'proto', 'kernel', 'tos', '0x03',
+      'nexthop', 'nhid', 'id', '1', '2', 'group', '1/2', '1,3/2', 'onlink', 'fdb', 'groups', 'weight'];
     const r = rng(7);
     box.ip('link add v0 type veth peer name v1');
     for (let i = 0; i < 5000; i++) {
