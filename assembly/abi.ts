@@ -30,8 +30,10 @@ import {
 } from "./ipv4/fib_rules";
 import {
   neighSysctl, neighSysctlValue, neighAdd, neighDel, nDev, nDst, nLladdr, nHasLladdr, nState, nFlags, nUsed, nConfirmed, nUpdated,
-  nTimer, nProbes, NUD_VALID,
+  nTimer, nProbes, NUD_VALID, neightblParm, neightblParmsExist, neightblSetParm, neightblStat, neightblLastFlushMs,
+  neighHashShift,
 } from "./ipv4/arp";
+import { inDevExists, inDevSeq } from "./ipv4/devinet";
 import { clockNow, CLOCK_NEVER } from "./hw/clock";
 import { HZ, NS_PER_JIFFY } from "./ipv4/sysctl_net_ipv4";
 import {
@@ -324,6 +326,29 @@ export function neighDump(): i32 {
   }
   return nDev.length;
 }
+
+// ---- neighbour table (ip ntable)
+/** the devices with neigh_parms of their own, newest first (neigh_parms_alloc adds each at the list's head) */
+export function neightblDevs(): i32 {
+  dump.length = 0;
+  const order = new Array<i32>();
+  for (let d = 1; d < inDevSeq.length; d++) if (inDevExists(d)) order.push(d);
+  order.sort((a: i32, b: i32): i32 => (inDevSeq[b] > inDevSeq[a] ? 1 : inDevSeq[b] < inDevSeq[a] ? -1 : 0));
+  for (let i = 0; i < order.length; i++) dump.push(<u32>order[i]);
+  return order.length;
+}
+/** NDTPA attribute `attr` of dev's parms (0: the table's) */
+export function neightblParmGet(dev: i32, attr: i32): f64 { return <f64>neightblParm(dev, attr); }
+/** struct ndt_stats field k */
+export function neightblStatGet(k: i32): f64 { return <f64>neightblStat(k); }
+/** NDTA_CONFIG: 0 entries, 1 last_flush (ms), 2 hash_shift */
+export function neightblConfig(k: i32): f64 {
+  if (k == 0) return <f64>nDev.length;
+  if (k == 1) return <f64>neightblLastFlushMs();
+  return <f64>neighHashShift;
+}
+export function neightblParmsFind(dev: i32): bool { return neightblParmsExist(dev); }
+export function neightblSet(dev: i32, attr: i32, lo: u32, hi: u32): void { neightblSetParm(dev, attr, (<u64>hi << 32) | lo); }
 
 // ---- sysctl
 let sysctlNeigh = false;

@@ -3,7 +3,7 @@
 // records read in place from the core's memory.
 import { instantiate } from '../build/netpath.js';
 import type {
-  AddrInfo, AddrReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, Reply, RouteGetReply,
+  AddrInfo, AddrReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
   NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
 import { MACVLAN_MODES } from './rtnl.js';
@@ -463,7 +463,7 @@ export class Kernel implements Rtnl {
     for (let i = 0; i < n; i++) {
       const o = i * size;
       const e: NeighInfo = {
-        ifindex: r[o], dst: r[o + 1], state: r[o + 5], router: (r[o + 6] & 0x80) !== 0,
+        ifindex: r[o], dst: r[o + 1], state: r[o + 5], router: (r[o + 6] & 0x80) !== 0, externLearn: (r[o + 6] & 0x10) !== 0,
         used: r[o + 7], confirmed: r[o + 8], updated: r[o + 9], refcnt: r[o + 10], probes: r[o + 11],
       };
       if (r[o + 4]) e.lladdr = macBytes(r[o + 2], r[o + 3]);
@@ -474,9 +474,62 @@ export class Kernel implements Rtnl {
   neighAdd(req: NeighReq, replace: boolean, create = true): Reply {
     const [h, l] = req.lladdr ? macWords(req.lladdr) : [0, 0];
     return this.reply(this.core.neighAddReq(req.ifindex, req.dst, h, l, !!req.lladdr, req.state ?? 0x80,
-      req.router ? 0x80 : 0, create, replace));
+      (req.router ? 0x80 : 0) | (req.externLearn ? 0x10 : 0), create, replace));
   }
   neighDel(req: NeighReq): Reply { return this.reply(this.core.neighDelReq(req.ifindex, req.dst)); }
+
+  // ---- neighbour tables (neightbl_dump_info, neightbl_set): arp_cache only, netpath has no IPv6
+  neighTables(): NeighTableMsg[] {
+    const c = this.core;
+    const parms = (dev: number): NeighTableParms => {
+      const p = (attr: number) => c.neightblParmGet(dev, attr);
+      const o: NeighTableParms = {
+        refcnt: p(2), reachable: p(3), baseReachable: p(4), retrans: p(5), gcStale: p(6), delayProbe: p(7), queue: p(8),
+        queueBytes: p(16), appProbes: p(9), ucastProbes: p(10), mcastProbes: p(11), mcastReprobes: p(17),
+        anycastDelay: p(12), proxyDelay: p(13), proxyQueue: p(14), locktime: p(15),
+      };
+      if (dev) o.ifindex = dev;
+      return o;
+    };
+    const s = (k: number) => c.neightblStatGet(k);
+    const shift = c.neightblConfig(2);
+    const table: NeighTableMsg = {
+      family: 'inet', name: 'arp_cache',
+      // arp_tbl's gc thresholds and interval: the kernel's defaults, which only init_net can change
+      thresh: { thresh1: 128, thresh2: 512, thresh3: 1024, gcInterval: 30000 },
+      // key_len and entry_size (offsetof(struct neighbour, primary_key) + 4, aligned) of Linux 6.18 on x86_64;
+      // [model choice] last_rand is counted like last_flush (reachable_time is never redrawn), hash_rnd is fixed
+      config: {
+        keyLen: 4, entrySize: 336, entries: c.neightblConfig(0), lastFlush: c.neightblConfig(1), lastRand: c.neightblConfig(1),
+        hashRnd: 1, hashMask: 2 ** shift - 1, hashChainGc: 0, proxyQlen: 0,
+      },
+      stats: {
+        allocs: s(0), destroys: s(1), hashGrows: s(2), resFailed: s(3), lookups: s(4), hits: s(5), rcvProbesMcast: s(6),
+        rcvProbesUcast: s(7), periodicGcRuns: s(8), forcedGcRuns: s(9), tableFulls: s(10),
+      },
+      parms: parms(0),
+    };
+    const n = c.neightblDevs();
+    const devs = Array.from(this.records(n, 1));
+    return [table, ...devs.map((d) => ({ family: 'inet' as const, name: 'arp_cache', parms: parms(d) }))];
+  }
+  nowNs(): number { return this.core.hwClockNow(); }
+  neighTableSet(req: NeighTableReq): Reply {
+    // neigh_find_table by family and name: only arp_cache exists here
+    if ((req.family !== 0 && req.family !== 2) || req.name !== 'arp_cache') return { ok: false, errno: 2 };
+    if (req.parms.size || req.ifindex !== undefined) {
+      const dev = req.ifindex ?? 0;
+      if (!this.core.neightblParmsFind(dev)) return { ok: false, errno: 2 };
+      // the attributes in NDTPA order, each applied at once
+      for (const attr of [...req.parms.keys()].sort((a, b) => a - b)) {
+        const v = BigInt.asUintN(64, req.parms.get(attr)!);
+        this.core.neightblSet(dev, attr, Number(v & 0xffffffffn), Number(v >> 32n));
+      }
+    }
+    // the thresholds and gc interval belong to init_net: ENOENT, after the parms were changed
+    if (req.thresh1 !== undefined || req.thresh2 !== undefined || req.thresh3 !== undefined || req.gcInterval !== undefined) return { ok: false, errno: 2 };
+    return this.reply(0);
+  }
 
   tableExists(id: number): boolean { return this.core.tableExists(id); }
 

@@ -338,13 +338,35 @@ export interface RuleReq {
 export const NUD_INCOMPLETE = 0x01, NUD_REACHABLE = 0x02, NUD_STALE = 0x04, NUD_DELAY = 0x08, NUD_PROBE = 0x10,
   NUD_FAILED = 0x20, NUD_NOARP = 0x40, NUD_PERMANENT = 0x80;
 export interface NeighInfo {
-  ifindex: number; dst: number; lladdr?: Uint8Array; state: number; router: boolean;
+  ifindex: number; dst: number; lladdr?: Uint8Array; state: number; router: boolean; externLearn?: boolean;
   /** NDA_CACHEINFO: ages in USER_HZ ticks (1/100 s) since last used, confirmed and updated; refcnt - 1 */
   used: number; confirmed: number; updated: number; refcnt: number;
   /** NDA_PROBES: probes sent since the resolution started */
   probes: number;
 }
-export interface NeighReq { ifindex: number; dst: number; lladdr?: Uint8Array; state?: number; router?: boolean }
+export interface NeighReq { ifindex: number; dst: number; lladdr?: Uint8Array; state?: number; router?: boolean; externLearn?: boolean }
+
+/** NDTA_PARMS of a neighbour table (times in ms) */
+export interface NeighTableParms {
+  ifindex?: number; refcnt: number; reachable: number; baseReachable: number; retrans: number; gcStale: number;
+  delayProbe: number; queue: number; queueBytes: number; appProbes: number; ucastProbes: number; mcastProbes: number;
+  mcastReprobes: number; anycastDelay: number; proxyDelay: number; proxyQueue: number; locktime: number;
+}
+/** RTM_NEWNEIGHTBL: a table's own message (thresholds, config, stats, its parms) or a device's parms */
+export interface NeighTableMsg {
+  family: 'inet'; name: string;
+  thresh?: { thresh1: number; thresh2: number; thresh3: number; gcInterval: number };
+  config?: { keyLen: number; entrySize: number; entries: number; lastFlush: number; lastRand: number; hashRnd: number;
+    hashMask: number; hashChainGc: number; proxyQlen: number };
+  stats?: { allocs: number; destroys: number; hashGrows: number; resFailed: number; lookups: number; hits: number;
+    rcvProbesMcast: number; rcvProbesUcast: number; periodicGcRuns: number; forcedGcRuns: number; tableFulls: number };
+  parms: NeighTableParms;
+}
+/** RTM_SETNEIGHTBL: NDTA_PARMS as NDTPA attribute number -> value, thresholds/gc_int as given */
+export interface NeighTableReq {
+  family: number; name: string; ifindex?: number; parms: Map<number, bigint>;
+  thresh1?: number; thresh2?: number; thresh3?: number; gcInterval?: bigint;
+}
 
 /** The EMAC driver's ethtool operations on one device (assembly/drivers/emac_ethtool.ts) */
 export interface EmacEthtoolOps {
@@ -394,6 +416,12 @@ export interface Rtnl {
   /** replace: NLM_F_REPLACE; create: NLM_F_CREATE (false for `ip neigh change`) */
   neighAdd(req: NeighReq, replace: boolean, create?: boolean): Reply;
   neighDel(req: NeighReq): Reply;
+  /** RTM_GETNEIGHTBL dump: the neighbour tables and their per-device parms */
+  neighTables?(): NeighTableMsg[];
+  /** RTM_SETNEIGHTBL */
+  neighTableSet?(req: NeighTableReq): Reply;
+  /** the box's clock (ns since it started), which its wall clock also reads (from the epoch, UTC) */
+  nowNs?(): number;
 
   /** sysctl by its dotted name; undefined value = read. Errors: ENOENT for an unknown key, EINVAL for a bad value */
   sysctl(key: string, value?: string): Reply<string>;

@@ -22,7 +22,7 @@ import { clockNow, CLOCK_NEVER } from "../hw/clock";
 import { load16be, load32be } from "../hw/checksum";
 import { isMulticast, isLoopback } from "../lib/inet";
 import {
-  inDevExists, confOr, confMax, confGet, CONF_ROUTE_LOCALNET, CONF_ARP_IGNORE, CONF_ARP_FILTER, CONF_ARP_ANNOUNCE, CONF_ARP_ACCEPT,
+  inDevExists, inDevSeq, confOr, confMax, confGet, CONF_ROUTE_LOCALNET, CONF_ARP_IGNORE, CONF_ARP_FILTER, CONF_ARP_ANNOUNCE, CONF_ARP_ACCEPT,
   CONF_PROXY_ARP, CONF_DROP_GRATUITOUS_ARP, CONF_FORWARDING, inetSelectAddr, inetDevOfLocal, inetConfirmAddr, inetAddrOnlink,
 } from "./devinet";
 import { ipRouteInput, ipRouteOutputKeyHashRcu, rtType, rtDev } from "./route";
@@ -39,6 +39,8 @@ export const NUD_VALID: u8 = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PRO
 const NUD_CONNECTED: u8 = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE;
 const NUD_IN_TIMER: u8 = NUD_INCOMPLETE | NUD_REACHABLE | NUD_DELAY | NUD_PROBE;
 export const NTF_ROUTER: u8 = 0x80;
+/** NTF_EXT_LEARNED: an entry a control plane outside the kernel owns (`ip neigh ... extern_learn`) */
+export const NTF_EXT_LEARNED: u8 = 0x10;
 
 export const nDev = new Array<i32>();
 export const nDst = new Array<u32>();
@@ -79,21 +81,41 @@ export function neighQueuedSkbs(): i32 { return aqCount; }
 
 // ---- neigh_parms: per device, with the kernel's defaults (arp_tbl.parms) ----------------------
 const P_RETRANS_MS = 0, P_UCAST = 1, P_MCAST = 2, P_APP = 3, P_MCAST_RESOLICIT = 4, P_QLEN_BYTES = 5,
-  P_BASE_REACHABLE_MS = 6, P_DELAY_PROBE_MS = 7, P_GC_STALE_MS = 8, P_LOCKTIME_MS = 9, P_PROXY_DELAY_MS = 10, P_COUNT = 11;
+  P_BASE_REACHABLE_MS = 6, P_DELAY_PROBE_MS = 7, P_GC_STALE_MS = 8, P_LOCKTIME_MS = 9, P_PROXY_DELAY_MS = 10,
+  P_ANYCAST_DELAY_MS = 11, P_PROXY_QLEN = 12, P_COUNT = 13;
 const PARM_NAMES: string[] = [
   "retrans_time_ms", "ucast_solicit", "mcast_solicit", "app_solicit", "mcast_resolicit", "unres_qlen_bytes",
   "base_reachable_time_ms", "delay_first_probe_time", "gc_stale_time", "locktime", "proxy_delay",
+  "anycast_delay", "proxy_qlen",
 ];
-const PARM_DEFAULT: StaticArray<i64> = [1000, 3, 3, 0, 0, 212992, 30000, 5000, 60000, 1000, 800];
+const PARM_DEFAULT: StaticArray<i64> = [1000, 3, 3, 0, 0, 212992, 30000, 5000, 60000, 1000, 800, 1000, 64];
 const devParm = new Array<i64>(); // devParm[ifindex * P_COUNT + k], -1 = the table's default
+/** the in_device the values in devParm were set for (inDevSeq): a device's parms start from the defaults again with a new in_device */
+const devParmSeq = new Array<i64>();
 /** truesize of a queued skb, for unres_qlen_bytes (SKB_TRUESIZE of the data plus the struct overheads) */
 // @ts-ignore: decorator
 @inline function truesize(len: u32): u32 { return ((len + 63) & ~63) + 576; }
 
 function parm(dev: i32, k: i32): i64 {
   const i = dev * P_COUNT + k;
-  if (i < devParm.length) { const v = unchecked(devParm[i]); if (v >= 0) return v; }
+  if (i < devParm.length && unchecked(devParmSeq[dev]) == unchecked(inDevSeq[dev])) {
+    const v = unchecked(devParm[i]);
+    if (v != PARM_UNSET) return v;
+  }
   return PARM_DEFAULT[k];
+}
+/** devParm's mark for a value never set (a stored value can be negative: the kernel keeps ints) */
+const PARM_UNSET: i64 = i64.MIN_VALUE;
+
+/** NEIGH_VAR_SET() on a device's parms: they start from the table's defaults for a new in_device */
+function parmSet(dev: i32, k: i32, v: i64): void {
+  while (devParm.length < (dev + 1) * P_COUNT) devParm.push(PARM_UNSET);
+  while (devParmSeq.length <= dev) devParmSeq.push(0);
+  if (devParmSeq[dev] != inDevSeq[dev]) {
+    for (let j = 0; j < P_COUNT; j++) devParm[dev * P_COUNT + j] = PARM_UNSET;
+    devParmSeq[dev] = inDevSeq[dev];
+  }
+  devParm[dev * P_COUNT + k] = v;
 }
 
 export let neighSysctlValue: string = "";
@@ -133,20 +155,19 @@ export function neighSysctl(key: string, write: bool, value: string): i32 {
   else if (name == "base_reachable_time") { name = "base_reachable_time_ms"; unit = U_SECS; }
   else if (name == "retrans_time_ms" || name == "base_reachable_time_ms") unit = U_MS;
   else if (name == "delay_first_probe_time" || name == "gc_stale_time") unit = U_SECS;
-  else if (name == "locktime" || name == "proxy_delay") unit = U_USER_HZ;
+  else if (name == "locktime" || name == "proxy_delay" || name == "anycast_delay") unit = U_USER_HZ;
   let idx = PARM_NAMES.indexOf(name);
   if (name == "unres_qlen") { idx = P_QLEN_BYTES; unit = U_PACKETS; }
   if (idx < 0) return -ENOENT;
   const dev = devByName(scope);
-  if (dev == 0) return -ENOENT;
+  if (dev == 0 || !inDevExists(dev)) return -ENOENT;
   if (write) {
     const t = value.trim();
     if (t.length == 0) return -EINVAL;
     let v: i64 = 0;
     for (let i = 0; i < t.length; i++) { const c = t.charCodeAt(i); if (c < 48 || c > 57) return -EINVAL; v = v * 10 + (c - 48); if (v > 0x7fffffff) return -EINVAL; }
     const stored = unit == U_INT ? v : unit == U_PACKETS ? v * QLEN_PACKET : toJiffies(v, unit) * MS_PER_JIFFY;
-    while (devParm.length < (dev + 1) * P_COUNT) devParm.push(-1);
-    devParm[dev * P_COUNT + idx] = stored;
+    parmSet(dev, idx, stored);
   }
   const cur = parm(dev, idx);
   const out = unit == U_INT ? cur : unit == U_PACKETS ? cur / QLEN_PACKET : fromJiffies(cur / MS_PER_JIFFY, unit);
@@ -215,8 +236,28 @@ let gcEntries: i32 = 0;
 let gcLastFlush: i64 = i64.MIN_VALUE >> 1;
 /** the last multiple of GC_PERIOD_NS the periodic work ran at */
 let gcPeriodicAt: i64 = 0;
-/** tbl->stats: table_fulls, forced_gc_runs, periodic_gc_runs */
-export let neighTableFulls: u64 = 0, neighForcedGcRuns: u64 = 0, neighPeriodicGcRuns: u64 = 0;
+/** tbl->stats (struct neigh_statistics) as far as the model has the events: table_fulls, forced_gc_runs */
+export let neighTableFulls: u64 = 0, neighForcedGcRuns: u64 = 0;
+/** allocs (neigh_alloc), destroys (neigh_destroy), hash_grows (neigh_hash_grow), res_failed (neigh_invalidate),
+ * lookups and hits (neigh_lookup: `ip neigh` requests and arp_process, not the output path, which looks up
+ * without counting) */
+export let neighAllocs: u64 = 0, neighDestroys: u64 = 0, neighHashGrows: u64 = 0, neighResFailed: u64 = 0,
+  neighLookups: u64 = 0, neighHits: u64 = 0;
+/** nht->hash_shift: the kernel's table starts with 8 buckets and doubles when it holds more entries than buckets */
+export let neighHashShift: i32 = 3;
+/**
+ * periodic_gc_runs: neigh_periodic_work runs every base_reachable_time / 2 whatever the table holds; the model
+ * runs it (and counts it) at the multiples of its period on the box's clock, which are known without running it.
+ */
+export function neighPeriodicGcRuns(): u64 { return <u64>(clockNow() / GC_PERIOD_NS); }
+
+/** neigh_lookup(): counted in lookups, and in hits when found */
+function neighLookup(dev: i32, dst: u32): i32 {
+  neighLookups++;
+  const i = find(dev, dst);
+  if (i >= 0) neighHits++;
+  return i;
+}
 
 // @ts-ignore: decorator
 @inline function jiffies(ns: i64): i64 { return ns / NS_PER_JIFFY; }
@@ -279,9 +320,9 @@ function gcListOrder(): Array<i32> {
   return gcOrder;
 }
 
-/** neigh_update_gc_list(): a permanent entry leaves the gc list, any other joins its tail */
+/** neigh_update_gc_list(): a permanent or externally learned entry leaves the gc list, any other joins its tail */
 function gcListSync(i: i32): void {
-  const exempt = (nState[i] & NUD_PERMANENT) != 0;
+  const exempt = (nState[i] & NUD_PERMANENT) != 0 || (nFlags[i] & NTF_EXT_LEARNED) != 0;
   const on = nGcSeq[i] >= 0;
   if (exempt && on) { nGcSeq[i] = -1; gcEntries--; }
   else if (!exempt && !on) { nGcSeq[i] = gcSeqNext++; gcEntries++; }
@@ -301,11 +342,11 @@ function gcPeriodicNext(now: i64): i64 {
  */
 function gcPeriodic(now: i64): void {
   gcPeriodicAt = now;
-  neighPeriodicGcRuns++;
   if (nDev.length < GC_THRESH1) return;
   for (let i = 0; i < nDev.length; i++) {
     const st = nState[i];
-    if ((st & (NUD_PERMANENT | NUD_IN_TIMER)) != 0) continue;
+    // permanent entries, those in a timer state and externally learned ones are left alone
+    if ((st & (NUD_PERMANENT | NUD_IN_TIMER)) != 0 || (nFlags[i] & NTF_EXT_LEARNED) != 0) continue;
     if (nUsed[i] < nConfirmed[i] && nConfirmed[i] <= now) nUsed[i] = nConfirmed[i];
     const used = jiffies(nUsed[i]), j = jiffies(now);
     const stale = parm(nDev[i], P_GC_STALE_MS) / (1000 / HZ);
@@ -320,6 +361,9 @@ function gcPeriodic(now: i64): void {
  */
 function create(dev: i32, dst: u32, exempt: bool): i32 {
   if (!exempt && !gcAdmit()) return -1;
+  neighAllocs++;
+  // ___neigh_create: the hash table doubles when the entries (this one counted) outnumber its buckets
+  if (nDev.length + 1 > (1 << neighHashShift)) { neighHashShift++; neighHashGrows++; }
   const i = nDev.length;
   nDev.push(dev); nDst.push(dst); nLladdr.push(0); nHasLladdr.push(false); nState.push(0); nFlags.push(0);
   nProbes.push(0); nTimer.push(CLOCK_NEVER); nQHead.push(-1); nQTail.push(-1); nQBytes.push(0); nQLen.push(0);
@@ -358,19 +402,25 @@ function arpConstructor(i: i32): void {
  * create|excl, change replace alone). An entry made here stays, in state NONE, when the update fails.
  */
 export function neighAdd(dev: i32, dst: u32, lladdr: u64, hasLladdr: bool, state: u8, flags: u8, create_: bool, replace: bool): i32 {
-  let i = find(dev, dst);
+  let i = neighLookup(dev, dst);
   if (i >= 0) {
     if (!replace) return -EEXIST;
   } else {
     if (!create_) return -ENOENT;
-    i = create(dev, dst, (state & NUD_PERMANENT) != 0 || (devFlags[dev] & IFF_LOOPBACK) != 0);
+    // neigh_add: a permanent or externally learned entry is exempt from gc from the start
+    const exempt = (state & NUD_PERMANENT) != 0 || (flags & NTF_EXT_LEARNED) != 0 || (devFlags[dev] & IFF_LOOPBACK) != 0;
+    i = create(dev, dst, exempt);
     if (i < 0) return -ENOBUFS;
+    nFlags[i] = flags & NTF_EXT_LEARNED;
     arpConstructor(i);
   }
   const old = nState[i];
+  // neigh_update_flags(): an admin update sets NTF_EXT_LEARNED or clears it, before anything can fail
+  const oldFlags = nFlags[i];
+  nFlags[i] = (oldFlags & ~NTF_EXT_LEARNED) | (flags & NTF_EXT_LEARNED);
   const err = neighAdminUpdate(i, old, lladdr, hasLladdr, state, flags);
-  // __neigh_update: a change to or from PERMANENT moves the entry off or onto the gc list
-  if (((state ^ old) & NUD_PERMANENT) != 0) gcListSync(i);
+  // __neigh_update: a change to or from PERMANENT, or of NTF_EXT_LEARNED, moves the entry off or onto the gc list
+  if (((nState[i] ^ old) & NUD_PERMANENT) != 0 || ((nFlags[i] ^ oldFlags) & NTF_EXT_LEARNED) != 0) gcListSync(i);
   return err;
 }
 
@@ -380,6 +430,12 @@ function neighAdminUpdate(i: i32, old: u8, lladdr: u64, hasLladdr: bool, state: 
   if ((state & NUD_VALID) == 0) {
     nTimer[i] = CLOCK_NEVER;
     nState[i] = state;
+    // a resolution given up by hand counts as failed (neigh_invalidate: res_failed; its queue is reported unreachable)
+    if ((old & (NUD_INCOMPLETE | NUD_PROBE)) != 0 && (state & NUD_FAILED) != 0) {
+      nUpdated[i] = clockNow();
+      neighResFailed++;
+      neighInvalidate(i);
+    }
     return 0;
   }
   // a device without a link-layer address (tun) ignores the one given
@@ -396,10 +452,11 @@ function neighAdminUpdate(i: i32, old: u8, lladdr: u64, hasLladdr: bool, state: 
   return 0;
 }
 
-/** neigh_delete() */
+/** neigh_delete(): __neigh_update() to FAILED (a resolution in progress counts as failed), then out of the table */
 export function neighDel(dev: i32, dst: u32): i32 {
-  const i = find(dev, dst);
+  const i = neighLookup(dev, dst);
   if (i < 0) return -ENOENT;
+  if ((nState[i] & (NUD_INCOMPLETE | NUD_PROBE)) != 0) { nState[i] = NUD_FAILED; nTimer[i] = CLOCK_NEVER; neighResFailed++; neighInvalidate(i); }
   removeAt(i);
   return 0;
 }
@@ -422,6 +479,7 @@ function removeDoomed(): void {
   for (let r = 0; r < nDev.length; r++) {
     if (k < n && unchecked(doomed[k]) == r) {
       k++;
+      neighDestroys++;
       purgeQueue(r, SKB_DROP_REASON_NEIGH_DEAD);
       if (nGcSeq[r] >= 0) gcEntries--;
       continue;
@@ -719,6 +777,7 @@ export function neighTimerRun(): void {
     const s2 = nState[i];
     if ((s2 & (NUD_INCOMPLETE | NUD_PROBE)) != 0 && <i64>nProbes[i] >= maxProbes(dev, s2)) {
       nState[i] = NUD_FAILED; nUpdated[i] = now;
+      neighResFailed++;
       neighInvalidate(i);
       continue;
     }
@@ -797,11 +856,11 @@ export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
     }
   }
   // update our table: an entry that exists, or a new one when arp_accept takes a gratuitous ARP or a reply
-  let n = find(dev, sip);
+  let n = neighLookup(dev, sip);
   const accept = arpAccept(dev, sip);
   let garp = false;
   if (n >= 0 || accept) garp = arpIsGarp(dev, op, sip, tip, sha, tha);
-  if (accept && n < 0 && (garp || (op == 2 && inetDevAddrType(dev, sip, RT_TABLE_LOCAL) == RTN_UNICAST))) n = create(dev, sip, (devFlags[dev] & IFF_LOOPBACK) != 0);
+  if (accept && n < 0 && (garp || (op == 2 && inetDevAddrType(dev, sip, RT_TABLE_LOCAL) == RTN_UNICAST))) n = lookupCreate(dev, sip, (devFlags[dev] & IFF_LOOPBACK) != 0);
   if (n >= 0) {
     // "if several different ARP replies follow back-to-back, use the first one": no override within locktime
     const overrideLl = clockNow() > nUpdated[n] + parm(dev, P_LOCKTIME_MS) * 1000000 || garp;
@@ -855,7 +914,8 @@ function isLocalOn(dev: i32, a: u32): bool { return inetDevOfLocal(a) != 0; }
  * False when there is no entry: none to update, or a new one the full table refused.
  */
 function learn(dev: i32, ip: u32, mac: u64, state: u8, createIt: bool, overrideLl: bool): bool {
-  let i = find(dev, ip);
+  // neigh_event_ns() looks the sender up with neigh_lookup (counted); an update of a known entry does not
+  let i = createIt ? neighLookup(dev, ip) : find(dev, ip);
   if (i < 0) {
     if (!createIt) return false;
     i = create(dev, ip, (devFlags[dev] & IFF_LOOPBACK) != 0);
@@ -873,4 +933,106 @@ function learn(dev: i32, ip: u32, mac: u64, state: u8, createIt: bool, overrideL
   trace(TE_NEIGH, state, ip);
   flushQueue(i);
   return true;
+}
+
+/** __neigh_lookup(creat = 1) for an entry known missing: one more counted lookup, then ___neigh_create() */
+function lookupCreate(dev: i32, dst: u32, exempt: bool): i32 {
+  neighLookups++;
+  return create(dev, dst, exempt);
+}
+
+// ---- the table as rtnetlink shows and sets it (neightbl_fill_parms, neightbl_set) -------------
+/** NDTPA_* attributes */
+export const NDTPA_REFCNT = 2, NDTPA_REACHABLE_TIME = 3, NDTPA_BASE_REACHABLE_TIME = 4, NDTPA_RETRANS_TIME = 5,
+  NDTPA_GC_STALETIME = 6, NDTPA_DELAY_PROBE_TIME = 7, NDTPA_QUEUE_LEN = 8, NDTPA_APP_PROBES = 9, NDTPA_UCAST_PROBES = 10,
+  NDTPA_MCAST_PROBES = 11, NDTPA_ANYCAST_DELAY = 12, NDTPA_PROXY_DELAY = 13, NDTPA_PROXY_QLEN = 14, NDTPA_LOCKTIME = 15,
+  NDTPA_QUEUE_LENBYTES = 16, NDTPA_MCAST_REPROBES = 17;
+
+/** the parms (P_*) an NDTPA attribute carries, -1 for none that is kept */
+function ndtpaParm(attr: i32): i32 {
+  switch (attr) {
+    case NDTPA_BASE_REACHABLE_TIME: return P_BASE_REACHABLE_MS;
+    case NDTPA_RETRANS_TIME: return P_RETRANS_MS;
+    case NDTPA_GC_STALETIME: return P_GC_STALE_MS;
+    case NDTPA_DELAY_PROBE_TIME: return P_DELAY_PROBE_MS;
+    case NDTPA_QUEUE_LEN: case NDTPA_QUEUE_LENBYTES: return P_QLEN_BYTES;
+    case NDTPA_APP_PROBES: return P_APP;
+    case NDTPA_UCAST_PROBES: return P_UCAST;
+    case NDTPA_MCAST_PROBES: return P_MCAST;
+    case NDTPA_MCAST_REPROBES: return P_MCAST_RESOLICIT;
+    case NDTPA_ANYCAST_DELAY: return P_ANYCAST_DELAY_MS;
+    case NDTPA_PROXY_DELAY: return P_PROXY_DELAY_MS;
+    case NDTPA_PROXY_QLEN: return P_PROXY_QLEN;
+    case NDTPA_LOCKTIME: return P_LOCKTIME_MS;
+  }
+  return -1;
+}
+
+/** whether a time attribute: milliseconds on the wire, whole jiffies inside (nla_put_msecs, nla_get_msecs) */
+function ndtpaIsTime(attr: i32): bool {
+  return attr == NDTPA_BASE_REACHABLE_TIME || attr == NDTPA_RETRANS_TIME || attr == NDTPA_GC_STALETIME ||
+    attr == NDTPA_DELAY_PROBE_TIME || attr == NDTPA_ANYCAST_DELAY || attr == NDTPA_PROXY_DELAY || attr == NDTPA_LOCKTIME;
+}
+
+/**
+ * neightbl_fill_parms(): attribute `attr` of dev's neigh_parms (dev 0: the table's own, arp_tbl.parms, with the
+ * kernel's defaults: a box is not init_net and cannot change them). refcnt is the parms' own reference and one
+ * per neighbour entry of the device (arp_constructor gives each a reference). NDTPA_REACHABLE_TIME is
+ * base_reachable_time: [model choice] the kernel draws it at random (neigh_rand_reach_time), the model uses the base.
+ */
+export function neightblParm(dev: i32, attr: i32): i64 {
+  if (attr == NDTPA_REFCNT) {
+    let n = 1;
+    if (dev != 0) for (let i = 0; i < nDev.length; i++) if (unchecked(nDev[i]) == dev) n++;
+    return n;
+  }
+  if (attr == NDTPA_REACHABLE_TIME) attr = NDTPA_BASE_REACHABLE_TIME;
+  const k = ndtpaParm(attr);
+  if (k < 0) return 0;
+  const v = dev == 0 ? PARM_DEFAULT[k] : parm(dev, k);
+  // the deprecated QUEUE_LEN: the int byte limit divided as an unsigned long, sent as a u32
+  if (attr == NDTPA_QUEUE_LEN) return <i64><u32>(<u64>v / <u64>QLEN_PACKET);
+  if (ndtpaIsTime(attr)) return v;
+  return <i64><u32>v;
+}
+
+/** whether dev has neigh_parms of its own (lookup_neigh_parms: only devices with an in_device; 0 is init_net's) */
+export function neightblParmsExist(dev: i32): bool { return dev != 0 && inDevExists(dev); }
+
+/**
+ * neightbl_set() for one NDTPA attribute of dev's parms (checked with neightblParmsExist): times in ms go in as
+ * whole jiffies (msecs_to_jiffies of the low 32 bits, rounded up), QUEUE_LEN in packets of QLEN_PACKET
+ * bytes; the kernel keeps every value as an int. A new base_reachable_time also draws reachable_time again.
+ */
+export function neightblSetParm(dev: i32, attr: i32, value: u64): void {
+  const k = ndtpaParm(attr);
+  if (k < 0) return;
+  let v: i64;
+  if (ndtpaIsTime(attr)) v = ((<i64><u32>value + MS_PER_JIFFY - 1) / MS_PER_JIFFY) * MS_PER_JIFFY;
+  else if (attr == NDTPA_QUEUE_LEN) v = <i64><i32><u32>(<u64><u32>value * <u64>QLEN_PACKET);
+  else v = <i64><i32><u32>value;
+  parmSet(dev, k, v);
+}
+
+/** struct ndt_stats, in its order (NDTA_STATS) */
+export function neightblStat(k: i32): u64 {
+  switch (k) {
+    case 0: return neighAllocs;
+    case 1: return neighDestroys;
+    case 2: return neighHashGrows;
+    case 3: return neighResFailed;
+    case 4: return neighLookups;
+    case 5: return neighHits;
+    // rcv_probes_mcast and rcv_probes_ucast (6, 7) are counted by IPv6's ndisc only: ARP never counts them
+    case 8: return neighPeriodicGcRuns();
+    case 9: return neighForcedGcRuns;
+    case 10: return neighTableFulls;
+  }
+  return 0;
+}
+
+/** ndtc_last_flush: ms since the last forced gc, or since the box started (its table's neigh_table_init) */
+export function neightblLastFlushMs(): u32 {
+  const j = jiffies(clockNow());
+  return <u32>((gcLastFlush < 0 ? j : j - gcLastFlush) * MS_PER_JIFFY);
 }

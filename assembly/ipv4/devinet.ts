@@ -33,6 +33,9 @@ export const devConf = new Array<i32>();
 export const inDevAlive = new Array<bool>();
 /** head of each device's ifa list, -1 if none */
 export const devIfaHead = new Array<i32>();
+/** when each device's in_device was made (inetdev_init order; its neigh_parms were made then, neigh_parms_alloc) */
+export const inDevSeq = new Array<i64>();
+let inDevSeqNext: i64 = 1;
 
 export function inDevExists(ifindex: i32): bool {
   return ifindex > 0 && ifindex < inDevAlive.length && unchecked(inDevAlive[ifindex]);
@@ -40,10 +43,11 @@ export function inDevExists(ifindex: i32): bool {
 /** inetdev_init(): a new device's conf is a copy of conf/default */
 export function inetdevInit(ifindex: i32): void {
   rt_cache_flush();
-  while (inDevAlive.length <= ifindex) { inDevAlive.push(false); devIfaHead.push(-1); }
+  while (inDevAlive.length <= ifindex) { inDevAlive.push(false); devIfaHead.push(-1); inDevSeq.push(0); }
   while (devConf.length < (ifindex + 1) * CONF_COUNT) devConf.push(0);
   for (let k = 0; k < CONF_COUNT; k++) devConf[ifindex * CONF_COUNT + k] = confDflt[k];
   inDevAlive[ifindex] = true;
+  inDevSeq[ifindex] = inDevSeqNext++;
   devIfaHead[ifindex] = -1;
   localsDirty = true;
   sysctlDevReset(ifindex);

@@ -8,6 +8,7 @@ import { IpExit } from './errors.js';
 import { doLink } from './link.js';
 import { doNeigh } from './neigh.js';
 import { doNexthop } from './nexthop.js';
+import { doNtable } from './ntable.js';
 import { matches } from './parse.js';
 import { doRoute } from './route.js';
 import { doRule } from './rule.js';
@@ -24,7 +25,7 @@ type ObjectFn = (ctx: Ctx, argv: string[]) => number;
 // the object table in ip.c order, since abbreviations resolve to the first match
 const OBJECTS: [string, ObjectFn | null][] = [
   ['address', doAddr], ['addrlabel', null], ['maddress', null], ['route', doRoute], ['rule', doRule],
-  ['neighbor', doNeigh], ['neighbour', doNeigh], ['ntable', null], ['ntbl', null], ['link', doLink],
+  ['neighbor', doNeigh], ['neighbour', doNeigh], ['ntable', doNtable], ['ntbl', doNtable], ['link', doLink],
   ['l2tp', null], ['fou', null], ['ila', null], ['macsec', null], ['tunnel', null], ['tunl', null],
   ['tuntap', doTuntap], ['tap', doTuntap], ['token', null], ['tcpmetrics', null], ['tcp_metrics', null],
   ['monitor', null], ['xfrm', null], ['mroute', null], ['mrule', null], ['netns', null], ['netconf', null],

@@ -42,7 +42,7 @@ function nudState(v: string): number | undefined {
 
 function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' | 'del'): number {
   const a = new Args(argv);
-  let lla: string | undefined, dev: string | undefined, dst: number | undefined, router = false;
+  let lla: string | undefined, dev: string | undefined, dst: number | undefined, router = false, externLearn = false;
   let state = NUD_PERMANENT;
   for (; !a.done; a.skip()) {
     const w = a.cur;
@@ -56,6 +56,7 @@ function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace'
       if (s === undefined) invarg('nud state is bad', v);
       state = s;
     } else if (w === 'router') router = true;
+    else if (matches(w, 'extern_learn')) externLearn = true;
     else if (w === 'dev') dev = a.next();
     else {
       let v = w;
@@ -73,6 +74,7 @@ function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace'
   if (lladdr) req.lladdr = lladdr;
   if (cmd !== 'del') req.state = state;
   if (router) req.router = true;
+  if (externLearn) req.externLearn = true;
   // iproute2: add = NLM_F_CREATE|NLM_F_EXCL, change = NLM_F_REPLACE, replace = NLM_F_CREATE|NLM_F_REPLACE
   const r = cmd === 'del' ? ctx.rtnl.neighDel(req) : ctx.rtnl.neighAdd(req, cmd !== 'add', cmd !== 'change');
   return ctx.check(r) ? 0 : 2;
@@ -150,6 +152,7 @@ function neighText(ctx: Ctx, n: NeighInfo, devFiltered: boolean): string {
   if (!devFiltered) s += `dev ${ctx.ifname(n.ifindex)} `;
   if (n.lladdr) s += `lladdr ${formatMac(n.lladdr)} `;
   if (n.router) s += 'router ';
+  if (n.externLearn) s += 'extern_learn ';
   if (ctx.opt.stats) {
     // print_cacheinfo() and NDA_PROBES as iproute2 6.1 spaces them
     if (n.refcnt) s += ` ref ${n.refcnt}`;
@@ -165,6 +168,7 @@ function neighJson(ctx: Ctx, n: NeighInfo, devFiltered: boolean): Record<string,
   if (!devFiltered) o.dev = ctx.ifname(n.ifindex);
   if (n.lladdr) o.lladdr = formatMac(n.lladdr);
   if (n.router) o.router = null;
+  if (n.externLearn) o.extern_learn = null;
   if (ctx.opt.stats) {
     if (n.refcnt) o.refcnt = n.refcnt;
     o.used = Math.floor(n.used / USER_HZ);
