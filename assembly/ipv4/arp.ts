@@ -968,6 +968,9 @@ function ndtpaParm(attr: i32): i32 {
   return -1;
 }
 
+/** jiffies_to_msecs(MAX_JIFFY_OFFSET) as the unsigned int it returns on a 64-bit kernel with HZ 250 */
+const NDT_MSECS_MAX: i64 = 4294967288;
+
 /** whether a time attribute: milliseconds on the wire, whole jiffies inside (nla_put_msecs, nla_get_msecs) */
 function ndtpaIsTime(attr: i32): bool {
   return attr == NDTPA_BASE_REACHABLE_TIME || attr == NDTPA_RETRANS_TIME || attr == NDTPA_GC_STALETIME ||
@@ -992,7 +995,8 @@ export function neightblParm(dev: i32, attr: i32): i64 {
   const v = dev == 0 ? PARM_DEFAULT[k] : parm(dev, k);
   // the deprecated QUEUE_LEN: the int byte limit divided as an unsigned long, sent as a u32
   if (attr == NDTPA_QUEUE_LEN) return <i64><u32>(<u64>v / <u64>QLEN_PACKET);
-  if (ndtpaIsTime(attr)) return v;
+  // jiffies_to_msecs() answers an unsigned int
+  if (ndtpaIsTime(attr)) return <i64><u32>v;
   return <i64><u32>v;
 }
 
@@ -1008,7 +1012,11 @@ export function neightblSetParm(dev: i32, attr: i32, value: u64): void {
   const k = ndtpaParm(attr);
   if (k < 0) return;
   let v: i64;
-  if (ndtpaIsTime(attr)) v = ((<i64><u32>value + MS_PER_JIFFY - 1) / MS_PER_JIFFY) * MS_PER_JIFFY;
+  if (ndtpaIsTime(attr)) {
+    // msecs_to_jiffies(): above jiffies_to_msecs(MAX_JIFFY_OFFSET) (as a u32) it is MAX_JIFFY_OFFSET, -2 as an int
+    const m = <i64><u32>value;
+    v = (m > NDT_MSECS_MAX ? -2 : (m + MS_PER_JIFFY - 1) / MS_PER_JIFFY) * MS_PER_JIFFY;
+  }
   else if (attr == NDTPA_QUEUE_LEN) v = <i64><i32><u32>(<u64><u32>value * <u64>QLEN_PACKET);
   else v = <i64><i32><u32>value;
   parmSet(dev, k, v);
