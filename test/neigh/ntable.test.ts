@@ -235,3 +235,55 @@ describe('ip -s ntable: the table statistics netpath counts', () => {
     it.skip(`the live kernel's counters: skipped, ${why}`, () => {});
   }
 });
+
+// The garbage collector and externally learned entries (netpath alone: the kernel's table is the machine's).
+// neigh_add makes an extern_learn entry exempt from gc (off tbl->gc_list, so not counted against gc_thresh3),
+// neigh_update_gc_list moves an entry off or onto the list when an update sets or clears the flag, and
+// neigh_periodic_work skips it as it skips permanent ones.
+describe('extern_learn entries and the garbage collector', () => {
+  const setup = async () => {
+    const box = await Box.create();
+    for (const c of SETUP) expect(box.ip(c).status, c).toBe(0);
+    return box;
+  };
+  const addr = (i: number) => `198.18.${i >> 8}.${i & 255}`;
+  const mac = (i: number) => `02:00:00:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+  const count = (box: Box, extra = '') => box.ip(`-j neigh show dev v0 nud all ${extra}`.trim()).stdout;
+
+  it('the periodic gc removes stale entries unused for gc_stale_time, not externally learned ones', async () => {
+    const box = await setup();
+    box.ip('route add 198.18.0.0/16 dev v0');
+    for (let i = 1; i <= 140; i++) {
+      const r = box.ip(`neigh add ${addr(i)} lladdr ${mac(i)} dev v0 nud stale${i % 2 ? ' extern_learn' : ''}`);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    box.run({ ns: 120e9 });
+    const left = JSON.parse(count(box)) as { dst: string; extern_learn?: null }[];
+    expect(left.length).toBe(70);
+    expect(left.every((n) => 'extern_learn' in n)).toBe(true);
+    expect(JSON.parse(box.ip('-s -j ntable show dev none').stdout)[0]).toMatchObject({ allocs: 140, destroys: 70, periodic_gc_runs: 8 });
+  });
+
+  it('externally learned entries do not count against gc_thresh3; setting or clearing the flag moves an entry', async () => {
+    const box = await setup();
+    for (let i = 1; i <= 1100; i++) {
+      const r = box.ip(`neigh add ${addr(i)} lladdr ${mac(i)} dev v0 nud stale extern_learn`);
+      expect(r.status, `${i}: ${r.stderr}`).toBe(0);
+    }
+    // 1024 more that the gc counts: fresh (updated within 5 s), so the forced gc frees none and the 1025th is refused
+    for (let i = 2001; i <= 3024; i++) expect(box.ip(`neigh add ${addr(i)} lladdr ${mac(i)} dev v0 nud stale`).status).toBe(0);
+    const full = box.ip(`neigh add ${addr(3025)} lladdr ${mac(3025)} dev v0 nud stale`);
+    expect(full).toEqual({ status: 2, stdout: '', stderr: 'RTNETLINK answers: No buffer space available\n' });
+    // an extern_learn entry can still be made: it is exempt from the start
+    expect(box.ip(`neigh add ${addr(1101)} lladdr ${mac(1101)} dev v0 nud stale extern_learn`).status).toBe(0);
+    // one entry taken off the gc list by setting the flag makes room for one more
+    expect(box.ip(`neigh change ${addr(2001)} lladdr ${mac(2001)} dev v0 nud stale extern_learn`).status).toBe(0);
+    expect(box.ip(`neigh add ${addr(3025)} lladdr ${mac(3025)} dev v0 nud stale`).status).toBe(0);
+    // clearing it on an extern_learn entry puts it back on the list: full again
+    expect(box.ip(`neigh change ${addr(1)} lladdr ${mac(1)} dev v0 nud stale`).status).toBe(0);
+    expect(box.ip(`neigh add ${addr(3026)} lladdr ${mac(3026)} dev v0 nud stale`).status).toBe(2);
+    const st = JSON.parse(box.ip('-s -j ntable show dev none').stdout)[0];
+    expect(st).toMatchObject({ entries: 2126, table_fulls: 2 });
+    expect(st.forced_gc_runs).toBeGreaterThan(0);
+  }, 60_000);
+});
