@@ -25,7 +25,7 @@ const SETUP = [
   'link add v0 address 02:00:00:00:00:a0 type veth peer name p0 address 02:00:00:00:00:b0',
   'link set v0 up', 'link set p0 up', 'addr add 192.0.2.1/24 dev v0',
 ];
-// `sysctl KEY` reads a sysctl; everything else is an `ip` command line
+// `sysctl KEY` reads a sysctl, `sysctl KEY=VALUE` writes one; everything else is an `ip` command line
 const CASES = [
   'ntable show', '-4 ntable show', '-4 -j ntable show', '-4 -s ntable show', '-4 -s -j -p ntable show',
   'ntbl show dev v0', 'ntable show dev none', '-4 ntable show name arp_cache dev p0', 'ntable show name nosuch',
@@ -50,6 +50,9 @@ const CASES = [
   'ntable change name arp_cache dev v0 queue 3 thresh1 5', '-4 ntable show dev v0', 'sysctl net.ipv4.neigh.v0.unres_qlen',
   '-4 ntable change name arp_cache dev p0 queue 0x10 app_probes 010 retrans 0', '-4 ntable show dev p0',
   'ntable chg name arp_cache dev p0 queue 4294967295 ucast_probes 4294967295 locktime 18446744073709551615', 'ntable show dev p0',
+  // and the other way round: sysctl writes show in ntable
+  'sysctl net.ipv4.neigh.p0.base_reachable_time_ms=9999', 'sysctl net.ipv4.neigh.p0.unres_qlen=5',
+  'sysctl net.ipv4.neigh.p0.proxy_qlen=17', 'sysctl net.ipv4.neigh.p0.anycast_delay=33', '-4 -j ntable show dev p0',
   // extern_learn, and the refcnt each entry gives its device's parms
   'neigh add 192.0.2.5 lladdr 02:00:00:00:00:05 dev v0 extern_learn',
   'neigh add 192.0.2.6 lladdr 02:00:00:00:00:06 dev v0 nud stale extern_learn router',
@@ -81,7 +84,7 @@ async function kernel(): Promise<Case[]> {
     const out: Case[] = [];
     for (const c of CASES) {
       const r = c.startsWith('sysctl ')
-        ? await run('ip', ['netns', 'exec', ns, 'sysctl', '-n', c.slice(7)])
+        ? await run('ip', ['netns', 'exec', ns, 'sysctl', c.includes('=') ? '-qw' : '-n', c.slice(7)])
         : await run('ip', ['-n', ns, ...words(c)]);
       out.push({ argv: c, status: r.status, stdout: r.stdout, stderr: r.stderr });
     }
@@ -95,7 +98,11 @@ async function netpath(): Promise<Case[]> {
   const box = await Box.create();
   for (const c of SETUP) expect(box.ip(c).status, c).toBe(0);
   return CASES.map((c) => {
-    if (c.startsWith('sysctl ')) return { argv: c, status: 0, stdout: box.sysctl(c.slice(7)) + '\n', stderr: '' };
+    if (c.startsWith('sysctl ')) {
+      const [key, value] = c.slice(7).split('=');
+      if (value !== undefined) { box.sysctl(key, value); return { argv: c, status: 0, stdout: '', stderr: '' }; }
+      return { argv: c, status: 0, stdout: box.sysctl(key) + '\n', stderr: '' };
+    }
     const r = box.ip(c);
     return { argv: c, status: r.status, stdout: r.stdout, stderr: r.stderr };
   });
