@@ -271,11 +271,11 @@ describe('ip -s ntable: the table statistics netpath counts', () => {
     });
   });
   if (!whyStats) {
-    it('the live kernel\'s counters move by as much (the least of each over up to 8 runs)', async () => {
+    it('the live kernel\'s counters move by as much (the least of each over up to 30 runs)', async () => {
       const { inc: want, neigh } = await netpathIncrements();
       const seen: Counters[] = [];
       let least: Counters | undefined;
-      for (let attempt = 0; attempt < 8; attempt++) {
+      for (let attempt = 0; attempt < 30; attempt++) {
         const { inc: got, neigh: kernelNeigh } = await kernelIncrements();
         expect(kernelNeigh).toBe(neigh);
         for (const k of COUNTERS) expect(got[k], `${k} in ${JSON.stringify(got)}`).toBeGreaterThanOrEqual(want[k]);
@@ -284,7 +284,7 @@ describe('ip -s ntable: the table statistics netpath counts', () => {
         if (COUNTERS.every((k) => least![k] === want[k])) break;
       }
       expect(least, `the runs: ${JSON.stringify(seen)}`).toEqual(want);
-    }, 60_000);
+    }, 180_000);
   } else {
     it.skip(`the live kernel's counters: skipped, ${whyStats}`, () => {});
   }
