@@ -32,6 +32,7 @@ import {
   ST_RX_FRAME_ERRORS, ST_RX_OVER_ERRORS, ST_RX_MISSED_ERRORS, ST_TX_ERRORS, ST_TX_FIFO_ERRORS, ST_TX_ABORTED_ERRORS,
   ST_TX_WINDOW_ERRORS,
 } from "../core/netif";
+import { Table } from "../lib/table";
 
 /** PHY_STATE_TIME: phylib polls a PHY without interrupt once per second. */
 export const PHY_POLL_NS: i64 = 1_000_000_000;
@@ -44,8 +45,8 @@ const TX_1_COL: i32 = 15, TX_2_COL: i32 = 16, TX_LATE_COL: i32 = 17, TX_ABORT_CO
 /** nic index of each emac netdevice (by ifindex), -1 if none */
 const nicOf = new Array<i32>();
 /** ifindex bound to each nic, 0 if none */
-const devOf = new StaticArray<i32>(MAX_NICS);
-const nextPoll = new StaticArray<i64>(MAX_NICS);
+const devOf = changetype<Table<i32>>(memory.data(MAX_NICS * sizeof<i32>(), 8));
+const nextPoll = changetype<Table<i64>>(memory.data(MAX_NICS * sizeof<i64>(), 8));
 /** NICs whose netdevice was deleted: reused by the next `ip link add ... type emac` */
 const spare = new Array<i32>();
 

@@ -8,6 +8,7 @@ import { wireRxHeadTime, wireRxTailTime, wireRxHeadWord, wireRxHeadData, wireRxP
 import { emacCount, emacDevice, irqChanged, clearIrqChanged, EmacDevice, EMAC_MAX_DEVICES } from "./emac/emac";
 import { emacReceive } from "./emac/rx";
 import { txReady, txStart, txComplete } from "./emac/tx";
+import { Table } from "../lib/table";
 
 const EV_TX_START: i32 = 1;
 const EV_TX_DONE: i32 = 2;
@@ -97,10 +98,10 @@ export function hwRun(deadline: i64): bool {
 // Each device's next event (time and kind), as nextEvent() found it. Handling an
 // event changes only its own device: the others' entries stay right until an
 // interrupt handler runs, which may touch any device (then all are found again).
-const evTime = new StaticArray<i64>(EMAC_MAX_DEVICES);
-const evKind = new StaticArray<i32>(EMAC_MAX_DEVICES);
+const evTime = changetype<Table<i64>>(memory.data(EMAC_MAX_DEVICES * sizeof<i64>(), 8));
+const evKind = changetype<Table<i32>>(memory.data(EMAC_MAX_DEVICES * sizeof<i32>(), 8));
 /** the device's next event of another kind (a run of RX frames stops before it) */
-const evAfter = new StaticArray<i64>(EMAC_MAX_DEVICES);
+const evAfter = changetype<Table<i64>>(memory.data(EMAC_MAX_DEVICES * sizeof<i64>(), 8));
 
 /** The device's earliest event: TX before RX before its moderator at the same time. */
 function nextEvent(d: EmacDevice, now: i64): void {

@@ -18,6 +18,7 @@
 
 import { clockNow, CLOCK_NEVER } from "./clock";
 import { copyFrame } from "../lib/mem";
+import { Table } from "../lib/table";
 
 export const WIRE_MAX_PORTS: i32 = 32; // one per EMAC plus one host queue per bound driver model
 /** Largest frame (without FCS) a wire record can carry. */
@@ -140,8 +141,8 @@ export function wireInject(i: i32, count: i32, gapNs: i64 = 0): i32 {
 // Batches the host prepared once in linear memory (stage record format) and
 // injects again and again with one call each: frames cross the boundary once.
 const BATCH_MAX: i32 = 64;
-const batchPtr = new StaticArray<usize>(BATCH_MAX);
-const batchSize = new StaticArray<u32>(BATCH_MAX);
+const batchPtr = changetype<Table<usize>>(memory.data(BATCH_MAX * sizeof<usize>(), 8));
+const batchSize = changetype<Table<u32>>(memory.data(BATCH_MAX * sizeof<u32>(), 8));
 
 /** A batch buffer of `bytes` (at most STAGE_SIZE); returns its handle (1..), or 0 when none is left. */
 export function wireBatchAlloc(bytes: u32): i32 {

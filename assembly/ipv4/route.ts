@@ -25,6 +25,7 @@ import {
   SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_IP_INVALID_SOURCE, SKB_DROP_REASON_IP_LOCALNET,
   SKB_DROP_REASON_IP_INVALID_DEST, SKB_DROP_REASON_IP_LOCAL_SOURCE, SKB_DROP_REASON_IP_RPFILTER,
 } from "../core/dropreason";
+import { Table } from "../lib/table";
 
 // RTCF_* (include/uapi/linux/in_route.h)
 export const RTCF_DOREDIRECT: u32 = 0x01000000, RTCF_BROADCAST: u32 = 0x10000000, RTCF_MULTICAST: u32 = 0x20000000,
@@ -223,9 +224,9 @@ function martian(reason: i32): i32 { rtDropReason = reason; return reason; }
 // and never while packets are traced, so traces show the kernel's own steps.
 const RC_SLOTS: i32 = 8192; // four-way set-associative, a power of two
 const RC_WORDS: i32 = 16; // one 64-byte line per entry
-const rcache = new StaticArray<u32>(RC_SLOTS * RC_WORDS);
+const rcache = changetype<Table<u32>>(memory.data((RC_SLOTS * RC_WORDS) * sizeof<u32>(), 8));
 /** per entry, high hash bits: a lookup reads the four tags of its set and only the entry whose tag matches */
-const rctag = new StaticArray<u32>(RC_SLOTS);
+const rctag = changetype<Table<u32>>(memory.data(RC_SLOTS * sizeof<u32>(), 8));
 /** off: every packet takes the slow path (the uncached rate); verify: hits are checked against it */
 export let rcacheEnabled: bool = true;
 export let rcacheVerify: bool = false;

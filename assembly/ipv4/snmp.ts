@@ -1,6 +1,7 @@
 // SNMP MIB counters as `nstat -az` names them (net/ipv4/proc.c: snmp4_*_list, the
 // Ip, IpExt, Icmp, Udp and Tcp groups; the order is nstat's on Linux 6.18).
 // IcmpMsg counters are per ICMP type: icmpMsgIn[type], icmpMsgOut[type].
+import { Table } from "../lib/table";
 
 export const MIB_IpInReceives: i32 = 0;
 export const MIB_IpInHdrErrors: i32 = 1;
@@ -104,9 +105,9 @@ export const MIB_NAMES: string[] = [
   "IpExtInCsumErrors", "IpExtInNoECTPkts", "IpExtInECT1Pkts", "IpExtInECT0Pkts", "IpExtInCEPkts", "IpExtReasmOverlaps",
 ];
 
-export const mib = new StaticArray<u64>(MIB_COUNT);
-export const icmpMsgIn = new StaticArray<u64>(256);
-export const icmpMsgOut = new StaticArray<u64>(256);
+export const mib = changetype<Table<u64>>(memory.data(MIB_COUNT * sizeof<u64>(), 8));
+export const icmpMsgIn = changetype<Table<u64>>(memory.data(256 * sizeof<u64>(), 8));
+export const icmpMsgOut = changetype<Table<u64>>(memory.data(256 * sizeof<u64>(), 8));
 
 // @ts-ignore: decorator
 @inline export function mibInc(m: i32): void { unchecked(mib[m] += 1); }
