@@ -19,6 +19,7 @@ import { RXH_WIRE_SINK } from "./core/trace_events";
 import { traceEnable, traceSetPacket, traceCount, tracePtr, traceReset } from "./core/trace";
 import { neighTimerNext, neighTimerRun } from "./ipv4/arp";
 import { ipfragTimerNext, ipfragTimerRun } from "./ipv4/ip_fragment";
+import { nhResTimerNext, nhResTimerRun } from "./ipv4/nexthop_res";
 import { hostRxParked } from "./core/rx_handler_host";
 export { hostRxHandlerSet, hostRxParked, hostRxParkPtr, hostRxResume } from "./core/rx_handler_host";
 
@@ -48,7 +49,9 @@ export function netRun(deadline: f64): i32 {
     const te = emacTimerNext();
     const tn = neighTimerNext();
     const tf = ipfragTimerNext();
-    const tnf = tf < tn ? tf : tn;
+    const tr = nhResTimerNext();
+    const tfr = tr < tf ? tr : tf;
+    const tnf = tfr < tn ? tfr : tn;
     const t = tnf < te ? tnf : te;
     const until = t < dl ? t : dl;
     if (hwRun(until)) return 1;
@@ -56,6 +59,7 @@ export function netRun(deadline: f64): i32 {
       if (clockNow() >= te) emacTimerRun();
       if (clockNow() >= tn) neighTimerRun();
       if (clockNow() >= tf) ipfragTimerRun();
+      if (clockNow() >= tr) nhResTimerRun();
       continue;
     }
     do_softirq();

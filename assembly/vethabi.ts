@@ -12,6 +12,7 @@ import { devExists, devIsUp } from "./core/netdevice";
 import { emacTimerNext } from "./drivers/emac_netdev";
 import { neighTimerNext } from "./ipv4/arp";
 import { ipfragTimerNext } from "./ipv4/ip_fragment";
+import { nhResTimerNext } from "./ipv4/nexthop_res";
 import { wireStagePtr, STAGE_SIZE } from "./hw/wire";
 import { clearExtack } from "./lib/errno";
 
@@ -49,5 +50,6 @@ export function netNextTimer(): f64 {
   let t = emacTimerNext();
   const n = neighTimerNext(); if (n < t) t = n;
   const f = ipfragTimerNext(); if (f < t) t = f;
+  const r = nhResTimerNext(); if (r < t) t = r;
   return t == i64.MAX_VALUE ? -1 : <f64>t;
 }

@@ -4,7 +4,7 @@
 import { instantiate } from '../build/netpath.js';
 import type {
   AddrInfo, AddrReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
-  NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
+  NexthopBucketMsg, NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
 import { MACVLAN_MODES } from './rtnl.js';
 
@@ -350,6 +350,10 @@ export class Kernel implements Rtnl {
         m.group = [];
         for (let k = 0; k < r[o + 7]; k++, t += 2) m.group.push({ id: r[t], weight: r[t + 1] });
       }
+      if (r[o + 8] !== 0) m.groupType = r[o + 8] === 2 ? 'resilient' : 'mpath';
+      if (r[o + 8] === 2) {
+        m.resilient = { buckets: r[o + 9], idleTimer: r[o + 10], unbalancedTimer: r[o + 11], unbalancedTime: r[o + 12] + r[o + 13] * 2 ** 32 };
+      }
       out.push(m);
     }
     return out;
@@ -357,6 +361,11 @@ export class Kernel implements Rtnl {
   nexthopAdd(req: NexthopReq, f: { create?: boolean; replace?: boolean }): Reply {
     this.core.nexthopGrpBegin();
     for (const g of req.group ?? []) this.core.nexthopGrpAdd(g.id, g.weight);
+    const res = req.resilient;
+    if (req.groupType !== undefined || res) {
+      this.core.nexthopGrpType(req.groupType === 'resilient' ? 1 : 0, res !== undefined, res?.buckets !== undefined, res?.buckets ?? 0,
+        res?.idleTimer !== undefined, res?.idleTimer ?? 0, res?.unbalancedTimer !== undefined, res?.unbalancedTimer ?? 0);
+    }
     return this.reply(this.core.nexthopNew(req.id, req.family, req.group !== undefined, !!req.blackhole, !!req.fdb,
       req.gateway ?? 0, req.oif ?? 0, !!req.onlink, req.protocol ?? 0, !!f.create, !!f.replace));
   }
@@ -367,6 +376,26 @@ export class Kernel implements Rtnl {
     const rc = this.core.nexthopGet(id);
     if (rc < 0) return this.reply(rc) as Reply<NexthopMsg>;
     return { ok: true, value: this.nexthops().find((m) => m.id === id)! };
+  }
+  private buckets(n: number): NexthopBucketMsg[] {
+    const size = this.core.NEXTHOP_BUCKET_RECORD.value;
+    const r = this.records(n, size);
+    const out: NexthopBucketMsg[] = [];
+    for (let i = 0; i < n; i++) {
+      const o = i * size;
+      out.push({ id: r[o], index: r[o + 1], nhid: r[o + 2], idleTime: r[o + 3] + r[o + 4] * 2 ** 32, protocol: r[o + 5], flags: 0 });
+    }
+    return out;
+  }
+  nexthopBuckets(f: { id?: number; nhid?: number; oif?: number }): Reply<NexthopBucketMsg[]> {
+    const n = this.core.nexthopBucketDump(f.id ?? 0, f.nhid ?? 0, f.oif ?? 0);
+    if (n < 0) return this.reply(n) as Reply<NexthopBucketMsg[]>;
+    return { ok: true, value: this.buckets(n) };
+  }
+  nexthopBucketGet(id: number, index: number): Reply<NexthopBucketMsg> {
+    const n = this.core.nexthopBucketGet(id, index);
+    if (n < 0) return this.reply(n) as Reply<NexthopBucketMsg>;
+    return { ok: true, value: this.buckets(1)[0] };
   }
   routeGet(q: RouteGetReq): Reply<RouteGetReply> {
     const iif = q.iif ?? 0;

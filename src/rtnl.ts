@@ -222,6 +222,22 @@ export interface NexthopMsg {
   protocol: number;
   /** NHA_GROUP: the entries of a group (weight 1..256) */
   group?: { id: number; weight: number }[];
+  /** NHA_GROUP_TYPE of a group */
+  groupType?: 'mpath' | 'resilient';
+  /** NHA_RES_GROUP of a resilient group: the timers and the time it has been unbalanced in clock_t (1/100 s) */
+  resilient?: { buckets: number; idleTimer: number; unbalancedTimer: number; unbalancedTime: number };
+}
+/** A bucket of a resilient group (RTM_NEWNEXTHOPBUCKET: NHA_ID and NHA_RES_BUCKET) */
+export interface NexthopBucketMsg {
+  /** the group */
+  id: number;
+  index: number;
+  /** NHA_RES_BUCKET_NH_ID: the member it holds */
+  nhid: number;
+  /** NHA_RES_BUCKET_IDLE_TIME in clock_t (1/100 s) */
+  idleTime: number;
+  protocol: number;
+  flags: number;
 }
 /** RTM_NEWNEXTHOP: id 0 = let the kernel pick one; family 0 (AF_UNSPEC) or 2 (AF_INET) */
 export interface NexthopReq {
@@ -234,6 +250,10 @@ export interface NexthopReq {
   fdb?: boolean;
   protocol?: number;
   group?: { id: number; weight: number }[];
+  /** NHA_GROUP_TYPE; undefined: the attribute is not sent (mpath) */
+  groupType?: 'mpath' | 'resilient';
+  /** the NHA_RES_GROUP nest, when sent: NHA_RES_GROUP_BUCKETS, _IDLE_TIMER, _UNBALANCED_TIMER (clock_t) as given */
+  resilient?: { buckets?: number; idleTimer?: number; unbalancedTimer?: number };
 }
 
 export interface RouteGetReq {
@@ -406,6 +426,10 @@ export interface Rtnl {
   nexthopDel(id: number | undefined, extra: boolean): Reply;
   /** RTM_GETNEXTHOP: the object, or the kernel's error (EINVAL for id 0, ENOENT) */
   nexthopGet(id: number): Reply<NexthopMsg>;
+  /** RTM_GETNEXTHOPBUCKET dump: the buckets of resilient groups; filters of 0/undefined select all */
+  nexthopBuckets(filter: { id?: number; nhid?: number; oif?: number }): Reply<NexthopBucketMsg[]>;
+  /** RTM_GETNEXTHOPBUCKET: one bucket */
+  nexthopBucketGet(id: number, index: number): Reply<NexthopBucketMsg>;
   routeGet(req: RouteGetReq): Reply<RouteGetReply>;
 
   rules(): RuleMsg[];

@@ -8,6 +8,8 @@ import { aNhNext, aNhUpper, aOif, aGw, aScope, aNhScope, aNhId, RT_SCOPE_LINK } 
 import { neighState, NUD_VALID } from "./arp";
 import { fibMultipathHashSeed, fibMultipathHashPolicy, fibMultipathHashFields, fibMultipathUseNeigh } from "./sysctl_net_ipv4";
 import { flowDissectPorts } from "./flow";
+import { nexthopFind } from "./nexthop";
+import { nhResIs, nexthopSelectPathRes } from "./nexthop_res";
 
 /**
  * struct flow_keys from its hashed part on (FLOW_KEYS_HASH_OFFSET, 8 bytes of flow_dissector_key_control
@@ -265,12 +267,26 @@ function nexthopSelectPathHthr(a: i32, hash: i32): i32 {
 }
 
 /**
+ * nexthop_select_path() for a route using a nexthop group: a resilient group's bucket for the hash names the
+ * member (nexthop_select_path_res(), whatever its neighbour's state), else nexthop_select_path_hthr(). The
+ * route's nexthops are the group's members in order.
+ */
+function nexthopSelectPath(a: i32, hash: i32): i32 {
+  const s = nexthopFind(unchecked(aNhId[a]));
+  if (!nhResIs(s)) return nexthopSelectPathHthr(a, hash);
+  let k = nexthopSelectPathRes(s, hash);
+  let nh = a;
+  while (k > 0 && unchecked(aNhNext[nh]) >= 0) { nh = unchecked(aNhNext[nh]); k--; }
+  return nh;
+}
+
+/**
  * fib_select_multipath(): the nexthop of route a for the hash. Nexthops with no traffic share (upper bound -1)
  * are passed over; one whose source address (nh_saddr) is the flow's saddr is preferred, then one whose
  * bound covers the hash, the first of the best kind. `cur`, the lookup's nexthop, stays when none qualifies.
  */
 export function fibSelectMultipath(a: i32, cur: i32, hash: i32, saddr: u32): i32 {
-  if (unchecked(aNhId[a]) != 0) return nexthopSelectPathHthr(a, hash);
+  if (unchecked(aNhId[a]) != 0) return nexthopSelectPath(a, hash);
   let score = -1;
   let sel = cur;
   for (let nh = a; nh >= 0; nh = unchecked(aNhNext[nh])) {

@@ -1,5 +1,6 @@
 // Nexthop objects (net/ipv4/nexthop.c), IPv4 only: single nexthops (struct nh_info with its fib_nh),
-// blackholes (reject_nh) and hash-threshold groups (struct nh_group), the routes that use one by id
+// blackholes (reject_nh), hash-threshold and resilient groups (struct nh_group; the resilient bucket table is
+// nexthop_res.ts), the routes that use one by id
 // (fib_info->nh), and what removes them. A route using an object keeps a copy of the object's paths in
 // its own nexthop slots (fib_table.ts), refreshed whenever the object changes, so the lookup and the
 // dump read routes one way; nexthop_select_path_hthr() is in fib_multipath.ts.
@@ -12,6 +13,10 @@ import {
 } from "./fib_table";
 import { fibCheckNh } from "./fib_frontend";
 import { rt_cache_flush } from "./flow";
+import {
+  nhResIs, nexthopResTableAlloc, nexthopResTableFree, nhResTableInsert, replaceNexthopGrpRes, nhResSetTimers,
+  clockToJiffies, resNumBuckets, NH_RES_DEFAULT_IDLE_TIMER,
+} from "./nexthop_res";
 
 const nhIndex = new Map<u32, i32>();
 export const nhId = new Array<u32>();
@@ -34,8 +39,25 @@ let lastIdAllocated: u32 = 0;
 /** NHA_GROUP of the next request: nexthopGroupBegin(), then nexthopGroupAdd() per entry */
 const reqIds = new Array<u32>();
 const reqWeights = new Array<i32>();
-export function nexthopGroupBegin(): void { reqIds.length = 0; reqWeights.length = 0; }
+export function nexthopGroupBegin(): void {
+  reqIds.length = 0; reqWeights.length = 0;
+  reqType = NEXTHOP_GRP_TYPE_MPATH; reqResAttr = false; reqHasBuckets = false; reqHasIdle = false; reqHasUnb = false;
+}
 export function nexthopGroupAdd(id: u32, weight: i32): void { reqIds.push(id); reqWeights.push(weight); }
+
+/** NHA_GROUP_TYPE */
+export const NEXTHOP_GRP_TYPE_MPATH: i32 = 0, NEXTHOP_GRP_TYPE_RES: i32 = 1;
+/** NHA_GROUP_TYPE and NHA_RES_GROUP of the next request (clock_t values, as the attributes carry them) */
+let reqType = NEXTHOP_GRP_TYPE_MPATH;
+let reqResAttr = false, reqHasBuckets = false, reqHasIdle = false, reqHasUnb = false;
+let reqBuckets: i32 = 0;
+let reqIdle: u32 = 0, reqUnb: u32 = 0;
+/** NHA_GROUP_TYPE and the NHA_RES_GROUP nest (`res`: the nest is present; each has* flag one attribute in it) */
+export function nexthopGroupType(type: i32, res: bool, hasBuckets: bool, buckets: i32, hasIdle: bool, idle: u32, hasUnb: bool,
+  unb: u32): void {
+  reqType = type; reqResAttr = res;
+  reqHasBuckets = hasBuckets; reqBuckets = buckets; reqHasIdle = hasIdle; reqIdle = idle; reqHasUnb = hasUnb; reqUnb = unb;
+}
 
 /** nexthop_find_by_id(): the object's slot, -1 if none */
 export function nexthopFind(id: u32): i32 { return nhIndex.has(id) ? nhIndex.get(id) : -1; }
@@ -132,7 +154,9 @@ function checkGroup(): i32 {
   for (let i = 0; i < n; i++) {
     const m = nexthopFind(reqIds[i]);
     if (m < 0) return fail(EINVAL, "Invalid nexthop id");
-    if (nhIsGroup[m]) return fail(EINVAL, "Hash-threshold group can not be a nexthop within a group");
+    if (nhIsGroup[m]) {
+      return fail(EINVAL, nhResIs(m) ? "Resilient group can not be a nexthop within a group" : "Hash-threshold group can not be a nexthop within a group");
+    }
     if (nhReject[m] && n > 1) return fail(EINVAL, "Blackhole nexthop can not be used in a group with more than 1 path");
   }
   return 0;
@@ -164,8 +188,12 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
   }
   if (group) {
     if (family != 0) return fail(EINVAL, "Invalid family for group");
+    if (reqType > NEXTHOP_GRP_TYPE_RES) return fail(EINVAL, "Invalid group type");
     const err = checkGroup();
     if (err < 0) return err;
+    if (reqResAttr && reqType != NEXTHOP_GRP_TYPE_RES) return fail(EINVAL, "No other attributes can be set in nexthop groups");
+    // rtm_to_nh_config_grp_res() (a timer never exceeds clock_t_to_jiffies()'s range on 64 bits)
+    if (reqType == NEXTHOP_GRP_TYPE_RES && reqHasBuckets && reqBuckets == 0) return fail(EINVAL, "Number of buckets needs to be non-0");
   } else if (blackhole) {
     if (gw != 0 || oif != 0) return fail(EINVAL, "Blackhole attribute can not be used with gateway, oif, encap or fdb");
   } else {
@@ -190,7 +218,11 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
     scope = cfgNhScope; flags = cfgNhFlags & RTNH_F_ONLINK; oif = cfgOif;
   }
   // insert_nexthop()
+  const res = group && reqType == NEXTHOP_GRP_TYPE_RES;
+  const idleTimer = reqHasIdle ? clockToJiffies(reqIdle) : NH_RES_DEFAULT_IDLE_TIMER;
+  const unbTimer = reqHasUnb ? clockToJiffies(reqUnb) : 0;
   let s = nexthopFind(id);
+  const existed = s >= 0;
   if (s >= 0) {
     if (!replace) return -EEXIST;
     if (nhIsGroup[s] && !group) return fail(EINVAL, "Can not replace a nexthop group with a nexthop");
@@ -200,6 +232,11 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
       const m = nexthopFind(reqIds[0]);
       const err = checkRoutes(id, nhGw[m], nhFlags[m], true);
       if (err < 0) return err;
+      // replace_nexthop_grp()
+      if (res != nhResIs(s)) return fail(EINVAL, "Can not replace a nexthop group with one of a different type");
+      if (res && reqHasBuckets && reqBuckets != resNumBuckets[s]) {
+        return fail(EINVAL, "Can not change number of buckets of a resilient nexthop group");
+      }
     } else {
       const err = checkRoutes(id, gw, flags, false);
       if (err < 0) return err;
@@ -216,6 +253,7 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
     }
   } else {
     if (replace && !create) return fail(ENOENT, "Replace specified for non-existent nexthop");
+    if (res && !reqHasBuckets) return fail(EINVAL, "Number of buckets not specified for nexthop group insertion");
     s = slotAlloc();
     nhIndex.set(id, s);
   }
@@ -223,6 +261,13 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
   if (group) {
     nhgIds[s] = reqIds.slice(0); nhgWeights[s] = reqWeights.slice(0);
     nhGw[s] = 0; nhOif[s] = 0; nhFlags[s] = 0; nhScope[s] = 0; nhReject[s] = false;
+    if (res && existed) {
+      nhResSetTimers(s, reqHasIdle, idleTimer, reqHasUnb, unbTimer);
+      replaceNexthopGrpRes(s, nhgIds[s], nhgWeights[s]);
+    } else if (res) {
+      nexthopResTableAlloc(s, reqBuckets, idleTimer, unbTimer);
+      nhResTableInsert(s, nhgIds[s], nhgWeights[s]);
+    }
   } else {
     nhGw[s] = gw; nhOif[s] = oif; nhFlags[s] = flags; nhScope[s] = scope; nhReject[s] = blackhole;
   }
@@ -244,7 +289,7 @@ export function removeNexthop(s: i32): void {
   nhIndex.delete(id);
   nhFree.push(s);
   nhId[s] = 0;
-  if (nhIsGroup[s]) { nhgIds[s] = new Array<u32>(); nhgWeights[s] = new Array<i32>(); return; }
+  if (nhIsGroup[s]) { nexthopResTableFree(s); nhgIds[s] = new Array<u32>(); nhgWeights[s] = new Array<i32>(); return; }
   const ids = nexthopIds();
   for (let i = 0; i < ids.length; i++) {
     const g = nexthopFind(ids[i]);
@@ -254,6 +299,7 @@ export function removeNexthop(s: i32): void {
     if (nhgIds[g].length == 1) { removeNexthop(g); continue; }
     nhgIds[g].splice(k, 1);
     nhgWeights[g].splice(k, 1);
+    if (nhResIs(g)) replaceNexthopGrpRes(g, nhgIds[g], nhgWeights[g]);
     routesSync(nhId[g]);
   }
   rt_cache_flush();

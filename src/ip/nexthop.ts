@@ -1,8 +1,8 @@
-// `ip nexthop`: add/replace/del/show/flush/get (ip/ipnexthop.c of iproute2 6.1), IPv4 only.
-import type { NexthopMsg, NexthopReq } from '../rtnl.js';
+// `ip nexthop`: add/replace/del/show/flush/get and `bucket list|get` (ip/ipnexthop.c of iproute2 6.1), IPv4 only.
+import type { NexthopBucketMsg, NexthopMsg, NexthopReq } from '../rtnl.js';
 import type { Ctx } from './context.js';
 import { IpExit } from './errors.js';
-import type { Json } from './json.js';
+import { JsonNumber, type Json } from './json.js';
 import { parseUnsigned, protoId, protoName, scopeName } from './names.js';
 import { Args, formatIPv4, getAddr, invarg, matches } from './parse.js';
 import { rtFlagNames } from './route.js';
@@ -19,7 +19,7 @@ export function doNexthop(ctx: Ctx, argv: string[]): number {
   if (matches(cmd, 'list') || matches(cmd, 'show') || matches(cmd, 'lst')) return nhList(ctx, rest, false);
   if (matches(cmd, 'get')) return nhGet(ctx, rest);
   if (matches(cmd, 'flush')) return nhList(ctx, rest, true);
-  if (matches(cmd, 'bucket')) { ctx.err('Nexthop buckets (resilient groups) are not supported by netpath.\n'); return 2; }
+  if (matches(cmd, 'bucket')) return doBucket(ctx, rest);
   if (matches(cmd, 'help')) usage();
   throw new IpExit(255, `Command "${cmd}" is unknown, try "ip nexthop help".\n`);
 }
@@ -53,6 +53,44 @@ function parseGroup(v: string): { id: number; weight: number }[] {
   return out;
 }
 
+/** get_u16() */
+function parseU16(v: string): number | undefined {
+  const n = parseUnsigned(v);
+  return n !== undefined && n <= 0xffff ? n : undefined;
+}
+
+/** a timer in seconds, sent in clock_t (parse_nh_group_type_res(): below UINT32_MAX / 100) */
+function parseTimer(v: string, what: string): number {
+  const n = parseUnsigned(v);
+  if (n === undefined || n >= Math.floor(0xffffffff / 100)) invarg(`invalid ${what} timer value`, v);
+  return n! * 100;
+}
+
+/**
+ * parse_nh_group_type() and parse_nh_group_type_res(): NHA_GROUP_TYPE (the last one given counts), and for
+ * `resilient` followed by anything an NHA_RES_GROUP nest (a new one replaces an earlier one) with the
+ * arguments it knows; the first other word is left to ipnh_modify().
+ */
+function parseGroupType(a: Args, req: NexthopReq): void {
+  const v = a.next();
+  if (v !== 'mpath' && v !== 'resilient') invarg('"type" value is invalid\n', v);
+  if (v === 'resilient' && a.peek() !== undefined) {
+    const res: NonNullable<NexthopReq['resilient']> = {};
+    req.resilient = res;
+    for (let k = a.peek(); k === 'buckets' || k === 'idle_timer' || k === 'unbalanced_timer'; k = a.peek()) {
+      a.skip();
+      const x = a.next();
+      if (k === 'buckets') {
+        const b = parseU16(x);
+        if (b === undefined) invarg('invalid buckets value', x);
+        res.buckets = b;
+      } else if (k === 'idle_timer') res.idleTimer = parseTimer(x, 'idle');
+      else res.unbalancedTimer = parseTimer(x, 'unbalanced');
+    }
+  }
+  req.groupType = v as 'mpath' | 'resilient';
+}
+
 /** ipnh_modify() */
 function nhModify(ctx: Ctx, argv: string[], cmd: 'add' | 'replace' | 'del'): number {
   const req: NexthopReq = { id: 0, family: ctx.opt.family === 'inet' ? 2 : 0 };
@@ -79,11 +117,8 @@ function nhModify(ctx: Ctx, argv: string[], cmd: 'add' | 'replace' | 'del'): num
     } else if (w === 'fdb') req.fdb = true;
     else if (w === 'onlink') req.onlink = true;
     else if (w === 'group') req.group = parseGroup(a.next());
-    else if (w === 'type') {
-      const v = a.next();
-      if (v === 'resilient') { ctx.err('Error: Resilient nexthop groups are not supported by netpath.\n'); return 2; }
-      if (v !== 'mpath') invarg('"type" value is invalid\n', v);
-    } else if (matches(w, 'protocol')) {
+    else if (w === 'type') parseGroupType(a, req);
+    else if (matches(w, 'protocol')) {
       const v = a.next();
       const p = protoId(v);
       if (p === undefined) invarg('"protocol" value is invalid\n', v);
@@ -99,10 +134,31 @@ function nhModify(ctx: Ctx, argv: string[], cmd: 'add' | 'replace' | 'del'): num
   return ctx.check(r) ? 0 : 2;
 }
 
+/** C's printf("%g") of a double: 6 significant digits, trailing zeros dropped, an exponent below 1e-4 or from 1e6 */
+export function formatG(x: number): string {
+  if (x === 0) return '0';
+  const [mant, e] = x.toExponential(5).split('e');
+  const exp = Number(e);
+  const strip = (t: string) => (t.includes('.') ? t.replace(/0+$/, '').replace(/\.$/, '') : t);
+  if (exp < -4 || exp >= 6) return `${strip(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return strip(x.toFixed(5 - exp));
+}
+/** a clock_t value (1/100 s) as print_tv() prints it after __jiffies_to_tv(): seconds, "%g" */
+function clockText(c: number): string {
+  const sec = Math.floor(c / 100);
+  return formatG(sec + ((c - sec * 100) * 10000) / 1000000);
+}
+
 /** print_nexthop() */
 function nhText(ctx: Ctx, m: NexthopMsg): string {
   let s = `id ${m.id} `;
   if (m.group) s += 'group ' + m.group.map((g) => (g.weight !== 1 ? `${g.id},${g.weight}` : `${g.id}`)).join('/') + ' ';
+  // print_nh_group_type(): mpath is not printed; print_nh_res_group()
+  const r = m.resilient;
+  if (r) {
+    s += `type resilient buckets ${r.buckets} idle_timer ${clockText(r.idleTimer)} unbalanced_timer ${clockText(r.unbalancedTimer)} `;
+    s += `unbalanced_time ${clockText(r.unbalancedTime)} `;
+  }
   if (m.gateway !== undefined) s += `via ${formatIPv4(m.gateway)} `;
   if (m.oif) s += `dev ${ctx.ifname(m.oif)} `;
   if (m.scope !== 0 || ctx.opt.details > 0) s += `scope ${scopeName(m.scope)} `;
@@ -114,6 +170,14 @@ function nhText(ctx: Ctx, m: NexthopMsg): string {
 function nhJson(ctx: Ctx, m: NexthopMsg): Json {
   const o: Record<string, Json> = { id: m.id };
   if (m.group) o.group = m.group.map((g) => (g.weight !== 1 ? { id: g.id, weight: g.weight } : { id: g.id }));
+  const r = m.resilient;
+  if (r) {
+    o.type = 'resilient';
+    o.resilient_args = {
+      buckets: r.buckets, idle_timer: new JsonNumber(clockText(r.idleTimer)),
+      unbalanced_timer: new JsonNumber(clockText(r.unbalancedTimer)), unbalanced_time: new JsonNumber(clockText(r.unbalancedTime)),
+    };
+  }
   if (m.gateway !== undefined) o.gateway = formatIPv4(m.gateway);
   if (m.oif) o.dev = ctx.ifname(m.oif);
   if (m.scope !== 0 || ctx.opt.details > 0) o.scope = scopeName(m.scope);
@@ -191,5 +255,79 @@ function nhList(ctx: Ctx, argv: string[], flush: boolean): number {
     }
   }
   ctx.out(flushed ? `Flushed ${flushed} nexthops\n` : 'Nothing to flush\n');
+  return 0;
+}
+
+// ---- ip nexthop bucket ----
+
+/** print_nexthop_bucket() */
+function bucketText(b: NexthopBucketMsg): string {
+  let s = `id ${b.id} index ${b.index} idle_time ${clockText(b.idleTime)} nhid ${b.nhid} `;
+  for (const n of rtFlagNames(b.flags)) s += n + ' ';
+  return s + '\n';
+}
+function bucketJson(b: NexthopBucketMsg): Json {
+  return { id: b.id, bucket: { index: b.index, idle_time: new JsonNumber(clockText(b.idleTime)), nhid: b.nhid }, flags: rtFlagNames(b.flags) };
+}
+function printBuckets(ctx: Ctx, list: NexthopBucketMsg[]): void {
+  if (ctx.opt.json) ctx.jsonOut(list.map(bucketJson));
+  else for (const b of list) ctx.record(bucketText(b));
+}
+
+/** do_ipnh_bucket() */
+function doBucket(ctx: Ctx, argv: string[]): number {
+  if (argv.length === 0) return bucketList(ctx, []);
+  const [cmd, ...rest] = argv;
+  if (matches(cmd, 'list') || matches(cmd, 'show') || matches(cmd, 'lst')) return bucketList(ctx, rest);
+  if (matches(cmd, 'get')) return bucketGet(ctx, rest);
+  if (matches(cmd, 'help')) usage();
+  throw new IpExit(255, `Command "${cmd}" is unknown, try "ip nexthop help".\n`);
+}
+
+/** ipnh_bucket_list(); `master` and `vrf` are not modelled (netpath has no VRF) */
+function bucketList(ctx: Ctx, argv: string[]): number {
+  const f: { id?: number; nhid?: number; oif?: number } = {};
+  const a = new Args(argv);
+  for (; !a.done; a.skip()) {
+    const w = a.cur;
+    if (matches(w, 'dev')) {
+      const v = a.next();
+      const l = ctx.linkByName(v);
+      if (!l) invarg('Device does not exist\n', v);
+      f.oif = l!.ifindex;
+    } else if (w === 'id') f.id = parseId(a.next());
+    else if (w === 'nhid') f.nhid = parseId(a.next());
+    else if (matches(w, 'help')) usage();
+    else invarg('', w);
+  }
+  const r = ctx.rtnl.nexthopBuckets(f);
+  if (!r.ok) {
+    // the dump fails after new_json_obj() opened its array; an error without a message is not printed
+    if (ctx.opt.json) ctx.out('[');
+    if (r.msg) ctx.err(`Error: ${r.msg}.\n`);
+    ctx.err('Dump terminated\n');
+    return 2;
+  }
+  printBuckets(ctx, r.value);
+  return 0;
+}
+
+/** ipnh_bucket_get() */
+function bucketGet(ctx: Ctx, argv: string[]): number {
+  let id = 0;
+  let index: number | undefined;
+  const a = new Args(argv);
+  for (; !a.done; a.skip()) {
+    if (a.cur === 'id') id = parseId(a.next());
+    else if (a.cur === 'index') {
+      const v = a.next();
+      index = parseU16(v);
+      if (index === undefined) invarg('invalid bucket index value', v);
+    } else usage();
+  }
+  if (!id || index === undefined) usage();
+  const r = ctx.rtnl.nexthopBucketGet(id, index!);
+  if (!ctx.check(r)) return 2;
+  if (r.ok) printBuckets(ctx, [r.value]);
   return 0;
 }
