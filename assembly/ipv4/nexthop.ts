@@ -257,7 +257,9 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
     s = slotAlloc();
     nhIndex.set(id, s);
   }
-  nhId[s] = id; nhProto[s] = proto; nhIsGroup[s] = group;
+  // replace_nexthop_grp() swaps the groups only: a group keeps its protocol (replace_nexthop_single() takes the new one)
+  if (!(existed && group)) nhProto[s] = proto;
+  nhId[s] = id; nhIsGroup[s] = group;
   if (group) {
     nhgIds[s] = reqIds.slice(0); nhgWeights[s] = reqWeights.slice(0);
     nhGw[s] = 0; nhOif[s] = 0; nhFlags[s] = 0; nhScope[s] = 0; nhReject[s] = false;

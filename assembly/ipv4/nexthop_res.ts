@@ -3,9 +3,11 @@
 // weights change, buckets move only from members that hold more than their share (overweight) to those that
 // hold less (underweight), and only once a bucket has been idle for idle_timer, or, with an unbalanced_timer,
 // once the table has been unbalanced that long. The upkeep (nh_res_table_upkeep_dw) runs on the box's virtual
-// clock in jiffies (HZ 250), at the deadline the kernel queues its delayed work for.
-// [model choice] the kernel's delayed work can fire late by the timer wheel's granularity (up to 1/8 of the
-// delay); here it runs at its deadline.
+// clock in jiffies (HZ 250), when the timer wheel fires the delayed work queued for a deadline: at least a
+// jiffy after it, rounded up to the granularity of the wheel level the delay falls in (calc_wheel_index()).
+// [model choice] the kernel rounds on its own jiffies, whose phase netpath cannot know: the rounding is done
+// on the box's jiffies, so a work queued more than 63 jiffies ahead may run up to one granularity (8 jiffies
+// below 2 s, 64 below 16 s, ...) earlier or later than on a given Linux machine.
 // Tables are indexed by the group object's slot (nexthop.ts). Buckets are allocated when the group is made
 // (up to 65535 per group, the u16 of NHA_RES_GROUP_BUCKETS); selecting a path allocates nothing.
 import { clockNow, CLOCK_NEVER } from "../hw/clock";
@@ -178,10 +180,22 @@ function nhResTableUpkeep(s: i32): void {
   }
   if (firstUnderweight(s) >= 0) {
     const min = now + UPKEEP_MIN_INTERVAL;
-    resUpkeepAt[s] = deadline < min ? min : deadline;
+    resUpkeepAt[s] = timerWheelExpiry(now, deadline < min ? min : deadline);
   } else {
     resUpkeepAt[s] = NEVER;
   }
+}
+
+/**
+ * The jiffy a timer armed at `now` for `expires` runs at: calc_wheel_index() puts it in the level whose range
+ * holds the delay (LVL_START(n) = 63 << 3(n-1)) and calc_index() rounds it up past expires by the level's
+ * granularity (8^level jiffies).
+ */
+function timerWheelExpiry(now: i64, expires: i64): i64 {
+  const delta = expires - now;
+  let shift: i64 = 0;
+  for (let lvl: i64 = 1; lvl < 9 && delta >= (<i64>63 << (3 * (lvl - 1))); lvl++) shift = 3 * lvl;
+  return ((expires + (<i64>1 << shift)) >> shift) << shift;
 }
 
 /** insert_nexthop() for a new resilient group: its entries, their shares, and every bucket filled at once */
