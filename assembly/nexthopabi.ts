@@ -114,7 +114,7 @@ export function nexthopBucketGet(id: u32, index: i32): i32 {
   if (id == 0) return fail(EINVAL, "Invalid nexthop id");
   const s = findGroupResilient(id);
   if (s < 0) return s;
-  if (index >= resNumBuckets[s]) return fail(ENOENT, "Bucket index out of bounds");
+  if (index < 0 || index >= resNumBuckets[s]) return fail(ENOENT, "Bucket index out of bounds");
   bucketPush(s, index);
   return 1;
 }

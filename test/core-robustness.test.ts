@@ -29,13 +29,19 @@ function nexthops(r: () => number): RouteNexthop[] | undefined {
   }));
 }
 
+/** how many resilient groups there are: their buckets of index 0 */
+const resilientGroups = (k: Box['kernel']): number => {
+  const b = k.nexthopBuckets({});
+  return b.ok ? b.value.filter((x) => x.index === 0).length : 0;
+};
+
 describe('the core under hostile requests', () => {
   it.each([20261122, 1, 99, 4242])('answers 20,000 random rtnetlink requests with values or errnos, and still dumps (seed %i)', async (seed) => {
     const box = await Box.create();
     const k = box.kernel;
     const r = rng(seed);
     let failures = 0;
-    let nexthopsMade = 0, nhidRoutesSeen = 0;
+    let nexthopsMade = 0, nhidRoutesSeen = 0, resilientBuckets = 0, resilientSeen = 0;
     for (let i = 0; i < 20_000; i++) {
       const op = r() % 16;
       let rep: Reply<unknown>;
@@ -79,12 +85,20 @@ describe('the core under hostile requests', () => {
           // nexthop objects: ids that collide, groups of existing, missing, repeated and nested ids, any weight
           // half of them well formed (blackholes and groups of ids that may exist), so objects are made, grouped and used
           if (r() & 1) {
+            const before = resilientGroups(k);
             rep = r() & 1
               ? k.nexthopAdd({ id: r() % 10, family: 2, blackhole: true }, { create: true, replace: (r() & 1) === 1 })
-              : k.nexthopAdd({ id: r() % 10, family: 0, group: Array.from({ length: 1 + (r() % 3) }, () => ({ id: r() % 10, weight: 1 + (r() % 256) })) },
-                { create: true, replace: (r() & 1) === 1 });
+              : k.nexthopAdd({
+                id: r() % 10, family: 0, group: Array.from({ length: 1 + (r() % 3) }, () => ({ id: r() % 10, weight: 1 + (r() % 256) })),
+                // half of them resilient, of any number of buckets (a u16 on the wire, 0 refused) and any timers
+                ...(r() & 1 ? {
+                  groupType: 'resilient' as const,
+                  resilient: { buckets: r() % 16 ? r() % 70 : wild(r), idleTimer: r() & 1 ? r() % 300 : wild(r) >>> 0, unbalancedTimer: r() & 1 ? r() % 300 : undefined },
+                } : {}),
+              }, { create: true, replace: (r() & 1) === 1 });
             if (rep.ok) {
               nexthopsMade++;
+              if (resilientGroups(k) > before) resilientSeen++;
               // and a route through some object (RTN_UNICAST, scope global, table main)
               expectReply(k.routeAdd({ table: 254, dst: (0xc6120000 | ((r() % 256) << 8)) >>> 0, dstLen: 24, tos: 0, type: 1, scope: 0,
                 protocol: 4, nhid: r() % 10 }, { create: true, replace: (r() & 1) === 1 }));
@@ -98,6 +112,12 @@ describe('the core under hostile requests', () => {
             group: r() % 3 === 0 ? Array.from({ length: 1 + (r() % 4) }, () => ({ id: r() % 12, weight: r() & 1 ? 1 + (r() % 256) : wild(r) })) : undefined,
           }, { create: (r() & 3) !== 0, replace: (r() & 1) === 1 });
           if (rep.ok) nexthopsMade++;
+          break;
+        case 12:
+          // resilient groups' buckets: dumps and gets of any id and index, and time passing (their upkeep runs)
+          if (r() & 1) rep = k.nexthopBuckets({ id: r() & 1 ? r() % 10 : undefined, nhid: r() % 3 === 0 ? r() % 10 : undefined, oif: r() % 4 === 0 ? r() % 12 : undefined });
+          else rep = k.nexthopBucketGet(r() & 1 ? r() % 10 : wild(r) >>> 0, r() & 1 ? r() % 80 : wild(r));
+          if (r() % 4 === 0) box.run({ ns: (r() % 3000) * 1e6 });
           break;
         case 15: rep = k.nexthopDel(r() % 5 === 0 ? undefined : r() & 1 ? r() % 10 : wild(r) >>> 0, (r() % 8) === 0); break;
         default: rep = k.sysctl(`net.ipv4.conf.${['all', 'default', 'v1', 'lo', 'nope'][r() % 5]}.${['forwarding', 'rp_filter', 'accept_local', 'x'][r() % 4]}`, r() & 1 ? String(wild(r)) : 'junk'); break;
@@ -115,19 +135,28 @@ describe('the core under hostile requests', () => {
         const nhs = new Map(k.nexthops().map((m) => [m.id, m]));
         for (const rt of k.routes()) if (rt.nhid) { expect(nhs.has(rt.nhid)).toBe(true); nhidRoutesSeen++; }
         for (const m of nhs.values()) {
-          for (const g of m.group ?? []) expect(nhs.has(g.id) && !nhs.get(g.id)!.group && g.weight >= 1 && g.weight <= 256).toBe(true);
+          for (const g of m.group ?? []) expect(nhs.has(g.id) && !nhs.get(g.id)!.group && g.weight >= 1 && g.weight <= 256, JSON.stringify([m, g, nhs.get(g.id)])).toBe(true);
+        }
+        // every bucket of a resilient group holds one of its members
+        const buckets = k.nexthopBuckets({});
+        expect(buckets.ok).toBe(true);
+        for (const b of buckets.ok ? buckets.value : []) {
+          expect(nhs.get(b.id)?.resilient?.buckets).toBeGreaterThan(b.index);
+          expect(nhs.get(b.id)!.group!.some((g) => g.id === b.nhid)).toBe(true);
+          resilientBuckets++;
         }
         k.rules();
         k.addrs();
       }
     }
+    console.log(`seed ${seed}: ${failures} refused, ${nexthopsMade} nexthop objects made, ${nhidRoutesSeen} nhid routes and ${resilientBuckets} resilient buckets seen at the checks`);
     // hostile input mostly fails, but not all of it: the test exercised real state changes too
     expect(failures).toBeGreaterThan(1000);
     expect(failures).toBeLessThan(20_000);
     // and nexthop objects were made and routes used them
     expect(nexthopsMade).toBeGreaterThan(20);
     expect(nhidRoutesSeen).toBeGreaterThan(0);
-    console.log(`seed ${seed}: ${failures} refused, ${nexthopsMade} nexthop objects made, ${nhidRoutesSeen} nhid routes seen at the checks`);
+    expect(resilientSeen).toBeGreaterThan(0);
   });
 
   it('runs 5,000 random `ip` command lines to an exit status, never an exception', async () => {
@@ -137,7 +166,8 @@ describe('the core under hostile requests', () => {
       'veth', 'peer', 'name', 'v1', 'lookup', 'pref', 'goto', 'fwmark', 'unreachable', 'blackhole', 'local', 'metric',
       '192.0.2.1', '192.0.2.0/24', '198.51.100.7/33', 'default', '0', '4294967296', '-1', '0x10/0xff', 'all', '', '-j',
       'nud', 'permanent', 'lladdr', '02:00:00:00:00:01', 'zz:zz', 'scope', 'host', 'proto', 'kernel', 'tos', '0x03',
-      'nexthop', 'nhid', 'id', '1', '2', 'group', '1/2', '1,3/2', 'onlink', 'fdb', 'groups', 'weight'];
+      'nexthop', 'nhid', 'id', '1', '2', 'group', '1/2', '1,3/2', 'onlink', 'fdb', 'groups', 'weight', 'bucket', 'resilient',
+      'buckets', 'idle_timer', 'unbalanced_timer', 'index', 'nhid'];
     const r = rng(7);
     box.ip('link add v0 type veth peer name v1');
     for (let i = 0; i < 5000; i++) {

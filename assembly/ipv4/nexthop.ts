@@ -4,7 +4,7 @@
 // (fib_info->nh), and what removes them. A route using an object keeps a copy of the object's paths in
 // its own nexthop slots (fib_table.ts), refreshed whenever the object changes, so the lookup and the
 // dump read routes one way; nexthop_select_path_hthr() is in fib_multipath.ts.
-import { EINVAL, EEXIST, ENOENT, ENETDOWN, EAFNOSUPPORT, EOPNOTSUPP, fail } from "../lib/errno";
+import { EINVAL, EEXIST, ENOENT, ENETDOWN, EAFNOSUPPORT, EOPNOTSUPP, ENOMEM, fail } from "../lib/errno";
 import { devExists, devIsUp, devCarrier, LOOPBACK_IFINDEX } from "../core/netdevice";
 import {
   aNhId, aPn, aFiDead, aScope, aliasCount, cfgSetObject, cfgSetNhId, cfgLoadNh, cfgNhScope, cfgGw, cfgOif, cfgWeight,
@@ -15,7 +15,7 @@ import { fibCheckNh } from "./fib_frontend";
 import { rt_cache_flush } from "./flow";
 import {
   nhResIs, nexthopResTableAlloc, nexthopResTableFree, nhResTableInsert, replaceNexthopGrpRes, nhResSetTimers,
-  clockToJiffies, resNumBuckets, NH_RES_DEFAULT_IDLE_TIMER,
+  clockToJiffies, resNumBuckets, nhResCanAlloc, NH_RES_DEFAULT_IDLE_TIMER,
 } from "./nexthop_res";
 
 const nhIndex = new Map<u32, i32>();
@@ -56,7 +56,7 @@ let reqIdle: u32 = 0, reqUnb: u32 = 0;
 export function nexthopGroupType(type: i32, res: bool, hasBuckets: bool, buckets: i32, hasIdle: bool, idle: u32, hasUnb: bool,
   unb: u32): void {
   reqType = type; reqResAttr = res;
-  reqHasBuckets = hasBuckets; reqBuckets = buckets; reqHasIdle = hasIdle; reqIdle = idle; reqHasUnb = hasUnb; reqUnb = unb;
+  reqHasBuckets = hasBuckets; reqBuckets = buckets & 0xffff; // NHA_RES_GROUP_BUCKETS is a u16 reqHasIdle = hasIdle; reqIdle = idle; reqHasUnb = hasUnb; reqUnb = unb;
 }
 
 /** nexthop_find_by_id(): the object's slot, -1 if none */
@@ -149,6 +149,8 @@ function checkRoutes(id: u32, gw: u32, flags: u32, group: bool): i32 {
 function checkGroup(): i32 {
   const n = reqIds.length;
   for (let i = 0; i < n; i++) {
+    // a weight the u8 of struct nexthop_grp cannot carry (weight - 1 > 254) is refused as the kernel refuses it
+    if (reqWeights[i] < 1 || reqWeights[i] > 256) return fail(EINVAL, "Invalid value for weight");
     for (let j = i + 1; j < n; j++) if (reqIds[i] == reqIds[j]) return fail(EINVAL, "Nexthop id can not be used twice in a group");
   }
   for (let i = 0; i < n; i++) {
@@ -254,6 +256,7 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
   } else {
     if (replace && !create) return fail(ENOENT, "Replace specified for non-existent nexthop");
     if (res && !reqHasBuckets) return fail(EINVAL, "Number of buckets not specified for nexthop group insertion");
+    if (res && !nhResCanAlloc(reqBuckets)) return -ENOMEM; // nexthop_res_table_alloc() failed
     s = slotAlloc();
     nhIndex.set(id, s);
   }

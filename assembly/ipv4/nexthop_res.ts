@@ -9,7 +9,9 @@
 // on the box's jiffies, so a work queued more than 63 jiffies ahead may run up to one granularity (8 jiffies
 // below 2 s, 64 below 16 s, ...) earlier or later than on a given Linux machine.
 // Tables are indexed by the group object's slot (nexthop.ts). Buckets are allocated when the group is made
-// (up to 65535 per group, the u16 of NHA_RES_GROUP_BUCKETS); selecting a path allocates nothing.
+// (up to 65535 per group, the u16 of NHA_RES_GROUP_BUCKETS; [model choice] at most NH_RES_BUCKETS_TOTAL in
+// all, 24 bytes each, beyond which a new group gets ENOMEM as a failed vmalloc would give); replacing and
+// selecting a path allocate nothing.
 import { clockNow, CLOCK_NEVER } from "../hw/clock";
 import { HZ, NS_PER_JIFFY } from "./sysctl_net_ipv4";
 
@@ -18,6 +20,11 @@ export const NH_RES_DEFAULT_IDLE_TIMER: u32 = <u32>(120 * HZ);
 /** NH_RES_UPKEEP_DW_MINIMUM_INTERVAL: HZ / 2 */
 const UPKEEP_MIN_INTERVAL: i64 = HZ / 2;
 const NEVER: i64 = i64.MAX_VALUE;
+/** the buckets all tables may hold together */
+export const NH_RES_BUCKETS_TOTAL: i32 = 1 << 20;
+let bucketsTotal: i32 = 0;
+/** whether a table of n more buckets fits */
+export function nhResCanAlloc(n: i32): bool { return bucketsTotal + n <= NH_RES_BUCKETS_TOTAL; }
 
 /** num_nh_buckets; 0: the slot is not a resilient group */
 export const resNumBuckets = new Array<i32>();
@@ -62,6 +69,7 @@ export function nhResIs(s: i32): bool { return s >= 0 && s < resNumBuckets.lengt
 /** nexthop_res_table_alloc(): an empty table of n buckets (none occupied) for group slot s */
 export function nexthopResTableAlloc(s: i32, n: i32, idleTimer: u32, unbTimer: u32): void {
   ensureSlot(s);
+  bucketsTotal += n;
   resNumBuckets[s] = n; resIdleTimer[s] = idleTimer; resUnbTimer[s] = unbTimer; resUnbSince[s] = 0; resUpkeepAt[s] = NEVER;
   resBktEnt[s] = new StaticArray<i32>(n); resBktNhId[s] = new StaticArray<u32>(n);
   resBktUsed[s] = new StaticArray<i64>(n); resBktMigrated[s] = new StaticArray<i64>(n);
@@ -72,6 +80,7 @@ export function nexthopResTableAlloc(s: i32, n: i32, idleTimer: u32, unbTimer: u
 /** the table goes with its group (nexthop_free_group; remove_nexthop_group cancels the upkeep) */
 export function nexthopResTableFree(s: i32): void {
   if (!nhResIs(s)) return;
+  bucketsTotal -= resNumBuckets[s];
   resNumBuckets[s] = 0; resUpkeepAt[s] = NEVER;
   resBktEnt[s] = new StaticArray<i32>(0); resBktNhId[s] = new StaticArray<u32>(0);
   resBktUsed[s] = new StaticArray<i64>(0); resBktMigrated[s] = new StaticArray<i64>(0);
@@ -216,14 +225,13 @@ export function replaceNexthopGrpRes(s: i32, ids: Array<u32>, weights: Array<i32
   const prevSince = resUnbSince[s];
   resUpkeepAt[s] = NEVER; // nh_res_table_cancel_upkeep()
   setEntries(s, ids, weights);
-  const nh = resBktNhId[s], cnt = resEntCount[s], newEnt = new StaticArray<i32>(n);
+  const nh = resBktNhId[s], cnt = resEntCount[s], ent = resBktEnt[s];
   for (let b = 0; b < n; b++) {
-    newEnt[b] = -1;
     // by the id of the member it points at (every bucket is occupied between two upkeeps)
     const k = ids.indexOf(nh[b]);
-    if (k >= 0) { newEnt[b] = k; cnt[k]++; }
+    ent[b] = k;
+    if (k >= 0) cnt[k]++;
   }
-  resBktEnt[s] = newEnt;
   nhResGroupRebalance(s);
   if (prevUw && firstUnderweight(s) >= 0) resUnbSince[s] = prevSince;
   nhResTableUpkeep(s);
