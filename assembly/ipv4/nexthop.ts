@@ -56,7 +56,8 @@ let reqIdle: u32 = 0, reqUnb: u32 = 0;
 export function nexthopGroupType(type: i32, res: bool, hasBuckets: bool, buckets: i32, hasIdle: bool, idle: u32, hasUnb: bool,
   unb: u32): void {
   reqType = type; reqResAttr = res;
-  reqHasBuckets = hasBuckets; reqBuckets = buckets & 0xffff; // NHA_RES_GROUP_BUCKETS is a u16 reqHasIdle = hasIdle; reqIdle = idle; reqHasUnb = hasUnb; reqUnb = unb;
+  // NHA_RES_GROUP_BUCKETS is a u16
+  reqHasBuckets = hasBuckets; reqBuckets = buckets & 0xffff; reqHasIdle = hasIdle; reqIdle = idle; reqHasUnb = hasUnb; reqUnb = unb;
 }
 
 /** nexthop_find_by_id(): the object's slot, -1 if none */
