@@ -24,6 +24,13 @@ export function doNexthop(ctx: Ctx, argv: string[]): number {
   throw new IpExit(255, `Command "${cmd}" is unknown, try "ip nexthop help".\n`);
 }
 
+/** ll_name_to_index() of a `dev` argument, refused as iproute2 refuses a name it does not know */
+function devIndex(ctx: Ctx, name: string): number {
+  const l = ctx.linkByName(name);
+  if (!l) invarg('Device does not exist\n', name);
+  return l!.ifindex;
+}
+
 /** ipnh_parse_id() */
 function parseId(v: string): number {
   const id = parseUnsigned(v);
@@ -101,10 +108,7 @@ function nhModify(ctx: Ctx, argv: string[], cmd: 'add' | 'replace' | 'del'): num
     if (w === 'id') { req.id = parseId(a.next()); idGiven = true; continue; }
     extra = true;
     if (w === 'dev') {
-      const v = a.next();
-      const l = ctx.linkByName(v);
-      if (!l) invarg('Device does not exist\n', v);
-      req.oif = l!.ifindex;
+      req.oif = devIndex(ctx, a.next());
       if (req.family === 0) req.family = 2;
     } else if (w === 'via') {
       let v = a.next();
@@ -228,10 +232,7 @@ function nhList(ctx: Ctx, argv: string[], flush: boolean): number {
   for (; !a.done; a.skip()) {
     const w = a.cur;
     if (matches(w, 'dev')) {
-      const v = a.next();
-      const l = ctx.linkByName(v);
-      if (!l) invarg('Device does not exist\n', v);
-      f.oif = l!.ifindex;
+      f.oif = devIndex(ctx, a.next());
     } else if (matches(w, 'groups')) f.groups = true;
     else if (w === 'id') return getId(ctx, parseId(a.next()));
     else if (matches(w, 'protocol')) {
@@ -291,10 +292,7 @@ function bucketList(ctx: Ctx, argv: string[]): number {
   for (; !a.done; a.skip()) {
     const w = a.cur;
     if (matches(w, 'dev')) {
-      const v = a.next();
-      const l = ctx.linkByName(v);
-      if (!l) invarg('Device does not exist\n', v);
-      f.oif = l!.ifindex;
+      f.oif = devIndex(ctx, a.next());
     } else if (w === 'id') f.id = parseId(a.next());
     else if (w === 'nhid') f.nhid = parseId(a.next());
     else if (matches(w, 'help')) usage();
