@@ -191,7 +191,7 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
   }
   if (group) {
     if (family != 0) return fail(EINVAL, "Invalid family for group");
-    if (reqType > NEXTHOP_GRP_TYPE_RES) return fail(EINVAL, "Invalid group type");
+    if (<u32>reqType > <u32>NEXTHOP_GRP_TYPE_RES) return fail(EINVAL, "Invalid group type"); // a u16, NEXTHOP_GRP_TYPE_MAX
     const err = checkGroup();
     if (err < 0) return err;
     if (reqResAttr && reqType != NEXTHOP_GRP_TYPE_RES) return fail(EINVAL, "No other attributes can be set in nexthop groups");
