@@ -567,6 +567,7 @@ export function fibTableLookup(t: i32, flags: i32): i32 {
   const dst = flDst;
   let pn = trieLookup(root, dst);
   while (pn >= 0) {
+    let miss = false;
     for (let a = unchecked(pnHead[pn]); a >= 0; a = unchecked(aNext[a])) {
       const d = unchecked(aDscp[a]);
       if (d != 0 && d != (flDscp & 0x1c)) continue;
@@ -578,11 +579,18 @@ export function fibTableLookup(t: i32, flags: i32): i32 {
       if (unchecked(aNhReject[a])) return fibPropsError(RTN_BLACKHOLE);
       let nh = a;
       while (nh >= 0 && !goodNh(nh, flags)) nh = unchecked(aNhNext[nh]);
-      if (nh < 0) continue;
-      resSet(a, nh, t, type, unchecked(pnPrefix[pn]), unchecked(pnLen[pn]));
-      return 0;
+      if (nh >= 0) {
+        resSet(a, nh, t, type, unchecked(pnPrefix[pn]), unchecked(pnLen[pn]));
+        return 0;
+      }
+      // a route using a nexthop object with no usable path ends the search in its trie leaf (`goto miss`,
+      // where its own nexthops only `continue`): the rest of the leaf goes unread, its shorter prefixes of
+      // the same key included, and the backtrace resumes above them
+      if (unchecked(aNhId[a]) != 0) { miss = true; break; }
     }
-    pn = pnParent(trie, unchecked(pnPrefix[pn]), unchecked(pnLen[pn]));
+    const prefix = unchecked(pnPrefix[pn]);
+    pn = pnParent(trie, prefix, unchecked(pnLen[pn]));
+    if (miss) while (pn >= 0 && unchecked(pnPrefix[pn]) == prefix) pn = pnParent(trie, prefix, unchecked(pnLen[pn]));
   }
   return -EAGAIN;
 }
