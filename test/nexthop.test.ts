@@ -68,6 +68,9 @@ const CASES = [
   'nexthop add id 20 via 198.51.100.1 dev v0', 'nexthop add id 21 via 198.51.100.3 dev v0', 'nexthop add id 22 group 20/21',
   'route add 192.0.2.0/24 nhid 22', 'addr del 198.51.100.2/24 dev v0', 'nexthop show', 'route show',
   'nexthop flush dev v0', 'nexthop show', 'route show', 'nexthop flush', 'nexthop show', 'nexthop flush',
+  // what is refused before what (6.18: the request's own checks, then a replace without an id, then other objects)
+  'link set v2 down', 'nexthop replace id 0 group 1/99', 'nexthop replace id 0 group 1/1', 'nexthop replace id 0 via 198.18.0.1 dev v2',
+  'nexthop replace id 0 via 198.18.0.1', 'nexthop add id 77 dev v2 onlink', 'nexthop add id 77 via 198.18.0.1 dev v2', 'link set v2 up',
 ];
 
 const SEED = 1234;

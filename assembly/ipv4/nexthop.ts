@@ -147,13 +147,20 @@ function checkRoutes(id: u32, gw: u32, flags: u32, group: bool): i32 {
 }
 
 /** nh_check_attr_group() and nh_check_attr_group_rtnl() with valid_group_nh() over the NHA_GROUP entries */
-function checkGroup(): i32 {
+/** nh_check_attr_group(), the part that needs no other object: weights, repeated ids */
+function checkGroupAttrs(): i32 {
   const n = reqIds.length;
   for (let i = 0; i < n; i++) {
     // a weight the u8 of struct nexthop_grp cannot carry (weight - 1 > 254) is refused as the kernel refuses it
     if (reqWeights[i] < 1 || reqWeights[i] > 256) return fail(EINVAL, "Invalid value for weight");
     for (let j = i + 1; j < n; j++) if (reqIds[i] == reqIds[j]) return fail(EINVAL, "Nexthop id can not be used twice in a group");
   }
+  return 0;
+}
+
+/** the members' checks (rtm_to_nh_config_rtnl): each exists and may be in this group */
+function checkGroupMembers(): i32 {
+  const n = reqIds.length;
   for (let i = 0; i < n; i++) {
     const m = nexthopFind(reqIds[i]);
     if (m < 0) return fail(EINVAL, "Invalid nexthop id");
@@ -192,7 +199,7 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
   if (group) {
     if (family != 0) return fail(EINVAL, "Invalid family for group");
     if (<u32>reqType > <u32>NEXTHOP_GRP_TYPE_RES) return fail(EINVAL, "Invalid group type"); // a u16, NEXTHOP_GRP_TYPE_MAX
-    const err = checkGroup();
+    const err = checkGroupAttrs();
     if (err < 0) return err;
     if (reqResAttr && reqType != NEXTHOP_GRP_TYPE_RES) return fail(EINVAL, "No other attributes can be set in nexthop groups");
     // rtm_to_nh_config_grp_res() (a timer never exceeds clock_t_to_jiffies()'s range on 64 bits)
@@ -201,13 +208,19 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
     if (gw != 0 || oif != 0) return fail(EINVAL, "Blackhole attribute can not be used with gateway, oif, encap or fdb");
   } else {
     if (oif == 0) return fail(EINVAL, "Device attribute required for non-blackhole and non-fdb nexthops");
+    if (onlink && gw == 0) return fail(EINVAL, "ONLINK flag can not be set for nexthop without a gateway");
+  }
+  // what is checked against other objects comes after (rtm_to_nh_config_rtnl on Linux 6.18: a replace
+  // without an id is refused first, then a group's members, then the device)
+  if (replace && id == 0) return fail(EINVAL, "Replace requires nexthop id");
+  if (group) {
+    const err = checkGroupMembers();
+    if (err < 0) return err;
+  } else if (!blackhole) {
     if (!devExists(oif)) return fail(EINVAL, "Invalid device index");
     if (!devIsUp(oif)) return fail(ENETDOWN, "Nexthop device is not up");
     if (!devCarrier[oif]) return fail(ENETDOWN, "Carrier for nexthop device is down");
-    if (onlink && gw == 0) return fail(EINVAL, "ONLINK flag can not be set for nexthop without a gateway");
   }
-  // nexthop_add()
-  if (replace && id == 0) return fail(EINVAL, "Replace requires nexthop id");
   if (id == 0) {
     id = findUnusedId();
     if (id == 0) return fail(EINVAL, "No unused id");
