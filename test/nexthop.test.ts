@@ -71,6 +71,13 @@ const CASES = [
   // what is refused before what (6.18: the request's own checks, then a replace without an id, then other objects)
   'link set v2 down', 'nexthop replace id 0 group 1/99', 'nexthop replace id 0 group 1/1', 'nexthop replace id 0 via 198.18.0.1 dev v2',
   'nexthop replace id 0 via 198.18.0.1', 'nexthop add id 77 dev v2 onlink', 'nexthop add id 77 via 198.18.0.1 dev v2', 'link set v2 up',
+  // a nexthop object chooses its source address once, for one scope below its own (the site address), and the
+  // route keeps that until an address changes; then it is chosen again for the route's scope (the global one)
+  'addr add 198.51.100.2/24 dev v0', 'addr add 198.18.9.2/24 scope site dev v0', 'nexthop add id 80 via 198.18.9.1 dev v0',
+  'route add 192.0.2.0/24 nhid 80', 'route get 192.0.2.1', 'link set v1 down', 'route get 192.0.2.1', 'link set v1 up',
+  'route get 192.0.2.1', 'nexthop replace id 80 via 198.18.9.1 dev v0', 'route get 192.0.2.1',
+  'addr add 198.18.9.3/24 scope site dev v2', 'route get 192.0.2.1', 'nexthop flush', 'addr del 198.18.9.3/24 dev v2',
+  'addr del 198.18.9.2/24 dev v0',
 ];
 
 const SEED = 1234;

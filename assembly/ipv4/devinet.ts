@@ -36,6 +36,12 @@ export const devIfaHead = new Array<i32>();
 /** when each device's in_device was made (inetdev_init order; its neigh_parms were made then, neigh_parms_alloc) */
 export const inDevSeq = new Array<i64>();
 let inDevSeqNext: i64 = 1;
+/**
+ * net->ipv4.dev_addr_genid: moves when an address comes or goes and when a device with IPv4 state comes up
+ * (fib_inetaddr_event, fib_netdev_event); a nexthop object's cached source address holds only while it stays.
+ */
+export let devAddrGenid: u32 = 0;
+export function devAddrGenidBump(): void { devAddrGenid++; }
 
 export function inDevExists(ifindex: i32): bool {
   return ifindex > 0 && ifindex < inDevAlive.length && unchecked(inDevAlive[ifindex]);
@@ -307,6 +313,7 @@ function unlinkIfa(dev: i32, ifa: i32): void {
 /** the inetaddr NETDEV_DOWN notifier (fib_inetaddr_event) */
 function inetaddrDown(ifa: i32, dev: i32): void {
   fibDelIfaddr(ifa, -1, dying);
+  devAddrGenidBump();
   if (devIfaHead[dev] < 0) fibDisableIp(dev, true);
 }
 

@@ -6,7 +6,7 @@ import { devExists, devIsUp, devFlags, devCarrier, IFF_UP, IFF_LOOPBACK, LOOPBAC
 import {
   inDevExists, devIfaHead, ifaDev, ifaLocal, ifaAddress, ifaMask, ifaPrefixlen, ifaBcast, ifaFlags, ifaMetric, ifaNext,
   IFA_F_SECONDARY, IFA_F_NOPREFIXROUTE, inetIfaMatch, inetIfaByprefix, inetDevOfLocal, inetSelectAddr, confOr, confMax,
-  CONF_ACCEPT_LOCAL, CONF_SEND_REDIRECTS, CONF_RP_FILTER, CONF_SRC_VMARK,
+  CONF_ACCEPT_LOCAL, CONF_SEND_REDIRECTS, CONF_RP_FILTER, CONF_SRC_VMARK, devAddrGenidBump,
 } from "./devinet";
 import {
   fibGetTable, fibNewTable, fibTableInsert, fibTableDelete, fibTableLookup, fibFlushDead, hasCustomRules,
@@ -264,6 +264,7 @@ export function fibAddIfaddr(ifa: i32): void {
 export function fibInetaddrUp(ifa: i32): void {
   fibAddIfaddr(ifa);
   fibSyncUp(ifaDev[ifa], RTNH_F_DEAD);
+  devAddrGenidBump();
 }
 
 /** fib_modify_prefix_metric() */
@@ -473,6 +474,7 @@ export function fibNetdevUp(dev: i32): void {
   if (!inDevExists(dev)) return;
   for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) fibAddIfaddr(i);
   fibSyncUp(dev, RTNH_F_DEAD);
+  devAddrGenidBump();
 }
 /** NETDEV_DOWN */
 export function fibNetdevDown(dev: i32): void { rt_cache_flush(); fibDisableIp(dev, false); nexthopFlushDev(dev, false); }

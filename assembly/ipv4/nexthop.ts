@@ -12,6 +12,7 @@ import {
   RTNH_F_ONLINK,
 } from "./fib_table";
 import { fibCheckNh } from "./fib_frontend";
+import { inetSelectAddr, devAddrGenid } from "./devinet";
 import { rt_cache_flush } from "./flow";
 import {
   nhResIs, nexthopResTableAlloc, nexthopResTableFree, nhResTableInsert, replaceNexthopGrpRes, nhResSetTimers,
@@ -27,6 +28,9 @@ export const nhFlags = new Array<u32>();
 /** fib_nh_scope: host for a device nexthop, link for a gateway, what the gateway's route gave otherwise */
 export const nhScope = new Array<u8>();
 export const nhReject = new Array<bool>();
+/** nh_saddr and nh_saddr_genid of a single object: the source address fib_info_update_nhc_saddr() last chose */
+const nhSaddr = new Array<u32>();
+const nhSaddrGenid = new Array<u32>();
 export const nhProto = new Array<u8>();
 export const nhIsGroup = new Array<bool>();
 /** a group's entries (nh_grp_entry): member ids and weights (1..256), in the request's order */
@@ -72,6 +76,7 @@ function slotAlloc(): i32 {
   if (nhFree.length > 0) return nhFree.pop();
   const s = nhId.length;
   nhId.push(0); nhGw.push(0); nhOif.push(0); nhFlags.push(0); nhScope.push(0); nhReject.push(false); nhProto.push(0);
+  nhSaddr.push(0); nhSaddrGenid.push(0);
   nhIsGroup.push(false); nhgIds.push(new Array<u32>()); nhgWeights.push(new Array<i32>());
   return s;
 }
@@ -101,6 +106,32 @@ export function nexthopToCfg(s: i32): void {
   }
   cfgLoadNh(0);
   cfgSetObject(cfgGw, cfgOif, cfgNhFlags, cfgNhScope, cfgWeight, reject);
+}
+
+/** fib_info_update_nhc_saddr() for single object s */
+function updateSaddr(s: i32, scope: i32): u32 {
+  nhSaddr[s] = inetSelectAddr(nhOif[s], nhGw[s], scope);
+  nhSaddrGenid[s] = devAddrGenid;
+  return nhSaddr[s];
+}
+
+/**
+ * fib_result_prefsrc() for a route using object id without a prefsrc of its own, through its path (oif, gw):
+ * the member's cached address while no address has changed since it was chosen (even one chosen for another
+ * scope, as nh_create_ipv4's is), else chosen again for the route's scope.
+ */
+export function nexthopPrefsrc(id: u32, oif: i32, gw: u32, scope: i32): u32 {
+  let s = nexthopFind(id);
+  if (s >= 0 && nhIsGroup[s]) {
+    const ids = nhgIds[s];
+    s = -1;
+    for (let i = 0; i < ids.length && s < 0; i++) {
+      const m = nexthopFind(ids[i]);
+      if (m >= 0 && nhOif[m] == oif && nhGw[m] == gw) s = m;
+    }
+  }
+  if (s < 0) return inetSelectAddr(oif, gw, scope);
+  return nhSaddrGenid[s] == devAddrGenid ? nhSaddr[s] : updateSaddr(s, scope);
 }
 
 /** nexthop_check_scope() */
@@ -289,6 +320,8 @@ export function rtmNewNexthop(id: u32, family: i32, group: bool, blackhole: bool
     }
   } else {
     nhGw[s] = gw; nhOif[s] = oif; nhFlags[s] = flags; nhScope[s] = scope; nhReject[s] = blackhole;
+    // nh_create_ipv4(): the source address is chosen once here, one scope below the nexthop's own
+    if (!blackhole) updateSaddr(s, scope == 0 ? 0 : scope - 1);
   }
   routesSync(id);
   return 0;

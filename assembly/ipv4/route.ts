@@ -19,6 +19,7 @@ import {
 import { fibMultipathHash, fibMultipathHashSkb, fibSelectMultipath, multipathL3KeysOwn } from "./fib_multipath";
 import { fibMultipathHashPolicy, fibMultipathUseNeigh } from "./sysctl_net_ipv4";
 import { requireFlDissect, lastRule, rPref } from "./fib_rules";
+import { nexthopPrefsrc } from "./nexthop";
 import { trace, traceOn } from "../core/trace";
 import { TE_FIB_RULE, TE_ROUTE_OUTPUT, TE_ROUTE_DST, TE_ROUTE_GW } from "../core/trace_events";
 import {
@@ -199,7 +200,11 @@ export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: 
     rtMultipath = true;
   }
   const nh = resNh;
-  if (saddr == 0) saddr = aPrefsrc[a] != 0 ? aPrefsrc[a] : inetSelectAddr(aOif[nh], aGw[nh], <i32>aScope[a]);
+  if (saddr == 0) {
+    saddr = aPrefsrc[a] != 0 ? aPrefsrc[a]
+      : aNhId[a] != 0 ? nexthopPrefsrc(aNhId[a], aOif[nh], aGw[nh], <i32>aScope[a])
+      : inetSelectAddr(aOif[nh], aGw[nh], <i32>aScope[a]);
+  }
   return mkrouteOutput(daddr, saddr, resType, true, aOif[nh], flags);
 }
 
