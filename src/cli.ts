@@ -29,6 +29,8 @@ function loadBoxFile(path: string): BoxFile {
     if ((e as { code?: string }).code === 'ENOENT') return { netpath: 'box', version: 1, log: [] };
     throw new CliError(`netpath: cannot read box file ${path}: ${fsErrorText(e)}`);
   }
+  // an empty file (made by mktemp or touch) is a box nobody has configured yet
+  if (text.trim() === '') return { netpath: 'box', version: 1, log: [] };
   let data: unknown;
   try { data = JSON.parse(text); } catch { throw new CliError(`netpath: box file ${path} is corrupt (not JSON)`); }
   const d = data as Partial<BoxFile>;

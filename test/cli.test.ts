@@ -1,6 +1,6 @@
 // The netpath command line as a user meets it: help, wrong commands and options, file errors.
 // Every refusal is a message and a non-zero status, never a stack trace; asking for help is not an error.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,20 @@ describe('netpath: files', () => {
     expect(r.err).toBe(`netpath: cannot write box file ${join(dir, 'no-such-dir', 'box.json')}: ENOENT: no such file or directory\n`);
     const inDir = await runCli(['--box', dir, 'ip', 'link', 'add', 'd0', 'type', 'dummy']);
     expect([inDir.status, inDir.err]).toEqual([1, `netpath: cannot read box file ${dir}: EISDIR: illegal operation on a directory\n`]);
+  });
+
+  it('an empty box file (mktemp, touch) is a fresh box; a file with other text is refused and kept', async () => {
+    const empty = join(dir, 'empty-box.json');
+    writeFileSync(empty, '');
+    const add = await runCli(['--box', empty, 'ip', 'link', 'add', 'd0', 'type', 'dummy']);
+    expect([add.status, add.err]).toEqual([0, '']);
+    const show = await runCli(['--box', empty, 'ip', '-br', 'link', 'show', 'd0']);
+    expect([show.status, show.out.split(/\s+/)[0]]).toEqual([0, 'd0']);
+    const junk = join(dir, 'junk-box.json');
+    writeFileSync(junk, 'not a box\n');
+    const r = await runCli(['--box', junk, 'ip', 'link', 'add', 'd0', 'type', 'dummy']);
+    expect([r.status, r.err]).toEqual([1, `netpath: box file ${junk} is corrupt (not JSON)\n`]);
+    expect(readFileSync(junk, 'utf8')).toBe('not a box\n');
   });
 
   it('replay -w into a directory names the error, not our temporary file', async () => {
