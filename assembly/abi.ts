@@ -2,7 +2,7 @@
 // u32 records into one buffer the host reads in place (dumpPtr/dumpLen).
 import { extack, clearExtack, fail } from "./lib/errno";
 import {
-  devList, devKind, devMtu, devMinMtu, devMaxMtu, devTxqlen, devGroup, devMac, devPeer, devQdisc, devCarrier, devName,
+  devList, devKind, devMtu, devMinMtu, devMaxMtu, devTxqlen, devGroup, devMac, devPeer, devQdisc, devCarrier, devCarrierChanges, devName,
   devGetFlags, devExists, ifnamePolicyOk,
 } from "./core/netdevice";
 import {
@@ -97,10 +97,11 @@ export function linkSetGroup(ifindex: i32, g: u32): i32 {
 }
 export function tableExists(id: u32): bool { return fibGetTable(id) >= 0; }
 export function linkName(ifindex: i32): string { return devExists(ifindex) ? devName[ifindex] : ""; }
-export const LINK_RECORD: i32 = 13 + 2 * ST_COUNT;
+export const LINK_RECORD: i32 = 14 + 2 * ST_COUNT;
 /**
  * per link: ifindex, kind, flags, mtu, minMtu, maxMtu, txqlen, group, macHi, macLo, peer, qdisc (0 noop,
- * 1 noqueue, 2 pfifo_fast), carrier, then dev_get_stats() as rtnl_link_stats64 (u64 as lo, hi words)
+ * 1 noqueue, 2 pfifo_fast), carrier, then dev_get_stats() as rtnl_link_stats64 (u64 as lo, hi words), then
+ * IFLA_CARRIER_CHANGES
  */
 export function linkDump(): i32 {
   dump.length = 0;
@@ -111,6 +112,7 @@ export function linkDump(): i32 {
     dump.push(devMaxMtu[d]); dump.push(devTxqlen[d]); dump.push(devGroup[d]); dump.push(<u32>(devMac[d] >> 32));
     dump.push(<u32>devMac[d]); dump.push(<u32>dev_get_iflink(d)); dump.push(devQdisc[d]); dump.push(devCarrier[d] ? 1 : 0);
     for (let k = 0; k < ST_COUNT; k++) { const v = unchecked(linkStats[k]); dump.push(<u32>v); dump.push(<u32>(v >> 32)); }
+    dump.push(devCarrierChanges[d]);
   }
   return devList.length;
 }

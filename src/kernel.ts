@@ -113,6 +113,7 @@ export class Kernel implements Rtnl {
         address: macBytes(r[o + 8], r[o + 9]),
         broadcast: kind === 'loopback' ? new Uint8Array(6) : new Uint8Array(6).fill(255),
         link: r[o + 10], qdisc: QDISC_NAME[r[o + 11]] ?? 'noop', stats: linkStats(r, o + 13),
+        carrierChanges: r[o + size - 1],
       };
       if (kind === 'macvlan') {
         l.macvlan = {

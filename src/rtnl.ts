@@ -47,6 +47,8 @@ export interface LinkInfo {
   /** whether qdisc is noqueue (virtual devices) or noop (down, never up) — as ip prints it */
   qdisc: string;
   stats: LinkStats;
+  /** IFLA_CARRIER_CHANGES: carrier_up_count + carrier_down_count */
+  carrierChanges: number;
   /** IFLA_LINK_NETNSID: `link` is an ifindex in another box (a veth peer), which this box numbers so */
   linkNetnsid?: number;
   /** the name of that box, when it was created with one (what iproute2 finds under /var/run/netns) */

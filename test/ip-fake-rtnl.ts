@@ -50,6 +50,7 @@ export class FakeRtnl implements Rtnl {
         txPackets: l.stats64.tx.packets, txBytes: l.stats64.tx.bytes, txErrors: l.stats64.tx.errors,
         txDropped: l.stats64.tx.dropped, txCarrier: l.stats64.tx.carrier_errors, collisions: l.stats64.tx.collisions,
       },
+      carrierChanges: l.stats64.tx.carrier_changes ?? 0,
     }));
     for (const l of state.addrs) {
       for (const a of l.addr_info as J[]) {

@@ -3,7 +3,7 @@
 // chain that tells IPv4 (devinet, fib) about each event, in the kernel's order.
 import {
   devRegister, devUnlink, devExists, devIsUp, devFlags, devCarrier, devKind, devMtu, devMinMtu, devMaxMtu, devMac,
-  devPeer, devTxqlen, devName, devQdisc, devByName, devGetValidName, devNameError, ifnamePolicyOk, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
+  devCarrierChanges, devPeer, devTxqlen, devName, devQdisc, devByName, devGetValidName, devNameError, ifnamePolicyOk, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
   KIND_MACVLAN, KIND_TUN, KIND_BRIDGE,
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, LOOPBACK_IFINDEX,
 } from "./netdevice";
@@ -72,8 +72,10 @@ export function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32
   devMcInit(ix);
   dev_mc_add(ix, MC_IPV6_ALLNODES);
   devTxqlen[ix] = txqlen;
-  // a fresh netdevice has its carrier on; veth and the EMAC turn it off until their link is there
-  devCarrier[ix] = kind == KIND_DUMMY || kind == KIND_TUN;
+  // a fresh netdevice has its carrier on (the EMAC's until phylib attaches its PHY at ifup); veth_newlink
+  // turns it off once the device is registered, which counts as a carrier change
+  devCarrier[ix] = kind == KIND_DUMMY || kind == KIND_TUN || kind == KIND_EMAC;
+  if (kind == KIND_VETH) devCarrierChanges[ix] = 1;
   if (mtu >= 68) inetdevInit(ix);
   rulesAttach(ix, name);
   return ix;
@@ -140,11 +142,19 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
 export function carrierChange(dev: i32, on: bool): void {
   if (devCarrier[dev] == on) return;
   devCarrier[dev] = on;
+  devCarrierChanges[dev]++; // carrier_up_count / carrier_down_count
   // linkwatch_do_dev: dev_deactivate on an up device that lost its carrier empties its qdisc
   if (!on && devIsUp(dev)) qdisc_reset(dev);
   if (devIsUp(dev)) fibNetdevChange(dev, on);
   macvlanLowerChanged(dev);
   br_port_carrier_check(dev);
+}
+
+/** netif_carrier_on() from an ndo_open: IFF_UP is not set yet, so only the carrier and its count change. */
+function carrierOnOpening(dev: i32): void {
+  if (devCarrier[dev]) return;
+  devCarrier[dev] = true;
+  devCarrierChanges[dev]++;
 }
 
 /** dev_open(): 0, or the driver's ndo_open error (the device stays down) */
@@ -170,9 +180,9 @@ export function devOpen(dev: i32): i32 {
   if (devKind[dev] == KIND_VETH) {
     // veth_open(): carrier when both ends are up
     const p = devPeer[dev];
-    if (p != 0 && devIsUp(p)) { devCarrier[dev] = true; carrierChange(p, true); }
+    if (p != 0 && devIsUp(p)) { carrierOnOpening(dev); carrierChange(p, true); }
     // the peer in another box: its carrier follows when the host tells it we are up
-    else if (vethRemotePeerIsUp(dev)) devCarrier[dev] = true;
+    else if (vethRemotePeerIsUp(dev)) carrierOnOpening(dev);
   }
   if (devKind[dev] == KIND_LOOPBACK) devCarrier[dev] = true;
   // NETDEV_UP: inetdev_event (lo gets 127.0.0.1/8), then fib_netdev_event
@@ -201,7 +211,7 @@ export function devClose(dev: i32): void {
   }
   if (devKind[dev] == KIND_TUN) qdisc_reset(dev);
   if (devKind[dev] == KIND_VETH) {
-    devCarrier[dev] = false;
+    if (devCarrier[dev]) { devCarrier[dev] = false; devCarrierChanges[dev]++; }
     const p = devPeer[dev];
     if (p != 0) carrierChange(p, false);
   }

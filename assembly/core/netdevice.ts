@@ -27,6 +27,8 @@ export const devKind = new Array<u8>();
 /** administrative and static flags (IFF_UP, IFF_BROADCAST, ...); RUNNING/LOWER_UP are derived */
 export const devFlags = new Array<u32>();
 export const devCarrier = new Array<bool>();
+/** dev->carrier_up_count + carrier_down_count (IFLA_CARRIER_CHANGES): transitions after registration */
+export const devCarrierChanges = new Array<u32>();
 export const devMtu = new Array<u32>();
 export const devMinMtu = new Array<u32>();
 export const devMaxMtu = new Array<u32>();
@@ -77,7 +79,7 @@ export function devByName(name: string): i32 {
 export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu: u32, maxMtu: u32, mac: u64): i32 {
   const ix = nextIfindex++;
   while (devAlive.length <= ix) {
-    devAlive.push(false); devKind.push(0); devFlags.push(0); devCarrier.push(false); devMtu.push(0);
+    devAlive.push(false); devKind.push(0); devFlags.push(0); devCarrier.push(false); devCarrierChanges.push(0); devMtu.push(0);
     devMinMtu.push(0); devMaxMtu.push(0); devMac.push(0); devPeer.push(0); devTxqlen.push(0); devGroup.push(0);
     devName.push(""); devQdisc.push(0); devType.push(ARPHRD_ETHER);
   }
@@ -85,6 +87,7 @@ export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu
   devKind[ix] = kind;
   devFlags[ix] = flags;
   devCarrier[ix] = false;
+  devCarrierChanges[ix] = 0;
   devMtu[ix] = mtu;
   devMinMtu[ix] = minMtu;
   devMaxMtu[ix] = maxMtu;

@@ -64,6 +64,7 @@ export const ST_COUNT: i32 = 25;
 const coreRxDropped = new Array<u64>();
 const coreTxDropped = new Array<u64>();
 const coreRxNohandler = new Array<u64>();
+const coreRxOtherhost = new Array<u64>();
 const lstatsPackets = new Array<u64>();
 const lstatsBytes = new Array<u64>();
 const vethDropped = new Array<u64>();
@@ -83,7 +84,7 @@ let qdiscSkbs: i32 = 0;
 
 function ensure(dev: i32): void {
   while (coreRxDropped.length <= dev) {
-    coreRxDropped.push(0); coreTxDropped.push(0); coreRxNohandler.push(0); lstatsPackets.push(0);
+    coreRxDropped.push(0); coreTxDropped.push(0); coreRxNohandler.push(0); coreRxOtherhost.push(0); lstatsPackets.push(0);
     lstatsBytes.push(0); vethDropped.push(0); qdiscDrops.push(0); qHead.push(-1); qTail.push(-1); qLen.push(0);
     rxHandler.push(null); rxHandlerId.push(0);
   }
@@ -92,7 +93,7 @@ function ensure(dev: i32): void {
 /** A new device (register_netdevice): counters start at 0. */
 export function netifDevInit(dev: i32): void {
   ensure(dev);
-  coreRxDropped[dev] = 0; coreTxDropped[dev] = 0; coreRxNohandler[dev] = 0; lstatsPackets[dev] = 0;
+  coreRxDropped[dev] = 0; coreTxDropped[dev] = 0; coreRxNohandler[dev] = 0; coreRxOtherhost[dev] = 0; lstatsPackets[dev] = 0;
   lstatsBytes[dev] = 0; vethDropped[dev] = 0; qdiscDrops[dev] = 0; qHead[dev] = -1; qTail[dev] = -1; qLen[dev] = 0;
   rxHandler[dev] = null; rxHandlerId[dev] = 0;
 }
@@ -109,6 +110,7 @@ export function netifDevInit(dev: i32): void {
 export function dev_core_stats_rx_dropped_inc(dev: i32): void { if (valid(dev)) coreRxDropped[dev]++; }
 export function dev_core_stats_tx_dropped_inc(dev: i32): void { if (valid(dev)) coreTxDropped[dev]++; }
 export function dev_core_stats_rx_nohandler_inc(dev: i32): void { if (valid(dev)) coreRxNohandler[dev]++; }
+export function dev_core_stats_rx_otherhost_dropped_inc(dev: i32): void { if (valid(dev)) coreRxOtherhost[dev]++; }
 /** dev_lstats_add() */
 export function dev_lstats_add(dev: i32, len: u32): void { if (valid(dev)) { lstatsPackets[dev]++; lstatsBytes[dev] += len; } }
 export function qdiscDropCount(dev: i32): u64 { return valid(dev) ? qdiscDrops[dev] : 0; }
@@ -164,6 +166,7 @@ export function dev_get_stats(dev: i32, s: StaticArray<u64>): void {
   s[ST_RX_DROPPED] += coreRxDropped[dev];
   s[ST_TX_DROPPED] += coreTxDropped[dev];
   s[ST_RX_NOHANDLER] += coreRxNohandler[dev];
+  s[ST_RX_OTHERHOST_DROPPED] += coreRxOtherhost[dev];
 }
 
 // ---- Ethernet (net/ethernet/eth.c) ------------------------------------------------------------

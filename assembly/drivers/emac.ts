@@ -523,6 +523,9 @@ export function emac_mac_up(a: EmacAdapter): i32 {
   emac_mac_rx_descs_refill(a);
   a.writel(~DIS_INT, INT_STATUS);
   a.writel(a.irqMask, INT_MASK);
+  // phy_connect_direct → phy_attach_direct: the carrier is off while the PHY is (re)initialised
+  const h = emacLinkChange;
+  if (h != null) h(a.nic, false);
   phy_start(a);
   a.up = true;
   a.napiScheduled = false;

@@ -391,7 +391,7 @@ export function macvlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, li
   mvTxPackets[dev] = 0; mvTxBytes[dev] = 0; mvTxDropped[dev] = 0;
   if (mode == MACVLAN_MODE_PASSTHRU) portPassthru[lower] = true;
   portVlans[lower].push(dev);
-  // netif_stacked_transfer_operstate
+  // netif_stacked_transfer_operstate (Linux counts no carrier change here, whatever the lower's carrier)
   devCarrier[dev] = devCarrier[lower];
   return dev;
 }

@@ -11,7 +11,7 @@ import {
   SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_IP_RPFILTER,
   SKB_DROP_REASON_UNICAST_IN_L2_MULTICAST,
 } from "../core/dropreason";
-import { NET_RX_SUCCESS, NET_RX_DROP, dev_add_pack, ETH_P_IP, ETH_P_ARP } from "../core/netif";
+import { NET_RX_SUCCESS, NET_RX_DROP, dev_add_pack, ETH_P_IP, ETH_P_ARP, dev_core_stats_rx_otherhost_dropped_inc } from "../core/netif";
 import { trace, traceOn, traceVerdict } from "../core/trace";
 import {
   TE_IP_RCV, TE_ROUTE_INPUT, TE_ROUTE_FAIL, TE_LOCAL_DELIVER, TE_PROTOCOL_DELIVER, TE_DROP, TE_DEFRAG, TE_OPTIONS,
@@ -74,7 +74,11 @@ export function ipHeaderCsum(p: usize, hlen: u32): u32 {
 export function ip_rcv(skb: i32, dev: i32, origDev: i32): i32 {
   trace(TE_IP_RCV, dev, skbLen[skb]);
   // ip_rcv_core
-  if (unchecked(skbPktType[skb]) == PACKET_OTHERHOST) { ipDrop(skb, SKB_DROP_REASON_OTHERHOST); return NET_RX_DROP; }
+  if (unchecked(skbPktType[skb]) == PACKET_OTHERHOST) {
+    dev_core_stats_rx_otherhost_dropped_inc(dev);
+    ipDrop(skb, SKB_DROP_REASON_OTHERHOST);
+    return NET_RX_DROP;
+  }
   const len = unchecked(skbLen[skb]);
   mibInc(MIB_IpInReceives);
   mibAdd(MIB_IpExtInOctets, len);

@@ -243,7 +243,7 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
     ctx.jsonOut(links.map((l) => {
       const o = noLink ? {} : linkHeaderJson(ctx, l, false, linkLayer);
       o.addr_info = addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x)).map(addrJson);
-      if (ctx.opt.stats) o.stats64 = linkStatsJson(l);
+      if (ctx.opt.stats) o.stats64 = linkStatsJson(l, ctx.opt.stats);
       return o;
     }));
     return 0;
@@ -256,7 +256,7 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
     }
     let s = noLink ? '' : linkHeaderText(ctx, l, false, linkLayer);
     for (const x of mine) s += addrText(x);
-    if (ctx.opt.stats && !noLink) s += linkStatsText(l);
+    if (ctx.opt.stats && !noLink) s += linkStatsText(l, ctx.opt.stats);
     ctx.out(s);
   }
   return 0;

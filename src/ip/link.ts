@@ -218,25 +218,79 @@ function tunInfoData(flags: number, numqueues: number) {
   };
 }
 
-/** print_link_stats(): the RX/TX table, columns widened to fit the numbers */
-export function linkStatsText(l: LinkInfo): string {
-  const s = l.stats;
-  const rx = [s.rxBytes, s.rxPackets, s.rxErrors, s.rxDropped, s.rxMissed, s.rxMcast];
-  const tx = [s.txBytes, s.txPackets, s.txErrors, s.txDropped, s.txCarrier, s.collisions];
-  const w = [10, 7, 6, 7, 7, 7].map((min, i) => Math.max(min, String(rx[i]).length, String(tx[i]).length));
-  const head = (tag: string, names: string[]) =>
-    `    ${tag}: ${names[0].padStart(w[0] - 4)}` + names.slice(1).map((n, i) => ' ' + n.padStart(w[i + 1])).join('') + ' '.repeat(11) + '\n';
-  const vals = (v: number[]) => '    ' + v.map((x, i) => String(x).padStart(w[i])).join(' ') + ' \n';
-  return head('RX', ['bytes', 'packets', 'errors', 'dropped', 'missed', 'mcast']) + vals(rx) +
-    head('TX', ['bytes', 'packets', 'errors', 'dropped', 'carrier', 'collsns']) + vals(tx);
+/**
+ * size_columns(): the digits iproute2 gives a value (its loop stops at the first power of ten
+ * not below it, so 10, 100, ... count one digit short)
+ */
+function digits(v: number): number {
+  let len = 1;
+  for (let p = 10; p < v; p *= 10) len++;
+  return len;
 }
 
-export function linkStatsJson(l: LinkInfo): Json {
+/**
+ * print_stats64() of iproute2 6.1: the RX/TX table, columns widened to fit the numbers; with
+ * -s -s (`level` 2) the error lines and the carrier changes (transns) too.
+ */
+export function linkStatsText(l: LinkInfo, level: number): string {
   const s = l.stats;
-  return {
-    rx: { bytes: s.rxBytes, packets: s.rxPackets, errors: s.rxErrors, dropped: s.rxDropped, over_errors: 0, multicast: s.rxMcast },
-    tx: { bytes: s.txBytes, packets: s.txPackets, errors: s.txErrors, dropped: s.txDropped, carrier_errors: s.txCarrier, collisions: s.collisions },
+  const z = (v: number | undefined) => v ?? 0;
+  const rxErr = [0, z(s.rxLengthErrors), z(s.rxCrcErrors), z(s.rxFrameErrors), z(s.rxFifoErrors), z(s.rxOverErrors),
+    z(s.rxNohandler), z(s.rxOtherhostDropped)];
+  // the widths of "*X errors:", "packets", "errors", "dropped", "heartbt", "overrun", "compressed", "otherhost"
+  const cols = [10, 7, 6, 7, 7, 7, 10, 9];
+  const size = (vals: number[]) => vals.forEach((v, i) => { cols[i] = Math.max(cols[i], digits(v)); });
+  size([s.rxBytes, s.rxPackets, s.rxErrors, s.rxDropped, s.rxMissed, s.rxMcast, z(s.rxCompressed), 0]);
+  if (level > 1) size(rxErr);
+  size([s.txBytes, s.txPackets, s.txErrors, s.txDropped, s.txCarrier, s.collisions, z(s.txCompressed), 0]);
+  // (6.1 sizes the TX error values one column to the right of where it prints them)
+  if (level > 1) size([0, 0, z(s.txAbortedErrors), z(s.txFifoErrors), z(s.txWindowErrors), z(s.txHeartbeatErrors), l.carrierChanges, 0]);
+  const num = (i: number, v: number) => String(v).padStart(cols[i]) + ' ';
+  const row = (first: number, vals: number[]) => vals.map((v, i) => num(first + i, v)).join('');
+  const head = (tag: string, names: string[], compressed: number | undefined) =>
+    `    ${tag}: ${'bytes'.padStart(cols[0] - 4)}` + names.map((n, i) => ' ' + n.padStart(cols[i + 1])).join('') +
+    ' ' + (compressed ? 'compressed' : '').padStart(cols[6]) + '\n';
+  let out = head('RX', ['packets', 'errors', 'dropped', 'missed', 'mcast'], s.rxCompressed) + '    ' +
+    row(0, [s.rxBytes, s.rxPackets, s.rxErrors, s.rxDropped, s.rxMissed, s.rxMcast]) + (s.rxCompressed ? num(6, s.rxCompressed) : '');
+  if (level > 1) {
+    out += '\n    RX errors:' + ''.padStart(cols[0] - 10) + ['length', 'crc', 'frame', 'fifo', 'overrun'].map((n, i) => ' ' + n.padStart(cols[i + 1])).join('') +
+      (rxErr[6] ? ' nohandler'.padStart(cols[6] + 1) : '') + (rxErr[7] ? ' otherhost'.padStart(cols[7] + 1) : '') + '\n' +
+      ''.padStart(cols[0] + 5) + row(1, rxErr.slice(1, 6)) + (rxErr[6] ? num(6, rxErr[6]) : '') + (rxErr[7] ? num(7, rxErr[7]) : '');
+  }
+  out += '\n' + head('TX', ['packets', 'errors', 'dropped', 'carrier', 'collsns'], s.txCompressed) + '    ' +
+    row(0, [s.txBytes, s.txPackets, s.txErrors, s.txDropped, s.txCarrier, s.collisions]) + (s.txCompressed ? num(6, s.txCompressed) : '');
+  if (level > 1) {
+    out += '\n    TX errors:' + ''.padStart(cols[0] - 10) + ['aborted', 'fifo', 'window', 'heartbt', 'transns'].map((n, i) => ' ' + n.padStart(cols[i + 1])).join('') +
+      '\n' + ''.padStart(cols[0] + 5) +
+      row(1, [z(s.txAbortedErrors), z(s.txFifoErrors), z(s.txWindowErrors), z(s.txHeartbeatErrors), l.carrierChanges]);
+  }
+  return out + '\n';
+}
+
+export function linkStatsJson(l: LinkInfo, level: number): Json {
+  const s = l.stats;
+  const z = (v: number | undefined) => v ?? 0;
+  const rx: Record<string, Json> = {
+    bytes: s.rxBytes, packets: s.rxPackets, errors: s.rxErrors, dropped: s.rxDropped, over_errors: z(s.rxOverErrors), multicast: s.rxMcast,
   };
+  const tx: Record<string, Json> = {
+    bytes: s.txBytes, packets: s.txPackets, errors: s.txErrors, dropped: s.txDropped, carrier_errors: s.txCarrier, collisions: s.collisions,
+  };
+  if (s.rxCompressed) rx.compressed = s.rxCompressed;
+  if (s.txCompressed) tx.compressed = s.txCompressed;
+  if (level > 1) {
+    Object.assign(rx, {
+      length_errors: z(s.rxLengthErrors), crc_errors: z(s.rxCrcErrors), frame_errors: z(s.rxFrameErrors),
+      fifo_errors: z(s.rxFifoErrors), missed_errors: s.rxMissed,
+    });
+    if (s.rxNohandler) rx.nohandler = s.rxNohandler;
+    if (s.rxOtherhostDropped) rx.otherhost = s.rxOtherhostDropped;
+    Object.assign(tx, {
+      aborted_errors: z(s.txAbortedErrors), fifo_errors: z(s.txFifoErrors), window_errors: z(s.txWindowErrors),
+      heartbeat_errors: z(s.txHeartbeatErrors), carrier_changes: l.carrierChanges,
+    });
+  }
+  return { rx, tx };
 }
 
 export function doLink(ctx: Ctx, argv: string[]): number {
@@ -435,14 +489,14 @@ function linkShow(ctx: Ctx, argv: string[]): number {
   if (ctx.opt.json) {
     ctx.jsonOut(links.map((l) => {
       const o = linkHeaderJson(ctx, l, true, true);
-      if (ctx.opt.stats) o.stats64 = linkStatsJson(l);
+      if (ctx.opt.stats) o.stats64 = linkStatsJson(l, ctx.opt.stats);
       return o;
     }));
     return 0;
   }
   for (const l of links) {
     let s = linkHeaderText(ctx, l, true, true);
-    if (ctx.opt.stats) s += linkStatsText(l);
+    if (ctx.opt.stats) s += linkStatsText(l, ctx.opt.stats);
     ctx.record(s);
   }
   return 0;
