@@ -550,13 +550,16 @@ export function dev_queue_xmit(skb: i32): i32 {
   // dev is valid from here on: the per-device arrays all hold it
   skbResetMacHeader(skb);
   if (skbLen[skb] < ETH_HLEN) { dev_core_stats_tx_dropped_inc(dev); kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return NET_XMIT_DROP; }
-  if (devHasQdisc(dev)) {
-    // __dev_xmit_skb: a down or carrier-less device has the noop qdisc (dev_deactivate)
-    if (!devIsUp(dev) || !unchecked(devCarrier[dev])) {
-      dev_core_stats_tx_dropped_inc(dev);
-      kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
-      return NET_XMIT_CN;
-    }
+  const qdisc = devHasQdisc(dev);
+  // __dev_xmit_skb: a down or carrier-less device has the noop qdisc (dev_deactivate, or dev_activate
+  // waiting for the carrier), a queueless one too: noop_enqueue counts the drop. (A queueless device
+  // that is down keeps the ENETDOWN path below.)
+  if ((qdisc || devIsUp(dev)) && (!devIsUp(dev) || !unchecked(devCarrier[dev]))) {
+    dev_core_stats_tx_dropped_inc(dev);
+    kfree_skb_reason(skb, SKB_DROP_REASON_QDISC_DROP);
+    return NET_XMIT_CN;
+  }
+  if (qdisc) {
     // pfifo_fast_enqueue: limit txqueuelen (at least 1). The large-buffer reserve only
     // refuses an skb that would wait behind others: into an empty qdisc it goes straight
     // to the driver (Linux's TCQ_F_CAN_BYPASS), and a driver ring applies its own.

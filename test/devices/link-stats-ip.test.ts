@@ -13,7 +13,9 @@ import { canMakeNamespace } from '../diff/kernel.js';
 
 /**
  * `wait`: the kernel's linkwatch applies a bridge's carrier loss (not an urgent event) up to a second
- * later, netpath at once; the kernel side waits that out. `send N`: N UDP datagrams from the box to 192.0.2.9:9, which a static entry maps to a MAC nobody has */
+ * later, netpath at once; the kernel side waits that out. `send N ADDR`: N UDP datagrams from the box to ADDR port 9
+ * (each ADDR has a static entry with a MAC nobody has)
+ */
 const SCRIPT = [
   'link add v0 address 02:00:00:00:00:01 type veth peer name v1 address 02:00:00:00:00:02',
   '-s -s link show', '-s -s -j link show v1',
@@ -29,9 +31,15 @@ const SCRIPT = [
   'link set tap0 up', '-s -s -j link show tap0',
   'link set lo up', '-s -s -j link show lo',
   'addr add 192.0.2.1/24 dev v0', 'addr add 192.0.2.2/24 dev v1',
-  'neigh add 192.0.2.9 lladdr 02:00:00:00:00:99 dev v0', 'send 12',
+  'neigh add 192.0.2.9 lladdr 02:00:00:00:00:99 dev v0', 'send 12 192.0.2.9',
   '-s -s link show v0', '-s -s link show v1', '-s -s -j link show v1', '-s -j link show v1', '-s link show v1',
   '-s -s addr show dev v1',
+  // up without a carrier (the peer down, no live bridge port): the noop qdisc drops what is sent
+  'link add v4 address 02:00:00:00:00:05 type veth peer name v5 address 02:00:00:00:00:06', 'link set v4 up',
+  'addr add 198.18.0.1/24 dev v4', 'neigh add 198.18.0.9 lladdr 02:00:00:00:00:99 dev v4', 'send 3 198.18.0.9',
+  '-s link show v4', '-s link show v5',
+  'addr add 198.51.100.1/24 dev br0', 'neigh add 198.51.100.9 lladdr 02:00:00:00:00:98 dev br0', 'send 2 198.51.100.9',
+  '-s link show br0', '-s link show v2',
 ];
 
 interface Step { cmd: string; stdout: string; stderr: string; status: number }
@@ -49,8 +57,8 @@ async function kernelSteps(): Promise<Step[]> {
         continue;
       }
       if (cmd.startsWith('send ')) {
-        const n = Number(cmd.split(' ')[1]);
-        const js = `const s=require('dgram').createSocket('udp4');let k=0;const f=()=>{if(k++==${n})return s.close();s.send(Buffer.from('x'),9,'192.0.2.9',f)};f()`;
+        const [, n, to] = cmd.split(' ');
+        const js = `const s=require('dgram').createSocket('udp4');let k=0;const f=()=>{if(k++==${n})return s.close();s.send(Buffer.from('x'),9,'${to}',f)};f()`;
         const r = await run('ip', ['netns', 'exec', ns, process.execPath, '-e', js]);
         out.push({ cmd, stdout: r.stdout, stderr: r.stderr, status: r.status });
         continue;
@@ -68,8 +76,9 @@ async function emulatedSteps(): Promise<Step[]> {
   for (const cmd of SCRIPT) {
     if (cmd === 'wait') { out.push({ cmd, stdout: '', stderr: '', status: 0 }); continue; }
     if (cmd.startsWith('send ')) {
+      const [, n, to] = cmd.split(' ');
       const sock = box.udp.bind({ port: 0 });
-      for (let i = 0; i < Number(cmd.split(' ')[1]); i++) sock.send(Uint8Array.of(0x78), { address: '192.0.2.9', port: 9 });
+      for (let i = 0; i < Number(n); i++) sock.send(Uint8Array.of(0x78), { address: to, port: 9 });
       box.run({ ns: 1e6 });
       sock.close();
       out.push({ cmd, stdout: '', stderr: '', status: 0 });
