@@ -3,7 +3,7 @@
 import { extack, clearExtack, fail } from "./lib/errno";
 import {
   devList, devKind, devMtu, devMinMtu, devMaxMtu, devTxqlen, devGroup, devMac, devPeer, devQdisc, devCarrier, devCarrierChanges, devName,
-  devGetFlags, devExists, ifnamePolicyOk,
+  devGetFlags, devExists, ifnamePolicyOk, devSetAlias, devAliasOf,
 } from "./core/netdevice";
 import {
   loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink, POLICY_MSG,
@@ -97,6 +97,13 @@ export function linkSetGroup(ifindex: i32, g: u32): i32 {
 }
 export function tableExists(id: u32): bool { return fibGetTable(id) >= 0; }
 export function linkName(ifindex: i32): string { return devExists(ifindex) ? devName[ifindex] : ""; }
+/** IFLA_IFALIAS: dev_set_alias() ("" removes it) */
+export function linkSetAlias(ifindex: i32, alias: string): i32 {
+  clearExtack();
+  if (!devExists(ifindex)) return -ENODEV;
+  return devSetAlias(ifindex, alias);
+}
+export function linkAlias(ifindex: i32): string { return devExists(ifindex) ? devAliasOf(ifindex) : ""; }
 export const LINK_RECORD: i32 = 14 + 2 * ST_COUNT;
 /**
  * per link: ifindex, kind, flags, mtu, minMtu, maxMtu, txqlen, group, macHi, macLo, peer, qdisc (0 noop,

@@ -115,6 +115,8 @@ export class Kernel implements Rtnl {
         link: r[o + 10], qdisc: QDISC_NAME[r[o + 11]] ?? 'noop', stats: linkStats(r, o + 13),
         carrierChanges: r[o + size - 1],
       };
+      const alias = this.core.linkAlias(ifindex);
+      if (alias) l.alias = alias;
       if (kind === 'macvlan') {
         l.macvlan = {
           mode: MACVLAN_MODE_NAME.get(this.core.linkDetail(ifindex, 1)) ?? 'vepa', flags: this.core.linkDetail(ifindex, 2),
@@ -234,6 +236,7 @@ export class Kernel implements Rtnl {
   private linkSetHere(req: LinkSetReq): Reply {
     // rtnl_setlink() order: name, mtu, address, txqlen, then flags
     if (req.name !== undefined) { const r = this.reply(this.core.linkSetName(req.ifindex, req.name)); if (!r.ok) return r; }
+    if (req.alias !== undefined) { const r = this.reply(this.core.linkSetAlias(req.ifindex, req.alias)); if (!r.ok) return r; }
     if (req.mtu !== undefined) { const r = this.reply(this.core.linkSetMtu(req.ifindex, req.mtu)); if (!r.ok) return r; }
     if (req.address !== undefined) {
       const [h, l] = macWords(req.address);

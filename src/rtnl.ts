@@ -49,6 +49,8 @@ export interface LinkInfo {
   stats: LinkStats;
   /** IFLA_CARRIER_CHANGES: carrier_up_count + carrier_down_count */
   carrierChanges: number;
+  /** IFLA_IFALIAS, when the device has one */
+  alias?: string;
   /** IFLA_LINK_NETNSID: `link` is an ifindex in another box (a veth peer), which this box numbers so */
   linkNetnsid?: number;
   /** the name of that box, when it was created with one (what iproute2 finds under /var/run/netns) */
@@ -100,6 +102,8 @@ export interface LinkSetReq {
   group?: number;
   /** IFLA_MASTER: a bridge's ifindex, 0 = nomaster */
   master?: number;
+  /** IFLA_IFALIAS: "" removes it */
+  alias?: string;
 }
 
 /** One RTM_NEWNEIGH of an AF_BRIDGE dump, in the kernel's order. */

@@ -42,6 +42,20 @@ export const devName = new Array<string>();
 export const devType = new Array<u16>();
 /** 0: noop (never brought up), 1: noqueue */
 export const devQdisc = new Array<u8>();
+/** dev->ifalias (IFLA_IFALIAS), "" for none; grown on the first alias set past its end */
+const devAlias = new Array<string>();
+/** IFALIASZ: an alias is shorter than this many bytes */
+export const IFALIASZ: i32 = 256;
+
+/** dev_set_alias(): "" removes it; -EINVAL when the UTF-8 bytes do not fit in IFALIASZ - 1 */
+export function devSetAlias(ifindex: i32, alias: string): i32 {
+  if (String.UTF8.byteLength(alias) >= IFALIASZ) return -22;
+  while (devAlias.length <= ifindex) devAlias.push("");
+  devAlias[ifindex] = alias;
+  return 0;
+}
+export function devAliasOf(ifindex: i32): string { return ifindex < devAlias.length ? devAlias[ifindex] : ""; }
+
 /** ifindexes in registration order: for_each_netdev() */
 export const devList = new Array<i32>();
 
@@ -98,6 +112,7 @@ export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu
   devName[ix] = name;
   devQdisc[ix] = 0;
   devType[ix] = ARPHRD_ETHER;
+  if (ix < devAlias.length) devAlias[ix] = "";
   devList.push(ix);
   return ix;
 }

@@ -10,7 +10,7 @@ import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
 import { type Json, JsonNumber } from './json.js';
 import { groupId, groupName, parseInt32 } from './names.js';
-import { Args, checkAltIfname, checkIfname, duparg, duparg2, formatMac, invarg, matches, padBytes, parseLladdr } from './parse.js';
+import { Args, byteLength, checkAltIfname, checkIfname, duparg, duparg2, formatMac, invarg, matches, padBytes, parseLladdr } from './parse.js';
 
 const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
 const FLAG_NAMES: [number, string][] = [
@@ -52,14 +52,16 @@ export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
     const type = linkType(l);
     s += `\n    link/${type} ` + (type === 'none' ? '' : `${formatMac(l.address)} brd ${formatMac(l.broadcast)}`);
     if (l.linkNetnsid !== undefined) s += l.linkNetns !== undefined ? ` link-netns ${l.linkNetns}` : ` link-netnsid ${l.linkNetnsid}`;
-    if (ctx.opt.details) s += linkDetailsText(ctx, l);
+    if (ctx.opt.details) s += linkDetailsText(ctx, l, withMode);
   }
+  if (l.alias !== undefined && (withMode || ctx.opt.details)) s += `\n    alias ${l.alias}`;
   return s + '\n';
 }
 
 // -d: the generic line of print_linkinfo; driver-specific numbers are the
-// ones a fresh veth/dummy/lo/macvlan shows on Linux 6.x
-function linkDetailsText(ctx: Ctx, l: LinkInfo): string {
+// ones a fresh veth/dummy/lo/macvlan shows on Linux 6.x. The IPv6 address
+// generation mode (print_af_spec) is `ip link`'s only, not `ip addr`'s.
+function linkDetailsText(ctx: Ctx, l: LinkInfo, doLink: boolean): string {
   let s = ` promiscuity ${l.promiscuity ?? 0}  allmulti ${l.allmulti ?? 0} minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
   if (l.kind === 'veth' || l.kind === 'dummy') s += `\n    ${l.kind} `;
   if (l.macvlan) s += `\n    macvlan ${macvlanText(l)}`;
@@ -72,7 +74,7 @@ function linkDetailsText(ctx: Ctx, l: LinkInfo): string {
   }
   if (l.brport) s += `\n    bridge_slave ${bridgeOptText(bridgePortOpts(ctx, l, l.brport))}`;
   const { queues, tso } = linkQueues(l);
-  s += `addrgenmode eui64 numtxqueues ${queues} numrxqueues ${queues} gso_max_size 65536 gso_max_segs 65535 ` +
+  s += `${doLink ? 'addrgenmode eui64 ' : ''}numtxqueues ${queues} numrxqueues ${queues} gso_max_size 65536 gso_max_segs 65535 ` +
     `tso_max_size ${tso} tso_max_segs 65535 gro_max_size 65536 `;
   return s;
 }
@@ -202,11 +204,13 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
       o.linkinfo = { ...li, info_slave_kind: 'bridge', info_slave_data: bridgeOptJson(bridgePortOpts(ctx, l, l.brport)) };
     }
     const { queues, tso } = linkQueues(l);
+    if (withMode) o.inet6_addr_gen_mode = 'eui64';
     Object.assign(o, {
-      inet6_addr_gen_mode: 'eui64', num_tx_queues: queues, num_rx_queues: queues, gso_max_size: 65536, gso_max_segs: 65535,
+      num_tx_queues: queues, num_rx_queues: queues, gso_max_size: 65536, gso_max_segs: 65535,
       tso_max_size: tso, tso_max_segs: 65535, gro_max_size: 65536,
     });
   }
+  if (l.alias !== undefined && (withMode || ctx.opt.details)) o.ifalias = l.alias;
   return o;
 }
 
@@ -308,6 +312,8 @@ interface LinkArgs {
   link?: string; netns?: string; type?: string; typeArgs: string[];
   /** ifindex of `master DEV`, 0 for `nomaster` */
   master?: number;
+  /** IFLA_IFALIAS (rtnl_newlink ignores it: only `set` gives a device one) */
+  alias?: string;
 }
 
 /** iplink_parse(): the generic link attributes, up to `type`; `netns` must name a box `ctx` can reach */
@@ -344,6 +350,10 @@ function parseLinkArgs(ctx: Ctx, argv: string[]): LinkArgs {
       const n = groupId(v);
       if (n === undefined) invarg('Invalid "group" value\n', v);
       r.group = n;
+    } else if (w === 'alias') {
+      const v = a.next();
+      if (byteLength(v) >= 256) invarg('alias too long\n', v); // IFALIASZ
+      r.alias = v;
     } else if (w === 'link') {
       r.link = a.next();
     } else if (w === 'master') {
@@ -447,6 +457,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
   if (r.address) req.address = r.address;
   if (r.group !== undefined) req.group = r.group;
   if (r.master !== undefined) req.master = r.master;
+  if (r.alias !== undefined) req.alias = r.alias;
   if (r.up !== undefined) req.up = r.up;
   return ctx.check(ctx.rtnl.linkSet(req)) ? 0 : 2;
 }
