@@ -7,6 +7,7 @@ import { CmdFail, Ctx, type IpOptions } from './context.js';
 import { IpExit } from './errors.js';
 import { doLink } from './link.js';
 import { doNeigh } from './neigh.js';
+import { doNetconf } from './netconf.js';
 import { doNexthop } from './nexthop.js';
 import { doNtable } from './ntable.js';
 import { matches } from './parse.js';
@@ -28,7 +29,7 @@ const OBJECTS: [string, ObjectFn | null][] = [
   ['neighbor', doNeigh], ['neighbour', doNeigh], ['ntable', doNtable], ['ntbl', doNtable], ['link', doLink],
   ['l2tp', null], ['fou', null], ['ila', null], ['macsec', null], ['tunnel', null], ['tunl', null],
   ['tuntap', doTuntap], ['tap', doTuntap], ['token', null], ['tcpmetrics', null], ['tcp_metrics', null],
-  ['monitor', null], ['xfrm', null], ['mroute', null], ['mrule', null], ['netns', null], ['netconf', null],
+  ['monitor', null], ['xfrm', null], ['mroute', null], ['mrule', null], ['netns', null], ['netconf', doNetconf],
   ['vrf', null], ['sr', null], ['nexthop', doNexthop], ['mptcp', null], ['ioam', null], ['help', null], ['stats', null],
 ];
 
