@@ -275,7 +275,9 @@ function routeList(ctx: Ctx, argv: string[], flush: boolean): number {
     return 0;
   }
   const all = ctx.rtnl.routes();
-  if (f.table && !tableExists(ctx, f.table, all)) {
+  // a listing of main before it exists (a fresh box: nothing has made the table yet) is empty on Linux; a
+  // flush of it fails like any missing table's
+  if (f.table && !tableExists(ctx, f.table, all) && (flush || f.table !== RT_TABLE_MAIN)) {
     // in -batch mode iproute2 6.1 dumps without the kernel-side table filter: an empty list, no error
     if (ctx.opt.batch) {
       if (flush) return routeFlush(ctx, f);
