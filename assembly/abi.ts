@@ -3,7 +3,7 @@
 import { extack, clearExtack, fail } from "./lib/errno";
 import {
   devList, devKind, devMtu, devMinMtu, devMaxMtu, devTxqlen, devGroup, devMac, devPeer, devQdisc, devCarrier, devCarrierChanges, devName,
-  devGetFlags, devExists, ifnamePolicyOk, devSetAlias, devAliasOf,
+  devGetFlags, devExists, ifnamePolicyOk, devSetAlias, devAliasOf, devType, ARPHRD_NONE,
 } from "./core/netdevice";
 import {
   loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink, POLICY_MSG,
@@ -31,8 +31,9 @@ import {
 import {
   neighSysctl, neighSysctlValue, neighAdd, neighDel, nDev, nDst, nLladdr, nHasLladdr, nState, nFlags, nUsed, nConfirmed, nUpdated,
   nTimer, nProbes, NUD_VALID, neightblParm, neightblParmsExist, neightblSetParm, neightblStat, neightblLastFlushMs,
-  neighHashShift,
+  neighHashShift, neighGet,
 } from "./ipv4/arp";
+import { pneighAdd, pneighDel, pneighGet, pneighOrder, pneighKey, pneighDev, pneighFlags } from "./ipv4/pneigh";
 import { inDevExists, inDevSeq } from "./ipv4/devinet";
 import { clockNow, CLOCK_NEVER } from "./hw/clock";
 import { HZ, NS_PER_JIFFY } from "./ipv4/sysctl_net_ipv4";
@@ -310,12 +311,62 @@ export function ruleOifName(i: i32): string { return rOifName[i]; }
 
 // ---- neighbours
 export function neighAddReq(dev: i32, dst: u32, macHi: u32, macLo: u32, hasLl: bool, state: i32, flags: i32,
-  create: bool, replace: bool): i32 {
+  create: bool, replace: bool, llLen: i32): i32 {
   clearExtack();
   if (!devExists(dev)) return -ENODEV;
+  if (hasLl && llShort(dev, llLen)) return fail(EINVAL, "Invalid link address");
   return neighAdd(dev, dst, mac(macHi, macLo), hasLl, <u8>state, <u8>flags, create, replace);
 }
 export function neighDelReq(dev: i32, dst: u32): i32 { clearExtack(); return neighDel(dev, dst); }
+/** RTM_GETNEIGH (neigh_get): one NEIGH_RECORD in the dump buffer, or -errno */
+export function neighGetReq(dev: i32, dst: u32): i32 {
+  clearExtack();
+  if (!devExists(dev)) return -ENODEV;
+  const i = neighGet(dev, dst);
+  if (i < 0) return i;
+  dump.length = 0;
+  neighRecord(i);
+  return 1;
+}
+
+/** neigh_add: an NDA_LLADDR shorter than the device's addr_len (6, 0 for a tun device) */
+function llShort(dev: i32, len: i32): bool { return len < (devType[dev] == ARPHRD_NONE ? 0 : 6); }
+
+// ---- proxy neighbours (the pneigh table): dev 0 = no device
+/** neigh_add with NTF_PROXY: flags as ndm_flags gives them (NTF_PROXY added here), permanent from ndm_state */
+export function pneighAddReq(dev: i32, dst: u32, flags: i32, permanent: bool, hasLl: bool, llLen: i32): i32 {
+  clearExtack();
+  if (dev != 0 && !devExists(dev)) return -ENODEV;
+  if (dev != 0 && hasLl && llShort(dev, llLen)) return fail(EINVAL, "Invalid link address");
+  return pneighAdd(dst, dev, <u8>(flags | NTF_PROXY), permanent);
+}
+export function pneighDelReq(dev: i32, dst: u32): i32 {
+  clearExtack();
+  if (dev != 0 && !devExists(dev)) return -ENODEV;
+  return pneighDel(dst, dev);
+}
+const NTF_PROXY: i32 = 0x08;
+export const PNEIGH_RECORD: i32 = 3;
+const pnOrder = new Array<i32>();
+function pneighRecord(i: i32): void { dump.push(<u32>pneighDev(i)); dump.push(pneighKey(i)); dump.push(pneighFlags(i)); }
+/** pneigh_dump_table: per entry ifindex (0: none), dst, ndm_flags */
+export function pneighDump(): i32 {
+  dump.length = 0;
+  pnOrder.length = 0;
+  pneighOrder(pnOrder);
+  for (let k = 0; k < pnOrder.length; k++) pneighRecord(pnOrder[k]);
+  return pnOrder.length;
+}
+/** neigh_get with NTF_PROXY: one PNEIGH_RECORD, or -errno */
+export function pneighGetReq(dev: i32, dst: u32): i32 {
+  clearExtack();
+  if (dev != 0 && !devExists(dev)) return -ENODEV;
+  const i = pneighGet(dst, dev);
+  if (i < 0) return i;
+  dump.length = 0;
+  pneighRecord(i);
+  return 1;
+}
 export const NEIGH_RECORD: i32 = 12;
 /** jiffies_to_clock_t(now - t): a neighbour's age in USER_HZ ticks, as NDA_CACHEINFO carries it */
 function ageTicks(t: i64): u32 {
@@ -323,16 +374,18 @@ function ageTicks(t: i64): u32 {
 }
 /** the jiffy a virtual time falls in (times before 0 too: an entry's confirmed time can lie before the start) */
 function jiffiesAt(t: i64): i64 { return t >= 0 ? t / NS_PER_JIFFY : -((-t + NS_PER_JIFFY - 1) / NS_PER_JIFFY); }
+/** neigh_fill_info: entry i as NEIGH_RECORD u32s (see src/kernel.ts for the order) */
+function neighRecord(i: i32): void {
+  dump.push(nDev[i]); dump.push(nDst[i]); dump.push(<u32>(nLladdr[i] >> 32)); dump.push(<u32>nLladdr[i]);
+  // neigh_fill_info: NDA_LLADDR only while the entry is valid
+  dump.push(nHasLladdr[i] && (nState[i] & NUD_VALID) != 0 ? 1 : 0); dump.push(nState[i]); dump.push(nFlags[i]);
+  // NDA_CACHEINFO (used, confirmed, updated, refcnt - 1: the pending timer's reference) and NDA_PROBES
+  dump.push(ageTicks(nUsed[i])); dump.push(ageTicks(nConfirmed[i])); dump.push(ageTicks(nUpdated[i]));
+  dump.push(nTimer[i] != CLOCK_NEVER ? 1 : 0); dump.push(<u32>nProbes[i]);
+}
 export function neighDump(): i32 {
   dump.length = 0;
-  for (let i = 0; i < nDev.length; i++) {
-    dump.push(nDev[i]); dump.push(nDst[i]); dump.push(<u32>(nLladdr[i] >> 32)); dump.push(<u32>nLladdr[i]);
-    // neigh_fill_info: NDA_LLADDR only while the entry is valid
-    dump.push(nHasLladdr[i] && (nState[i] & NUD_VALID) != 0 ? 1 : 0); dump.push(nState[i]); dump.push(nFlags[i]);
-    // NDA_CACHEINFO (used, confirmed, updated, refcnt - 1: the pending timer's reference) and NDA_PROBES
-    dump.push(ageTicks(nUsed[i])); dump.push(ageTicks(nConfirmed[i])); dump.push(ageTicks(nUpdated[i]));
-    dump.push(nTimer[i] != CLOCK_NEVER ? 1 : 0); dump.push(<u32>nProbes[i]);
-  }
+  for (let i = 0; i < nDev.length; i++) neighRecord(i);
   return nDev.length;
 }
 

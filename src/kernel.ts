@@ -488,28 +488,55 @@ export class Kernel implements Rtnl {
   ruleDel(req: RuleReq): Reply { this.ruleRequest(req); return this.reply(this.core.ruleDel()); }
 
   // ---- neighbours
-  neighs(): NeighInfo[] {
+  neighs(proxy = false): NeighInfo[] {
+    if (proxy) {
+      const n = this.core.pneighDump();
+      const r = this.records(n, this.core.PNEIGH_RECORD.value);
+      return Array.from({ length: n }, (_, i) => this.pneighInfo(r, i * this.core.PNEIGH_RECORD.value));
+    }
     const size = this.core.NEIGH_RECORD.value;
     const n = this.core.neighDump();
     const r = this.records(n, size);
-    const out: NeighInfo[] = [];
-    for (let i = 0; i < n; i++) {
-      const o = i * size;
-      const e: NeighInfo = {
-        ifindex: r[o], dst: r[o + 1], state: r[o + 5], router: (r[o + 6] & 0x80) !== 0, externLearn: (r[o + 6] & 0x10) !== 0,
-        used: r[o + 7], confirmed: r[o + 8], updated: r[o + 9], refcnt: r[o + 10], probes: r[o + 11],
-      };
-      if (r[o + 4]) e.lladdr = macBytes(r[o + 2], r[o + 3]);
-      out.push(e);
-    }
-    return out;
+    return Array.from({ length: n }, (_, i) => this.neighInfo(r, i * size));
+  }
+  private neighInfo(r: Uint32Array, o: number): NeighInfo {
+    const e: NeighInfo = {
+      ifindex: r[o], dst: r[o + 1], state: r[o + 5], router: (r[o + 6] & 0x80) !== 0, externLearn: (r[o + 6] & 0x10) !== 0,
+      used: r[o + 7], confirmed: r[o + 8], updated: r[o + 9], refcnt: r[o + 10], probes: r[o + 11],
+    };
+    if (r[o + 4]) e.lladdr = macBytes(r[o + 2], r[o + 3]);
+    return e;
+  }
+  /** pneigh_fill_info: ndm_state NONE, the flags as added (NTF_PROXY among them), no cacheinfo */
+  private pneighInfo(r: Uint32Array, o: number): NeighInfo {
+    return {
+      ifindex: r[o], dst: r[o + 1], state: 0, router: (r[o + 2] & 0x80) !== 0, externLearn: (r[o + 2] & 0x10) !== 0, proxy: true,
+      used: 0, confirmed: 0, updated: 0, refcnt: 0, probes: 0,
+    };
   }
   neighAdd(req: NeighReq, replace: boolean, create = true): Reply {
+    const flags = (req.router ? 0x80 : 0) | (req.externLearn ? 0x10 : 0);
+    // neigh_add with NTF_PROXY: pneigh_create whatever NLM_F_* say; lladdr and state other than PERMANENT are not kept
+    if (req.proxy) {
+      return this.reply(this.core.pneighAddReq(req.ifindex, req.dst, flags, ((req.state ?? 0x80) & 0x80) !== 0, !!req.lladdr, req.lladdr?.length ?? 0));
+    }
     const [h, l] = req.lladdr ? macWords(req.lladdr) : [0, 0];
-    return this.reply(this.core.neighAddReq(req.ifindex, req.dst, h, l, !!req.lladdr, req.state ?? 0x80,
-      (req.router ? 0x80 : 0) | (req.externLearn ? 0x10 : 0), create, replace));
+    return this.reply(this.core.neighAddReq(req.ifindex, req.dst, h, l, !!req.lladdr, req.state ?? 0x80, flags, create, replace,
+      req.lladdr?.length ?? 0));
   }
-  neighDel(req: NeighReq): Reply { return this.reply(this.core.neighDelReq(req.ifindex, req.dst)); }
+  neighDel(req: NeighReq): Reply {
+    return this.reply(req.proxy ? this.core.pneighDelReq(req.ifindex, req.dst) : this.core.neighDelReq(req.ifindex, req.dst));
+  }
+  neighGet(req: NeighReq): Reply<NeighInfo> {
+    const rc = req.proxy ? this.core.pneighGetReq(req.ifindex, req.dst) : this.core.neighGetReq(req.ifindex, req.dst);
+    if (rc < 0) return this.reply(rc) as Reply<NeighInfo>;
+    const r = this.records(1, req.proxy ? this.core.PNEIGH_RECORD.value : this.core.NEIGH_RECORD.value);
+    if (req.proxy) return { ok: true, value: this.pneighInfo(r, 0) };
+    // neigh_get answers while it holds the reference its neigh_lookup took: one more than a dump shows
+    const e = this.neighInfo(r, 0);
+    e.refcnt++;
+    return { ok: true, value: e };
+  }
 
   // ---- neighbour tables (neightbl_dump_info, neightbl_set): arp_cache only, netpath has no IPv6
   neighTables(): NeighTableMsg[] {

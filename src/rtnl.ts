@@ -369,8 +369,11 @@ export interface NeighInfo {
   used: number; confirmed: number; updated: number; refcnt: number;
   /** NDA_PROBES: probes sent since the resolution started */
   probes: number;
+  /** NTF_PROXY: a proxy entry (state 0, no lladdr, no cacheinfo; ifindex 0 = on no device) */
+  proxy?: boolean;
 }
-export interface NeighReq { ifindex: number; dst: number; lladdr?: Uint8Array; state?: number; router?: boolean; externLearn?: boolean }
+/** proxy: NTF_PROXY (the pneigh table; ifindex 0 = no device) */
+export interface NeighReq { ifindex: number; dst: number; lladdr?: Uint8Array; state?: number; router?: boolean; externLearn?: boolean; proxy?: boolean }
 
 /** NDTA_PARMS of a neighbour table (times in ms) */
 export interface NeighTableParms {
@@ -442,10 +445,13 @@ export interface Rtnl {
   ruleAdd(req: RuleReq): Reply;
   ruleDel(req: RuleReq): Reply;
 
-  neighs(): NeighInfo[];
+  /** RTM_GETNEIGH dump; proxy: with NTF_PROXY in the request (the proxy entries instead) */
+  neighs(proxy?: boolean): NeighInfo[];
   /** replace: NLM_F_REPLACE; create: NLM_F_CREATE (false for `ip neigh change`) */
   neighAdd(req: NeighReq, replace: boolean, create?: boolean): Reply;
   neighDel(req: NeighReq): Reply;
+  /** RTM_GETNEIGH for one entry (neigh_get): req.proxy for a proxy entry */
+  neighGet?(req: NeighReq): Reply<NeighInfo>;
   /** RTM_GETNEIGHTBL dump: the neighbour tables and their per-device parms */
   neighTables?(): NeighTableMsg[];
   /** RTM_SETNEIGHTBL */

@@ -13,7 +13,7 @@ import {
 } from "../ipv4/devinet";
 import { fibNetdevUp, fibNetdevDown, fibNetdevChange, fibDisableIp } from "../ipv4/fib_frontend";
 import { rulesAttach, rulesDetach } from "../ipv4/fib_rules";
-import { neighIfdown, neigh_changeaddr } from "../ipv4/arp";
+import { neighIfdown, neigh_changeaddr, neighCarrierDown } from "../ipv4/arp";
 import { sysctlDevSetAll } from "./sysctl";
 import { netifDevInit, qdisc_reset } from "./netif";
 import { packetDevGone } from "./af_packet";
@@ -144,7 +144,10 @@ export function carrierChange(dev: i32, on: bool): void {
   devCarrier[dev] = on;
   devCarrierChanges[dev]++; // carrier_up_count / carrier_down_count
   // linkwatch_do_dev: dev_deactivate on an up device that lost its carrier empties its qdisc
-  if (!on && devIsUp(dev)) qdisc_reset(dev);
+  if (!on && devIsUp(dev)) {
+    qdisc_reset(dev);
+    neighCarrierDown(dev); // NETDEV_CHANGE: arp_netdev_event
+  }
   if (devIsUp(dev)) fibNetdevChange(dev, on);
   macvlanLowerChanged(dev);
   br_port_carrier_check(dev);

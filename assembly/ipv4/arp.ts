@@ -30,6 +30,7 @@ import { RTN_LOCAL, RTN_UNICAST, RTN_BROADCAST, RTN_MULTICAST, RT_SCOPE_LINK, RT
 import { inetDevAddrType } from "./fib_frontend";
 import { icmp_send } from "./icmp";
 import { HZ, NS_PER_JIFFY } from "./sysctl_net_ipv4";
+import { pneighLookup, pneighIfdown } from "./pneigh";
 
 export const NUD_INCOMPLETE: u8 = 0x01, NUD_REACHABLE: u8 = 0x02, NUD_STALE: u8 = 0x04, NUD_DELAY: u8 = 0x08,
   NUD_PROBE: u8 = 0x10, NUD_FAILED: u8 = 0x20, NUD_NOARP: u8 = 0x40, NUD_PERMANENT: u8 = 0x80;
@@ -499,14 +500,35 @@ function removeDoomed(): void {
   hashRebuild();
 }
 
-/** neigh_ifdown(): a device going down or away loses its entries */
+/** neigh_ifdown(): a device going down or away loses its entries, its proxy entries too (pneigh_ifdown) */
 export function neighIfdown(dev: i32): void {
   for (let i = 0; i < nDev.length; i++) if (nDev[i] == dev) doomed.push(i);
   removeDoomed();
+  pneighIfdown(dev, false);
 }
 
-/** neigh_changeaddr() (arp_netdev_event, NETDEV_CHANGEADDR): the device's entries go, permanent ones too */
-export function neigh_changeaddr(dev: i32): void { neighIfdown(dev); }
+/**
+ * neigh_carrier_down() (arp_netdev_event, NETDEV_CHANGE without carrier), as far as the proxy
+ * entries go: the device's non-permanent ones are removed. [not modelled] the kernel also flushes
+ * the device's non-permanent neighbour entries here; netpath keeps them.
+ */
+export function neighCarrierDown(dev: i32): void { pneighIfdown(dev, true); }
+
+/** neigh_get(): the entry (neigh_lookup, counted), or ENOENT with the kernel's message */
+export function neighGet(dev: i32, dst: u32): i32 {
+  const i = neighLookup(dev, dst);
+  if (i < 0) return fail(ENOENT, "Neighbour entry not found");
+  return i;
+}
+
+/**
+ * neigh_changeaddr() (arp_netdev_event, NETDEV_CHANGEADDR): the device's entries go, permanent ones too
+ * (neigh_flush_dev); its proxy entries stay
+ */
+export function neigh_changeaddr(dev: i32): void {
+  for (let i = 0; i < nDev.length; i++) if (nDev[i] == dev) doomed.push(i);
+  removeDoomed();
+}
 
 export function neighCount(): i32 { return nDev.length; }
 
@@ -845,11 +867,13 @@ export function arp_rcv(skb: i32, dev: i32, origDev: i32): i32 {
       }
       return arpConsume(skb);
     }
-    // proxy ARP (arp_fwd_proxy with medium_id 0; no proxy_arp_pvlan, no `ip neigh add proxy` entries): a
-    // unicast route out of another device, on a forwarding device. The kernel answers a broadcast request
-    // after a random delay below proxy_delay (pneigh_enqueue); here it answers at once, as it does for a
-    // request sent to its MAC or with proxy_delay 0. The reply goes whether or not the sender got an entry.
-    if (confGet(dev, CONF_FORWARDING) != 0 && rtType == RTN_UNICAST && rtDev != dev && confOr(dev, CONF_PROXY_ARP)) {
+    // proxy ARP, on a forwarding device for a unicast route out of another device: arp_fwd_proxy (the
+    // proxy_arp sysctl, medium_id 0) or a proxy neighbour entry for tip on this device or on none
+    // (pneigh_lookup; no proxy_arp_pvlan). The kernel answers a broadcast request after a random delay
+    // below proxy_delay (pneigh_enqueue); here it answers at once, as it does for a request sent to its
+    // MAC or with proxy_delay 0. The reply goes whether or not the sender got an entry.
+    if (confGet(dev, CONF_FORWARDING) != 0 && rtType == RTN_UNICAST && rtDev != dev &&
+        (confOr(dev, CONF_PROXY_ARP) || pneighLookup(tip, dev) >= 0)) {
       learn(dev, sip, sha, NUD_STALE, true, true);
       arpSend(2, dev, sip, tip, sha, devMac[dev], sha);
       return arpConsume(skb);

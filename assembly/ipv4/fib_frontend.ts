@@ -18,6 +18,7 @@ import {
   fibPropsScope, fibNhUsesDev, cfgNhId, cfgSetNhId, aNhId, fibRebalance, aNhNext, aFiLinkdown, mpCount, mpOif, mpGw, cfgLoadNh, cfgStoreNh,
 } from "./fib_table";
 import { fibRulesLookup } from "./fib_rules";
+import { neighIfdown } from "./arp";
 import { nexthopFind, nexthopToCfg, fibCheckNexthop, nexthopFlushDev } from "./nexthop";
 import {
   flowInit, flowPorts, flowSetOif, flDst, flSport, flDport, flProto, resAlias, resNh, resType, resTable, resClear, resTclassid,
@@ -418,9 +419,10 @@ export function fibSyncUp(dev: i32, flags: u32): void {
   }
 }
 
-/** fib_disable_ip() */
+/** fib_disable_ip(): the routes through dev die, and arp_ifdown() empties its neighbour and proxy entries */
 export function fibDisableIp(dev: i32, force: bool, unregister: bool = false): void {
   if (fibSyncDownDev(dev, true, force, unregister)) fibFlushDead();
+  neighIfdown(dev);
 }
 
 // ------------------------------------------------------------ source validation

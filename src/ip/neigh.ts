@@ -1,10 +1,11 @@
-// `ip neigh`: static entries — add/change/replace/del/show (ip/ipneigh.c).
+// `ip neigh`: static and proxy entries — add/change/replace/del/get/show/flush (ip/ipneigh.c).
 import {
   NUD_DELAY, NUD_FAILED, NUD_INCOMPLETE, NUD_NOARP, NUD_PERMANENT, NUD_PROBE, NUD_REACHABLE, NUD_STALE,
   type NeighInfo, type NeighReq,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
+import { NEIGH_USAGE } from './usage.js';
 import type { Json } from './json.js';
 import { parseUint } from './names.js';
 import { Args, duparg, duparg2, formatIPv4, formatMac, getAddr, getPrefix, invarg, maskOf, matches, parseLladdr, type Prefix } from './parse.js';
@@ -16,10 +17,17 @@ export function doNeigh(ctx: Ctx, argv: string[]): number {
   if (matches(cmd, 'change') || cmd === 'chg') return neighModify(ctx, rest, 'change');
   if (matches(cmd, 'replace')) return neighModify(ctx, rest, 'replace');
   if (matches(cmd, 'delete')) return neighModify(ctx, rest, 'del');
+  if (matches(cmd, 'get')) return neighGet(ctx, rest);
   if (matches(cmd, 'show') || matches(cmd, 'lst') || matches(cmd, 'list')) return neighList(ctx, rest);
   if (matches(cmd, 'flush')) return neighList(ctx, rest, true);
+  if (matches(cmd, 'help')) throw new IpExit(255, NEIGH_USAGE);
   throw new IpExit(255, `Command "${cmd}" is unknown, try "ip neigh help".\n`);
 }
+
+/** get_addr() of default/any/all leaves the family unset (AF_UNSPEC) unless -4 set it: no destination */
+const unspecAddr = (ctx: Ctx, v: string) => ctx.opt.family === 'unspec' && (v === 'default' || v === 'any' || v === 'all');
+/** with -4, any/all give an NDA_DST of no bytes (default gives 0.0.0.0), which the kernel refuses as too short */
+const emptyAddr = (ctx: Ctx, v: string) => ctx.opt.family === 'inet' && (v === 'any' || v === 'all');
 
 const NUD_NONE_FILTER = 0x100; // how the filter spells "state 0"
 /** sysconf(_SC_CLK_TCK): the ticks NDA_CACHEINFO counts in */
@@ -43,6 +51,7 @@ function nudState(v: string): number | undefined {
 function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' | 'del'): number {
   const a = new Args(argv);
   let lla: string | undefined, dev: string | undefined, dst: number | undefined, router = false, externLearn = false;
+  let proxy = false, dstUnspec = false, dstEmpty = false;
   let state = NUD_PERMANENT;
   for (; !a.done; a.skip()) {
     const w = a.cur;
@@ -55,6 +64,15 @@ function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace'
       const s = nudState(v);
       if (s === undefined) invarg('nud state is bad', v);
       state = s;
+    } else if (matches(w, 'proxy')) {
+      // a proxy entry needs no device (dev_ok)
+      const v = a.next();
+      if (matches(v, 'help')) throw new IpExit(255, NEIGH_USAGE);
+      if (dst !== undefined) duparg('address', v);
+      dst = getAddr(v, ctx.opt.family);
+      dstUnspec = unspecAddr(ctx, v);
+      dstEmpty = emptyAddr(ctx, v);
+      proxy = true;
     } else if (w === 'router') router = true;
     else if (matches(w, 'extern_learn')) externLearn = true;
     else if (w === 'dev') dev = a.next();
@@ -63,18 +81,23 @@ function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace'
       if (v === 'to') v = a.next();
       if (dst !== undefined) duparg2('to', v);
       dst = getAddr(v, ctx.opt.family);
+      dstUnspec = unspecAddr(ctx, v);
+      dstEmpty = emptyAddr(ctx, v);
     }
   }
-  if (dev === undefined || dst === undefined) throw new IpExit(255, 'Device and destination are required arguments.\n');
+  if ((dev === undefined && !proxy) || dst === undefined || dstUnspec) throw new IpExit(255, 'Device and destination are required arguments.\n');
   let lladdr: Uint8Array | undefined;
   if (lla !== undefined && lla !== 'null') {
     try { lladdr = parseLladdr(lla); } catch (e) { if (e instanceof IpExit) throw new IpExit(1, e.text); throw e; }
   }
-  const req: NeighReq = { ifindex: ctx.ifindexOrFail(dev), dst };
+  const req: NeighReq = { ifindex: dev !== undefined ? ctx.ifindexOrFail(dev) : 0, dst };
+  if (proxy) req.proxy = true;
   if (lladdr) req.lladdr = lladdr;
   if (cmd !== 'del') req.state = state;
   if (router) req.router = true;
   if (externLearn) req.externLearn = true;
+  // neigh_add / neigh_delete: nla_len(NDA_DST) < key_len
+  if (dstEmpty) return ctx.check({ ok: false, errno: 22, msg: 'Invalid network address' }) ? 0 : 2;
   // iproute2: add = NLM_F_CREATE|NLM_F_EXCL, change = NLM_F_REPLACE, replace = NLM_F_CREATE|NLM_F_REPLACE
   const r = cmd === 'del' ? ctx.rtnl.neighDel(req) : ctx.rtnl.neighAdd(req, cmd !== 'add', cmd !== 'change');
   return ctx.check(r) ? 0 : 2;
@@ -93,7 +116,7 @@ function neighList(ctx: Ctx, argv: string[], flush = false): number {
   if (flush && argv.length === 0) throw new CmdFail(1, 'Flush requires arguments.\n');
   // a flush leaves permanent and noarp entries alone unless a state names them
   let stateMask = flush ? ~(NUD_PERMANENT | NUD_NOARP) >>> 0 : ~(NUD_NOARP | NUD_NONE_FILTER) >>> 0, stateGiven = false;
-  let devName: string | undefined, pfx: Prefix | undefined;
+  let devName: string | undefined, pfx: Prefix | undefined, proxy = false;
   const a = new Args(argv);
   for (; !a.done; a.skip()) {
     const w = a.cur;
@@ -107,16 +130,18 @@ function neighList(ctx: Ctx, argv: string[], flush = false): number {
         s = flush ? ~NUD_NOARP >>> 0 : 0xffffffff;
       }
       stateMask = (stateMask | (s === 0 ? NUD_NONE_FILTER : s)) >>> 0;
-    } else {
+    } else if (w === 'proxy') proxy = true; // the dump asks for the proxy entries (NTF_PROXY)
+    else {
       let v = w;
       if (v === 'to') v = a.next();
       pfx = getPrefix(v, ctx.opt.family);
     }
   }
   const ifindex = devName !== undefined ? ctx.ifindexOrFail(devName) : undefined;
-  const selected = () => ctx.rtnl.neighs().filter((n) =>
+  // print_neigh: a proxy entry passes whatever the state filter says
+  const selected = () => ctx.rtnl.neighs(proxy).filter((n) =>
     (ifindex === undefined || n.ifindex === ifindex) &&
-    (n.state ? (n.state & stateMask) !== 0 : (stateMask & NUD_NONE_FILTER) !== 0) &&
+    (n.proxy || (n.state ? (n.state & stateMask) !== 0 : (stateMask & NUD_NONE_FILTER) !== 0)) &&
     (!pfx || pfx.len === 0 || ((n.dst ^ pfx.addr) & maskOf(pfx.len)) === 0));
   if (flush) return neighFlush(ctx, selected);
   const list = selected();
@@ -140,7 +165,7 @@ function neighFlush(ctx: Ctx, selected: () => NeighInfo[]): number {
       return 0;
     }
     // RTM_DELNEIGH for each; an entry gone meanwhile is not reported
-    for (const n of victims) ctx.rtnl.neighDel({ ifindex: n.ifindex, dst: n.dst });
+    for (const n of victims) ctx.rtnl.neighDel(n.proxy ? { ifindex: n.ifindex, dst: n.dst, proxy: true } : { ifindex: n.ifindex, dst: n.dst });
     if (ctx.opt.stats) ctx.out(`\n*** Round ${round + 1}, deleting ${victims.length} entries ***\n`);
   }
   ctx.out(`*** Flush not complete bailing out after ${MAX_ROUNDS} rounds\n`);
@@ -149,11 +174,12 @@ function neighFlush(ctx: Ctx, selected: () => NeighInfo[]): number {
 
 function neighText(ctx: Ctx, n: NeighInfo, devFiltered: boolean): string {
   let s = formatIPv4(n.dst) + ' ';
-  if (!devFiltered) s += `dev ${ctx.ifname(n.ifindex)} `;
+  if (!devFiltered && n.ifindex) s += `dev ${ctx.ifname(n.ifindex)} `;
   if (n.lladdr) s += `lladdr ${formatMac(n.lladdr)} `;
   if (n.router) s += 'router ';
+  if (n.proxy) s += 'proxy ';
   if (n.externLearn) s += 'extern_learn ';
-  if (ctx.opt.stats) {
+  if (ctx.opt.stats && !n.proxy) {
     // print_cacheinfo() and NDA_PROBES as iproute2 6.1 spaces them
     if (n.refcnt) s += ` ref ${n.refcnt}`;
     s += ` used ${Math.floor(n.used / USER_HZ)}/${Math.floor(n.confirmed / USER_HZ)}/${Math.floor(n.updated / USER_HZ)}`;
@@ -165,11 +191,12 @@ function neighText(ctx: Ctx, n: NeighInfo, devFiltered: boolean): string {
 
 function neighJson(ctx: Ctx, n: NeighInfo, devFiltered: boolean): Record<string, Json> {
   const o: Record<string, Json> = { dst: formatIPv4(n.dst) };
-  if (!devFiltered) o.dev = ctx.ifname(n.ifindex);
+  if (!devFiltered && n.ifindex) o.dev = ctx.ifname(n.ifindex);
   if (n.lladdr) o.lladdr = formatMac(n.lladdr);
   if (n.router) o.router = null;
+  if (n.proxy) o.proxy = null;
   if (n.externLearn) o.extern_learn = null;
-  if (ctx.opt.stats) {
+  if (ctx.opt.stats && !n.proxy) {
     if (n.refcnt) o.refcnt = n.refcnt;
     o.used = Math.floor(n.used / USER_HZ);
     o.confirmed = Math.floor(n.confirmed / USER_HZ);
@@ -178,6 +205,49 @@ function neighJson(ctx: Ctx, n: NeighInfo, devFiltered: boolean): Record<string,
   }
   if (n.state) o.state = stateNames(n.state);
   return o;
+}
+
+/**
+ * ipneigh_get(): RTM_GETNEIGH for one entry, printed by print_neigh with the filter reset. iproute2 6.1
+ * opens no JSON object here, so `-j` still prints text.
+ */
+function neighGet(ctx: Ctx, argv: string[]): number {
+  let dev: string | undefined, dst: number | undefined, devOk = false, proxy = false, dstUnspec = false, dstEmpty = false;
+  const a = new Args(argv);
+  for (; !a.done; a.skip()) {
+    const w = a.cur;
+    if (w === 'dev') {
+      dev = a.next();
+      devOk = true;
+    } else if (matches(w, 'proxy')) {
+      const v = a.next();
+      if (matches(v, 'help')) throw new IpExit(255, NEIGH_USAGE);
+      if (dst !== undefined) duparg('address', v);
+      dst = getAddr(v, ctx.opt.family);
+      dstUnspec = unspecAddr(ctx, v);
+      dstEmpty = emptyAddr(ctx, v);
+      devOk = true;
+      proxy = true;
+    } else {
+      let v = w;
+      if (v === 'to') v = a.next();
+      if (matches(v, 'help')) throw new IpExit(255, NEIGH_USAGE);
+      if (dst !== undefined) duparg2('to', v);
+      dst = getAddr(v, ctx.opt.family);
+      dstUnspec = unspecAddr(ctx, v);
+      dstEmpty = emptyAddr(ctx, v);
+    }
+  }
+  if (!devOk || dst === undefined || dstUnspec) throw new CmdFail(1, 'Device and address are required arguments.\n');
+  const req: NeighReq = { ifindex: dev !== undefined ? ctx.ifindexOrFail(dev) : 0, dst };
+  if (proxy) req.proxy = true;
+  // neigh_valid_get_req: NDA_DST must be key_len bytes
+  if (dstEmpty) return ctx.check({ ok: false, errno: 22, msg: 'Invalid network address in neighbor get request' }) ? 0 : 2;
+  if (!ctx.rtnl.neighGet) throw new CmdFail(2, 'RTNETLINK answers: Operation not supported\n');
+  const r = ctx.rtnl.neighGet(req);
+  if (!ctx.check(r) || !r.ok) return 2;
+  ctx.record(neighText(ctx, r.value, false));
+  return 0;
 }
 
 export { CmdFail };
