@@ -22,7 +22,8 @@ import { clockNow, CLOCK_NEVER } from "../hw/clock";
 import { load16be, load32be } from "../hw/checksum";
 import { isMulticast, isLoopback } from "../lib/inet";
 import {
-  inDevExists, inDevSeq, confOr, confMax, confGet, CONF_ROUTE_LOCALNET, CONF_ARP_IGNORE, CONF_ARP_FILTER, CONF_ARP_ANNOUNCE, CONF_ARP_ACCEPT,
+  inDevExists, inDevSeq, confOr, confAnd, confMax, confGet, CONF_ROUTE_LOCALNET, CONF_ARP_IGNORE, CONF_ARP_FILTER, CONF_ARP_ANNOUNCE, CONF_ARP_ACCEPT,
+  CONF_ARP_EVICT_NOCARRIER,
   CONF_PROXY_ARP, CONF_DROP_GRATUITOUS_ARP, CONF_FORWARDING, inetSelectAddr, inetDevOfLocal, inetConfirmAddr, inetAddrOnlink,
 } from "./devinet";
 import { ipRouteInput, ipRouteOutputKeyHashRcu, rtType, rtDev } from "./route";
@@ -508,11 +509,16 @@ export function neighIfdown(dev: i32): void {
 }
 
 /**
- * neigh_carrier_down() (arp_netdev_event, NETDEV_CHANGE without carrier), as far as the proxy
- * entries go: the device's non-permanent ones are removed. [not modelled] the kernel also flushes
- * the device's non-permanent neighbour entries here; netpath keeps them.
+ * arp_netdev_event, NETDEV_CHANGE without carrier: with arp_evict_nocarrier (conf/all and the device's,
+ * or no IPv4 state at all) neigh_carrier_down() takes the device's non-permanent entries and proxy
+ * entries away (neigh_flush_dev with skip_perm): the next packet resolves its neighbour again.
  */
-export function neighCarrierDown(dev: i32): void { pneighIfdown(dev, true); }
+export function neighCarrierDown(dev: i32): void {
+  if (inDevExists(dev) && !confAnd(dev, CONF_ARP_EVICT_NOCARRIER)) return;
+  for (let i = 0; i < nDev.length; i++) if (nDev[i] == dev && (nState[i] & NUD_PERMANENT) == 0) doomed.push(i);
+  removeDoomed();
+  pneighIfdown(dev, true);
+}
 
 /** neigh_get(): the entry (neigh_lookup, counted), or ENOENT with the kernel's message */
 export function neighGet(dev: i32, dst: u32): i32 {
