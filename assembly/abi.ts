@@ -6,7 +6,7 @@ import {
   devGetFlags, devExists, ifnamePolicyOk, devSetAlias, devAliasOf, devType, ARPHRD_NONE,
 } from "./core/netdevice";
 import {
-  loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink, POLICY_MSG,
+  loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devChangeFlags, devChangeCarrier, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink, POLICY_MSG,
 } from "./core/dev";
 import { macvlanNewlink, macvlanMode, macvlanFlags, MACVLAN_BC_QUEUE_LEN } from "./drivers/macvlan";
 import { sysctl, sysctlValue } from "./core/sysctl";
@@ -85,6 +85,10 @@ export function linkDetail(ifindex: i32, which: i32): u32 {
 }
 export function linkDel(ifindex: i32): i32 { clearExtack(); return rtnlDellink(ifindex); }
 export function linkSetUp(ifindex: i32, up: bool): i32 { clearExtack(); return devSetUp(ifindex, up); }
+/** ifi_flags/ifi_change of a request, IFF_UP aside (dev_change_flags) */
+export function linkChangeFlags(ifindex: i32, flags: u32, change: u32): i32 { clearExtack(); return devChangeFlags(ifindex, flags, change); }
+/** IFLA_CARRIER (dev_change_carrier) */
+export function linkChangeCarrier(ifindex: i32, on: bool): i32 { clearExtack(); return devChangeCarrier(ifindex, on); }
 export function linkSetMtu(ifindex: i32, mtu: u32): i32 { clearExtack(); return devSetMtu(ifindex, mtu); }
 export function linkSetMac(ifindex: i32, hi: u32, lo: u32): i32 { clearExtack(); return devSetMac(ifindex, mac(hi, lo)); }
 export function linkSetName(ifindex: i32, name: string): i32 { clearExtack(); return devSetName(ifindex, name); }

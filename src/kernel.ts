@@ -219,6 +219,7 @@ export class Kernel implements Rtnl {
       : this.core.linkAdd(KIND_CODE[req.kind] ?? 0, req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0,
       req.peer?.name ?? '', pmh, pml, req.peer?.mtu ?? 0, req.peer?.txqlen ?? 0);
     if (rc < 0) return this.reply(rc);
+    if (req.change) this.core.linkChangeFlags(rc, req.flags ?? 0, req.change);
     if (req.up) this.core.linkSetUp(rc, true);
     return { ok: true, value: undefined };
   }
@@ -245,7 +246,10 @@ export class Kernel implements Rtnl {
     if (req.txqlen !== undefined) { const r = this.reply(this.core.linkSetTxqlen(req.ifindex, req.txqlen)); if (!r.ok) return r; }
     if (req.group !== undefined) { const r = this.reply(this.core.linkSetGroup(req.ifindex, req.group)); if (!r.ok) return r; }
     if (req.master !== undefined) { const r = this.reply(this.core.linkSetMaster(req.ifindex, req.master)); if (!r.ok) return r; }
-    if (req.up !== undefined) return this.reply(this.core.linkSetUp(req.ifindex, req.up));
+    // dev_change_flags: the other flags, then IFF_UP; IFLA_CARRIER after
+    if (req.change) { const r = this.reply(this.core.linkChangeFlags(req.ifindex, req.flags ?? 0, req.change)); if (!r.ok) return r; }
+    if (req.up !== undefined) { const r = this.reply(this.core.linkSetUp(req.ifindex, req.up)); if (!r.ok) return r; }
+    if (req.carrier !== undefined) return this.reply(this.core.linkChangeCarrier(req.ifindex, req.carrier));
     return { ok: true, value: undefined };
   }
 

@@ -10,7 +10,7 @@ export type Reply<T = void> = { ok: true; value: T } | ({ ok: false } & KernelEr
 
 // IFF_* (include/uapi/linux/if.h)
 export const IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_POINTOPOINT = 0x10,
-  IFF_NOARP = 0x80, IFF_PROMISC = 0x100, IFF_ALLMULTI = 0x200, IFF_MULTICAST = 0x1000,
+  IFF_NOTRAILERS = 0x20, IFF_NOARP = 0x80, IFF_PROMISC = 0x100, IFF_ALLMULTI = 0x200, IFF_MULTICAST = 0x1000, IFF_DYNAMIC = 0x8000,
   IFF_LOWER_UP = 0x10000, IFF_DORMANT = 0x20000;
 // IF_OPER_* (RFC 2863 operstate)
 export const IF_OPER_UNKNOWN = 0, IF_OPER_DOWN = 2, IF_OPER_LOWERLAYERDOWN = 3, IF_OPER_UP = 6;
@@ -88,6 +88,9 @@ export interface LinkAddReq {
   up?: boolean;
   /** IFLA_LINK: the lower device (macvlan) */
   link?: number;
+  /** ifi_flags / ifi_change besides IFF_UP, applied to the new device (rtnl_configure_link) */
+  flags?: number;
+  change?: number;
   macvlan?: { mode?: MacvlanMode; flags?: number };
   /** veth: the peer, created first (so it gets the lower ifindex, as on Linux) */
   peer?: { name: string; address?: Uint8Array; mtu?: number; txqlen?: number; netns?: string };
@@ -104,6 +107,11 @@ export interface LinkSetReq {
   master?: number;
   /** IFLA_IFALIAS: "" removes it */
   alias?: string;
+  /** ifi_flags / ifi_change besides IFF_UP: the bits of `flags` that `change` names */
+  flags?: number;
+  change?: number;
+  /** IFLA_CARRIER */
+  carrier?: boolean;
 }
 
 /** One RTM_NEWNEIGH of an AF_BRIDGE dump, in the kernel's order. */

@@ -5,7 +5,8 @@ import {
   devRegister, devUnlink, devExists, devIsUp, devFlags, devCarrier, devKind, devMtu, devMinMtu, devMaxMtu, devMac,
   devCarrierChanges, devPeer, devTxqlen, devName, devQdisc, devByName, devGetValidName, devNameError, ifnamePolicyOk, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
   KIND_MACVLAN, KIND_TUN, KIND_BRIDGE,
-  IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, LOOPBACK_IFINDEX,
+  IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_ALLMULTI, IFF_DYNAMIC, IFF_NOTRAILERS,
+  LOOPBACK_IFINDEX, devGflagsOf, devGflagsSet,
 } from "./netdevice";
 import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, fail } from "../lib/errno";
 import {
@@ -14,6 +15,7 @@ import {
 import { fibNetdevUp, fibNetdevDown, fibNetdevChange, fibDisableIp } from "../ipv4/fib_frontend";
 import { rulesAttach, rulesDetach } from "../ipv4/fib_rules";
 import { neighIfdown, neigh_changeaddr, neighCarrierDown } from "../ipv4/arp";
+import { rt_cache_flush } from "../ipv4/flow";
 import { sysctlDevSetAll } from "./sysctl";
 import { netifDevInit, qdisc_reset } from "./netif";
 import { packetDevGone } from "./af_packet";
@@ -411,6 +413,40 @@ function dev_set_rx_mode(dev: i32): void {
     else if (devUcCount[dev] == 0 && devUcPromisc[dev]) { devPromiscuity[dev]--; devUcPromisc[dev] = false; }
   }
   driverRxMode(dev);
+}
+
+/**
+ * __dev_change_flags() for the flags `ip link set` may change besides IFF_UP: NOARP, MULTICAST, DYNAMIC
+ * and NOTRAILERS in dev->flags, PROMISC and ALLMULTI as the user's share of the counts (gflags).
+ * `change` says which bits of `flags` are meant. NETDEV_CHANGE follows when dev->flags moved: ARP
+ * forgets the device's entries when NOARP changed (arp_netdev_event), the route cache goes.
+ */
+export function devChangeFlags(dev: i32, flags: u32, change: u32): i32 {
+  if (!devExists(dev)) return -ENODEV;
+  const direct = change & (IFF_NOARP | IFF_MULTICAST | IFF_DYNAMIC | IFF_NOTRAILERS);
+  const old = devFlags[dev];
+  devFlags[dev] = (old & ~direct) | (flags & direct);
+  let g = devGflagsOf(dev);
+  if ((change & IFF_PROMISC) != 0 && ((flags ^ g) & IFF_PROMISC) != 0) {
+    g ^= IFF_PROMISC;
+    dev_set_promiscuity(dev, (g & IFF_PROMISC) != 0 ? 1 : -1);
+  }
+  if ((change & IFF_ALLMULTI) != 0 && ((flags ^ g) & IFF_ALLMULTI) != 0) {
+    g ^= IFF_ALLMULTI;
+    dev_set_allmulti(dev, (g & IFF_ALLMULTI) != 0 ? 1 : -1);
+  }
+  devGflagsSet(dev, g);
+  if (((old ^ devFlags[dev]) & IFF_NOARP) != 0) neigh_changeaddr(dev);
+  if (old != devFlags[dev]) rt_cache_flush();
+  return 0;
+}
+
+/** ndo_change_carrier (IFLA_CARRIER): dummy and tun have one; other devices say EOPNOTSUPP */
+export function devChangeCarrier(dev: i32, on: bool): i32 {
+  if (!devExists(dev)) return -ENODEV;
+  if (devKind[dev] != KIND_DUMMY && devKind[dev] != KIND_TUN) return -EOPNOTSUPP;
+  carrierChange(dev, on);
+  return 0;
 }
 
 /** dev_get_iflink(): the lower device of a macvlan, a veth's peer, 0 otherwise */

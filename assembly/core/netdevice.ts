@@ -13,7 +13,7 @@ export const ARPHRD_ETHER: u16 = 1, ARPHRD_NONE: u16 = 0xfffe;
 // include/uapi/linux/if.h
 export const IFF_UP: u32 = 0x1, IFF_BROADCAST: u32 = 0x2, IFF_LOOPBACK: u32 = 0x8, IFF_POINTOPOINT: u32 = 0x10,
   IFF_RUNNING: u32 = 0x40, IFF_NOARP: u32 = 0x80, IFF_PROMISC: u32 = 0x100, IFF_ALLMULTI: u32 = 0x200,
-  IFF_MULTICAST: u32 = 0x1000, IFF_LOWER_UP: u32 = 0x10000;
+  IFF_MULTICAST: u32 = 0x1000, IFF_LOWER_UP: u32 = 0x10000, IFF_NOTRAILERS: u32 = 0x20, IFF_DYNAMIC: u32 = 0x8000;
 
 /** is_valid_ether_addr(): neither multicast nor all zeros */
 // @ts-ignore: decorator
@@ -73,9 +73,17 @@ export function devRunning(ifindex: i32): bool {
   return devIsUp(ifindex) && devCarrier[ifindex];
 }
 
-/** dev_get_flags(): the flags userspace sees */
+/** dev->gflags: IFF_PROMISC and IFF_ALLMULTI as userspace asked for them (grown on the first request past its end) */
+const devGflags = new Array<u32>();
+export function devGflagsOf(ifindex: i32): u32 { return ifindex < devGflags.length ? devGflags[ifindex] : 0; }
+export function devGflagsSet(ifindex: i32, g: u32): void {
+  while (devGflags.length <= ifindex) devGflags.push(0);
+  devGflags[ifindex] = g;
+}
+
+/** dev_get_flags(): the flags userspace sees (promiscuity and allmulti only as it asked for them) */
 export function devGetFlags(ifindex: i32): u32 {
-  let f = devFlags[ifindex];
+  let f = devFlags[ifindex] | devGflagsOf(ifindex);
   if (devRunning(ifindex)) f |= IFF_RUNNING | IFF_LOWER_UP;
   return f;
 }
@@ -113,6 +121,7 @@ export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu
   devQdisc[ix] = 0;
   devType[ix] = ARPHRD_ETHER;
   if (ix < devAlias.length) devAlias[ix] = "";
+  if (ix < devGflags.length) devGflags[ix] = 0;
   devList.push(ix);
   return ix;
 }

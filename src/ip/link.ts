@@ -1,7 +1,7 @@
 // `ip link`: add (veth, dummy), delete, set, show; plus the link header
 // printer shared with `ip address show` (ip/iplink.c, ip/ipaddress.c).
 import {
-  IFF_ALLMULTI, IFF_BROADCAST, IFF_DORMANT, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP,
+  IFF_ALLMULTI, IFF_BROADCAST, IFF_DORMANT, IFF_DYNAMIC, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP, IFF_NOTRAILERS,
   IFF_MULTI_QUEUE, IFF_NO_PI, IFF_PERSIST, IFF_POINTOPOINT, IFF_PROMISC, IFF_TAP, IFF_UP, IFF_VNET_HDR,
   MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type BridgePortInfo, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
   type MacvlanMode,
@@ -16,7 +16,7 @@ const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING'
 const FLAG_NAMES: [number, string][] = [
   [IFF_LOOPBACK, 'LOOPBACK'], [IFF_BROADCAST, 'BROADCAST'], [IFF_POINTOPOINT, 'POINTOPOINT'],
   [IFF_MULTICAST, 'MULTICAST'], [IFF_NOARP, 'NOARP'], [IFF_ALLMULTI, 'ALLMULTI'], [IFF_PROMISC, 'PROMISC'],
-  [IFF_UP, 'UP'], [IFF_LOWER_UP, 'LOWER_UP'], [IFF_DORMANT, 'DORMANT'],
+  [IFF_DYNAMIC, 'DYNAMIC'], [IFF_NOTRAILERS, 'NOTRAILERS'], [IFF_UP, 'UP'], [IFF_LOWER_UP, 'LOWER_UP'], [IFF_DORMANT, 'DORMANT'],
 ];
 
 /** print_link_flags(): NO-CARRIER when up without carrier, M-DOWN when the IFLA_LINK device is down */
@@ -314,6 +314,24 @@ interface LinkArgs {
   master?: number;
   /** IFLA_IFALIAS (rtnl_newlink ignores it: only `set` gives a device one) */
   alias?: string;
+  /** ifi_flags / ifi_change besides IFF_UP */
+  flags?: number;
+  change?: number;
+  /** IFLA_CARRIER */
+  carrier?: boolean;
+}
+
+/** the flag words of iplink_parse: the IFF_* bit, and whether `on` clears it (arp on = no IFF_NOARP) */
+const FLAG_WORDS = new Map<string, [number, boolean]>([
+  ['multicast', [IFF_MULTICAST, false]], ['allmulticast', [IFF_ALLMULTI, false]], ['promisc', [IFF_PROMISC, false]],
+  ['trailers', [IFF_NOTRAILERS, true]], ['arp', [IFF_NOARP, true]], ['dynamic', [IFF_DYNAMIC, false]],
+]);
+
+/** parse_on_off(): exactly "on" or "off" */
+function parseOnOff(what: string, v: string): boolean {
+  if (v === 'on') return true;
+  if (v === 'off') return false;
+  throw new CmdFail(1, `Error: argument of "${what}" must be "on" or "off", not "${v}"\n`);
 }
 
 /** iplink_parse(): the generic link attributes, up to `type`; `netns` must name a box `ctx` can reach */
@@ -350,6 +368,17 @@ function parseLinkArgs(ctx: Ctx, argv: string[]): LinkArgs {
       const n = groupId(v);
       if (n === undefined) invarg('Invalid "group" value\n', v);
       r.group = n;
+    } else if (FLAG_WORDS.has(w)) {
+      // iplink_parse: `WORD on|off` sets or clears a flag in ifi_flags and names it in ifi_change
+      const [bit, inverted] = FLAG_WORDS.get(w)!;
+      const on = parseOnOff(w, a.next());
+      r.change = (r.change ?? 0) | bit;
+      r.flags = on !== inverted ? (r.flags ?? 0) | bit : (r.flags ?? 0) & ~bit;
+    } else if (w === 'carrier') {
+      // parse_one_of(): its own message, and -EINVAL as the exit status
+      const v = a.next();
+      if (v !== 'on' && v !== 'off') throw new CmdFail(22, `Error: argument of "carrier" must be one of "off", "on", not "${v}"\n`);
+      r.carrier = v === 'on';
     } else if (w === 'alias') {
       const v = a.next();
       if (byteLength(v) >= 256) invarg('alias too long\n', v); // IFALIASZ
@@ -425,6 +454,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
     if (r.mtu !== undefined) req.mtu = r.mtu;
     if (r.txqlen !== undefined) req.txqlen = r.txqlen;
     if (r.up !== undefined) req.up = r.up;
+    if (r.change) { req.flags = r.flags ?? 0; req.change = r.change; }
     // iplink_modify: IFLA_LINK by name, resolved before the request
     if (r.link !== undefined) req.link = ctx.ifindexOrFail(r.link);
     const taken: string[] = [];
@@ -458,6 +488,8 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
   if (r.group !== undefined) req.group = r.group;
   if (r.master !== undefined) req.master = r.master;
   if (r.alias !== undefined) req.alias = r.alias;
+  if (r.change) { req.flags = r.flags ?? 0; req.change = r.change; }
+  if (r.carrier !== undefined) req.carrier = r.carrier;
   if (r.up !== undefined) req.up = r.up;
   return ctx.check(ctx.rtnl.linkSet(req)) ? 0 : 2;
 }
