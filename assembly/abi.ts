@@ -8,6 +8,7 @@ import {
 import {
   loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devChangeFlags, devChangeCarrier, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink, POLICY_MSG,
 } from "./core/dev";
+import { vlanNewlink, vlanChangeFlags, vlanDevId, vlanDevProto, vlanDevFlags } from "./net/8021q/vlan";
 import { macvlanNewlink, macvlanMode, macvlanFlags, MACVLAN_BC_QUEUE_LEN } from "./drivers/macvlan";
 import { sysctl, sysctlValue } from "./core/sysctl";
 import { dev_get_stats, ST_COUNT } from "./core/netif";
@@ -73,13 +74,31 @@ export function linkAddMacvlan(name: string, macHi: u32, macLo: u32, mtu: u32, t
   clearExtack();
   return macvlanNewlink(name, mac(macHi, macLo), mtu, txqlen, link, mode, flags);
 }
-/** What `ip -d link` adds for a macvlan: 1 mode, 2 flags, 3 bc queue length (promiscuity: linkPromisc). */
+/**
+ * `ip link add link LOWER name NAME type vlan id VID [protocol P] [reorder_hdr on|off] ...`: the new
+ * ifindex or -errno. vid -1 and proto 0 when not given; flagsMask/flags as IFLA_VLAN_FLAGS.
+ */
+export function linkAddVlan(name: string, macHi: u32, macLo: u32, mtu: u32, txqlen: u32, link: i32, vid: i32, proto: u32,
+  flagsMask: u32, flags: u32): i32 {
+  clearExtack();
+  return vlanNewlink(name, mac(macHi, macLo), mtu, txqlen, link, vid, proto, flagsMask, flags);
+}
+/** `ip link set DEV type vlan FLAG on|off` (vlan_changelink) */
+export function linkSetVlanFlags(ifindex: i32, flagsMask: u32, flags: u32): i32 {
+  clearExtack();
+  if (!devExists(ifindex)) return -19;
+  return vlanChangeFlags(ifindex, flagsMask, flags);
+}
+/** What `ip -d link` adds for a macvlan: 1 mode, 2 flags, 3 bc queue length (promiscuity: linkPromisc); a VLAN: 4 id, 5 protocol, 6 flags. */
 export function linkDetail(ifindex: i32, which: i32): u32 {
   if (!devExists(ifindex)) return 0;
   switch (which) {
     case 1: return macvlanMode(ifindex);
     case 2: return macvlanFlags(ifindex);
     case 3: return MACVLAN_BC_QUEUE_LEN;
+    case 4: return vlanDevId(ifindex);
+    case 5: return vlanDevProto(ifindex);
+    case 6: return vlanDevFlags(ifindex);
   }
   return 0;
 }

@@ -10,8 +10,8 @@ import { MACVLAN_MODES } from './rtnl.js';
 
 type CoreExports = Awaited<ReturnType<typeof instantiate>>;
 
-const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4, macvlan: 5, bridge: 6, tun: 7 };
-const KIND_NAME: LinkKind[] = ['loopback', 'loopback', 'veth', 'dummy', 'emac', 'macvlan', 'bridge', 'tun'];
+const KIND_CODE: Record<LinkKind, number> = { loopback: 1, veth: 2, dummy: 3, emac: 4, macvlan: 5, bridge: 6, tun: 7, vlan: 8 };
+const KIND_NAME: LinkKind[] = ['loopback', 'loopback', 'veth', 'dummy', 'emac', 'macvlan', 'bridge', 'tun', 'vlan'];
 const MACVLAN_MODE_NAME = new Map(Object.entries(MACVLAN_MODES).map(([k, v]) => [v, k as MacvlanMode]));
 const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400, NLM_F_APPEND = 0x800;
 const NO_MAC = [0xffffffff, 0xffffffff] as const;
@@ -123,6 +123,9 @@ export class Kernel implements Rtnl {
           bcQueueLen: this.core.linkDetail(ifindex, 3),
         };
       }
+      if (kind === 'vlan') {
+        l.vlan = { id: this.core.linkDetail(ifindex, 4), protocol: this.core.linkDetail(ifindex, 5), flags: this.core.linkDetail(ifindex, 6) };
+      }
       const nsid = kind === 'veth' ? this.core.vethInfo(ifindex, 1) : -1;
       if (nsid >= 0) {
         l.linkNetnsid = nsid;
@@ -216,6 +219,9 @@ export class Kernel implements Rtnl {
     const rc = req.kind === 'macvlan'
       ? this.core.linkAddMacvlan(req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0, req.link ?? 0,
         MACVLAN_MODES[req.macvlan?.mode ?? 'vepa'], req.macvlan?.flags ?? 0)
+      : req.kind === 'vlan'
+      ? this.core.linkAddVlan(req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0, req.link ?? 0, req.vlan?.id ?? -1,
+        req.vlan?.protocol ?? 0, req.vlan?.mask ?? 0, req.vlan?.flags ?? 0)
       : this.core.linkAdd(KIND_CODE[req.kind] ?? 0, req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0,
       req.peer?.name ?? '', pmh, pml, req.peer?.mtu ?? 0, req.peer?.txqlen ?? 0);
     if (rc < 0) return this.reply(rc);
@@ -235,6 +241,8 @@ export class Kernel implements Rtnl {
     return r;
   }
   private linkSetHere(req: LinkSetReq): Reply {
+    // `type vlan` options: rtnl_changelink refuses another kind (EOPNOTSUPP) and runs vlan_changelink before do_setlink
+    if (req.vlan !== undefined) { const r = this.reply(this.core.linkSetVlanFlags(req.ifindex, req.vlan.mask, req.vlan.flags)); if (!r.ok) return r; }
     // rtnl_setlink() order: name, mtu, address, txqlen, then flags
     if (req.name !== undefined) { const r = this.reply(this.core.linkSetName(req.ifindex, req.name)); if (!r.ok) return r; }
     if (req.alias !== undefined) { const r = this.reply(this.core.linkSetAlias(req.ifindex, req.alias)); if (!r.ok) return r; }

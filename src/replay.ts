@@ -8,7 +8,7 @@
 // time advances to the next input's timestamp: timers (ARP retransmits,
 // neighbour failure) fire and what they send belongs to the packet before.
 import type { Box } from './box.js';
-import type { NetExports, PacketSocket } from './hw/netif.js';
+import { type NetExports, type PacketSocket, withVlanTag } from './hw/netif.js';
 import { MODEL_COUNTERS, type ModelCounters, type TimedFrame } from './hw/emac.js';
 import { readCapture, CaptureFormatError, LinkType, type CapturePacket, type PcapngWriter } from './pcap/index.js';
 import { IFF_TAP } from './rtnl.js';
@@ -173,6 +173,8 @@ function describe(ev: number, a: number, b: number, n: DecodeNames, st: DecodeSt
     case 41: return `macvlan_queue_xmit: ${name(a)} ${b ? 'to a bridge-mode sibling (dev_forward_skb)' : 'out the lower device'}`;
     case 42: return `macvlan_handle_frame: ${name(a)} ${['broadcast queued for bc_work', 'broadcast dropped, bc_queue full', 'back to its source port only'][b] ?? b}`;
     case 43: return `macvlan_broadcast: copy to ${name(a)}${b ? '' : ', dropped'}`;
+    case 46: return `vlan_do_receive: ${name(a)} vid ${b >>> 20} → ${name(b & 0xfffff)}`;
+    case 47: return `vlan_dev_hard_start_xmit: ${name(a)} → dev_queue_xmit on ${name(b)}`;
     case 44: return `veth_xmit: ${name(a)} to the peer's box, len ${b}`;
     case 45: return `veth_xmit: ${name(a)} to the peer's box, len ${b}: dropped, the ring to it is full (CPU_BACKLOG)`;
     case 60: return `tun_get_user: ${name(a)} len ${b}`;
@@ -270,7 +272,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
           const errno = s.send([f]).errors[0];
           if (errno) return vethRefusal(errno, peer, dev, links.find((k) => k.name === peer)?.mtu);
         },
-        collect: () => s.recv().filter((r) => r.direction === 'in'),
+        collect: () => s.recv().filter((r) => r.direction === 'in').map((r) => ({ ...r, data: withVlanTag(r) })),
       };
     } else if (l.kind === 'tun') {
       // the replay is the program holding the device's file: it writes the inputs and reads what the box routes there
@@ -298,7 +300,7 @@ export function replayFrames(box: Box, inputs: ReplayInput[], opts: ReplayOption
       p = {
         dev, ifindex: l.ifindex,
         inject: () => { throw new Error(`replay: ${dev} is a ${l.kind} device: frames enter on EMAC ports, veth ends (through the peer) and tun/tap devices`); },
-        collect: () => s.recv().filter((r) => r.direction === 'out'),
+        collect: () => s.recv().filter((r) => r.direction === 'out').map((r) => ({ ...r, data: withVlanTag(r) })),
       };
     }
     ports.set(dev, p);

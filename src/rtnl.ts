@@ -15,7 +15,7 @@ export const IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_POINTOPO
 // IF_OPER_* (RFC 2863 operstate)
 export const IF_OPER_UNKNOWN = 0, IF_OPER_DOWN = 2, IF_OPER_LOWERLAYERDOWN = 3, IF_OPER_UP = 6;
 
-export type LinkKind = 'loopback' | 'veth' | 'dummy' | 'emac' | 'macvlan' | 'bridge' | 'tun';
+export type LinkKind = 'loopback' | 'veth' | 'dummy' | 'emac' | 'macvlan' | 'bridge' | 'tun' | 'vlan';
 
 /** IFLA_MACVLAN_MODE values */
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
@@ -23,6 +23,11 @@ export const MACVLAN_MODES: Record<MacvlanMode, number> = { private: 1, vepa: 2,
 /** IFLA_MACVLAN_FLAGS */
 export const MACVLAN_FLAG_NOPROMISC = 1, MACVLAN_FLAG_NODST = 2;
 export interface MacvlanInfo { mode: MacvlanMode; flags: number; bcQueueLen: number }
+/** VLAN_FLAG_* (include/uapi/linux/if_vlan.h) */
+export const VLAN_FLAG_REORDER_HDR = 0x1, VLAN_FLAG_GVRP = 0x2, VLAN_FLAG_LOOSE_BINDING = 0x4, VLAN_FLAG_MVRP = 0x8,
+  VLAN_FLAG_BRIDGE_BINDING = 0x10;
+/** IFLA_INFO_DATA of a VLAN device: IFLA_VLAN_PROTOCOL (ethertype, host order), IFLA_VLAN_ID, IFLA_VLAN_FLAGS */
+export interface VlanInfo { protocol: number; id: number; flags: number }
 
 export interface LinkInfo {
   ifindex: number;
@@ -44,6 +49,8 @@ export interface LinkInfo {
   promiscuity?: number;
   /** IFLA_INFO_DATA of a macvlan */
   macvlan?: MacvlanInfo;
+  /** IFLA_INFO_DATA of a VLAN device */
+  vlan?: VlanInfo;
   /** whether qdisc is noqueue (virtual devices) or noop (down, never up) — as ip prints it */
   qdisc: string;
   stats: LinkStats;
@@ -92,6 +99,8 @@ export interface LinkAddReq {
   flags?: number;
   change?: number;
   macvlan?: { mode?: MacvlanMode; flags?: number };
+  /** IFLA_VLAN_*: id and protocol when given, the flags with their mask */
+  vlan?: { id?: number; protocol?: number; flags?: number; mask?: number };
   /** veth: the peer, created first (so it gets the lower ifindex, as on Linux) */
   peer?: { name: string; address?: Uint8Array; mtu?: number; txqlen?: number; netns?: string };
 }
@@ -112,6 +121,8 @@ export interface LinkSetReq {
   change?: number;
   /** IFLA_CARRIER */
   carrier?: boolean;
+  /** `type vlan FLAG on|off` of a VLAN device: IFLA_VLAN_FLAGS */
+  vlan?: { flags: number; mask: number };
 }
 
 /** One RTM_NEWNEIGH of an AF_BRIDGE dump, in the kernel's order. */

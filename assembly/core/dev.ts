@@ -4,7 +4,7 @@
 import {
   devRegister, devUnlink, devExists, devIsUp, devFlags, devCarrier, devKind, devMtu, devMinMtu, devMaxMtu, devMac,
   devCarrierChanges, devPeer, devTxqlen, devName, devQdisc, devByName, devGetValidName, devNameError, ifnamePolicyOk, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
-  KIND_MACVLAN, KIND_TUN, KIND_BRIDGE,
+  KIND_MACVLAN, KIND_TUN, KIND_BRIDGE, KIND_VLAN,
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_ALLMULTI, IFF_DYNAMIC, IFF_NOTRAILERS,
   LOOPBACK_IFINDEX, devGflagsOf, devGflagsSet,
 } from "./netdevice";
@@ -33,6 +33,11 @@ import { brDevInit, isBridge, masterOf } from "../net/bridge/br_private";
 import { br_del_if, br_port_carrier_check, brPortMtuChanged, brPortMacChanged, brSetMac, brSetMtu } from "../net/bridge/br_if";
 import { br_dev_init, br_dev_open, br_dev_stop, br_dev_uninit } from "../net/bridge/br_device";
 import { vethRemotePeer, vethRemotePeerIsUp } from "../drivers/veth";
+import {
+  vlanInit, vlanBind, vlanUninit, vlanLower, vlanLowerChanged, vlanLowerUp, vlanLowerDown, vlanLowerMtu, vlanLowerAddr,
+  vlanLowerUnregister,
+} from "../net/8021q/vlan";
+import { vlanDevBind, vlan_dev_open, vlan_dev_stop, vlan_dev_change_mtu, vlan_dev_set_mac_address } from "../net/8021q/vlan_dev";
 
 // eth_hw_addr_random(): deterministic here, from a fixed-seed xorshift
 let macSeed: u64 = 0x9e3779b97f4a7c15;
@@ -51,6 +56,9 @@ export function loopbackInit(): void {
   emacNetdevInit(carrierChange);
   macvlanInit();
   macvlanBind(registerEther, unregister, dev_set_promiscuity, dev_uc_change, carrierChange);
+  vlanInit();
+  vlanBind(registerVlan, unregister, devOpen, devClose, devSetMtu, netdevChangeAddr);
+  vlanDevBind(dev_uc_change, vlanCarrierSet);
   devCarrier[ix] = true;
   inetdevInit(ix);
 }
@@ -59,6 +67,20 @@ export function loopbackInit(): void {
 /** register() with the defaults of an Ethernet device, as the macvlan driver needs it */
 function registerEther(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32): i32 {
   return register(name, kind, mtu, mac, txqlen);
+}
+
+/** register() for a VLAN device: the flags come from its lower (vlan_dev_init). */
+function registerVlan(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32, flags: u32): i32 {
+  return register(name, kind, mtu, mac, txqlen, flags);
+}
+
+/** netif_carrier_on/off of a VLAN device: through linkwatch while up, only the state and its count otherwise. */
+function vlanCarrierSet(dev: i32, on: bool, counted: bool): void {
+  if (devIsUp(dev)) { carrierChange(dev, on); return; }
+  if (devCarrier[dev] == on) return;
+  devCarrier[dev] = on;
+  if (counted) devCarrierChanges[dev]++;
+  vlanLowerChanged(dev);
 }
 
 export function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32,
@@ -152,6 +174,7 @@ export function carrierChange(dev: i32, on: bool): void {
   }
   if (devIsUp(dev)) fibNetdevChange(dev, on);
   macvlanLowerChanged(dev);
+  vlanLowerChanged(dev);
   br_port_carrier_check(dev);
 }
 
@@ -173,6 +196,10 @@ export function devOpen(dev: i32): i32 {
   }
   if (devKind[dev] == KIND_MACVLAN) {
     const e = macvlan_open(dev);
+    if (e < 0) return e;
+  }
+  if (devKind[dev] == KIND_VLAN) {
+    const e = vlan_dev_open(dev);
     if (e < 0) return e;
   }
   if (devKind[dev] == KIND_BRIDGE) br_dev_open(dev);
@@ -203,6 +230,7 @@ export function devOpen(dev: i32): i32 {
   // ip_mc_up: the all-hosts group
   if (inDevExists(dev) && !(devFlags[dev] & IFF_LOOPBACK)) dev_mc_add(dev, MC_IPV4_ALLHOSTS);
   br_port_carrier_check(dev);
+  vlanLowerUp(dev);
   return 0;
 }
 
@@ -221,21 +249,25 @@ export function devClose(dev: i32): void {
     if (p != 0) carrierChange(p, false);
   }
   if (devKind[dev] == KIND_MACVLAN) macvlan_stop(dev);
+  if (devKind[dev] == KIND_VLAN) vlan_dev_stop(dev);
   if (devKind[dev] == KIND_BRIDGE) br_dev_stop(dev);
   fibNetdevDown(dev);
   neighIfdown(dev);
   if (!(devFlags[dev] & IFF_LOOPBACK)) dev_mc_del(dev, MC_IPV4_ALLHOSTS);
   macvlanLowerChanged(dev);
   br_port_carrier_check(dev);
+  vlanLowerDown(dev);
 }
 
 /** unregister_netdevice() */
 function unregister(dev: i32): void {
   // NETDEV_UNREGISTER: the macvlans on it go first
   macvlanLowerUnregister(dev);
+  vlanLowerUnregister(dev);
   br_dev_uninit(dev);
   devClose(dev);
   if (devKind[dev] == KIND_MACVLAN) macvlanUninit(dev);
+  if (devKind[dev] == KIND_VLAN) vlanUninit(dev);
   if (masterOf(dev) != 0) br_del_if(masterOf(dev), dev);
   inetdevDestroy(dev);
   fibDisableIp(dev, true, true);
@@ -275,6 +307,10 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
     const e = macvlanChangeMtu(dev, mtu);
     if (e < 0) return e;
   }
+  if (devKind[dev] == KIND_VLAN) {
+    const e = vlan_dev_change_mtu(dev, mtu);
+    if (e < 0) return e;
+  }
   if (devKind[dev] == KIND_EMAC && devMtu[dev] != mtu) {
     const e = emacNetdevChangeMtu(dev, mtu);
     if (e < 0) return e;
@@ -285,6 +321,7 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
   if (mtu < 68) inetdevDestroy(dev);
   else if (!inDevExists(dev)) { inetdevInit(dev); if (devIsUp(dev)) fibNetdevUp(dev); }
   macvlanLowerChanged(dev);
+  vlanLowerMtu(dev);
   return 0;
 }
 
@@ -306,6 +343,7 @@ export function devSetMac(dev: i32, mac: u64): i32 {
       return 0;
     }
   }
+  if (devKind[dev] == KIND_VLAN) vlan_dev_set_mac_address(dev, mac);
   const old = devMac[dev];
   devMac[dev] = mac;
   netdevChangeAddr(dev);
@@ -321,6 +359,7 @@ export function netdevChangeAddr(dev: i32): void {
   neigh_changeaddr(dev);
   inetdevArpNotify(dev);
   macvlanLowerAddr(dev);
+  vlanLowerAddr(dev);
 }
 
 /** dev_change_name() and inetdev_changename() */
@@ -408,7 +447,7 @@ function dev_uc_change(dev: i32, inc: i32): void {
  */
 function dev_set_rx_mode(dev: i32): void {
   if (!devIsUp(dev) || dev >= devPromiscuity.length) return;
-  if (devKind[dev] != KIND_MACVLAN) {
+  if (devKind[dev] != KIND_MACVLAN && devKind[dev] != KIND_VLAN) {
     if (devUcCount[dev] > 0 && !devUcPromisc[dev]) { devPromiscuity[dev]++; devUcPromisc[dev] = true; }
     else if (devUcCount[dev] == 0 && devUcPromisc[dev]) { devPromiscuity[dev]--; devUcPromisc[dev] = false; }
   }
@@ -452,5 +491,6 @@ export function devChangeCarrier(dev: i32, on: bool): i32 {
 /** dev_get_iflink(): the lower device of a macvlan, a veth's peer, 0 otherwise */
 export function dev_get_iflink(dev: i32): i32 {
   if (devKind[dev] == KIND_MACVLAN) return macvlanLower(dev);
+  if (devKind[dev] == KIND_VLAN) return vlanLower(dev);
   return devPeer[dev] != 0 ? devPeer[dev] : vethRemotePeer(dev);
 }

@@ -6,6 +6,8 @@ export const KIND_BRIDGE: u8 = 6;
 export const KIND_MACVLAN: u8 = 5;
 /** tun and tap (drivers/tun.ts tells which) */
 export const KIND_TUN: u8 = 7;
+/** 802.1Q/802.1ad VLAN devices (net/8021q/) */
+export const KIND_VLAN: u8 = 8;
 
 // dev->type (include/uapi/linux/if_arp.h): Ethernet unless the device has no link-layer header
 export const ARPHRD_ETHER: u16 = 1, ARPHRD_NONE: u16 = 0xfffe;

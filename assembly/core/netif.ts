@@ -34,6 +34,7 @@ import {
 } from "./dropreason";
 import { ptypeAllDeliver } from "./af_packet";
 import { vethIsRemote, veth_xmit_remote, vethRemoteRxStats } from "../drivers/veth";
+import { skb_vlan_untag, vlan_do_receive, VLAN_RX_ANOTHER, VLAN_RX_FREED, VLAN_TCI_STAG, ETH_P_8021AD } from "../net/8021q/vlan_core";
 import { trace, traceOn, traceVerdict, traceVerdictGiven } from "./trace";
 import { TE_NETIF_RECEIVE, TE_XMIT, TE_DROP, VERDICT_DROP, VERDICT_CONSUMED, TE_RX_HANDLER, RXH_WIRE_SINK } from "./trace_events";
 
@@ -124,7 +125,7 @@ export type NdoQueueStopped = (dev: i32) => bool;
 /** ndo_get_stats64: fills `s` (rtnl_link_stats64 order). */
 export type NdoGetStats64 = (dev: i32, s: StaticArray<u64>) => void;
 
-const KINDS: i32 = 8;
+const KINDS: i32 = 9;
 const opsXmit = new StaticArray<NdoStartXmit | null>(KINDS);
 const opsStopped = new StaticArray<NdoQueueStopped | null>(KINDS);
 const opsStats = new StaticArray<NdoGetStats64 | null>(KINDS);
@@ -298,8 +299,20 @@ function receiveRound(skb: i32, origDev: i32, rounds: i32): i32 {
   while (true) {
     const dev = skbDev[skb];
     skbIif[skb] = dev;
+    // an in-band 802.1Q/802.1ad tag moves to skb->vlan_tci (skb_vlan_untag), before the taps
+    const proto = skbProtocol[skb];
+    if ((proto == ETH_P_8021Q || proto == ETH_P_8021AD) && !skb_vlan_untag(skb)) return NET_RX_DROP;
     // ptype_all: packet sockets see the frame on every device it passes
     ptypeAllDeliver(skb, dev, false);
+    // a tag: to the VLAN device of its id, if there is one (vlan_do_receive), another round there
+    if (unchecked(skbVlanTci[skb]) >= 0) {
+      const v = vlan_do_receive(skb);
+      if (v == VLAN_RX_FREED) return NET_RX_DROP;
+      if (v == VLAN_RX_ANOTHER) {
+        if (++n >= MAX_ROUNDS) { kfree_skb(skb); return NET_RX_DROP; }
+        continue;
+      }
+    }
     const h = dev < rxHandler.length ? rxHandler[dev] : null;
     if (h == null) return deliverSkb(skb, origDev, false);
     const r = h(skb);
@@ -550,6 +563,16 @@ export function dev_queue_xmit(skb: i32): i32 {
   // dev is valid from here on: the per-device arrays all hold it
   skbResetMacHeader(skb);
   if (skbLen[skb] < ETH_HLEN) { dev_core_stats_tx_dropped_inc(dev); kfree_skb_reason(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return NET_XMIT_DROP; }
+  // validate_xmit_vlan: a tag the device cannot insert itself goes into the frame
+  // (__vlan_hwaccel_push_inside). A veth inserts any (NETIF_F_HW_VLAN_CTAG_TX | STAG_TX: the tag
+  // travels as metadata to its peer), the EMAC 802.1Q tags (TPD_INSTC); a veth whose peer is in
+  // another box gets it in the frame here, for the frame crosses as bytes.
+  const tci = unchecked(skbVlanTci[skb]);
+  if (tci >= 0) {
+    const k = unchecked(devKind[dev]);
+    const offload = (k == KIND_VETH && unchecked(devPeer[dev]) != 0) || (k == KIND_EMAC && (tci & VLAN_TCI_STAG) == 0);
+    if (!offload && !vlanPushInside(skb)) { dev_core_stats_tx_dropped_inc(dev); return NET_XMIT_DROP; }
+  }
   const qdisc = devHasQdisc(dev);
   // __dev_xmit_skb: a down or carrier-less device has the noop qdisc (dev_deactivate, or dev_activate
   // waiting for the carrier), a queueless one too: noop_enqueue counts the drop. (A queueless device
@@ -595,6 +618,25 @@ export function dev_queue_xmit(skb: i32): i32 {
   dev_core_stats_tx_dropped_inc(dev);
   kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
   return -ENETDOWN;
+}
+
+/**
+ * __vlan_hwaccel_push_inside(): skb->vlan_tci written into the frame after the MAC addresses
+ * (vlan_insert_tag_set_proto: skb->protocol becomes the tag's type). false when there is no
+ * headroom (the skb is freed).
+ */
+function vlanPushInside(skb: i32): bool {
+  const tci = unchecked(skbVlanTci[skb]);
+  const p = skbPush(skb, VLAN_HLEN);
+  if (p == 0) { kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM); return false; }
+  memory.copy(p, p + VLAN_HLEN, 12);
+  const tpid: u16 = (tci & VLAN_TCI_STAG) != 0 ? ETH_P_8021AD : ETH_P_8021Q;
+  store<u16>(p, bswap<u16>(tpid), 12);
+  store<u16>(p, bswap<u16>(<u16>tci), 14);
+  skbResetMacHeader(skb);
+  skbProtocol[skb] = tpid;
+  unchecked(skbVlanTci[skb] = -1);
+  return true;
 }
 
 // ---- virtual devices' ndo_start_xmit ------------------------------------------------------------

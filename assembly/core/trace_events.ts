@@ -39,6 +39,8 @@ export const TE_MACVLAN_XMIT: u32 = 41;   // a = macvlan dev, b = 0 out the lowe
 export const TE_MACVLAN_BC: u32 = 42;     // a = lower dev, b = 0 queued for bc_work, 1 bc_queue full (dropped), 2 back to its private source
 export const TE_MACVLAN_BC_RX: u32 = 43;  // a = macvlan dev receiving a broadcast/multicast copy, b = 1 queued on the backlog, 0 dropped
 export const TE_VETH_REMOTE: u32 = 44;    // a = veth dev, b = len: the frame crosses to the peer's box
+export const TE_VLAN_RX: u32 = 46;        // a = lower dev, b = VLAN dev | vid << 20: vlan_do_receive found the device
+export const TE_VLAN_XMIT: u32 = 47;      // a = VLAN dev, b = lower dev: vlan_dev_hard_start_xmit
 export const TE_VETH_REMOTE_FULL: u32 = 45; // a = veth dev, b = len: the outbound ring to the peer's box is full (CPU_BACKLOG)
 /** who registered an rx_handler (TE_RX_HANDLER) */
 export const RXH_OTHER: u8 = 0, RXH_MACVLAN: u8 = 1, RXH_HOST: u8 = 2, RXH_WIRE_SINK: u8 = 3;

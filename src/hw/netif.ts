@@ -45,6 +45,8 @@ export interface PacketRecord {
   protocol: number;
   /** a hardware-stripped VLAN tag (PACKET_AUXDATA tp_vlan_tci), if any */
   vlanTci?: number;
+  /** its protocol (PACKET_AUXDATA tp_vlan_tpid): 0x8100 or 0x88a8 */
+  vlanTpid?: number;
   /** when the socket saw it: virtual ns, as box.now (the skb's timestamp, SO_TIMESTAMPNS) */
   timeNs: number;
 }
@@ -120,7 +122,12 @@ export class PacketSocket {
           direction: pt === 4 ? 'out' : 'in', pktType: PKT_TYPES[pt] ?? 'host',
           protocol: dv.getUint16(stage + off + 10, true), timeNs: Number(dv.getBigInt64(stage + off + 16, true)),
         };
-        if (flags & 1) r.vlanTci = dv.getUint32(stage + off + 12, true);
+        if (flags & 1) {
+          // tp_vlan_tci, and tp_vlan_tpid (TP_STATUS_VLAN_TPID_VALID): 802.1ad when the core's bit 16 is set
+          const t = dv.getUint32(stage + off + 12, true);
+          r.vlanTci = t & 0xffff;
+          r.vlanTpid = t & 0x10000 ? 0x88a8 : 0x8100;
+        }
         out.push(r);
         off += (REC_HDR + len + 3) & ~3;
       }
@@ -159,4 +166,19 @@ export function netCounters(x: NetExports): { skbFree: number; skbPool: number; 
     skbFree: x.netCounter(0), skbPool: x.netCounter(1), skbAllocFailures: x.netCounter(2),
     backlog: x.netCounter(3), backlogDropped: x.netCounter(4), consumed: x.dropReasonTotal(1),
   };
+}
+
+/**
+ * The frame as it was on the wire: a tag the device had taken out (hardware stripping, or
+ * skb_vlan_untag on receive) written back after the MAC addresses, as libpcap does from
+ * PACKET_AUXDATA.
+ */
+export function withVlanTag(r: PacketRecord): Uint8Array {
+  if (r.vlanTci === undefined || r.data.length < 12) return r.data;
+  const out = new Uint8Array(r.data.length + 4);
+  out.set(r.data.subarray(0, 12), 0);
+  const tpid = r.vlanTpid ?? 0x8100;
+  out[12] = tpid >> 8; out[13] = tpid & 255; out[14] = (r.vlanTci >> 8) & 255; out[15] = r.vlanTci & 255;
+  out.set(r.data.subarray(12), 16);
+  return out;
 }

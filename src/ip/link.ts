@@ -4,12 +4,12 @@ import {
   IFF_ALLMULTI, IFF_BROADCAST, IFF_DORMANT, IFF_DYNAMIC, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP, IFF_NOTRAILERS,
   IFF_MULTI_QUEUE, IFF_NO_PI, IFF_PERSIST, IFF_POINTOPOINT, IFF_PROMISC, IFF_TAP, IFF_UP, IFF_VNET_HDR,
   MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type BridgePortInfo, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
-  type MacvlanMode,
+  type MacvlanMode, VLAN_FLAG_BRIDGE_BINDING, VLAN_FLAG_GVRP, VLAN_FLAG_LOOSE_BINDING, VLAN_FLAG_MVRP, VLAN_FLAG_REORDER_HDR,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
 import { type Json, JsonNumber } from './json.js';
-import { groupId, groupName, parseInt32 } from './names.js';
+import { groupId, groupName, parseInt32, parseUint } from './names.js';
 import { Args, byteLength, checkAltIfname, checkIfname, duparg, duparg2, formatMac, invarg, matches, padBytes, parseLladdr } from './parse.js';
 
 const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
@@ -65,6 +65,7 @@ function linkDetailsText(ctx: Ctx, l: LinkInfo, doLink: boolean): string {
   let s = ` promiscuity ${l.promiscuity ?? 0}  allmulti ${l.allmulti ?? 0} minmtu ${l.minMtu} maxmtu ${l.maxMtu} `;
   if (l.kind === 'veth' || l.kind === 'dummy') s += `\n    ${l.kind} `;
   if (l.macvlan) s += `\n    macvlan ${macvlanText(l)}`;
+  if (l.vlan) s += `\n    vlan ${vlanText(l)}`;
   if (l.bridge) s += `\n    bridge ${bridgeOptText(bridgeOpts(l))}`;
   if (l.tun) {
     const t = tunInfoData(l.tun.flags, l.tun.numqueues);
@@ -73,7 +74,7 @@ function linkDetailsText(ctx: Ctx, l: LinkInfo, doLink: boolean): string {
       (t.multi_queue ? `multi_queue numqueues ${t.numqueues} numdisabled 0 ` : '') + onoff('persist');
   }
   if (l.brport) s += `\n    bridge_slave ${bridgeOptText(bridgePortOpts(ctx, l, l.brport))}`;
-  const { queues, tso } = linkQueues(l);
+  const { queues, tso } = linkQueues(l, ctx);
   s += `${doLink ? 'addrgenmode eui64 ' : ''}numtxqueues ${queues} numrxqueues ${queues} gso_max_size 65536 gso_max_segs 65535 ` +
     `tso_max_size ${tso} tso_max_segs 65535 gro_max_size 65536 `;
   return s;
@@ -135,9 +136,14 @@ function bridgeOptJson(o: BrOpt[]): Record<string, Json> {
   return Object.fromEntries(o.filter(([j]) => j).map(([j, , v]) => [j, v instanceof Timer ? new JsonNumber((v.cs / 100).toFixed(2)) : v]));
 }
 
-/** numtxqueues/numrxqueues and tso_max_size of a fresh device of this kind */
-function linkQueues(l: LinkInfo): { queues: number; tso: number } {
+/** numtxqueues/numrxqueues and tso_max_size of a fresh device of this kind (a VLAN device: one queue, its lower's TSO limit) */
+function linkQueues(l: LinkInfo, ctx?: Ctx): { queues: number; tso: number } {
   if (l.tun) return { queues: l.tun.flags & IFF_MULTI_QUEUE ? 256 : 1, tso: 65536 };
+  if (l.kind === 'vlan') {
+    // vlan_dev_init: netif_inherit_tso_max(dev, real_dev)
+    const lower = ctx?.linkByIndex(l.link);
+    return { queues: 1, tso: lower ? linkQueues(lower, ctx).tso : 65536 };
+  }
   return { queues: l.kind === 'loopback' || l.kind === 'macvlan' || l.kind === 'bridge' ? 1 : 2, tso: 524280 };
 }
 
@@ -158,6 +164,36 @@ function macvlanJson(l: LinkInfo): Record<string, Json> {
   if (m.flags & MACVLAN_FLAG_NODST) o.nodst = true;
   Object.assign(o, { bcqueuelen: m.bcQueueLen, usedbcqueuelen: m.bcQueueLen });
   if (m.mode === 'source') o.macaddr_count = 0;
+  return o;
+}
+
+/** ll_proto_n2a() for the VLAN protocols, as lib/ll_proto.c names them */
+function vlanProtoName(p: number): string {
+  return p === 0x8100 ? '802.1Q' : p === 0x88a8 ? '802.1ad' : `[${p.toString(16)}]`;
+}
+const VLAN_FLAG_NAMES: [number, string][] = [
+  [VLAN_FLAG_REORDER_HDR, 'REORDER_HDR'], [VLAN_FLAG_GVRP, 'GVRP'], [VLAN_FLAG_MVRP, 'MVRP'],
+  [VLAN_FLAG_LOOSE_BINDING, 'LOOSE_BINDING'], [VLAN_FLAG_BRIDGE_BINDING, 'BRIDGE_BINDING'],
+];
+/** vlan_print_flags(): the names of the flags set; IFLA_VLAN_FLAGS is only sent when some are */
+function vlanFlagNames(flags: number): string[] {
+  const out: string[] = [];
+  let f = flags;
+  for (const [bit, name] of VLAN_FLAG_NAMES) if (f & bit) { f &= ~bit; out.push(name); }
+  if (f) out.push(f.toString(16));
+  return out;
+}
+/** vlan_print_opt() (ip/iplink_vlan.c) */
+function vlanText(l: LinkInfo): string {
+  const v = l.vlan!;
+  let s = `protocol ${vlanProtoName(v.protocol)} id ${v.id} `;
+  if (v.flags) s += `<${vlanFlagNames(v.flags).join(',')}> `;
+  return s;
+}
+function vlanJson(l: LinkInfo): Record<string, Json> {
+  const v = l.vlan!;
+  const o: Record<string, Json> = { protocol: vlanProtoName(v.protocol), id: v.id };
+  if (v.flags) o.flags = vlanFlagNames(v.flags);
   return o;
 }
 
@@ -191,6 +227,7 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
     Object.assign(o, { promiscuity: l.promiscuity ?? 0, allmulti: l.allmulti ?? 0, min_mtu: l.minMtu, max_mtu: l.maxMtu });
     if (l.kind === 'veth' || l.kind === 'dummy') o.linkinfo = { info_kind: l.kind };
     if (l.macvlan) o.linkinfo = { info_kind: 'macvlan', info_data: macvlanJson(l) };
+    if (l.vlan) o.linkinfo = { info_kind: 'vlan', info_data: vlanJson(l) };
     if (l.tun) {
       const t = tunInfoData(l.tun.flags, l.tun.numqueues);
       const data: Record<string, Json> = { type: t.type, pi: t.pi, vnet_hdr: t.vnet_hdr, multi_queue: t.multi_queue };
@@ -203,7 +240,7 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
       const li = (o.linkinfo ?? {}) as Record<string, Json>;
       o.linkinfo = { ...li, info_slave_kind: 'bridge', info_slave_data: bridgeOptJson(bridgePortOpts(ctx, l, l.brport)) };
     }
-    const { queues, tso } = linkQueues(l);
+    const { queues, tso } = linkQueues(l, ctx);
     if (withMode) o.inet6_addr_gen_mode = 'eui64';
     Object.assign(o, {
       num_tx_queues: queues, num_rx_queues: queues, gso_max_size: 65536, gso_max_segs: 65535,
@@ -442,7 +479,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
     return 2;
   }
   if (cmd === 'add') {
-    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac', macvlan: 'macvlan', tun: 'tun', bridge: 'bridge' };
+    const kinds: Record<string, LinkKind> = { veth: 'veth', dummy: 'dummy', emac: 'emac', macvlan: 'macvlan', tun: 'tun', bridge: 'bridge', vlan: 'vlan' };
     const kind = r.type === undefined ? undefined : kinds[r.type];
     if (kind === undefined) {
       // without a type (or with one the emulated kernel lacks) Linux answers like this
@@ -459,6 +496,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
     if (r.link !== undefined) req.link = ctx.ifindexOrFail(r.link);
     const taken: string[] = [];
     if (kind === 'macvlan') req.macvlan = parseMacvlan(r.typeArgs);
+    if (kind === 'vlan') req.vlan = parseVlan(r.typeArgs);
     if (kind === 'veth') {
       let peer: LinkArgs = { typeArgs: [] };
       if (r.typeArgs.length) {
@@ -491,6 +529,15 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
   if (r.change) { req.flags = r.flags ?? 0; req.change = r.change; }
   if (r.carrier !== undefined) req.carrier = r.carrier;
   if (r.up !== undefined) req.up = r.up;
+  if (r.type === 'vlan') {
+    // `set DEV type vlan ...`: vlan_changelink; only the flags are modelled
+    const v = parseVlan(r.typeArgs);
+    if (v.id !== undefined || v.protocol !== undefined) {
+      ctx.err('Error: netpath: only the flags of a VLAN device can be changed.\n');
+      return 2;
+    }
+    req.vlan = { flags: v.flags ?? 0, mask: v.mask ?? 0 };
+  }
   return ctx.check(ctx.rtnl.linkSet(req)) ? 0 : 2;
 }
 
@@ -571,6 +618,72 @@ function parseMacvlan(argv: string[]): { mode?: MacvlanMode; flags?: number } {
       else if (f !== 'null') throw new CmdFail(1, `macvlan: unknown option "${f}"?\n${MACVLAN_USAGE}`);
     } else {
       throw new CmdFail(1, `macvlan: unknown option "${w}"?\n${MACVLAN_USAGE}`);
+    }
+  }
+  return r;
+}
+
+const VLAN_USAGE = 'Usage: ... vlan id VLANID\n' +
+  '\t\t[ protocol VLANPROTO ]\n' +
+  '\t\t[ reorder_hdr { on | off } ]\n' +
+  '\t\t[ gvrp { on | off } ]\n' +
+  '\t\t[ mvrp { on | off } ]\n' +
+  '\t\t[ loose_binding { on | off } ]\n' +
+  '\t\t[ bridge_binding { on | off } ]\n' +
+  '\t\t[ ingress-qos-map QOS-MAP ]\n' +
+  '\t\t[ egress-qos-map QOS-MAP ]\n' +
+  '\n' +
+  'VLANID := 0-4095\n' +
+  'VLANPROTO: [ 802.1Q | 802.1ad ]\n' +
+  'QOS-MAP := [ QOS-MAP ] QOS-MAPPING\n' +
+  'QOS-MAPPING := FROM:TO\n';
+
+/**
+ * ll_proto_a2n() (lib/ll_proto.c): a name of its table, case-insensitive, or a number (get_be16, any
+ * base). Only the table's common names are here; the kernel refuses every protocol but the two VLAN ones.
+ */
+const LL_PROTOS: Record<string, number> = {
+  loop: 0x0060, ip: 0x0800, arp: 0x0806, rarp: 0x8035, ipv6: 0x86dd, '802.1q': 0x8100, '802.1ad': 0x88a8, all: 0x0003,
+  '802.3': 0x0001, '802.2': 0x0004, mpls_uc: 0x8847, mpls_mc: 0x8848, teb: 0x6558, lldp: 0x88cc, ipx: 0x8137, snap: 0x0005,
+};
+function llProtoA2n(v: string): number | undefined {
+  return LL_PROTOS[v.toLowerCase()] ?? parseUint(v, 16);
+}
+
+/** vlan_parse_opt() (ip/iplink_vlan.c) */
+function parseVlan(argv: string[]): { id?: number; protocol?: number; flags?: number; mask?: number } {
+  const a = new Args(argv);
+  const r: { id?: number; protocol?: number; flags?: number; mask?: number } = {};
+  const flag = (name: string, bit: number) => {
+    const v = a.next();
+    r.mask = (r.mask ?? 0) | bit;
+    if (v === 'on') r.flags = (r.flags ?? 0) | bit;
+    else if (v === 'off') r.flags = (r.flags ?? 0) & ~bit;
+    else throw new CmdFail(1, `Error: argument of "${name}" must be "on" or "off", not "${v}"\n`);
+  };
+  for (; !a.done; a.skip()) {
+    const w = a.cur;
+    if (matches(w, 'protocol')) {
+      const v = a.next();
+      const p = llProtoA2n(v);
+      if (p === undefined) invarg('protocol is invalid', v);
+      r.protocol = p;
+    } else if (matches(w, 'id')) {
+      const v = a.next();
+      const n = parseUint(v, 16);
+      if (n === undefined) invarg('id is invalid', v);
+      r.id = n;
+    } else if (matches(w, 'reorder_hdr')) flag('reorder_hdr', VLAN_FLAG_REORDER_HDR);
+    else if (matches(w, 'gvrp')) flag('gvrp', VLAN_FLAG_GVRP);
+    else if (matches(w, 'mvrp')) flag('mvrp', VLAN_FLAG_MVRP);
+    else if (matches(w, 'loose_binding')) flag('loose_binding', VLAN_FLAG_LOOSE_BINDING);
+    else if (matches(w, 'bridge_binding')) flag('bridge_binding', VLAN_FLAG_BRIDGE_BINDING);
+    else if (matches(w, 'ingress-qos-map') || matches(w, 'egress-qos-map')) {
+      throw new CmdFail(2, 'Error: netpath: VLAN QoS maps are not modelled.\n');
+    } else if (matches(w, 'help')) {
+      throw new CmdFail(1, VLAN_USAGE);
+    } else {
+      throw new CmdFail(1, `vlan: unknown command "${w}"?\n${VLAN_USAGE}`);
     }
   }
   return r;
