@@ -1,0 +1,47 @@
+// The `ip` command scripts of vlan-ip.test.ts.
+export const VETH = 'link add eth0 address 02:00:00:00:00:01 type veth peer name peer0 address 02:00:00:00:00:02';
+
+export const VLAN_CLIENT_SCRIPT = [
+  VETH,
+  'link add link eth0 name v1 type vlan id abc',
+  'link add link eth0 name v1 type vlan id 70000',
+  'link add link eth0 name v1 type vlan id -1',
+  'link add link eth0 name v1 type vlan id',
+  'link add link eth0 name v1 type vlan reorder_hdr maybe',
+  'link add link eth0 name v1 type vlan id 5 gvrp yes',
+  'link add link eth0 name v1 type vlan bogus',
+  'link add link eth0 name v1 type vlan help',
+  'link add link eth0 name v1 type vlan protocol foo id 5',
+  'link add link nope name v1 type vlan id 5',
+  'link show',
+];
+
+export const VLAN_KERNEL_SCRIPT = [
+  VETH,
+  'link add link eth0 name eth0.10 type vlan id 10',
+  'link add link eth0 name v2 type vlan id 10',
+  'link add link eth0 name v3 type vlan id 4095',
+  'link add link eth0 name v3 type vlan protocol 802.1ad id 10',
+  'link add name v4 type vlan id 4',
+  'link add link lo name v4 type vlan id 4',
+  'link add link eth0 name v4 type vlan',
+  'link add link eth0 name v4 mtu 1600 type vlan id 4',
+  'link add link eth0 name v4 type vlan protocol ip id 4',
+  'link add link eth0 name v4 address 01:00:00:00:00:04 type vlan id 4',
+  'link add link eth0 name eth0.10 type vlan id 11',
+  'link add link eth0 name v5 address 02:00:00:00:00:05 type vlan id 5 reorder_hdr off gvrp on',
+  'link add link eth0 name v6 type vlan id 0x6 reorder_hdr off',
+  'link add link eth0.10 name v7 type vlan id 7',
+  'link show', '-d link show', '-j -d link show v3', '-j link show eth0.10', '-br link show',
+  'link set eth0.10 up',
+  'link set eth0 up', 'link show', '-d link show eth0',
+  'link set peer0 up', 'link show', '-j -d link show v5',
+  'link set eth0.10 mtu 1501', 'link set eth0.10 mtu 1400', 'link set eth0 mtu 1300', 'link show eth0.10', 'link show v7',
+  'link set v6 type vlan reorder_hdr on gvrp on', '-d link show v6',
+  'link set eth0 type vlan reorder_hdr on',
+  'link set eth0 address 02:00:00:00:00:09', 'link show',
+  'link set peer0 down', 'link show eth0.10',
+  'link set eth0 down', 'link show', '-s -s link show eth0.10',
+  'link del v5', 'link set eth0 up', 'link show',
+  'link del eth0', 'link show',
+];
