@@ -18,6 +18,8 @@ interface Ksettings { speed: number; full: boolean; tp: boolean }
 function ksettings(rtnl: Rtnl, l: LinkInfo, links: LinkInfo[]): Ksettings | undefined | 'none' {
   switch (l.kind) {
     case 'veth': case 'tun': return { speed: 10000, full: true, tp: true };
+    // vlan_ethtool_get_link_ksettings: the real device's, as macvlan's
+    case 'vlan':
     case 'macvlan': {
       const lower = links.find((x) => x.ifindex === l.link);
       return lower ? ksettings(rtnl, lower, links) : undefined;

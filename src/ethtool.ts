@@ -42,6 +42,8 @@ function drvInfo(l: LinkInfo): DrvInfo | undefined {
     case 'bridge': return { driver: 'bridge', version: '2.3', fw: 'N/A', bus: 'N/A', stats: false, regdump: false };
     // macvlan_ethtool_get_drvinfo
     case 'macvlan': return { driver: 'macvlan', version: '0.1', fw: '', bus: '', stats: false, regdump: false };
+    // vlan_ethtool_get_drvinfo (vlan_fullname, vlan_version); not checked against a kernel: the oracle has no 802.1Q
+    case 'vlan': return { driver: '802.1Q VLAN Support', version: '1.8', fw: 'N/A', bus: '', stats: false, regdump: false };
     // tun_get_drvinfo: bus-info names the mode
     case 'tun': return { driver: 'tun', version: '1.6', fw: '', bus: ((l.tun?.flags ?? 0) & IFF_TAP) ? 'tap' : 'tun', stats: false, regdump: false };
     // dummy has no get_drvinfo and no parent device: the ethtool core names rtnl_link_ops->kind
