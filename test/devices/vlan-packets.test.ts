@@ -80,7 +80,7 @@ function checkTransparent(kernel: FrameResult[], netpath: FrameResult[], tpid = 
 
 describe('VLAN device packets: the kernel\'s answers with the tag', () => {
   const at = recorded.transparent.map((r) => r.at);
-  it('over a veth: ARP reply and echo replies tagged, forwarding between the VLAN and an untagged port', async () => {
+  it('over a veth: ARP reply and echo replies tagged, forwarding between the VLAN and an untagged port, the ARP request of a resolution tagged', async () => {
     checkTransparent(recorded.transparent, await runPacketsNetpath(transparentVlan(), at));
   });
   it('802.1ad (protocol 802.1ad): the same with the 0x88a8 tag', async () => {
@@ -101,13 +101,13 @@ describe('VLAN device packets: the kernel\'s answers with the tag', () => {
     // the driver saw the hardware's tag, and the driver asked the hardware to insert one
     expect(trace[1].path.join('\n')).toMatch(/vlan_do_receive: p0 vid 10 → p0\.10/);
     expect(trace[1].path.join('\n')).toMatch(/vlan_dev_hard_start_xmit: p0\.10 → dev_queue_xmit on p0/);
-    expect(box.ethtool('-S p0').stdout).toMatch(/rx_ok: 4\n/);
+    expect(box.ethtool('-S p0').stdout).toContain(`rx_ok: ${sc.frames.filter((f) => f.port === 'p0').length}\n`);
   });
   it('counters: the lower counts the tag\'s 4 bytes in (in-band from the wire) but not out (inserted by its driver); the VLAN device counts as vlan_do_receive and vlan_dev_hard_start_xmit do', async () => {
     const { stats, box } = await netpathStats(transparentVlan(), at);
     const k = counters(recorded.transparentStats), n = counters(stats);
     expect(n.p1).toEqual(k.p1);
-    expect(n.p0).toEqual({ ...k.p0, rxBytes: k.p0.rxBytes + 4 * 4 });
+    expect(n.p0).toEqual({ ...k.p0, rxBytes: k.p0.rxBytes + 4 * TRANSPARENT_KERNEL.frames.filter((f) => f.port === 'p0').length });
     // the VLAN device: rx bytes without the Ethernet header (skb->len after eth_type_trans), tx bytes with it
     const inP0 = TRANSPARENT_KERNEL.frames.filter((f) => f.port === 'p0').map((f) => f.hex.length / 2);
     const outP0 = recorded.transparent.flatMap((r) => r.out.filter((o) => o.port === 'p0')).map((o) => o.hex.length / 2);

@@ -45,6 +45,8 @@ const f = {
   echo: hex(eth(P0.mac, P0.peerMac, ETH_IP, ipv4({ src: HOST0, dst: '192.0.2.1', proto: PROTO.ICMP, id: 0x1111 }, echoRequest(0x77, 1, pattern(56))))),
   echoOther: hex(eth(P0.mac, P0.peerMac, ETH_IP, ipv4({ src: HOST0, dst: '198.51.100.1', proto: PROTO.ICMP, id: 0x2222 }, echoRequest(0x78, 2, pattern(24))))),
   fwdOut: hex(eth(P0.mac, P0.peerMac, ETH_IP, ipv4({ src: HOST0, dst: HOST1, proto: PROTO.UDP, id: 0x3333 }, udp(HOST0, HOST1, 4000, 5000, pattern(40))))),
+  toUnresolved: hex(eth(P1.mac, P1.peerMac, ETH_IP, ipv4({ src: HOST1, dst: '192.0.2.5', proto: PROTO.UDP, id: 0x5555 }, udp(HOST1, '192.0.2.5', 5001, 4001, pattern(20))))),
+  arpReply: hex(eth(P0.mac, '02:00:00:00:00:05', ETH_ARP, arp({ op: 2, sha: '02:00:00:00:00:05', spa: '192.0.2.5', tha: P0.mac, tpa: '192.0.2.1' }))),
   fwdIn: hex(eth(P1.mac, P1.peerMac, ETH_IP, ipv4({ src: HOST1, dst: HOST0, proto: PROTO.UDP, id: 0x4444 }, udp(HOST1, HOST0, 5000, 4000, pattern(33))))),
 };
 
@@ -58,6 +60,8 @@ export const TRANSPARENT_KERNEL: PktScenario = {
     { port: 'p0', hex: f.echoOther, case: 'icmp echo to the other port\'s address' },
     { port: 'p0', hex: f.fwdOut, case: 'forwarded to the untagged port' },
     { port: 'p1', hex: f.fwdIn, case: 'forwarded from the untagged port' },
+    { port: 'p1', hex: f.toUnresolved, case: 'forwarded to an unresolved host: the ARP request' },
+    { port: 'p0', hex: f.arpReply, case: 'the ARP reply: the queued packet goes out' },
   ],
 };
 
