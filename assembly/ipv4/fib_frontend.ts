@@ -189,13 +189,13 @@ function validKeyLen(dst: u32, len: i32): i32 {
 /** inet_rtm_newroute(): table, dst/len, dscp, priority, type, scope, proto, prefsrc, gw, oif, onlink; nlflags NLM_F_* */
 export function inetRtmNewroute(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: u8, scope: u8, proto: u8,
   prefsrc: u32, gw: u32, oif: i32, onlink: bool, nlflags: i32, nhid: u32): i32 {
+  // rtm_to_fib_config(): the dsfield, the prefix (since Linux 6.15 checked here, before the nexthop id;
+  // so before the table comes into being: a failed add leaves no table behind), then the nexthop id
   if (tos & 3) return fail(EINVAL, "Invalid dsfield (tos): ECN bits must be 0");
-  // rtm_to_fib_config()
-  if (nhid != 0 && (oif != 0 || gw != 0 || mpCount > 0)) return fail(EINVAL, "Nexthop specification and nexthop id are mutually exclusive");
-  if (table == 0) table = RT_TABLE_MAIN;
-  // the prefix is checked before the table comes into being (a failed add leaves no table behind)
   let err = validKeyLen(dst, len);
   if (err < 0) return err;
+  if (nhid != 0 && (oif != 0 || gw != 0 || mpCount > 0)) return fail(EINVAL, "Nexthop specification and nexthop id are mutually exclusive");
+  if (table == 0) table = RT_TABLE_MAIN;
   const t = fibNewTable(table);
   if (t < 0) return -ENOBUFS;
   cfgSet(table, dst, len, <u8>(tos & 0xfc), prio, type, scope, proto, prefsrc, gw, oif, onlink ? RTNH_F_ONLINK : 0);
@@ -210,11 +210,12 @@ export function inetRtmNewroute(table: u32, dst: u32, len: i32, tos: u32, prio: 
 /** inet_rtm_delroute() */
 export function inetRtmDelroute(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: u8, scope: i32, proto: u8,
   prefsrc: u32, gw: u32, oif: i32, nhid: u32): i32 {
+  // rtm_to_fib_config() as for a new route, then the nexthop object and the table
   if (tos & 3) return fail(EINVAL, "Invalid dsfield (tos): ECN bits must be 0");
-  if (nhid != 0 && (oif != 0 || gw != 0 || mpCount > 0)) return fail(EINVAL, "Nexthop specification and nexthop id are mutually exclusive");
-  if (nhid != 0 && nexthopFind(nhid) < 0) return fail(EINVAL, "Nexthop id does not exist");
   const err = validKeyLen(dst, len);
   if (err < 0) return err;
+  if (nhid != 0 && (oif != 0 || gw != 0 || mpCount > 0)) return fail(EINVAL, "Nexthop specification and nexthop id are mutually exclusive");
+  if (nhid != 0 && nexthopFind(nhid) < 0) return fail(EINVAL, "Nexthop id does not exist");
   const t = fibGetTable(table);
   if (t < 0) return fail(ESRCH, "FIB table does not exist");
   delSet(type, scope, prefsrc, proto, prio, oif, gw, nhid);

@@ -88,7 +88,9 @@ function routeModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del', flags: RouteM
       const id = parseUint(v, 32);
       if (id === undefined) invarg('"id" value is invalid\n', v);
       req.nhid = id;
-      nhidOk = true;
+      // iproute_modify() keeps the id itself: `nhid 0` (no nexthop object for the kernel) leaves a
+      // device route its link scope, as an absent nhid does
+      nhidOk = id !== 0;
     } else {
       let v = w;
       if (v === 'to') v = a.next();
