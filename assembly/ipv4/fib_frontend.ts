@@ -458,7 +458,12 @@ function fibValidateSourceFull(src: u32, dst: u32, dscp: u32, oif: i32, dev: i32
     let devMatch = fibNhUsesDev(resAlias, dev);
     devMatch = devMatch || (resType == RTN_LOCAL && dev == LOOPBACK_IFINDEX);
     if (devMatch) return <i32>aNhScope[resNh] >= RT_SCOPE_HOST ? 1 : 0;
-    if (noAddr) return rpf != 0 ? -EXDEV : 0;
+    // last_resort: an input device without addresses takes the source as it is, with no realms
+    if (noAddr) {
+      if (rpf != 0) return -EXDEV;
+      validateItag = 0;
+      return 0;
+    }
     if (rpf == 1) return -EXDEV;
     flowSetOif(dev);
     if (fibLookup(FIB_LOOKUP_IGNORE_LINKSTATE) == 0 && resType == RTN_UNICAST) {
