@@ -215,7 +215,8 @@ function configureDscp(): i32 {
 function compare4(i: i32): bool {
   if (qSrcLen && rSrcLen[i] != qSrcLen) return false;
   if (qDstLen && rDstLen[i] != qDstLen) return false;
-  if (qTos && (rDscpFull[i] || rDscp[i] != (qTos & 0xfc))) return false;
+  // the request's whole dsfield, ECN bits included: `dsfield 0x02` is no rule's, so reaches the ECN check
+  if (qTos && (rDscpFull[i] || rDscp[i] != qTos)) return false;
   if (qHasDscp && (!rDscpFull[i] || rDscp[i] != (qDscp << 2))) return false;
   if (qHasDscpMask && rDscpMask[i] != (qDscpMask << 2)) return false;
   if (qSrcLen && rSrc[i] != qSrc) return false;
