@@ -132,7 +132,7 @@ function linkShow(ctx: Ctx, argv: string[]): number {
 
 /** Runs `bridge ARGV` against the emulated kernel. */
 export function runBridge(rtnl: Rtnl, argv: string[]): BridgeResult {
-  const ctx = new Ctx(rtnl, { json: false, pretty: false, stats: 0, details: 0, family: 'unspec', oneline: false, force: false, batch: false, brief: false });
+  const ctx = new Ctx(rtnl, { json: false, pretty: false, stats: 0, details: 0, family: 'unspec', oneline: false, force: false, batch: false, brief: false, color: false });
   try {
     let i = 0;
     for (; i < argv.length && argv[i].startsWith('-'); i++) {

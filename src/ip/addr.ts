@@ -37,12 +37,13 @@ function flagWords(flags: number): string[] {
 
 function hasPeer(a: AddrInfo): boolean { return a.address !== a.local; }
 
-export function addrText(a: AddrInfo): string {
-  let s = `    inet ${formatIPv4(a.local)}`;
-  s += hasPeer(a) ? ` peer ${formatIPv4(a.address)}/${a.prefixlen}` : `/${a.prefixlen}`;
+/** print_addrinfo(): the local address and the peer's are coloured alone, the broadcast with its blank ("brd %s ") */
+function addrText(ctx: Ctx, a: AddrInfo): string {
+  let s = `    inet ${ctx.paint('inet', formatIPv4(a.local))}`;
+  s += hasPeer(a) ? ` peer ${ctx.paint('inet', formatIPv4(a.address))}/${a.prefixlen}` : `/${a.prefixlen}`;
   if (a.metric) s += ` metric ${a.metric}`;
-  if (a.broadcast !== undefined) s += ` brd ${formatIPv4(a.broadcast)}`;
-  s += ` scope ${scopeName(a.scope)} `;
+  s += a.broadcast !== undefined ? ` brd ${ctx.paint('inet', formatIPv4(a.broadcast) + ' ')}` : ' ';
+  s += `scope ${scopeName(a.scope)} `;
   for (const w of flagWords(a.flags)) s += w + ' ';
   s += a.label;
   return s + '\n       valid_lft forever preferred_lft forever\n';
@@ -234,7 +235,7 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
       for (const l of links) {
         // with a label filter the device part goes, as in the full format: a device without addresses leaves an empty line
         ctx.out((noLink ? '' : linkBriefText(ctx, l)) + mineOf(l).map((x) =>
-          `${formatIPv4(x.local)}${hasPeer(x) ? ` peer ${formatIPv4(x.address)}` : ''}/${x.prefixlen} `).join('') + '\n');
+          `${ctx.paint('inet', formatIPv4(x.local))}${hasPeer(x) ? ` peer ${ctx.paint('inet', formatIPv4(x.address))}` : ''}/${x.prefixlen} `).join('') + '\n');
       }
     }
     return 0;
@@ -251,11 +252,11 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
   for (const l of links) {
     const mine = addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x));
     if (ctx.opt.oneline) {
-      for (const x of mine) ctx.record(`${l.ifindex}: ${l.name}` + addrText(x));
+      for (const x of mine) ctx.record(`${l.ifindex}: ${l.name}` + addrText(ctx, x));
       continue;
     }
     let s = noLink ? '' : linkHeaderText(ctx, l, false, linkLayer);
-    for (const x of mine) s += addrText(x);
+    for (const x of mine) s += addrText(ctx, x);
     if (ctx.opt.stats && !noLink) s += linkStatsText(l, ctx.opt.stats);
     ctx.out(s);
   }

@@ -17,7 +17,13 @@ export interface IpOptions {
   brief: boolean;
   force: boolean;
   batch: boolean;
+  /** -color (always): colour the fields lib/color.c colours; -color=auto and never leave it off (netpath's output is never a terminal) */
+  color: boolean;
 }
+
+/** lib/color.c's attributes, by the SGR code of its light-background palette (COLORFGBG unset) */
+const COLOR_CODES = { ifname: 36, mac: 33, inet: 35, inet6: 34, up: 32, down: 31 } as const;
+export type Color = keyof typeof COLOR_CODES;
 
 export class Ctx {
   stdout = '';
@@ -27,6 +33,15 @@ export class Ctx {
 
   out(s: string): void { this.stdout += s; }
   err(s: string): void { this.stderr += s; }
+
+  /**
+   * color_fprintf() / print_color_string(): `text` (what iproute2's format string prints, trailing
+   * blank or colon included) between the colour's escape and ESC[0m when colour is on; never in JSON
+   * (check_enable_color leaves colour off with -json). `undefined` is COLOR_NONE: the text as it is.
+   */
+  paint(color: Color | undefined, text: string): string {
+    return this.opt.color && !this.opt.json && color ? `\x1b[${COLOR_CODES[color]}m${text}\x1b[0m` : text;
+  }
 
   /** prints a dump the way new_json_obj/delete_json_obj frame it */
   jsonOut(items: Json[]): void { this.out(toJson(items, this.opt.pretty) + '\n'); }

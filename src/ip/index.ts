@@ -55,7 +55,7 @@ function doCmd(ctx: Ctx, argv: string[]): number {
 }
 
 function parseOptions(argv: string[]): { opt: IpOptions; batchFile?: string; rest: string[] } {
-  const opt: IpOptions = { json: false, pretty: false, stats: 0, details: 0, family: 'unspec', oneline: false, brief: false, force: false, batch: false };
+  const opt: IpOptions = { json: false, pretty: false, stats: 0, details: 0, family: 'unspec', oneline: false, brief: false, force: false, batch: false, color: false };
   let batchFile: string | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
@@ -85,6 +85,7 @@ function parseOptions(argv: string[]): { opt: IpOptions; batchFile?: string; res
     } else if (matches(o, '-brief')) opt.brief = true;
     else if (matches(o, '-json')) opt.json = true;
     else if (matches(o, '-pretty')) opt.pretty = true;
+    else if (matchesColor(o) !== undefined) opt.color = matchesColor(o) === 'always';
     else if (matches(o, '-help')) throw new IpExit(255, IP_USAGE);
     else if (matches(o, '-Numeric')) { /* names are printed from the built-in tables */ }
     else throw new IpExit(255, `Option "${o}" is unknown, try "ip -help".\n`);
@@ -92,6 +93,19 @@ function parseOptions(argv: string[]): { opt: IpOptions; batchFile?: string; res
   // -pretty only shapes JSON
   if (!opt.json) opt.pretty = false;
   return { opt, batchFile, rest: argv.slice(i) };
+}
+
+/**
+ * matches_color() (lib/color.c): `-color[=WHEN]`, abbreviated to `-c` at least; no value is always. auto
+ * colours a terminal only, and netpath's output is never one. An other WHEN is no colour option at all
+ * (so "Option ... is unknown").
+ */
+function matchesColor(o: string): 'always' | 'auto' | 'never' | undefined {
+  const eq = o.indexOf('=');
+  const [name, when] = eq < 0 ? [o, ''] : [o.slice(0, eq), o.slice(eq + 1)];
+  if (!matches(name, '-color')) return undefined;
+  if (when === '' || when === 'always') return 'always';
+  return when === 'auto' || when === 'never' ? when : undefined;
 }
 
 /** getcmdline(): '#' starts a comment, a trailing backslash joins the next line */

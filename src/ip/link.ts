@@ -46,11 +46,11 @@ function nameAndLink(ctx: Ctx, l: LinkInfo): string {
 
 /** The "N: name@peer: <FLAGS> mtu ..." block, text form (without stats) */
 export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): string {
-  let s = `${l.ifindex}: ${nameAndLink(ctx, l)}: <${linkFlagNames(ctx, l).join(',')}> mtu ${l.mtu} qdisc ${l.qdisc} ` +
-    (l.master ? `master ${ctx.ifname(l.master)} ` : '') + `state ${OPERSTATES[l.operstate] ?? l.operstate} ${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} qlen ${l.txqlen}`;
+  let s = `${l.ifindex}: ${ctx.paint('ifname', `${nameAndLink(ctx, l)}: `)}<${linkFlagNames(ctx, l).join(',')}> mtu ${l.mtu} qdisc ${l.qdisc} ` +
+    (l.master ? `master ${ctx.ifname(l.master)} ` : '') + `state ${operstateText(ctx, l, '%s ')}${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} qlen ${l.txqlen}`;
   if (linkLayer) {
     const type = linkType(l);
-    s += `\n    link/${type} ` + (type === 'none' ? '' : `${formatMac(l.address)} brd ${formatMac(l.broadcast)}`);
+    s += `\n    link/${type} ` + (type === 'none' ? '' : `${ctx.paint('mac', formatMac(l.address))} brd ${ctx.paint('mac', formatMac(l.broadcast))}`);
     if (l.linkNetnsid !== undefined) s += l.linkNetns !== undefined ? ` link-netns ${l.linkNetns}` : ` link-netnsid ${l.linkNetnsid}`;
     if (ctx.opt.details) s += linkDetailsText(ctx, l, withMode);
   }
@@ -199,7 +199,17 @@ function vlanJson(l: LinkInfo): Record<string, Json> {
 
 /** -brief: the name (with its link) in 16 columns and the operational state in 14, as print_linkinfo pads them */
 export function linkBriefText(ctx: Ctx, l: LinkInfo): string {
-  return `${padBytes(nameAndLink(ctx, l), 16)} ${(OPERSTATES[l.operstate] ?? String(l.operstate)).padEnd(14)} `;
+  return ctx.paint('ifname', `${padBytes(nameAndLink(ctx, l), 16)} `) + operstateText(ctx, l, '%-14s ');
+}
+
+/**
+ * print_operstate(): the state word, coloured by oper_state_color() (UP green, DOWN red, the others
+ * plain) with the blank after it (text: "%s ", -brief: "%-14s ")
+ */
+function operstateText(ctx: Ctx, l: LinkInfo, fmt: '%s ' | '%-14s '): string {
+  const word = OPERSTATES[l.operstate] ?? String(l.operstate);
+  const color = word === 'UP' ? 'up' : word === 'DOWN' ? 'down' : undefined;
+  return ctx.paint(color, (fmt === '%s ' ? word : word.padEnd(14)) + ' ');
 }
 export function linkBriefJson(ctx: Ctx, l: LinkInfo): Record<string, Json> {
   const o: Record<string, Json> = {};
@@ -572,7 +582,7 @@ function linkShow(ctx: Ctx, argv: string[]): number {
       ctx.jsonOut(links.map((l) => Object.assign(linkBriefJson(ctx, l),
         l.address.length ? { address: formatMac(l.address) } : {}, { flags: linkFlagNames(ctx, l) })));
     } else {
-      for (const l of links) ctx.out(`${linkBriefText(ctx, l)}${l.address.length && linkType(l) !== 'none' ? formatMac(l.address) + ' ' : ''}<${linkFlagNames(ctx, l).join(',')}> \n`);
+      for (const l of links) ctx.out(`${linkBriefText(ctx, l)}${l.address.length && linkType(l) !== 'none' ? ctx.paint('mac', formatMac(l.address) + ' ') : ''}<${linkFlagNames(ctx, l).join(',')}> \n`);
     }
     return 0;
   }

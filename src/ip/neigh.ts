@@ -173,9 +173,10 @@ function neighFlush(ctx: Ctx, selected: () => NeighInfo[]): number {
 }
 
 function neighText(ctx: Ctx, n: NeighInfo, devFiltered: boolean): string {
-  let s = formatIPv4(n.dst) + ' ';
-  if (!devFiltered && n.ifindex) s += `dev ${ctx.ifname(n.ifindex)} `;
-  if (n.lladdr) s += `lladdr ${formatMac(n.lladdr)} `;
+  // print_neigh(): "%s " spans for the address, the device and the link address
+  let s = ctx.paint('inet', formatIPv4(n.dst) + ' ');
+  if (!devFiltered && n.ifindex) s += `dev ${ctx.paint('ifname', ctx.ifname(n.ifindex) + ' ')}`;
+  if (n.lladdr) s += `lladdr ${ctx.paint('mac', formatMac(n.lladdr) + ' ')}`;
   if (n.router) s += 'router ';
   if (n.proxy) s += 'proxy ';
   if (n.externLearn) s += 'extern_learn ';

@@ -45,6 +45,6 @@ function netconfLine(ctx: Ctx, name: string): string | undefined {
   if (forwarding === undefined) return undefined;
   const onoff = (v: number | undefined) => (v ? 'on' : 'off');
   const rp = conf('rp_filter') ?? 0;
-  return `inet ${name} forwarding ${onoff(forwarding)} rp_filter ${RP_FILTER[rp] ?? String(rp)} mc_forwarding off ` +
+  return `inet ${ctx.paint('ifname', name + ' ')}forwarding ${onoff(forwarding)} rp_filter ${RP_FILTER[rp] ?? String(rp)} mc_forwarding off ` +
     `proxy_neigh ${onoff(conf('proxy_arp'))} ignore_routes_with_linkdown ${onoff(conf('ignore_routes_with_linkdown'))} \n`;
 }

@@ -163,8 +163,8 @@ function nhText(ctx: Ctx, m: NexthopMsg): string {
     s += `type resilient buckets ${r.buckets} idle_timer ${clockText(r.idleTimer)} unbalanced_timer ${clockText(r.unbalancedTimer)} `;
     s += `unbalanced_time ${clockText(r.unbalancedTime)} `;
   }
-  if (m.gateway !== undefined) s += `via ${formatIPv4(m.gateway)} `;
-  if (m.oif) s += `dev ${ctx.ifname(m.oif)} `;
+  if (m.gateway !== undefined) s += `via ${ctx.paint('inet', formatIPv4(m.gateway) + ' ')}`;
+  if (m.oif) s += `dev ${ctx.paint('ifname', ctx.ifname(m.oif) + ' ')}`;
   if (m.scope !== 0 || ctx.opt.details > 0) s += `scope ${scopeName(m.scope)} `;
   if (m.blackhole) s += 'blackhole ';
   if (m.protocol !== 0 || ctx.opt.details > 0) s += `proto ${protoName(m.protocol)} `;

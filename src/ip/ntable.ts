@@ -153,7 +153,7 @@ function ntableText(ctx: Ctx, m: NeighTableMsg): string {
     s += `        hash_rnd ${c.hashRnd} hash_mask ${c.hashMask.toString(16).padStart(8, '0')} hash_chain_gc ${c.hashChainGc} proxy_qlen ${c.proxyQlen} \n`;
   }
   const p = m.parms;
-  if (p.ifindex !== undefined) s += `    dev ${ctx.ifname(p.ifindex)} \n`;
+  if (p.ifindex !== undefined) s += `    dev ${ctx.paint('ifname', ctx.ifname(p.ifindex) + ' ')}\n`;
   s += PARM_LINES.map((line) => '    ' + line.map(([k, label]) => `${label} ${p[k]} `).join('')).join('\n') + '\n';
   if (m.stats && ctx.opt.stats) {
     const st = m.stats;

@@ -52,7 +52,8 @@ export function nexthopsText(ctx: Ctx, nhs: RouteNexthop[], flagNames: (f: numbe
   let s = '';
   for (const nh of nhs) {
     s += '\n\tnexthop ';
-    if (nh.gateway !== undefined) s += `via ${formatIPv4(nh.gateway)} `;
+    if (nh.gateway !== undefined) s += `via ${ctx.paint('inet', formatIPv4(nh.gateway) + ' ')}`;
+    // print_rta_multipath prints the device with print_string: never coloured
     if (nh.oif) s += `dev ${ctx.ifname(nh.oif)} `;
     s += `weight ${nh.weight} `;
     for (const n of flagNames(nh.flags)) s += n + ' ';

@@ -167,15 +167,17 @@ export function routeText(ctx: Ctx, r: RouteMsg, f: RouteFilter): string {
   const d = ctx.opt.details > 0;
   let s = '';
   if (r.type !== RTN_UNICAST || d) s += rtnTypeName(r.type) + ' ';
-  s += dstText(r.dst, r.dstLen) + ' ';
+  // print_route(): "%s " for the destination, in the family's colour unless it is `default`
+  const dst = dstText(r.dst, r.dstLen);
+  s += ctx.paint(dst === 'default' ? undefined : 'inet', dst + ' ');
   if (r.nhid) s += `nhid ${r.nhid} `;
   if (r.tos && f.tos === undefined) s += `tos ${dsfieldName(r.tos)} `;
-  if (r.gateway !== undefined && f.via?.len !== 32) s += `via ${formatIPv4(r.gateway)} `;
-  if (r.oif && f.oif === undefined) s += `dev ${ctx.ifname(r.oif)} `;
+  if (r.gateway !== undefined && f.via?.len !== 32) s += `via ${ctx.paint('inet', formatIPv4(r.gateway) + ' ')}`;
+  if (r.oif && f.oif === undefined) s += `dev ${ctx.paint('ifname', ctx.ifname(r.oif) + ' ')}`;
   if (r.table && (r.table !== RT_TABLE_MAIN || d) && !f.table) s += `table ${tableName(r.table)} `;
   if ((r.protocol !== RTPROT_BOOT || d) && f.protocol === undefined) s += `proto ${protoName(r.protocol)} `;
   if ((r.scope !== RT_SCOPE_UNIVERSE || d) && f.scope === undefined) s += `scope ${scopeName(r.scope)} `;
-  if (r.prefsrc !== undefined && f.src?.len !== 32) s += `src ${formatIPv4(r.prefsrc)} `;
+  if (r.prefsrc !== undefined && f.src?.len !== 32) s += `src ${ctx.paint('inet', formatIPv4(r.prefsrc) + ' ')}`;
   if (r.priority && f.metric === undefined) s += `metric ${r.priority} `;
   for (const n of rtFlagNames(r.nhFlags)) s += n + ' ';
   if (r.nexthops) s += nexthopsText(ctx, r.nexthops, rtFlagNames);
@@ -424,13 +426,14 @@ function getFlagNames(rep: RouteGetReply): string[] {
 function getReplyText(ctx: Ctx, rep: RouteGetReply): string {
   let s = '';
   if (rep.type !== RTN_UNICAST) s += rtnTypeName(rep.type) + ' ';
-  s += formatIPv4(rep.dst) + ' ';
-  if (rep.src !== undefined) s += `from ${formatIPv4(rep.src)} `;
+  s += ctx.paint('inet', formatIPv4(rep.dst) + ' ');
+  // RTA_SRC: "from %s " is one coloured span, the word included
+  if (rep.src !== undefined) s += ctx.paint('inet', `from ${formatIPv4(rep.src)} `);
   if (rep.tos) s += `tos ${dsfieldName(rep.tos)} `;
-  if (rep.gateway !== undefined) s += `via ${formatIPv4(rep.gateway)} `;
-  if (rep.oif) s += `dev ${ctx.ifname(rep.oif)} `;
+  if (rep.gateway !== undefined) s += `via ${ctx.paint('inet', formatIPv4(rep.gateway) + ' ')}`;
+  if (rep.oif) s += `dev ${ctx.paint('ifname', ctx.ifname(rep.oif) + ' ')}`;
   if (rep.table && rep.table !== RT_TABLE_MAIN) s += `table ${tableName(rep.table)} `;
-  if (rep.prefsrc !== undefined) s += `src ${formatIPv4(rep.prefsrc)} `;
+  if (rep.prefsrc !== undefined) s += `src ${ctx.paint('inet', formatIPv4(rep.prefsrc) + ' ')}`;
   for (const n of getFlagNames(rep)) s += n + ' ';
   if (rep.mark) s += rep.mark >= 16 ? `mark 0x${rep.mark.toString(16)} ` : `mark ${rep.mark} `;
   if (rep.realms) {
@@ -444,7 +447,7 @@ function getReplyText(ctx: Ctx, rep: RouteGetReply): string {
     s += '<' + names.join(',');
     s += rest ? (names.length ? ',' : '') + rest.toString(16) + '> ' : '> ';
   }
-  if (rep.iif !== undefined) s += `iif ${ctx.ifname(rep.iif)} `;
+  if (rep.iif !== undefined) s += `iif ${ctx.paint('ifname', ctx.ifname(rep.iif) + ' ')}`;
   return s + '\n';
 }
 

@@ -198,12 +198,14 @@ function ruleText(ctx: Ctx, r: RuleMsg): string {
   // print_rule separates every item by one space; collecting words keeps that simple
   const t: string[] = [];
   if (r.invert) t.push('not');
-  t.push('from', r.srcLen ? (r.srcLen === 32 ? formatIPv4(r.src) : `${formatIPv4(r.src)}/${r.srcLen}`) : 'all');
-  if (r.dstLen) t.push('to', r.dstLen === 32 ? formatIPv4(r.dst) : `${formatIPv4(r.dst)}/${r.dstLen}`);
+  // print_rule(): the addresses are coloured without their "/len", the devices without the blank after them
+  const prefix = (a: number, len: number) => ctx.paint('inet', formatIPv4(a)) + (len === 32 ? '' : `/${len}`);
+  t.push('from', r.srcLen ? prefix(r.src, r.srcLen) : 'all');
+  if (r.dstLen) t.push('to', prefix(r.dst, r.dstLen));
   if (r.tos) t.push('tos', dsfieldName(r.tos));
   if (r.fwmark || r.fwmask) t.push('fwmark', hex(r.fwmark) + (r.fwmask >>> 0 !== 0xffffffff ? `/${hex(r.fwmask)}` : ''));
-  if (r.iifname !== undefined) { t.push('iif', r.iifname); if (r.iifDetached) t.push('[detached]'); }
-  if (r.oifname !== undefined) { t.push('oif', r.oifname); if (r.oifDetached) t.push('[detached]'); }
+  if (r.iifname !== undefined) { t.push('iif', ctx.paint('ifname', r.iifname)); if (r.iifDetached) t.push('[detached]'); }
+  if (r.oifname !== undefined) { t.push('oif', ctx.paint('ifname', r.oifname)); if (r.oifDetached) t.push('[detached]'); }
   if (r.l3mdev) t.push('lookup', '[l3mdev-table]');
   if (r.uidStart !== undefined) t.push('uidrange', `${r.uidStart}-${r.uidEnd}`);
   if (r.ipproto) t.push('ipproto', ipprotoText(r.ipproto));

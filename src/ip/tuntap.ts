@@ -102,7 +102,8 @@ function tuntapShow(ctx: Ctx): number {
     return 0;
   }
   for (const l of tuns) {
-    let s = `${l.name}: ${tunFlagNames(l.tun!.flags).join(' ')}\n`;
+    // print_tuntap(): the name and its colon are the coloured span ("%s:")
+    let s = `${ctx.paint('ifname', l.name + ':')} ${tunFlagNames(l.tun!.flags).join(' ')}\n`;
     // the box's tun files belong to no process of this machine
     if (ctx.opt.details) s += '\tAttached to processes:\n';
     ctx.out(s);
