@@ -48,10 +48,17 @@ function nudState(v: string): number | undefined {
   return n !== undefined && n < 0x100 ? n : undefined;
 }
 
+/** The destination word of ipneigh_modify/ipneigh_get: the address, whether it names no address (any/all/default), whether it has none */
+interface NeighDst { dst: number; unspec: boolean; empty: boolean }
+function neighDst(ctx: Ctx, v: string, prev: NeighDst | undefined, dup: () => void): NeighDst {
+  if (prev !== undefined) dup();
+  return { dst: getAddr(v, ctx.opt.family), unspec: unspecAddr(ctx, v), empty: emptyAddr(ctx, v) };
+}
+
 function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' | 'del'): number {
   const a = new Args(argv);
-  let lla: string | undefined, dev: string | undefined, dst: number | undefined, router = false, externLearn = false;
-  let proxy = false, dstUnspec = false, dstEmpty = false;
+  let lla: string | undefined, dev: string | undefined, d: NeighDst | undefined, router = false, externLearn = false;
+  let proxy = false;
   let state = NUD_PERMANENT;
   for (; !a.done; a.skip()) {
     const w = a.cur;
@@ -68,10 +75,7 @@ function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace'
       // a proxy entry needs no device (dev_ok)
       const v = a.next();
       if (matches(v, 'help')) throw new IpExit(255, NEIGH_USAGE);
-      if (dst !== undefined) duparg('address', v);
-      dst = getAddr(v, ctx.opt.family);
-      dstUnspec = unspecAddr(ctx, v);
-      dstEmpty = emptyAddr(ctx, v);
+      d = neighDst(ctx, v, d, () => duparg('address', v));
       proxy = true;
     } else if (w === 'router') router = true;
     else if (matches(w, 'extern_learn')) externLearn = true;
@@ -79,25 +83,22 @@ function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace'
     else {
       let v = w;
       if (v === 'to') v = a.next();
-      if (dst !== undefined) duparg2('to', v);
-      dst = getAddr(v, ctx.opt.family);
-      dstUnspec = unspecAddr(ctx, v);
-      dstEmpty = emptyAddr(ctx, v);
+      d = neighDst(ctx, v, d, () => duparg2('to', v));
     }
   }
-  if ((dev === undefined && !proxy) || dst === undefined || dstUnspec) throw new IpExit(255, 'Device and destination are required arguments.\n');
+  if ((dev === undefined && !proxy) || d === undefined || d.unspec) throw new IpExit(255, 'Device and destination are required arguments.\n');
   let lladdr: Uint8Array | undefined;
   if (lla !== undefined && lla !== 'null') {
     try { lladdr = parseLladdr(lla); } catch (e) { if (e instanceof IpExit) throw new IpExit(1, e.text); throw e; }
   }
-  const req: NeighReq = { ifindex: dev !== undefined ? ctx.ifindexOrFail(dev) : 0, dst };
+  const req: NeighReq = { ifindex: dev !== undefined ? ctx.ifindexOrFail(dev) : 0, dst: d.dst };
   if (proxy) req.proxy = true;
   if (lladdr) req.lladdr = lladdr;
   if (cmd !== 'del') req.state = state;
   if (router) req.router = true;
   if (externLearn) req.externLearn = true;
   // neigh_add / neigh_delete: nla_len(NDA_DST) < key_len
-  if (dstEmpty) return ctx.check({ ok: false, errno: 22, msg: 'Invalid network address' }) ? 0 : 2;
+  if (d.empty) return ctx.check({ ok: false, errno: 22, msg: 'Invalid network address' }) ? 0 : 2;
   // iproute2: add = NLM_F_CREATE|NLM_F_EXCL, change = NLM_F_REPLACE, replace = NLM_F_CREATE|NLM_F_REPLACE
   const r = cmd === 'del' ? ctx.rtnl.neighDel(req) : ctx.rtnl.neighAdd(req, cmd !== 'add', cmd !== 'change');
   return ctx.check(r) ? 0 : 2;
@@ -213,7 +214,7 @@ function neighJson(ctx: Ctx, n: NeighInfo, devFiltered: boolean): Record<string,
  * opens no JSON object here, so `-j` still prints text.
  */
 function neighGet(ctx: Ctx, argv: string[]): number {
-  let dev: string | undefined, dst: number | undefined, devOk = false, proxy = false, dstUnspec = false, dstEmpty = false;
+  let dev: string | undefined, d: NeighDst | undefined, devOk = false, proxy = false;
   const a = new Args(argv);
   for (; !a.done; a.skip()) {
     const w = a.cur;
@@ -223,27 +224,21 @@ function neighGet(ctx: Ctx, argv: string[]): number {
     } else if (matches(w, 'proxy')) {
       const v = a.next();
       if (matches(v, 'help')) throw new IpExit(255, NEIGH_USAGE);
-      if (dst !== undefined) duparg('address', v);
-      dst = getAddr(v, ctx.opt.family);
-      dstUnspec = unspecAddr(ctx, v);
-      dstEmpty = emptyAddr(ctx, v);
+      d = neighDst(ctx, v, d, () => duparg('address', v));
       devOk = true;
       proxy = true;
     } else {
       let v = w;
       if (v === 'to') v = a.next();
       if (matches(v, 'help')) throw new IpExit(255, NEIGH_USAGE);
-      if (dst !== undefined) duparg2('to', v);
-      dst = getAddr(v, ctx.opt.family);
-      dstUnspec = unspecAddr(ctx, v);
-      dstEmpty = emptyAddr(ctx, v);
+      d = neighDst(ctx, v, d, () => duparg2('to', v));
     }
   }
-  if (!devOk || dst === undefined || dstUnspec) throw new CmdFail(1, 'Device and address are required arguments.\n');
-  const req: NeighReq = { ifindex: dev !== undefined ? ctx.ifindexOrFail(dev) : 0, dst };
+  if (!devOk || d === undefined || d.unspec) throw new CmdFail(1, 'Device and address are required arguments.\n');
+  const req: NeighReq = { ifindex: dev !== undefined ? ctx.ifindexOrFail(dev) : 0, dst: d.dst };
   if (proxy) req.proxy = true;
   // neigh_valid_get_req: NDA_DST must be key_len bytes
-  if (dstEmpty) return ctx.check({ ok: false, errno: 22, msg: 'Invalid network address in neighbor get request' }) ? 0 : 2;
+  if (d.empty) return ctx.check({ ok: false, errno: 22, msg: 'Invalid network address in neighbor get request' }) ? 0 : 2;
   if (!ctx.rtnl.neighGet) throw new CmdFail(2, 'RTNETLINK answers: Operation not supported\n');
   const r = ctx.rtnl.neighGet(req);
   if (!ctx.check(r) || !r.ok) return 2;
