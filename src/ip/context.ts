@@ -25,6 +25,9 @@ export interface IpOptions {
 const COLOR_CODES = { ifname: 36, mac: 33, inet: 35, inet6: 34, up: 32, down: 31 } as const;
 export type Color = keyof typeof COLOR_CODES;
 
+/** a line break iproute2 writes as a literal "\n", not _SL_, so that it stays one with -o too */
+export const HARD_NL = '\u0001';
+
 export class Ctx {
   stdout = '';
   stderr = '';
@@ -46,12 +49,12 @@ export class Ctx {
   /** prints a dump the way new_json_obj/delete_json_obj frame it */
   jsonOut(items: Json[]): void { this.out(toJson(items, this.opt.pretty) + '\n'); }
 
-  /** `ip -o`: one line per record, inner newlines turned into '\' (iproute2's _SL_) */
+  /** `ip -o`: one line per record, inner newlines turned into '\' (iproute2's _SL_); HARD_NL stays a newline */
   record(text: string): void {
     if (this.opt.oneline) {
       const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-      this.out(body.split('\n').join('\\') + '\n');
-    } else this.out(text);
+      this.out(body.split('\n').join('\\').split(HARD_NL).join('\n') + '\n');
+    } else this.out(text.split(HARD_NL).join('\n'));
   }
 
   links(): LinkInfo[] { return (this.linkCache ??= this.rtnl.links()); }

@@ -154,7 +154,7 @@ function clockText(c: number): string {
 }
 
 /** print_nexthop() */
-function nhText(ctx: Ctx, m: NexthopMsg): string {
+export function nhText(ctx: Ctx, m: NexthopMsg): string {
   let s = `id ${m.id} `;
   if (m.group) s += 'group ' + m.group.map((g) => (g.weight !== 1 ? `${g.id},${g.weight}` : `${g.id}`)).join('/') + ' ';
   // print_nh_group_type(): mpath is not printed; print_nh_res_group()
@@ -171,7 +171,7 @@ function nhText(ctx: Ctx, m: NexthopMsg): string {
   for (const n of rtFlagNames(m.flags)) s += n + ' ';
   return s + '\n';
 }
-function nhJson(ctx: Ctx, m: NexthopMsg): Json {
+export function nhJson(ctx: Ctx, m: NexthopMsg): Json {
   const o: Record<string, Json> = { id: m.id };
   if (m.group) o.group = m.group.map((g) => (g.weight !== 1 ? { id: g.id, weight: g.weight } : { id: g.id }));
   const r = m.resilient;

@@ -6,7 +6,8 @@ import {
   RTPROT_UNSPEC, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_LOCAL,
   RT_TABLE_MAIN, type RouteGetReply, type RouteGetReq, type RouteModFlags, type RouteMsg, type RouteReq,
 } from '../rtnl.js';
-import { CmdFail, type Ctx } from './context.js';
+import { CmdFail, HARD_NL, type Ctx } from './context.js';
+import { nhJson, nhText } from './nexthop.js';
 import { IpExit, strerror } from './errors.js';
 import type { Json } from './json.js';
 import {
@@ -180,6 +181,9 @@ export function routeText(ctx: Ctx, r: RouteMsg, f: RouteFilter): string {
   if (r.prefsrc !== undefined && f.src?.len !== 32) s += `src ${ctx.paint('inet', formatIPv4(r.prefsrc) + ' ')}`;
   if (r.priority && f.metric === undefined) s += `metric ${r.priority} `;
   for (const n of rtFlagNames(r.nhFlags)) s += n + ' ';
+  // print_cache_nexthop_id(): with -d, the nexthop object as `ip -d nexthop` prints it, after a literal newline
+  const nh = d && r.nhid ? ctx.rtnl.nexthopGet(r.nhid) : undefined;
+  if (nh?.ok) s += `${HARD_NL}\tnh_info ${nhText(ctx, nh.value).slice(0, -1)}`;
   if (r.nexthops) s += nexthopsText(ctx, r.nexthops, rtFlagNames);
   return s + '\n';
 }
@@ -199,6 +203,8 @@ export function routeJson(ctx: Ctx, r: RouteMsg, f: RouteFilter): Record<string,
   if (r.prefsrc !== undefined && f.src?.len !== 32) o.prefsrc = formatIPv4(r.prefsrc);
   if (r.priority && f.metric === undefined) o.metric = r.priority;
   o.flags = rtFlagNames(r.nhFlags);
+  const nh = d && r.nhid ? ctx.rtnl.nexthopGet(r.nhid) : undefined;
+  if (nh?.ok) o.nh_info = nhJson(ctx, nh.value);
   if (r.nexthops) o.nexthops = nexthopsJson(ctx, r.nexthops, rtFlagNames);
   return o;
 }
@@ -424,15 +430,17 @@ function getFlagNames(rep: RouteGetReply): string[] {
 }
 
 function getReplyText(ctx: Ctx, rep: RouteGetReply): string {
+  // print_route() with -d: the type and the main table too
+  const d = ctx.opt.details > 0;
   let s = '';
-  if (rep.type !== RTN_UNICAST) s += rtnTypeName(rep.type) + ' ';
+  if (rep.type !== RTN_UNICAST || d) s += rtnTypeName(rep.type) + ' ';
   s += ctx.paint('inet', formatIPv4(rep.dst) + ' ');
   // RTA_SRC: "from %s " is one coloured span, the word included
   if (rep.src !== undefined) s += ctx.paint('inet', `from ${formatIPv4(rep.src)} `);
   if (rep.tos) s += `tos ${dsfieldName(rep.tos)} `;
   if (rep.gateway !== undefined) s += `via ${ctx.paint('inet', formatIPv4(rep.gateway) + ' ')}`;
   if (rep.oif) s += `dev ${ctx.paint('ifname', ctx.ifname(rep.oif) + ' ')}`;
-  if (rep.table && rep.table !== RT_TABLE_MAIN) s += `table ${tableName(rep.table)} `;
+  if (rep.table && (rep.table !== RT_TABLE_MAIN || d)) s += `table ${tableName(rep.table)} `;
   if (rep.prefsrc !== undefined) s += `src ${ctx.paint('inet', formatIPv4(rep.prefsrc) + ' ')}`;
   for (const n of getFlagNames(rep)) s += n + ' ';
   if (rep.mark) s += rep.mark >= 16 ? `mark 0x${rep.mark.toString(16)} ` : `mark ${rep.mark} `;
@@ -452,14 +460,15 @@ function getReplyText(ctx: Ctx, rep: RouteGetReply): string {
 }
 
 function getReplyJson(ctx: Ctx, rep: RouteGetReply): Record<string, Json> {
+  const d = ctx.opt.details > 0;
   const o: Record<string, Json> = {};
-  if (rep.type !== RTN_UNICAST) o.type = rtnTypeName(rep.type);
+  if (rep.type !== RTN_UNICAST || d) o.type = rtnTypeName(rep.type);
   o.dst = formatIPv4(rep.dst);
   if (rep.src !== undefined) o.from = formatIPv4(rep.src);
   if (rep.tos) o.tos = dsfieldName(rep.tos);
   if (rep.gateway !== undefined) o.gateway = formatIPv4(rep.gateway);
   if (rep.oif) o.dev = ctx.ifname(rep.oif);
-  if (rep.table && rep.table !== RT_TABLE_MAIN) o.table = tableName(rep.table);
+  if (rep.table && (rep.table !== RT_TABLE_MAIN || d)) o.table = tableName(rep.table);
   if (rep.prefsrc !== undefined) o.prefsrc = formatIPv4(rep.prefsrc);
   o.flags = getFlagNames(rep);
   if (rep.mark) o.mark = rep.mark;
