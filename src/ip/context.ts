@@ -25,8 +25,8 @@ export interface IpOptions {
 const COLOR_CODES = { ifname: 36, mac: 33, inet: 35, inet6: 34, up: 32, down: 31 } as const;
 export type Color = keyof typeof COLOR_CODES;
 
-/** a line break iproute2 writes as a literal "\n", not _SL_, so that it stays one with -o too */
-export const HARD_NL = '\u0001';
+/** a line break iproute2 writes as a literal "\n", not _SL_, so that it stays one with -o too (NUL: never in a name or a printed value) */
+export const HARD_NL = '\u0000';
 
 export class Ctx {
   stdout = '';
