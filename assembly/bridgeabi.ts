@@ -2,12 +2,15 @@
 // about masters and ports: bound by src/kernel.ts. Dumps go to one u32
 // buffer read in place (bridgeDumpPtr).
 import { clearExtack } from "./lib/errno";
-import { devExists } from "./core/netdevice";
-import { devMcList } from "./core/dev_addr_lists";
+import { devExists, devKind, KIND_LOOPBACK } from "./core/netdevice";
+import { devMcList, devMcRefs, devMcGlobal, dev_mc_add_global, dev_mc_del_global } from "./core/dev_addr_lists";
+import { inDevExists } from "./ipv4/devinet";
+import { igmpGroups } from "./ipv4/igmp";
 import { clockNow } from "./hw/clock";
 import { devGetPromiscuity, devGetAllmulti } from "./core/dev";
-import { masterOf, isBridge, portState, portNo, brCarrierTouched, brAgeingNs, brEnsure } from "./net/bridge/br_private";
+import { masterOf, isBridge, portState, portNo, brCarrierTouched, brAgeingNs, brMcastSnooping, brGsoLimitsSet, brEnsure } from "./net/bridge/br_private";
 import { brSetMaster } from "./net/bridge/br_if";
+import { br_multicast_toggle } from "./net/bridge/br_device";
 import { br_fdb_dump, br_gc_timer, fdbMac, fDst, fFlags, fUsed, fUpdated } from "./net/bridge/br_fdb";
 
 const out = new Array<u32>();
@@ -27,10 +30,21 @@ export function brPortInfo(ifindex: i32): i32 {
   if (masterOf(ifindex) == 0) return -1;
   return <i32>portState[ifindex] | (<i32>portNo[ifindex] << 8);
 }
-/** IFLA_BR_* of a bridge in centiseconds (clock_t): what 0 = ageing_time, 1 = gc_timer; -1 if not a bridge */
+/**
+ * IFLA_BR_* of a bridge: what 0 = ageing_time, 1 = gc_timer (centiseconds), 2 = mcast_snooping, 3 = whether
+ * br_set_gso_limits ever ran; -1 if not a bridge
+ */
 export function brInfo(ifindex: i32, what: i32): i64 {
   if (!isBridge(ifindex)) return -1;
+  if (what == 2) return brMcastSnooping[ifindex] ? 1 : 0;
+  if (what == 3) return brGsoLimitsSet[ifindex] ? 1 : 0;
   return (what == 0 ? brAgeingNs[ifindex] : br_gc_timer(ifindex)) / 10_000_000;
+}
+/** IFLA_BR_MCAST_SNOOPING: 0 or -errno */
+export function brSetMcastSnooping(ifindex: i32, on: bool): i32 {
+  if (!isBridge(ifindex)) return -95; // EOPNOTSUPP: not a bridge
+  br_multicast_toggle(ifindex, on);
+  return 0;
 }
 /** whether the bridge's carrier was ever set: until then its operstate is UNKNOWN */
 export function brOperKnown(ifindex: i32): bool { return isBridge(ifindex) && brCarrierTouched[ifindex]; }
@@ -53,11 +67,29 @@ export function brFdbDump(br: i32, port: i32): i32 {
   }
   return list.length;
 }
-/** the device's multicast address list (dev->mc), in order: macHi, macLo per entry */
+/** the device's multicast address list (dev->mc), in order: macHi, macLo, references, global_use per entry */
 export function devMcDump(ifindex: i32): i32 {
   out.length = 0;
   if (!devExists(ifindex)) return 0;
   const l = devMcList(ifindex);
-  for (let i = 0; i < l.length; i++) { out.push(<u32>(l[i] >> 32)); out.push(<u32>l[i]); }
+  for (let i = 0; i < l.length; i++) {
+    out.push(<u32>(l[i] >> 32)); out.push(<u32>l[i]); out.push(<u32>devMcRefs(ifindex, i)); out.push(devMcGlobal(ifindex, i) ? 1 : 0);
+  }
   return l.length;
+}
+/** the IPv4 groups of the device (/proc/net/igmp), newest first: group, users per entry */
+export function igmpDump(ifindex: i32): i32 {
+  out.length = 0;
+  if (!devExists(ifindex) || !inDevExists(ifindex)) return 0;
+  igmpGroups(ifindex, out);
+  return out.length >> 1;
+}
+/** SIOCADDMULTI / SIOCDELMULTI (`ip maddr add|del`): 0 or -errno */
+export function devMcModify(ifindex: i32, hi: u32, lo: u32, add: bool): i32 {
+  if (!devExists(ifindex)) return -19; // ENODEV
+  // the loopback device has no ndo_set_rx_mode
+  if (devKind[ifindex] == KIND_LOOPBACK) return -22; // EINVAL
+  const addr = (<u64>(hi & 0xffff) << 32) | <u64>lo;
+  if (add) { dev_mc_add_global(ifindex, addr); return 0; }
+  return dev_mc_del_global(ifindex, addr);
 }

@@ -12,7 +12,7 @@ import { dropCount, SKB_DROP_REASON_NOMEM, SKB_DROP_REASON_PKT_TOO_BIG } from ".
 import { load16be } from "./hw/checksum";
 import { mib, icmpMsgIn, icmpMsgOut, MIB_COUNT, MIB_NAMES } from "./ipv4/snmp";
 import { ipv4Sysctl, ipv4SysctlValue } from "./ipv4/sysctl_net_ipv4";
-import { udpBind, udpClose, udpPort, udpRecv, udpSend, udpQueued } from "./ipv4/udp";
+import { udpBind, udpClose, udpPort, udpRecv, udpSend, udpQueued, udpMembership } from "./ipv4/udp";
 import { ip_defrag, ipfragTimerNext, ipfragTimerRun, ipfragMem, ipfragQueued, ipfragQueues } from "./ipv4/ip_fragment";
 import { ip_protocol_deliver } from "./ipv4/protocol";
 import { icmpRateReset } from "./ipv4/icmp";
@@ -42,6 +42,10 @@ export function snmpDump(): usize {
 // ---- UDP sockets ---------------------------------------------------------------------------------
 export function udpSocketBind(addr: u32, port: u32): i32 { return udpBind(addr, port); }
 export function udpSocketClose(s: i32): void { udpClose(s); }
+/** IP_ADD_MEMBERSHIP (join) / IP_DROP_MEMBERSHIP: group, ifindex (0: any), interface address (0: none); 0 or -errno */
+export function udpSocketMembership(s: i32, join: bool, group: u32, ifindex: i32, addr: u32): i32 {
+  return udpMembership(s, join, group, ifindex, addr);
+}
 export function udpSocketPort(s: i32): u32 { return udpPort(s); }
 export function udpSocketQueued(s: i32): u32 { return udpQueued(s); }
 /** datagrams to the stage area: records (u32 len, u32 saddr, u32 daddr, u16 sport, u16 dport, i32 ifindex, payload, pad 4) */

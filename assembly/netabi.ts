@@ -9,7 +9,8 @@ import { consume_skb } from "./core/dropreason";
 import { do_softirq, backlogLen, backlogDropped, qdiscDropCount, qdiscQlen } from "./core/netif";
 import { dropReasonCount, dropReasonName, SKB_DROP_REASON_MAX } from "./core/dropreason";
 import { packetOpen, packetClose, packetDrops, packetRecv, packet_snd } from "./core/af_packet";
-import { emacNic, emacTimerNext, emacTimerRun } from "./drivers/emac_netdev";
+import { emacNic } from "./drivers/emac_netdev";
+import { timersNext, timersRunDue } from "./core/timers";
 import { hwRun, setIrqExitHook } from "./hw/run";
 import { clockNow } from "./hw/clock";
 import { wireStagePtr, STAGE_SIZE } from "./hw/wire";
@@ -17,9 +18,6 @@ import { ipInit } from "./ipv4/ip_input";
 import { ipv6Init } from "./ipv6/ip6_input";
 import { RXH_WIRE_SINK } from "./core/trace_events";
 import { traceEnable, traceSetPacket, traceCount, tracePtr, traceReset } from "./core/trace";
-import { neighTimerNext, neighTimerRun } from "./ipv4/arp";
-import { ipfragTimerNext, ipfragTimerRun } from "./ipv4/ip_fragment";
-import { nhResTimerNext, nhResTimerRun } from "./ipv4/nexthop_res";
 import { hostRxParked } from "./core/rx_handler_host";
 export { hostRxHandlerSet, hostRxParked, hostRxParkPtr, hostRxResume } from "./core/rx_handler_host";
 
@@ -46,20 +44,11 @@ export function netRun(deadline: f64): i32 {
   for (;;) {
     do_softirq();
     if (hostRxParked() > 0) return 2;
-    const te = emacTimerNext();
-    const tn = neighTimerNext();
-    const tf = ipfragTimerNext();
-    const tr = nhResTimerNext();
-    const tfr = tr < tf ? tr : tf;
-    const tnf = tfr < tn ? tfr : tn;
-    const t = tnf < te ? tnf : te;
+    const t = timersNext();
     const until = t < dl ? t : dl;
     if (hwRun(until)) return 1;
     if (t <= dl && clockNow() >= t) {
-      if (clockNow() >= te) emacTimerRun();
-      if (clockNow() >= tn) neighTimerRun();
-      if (clockNow() >= tf) ipfragTimerRun();
-      if (clockNow() >= tr) nhResTimerRun();
+      timersRunDue();
       continue;
     }
     do_softirq();

@@ -9,10 +9,7 @@ import {
 } from "./drivers/veth";
 import { randomMac } from "./core/dev";
 import { devExists, devIsUp } from "./core/netdevice";
-import { emacTimerNext } from "./drivers/emac_netdev";
-import { neighTimerNext } from "./ipv4/arp";
-import { ipfragTimerNext } from "./ipv4/ip_fragment";
-import { nhResTimerNext } from "./ipv4/nexthop_res";
+import { timersNext } from "./core/timers";
 import { wireStagePtr, STAGE_SIZE } from "./hw/wire";
 import { clearExtack } from "./lib/errno";
 
@@ -45,11 +42,8 @@ export function vethOutComplete(): i32 { return vethRingComplete(); }
 /** `count` records [u32 dev][u32 len][bytes] in the stage area enter their devices; returns how many were accepted. */
 export function vethIn(count: i32): i32 { return vethRemoteRx(wireStagePtr(), STAGE_SIZE, count); }
 
-/** The time (ns) of the box's next timer (neighbour, fragment queues, EMAC phylib), -1 if none. */
+/** The time (ns) of the box's next timer (core/timers.ts), -1 if none. */
 export function netNextTimer(): f64 {
-  let t = emacTimerNext();
-  const n = neighTimerNext(); if (n < t) t = n;
-  const f = ipfragTimerNext(); if (f < t) t = f;
-  const r = nhResTimerNext(); if (r < t) t = r;
+  const t = timersNext();
   return t == i64.MAX_VALUE ? -1 : <f64>t;
 }

@@ -3,10 +3,11 @@
 // records read in place from the core's memory.
 import { instantiate } from '../build/netpath.js';
 import type {
-  AddrInfo, AddrReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
+  AddrInfo, AddrReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, MaddrEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
   NexthopBucketMsg, NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
 import { MACVLAN_MODES } from './rtnl.js';
+import { formatIPv4 } from './ip/parse.js';
 
 type CoreExports = Awaited<ReturnType<typeof instantiate>>;
 
@@ -136,7 +137,10 @@ export class Kernel implements Rtnl {
       const master = this.core.linkMaster(ifindex);
       if (master) l.master = master;
       if (kind === 'bridge') {
-        l.bridge = { ageingCs: Number(this.core.brInfo(ifindex, 0)), gcTimerCs: Number(this.core.brInfo(ifindex, 1)) };
+        l.bridge = {
+          ageingCs: Number(this.core.brInfo(ifindex, 0)), gcTimerCs: Number(this.core.brInfo(ifindex, 1)),
+          mcastSnooping: this.core.brInfo(ifindex, 2) !== 0n, gsoLimitsSet: this.core.brInfo(ifindex, 3) !== 0n,
+        };
       }
       const port = master ? this.brPort(ifindex, kind) : undefined;
       if (port) l.brport = port;
@@ -157,8 +161,8 @@ export class Kernel implements Rtnl {
     const words = (n: number, size: number) => new Uint32Array(c.memory.buffer, c.bridgeDumpPtr(), n * size).slice();
     const selfList = (ifindex: number) => {
       const n = c.devMcDump(ifindex);
-      const r = words(n, 2);
-      for (let i = 0; i < n; i++) out.push({ mac: macBytes(r[2 * i], r[2 * i + 1]), ifindex, self: true, state: 0x80 });
+      const r = words(n, 4);
+      for (let i = 0; i < n; i++) out.push({ mac: macBytes(r[4 * i], r[4 * i + 1]), ifindex, self: true, state: 0x80 });
     };
     const masterList = (br: number, port: number, ifindex: number) => {
       const size = c.FDB_RECORD.value;
@@ -179,6 +183,40 @@ export class Kernel implements Rtnl {
       if (l.kind === 'bridge') masterList(l.ifindex, -1, l.ifindex);
     }
     return out;
+  }
+
+  /**
+   * /proc/net/dev_mcast, /proc/net/igmp and /proc/net/igmp6 device by device. The IPv6 groups are those
+   * every device with an inet6_dev joins (ff02::1, ff01::1; a snooping bridge's ff02::6a while up), newest
+   * first: IPv6 is not modelled beyond them.
+   */
+  maddrs(): MaddrEntry[] {
+    const out: MaddrEntry[] = [];
+    const c = this.core;
+    const words = (n: number, size: number) => new Uint32Array(c.memory.buffer, c.bridgeDumpPtr(), n * size).slice();
+    for (const l of [...this.links()].sort((a, b) => a.ifindex - b.ifindex)) {
+      const at = { ifindex: l.ifindex, name: l.name };
+      const nl = c.devMcDump(l.ifindex);
+      const r = words(nl, 4);
+      for (let i = 0; i < nl; i++) {
+        const mac = [...macBytes(r[4 * i], r[4 * i + 1])].map((b) => b.toString(16).padStart(2, '0')).join(':');
+        out.push({ ...at, family: 'link', addr: mac, users: r[4 * i + 2], ...(r[4 * i + 3] ? { static: true } : {}) });
+      }
+      const ng = c.igmpDump(l.ifindex);
+      const g = words(ng, 2);
+      for (let i = 0; i < ng; i++) out.push({ ...at, family: 'inet', addr: formatIPv4(g[2 * i]), users: g[2 * i + 1] });
+      if (l.mtu < 1280) continue;
+      const six = ['ff02::1', 'ff01::1'];
+      if (l.bridge?.mcastSnooping && l.flags & 1) six.unshift('ff02::6a');
+      for (const a of six) out.push({ ...at, family: 'inet6', addr: a, users: 1 });
+    }
+    return out;
+  }
+  maddrModify(ifindex: number, lladdr: Uint8Array, add: boolean): Reply {
+    const b = new Uint8Array(6);
+    b.set(lladdr.subarray(0, 6));
+    const hi = (b[0] << 8) | b[1], lo = ((b[2] << 24) | (b[3] << 16) | (b[4] << 8) | b[5]) >>> 0;
+    return this.reply(this.core.devMcModify(ifindex, hi, lo, add));
   }
 
   bridgePort(ifindex: number): BridgePortInfo | undefined {
@@ -225,6 +263,8 @@ export class Kernel implements Rtnl {
       : this.core.linkAdd(KIND_CODE[req.kind] ?? 0, req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0,
       req.peer?.name ?? '', pmh, pml, req.peer?.mtu ?? 0, req.peer?.txqlen ?? 0);
     if (rc < 0) return this.reply(rc);
+    // br_changelink after register_netdevice, before rtnl_configure_link brings it up
+    if (req.bridge?.mcastSnooping !== undefined) this.core.brSetMcastSnooping(rc, req.bridge.mcastSnooping);
     if (req.change) this.core.linkChangeFlags(rc, req.flags ?? 0, req.change);
     if (req.up) this.core.linkSetUp(rc, true);
     return { ok: true, value: undefined };
@@ -243,6 +283,9 @@ export class Kernel implements Rtnl {
   private linkSetHere(req: LinkSetReq): Reply {
     // `type vlan` options: rtnl_changelink refuses another kind (EOPNOTSUPP) and runs vlan_changelink before do_setlink
     if (req.vlan !== undefined) { const r = this.reply(this.core.linkSetVlanFlags(req.ifindex, req.vlan.mask, req.vlan.flags)); if (!r.ok) return r; }
+    if (req.bridge?.mcastSnooping !== undefined) {
+      const r = this.reply(this.core.brSetMcastSnooping(req.ifindex, req.bridge.mcastSnooping)); if (!r.ok) return r;
+    }
     // rtnl_setlink() order: name, mtu, address, txqlen, then flags
     if (req.name !== undefined) { const r = this.reply(this.core.linkSetName(req.ifindex, req.name)); if (!r.ok) return r; }
     if (req.alias !== undefined) { const r = this.reply(this.core.linkSetAlias(req.ifindex, req.alias)); if (!r.ok) return r; }
@@ -279,7 +322,7 @@ export class Kernel implements Rtnl {
     return out;
   }
   addrAdd(req: AddrReq, replace: boolean): Reply {
-    const flags = req.noprefixroute ? 0x200 : 0;
+    const flags = (req.noprefixroute ? 0x200 : 0) | (req.autojoin ? 0x400 : 0);
     return this.reply(this.core.addrAdd(req.ifindex, req.local, req.address ?? req.local, req.prefixlen, req.broadcast ?? 0,
       req.scope ?? 0, flags, req.label ?? '', req.metric ?? 0, replace));
   }

@@ -67,7 +67,7 @@ export interface LinkInfo {
   /** IFLA_MASTER: the bridge this device is a port of */
   master?: number;
   /** IFLA_INFO_DATA of a bridge: ageing_time and the gc work's timer, in centiseconds */
-  bridge?: { ageingCs: number; gcTimerCs: number };
+  bridge?: { ageingCs: number; gcTimerCs: number; mcastSnooping: boolean; /** br_set_gso_limits ran: a port came or went */ gsoLimitsSet: boolean };
   /** IFLA_INFO_SLAVE_DATA of a bridge port */
   brport?: BridgePortInfo;
   /** dev->allmulti (ip -d) */
@@ -101,6 +101,8 @@ export interface LinkAddReq {
   macvlan?: { mode?: MacvlanMode; flags?: number };
   /** IFLA_VLAN_*: id and protocol when given, the flags with their mask */
   vlan?: { id?: number; protocol?: number; flags?: number; mask?: number };
+  /** IFLA_BR_*: the bridge options modelled (br_changelink) */
+  bridge?: BridgeOptReq;
   /** veth: the peer, created first (so it gets the lower ifindex, as on Linux) */
   peer?: { name: string; address?: Uint8Array; mtu?: number; txqlen?: number; netns?: string };
 }
@@ -123,6 +125,14 @@ export interface LinkSetReq {
   carrier?: boolean;
   /** `type vlan FLAG on|off` of a VLAN device: IFLA_VLAN_FLAGS */
   vlan?: { flags: number; mask: number };
+  /** `type bridge ...` of a bridge */
+  bridge?: BridgeOptReq;
+}
+export interface BridgeOptReq { mcastSnooping?: boolean }
+
+/** One multicast address of a device: a link-layer one (`static`: the user added it), an IPv4 or IPv6 group. */
+export interface MaddrEntry {
+  ifindex: number; name: string; family: 'link' | 'inet' | 'inet6'; addr: string; users: number; static?: boolean;
 }
 
 /** One RTM_NEWNEIGH of an AF_BRIDGE dump, in the kernel's order. */
@@ -171,6 +181,8 @@ export interface AddrReq {
   label?: string;
   metric?: number;
   noprefixroute?: boolean;
+  /** IFA_F_MCAUTOJOIN: the address (a group) is joined on the device */
+  autojoin?: boolean;
   /** a delete without IFA_LOCAL (`ip -4 addr del dev DEV`): the first address that matches the rest goes */
   noLocal?: boolean;
 }
@@ -483,6 +495,10 @@ export interface Rtnl {
 
   /** the bridge's forwarding database (`bridge fdb show`) and a port's state (`bridge link`); optional for fakes */
   bridgeFdb?(): FdbEntry[];
+  /** the multicast addresses of every device (/proc/net/dev_mcast, igmp, igmp6), device by device */
+  maddrs?(): MaddrEntry[];
+  /** SIOCADDMULTI / SIOCDELMULTI */
+  maddrModify?(ifindex: number, lladdr: Uint8Array, add: boolean): Reply;
   bridgePort?(ifindex: number): BridgePortInfo | undefined;
 
   /** whether the FIB table exists (tables come into being on first use and never go away) */

@@ -16,6 +16,7 @@ export interface UdpExports {
   hwWireStageSize(): number;
   udpSocketBind(addr: number, port: number): number;
   udpSocketClose(s: number): void;
+  udpSocketMembership(s: number, join: boolean, group: number, ifindex: number, addr: number): number;
   udpSocketPort(s: number): number;
   udpRecvBatch(s: number): number;
   udpSendBatch(s: number, count: number): number;
@@ -35,7 +36,7 @@ export interface UdpDatagram {
 
 export interface UdpSendResult { sent: number; errors: number[] }
 
-const ERRNO_NAME: Record<number, string> = { 98: 'EADDRINUSE', 99: 'EADDRNOTAVAIL', 24: 'EMFILE', 22: 'EINVAL' };
+const ERRNO_NAME: Record<number, string> = { 98: 'EADDRINUSE', 99: 'EADDRNOTAVAIL', 24: 'EMFILE', 22: 'EINVAL', 19: 'ENODEV', 105: 'ENOBUFS', 9: 'EBADF' };
 
 export function parseIPv4(s: string): number {
   const p = s.split('.');
@@ -121,6 +122,22 @@ export class UdpSocket implements AsyncIterable<UdpDatagram> {
 
   [Symbol.asyncIterator](): AsyncIterator<UdpDatagram> {
     return { next: () => this.next(), return: async () => { this.close(); return { value: undefined, done: true }; } };
+  }
+
+  /**
+   * setsockopt(IP_ADD_MEMBERSHIP): receive `group` on the device named by its ifindex, or by one of its
+   * addresses, or (neither) the one the route to the group leaves by. The box reports the group (IGMP).
+   */
+  join(group: string, on: { ifindex?: number; address?: string } = {}): void { this.membership(true, group, on); }
+  /** setsockopt(IP_DROP_MEMBERSHIP) */
+  leave(group: string, on: { ifindex?: number; address?: string } = {}): void { this.membership(false, group, on); }
+
+  private membership(join: boolean, group: string, on: { ifindex?: number; address?: string }): void {
+    if (this.closed) throw new Error('udp: socket closed');
+    const ifindex = on.ifindex ?? 0;
+    if (!Number.isInteger(ifindex) || ifindex < 0) throw new RangeError(`udp: bad ifindex ${ifindex}`);
+    const rc = this.x.udpSocketMembership(this.id, join, parseIPv4(group), ifindex, on.address ? parseIPv4(on.address) : 0);
+    if (rc < 0) throw new Error(`udp: ${join ? 'join' : 'leave'} ${group}: ${ERRNO_NAME[-rc] ?? `errno ${-rc}`}`);
   }
 
   close(): void {

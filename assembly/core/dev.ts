@@ -28,7 +28,10 @@ import {
   macvlanLowerChanged, macvlanLowerUnregister, macvlanLowerAddr,
 } from "../drivers/macvlan";
 import { tunNetdevRemove, tunQueueResize, tunFlagsOf, IFF_MULTI_QUEUE } from "../drivers/tun";
-import { devMcInit, dev_mc_add, dev_mc_del, MC_IPV6_ALLNODES, MC_IPV4_ALLHOSTS } from "./dev_addr_lists";
+import { devMcInit, dev_mc_add, dev_mc_del, MC_IPV6_ALLNODES } from "./dev_addr_lists";
+
+const IPV6_MIN_MTU: u32 = 1280;
+import { ip_mc_up, ip_mc_down } from "../ipv4/igmp";
 import { brDevInit, isBridge, masterOf } from "../net/bridge/br_private";
 import { br_del_if, br_port_carrier_check, brPortMtuChanged, brPortMacChanged, brSetMac, brSetMtu } from "../net/bridge/br_if";
 import { br_dev_init, br_dev_open, br_dev_stop, br_dev_uninit } from "../net/bridge/br_device";
@@ -94,7 +97,8 @@ export function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32
   promiscInit(ix);
   brDevInit(ix);
   devMcInit(ix);
-  dev_mc_add(ix, MC_IPV6_ALLNODES);
+  // ipv6_add_dev: a device with IPv6 (an MTU of 1280 or more) joins the all-nodes group, even with IPv6 disabled
+  if (mtu >= IPV6_MIN_MTU) dev_mc_add(ix, MC_IPV6_ALLNODES);
   devTxqlen[ix] = txqlen;
   // a fresh netdevice has its carrier on (the EMAC's until phylib attaches its PHY at ifup); veth_newlink
   // turns it off once the device is registered, which counts as a carrier change
@@ -227,8 +231,7 @@ export function devOpen(dev: i32): i32 {
   // the link as phylib saw it while ifup ran the clock through autonegotiation
   if (emac && devCarrier[dev]) fibNetdevChange(dev, true);
   macvlanLowerChanged(dev);
-  // ip_mc_up: the all-hosts group
-  if (inDevExists(dev) && !(devFlags[dev] & IFF_LOOPBACK)) dev_mc_add(dev, MC_IPV4_ALLHOSTS);
+  if (inDevExists(dev)) ip_mc_up(dev);
   br_port_carrier_check(dev);
   vlanLowerUp(dev);
   return 0;
@@ -253,7 +256,7 @@ export function devClose(dev: i32): void {
   if (devKind[dev] == KIND_BRIDGE) br_dev_stop(dev);
   fibNetdevDown(dev);
   neighIfdown(dev);
-  if (!(devFlags[dev] & IFF_LOOPBACK)) dev_mc_del(dev, MC_IPV4_ALLHOSTS);
+  if (inDevExists(dev)) ip_mc_down(dev);
   macvlanLowerChanged(dev);
   br_port_carrier_check(dev);
   vlanLowerDown(dev);
@@ -314,6 +317,12 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
   if (devKind[dev] == KIND_EMAC && devMtu[dev] != mtu) {
     const e = emacNetdevChangeMtu(dev, mtu);
     if (e < 0) return e;
+  }
+  // addrconf_notify(NETDEV_CHANGEMTU): below IPV6_MIN_MTU the inet6_dev goes with its groups, above it comes back
+  const old = devMtu[dev];
+  if (devKind[dev] != KIND_LOOPBACK) {
+    if (old >= IPV6_MIN_MTU && mtu < IPV6_MIN_MTU) dev_mc_del(dev, MC_IPV6_ALLNODES);
+    else if (old < IPV6_MIN_MTU && mtu >= IPV6_MIN_MTU) dev_mc_add(dev, MC_IPV6_ALLNODES);
   }
   devMtu[dev] = mtu;
   if (isBridge(dev)) brSetMtu(dev);

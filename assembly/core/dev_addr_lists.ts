@@ -10,9 +10,11 @@ export const MC_IPV6_ALLNODES: u64 = 0x333300000001, MC_IPV4_ALLHOSTS: u64 = 0x0
 
 const mcAddr = new Array<Array<u64>>();
 const mcRefs = new Array<Array<i32>>();
+/** ha->global_use: the user added the entry (SIOCADDMULTI, `ip maddr add`); it holds one reference */
+const mcGlobal = new Array<Array<bool>>();
 
 function ensure(dev: i32): void {
-  while (mcAddr.length <= dev) { mcAddr.push(new Array<u64>()); mcRefs.push(new Array<i32>()); }
+  while (mcAddr.length <= dev) { mcAddr.push(new Array<u64>()); mcRefs.push(new Array<i32>()); mcGlobal.push(new Array<bool>()); }
 }
 
 /** A new device: an empty list. */
@@ -20,26 +22,51 @@ export function devMcInit(dev: i32): void {
   ensure(dev);
   mcAddr[dev].length = 0;
   mcRefs[dev].length = 0;
+  mcGlobal[dev].length = 0;
 }
 
-/** dev_mc_add(): appended, or one more reference to an existing entry. */
-export function dev_mc_add(dev: i32, addr: u64): void {
+/** __hw_addr_add_ex(): appended, or one more reference; a global entry takes one reference only. */
+function hwAddrAdd(dev: i32, addr: u64, global: bool): void {
   ensure(dev);
   const i = mcAddr[dev].indexOf(addr);
-  if (i >= 0) { mcRefs[dev][i]++; return; }
+  if (i >= 0) {
+    if (global) {
+      if (mcGlobal[dev][i]) return;
+      mcGlobal[dev][i] = true;
+    }
+    mcRefs[dev][i]++;
+    return;
+  }
   mcAddr[dev].push(addr);
   mcRefs[dev].push(1);
+  mcGlobal[dev].push(global);
 }
 
-/** dev_mc_del(): one reference less; the entry goes with its last one. */
-export function dev_mc_del(dev: i32, addr: u64): void {
-  if (dev >= mcAddr.length) return;
+/** __hw_addr_del_ex(): one reference less; the entry goes with its last one. 0 or -ENOENT. */
+function hwAddrDel(dev: i32, addr: u64, global: bool): i32 {
+  if (dev >= mcAddr.length) return -2;
   const i = mcAddr[dev].indexOf(addr);
-  if (i < 0) return;
-  if (--mcRefs[dev][i] > 0) return;
+  if (i < 0 || (global && !mcGlobal[dev][i])) return -2;
+  if (global) mcGlobal[dev][i] = false;
+  if (--mcRefs[dev][i] > 0) return 0;
   mcAddr[dev].splice(i, 1);
   mcRefs[dev].splice(i, 1);
+  mcGlobal[dev].splice(i, 1);
+  return 0;
 }
+
+/** dev_mc_add(): the stack's own reference */
+export function dev_mc_add(dev: i32, addr: u64): void { hwAddrAdd(dev, addr, false); }
+/** dev_mc_del() */
+export function dev_mc_del(dev: i32, addr: u64): void { hwAddrDel(dev, addr, false); }
+/** dev_mc_add_global() */
+export function dev_mc_add_global(dev: i32, addr: u64): void { hwAddrAdd(dev, addr, true); }
+/** dev_mc_del_global(): 0 or -ENOENT */
+export function dev_mc_del_global(dev: i32, addr: u64): i32 { return hwAddrDel(dev, addr, true); }
+
+/** An entry's references, and whether the user holds one of them (global_use). */
+export function devMcRefs(dev: i32, i: i32): i32 { return mcRefs[dev][i]; }
+export function devMcGlobal(dev: i32, i: i32): bool { return mcGlobal[dev][i]; }
 
 /** The device's list, in order. */
 export function devMcList(dev: i32): Array<u64> {

@@ -1,7 +1,7 @@
 // struct in_device and struct in_ifaddr (net/ipv4/devinet.c): per-device IPv4
 // configuration and the address lists, with the kernel's ordering rules.
-import { devAlive, devList, devName, devFlags, devMac, IFF_LOOPBACK, IFF_NOARP } from "../core/netdevice";
-import { inetMask } from "../lib/inet";
+import { devAlive, devList, devName, devFlags, devMac, devIsUp, IFF_LOOPBACK, IFF_NOARP } from "../core/netdevice";
+import { inetMask, isMulticast } from "../lib/inet";
 import { EEXIST, EINVAL, ENODEV, ENOBUFS, EADDRNOTAVAIL, fail } from "../lib/errno";
 import { fibAddIfaddr, fibInetaddrUp, fibDelIfaddr, fibDisableIp } from "./fib_frontend";
 import { arpSend } from "./arp";
@@ -57,8 +57,11 @@ export function inetdevInit(ifindex: i32): void {
   devIfaHead[ifindex] = -1;
   localsDirty = true;
   sysctlDevReset(ifindex);
+  ip_mc_init_dev(ifindex);
+  if (devIsUp(ifindex)) ip_mc_up(ifindex);
 }
 import { sysctlDevReset } from "../core/sysctl";
+import { ip_mc_init_dev, ip_mc_up, ip_mc_destroy_dev, ip_mc_join_group, ip_mc_leave_group, MC_SOCK_AUTOJOIN } from "./igmp";
 // @ts-ignore: decorator
 @inline export function confGet(ifindex: i32, k: i32): i32 { return unchecked(devConf[ifindex * CONF_COUNT + k]); }
 // k is one of the CONF_* constants, below CONF_COUNT, the length of confAll
@@ -67,7 +70,7 @@ export function confAnd(ifindex: i32, k: i32): bool { return unchecked(confAll[k
 export function confMax(ifindex: i32, k: i32): i32 { const a = unchecked(confAll[k]), d = confGet(ifindex, k); return a > d ? a : d; }
 
 // ---- struct in_ifaddr pool
-export const IFA_F_SECONDARY: u32 = 0x01, IFA_F_PERMANENT: u32 = 0x80, IFA_F_NOPREFIXROUTE: u32 = 0x200;
+export const IFA_F_SECONDARY: u32 = 0x01, IFA_F_PERMANENT: u32 = 0x80, IFA_F_NOPREFIXROUTE: u32 = 0x200, IFA_F_MCAUTOJOIN: u32 = 0x400;
 export const ifaDev = new Array<i32>();
 export const ifaLocal = new Array<u32>();
 export const ifaAddress = new Array<u32>();
@@ -288,6 +291,11 @@ export function inetNewAddr(dev: i32, local: u32, address: u32, prefixlen: i32, 
       return 0;
     }
   }
+  // ip_mc_autojoin_config(): an autojoin address joins its group through the namespace's socket first
+  if (flags & IFA_F_MCAUTOJOIN) {
+    const e = ip_mc_join_group(MC_SOCK_AUTOJOIN, address, dev, 0);
+    if (e < 0) return fail(-e, "ipv4: Multicast auto join failed");
+  }
   const ifa = ifaAlloc();
   ifaSeq[ifa] = ++ifaSeqNext;
   ifaDev[ifa] = dev; ifaLocal[ifa] = local; ifaAddress[ifa] = address; ifaPrefixlen[ifa] = prefixlen;
@@ -392,6 +400,8 @@ export function inetRtmDelAddr(dev: i32, local: u32, hasLocal: bool, address: u3
     if (hasLocal && ifaLocal[i] != local) continue;
     if (label.length && ifaLabel[i] != label) continue;
     if (hasAddress && (prefixlen != ifaPrefixlen[i] || !inetIfaMatch(address, i))) continue;
+    // a multicast address leaves its group, autojoin or not
+    if (isMulticast(ifaAddress[i])) ip_mc_leave_group(MC_SOCK_AUTOJOIN, ifaAddress[i], dev, 0);
     inetDelIfa(i);
     return 0;
   }
@@ -405,6 +415,7 @@ export function inetdevDestroy(dev: i32): void {
   dying = true;
   while (devIfaHead[dev] >= 0) inetDelIfa(devIfaHead[dev]);
   dying = false;
+  ip_mc_destroy_dev(dev);
   inDevAlive[dev] = false;
   localsDirty = true;
 }

@@ -20,6 +20,7 @@ import { fibMultipathHash, fibMultipathHashSkb, fibSelectMultipath, multipathL3K
 import { fibMultipathHashPolicy, fibMultipathUseNeigh } from "./sysctl_net_ipv4";
 import { requireFlDissect, lastRule, rPref } from "./fib_rules";
 import { nexthopPrefsrc } from "./nexthop";
+import { ip_check_mc } from "./igmp";
 import { trace, traceOn } from "../core/trace";
 import { TE_FIB_RULE, TE_ROUTE_OUTPUT, TE_ROUTE_DST, TE_ROUTE_GW } from "../core/trace_events";
 import {
@@ -77,10 +78,8 @@ const DROP_NOT_SPECIFIED: i32 = SKB_DROP_REASON_NOT_SPECIFIED, DROP_IP_INVALID_S
   DROP_IP_LOCAL_SOURCE: i32 = SKB_DROP_REASON_IP_LOCAL_SOURCE;
 export const DROP_IP_RPFILTER: i32 = SKB_DROP_REASON_IP_RPFILTER;
 
-/** ip_check_mc_rcu(): joined groups; an up device is a member of 224.0.0.1 (all-hosts) */
-function ipCheckMc(dev: i32, group: u32): bool {
-  return inDevExists(dev) && devIsUp(dev) && group == 0xe0000001;
-}
+/** ip_check_mc_rcu(): the groups dev joined (igmp.ts); an up device is in 224.0.0.1 (all-hosts) */
+function ipCheckMc(dev: i32, group: u32): bool { return ip_check_mc(dev, group); }
 
 function resTableId(): u32 { return resTable >= 0 ? tbId[resTable] : 0; }
 

@@ -26,8 +26,12 @@ export let ipfragMaxDist: i32 = 64;
 export let ipDefaultTtl: i32 = 64;
 /** ip_no_pmtu_disc (proc_dou8vec_minmax): only kept, no socket here learns a path MTU */
 export let ipNoPmtuDisc: i32 = 0;
-/** IGMP reports for link-local groups (224.0.0.x); netpath sends no IGMP, so only kept (proc_dou8vec_minmax) */
+/** IGMP reports for link-local groups (224.0.0.x) too (proc_dou8vec_minmax) */
 export let igmpLinkLocalMcastReports: i32 = 1;
+/** the robustness variable a new device starts with: how often a change is reported */
+export let igmpQrv: i32 = 2;
+/** groups one socket may join */
+export let igmpMaxMemberships: i32 = 20;
 
 /** fib_multipath_hash_seed as written (0: the kernel's random key; see fib_multipath.ts) */
 export let fibMultipathHashSeed: u32 = 0;
@@ -109,6 +113,13 @@ export function ipv4Sysctl(key: string, write: bool, value: string): i32 {
   } else if (n == "igmp_link_local_mcast_reports") {
     if (write) { if (v < 0 || v > 255) return -EINVAL; igmpLinkLocalMcastReports = <i32>v; }
     out = igmpLinkLocalMcastReports;
+  } else if (n == "igmp_qrv") {
+    // proc_dointvec_minmax from 1
+    if (write) { if (!int32 || v < 1) return -EINVAL; igmpQrv = <i32>v; }
+    out = igmpQrv;
+  } else if (n == "igmp_max_memberships") {
+    if (write) { if (!int32) return -EINVAL; igmpMaxMemberships = <i32>v; }
+    out = igmpMaxMemberships;
   } else if (n == "fib_multipath_hash_seed") {
     // proc_fib_multipath_hash_seed: a u32
     if (write) { if (v < 0 || v > 0xffffffff) return -EINVAL; fibMultipathHashSeed = <u32>v; rt_cache_flush(); }

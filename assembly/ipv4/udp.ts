@@ -20,6 +20,7 @@ import {
 import { icmp_send, inRtFlags, rtSave, rtRestore, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from "./icmp";
 import { ipDefaultTtl } from "./sysctl_net_ipv4";
 import { ipBuildHeader, localOut } from "./xmit";
+import { ip_mc_join_group, ip_mc_leave_group, ip_mc_drop_socket, MC_SOCK_UDP } from "./igmp";
 
 const IPPROTO_UDP: u8 = 17;
 const EADDRINUSE: i32 = 98, EADDRNOTAVAIL: i32 = 99, EMFILE: i32 = 24, EBADF: i32 = 9, EINVAL: i32 = 22,
@@ -76,7 +77,16 @@ export function udpBind(addr: u32, port: u32): i32 {
   unchecked(sHead[s] = 0); unchecked(sTail[s] = 0); unchecked(sBytes[s] = 0); unchecked(sCount[s] = 0); unchecked(sDrops[s] = 0);
   return s;
 }
-export function udpClose(s: i32): void { if (s >= 0 && s < UDP_SOCKS) unchecked(sUsed[s] = false); }
+export function udpClose(s: i32): void {
+  if (s < 0 || s >= UDP_SOCKS || !unchecked(sUsed[s])) return;
+  unchecked(sUsed[s] = false);
+  ip_mc_drop_socket(MC_SOCK_UDP + s);
+}
+/** setsockopt(IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP) with an ip_mreqn: 0 or -errno */
+export function udpMembership(s: i32, join: bool, group: u32, ifindex: i32, addr: u32): i32 {
+  if (s < 0 || s >= UDP_SOCKS || !unchecked(sUsed[s])) return -EBADF;
+  return join ? ip_mc_join_group(MC_SOCK_UDP + s, group, ifindex, addr) : ip_mc_leave_group(MC_SOCK_UDP + s, group, ifindex, addr);
+}
 export function udpPort(s: i32): u32 { return s >= 0 && s < UDP_SOCKS && sUsed[s] ? <u32>sPort[s] : 0; }
 export function udpQueued(s: i32): u32 { return s >= 0 && s < UDP_SOCKS && sUsed[s] ? sCount[s] : 0; }
 export function udpSockDrops(s: i32): u64 { return s >= 0 && s < UDP_SOCKS ? sDrops[s] : 0; }

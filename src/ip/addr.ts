@@ -23,8 +23,8 @@ export function doAddr(ctx: Ctx, argv: string[]): number {
 }
 
 // ifa_flag_names of print_ifa_flags, by bit; "permanent" prints inverted as "dynamic"
-const IFA_FLAG_NAMES = ['secondary', 'nodad', 'optimistic', 'dadfailed', 'homeaddress', 'deprecated',
-  'tentative', 'permanent', 'managetempaddr', 'noprefixroute', 'mcautojoin', 'stable-privacy'];
+const IFA_FLAG_NAMES = ['secondary', 'nodad', 'optimistic', 'dadfailed', 'home', 'deprecated',
+  'tentative', 'permanent', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'stable-privacy'];
 
 function flagWords(flags: number): string[] {
   const out: string[] = [];
@@ -68,7 +68,7 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
   let family = ctx.opt.family;
   let local: Prefix | undefined, localArg = '', peer: Prefix | undefined;
   let brd: number | '+' | '-' | undefined, scope: number | undefined, dev: string | undefined;
-  let label: string | undefined, metric: number | undefined, noprefixroute = false;
+  let label: string | undefined, metric: number | undefined, noprefixroute = false, autojoin = false;
   for (; !a.done; a.skip()) {
     const w = a.cur;
     if (w === 'peer' || w === 'remote') {
@@ -93,6 +93,11 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
       if (m === undefined) invarg('"metric" value is invalid\n', v);
       metric = m;
     } else if (w === 'noprefixroute') noprefixroute = true;
+    else if (w === 'autojoin') autojoin = true;
+    else if (w === 'home' || w === 'nodad' || w === 'mngtmpaddr' || w === 'optimistic') {
+      // IPv6 flags: not sent for any other family
+      ctx.err(`Warning: ${w} option can be set only for IPv6 addresses\n`);
+    }
     else if (matches(w, 'valid_lft') || matches(w, 'preferred_lft')) a.next(); // addresses never expire here
     else {
       let v = w;
@@ -104,6 +109,7 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
     }
   }
   if (dev === undefined) throw new CmdFail(1, 'Not enough information: "dev" argument is required.\n');
+  if (autojoin && (!local || (local.addr >>> 28) !== 14)) throw new CmdFail(1, 'autojoin needs multicast address\n');
   if (!local) {
     // iproute2 sends the request without IFA_LOCAL, in the family asked for: none (AF_UNSPEC)
     // has no RTM_NEWADDR/RTM_DELADDR handler; IPv4 refuses an add and deletes the first
@@ -139,6 +145,7 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
   if (label !== undefined) req.label = label;
   if (metric !== undefined) req.metric = metric;
   if (noprefixroute) req.noprefixroute = true;
+  if (autojoin) req.autojoin = true;
   req.ifindex = ctx.ifindexOrFail(dev);
   const r = cmd === 'del' ? ctx.rtnl.addrDel(req) : ctx.rtnl.addrAdd(req, cmd !== 'add');
   return ctx.check(r) ? 0 : 2;

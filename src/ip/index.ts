@@ -8,6 +8,7 @@ import { IpExit } from './errors.js';
 import { doLink } from './link.js';
 import { doNeigh } from './neigh.js';
 import { doNetconf } from './netconf.js';
+import { doMaddr } from './maddr.js';
 import { doNexthop } from './nexthop.js';
 import { doNtable } from './ntable.js';
 import { matches } from './parse.js';
@@ -25,7 +26,7 @@ export interface IpRunInfo { batch?: IpBatchLine[] }
 type ObjectFn = (ctx: Ctx, argv: string[]) => number;
 // the object table in ip.c order, since abbreviations resolve to the first match
 const OBJECTS: [string, ObjectFn | null][] = [
-  ['address', doAddr], ['addrlabel', null], ['maddress', null], ['route', doRoute], ['rule', doRule],
+  ['address', doAddr], ['addrlabel', null], ['maddress', doMaddr], ['route', doRoute], ['rule', doRule],
   ['neighbor', doNeigh], ['neighbour', doNeigh], ['ntable', doNtable], ['ntbl', doNtable], ['link', doLink],
   ['l2tp', null], ['fou', null], ['ila', null], ['macsec', null], ['tunnel', null], ['tunl', null],
   ['tuntap', doTuntap], ['tap', doTuntap], ['token', null], ['tcpmetrics', null], ['tcp_metrics', null],

@@ -3,14 +3,14 @@
 import {
   IFF_ALLMULTI, IFF_BROADCAST, IFF_DORMANT, IFF_DYNAMIC, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP, IFF_NOTRAILERS,
   IFF_MULTI_QUEUE, IFF_NO_PI, IFF_PERSIST, IFF_POINTOPOINT, IFF_PROMISC, IFF_TAP, IFF_UP, IFF_VNET_HDR,
-  MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type BridgePortInfo, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
+  MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type BridgeOptReq, type BridgePortInfo, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
   type MacvlanMode, VLAN_FLAG_BRIDGE_BINDING, VLAN_FLAG_GVRP, VLAN_FLAG_LOOSE_BINDING, VLAN_FLAG_MVRP, VLAN_FLAG_REORDER_HDR,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
 import { type Json, JsonNumber } from './json.js';
 import { groupId, groupName, parseInt32, parseUint } from './names.js';
-import { Args, byteLength, checkAltIfname, checkIfname, duparg, duparg2, formatMac, invarg, matches, padBytes, parseLladdr } from './parse.js';
+import { Args, byteLength, checkAltIfname, checkIfname, duparg, duparg2, formatMac, incomplete, invarg, matches, padBytes, parseLladdr } from './parse.js';
 
 const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
 const FLAG_NAMES: [number, string][] = [
@@ -100,7 +100,7 @@ function bridgeOpts(l: LinkInfo): BrOpt[] {
     ['root_id', 'designated_root', id], ['root_port', '', 0], ['root_path_cost', '', 0], ['topology_change', '', 0],
     ['topology_change_detected', '', 0], ['hello_timer', '', new Timer(0)], ['tcn_timer', '', new Timer(0)],
     ['topology_change_timer', '', new Timer(0)], ['gc_timer', '', new Timer(l.bridge!.gcTimerCs)], ['group_fwd_mask', '', '0'],
-    ['group_addr', 'group_address', '01:80:c2:00:00:00'], ['mcast_snooping', '', 1], ['no_linklocal_learn', '', 0],
+    ['group_addr', 'group_address', '01:80:c2:00:00:00'], ['mcast_snooping', '', l.bridge!.mcastSnooping ? 1 : 0], ['no_linklocal_learn', '', 0],
     ['mcast_vlan_snooping', '', 0], ['mcast_router', '', 1], ['mcast_query_use_ifaddr', '', 0], ['mcast_querier', '', 0],
     ['mcast_hash_elasticity', '', 16], ['mcast_hash_max', '', 4096], ['mcast_last_member_cnt', 'mcast_last_member_count', 2],
     ['mcast_startup_query_cnt', 'mcast_startup_query_count', 2], ['mcast_last_member_intvl', 'mcast_last_member_interval', 100],
@@ -144,7 +144,13 @@ function linkQueues(l: LinkInfo, ctx?: Ctx): { queues: number; tso: number } {
     const lower = ctx?.linkByIndex(l.link);
     return { queues: 1, tso: lower ? linkQueues(lower, ctx).tso : 65536 };
   }
-  return { queues: l.kind === 'loopback' || l.kind === 'macvlan' || l.kind === 'bridge' ? 1 : 2, tso: 524280 };
+  if (l.bridge) {
+    // the netdevice default (65536) until br_set_gso_limits: then the smallest of the ports' (TSO_MAX_SIZE if none)
+    if (!l.bridge.gsoLimitsSet || !ctx) return { queues: 1, tso: 65536 };
+    const ports = ctx.links().filter((p) => p.master === l.ifindex);
+    return { queues: 1, tso: Math.min(524280, ...ports.map((p) => linkQueues(p, ctx).tso)) };
+  }
+  return { queues: l.kind === 'loopback' || l.kind === 'macvlan' ? 1 : 2, tso: 524280 };
 }
 
 /** macvlan_print_opt() */
@@ -507,6 +513,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
     const taken: string[] = [];
     if (kind === 'macvlan') req.macvlan = parseMacvlan(r.typeArgs);
     if (kind === 'vlan') req.vlan = parseVlan(r.typeArgs);
+    if (kind === 'bridge') { const b = parseBridge(r.typeArgs); if (b.mcastSnooping !== undefined) req.bridge = b; }
     if (kind === 'veth') {
       let peer: LinkArgs = { typeArgs: [] };
       if (r.typeArgs.length) {
@@ -547,6 +554,10 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
       return 2;
     }
     req.vlan = { flags: v.flags ?? 0, mask: v.mask ?? 0 };
+  }
+  if (r.type === 'bridge') {
+    const b = parseBridge(r.typeArgs);
+    if (b.mcastSnooping !== undefined) req.bridge = b;
   }
   return ctx.check(ctx.rtnl.linkSet(req)) ? 0 : 2;
 }
@@ -658,6 +669,19 @@ const LL_PROTOS: Record<string, number> = {
 };
 function llProtoA2n(v: string): number | undefined {
   return LL_PROTOS[v.toLowerCase()] ?? parseUint(v, 16);
+}
+
+/** bridge_parse_opt() (ip/iplink_bridge.c) for the one option modelled; the others are passed over */
+function parseBridge(argv: string[]): BridgeOptReq {
+  const r: BridgeOptReq = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] !== 'mcast_snooping') continue;
+    if (++i >= argv.length) incomplete();
+    const v = parseUint(argv[i], 8);
+    if (v === undefined) invarg('invalid mcast_snooping', argv[i]);
+    r.mcastSnooping = v !== 0;
+  }
+  return r;
 }
 
 /** vlan_parse_opt() (ip/iplink_vlan.c) */

@@ -27,10 +27,17 @@ export const MP_LINKS = [
 /** A step ['sysctl', 'KEY=VALUE'] writes a sysctl of the namespace (or box) instead; only its status counts. */
 const isSysctl = (argv: string[]): boolean => argv[0] === 'sysctl';
 
+/** noIpv6: IPv6 off in the namespace before the script (netpath has none), so that no IPv6 state shows */
+export interface KernelScriptOpts { noIpv6?: boolean }
+
 /** Each command as `ip -n NS ...` in a namespace PREFIX-*, made for the script and removed after it. */
-export async function kernelIpSteps(prefix: string, script: string[][]): Promise<IpStep[]> {
+export async function kernelIpSteps(prefix: string, script: string[][], opts: KernelScriptOpts = {}): Promise<IpStep[]> {
   const ns = await netnsAdd(prefix);
   try {
+    if (opts.noIpv6) {
+      const r = await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+      if (r.status !== 0) throw new Error(`sysctl: ${r.stderr}`);
+    }
     const out: IpStep[] = [];
     for (const argv of script) {
       if (isSysctl(argv)) {
@@ -54,9 +61,9 @@ export async function emulatedIpSteps(script: string[][]): Promise<IpStep[]> {
 }
 
 /** The recorded kernel answers; with RECORD=1 where namespaces can be made, recorded again first. */
-export async function recordedIpSteps(fixture: URL, prefix: string, script: string[][]): Promise<IpStep[]> {
+export async function recordedIpSteps(fixture: URL, prefix: string, script: string[][], opts: KernelScriptOpts = {}): Promise<IpStep[]> {
   if (process.env.RECORD && canMakeNamespace().ok) {
-    writeFileSync(fixture, JSON.stringify(await kernelIpSteps(prefix, script), null, 1) + '\n');
+    writeFileSync(fixture, JSON.stringify(await kernelIpSteps(prefix, script, opts), null, 1) + '\n');
   }
   return JSON.parse(readFileSync(fixture, 'utf8')) as IpStep[];
 }

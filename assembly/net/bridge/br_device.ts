@@ -1,7 +1,9 @@
 // The bridge device itself (net/bridge/br_device.c): creation, open/stop,
 // br_dev_xmit (what the host sends through br0 is forwarded by the fdb or
 // flooded, like a frame from a port), and its software counters.
-import { devCarrier } from "../../core/netdevice";
+import { devCarrier, devIsUp } from "../../core/netdevice";
+import { inDevExists } from "../../ipv4/devinet";
+import { ip_mc_inc_group, ip_mc_dec_group } from "../../ipv4/igmp";
 import { skbDev, skbLen, skbDataPtr, skbPull } from "../../core/skbuff";
 import { netdevOpsRegister, ETH_HLEN, NETDEV_TX_OK, ST_RX_PACKETS, ST_RX_BYTES, ST_TX_PACKETS, ST_TX_BYTES, ST_MULTICAST } from "../../core/netif";
 import { dev_mc_add, dev_mc_del } from "../../core/dev_addr_lists";
@@ -11,7 +13,7 @@ import { KIND_BRIDGE } from "../../core/netdevice";
 import { devMac } from "../../core/netdevice";
 import { clockNow } from "../../hw/clock";
 import {
-  brEnsure, brIsBridge, brGcAt, brMacByUser, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
+  brEnsure, brIsBridge, brGcAt, brMcastSnooping, brMacByUser, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
 } from "./br_private";
 import { fdb_add_local, br_fdb_find, br_fdb_delete_bridge, fDst, fUsed } from "./br_fdb";
 import { br_forward, br_flood } from "./br_forward";
@@ -19,8 +21,8 @@ import { br_stp_enable_bridge, br_stp_disable_bridge, br_dev_delete, br_port_sta
 import { macAt } from "./br_input";
 import { br_stp_llc_init } from "./br_stp_bpdu";
 
-// the groups br_multicast_open joins for multicast-router discovery (224.0.0.106, ff02::6a)
-const MC_ALLSNOOPERS4: u64 = 0x01005e00006a, MC_ALLSNOOPERS6: u64 = 0x33330000006a;
+// the groups multicast snooping joins for multicast-router discovery (224.0.0.106, ff02::6a)
+const INADDR_ALLSNOOPERS_GROUP: u32 = 0xe000006a, MC_ALLSNOOPERS6: u64 = 0x33330000006a;
 
 /** br_dev_xmit(): counted, then to the port the fdb names, or flooded. */
 function br_dev_xmit(skb: i32, br: i32): i32 {
@@ -71,11 +73,20 @@ export function br_dev_init(br: i32, macGiven: bool): void {
   if (macGiven) br_port_state_selection(br);
 }
 
+/** br_multicast_join_snoopers(): the IPv4 group through IGMP (reported like any other), the IPv6 one's address */
+function joinSnoopers(br: i32): void {
+  if (inDevExists(br)) ip_mc_inc_group(br, INADDR_ALLSNOOPERS_GROUP);
+  dev_mc_add(br, MC_ALLSNOOPERS6);
+}
+function leaveSnoopers(br: i32): void {
+  if (inDevExists(br)) ip_mc_dec_group(br, INADDR_ALLSNOOPERS_GROUP);
+  dev_mc_del(br, MC_ALLSNOOPERS6);
+}
+
 /** br_dev_open(): multicast snooping joins its groups, ports start, the fdb gc runs in 100 ms. */
 export function br_dev_open(br: i32): void {
   brGcAt[br] = clockNow() + 100_000_000;
-  dev_mc_add(br, MC_ALLSNOOPERS4);
-  dev_mc_add(br, MC_ALLSNOOPERS6);
+  if (brMcastSnooping[br]) joinSnoopers(br);
   br_stp_enable_bridge(br);
 }
 
@@ -83,8 +94,15 @@ export function br_dev_open(br: i32): void {
 export function br_dev_stop(br: i32): void {
   brGcAt[br] = 0;
   br_stp_disable_bridge(br);
-  dev_mc_del(br, MC_ALLSNOOPERS4);
-  dev_mc_del(br, MC_ALLSNOOPERS6);
+  if (brMcastSnooping[br]) leaveSnoopers(br);
+}
+
+/** br_multicast_toggle(): a running bridge joins or leaves the snoopers' groups at once */
+export function br_multicast_toggle(br: i32, on: bool): void {
+  if (brMcastSnooping[br] == on) return;
+  brMcastSnooping[br] = on;
+  if (!devIsUp(br)) return;
+  if (on) joinSnoopers(br); else leaveSnoopers(br);
 }
 
 /** br_dev_delete() before unregistering: the ports are released, the fdb emptied. */

@@ -9,7 +9,7 @@ import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
 const ELOOP: i32 = 40;
 import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr } from "../../core/dev";
 import {
-  brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, masterOf, BR_STATE_DISABLED, BR_STATE_FORWARDING,
+  brEnsure, brPorts, brGsoLimitsSet, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, masterOf, BR_STATE_DISABLED, BR_STATE_FORWARDING,
 } from "./br_private";
 import { fdb_add_local, br_fdb_delete_by_port, br_fdb_change_mac_address, br_fdb_changeaddr } from "./br_fdb";
 import { br_handle_frame } from "./br_input";
@@ -103,6 +103,7 @@ export function br_add_if(br: i32, dev: i32): i32 {
   portState[dev] = BR_STATE_DISABLED;
   brPorts[br].unshift(dev);
   fdb_add_local(br, dev, devMac[dev]);
+  brGsoLimitsSet[br] = true; // br_set_gso_limits
   br_mtu_auto_adjust(br);
   br_stp_recalculate_bridge_id(br);
   if (portOperUp(dev) && devIsUp(br)) br_stp_enable_port(dev);
@@ -121,6 +122,7 @@ export function br_del_if(br: i32, dev: i32): i32 {
   netdev_rx_handler_unregister(dev);
   portMaster[dev] = 0;
   portNo[dev] = 0;
+  brGsoLimitsSet[br] = true;
   br_mtu_auto_adjust(br);
   br_stp_recalculate_bridge_id(br);
   return 0;

@@ -1,0 +1,106 @@
+// A UDP socket of the box in a multicast group (setsockopt IP_ADD_MEMBERSHIP /
+// IP_DROP_MEMBERSHIP, ip_mc_join_group / ip_mc_leave_group): the group is joined on
+// the device named by ifindex, by one of its addresses or by the route to the group,
+// reported by IGMP, delivered to the socket, and left again on leave or close. The
+// refusals are the kernel's (net/ipv4/igmp.c): EINVAL for a unicast group, ENODEV
+// without a device, EADDRINUSE for a group joined twice on one device, ENOBUFS past
+// igmp_max_memberships. The IGMP frames themselves are compared with the kernel's in
+// igmp.test.ts.
+import { describe, it, expect } from 'vitest';
+import { Box } from '../../src/box.js';
+import { ETH_IP, PROTO, eth, ipv4, udp } from '../pktdiff/frames.js';
+
+async function hostBox() {
+  const box = await Box.create();
+  for (const l of ['link add p0 address 02:00:00:00:00:01 type veth peer name tp0 address 02:00:00:00:00:02',
+    'link set p0 up', 'link set tp0 up', 'addr add 192.0.2.1/24 dev p0']) expect(box.ip(l).status).toBe(0);
+  box.sysctl('net.ipv4.conf.tp0.forwarding', '0');
+  const p0 = box.rtnl.links().find((l) => l.name === 'p0')!.ifindex;
+  const cap = box.packet('p0');
+  const inject = box.packet('tp0');
+  /** the IGMP reports p0 sent: [type of each group record, group] */
+  const reports = () => cap.recv().filter((r) => r.direction === 'out' && r.data[23] === PROTO.IGMP).flatMap((r) => {
+    // Ethernet, IP with the router alert option (24), the report header (8), then 8-byte records
+    const d = Buffer.from(r.data), n = d.readUInt16BE(44), recs: string[] = [];
+    for (let i = 0; i < n; i++) recs.push(`${d[46 + 8 * i]} ${[...d.subarray(50 + 8 * i, 54 + 8 * i)].join('.')}`);
+    return recs;
+  });
+  const toGroup = (group: string, port = 5000) => inject.send([eth(`01:00:5e:${group.split('.').slice(1).map((x, i) => (i === 0 ? Number(x) & 0x7f : Number(x)).toString(16).padStart(2, '0')).join(':')}`,
+    '02:00:00:00:00:02', ETH_IP, ipv4({ src: '192.0.2.9', dst: group, proto: PROTO.UDP, id: 1, ttl: 1 }, udp('192.0.2.9', group, 4000, port, new Uint8Array([1, 2, 3]))))]);
+  const groups = () => box.ip('maddr show dev p0').stdout.split('\n').filter((l) => l.startsWith('\tinet ')).map((l) => l.trim().split(/\s+/)[1]);
+  return { box, p0, reports, toGroup, groups };
+}
+
+describe('UDP sockets in multicast groups', () => {
+  it('join by ifindex: reported, delivered; leave: reported, no longer delivered', async () => {
+    const { box, p0, reports, toGroup, groups } = await hostBox();
+    const sock = box.udp.bind({ port: 5000 });
+    sock.join('239.1.2.3', { ifindex: p0 });
+    expect(groups()).toEqual(['239.1.2.3', '224.0.0.1']);
+    box.run({ ns: 1.5e9 });
+    // IGMPv3 CHANGE_TO_EXCLUDE, robustness 2
+    expect(reports()).toEqual(['4 239.1.2.3', '4 239.1.2.3']);
+    toGroup('239.1.2.3');
+    box.run({ ns: 1e6 });
+    expect(sock.recv().map((d) => [d.to, d.toPort, d.from, [...d.data]])).toEqual([['239.1.2.3', 5000, '192.0.2.9', [1, 2, 3]]]);
+    sock.leave('239.1.2.3', { ifindex: p0 });
+    expect(groups()).toEqual(['224.0.0.1']);
+    box.run({ ns: 1.5e9 });
+    expect(reports()).toEqual(['3 239.1.2.3', '3 239.1.2.3']);
+    const before = box.snmp();
+    toGroup('239.1.2.3');
+    box.run({ ns: 1e6 });
+    expect(sock.recv()).toEqual([]);
+    expect(box.snmp().IpInReceives - before.IpInReceives).toBe(1);
+    expect(box.snmp().UdpInDatagrams).toBe(before.UdpInDatagrams);
+  });
+
+  it('join by address and by route; close leaves every group', async () => {
+    const { box, reports, groups } = await hostBox();
+    const sock = box.udp.bind({ port: 5000 });
+    sock.join('239.1.2.3', { address: '192.0.2.1' });
+    // no route to the group: no device
+    expect(() => sock.join('239.4.5.6')).toThrow(/ENODEV/);
+    expect(box.ip('route add 224.0.0.0/4 dev p0').status).toBe(0);
+    sock.join('239.4.5.6');
+    expect(groups()).toEqual(['239.4.5.6', '239.1.2.3', '224.0.0.1']);
+    box.run({ ns: 1.5e9 });
+    reports();
+    sock.close();
+    expect(groups()).toEqual(['224.0.0.1']);
+    box.run({ ns: 1.5e9 });
+    // both leaves in each report: the newest tombstone first
+    expect(reports()).toEqual(['3 239.1.2.3', '3 239.4.5.6', '3 239.1.2.3', '3 239.4.5.6']);
+  });
+
+  it('two sockets share a group: it stays until the last leaves', async () => {
+    const { box, p0, groups } = await hostBox();
+    const a = box.udp.bind({ port: 5000 }), b = box.udp.bind({ port: 5001 });
+    a.join('239.1.2.3', { ifindex: p0 });
+    b.join('239.1.2.3', { ifindex: p0 });
+    expect(box.ip('maddr show dev p0').stdout).toContain('inet  239.1.2.3 users 2\n');
+    a.close();
+    expect(groups()).toEqual(['239.1.2.3', '224.0.0.1']);
+    // without a device named and no route to the group there is none to leave on
+    expect(() => b.leave('239.1.2.3')).toThrow(/ENODEV/);
+    b.leave('239.1.2.3', { ifindex: p0 });
+    expect(groups()).toEqual(['224.0.0.1']);
+  });
+
+  it('refuses what the kernel refuses', async () => {
+    const { box, p0 } = await hostBox();
+    const sock = box.udp.bind({ port: 5000 });
+    expect(() => sock.join('192.0.2.7', { ifindex: p0 })).toThrow(/EINVAL/);
+    expect(() => sock.join('239.1.2.3', { ifindex: 99 })).toThrow(/ENODEV/);
+    expect(() => sock.join('239.1.2.3', { address: '198.51.100.1' })).toThrow(/ENODEV/);
+    sock.join('239.1.2.3', { ifindex: p0 });
+    expect(() => sock.join('239.1.2.3', { ifindex: p0 })).toThrow(/EADDRINUSE/);
+    expect(() => sock.leave('239.9.9.9', { ifindex: p0 })).toThrow(/EADDRNOTAVAIL/);
+    for (let i = 1; i < 20; i++) sock.join(`239.0.0.${i}`, { ifindex: p0 });
+    expect(() => sock.join('239.0.0.20', { ifindex: p0 })).toThrow(/ENOBUFS/);
+    box.sysctl('net.ipv4.igmp_max_memberships', '21');
+    sock.join('239.0.0.20', { ifindex: p0 });
+    sock.close();
+    expect(() => sock.join('239.0.0.21', { ifindex: p0 })).toThrow(/closed/);
+  });
+});
