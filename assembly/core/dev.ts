@@ -28,7 +28,7 @@ import {
   macvlanLowerChanged, macvlanLowerUnregister, macvlanLowerAddr,
 } from "../drivers/macvlan";
 import { tunNetdevRemove, tunQueueResize, tunFlagsOf, IFF_MULTI_QUEUE } from "../drivers/tun";
-import { devMcInit, dev_mc_add, dev_mc_del, MC_IPV6_ALLNODES } from "./dev_addr_lists";
+import { devMcInit, devMcList, dev_mc_add, dev_mc_del, MC_IPV6_ALLNODES } from "./dev_addr_lists";
 
 const IPV6_MIN_MTU: u32 = 1280;
 import { ip_mc_up, ip_mc_down } from "../ipv4/igmp";
@@ -422,9 +422,22 @@ function promiscInit(dev: i32): void {
 export function devGetPromiscuity(dev: i32): i32 { return dev > 0 && dev < devPromiscuity.length ? devPromiscuity[dev] : 0; }
 export function devGetAllmulti(dev: i32): i32 { return dev > 0 && dev < devAllmulti.length ? devAllmulti[dev] : 0; }
 
-/** The driver's receive filter (ndo_set_rx_mode): the EMAC's PROM_MODE and MULTI_ALL bits. */
-function driverRxMode(dev: i32): void {
-  if (devKind[dev] == KIND_EMAC) emacNetdevSetRxMode(dev, devPromiscuity[dev] > 0, devAllmulti[dev] > 0);
+let mcScratch = new StaticArray<u8>(0);
+
+/**
+ * __dev_set_rx_mode() of an up device: the driver's receive filter (ndo_set_rx_mode), the EMAC's
+ * PROM_MODE and MULTI_ALL bits and its multicast hash of the device's address list.
+ */
+export function driverRxMode(dev: i32): void {
+  if (devKind[dev] != KIND_EMAC || !devIsUp(dev)) return;
+  const l = devMcList(dev);
+  if (mcScratch.length < l.length * 6) mcScratch = new StaticArray<u8>(l.length * 6);
+  const p = changetype<usize>(mcScratch);
+  for (let i = 0; i < l.length; i++) {
+    const a = l[i];
+    for (let k = 0; k < 6; k++) store<u8>(p + <usize>(i * 6 + k), <u8>(a >> (40 - 8 * k)));
+  }
+  emacNetdevSetRxMode(dev, devPromiscuity[dev] > 0, devAllmulti[dev] > 0, p, l.length);
 }
 
 /** dev_set_promiscuity() */

@@ -6,6 +6,8 @@
 // all-hosts group while the device is up (ip_mc_up/ip_mc_down) and the
 // bridge's multicast-snooping groups while a bridge is up.
 
+import { driverRxMode } from "./dev";
+
 export const MC_IPV6_ALLNODES: u64 = 0x333300000001, MC_IPV4_ALLHOSTS: u64 = 0x01005e000001;
 
 const mcAddr = new Array<Array<u64>>();
@@ -55,14 +57,19 @@ function hwAddrDel(dev: i32, addr: u64, global: bool): i32 {
   return 0;
 }
 
+// each change reaches the driver's filter (__dev_mc_add/__dev_mc_del → __dev_set_rx_mode)
 /** dev_mc_add(): the stack's own reference */
-export function dev_mc_add(dev: i32, addr: u64): void { hwAddrAdd(dev, addr, false); }
+export function dev_mc_add(dev: i32, addr: u64): void { hwAddrAdd(dev, addr, false); driverRxMode(dev); }
 /** dev_mc_del() */
-export function dev_mc_del(dev: i32, addr: u64): void { hwAddrDel(dev, addr, false); }
+export function dev_mc_del(dev: i32, addr: u64): void { if (hwAddrDel(dev, addr, false) == 0) driverRxMode(dev); }
 /** dev_mc_add_global() */
-export function dev_mc_add_global(dev: i32, addr: u64): void { hwAddrAdd(dev, addr, true); }
+export function dev_mc_add_global(dev: i32, addr: u64): void { hwAddrAdd(dev, addr, true); driverRxMode(dev); }
 /** dev_mc_del_global(): 0 or -ENOENT */
-export function dev_mc_del_global(dev: i32, addr: u64): i32 { return hwAddrDel(dev, addr, true); }
+export function dev_mc_del_global(dev: i32, addr: u64): i32 {
+  const e = hwAddrDel(dev, addr, true);
+  if (e == 0) driverRxMode(dev);
+  return e;
+}
 
 /** An entry's references, and whether the user holds one of them (global_use). */
 export function devMcRefs(dev: i32, i: i32): i32 { return mcRefs[dev][i]; }

@@ -181,12 +181,12 @@ export function emacNetdevSetMac(dev: i32, mac: u64): i32 {
   return 0;
 }
 
-/** ndo_set_rx_mode (emac_set_rx_mode): promiscuous and all-multicast as the device's counters ask. */
-export function emacNetdevSetRxMode(dev: i32, promisc: bool, allmulti: bool): void {
+/** ndo_set_rx_mode (emac_set_rx_mode): promiscuous and all-multicast as the device's counters ask, the multicast hash of its list */
+export function emacNetdevSetRxMode(dev: i32, promisc: bool, allmulti: bool, mc: usize, count: i32): void {
   const nic = emacNic(dev);
   if (nic < 0) return;
   const a = emacAdapter(nic);
-  if (a != null) emac_rx_mode_set(a, promisc, allmulti, 0, 0);
+  if (a != null) emac_rx_mode_set(a, promisc, allmulti, mc, count);
 }
 
 // ---- phylib timers in virtual time ---------------------------------------------------------

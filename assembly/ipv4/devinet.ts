@@ -14,17 +14,20 @@ export const CONF_FORWARDING = 0, CONF_RP_FILTER = 1, CONF_ACCEPT_LOCAL = 2, CON
   CONF_PROXY_ARP = 11, CONF_ACCEPT_REDIRECTS = 12, CONF_SECURE_REDIRECTS = 13, CONF_LOG_MARTIANS = 14,
   CONF_ARP_IGNORE = 15, CONF_ARP_ANNOUNCE = 16, CONF_ARP_FILTER = 17, CONF_DISABLE_POLICY = 18,
   CONF_MC_FORWARDING = 19, CONF_PROXY_ARP_PVLAN = 20, CONF_DROP_GRATUITOUS_ARP = 21, CONF_ARP_ACCEPT = 22,
-  CONF_ARP_NOTIFY = 23, CONF_DROP_UNICAST_IN_L2_MULTICAST = 24, CONF_ARP_EVICT_NOCARRIER = 25, CONF_COUNT = 26;
+  CONF_ARP_NOTIFY = 23, CONF_DROP_UNICAST_IN_L2_MULTICAST = 24, CONF_ARP_EVICT_NOCARRIER = 25,
+  CONF_FORCE_IGMP_VERSION = 26, CONF_IGMPV2_UNSOLICITED_REPORT_INTERVAL = 27, CONF_IGMPV3_UNSOLICITED_REPORT_INTERVAL = 28,
+  CONF_COUNT = 29;
 export const CONF_NAMES: string[] = [
   "forwarding", "rp_filter", "accept_local", "route_localnet", "send_redirects", "shared_media", "src_valid_mark",
   "bc_forwarding", "accept_source_route", "promote_secondaries", "ignore_routes_with_linkdown", "proxy_arp",
   "accept_redirects", "secure_redirects", "log_martians", "arp_ignore", "arp_announce", "arp_filter",
   "disable_policy", "mc_forwarding", "proxy_arp_pvlan", "drop_gratuitous_arp", "arp_accept", "arp_notify",
-  "drop_unicast_in_l2_multicast", "arp_evict_nocarrier",
+  "drop_unicast_in_l2_multicast", "arp_evict_nocarrier", "force_igmp_version", "igmpv2_unsolicited_report_interval",
+  "igmpv3_unsolicited_report_interval",
 ];
 // kernel defaults of a new namespace (ipv4_devconf / ipv4_devconf_dflt)
-const CONF_ALL_DEFAULTS: i32[] = [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-const CONF_DFLT_DEFAULTS: i32[] = [0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+const CONF_ALL_DEFAULTS: i32[] = [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 10000, 1000];
+const CONF_DFLT_DEFAULTS: i32[] = [0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 10000, 1000];
 export const confAll: i32[] = CONF_ALL_DEFAULTS.slice(0);
 export const confDflt: i32[] = CONF_DFLT_DEFAULTS.slice(0);
 /** conf of each device: devConf[ifindex * CONF_COUNT + k] */

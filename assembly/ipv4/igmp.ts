@@ -18,7 +18,10 @@ import { rt_cache_flush } from "./flow";
 import { rtSave, rtRestore } from "./icmp";
 import { skbDstSetFromRt } from "./ip_input";
 import { localOut } from "./xmit";
-import { devIfaHead, ifaNext, ifaLocal, inDevExists } from "./devinet";
+import {
+  devIfaHead, ifaNext, ifaLocal, inDevExists, confAll, confGet, CONF_FORCE_IGMP_VERSION, CONF_IGMPV2_UNSOLICITED_REPORT_INTERVAL,
+  CONF_IGMPV3_UNSOLICITED_REPORT_INTERVAL,
+} from "./devinet";
 import { ipDevFind } from "./fib_frontend";
 import { HZ, igmpLinkLocalMcastReports, igmpQrv, igmpMaxMemberships } from "./sysctl_net_ipv4";
 
@@ -33,7 +36,6 @@ const JIFFY: i64 = 1_000_000_000 / HZ;
 // include/linux/igmp.h and igmp.c, in jiffies
 const ROUTER_PRESENT_TIMEOUT: i64 = 400 * HZ, QUERY_RESPONSE_INTERVAL: i32 = <i32>(10 * HZ);
 const INITIAL_REPORT_DELAY: i32 = 1;
-const V2_UNSOLICITED_REPORT_INTERVAL: i32 = <i32>(10 * HZ), V3_UNSOLICITED_REPORT_INTERVAL: i32 = <i32>HZ;
 
 // ip_mc_list entries, members and tombstones (igmpv3_add_delrec) alike, in one pool
 const MC_MAX: i32 = 4096;
@@ -94,12 +96,17 @@ function retime(): void {
 function startAt(delay: i32): i64 { return clockNow() + <i64>(prandomBelow(delay) + 2) * JIFFY; }
 
 function qrv(dev: i32): i32 { const q = mrQrv[dev]; return q != 0 ? q : igmpQrv; }
-function v1Seen(dev: i32): bool { return mrV1Seen[dev] != 0 && clockNow() < mrV1Seen[dev]; }
-function v2Seen(dev: i32): bool { return mrV2Seen[dev] != 0 && clockNow() < mrV2Seen[dev]; }
+/** IGMP_V1_SEEN / IGMP_V2_SEEN: force_igmp_version (all or the device's), or a query of that version heard lately */
+function forced(dev: i32, v: i32): bool { return confAll[CONF_FORCE_IGMP_VERSION] == v || confGet(dev, CONF_FORCE_IGMP_VERSION) == v; }
+function v1Seen(dev: i32): bool { return forced(dev, 1) || (mrV1Seen[dev] != 0 && clockNow() < mrV1Seen[dev]); }
+function v2Seen(dev: i32): bool { return forced(dev, 2) || (mrV2Seen[dev] != 0 && clockNow() < mrV2Seen[dev]); }
 /** no reports for all-hosts, nor for 224.0.0.x unless igmp_link_local_mcast_reports */
 function silent(addr: u32): bool { return addr == IGMP_ALL_HOSTS || (isLocalMulticast(addr) && igmpLinkLocalMcastReports == 0); }
+/** unsolicited_report_interval(): the device's igmpv2/v3_unsolicited_report_interval (ms) in jiffies, at least one */
 function unsolicitedReportInterval(dev: i32): i32 {
-  return v1Seen(dev) || v2Seen(dev) ? V2_UNSOLICITED_REPORT_INTERVAL : V3_UNSOLICITED_REPORT_INTERVAL;
+  const ms = confGet(dev, v1Seen(dev) || v2Seen(dev) ? CONF_IGMPV2_UNSOLICITED_REPORT_INTERVAL : CONF_IGMPV3_UNSOLICITED_REPORT_INTERVAL);
+  const j = <i64>ms <= 0 ? 0 : (<i64>ms * HZ + 999) / 1000; // msecs_to_jiffies rounds up
+  return j <= 0 ? 1 : j > 0x3fffffff ? 0x3fffffff : <i32>j;
 }
 
 /** ip_mc_filter_add/del(): the group's link-layer address (arp_mc_map: Ethernet devices only, not lo or tun) */

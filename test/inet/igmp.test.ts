@@ -75,6 +75,16 @@ const SCENARIOS: Scenario[] = [
       // the leave goes to all routers at once; a new group's first report comes within two jiffies
       'addr del 239.1.2.3/32 dev p0', 'drain 300', 'addr add 239.4.5.6/32 dev p0 autojoin', 'drain 300'],
   },
+  {
+    name: 'forced-versions',
+    steps: [PORT, 'link set p0 up', 'addr add 192.0.2.1/24 dev p0',
+      'sysctl net.ipv4.conf.p0.force_igmp_version=2', 'sysctl net.ipv4.conf.p0.igmpv2_unsolicited_report_interval=400',
+      'addr add 239.1.2.3/32 dev p0 autojoin', 'drain 600', 'addr del 239.1.2.3/32 dev p0', 'drain 300',
+      'sysctl net.ipv4.conf.all.force_igmp_version=1', 'addr add 239.4.5.6/32 dev p0 autojoin', 'drain 600',
+      'addr del 239.4.5.6/32 dev p0', 'drain 300',
+      'sysctl net.ipv4.conf.all.force_igmp_version=0', 'sysctl net.ipv4.conf.p0.force_igmp_version=0',
+      'sysctl net.ipv4.conf.p0.igmpv3_unsolicited_report_interval=200', 'addr add 239.7.7.7/32 dev p0 autojoin', 'drain 400'],
+  },
 ];
 
 interface Window { step: string; frames: string[] }
@@ -179,6 +189,16 @@ describe('IGMP reports against the kernel', () => {
     const can = canMakeNamespace();
     if (!can.ok) { console.warn(`igmp: live kernel comparison skipped: ${can.reason}`); return ctx.skip(); }
     const want = recorded();
-    for (const sc of SCENARIOS) expect(await kernelRun(sc), sc.name).toEqual(want[sc.name]);
-  }, 120_000);
+    for (const sc of SCENARIOS) {
+      // A report due two jiffies after `link set p0 up` races the linkwatch work that gives p0 its qdisc
+      // (until then the noop qdisc drops it); on a loaded machine the kernel can lose that race, so a
+      // scenario gets three tries to answer as recorded.
+      let got: Window[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        got = await kernelRun(sc);
+        if (JSON.stringify(got) === JSON.stringify(want[sc.name])) break;
+      }
+      expect(got, sc.name).toEqual(want[sc.name]);
+    }
+  }, 300_000);
 });

@@ -87,6 +87,25 @@ describe('UDP sockets in multicast groups', () => {
     expect(groups()).toEqual(['224.0.0.1']);
   });
 
+  it('on an EMAC port the driver programs the multicast hash from the device list (emac_set_rx_mode)', async () => {
+    const box = await Box.create();
+    for (const l of ['link add eth0 address 02:00:00:00:00:01 type emac', 'link set eth0 up', 'addr add 192.0.2.1/24 dev eth0']) {
+      expect(box.ip(l).status).toBe(0);
+    }
+    box.run({ ns: 3e9 });
+    const sock = box.udp.bind({ port: 5000 });
+    sock.join('239.1.2.3', { ifindex: box.rtnl.links().find((l) => l.name === 'eth0')!.ifindex });
+    const frame = (group: string, mac: string) => eth(mac, '02:00:00:00:00:09', ETH_IP,
+      ipv4({ src: '192.0.2.9', dst: group, proto: PROTO.UDP, id: 1, ttl: 1 }, udp('192.0.2.9', group, 4000, 5000, new Uint8Array([1]))));
+    const r = box.replay([
+      { dev: 'eth0', data: frame('239.1.2.3', '01:00:5e:01:02:03') }, { dev: 'eth0', data: frame('239.9.9.9', '01:00:5e:09:09:09') },
+      { dev: 'eth0', data: frame('224.0.0.1', '01:00:5e:00:00:01') },
+    ]);
+    // a group nobody joined stops at the MAC's address filter; all-hosts and the joined group reach the socket
+    expect(r.map((x) => [x.verdict, x.reason])).toEqual([['local', ''], ['drop', 'NIC_ADDR_FILTER'], ['local', '']]);
+    expect(sock.recv().map((d) => d.to)).toEqual(['239.1.2.3', '224.0.0.1']);
+  });
+
   it('refuses what the kernel refuses', async () => {
     const { box, p0 } = await hostBox();
     const sock = box.udp.bind({ port: 5000 });
