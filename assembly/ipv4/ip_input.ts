@@ -88,8 +88,7 @@ export function ip_rcv(skb: i32, dev: i32, origDev: i32): i32 {
   const ihl = vihl & 0xf;
   if (ihl < 5 || (vihl >> 4) != 4) return hdrError(skb);
   // ECN counters (IPSTATS_MIB_NOECTPKTS + ecn)
-  const ecn = <u32>load<u8>(p, 1) & 3;
-  mibInc(ecn == 0 ? MIB_IpExtInNoECTPkts : ecn == 1 ? MIB_IpExtInECT1Pkts : ecn == 2 ? MIB_IpExtInECT0Pkts : MIB_IpExtInCEPkts);
+  ecnCount(p);
   const hlen = ihl << 2;
   if (len < hlen) return hdrError(skb);
   if (ipHeaderCsum(p, hlen) != 0) {
@@ -107,6 +106,31 @@ export function ip_rcv(skb: i32, dev: i32, origDev: i32): i32 {
   skbIpFlags[skb] = 0;
   if (nf_hook(NF_INET_PRE_ROUTING, skb, dev, 0) != NF_ACCEPT) return NET_RX_DROP;
   return ip_rcv_finish(skb, dev);
+}
+
+/** IPSTATS_MIB_NOECTPKTS + ecn */
+// @ts-ignore: decorator
+@inline function ecnCount(p: usize): void {
+  const ecn = <u32>load<u8>(p, 1) & 3;
+  mibInc(ecn == 0 ? MIB_IpExtInNoECTPkts : ecn == 1 ? MIB_IpExtInECT1Pkts : ecn == 2 ? MIB_IpExtInECT0Pkts : MIB_IpExtInCEPkts);
+}
+
+/**
+ * A copy of a packet this host sent, looped back by ip_mc_output (dev_loopback_xmit → netif_rx): ip_rcv
+ * counts it, and as it keeps the sender's route (RTCF_LOCAL) ip_rcv_finish looks up none: it is delivered.
+ */
+export function ip_rcv_looped(skb: i32): void {
+  const p = skbDataPtr(skb);
+  const len = skbLen[skb];
+  mibInc(MIB_IpInReceives);
+  mibAdd(MIB_IpExtInOctets, len);
+  ecnCount(p);
+  skbResetNetworkHeader(skb);
+  skbIpFlags[skb] = 0;
+  const t = skbRtType[skb];
+  if (t == RTN_MULTICAST) { mibInc(MIB_IpExtInMcastPkts); mibAdd(MIB_IpExtInMcastOctets, len); }
+  else if (t == RTN_BROADCAST) { mibInc(MIB_IpExtInBcastPkts); mibAdd(MIB_IpExtInBcastOctets, len); }
+  ip_local_deliver(skb);
 }
 
 function hdrError(skb: i32): i32 {

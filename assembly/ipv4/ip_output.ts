@@ -8,13 +8,13 @@
 // or sends it) and returns 0 or -errno.
 import {
   skbLen, skbDev, skbMark, skbProtocol, skbDataPtr, skbAlloc, skbPut, skbTraceIn, skbRtDev, skbRtType, skbRtFlags, skbRtGw,
-  skbRtError, skbIpFlags, skbIif, skbResetNetworkHeader, skbPriority,
+  skbRtError, skbIpFlags, skbIif, skbResetNetworkHeader, skbPriority, skbAllocLocal, skbPktType, PACKET_LOOPBACK,
 } from "../core/skbuff";
 import {
   consume_skb, SKB_DROP_REASON_IP_OUTNOROUTES, SKB_DROP_REASON_PKT_TOO_BIG, SKB_DROP_REASON_NOMEM,
 } from "../core/dropreason";
 import { ETH_P_IP } from "../core/netif";
-import { devMtu } from "../core/netdevice";
+import { devMtu, devFlags, IFF_LOOPBACK } from "../core/netdevice";
 import { trace } from "../core/trace";
 import { TE_OUTPUT, TE_FRAGMENT, TE_LOCAL_OUT } from "../core/trace_events";
 import { load16be, load32be } from "../hw/checksum";
@@ -24,11 +24,11 @@ import {
   MIB_IpFragFails, MIB_IpFragCreates, MIB_IpExtOutMcastPkts, MIB_IpExtOutBcastPkts, MIB_IpExtOutMcastOctets,
   MIB_IpExtOutBcastOctets, MIB_IpOutDiscards,
 } from "./snmp";
-import { ipRouteOutput } from "./route";
+import { ipRouteOutput, RTCF_LOCAL, RTCF_BROADCAST, RTCF_MULTICAST } from "./route";
 import { RTN_BROADCAST, RTN_MULTICAST } from "./fib_table";
 import { icmp_send } from "./icmp";
 import { neigh_output } from "./arp";
-import { ipDrop, ipSendCheck, skbDstSetFromRt, IP_DF, IP_MF, IP_OFFSET } from "./ip_input";
+import { ipDrop, ipSendCheck, skbDstSetFromRt, ip_rcv_looped, IP_DF, IP_MF, IP_OFFSET } from "./ip_input";
 import { nf_hook, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_ACCEPT } from "./netfilter";
 
 let identCounter: u32 = 0x1234;
@@ -65,7 +65,26 @@ export function ip_local_out(skb: i32): i32 {
   mibInc(MIB_IpOutRequests);
   skbProtocol[skb] = ETH_P_IP;
   if (nf_hook(NF_INET_LOCAL_OUT, skb, 0, skbRtDev[skb]) != NF_ACCEPT) return 0;
+  // ip_mc_output (the output of a local broadcast or joined multicast route): a copy for this host
+  const f = skbRtFlags[skb];
+  if ((f & RTCF_LOCAL) != 0 && (f & (RTCF_BROADCAST | RTCF_MULTICAST)) != 0 && (devFlags[skbRtDev[skb]] & IFF_LOOPBACK) == 0) {
+    ipMcLoop(skb);
+  }
   return ip_output(skb);
+}
+
+/** ip_mc_finish_output() → dev_loopback_xmit(): a clone received on the route's device, pkt_type LOOPBACK */
+function ipMcLoop(skb: i32): void {
+  const len = skbLen[skb];
+  const c = skbAllocLocal(len);
+  if (c < 0) return; // no clone, no copy (skb_clone failing)
+  const p = skbPut(c, len);
+  if (p == 0) { consume_skb(c); return; }
+  memory.copy(p, skbDataPtr(skb), len);
+  const dev = skbRtDev[skb];
+  skbDev[c] = dev; skbIif[c] = dev; skbPktType[c] = PACKET_LOOPBACK; skbProtocol[c] = ETH_P_IP; skbMark[c] = skbMark[skb];
+  skbRtDev[c] = dev; skbRtType[c] = skbRtType[skb]; skbRtFlags[c] = skbRtFlags[skb]; skbRtGw[c] = skbRtGw[skb]; skbRtError[c] = 0;
+  ip_rcv_looped(c);
 }
 
 /** ip_output(): skb->dev = the route's device, POST_ROUTING, ip_finish_output */

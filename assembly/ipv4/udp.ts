@@ -19,6 +19,7 @@ import {
 } from "./snmp";
 import { icmp_send, inRtFlags, rtSave, rtRestore, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from "./icmp";
 import { ipDefaultTtl } from "./sysctl_net_ipv4";
+import { RTN_MULTICAST } from "./fib_table";
 import { ipBuildHeader, localOut } from "./xmit";
 import { ip_mc_join_group, ip_mc_leave_group, ip_mc_drop_socket, MC_SOCK_UDP } from "./igmp";
 
@@ -242,8 +243,10 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   if (skb < 0) { rtRestore(); dropCount(SKB_DROP_REASON_NOMEM); mibInc(MIB_UdpSndbufErrors); return -ENOBUFS; }
   const p = skbPut(skb, 28 + len);
   if (p == 0) { rtRestore(); kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM); return -EMSGSIZE; }
-  // the IP header here is the socket's (DF by IP_PMTUDISC_WANT when it fits; ip_local_out picks the id)
-  ipBuildHeader(p, 0, 28 + len, 0, false, <u8>ipDefaultTtl, IPPROTO_UDP, saddr, daddr);
+  // the IP header here is the socket's (DF by IP_PMTUDISC_WANT when it fits; ip_local_out picks the id); a multicast
+  // route takes the socket's IP_MULTICAST_TTL, 1 (__ip_make_skb)
+  const ttl = R.rtType == RTN_MULTICAST ? 1 : ipDefaultTtl;
+  ipBuildHeader(p, 0, 28 + len, 0, false, <u8>ttl, IPPROTO_UDP, saddr, daddr);
   const u = p + 20;
   store16be(u, <u32>unchecked(sPort[s])); store16be(u + 2, dport); store16be(u + 4, 8 + len); store<u16>(u + 6, 0);
   memory.copy(u + 8, data, len);

@@ -106,6 +106,31 @@ describe('UDP sockets in multicast groups', () => {
     expect(sock.recv().map((d) => d.to)).toEqual(['239.1.2.3', '224.0.0.1']);
   });
 
+  it('what the box sends to a joined group or a broadcast address comes back to its sockets (ip_mc_output)', async () => {
+    // as the kernel answered (Python sockets in a namespace): the copies of 239.1.2.3 and 192.0.2.255 reach the
+    // bound socket, 239.9.9.9 (not joined) only the wire; multicast leaves with TTL 1 (IP_MULTICAST_TTL), broadcast 64
+    const { box, p0 } = await hostBox();
+    const cap = box.packet('p0');
+    expect(box.ip('route add 224.0.0.0/4 dev p0').status).toBe(0);
+    const a = box.udp.bind({ port: 5000 });
+    a.join('239.1.2.3', { ifindex: p0 });
+    box.run({ ns: 1.5e9 });
+    cap.recv();
+    const before = box.snmp();
+    const b = box.udp.bind({ port: 0 });
+    for (const [to, x] of [['239.1.2.3', 1], ['239.9.9.9', 2], ['192.0.2.255', 3]] as const) {
+      expect(b.send([new Uint8Array([x])], { address: to, port: 5000 }).errors).toEqual([0]);
+    }
+    box.run({ ns: 1e6 });
+    expect(a.recv().map((d) => [d.to, d.from, d.data[0], d.ifindex])).toEqual([['239.1.2.3', '192.0.2.1', 1, p0], ['192.0.2.255', '192.0.2.1', 3, p0]]);
+    const wire = cap.recv().filter((r) => r.direction === 'out').map((r) => [[...r.data.subarray(30, 34)].join('.'), r.data[22]]);
+    expect(wire).toEqual([['239.1.2.3', 1], ['239.9.9.9', 1], ['192.0.2.255', 64]]);
+    const d = (k: string) => box.snmp()[k] - before[k];
+    // IpInReceives: the two copies, and the three frames arriving at tp0, the tester's end in the same box
+    expect([d('IpInReceives') - 3, d('IpExtInMcastPkts'), d('IpExtInBcastPkts'), d('UdpInDatagrams'), d('IpExtOutMcastPkts'), d('IpExtOutBcastPkts')])
+      .toEqual([2, 1, 1, 2, 2, 1]);
+  });
+
   it('refuses what the kernel refuses', async () => {
     const { box, p0 } = await hostBox();
     const sock = box.udp.bind({ port: 5000 });
