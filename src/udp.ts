@@ -17,6 +17,7 @@ export interface UdpExports {
   udpSocketBind(addr: number, port: number): number;
   udpSocketClose(s: number): void;
   udpSocketMembership(s: number, join: boolean, group: number, ifindex: number, addr: number): number;
+  udpSocketSetBroadcast(s: number, on: boolean): number;
   udpSocketPort(s: number): number;
   udpRecvBatch(s: number): number;
   udpSendBatch(s: number, count: number): number;
@@ -36,7 +37,7 @@ export interface UdpDatagram {
 
 export interface UdpSendResult { sent: number; errors: number[] }
 
-const ERRNO_NAME: Record<number, string> = { 98: 'EADDRINUSE', 99: 'EADDRNOTAVAIL', 24: 'EMFILE', 22: 'EINVAL', 19: 'ENODEV', 105: 'ENOBUFS', 9: 'EBADF' };
+const ERRNO_NAME: Record<number, string> = { 98: 'EADDRINUSE', 99: 'EADDRNOTAVAIL', 24: 'EMFILE', 22: 'EINVAL', 19: 'ENODEV', 105: 'ENOBUFS', 9: 'EBADF', 13: 'EACCES' };
 
 export function parseIPv4(s: string): number {
   const p = s.split('.');
@@ -124,6 +125,12 @@ export class UdpSocket implements AsyncIterable<UdpDatagram> {
     return { next: () => this.next(), return: async () => { this.close(); return { value: undefined, done: true }; } };
   }
 
+  /** setsockopt(SO_BROADCAST): without it a datagram to a broadcast address fails with EACCES, as on Linux */
+  setBroadcast(on: boolean): void {
+    if (this.closed) throw new Error('udp: socket closed');
+    this.x.udpSocketSetBroadcast(this.id, on);
+  }
+
   /**
    * setsockopt(IP_ADD_MEMBERSHIP): receive `group` on the device named by its ifindex, or by one of its
    * addresses, or (neither) the one the route to the group leaves by. The box reports the group (IGMP).
@@ -156,13 +163,14 @@ export class UdpSockets {
   constructor(private readonly x: UdpExports) {}
 
   /** bind(): address (default 0.0.0.0) must be one of the box's; port 0 picks a free one. */
-  bind(opts: { port: number; address?: string }): UdpSocket {
+  bind(opts: { port: number; address?: string; broadcast?: boolean }): UdpSocket {
     const address = opts.address ?? '0.0.0.0';
     const addr = parseIPv4(address);
     if (!(Number.isInteger(opts.port) && opts.port >= 0 && opts.port < 65536)) throw new RangeError(`udp: bad port ${opts.port}`);
     const id = this.x.udpSocketBind(addr, opts.port);
     if (id < 0) throw new Error(`udp: bind ${address}:${opts.port}: ${ERRNO_NAME[-id] ?? `errno ${-id}`}`);
     const s = new UdpSocket(this.x, id, address, this.x.udpSocketPort(id), (c) => this.open.delete(c));
+    if (opts.broadcast) s.setBroadcast(true);
     this.open.add(s);
     return s;
   }

@@ -54,7 +54,7 @@ export class BoxService {
   /** A packet socket on `dev` (or every device): send(frames), recv(). */
   packet(dev?: string): ReturnType<Box['packet']> & Comlink.ProxyMarked { return Comlink.proxy(this.#box.packet(dev)); }
   /** box.udp.bind: send(payloads, to), recv(), next(), close(); `each(socket)` iterates it. */
-  udpBind(opts: { port: number; address?: string }): UdpSocket & Comlink.ProxyMarked { return Comlink.proxy(this.#box.udp.bind(opts)); }
+  udpBind(opts: { port: number; address?: string; broadcast?: boolean }): UdpSocket & Comlink.ProxyMarked { return Comlink.proxy(this.#box.udp.bind(opts)); }
   /** box.tun: write(), writeBatch(), read(), readBatch(), queue, next(), close(); `each(device)` iterates it. */
   tun(name: string, opts?: TunOptions): TunDevice & Comlink.ProxyMarked { return Comlink.proxy(this.#box.tun(name, opts)); }
   /**

@@ -24,7 +24,7 @@ import { ipBuildHeader, localOut } from "./xmit";
 import { ip_mc_join_group, ip_mc_leave_group, ip_mc_drop_socket, MC_SOCK_UDP } from "./igmp";
 
 const IPPROTO_UDP: u8 = 17;
-const EADDRINUSE: i32 = 98, EADDRNOTAVAIL: i32 = 99, EMFILE: i32 = 24, EBADF: i32 = 9, EINVAL: i32 = 22,
+const EACCES: i32 = 13, EADDRINUSE: i32 = 98, EADDRNOTAVAIL: i32 = 99, EMFILE: i32 = 24, EBADF: i32 = 9, EINVAL: i32 = 22,
   EMSGSIZE: i32 = 90, ENOBUFS: i32 = 105;
 
 export const UDP_SOCKS: i32 = 64;
@@ -42,6 +42,8 @@ const sTail = new StaticArray<u32>(UDP_SOCKS); // write offset
 const sBytes = new StaticArray<u32>(UDP_SOCKS); // bytes queued
 const sCount = new StaticArray<u32>(UDP_SOCKS);
 const sDrops = new StaticArray<u64>(UDP_SOCKS);
+/** SO_BROADCAST: the socket may send over a broadcast route */
+const sBroadcast = new StaticArray<bool>(UDP_SOCKS);
 let nextEphemeral: u32 = 32768;
 
 function conflicts(port: u32, addr: u32, except: i32): bool {
@@ -75,6 +77,7 @@ export function udpBind(addr: u32, port: u32): i32 {
   } else if (conflicts(port, addr, -1)) return -EADDRINUSE;
   if (unchecked(sRing[s]) == 0) unchecked(sRing[s] = heap.alloc(<usize>UDP_RING));
   unchecked(sUsed[s] = true); unchecked(sPort[s] = <u16>port); unchecked(sAddr[s] = addr);
+  unchecked(sBroadcast[s] = false);
   unchecked(sHead[s] = 0); unchecked(sTail[s] = 0); unchecked(sBytes[s] = 0); unchecked(sCount[s] = 0); unchecked(sDrops[s] = 0);
   return s;
 }
@@ -82,6 +85,12 @@ export function udpClose(s: i32): void {
   if (s < 0 || s >= UDP_SOCKS || !unchecked(sUsed[s])) return;
   unchecked(sUsed[s] = false);
   ip_mc_drop_socket(MC_SOCK_UDP + s);
+}
+/** setsockopt(SO_BROADCAST) */
+export function udpSetBroadcast(s: i32, on: bool): i32 {
+  if (s < 0 || s >= UDP_SOCKS || !unchecked(sUsed[s])) return -EBADF;
+  unchecked(sBroadcast[s] = on);
+  return 0;
 }
 /** setsockopt(IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP) with an ip_mreqn: 0 or -errno */
 export function udpMembership(s: i32, join: bool, group: u32, ifindex: i32, addr: u32): i32 {
@@ -238,6 +247,7 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   const err = ipRouteOutput(daddr, unchecked(sAddr[s]), 0, 0, 0, 0, IPPROTO_UDP, <u32>unchecked(sPort[s]), dport);
   const saddr = R.rtSaddr;
   if (err != 0) { rtRestore(); return err; }
+  if ((R.rtFlags & RTCF_BROADCAST) != 0 && !unchecked(sBroadcast[s])) { rtRestore(); return -EACCES; }
   // one too long for any buffer fails at skb_put (EMSGSIZE)
   const skb = skbAllocLocal(min(28 + len, SKB_MAX_FRAME));
   if (skb < 0) { rtRestore(); dropCount(SKB_DROP_REASON_NOMEM); mibInc(MIB_UdpSndbufErrors); return -ENOBUFS; }
