@@ -1,6 +1,7 @@
 // `ip maddress` against the kernel: the link-layer, IPv4 and IPv6 multicast addresses of each
 // device as they follow devices coming up and down, a bridge's snooping groups, autojoin addresses
-// and `ip maddr add|del` (static entries, references shared with the stack's own); the output
+// and `ip maddr add|del` (static entries, references shared with the stack's own), `ip route get` for
+// joined and other groups; the output
 // forms (-o, -j, -4, a device filter) and the errors. IPv6 is off in the kernel's namespace; its
 // fixed groups (ff02::1, ff01::1, a snooping bridge's ff02::6a) are what netpath lists. The kernel's
 // answers were recorded in a throwaway namespace (RECORD=1 rewrites the fixture); with namespaces
@@ -19,6 +20,9 @@ const SCRIPT: string[][] = [
   '-j addr show dev v1', 'maddr show dev v1', 'addr add 239.1.2.3/24 dev v0 autojoin', 'addr add 239.1.2.3/32 dev v0 autojoin',
   'addr add 192.0.2.1/24 dev v0 autojoin', 'addr add 239.1.1.1 peer 192.0.2.5 dev v0 autojoin', 'addr add 192.0.2.1 peer 239.1.1.2 dev v0 autojoin',
   'addr add 192.0.2.1/24 dev v0 home nodad mngtmpaddr optimistic', 'addr show dev v0', 'maddr show dev v0',
+  // a joined group is local for input and output routes (ip_check_mc)
+  'route add 224.0.0.0/4 dev v0', 'route get 239.1.2.3', 'route get 239.1.2.4', 'route get 239.1.2.3 iif v0 from 192.0.2.9',
+  'route get 239.1.2.4 iif v0 from 192.0.2.9', '-j route get 239.1.2.3', 'route get 239.1.2.3 iif v0 from 0.0.0.0 ipproto igmp',
   'maddr add 01:00:5e:01:02:03 dev v0', 'maddr add 01:00:5e:00:00:01 dev v0', 'maddr add address 01:00:5e:00:00:09 dev v0',
   'maddr add 01:00:5e:00:00:09 dev v0', 'maddr show dev v0', '-j maddr show dev v0', '-o maddr show dev v0', '-j -o maddr show dev v0',
   '-4 maddr', 'maddr add 01:00:5e:00:00:05 dev lo', 'maddr del 01:00:5e:00:00:07 dev v0', 'maddr add 224.1.2.3 dev v0',
