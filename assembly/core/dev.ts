@@ -28,7 +28,7 @@ import {
   macvlanLowerChanged, macvlanLowerUnregister, macvlanLowerAddr,
 } from "../drivers/macvlan";
 import { tunNetdevRemove, tunQueueResize, tunFlagsOf, IFF_MULTI_QUEUE } from "../drivers/tun";
-import { devMcInit, devMcList, dev_mc_add, dev_mc_del, MC_IPV6_ALLNODES } from "./dev_addr_lists";
+import { devMcInit, devMcList, dev_mc_add, dev_mc_del, dev_mc_sync, dev_mc_unsync, MC_IPV6_ALLNODES } from "./dev_addr_lists";
 
 const IPV6_MIN_MTU: u32 = 1280;
 import { ip_mc_up, ip_mc_down } from "../ipv4/igmp";
@@ -253,6 +253,8 @@ export function devClose(dev: i32): void {
   }
   if (devKind[dev] == KIND_MACVLAN) macvlan_stop(dev);
   if (devKind[dev] == KIND_VLAN) vlan_dev_stop(dev);
+  // macvlan_stop / vlan_dev_stop: what the device synced leaves its lower's multicast list
+  if (devKind[dev] == KIND_MACVLAN || devKind[dev] == KIND_VLAN) dev_mc_unsync(dev_get_iflink(dev), dev);
   if (devKind[dev] == KIND_BRIDGE) br_dev_stop(dev);
   fibNetdevDown(dev);
   neighIfdown(dev);
@@ -428,7 +430,7 @@ let mcScratch = new StaticArray<u8>(0);
  * __dev_set_rx_mode() of an up device: the driver's receive filter (ndo_set_rx_mode), the EMAC's
  * PROM_MODE and MULTI_ALL bits and its multicast hash of the device's address list.
  */
-export function driverRxMode(dev: i32): void {
+function driverRxMode(dev: i32): void {
   if (devKind[dev] != KIND_EMAC || !devIsUp(dev)) return;
   const l = devMcList(dev);
   if (mcScratch.length < l.length * 6) mcScratch = new StaticArray<u8>(l.length * 6);
@@ -465,14 +467,15 @@ function dev_uc_change(dev: i32, inc: i32): void {
 
 /**
  * __dev_set_rx_mode(): only while up. Without a unicast filter (veth, EMAC, ...) secondary
- * addresses make the device promiscuous; macvlans have one.
+ * addresses make the device promiscuous; macvlans have one. A macvlan or VLAN device puts its
+ * multicast list into its lower device's (macvlan_set_mac_lists, vlan_dev_set_rx_mode: dev_mc_sync).
  */
-function dev_set_rx_mode(dev: i32): void {
+export function dev_set_rx_mode(dev: i32): void {
   if (!devIsUp(dev) || dev >= devPromiscuity.length) return;
   if (devKind[dev] != KIND_MACVLAN && devKind[dev] != KIND_VLAN) {
     if (devUcCount[dev] > 0 && !devUcPromisc[dev]) { devPromiscuity[dev]++; devUcPromisc[dev] = true; }
     else if (devUcCount[dev] == 0 && devUcPromisc[dev]) { devPromiscuity[dev]--; devUcPromisc[dev] = false; }
-  }
+  } else dev_mc_sync(dev_get_iflink(dev), dev);
   driverRxMode(dev);
 }
 

@@ -1,7 +1,7 @@
 // `ip maddress` against the kernel: the link-layer, IPv4 and IPv6 multicast addresses of each
 // device as they follow devices coming up and down, a bridge's snooping groups, autojoin addresses
 // and `ip maddr add|del` (static entries, references shared with the stack's own), `ip route get` for
-// joined and other groups; the output
+// joined and other groups, a macvlan's list synced into its lower's; the output
 // forms (-o, -j, -4, a device filter) and the errors. IPv6 is off in the kernel's namespace; its
 // fixed groups (ff02::1, ff01::1, a snooping bridge's ff02::6a) are what netpath lists. The kernel's
 // answers were recorded in a throwaway namespace (RECORD=1 rewrites the fixture); with namespaces
@@ -32,6 +32,12 @@ const SCRIPT: string[][] = [
   'maddr add 01:00:5e:00:00:01 dev nosuch', 'maddr add dev v1', 'maddr show dev v1',
   'maddr del 01:00:5e:01:02:03 dev v0', 'maddr del 01:00:5e:01:02:03 dev v0', 'addr del 239.1.2.3/32 dev v0', 'maddr show dev v0',
   'maddr show nosuch', 'maddr show v0 dev v1', 'maddr show dev', 'maddr foo', 'maddr help',
+  // a macvlan's list is synced into its lower's while it is up (dev_mc_sync): one reference more on each side
+  'link set v1 up', 'link add mv1 address 02:00:00:00:00:21 link v1 type macvlan', 'maddr show dev v1', 'link set mv1 up',
+  'maddr show dev v1', 'maddr show dev mv1', 'addr add 239.5.5.5/32 dev mv1 autojoin', 'maddr add 01:00:5e:00:00:44 dev mv1',
+  'maddr show dev v1', 'maddr show dev mv1', 'link set v1 down', 'maddr show dev v1', 'link set v1 up', 'addr del 239.5.5.5/32 dev mv1',
+  'maddr show dev v1', 'maddr show dev mv1', 'link set mv1 down', 'maddr show dev v1', 'maddr show dev mv1', 'link set mv1 up',
+  'maddr show dev v1', 'link del mv1', 'maddr show dev v1',
   'link set v0 down', 'maddr show dev v0', 'link set v0 mtu 1200', 'maddr show dev v0', 'link set v0 mtu 1500', 'maddr show dev v0',
   'link add v2 mtu 1000 type veth peer name v3', 'maddr show dev v2', 'link set v2 mtu 1280', 'maddr show dev v2', 'link del v0', 'maddr',
 ].map(words);
