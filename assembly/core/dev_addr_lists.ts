@@ -124,6 +124,13 @@ export function dev_mc_unsync(to: i32, from: i32): void {
   dev_set_rx_mode(to);
 }
 
+/** ha->synced of the entry for addr: how many upper devices' lists hold it here (0 if not listed) */
+export function devMcSynced(dev: i32, addr: u64): i32 {
+  if (dev >= mcAddr.length) return 0;
+  const i = mcAddr[dev].indexOf(addr);
+  return i < 0 ? 0 : mcSynced[dev][i];
+}
+
 /** An entry's references, and whether the user holds one of them (global_use). */
 export function devMcRefs(dev: i32, i: i32): i32 { return mcRefs[dev][i]; }
 export function devMcGlobal(dev: i32, i: i32): bool { return mcGlobal[dev][i]; }

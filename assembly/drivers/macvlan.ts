@@ -4,7 +4,8 @@
 // Unicast to a macvlan's address (everything, in passthru mode) is redirected
 // with skb->dev = macvlan and RX_HANDLER_ANOTHER; broadcasts go to the lower
 // device (PASS) and a copy waits in the port's bc_queue for bc_work, which
-// floods it to the macvlans the modes allow. The kernel runs bc_work from a
+// floods it to the macvlans the modes and their multicast filters allow; a
+// group only one macvlan subscribed goes to it at once (bc_cutoff). The kernel runs bc_work from a
 // work queue; here it runs in the softirq step, after the backlog, so the
 // order is the same on every run.
 //
@@ -13,8 +14,8 @@
 // copied to each) and everything else leaves through the lower device.
 //
 // Not modelled: source mode's address lists (a source-mode macvlan receives
-// nothing), multicast filters (multicast other than broadcast reaches only the
-// lower device), IP defragmentation before the broadcast copy.
+// nothing), the hash collisions of the multicast filters (exact here), the
+// bccutoff option, IP defragmentation before the broadcast copy.
 
 import {
   devKind, devMac, devMtu, devMaxMtu, devCarrier, devIsUp, devExists, devByName, devGetValidName, devNameError, ifnamePolicyOk, devFlags,
@@ -27,7 +28,8 @@ import {
   ETH_HLEN, ST_RX_PACKETS, ST_TX_PACKETS, ST_RX_BYTES, ST_TX_BYTES, ST_RX_ERRORS, ST_RX_DROPPED,
   ST_TX_DROPPED, ST_MULTICAST,
 } from "../core/netif";
-import { randomMac, POLICY_MSG } from "../core/dev";
+import { randomMac, POLICY_MSG, devGetPromiscuity, devGetAllmulti } from "../core/dev";
+import { devMcList, devMcSynced } from "../core/dev_addr_lists";
 import {
   skbDev, skbLen, skbPktType, skbProtocol, skbMacHeader, skbHead, skbNext, skbCopy,
   SKB_POOL, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST,
@@ -41,6 +43,8 @@ import { EINVAL, EEXIST, EBUSY, ENODEV, EADDRNOTAVAIL, EADDRINUSE, fail } from "
 export const MACVLAN_MODE_PRIVATE: u32 = 1, MACVLAN_MODE_VEPA: u32 = 2, MACVLAN_MODE_BRIDGE: u32 = 4,
   MACVLAN_MODE_PASSTHRU: u32 = 8, MACVLAN_MODE_SOURCE: u32 = 16;
 export const MACVLAN_FLAG_NOPROMISC: u32 = 1;
+/** MACVLAN_DEFAULT_BC_CUTOFF: a group more macvlans subscribed than this goes through the broadcast queue */
+const MACVLAN_DEFAULT_BC_CUTOFF: i32 = 1;
 /** MACVLAN_DEFAULT_BC_QUEUE_LEN */
 export const MACVLAN_BC_QUEUE_LEN: u32 = 1000;
 const ETH_P_PAUSE: u16 = 0x8808;
@@ -163,16 +167,37 @@ function broadcastOne(skb: i32, vlan: i32, dst: u64, local: bool): i32 {
   return 0;
 }
 
-/** macvlan_broadcast(): a copy to each open macvlan of `mode`, except the source. */
+/** a device with IFF_PROMISC or IFF_ALLMULTI: its multicast filter is full */
+function allMulti(dev: i32): bool { return devGetPromiscuity(dev) > 0 || devGetAllmulti(dev) > 0; }
+
+/**
+ * A macvlan's mc_filter (macvlan_compute_filter with the device): the broadcast address and its own
+ * multicast list (every address with PROMISC or ALLMULTI). The kernel hashes the addresses into 256 bits
+ * with a per-device mix, so another group may collide into the filter there; here it is exact.
+ */
+function vlanFilter(vlan: i32, dst: u64): bool {
+  return dst == 0xffffffffffff || allMulti(vlan) || devMcList(vlan).includes(dst);
+}
+
+/**
+ * The port's filters (macvlan_compute_filter of the lower device, mc_hash without a mix): 2 (bc_filter: to
+ * the broadcast queue) for the broadcast address and groups more than bc_cutoff macvlans subscribed (all with
+ * the lower PROMISC or ALLMULTI), 1 (mc_filter: to the macvlans at once) for a group one macvlan subscribed, else 0.
+ */
+function portFilter(port: i32, dst: u64): i32 {
+  if (dst == 0xffffffffffff || allMulti(port)) return 2;
+  const synced = devMcSynced(port, dst);
+  return synced > MACVLAN_DEFAULT_BC_CUTOFF ? 2 : synced > 0 ? 1 : 0;
+}
+
+/** macvlan_broadcast(): a copy to each open macvlan of `mode` whose filter takes the address, except the source. */
 function macvlan_broadcast(skb: i32, port: i32, src: i32, mode: u32): void {
   if (skbProtocol[skb] == ETH_P_PAUSE) return;
   const dst = macAt(skbHead(skb) + <usize>skbMacHeader[skb]);
-  // the multicast filter of a macvlan always holds the broadcast address; other groups are not modelled
-  if (dst != 0xffffffffffff) return;
   const h = portHash[port];
   for (let i = 0; i < h.length; i++) {
     const vlan = unchecked(h[i]);
-    if (vlan == src || (mvMode[vlan] & mode) == 0) continue;
+    if (vlan == src || (mvMode[vlan] & mode) == 0 || !vlanFilter(vlan, dst)) continue;
     let err = NET_RX_DROP;
     const nskb = skbCopy(skb);
     if (nskb >= 0) {
@@ -201,6 +226,20 @@ function broadcastEnqueue(port: i32, src: i32, skb: i32): void {
   if (bcPending.indexOf(port) < 0) bcPending.push(port);
 }
 
+/** macvlan_multicast_rx(): to the macvlans by the source's mode */
+function macvlan_multicast_rx(port: i32, src: i32, skb: i32): void {
+  if (src == 0 || !netif_is_macvlan(src)) {
+    // from an outside address
+    macvlan_broadcast(skb, port, 0, MACVLAN_MODE_PRIVATE | MACVLAN_MODE_VEPA | MACVLAN_MODE_PASSTHRU | MACVLAN_MODE_BRIDGE);
+  } else if (mvMode[src] == MACVLAN_MODE_VEPA) {
+    // reflected by the switch: everyone but the source
+    macvlan_broadcast(skb, port, src, MACVLAN_MODE_VEPA | MACVLAN_MODE_BRIDGE);
+  } else {
+    // bridge ports saw it on the way out
+    macvlan_broadcast(skb, port, src, MACVLAN_MODE_VEPA);
+  }
+}
+
 /** macvlan_process_broadcast(): bc_work for every port with broadcasts queued. Returns frames handled. */
 function macvlan_process_broadcast(): i32 {
   let n = 0;
@@ -212,17 +251,7 @@ function macvlan_process_broadcast(): i32 {
       if (bcHead[port] < 0) bcTail[port] = -1;
       bcLen[port]--;
       skbNext[skb] = -1;
-      const src = unchecked(bcSrc[skb]);
-      if (src == 0 || !netif_is_macvlan(src)) {
-        // from an outside address
-        macvlan_broadcast(skb, port, 0, MACVLAN_MODE_PRIVATE | MACVLAN_MODE_VEPA | MACVLAN_MODE_PASSTHRU | MACVLAN_MODE_BRIDGE);
-      } else if (mvMode[src] == MACVLAN_MODE_VEPA) {
-        // reflected by the switch: everyone but the source
-        macvlan_broadcast(skb, port, src, MACVLAN_MODE_VEPA | MACVLAN_MODE_BRIDGE);
-      } else {
-        // bridge ports saw it on the way out
-        macvlan_broadcast(skb, port, src, MACVLAN_MODE_VEPA);
-      }
+      macvlan_multicast_rx(port, unchecked(bcSrc[skb]), skb);
       consume_skb(skb);
       n++;
     }
@@ -257,7 +286,9 @@ function macvlan_handle_frame(skb: i32): i32 {
       countRx(src, 0, netif_rx(skb) == NET_RX_SUCCESS, false);
       return RX_HANDLER_CONSUMED;
     }
-    if (dst == 0xffffffffffff) broadcastEnqueue(port, src, skb);
+    const f = portFilter(port, dst);
+    if (f == 2) broadcastEnqueue(port, src, skb);
+    else if (f == 1) macvlan_multicast_rx(port, src, skb);
     return RX_HANDLER_PASS;
   }
   const vlan = portPassthru[port] ? (portVlans[port].length > 0 ? portVlans[port][0] : 0) : hashLookup(port, dst);
