@@ -12,7 +12,10 @@ import { dropCount, SKB_DROP_REASON_NOMEM, SKB_DROP_REASON_PKT_TOO_BIG } from ".
 import { load16be } from "./hw/checksum";
 import { mib, icmpMsgIn, icmpMsgOut, MIB_COUNT, MIB_NAMES } from "./ipv4/snmp";
 import { ipv4Sysctl, ipv4SysctlValue } from "./ipv4/sysctl_net_ipv4";
-import { udpBind, udpClose, udpPort, udpRecv, udpSend, udpQueued, udpMembership, udpSetBroadcast } from "./ipv4/udp";
+import {
+  udpBind, udpClose, udpPort, udpRecv, udpSend, udpQueued, udpMembership, udpSetBroadcast, udpSetMulticastIf, udpSetMulticastTtl,
+  udpSetMulticastLoop,
+} from "./ipv4/udp";
 import { ip_defrag, ipfragTimerNext, ipfragTimerRun, ipfragMem, ipfragQueued, ipfragQueues } from "./ipv4/ip_fragment";
 import { ip_protocol_deliver } from "./ipv4/protocol";
 import { icmpRateReset } from "./ipv4/icmp";
@@ -44,6 +47,10 @@ export function udpSocketBind(addr: u32, port: u32): i32 { return udpBind(addr, 
 export function udpSocketClose(s: i32): void { udpClose(s); }
 /** SO_BROADCAST: 0 or -errno */
 export function udpSocketSetBroadcast(s: i32, on: bool): i32 { return udpSetBroadcast(s, on); }
+/** IP_MULTICAST_IF (ifindex or interface address, both 0: none), IP_MULTICAST_TTL, IP_MULTICAST_LOOP: 0 or -errno */
+export function udpSocketSetMulticastIf(s: i32, ifindex: i32, addr: u32): i32 { return udpSetMulticastIf(s, ifindex, addr); }
+export function udpSocketSetMulticastTtl(s: i32, ttl: i32): i32 { return udpSetMulticastTtl(s, ttl); }
+export function udpSocketSetMulticastLoop(s: i32, on: bool): i32 { return udpSetMulticastLoop(s, on); }
 /** IP_ADD_MEMBERSHIP (join) / IP_DROP_MEMBERSHIP: group, ifindex (0: any), interface address (0: none); 0 or -errno */
 export function udpSocketMembership(s: i32, join: bool, group: u32, ifindex: i32, addr: u32): i32 {
   return udpMembership(s, join, group, ifindex, addr);

@@ -18,6 +18,9 @@ export interface UdpExports {
   udpSocketClose(s: number): void;
   udpSocketMembership(s: number, join: boolean, group: number, ifindex: number, addr: number): number;
   udpSocketSetBroadcast(s: number, on: boolean): number;
+  udpSocketSetMulticastIf(s: number, ifindex: number, addr: number): number;
+  udpSocketSetMulticastTtl(s: number, ttl: number): number;
+  udpSocketSetMulticastLoop(s: number, on: boolean): number;
   udpSocketPort(s: number): number;
   udpRecvBatch(s: number): number;
   udpSendBatch(s: number, count: number): number;
@@ -129,6 +132,26 @@ export class UdpSocket implements AsyncIterable<UdpDatagram> {
   setBroadcast(on: boolean): void {
     if (this.closed) throw new Error('udp: socket closed');
     this.x.udpSocketSetBroadcast(this.id, on);
+  }
+
+  /**
+   * setsockopt(IP_MULTICAST_IF): datagrams to a group leave by this device (by ifindex, or the device of
+   * an address of the box), routes or not; `{}` goes back to the route's choice. EADDRNOTAVAIL for neither.
+   */
+  setMulticastInterface(on: { ifindex?: number; address?: string }): void {
+    this.check('IP_MULTICAST_IF', this.x.udpSocketSetMulticastIf(this.id, on.ifindex ?? 0, on.address ? parseIPv4(on.address) : 0));
+  }
+  /** setsockopt(IP_MULTICAST_TTL): 0 to 255 (-1: the default, 1); a group's datagram with TTL 0 stays in the box */
+  setMulticastTtl(ttl: number): void {
+    if (!Number.isInteger(ttl)) throw new RangeError(`udp: bad TTL ${ttl}`);
+    this.check('IP_MULTICAST_TTL', this.x.udpSocketSetMulticastTtl(this.id, ttl));
+  }
+  /** setsockopt(IP_MULTICAST_LOOP): whether the box's own sockets get a copy of what it sends to a group it joined */
+  setMulticastLoop(on: boolean): void { this.check('IP_MULTICAST_LOOP', this.x.udpSocketSetMulticastLoop(this.id, on)); }
+
+  private check(what: string, rc: number): void {
+    if (this.closed) throw new Error('udp: socket closed');
+    if (rc < 0) throw new Error(`udp: ${what}: ${ERRNO_NAME[-rc] ?? `errno ${-rc}`}`);
   }
 
   /**

@@ -42,6 +42,8 @@ export const IPPROTO_ICMP: u8 = 1, IPPROTO_TCP: u8 = 6, IPPROTO_UDP: u8 = 17;
 export const IP_DF: u32 = 0x4000, IP_MF: u32 = 0x2000, IP_OFFSET: u32 = 0x1fff;
 // IPCB(skb)->flags
 export const IPSKB_FORWARDED: u16 = 1, IPSKB_DOREDIRECT: u16 = 32;
+/** netpath's stand-in for sk_mc_loop(skb->sk) false: the sending socket turned IP_MULTICAST_LOOP off */
+export const IPSKB_NO_MC_LOOP: u16 = 0x4000;
 // IPCB(skb)->opt: the options of the packet being handled (offsets from the IP header, 0 = absent)
 export let optSrr: u32 = 0, optRr: u32 = 0, optTs: u32 = 0, optRouterAlert: u32 = 0;
 export let optRrNeedaddr: bool = false, optTsNeedaddr: bool = false, optStrict: bool = false;

@@ -11,7 +11,7 @@ import {
   skbRtError, skbIpFlags, skbIif, skbResetNetworkHeader, skbPriority, skbAllocLocal, skbPktType, PACKET_LOOPBACK,
 } from "../core/skbuff";
 import {
-  consume_skb, SKB_DROP_REASON_IP_OUTNOROUTES, SKB_DROP_REASON_PKT_TOO_BIG, SKB_DROP_REASON_NOMEM,
+  consume_skb, kfree_skb_reason, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_IP_OUTNOROUTES, SKB_DROP_REASON_PKT_TOO_BIG, SKB_DROP_REASON_NOMEM,
 } from "../core/dropreason";
 import { ETH_P_IP } from "../core/netif";
 import { devMtu, devFlags, IFF_LOOPBACK } from "../core/netdevice";
@@ -28,7 +28,7 @@ import { ipRouteOutput, RTCF_LOCAL, RTCF_BROADCAST, RTCF_MULTICAST } from "./rou
 import { RTN_BROADCAST, RTN_MULTICAST } from "./fib_table";
 import { icmp_send } from "./icmp";
 import { neigh_output } from "./arp";
-import { ipDrop, ipSendCheck, skbDstSetFromRt, ip_rcv_looped, IP_DF, IP_MF, IP_OFFSET } from "./ip_input";
+import { ipDrop, ipSendCheck, skbDstSetFromRt, ip_rcv_looped, IP_DF, IP_MF, IP_OFFSET, IPSKB_NO_MC_LOOP } from "./ip_input";
 import { nf_hook, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_ACCEPT } from "./netfilter";
 
 let identCounter: u32 = 0x1234;
@@ -65,11 +65,13 @@ export function ip_local_out(skb: i32): i32 {
   mibInc(MIB_IpOutRequests);
   skbProtocol[skb] = ETH_P_IP;
   if (nf_hook(NF_INET_LOCAL_OUT, skb, 0, skbRtDev[skb]) != NF_ACCEPT) return 0;
-  // ip_mc_output (the output of a local broadcast or joined multicast route): a copy for this host
+  // ip_mc_output (the output of a local broadcast or joined multicast route): a copy for this host, unless the
+  // socket turned multicast loop off; a multicast with TTL 0 goes no further
   const f = skbRtFlags[skb];
   if ((f & RTCF_LOCAL) != 0 && (f & (RTCF_BROADCAST | RTCF_MULTICAST)) != 0 && (devFlags[skbRtDev[skb]] & IFF_LOOPBACK) == 0) {
-    ipMcLoop(skb);
+    if ((f & RTCF_BROADCAST) != 0 || (skbIpFlags[skb] & IPSKB_NO_MC_LOOP) == 0) ipMcLoop(skb);
   }
+  if ((f & RTCF_MULTICAST) != 0 && load<u8>(iph, 8) == 0) { kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED); return 0; }
   return ip_output(skb);
 }
 

@@ -3,8 +3,9 @@
 // side of the host's sockets (udp_sendmsg → udp_send_skb). Sockets are bound
 // by the host (box.udp.bind): a fixed table, each with a byte ring in linear
 // memory that queues datagrams for the host (the socket's receive buffer).
-import { ipDrop, skbDstSetFromRt } from "./ip_input";
-import { skbAllocLocal, skbPut, skbLen, skbDataPtr, skbIif, skbPktType, PACKET_HOST, SKB_MAX_FRAME } from "../core/skbuff";
+import { ipDrop, skbDstSetFromRt, IPSKB_NO_MC_LOOP } from "./ip_input";
+import { skbAllocLocal, skbPut, skbLen, skbDataPtr, skbIif, skbPktType, skbIpFlags, PACKET_HOST, SKB_MAX_FRAME } from "../core/skbuff";
+import { devExists } from "../core/netdevice";
 import {
   kfree_skb_reason, consume_skb, dropCount, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL,
   SKB_DROP_REASON_UDP_CSUM, SKB_DROP_REASON_NO_SOCKET, SKB_DROP_REASON_SOCKET_RCVBUFF, SKB_DROP_REASON_NOMEM,
@@ -44,6 +45,11 @@ const sCount = new StaticArray<u32>(UDP_SOCKS);
 const sDrops = new StaticArray<u64>(UDP_SOCKS);
 /** SO_BROADCAST: the socket may send over a broadcast route */
 const sBroadcast = new StaticArray<bool>(UDP_SOCKS);
+/** IP_MULTICAST_IF (mc_index, mc_addr), IP_MULTICAST_TTL (mc_ttl), IP_MULTICAST_LOOP (mc_loop) */
+const sMcIndex = new StaticArray<i32>(UDP_SOCKS);
+const sMcAddr = new StaticArray<u32>(UDP_SOCKS);
+const sMcTtl = new StaticArray<u8>(UDP_SOCKS);
+const sMcLoop = new StaticArray<bool>(UDP_SOCKS);
 let nextEphemeral: u32 = 32768;
 
 function conflicts(port: u32, addr: u32, except: i32): bool {
@@ -78,6 +84,7 @@ export function udpBind(addr: u32, port: u32): i32 {
   if (unchecked(sRing[s]) == 0) unchecked(sRing[s] = heap.alloc(<usize>UDP_RING));
   unchecked(sUsed[s] = true); unchecked(sPort[s] = <u16>port); unchecked(sAddr[s] = addr);
   unchecked(sBroadcast[s] = false);
+  unchecked(sMcIndex[s] = 0); unchecked(sMcAddr[s] = 0); unchecked(sMcTtl[s] = 1); unchecked(sMcLoop[s] = true);
   unchecked(sHead[s] = 0); unchecked(sTail[s] = 0); unchecked(sBytes[s] = 0); unchecked(sCount[s] = 0); unchecked(sDrops[s] = 0);
   return s;
 }
@@ -90,6 +97,34 @@ export function udpClose(s: i32): void {
 export function udpSetBroadcast(s: i32, on: bool): i32 {
   if (s < 0 || s >= UDP_SOCKS || !unchecked(sUsed[s])) return -EBADF;
   unchecked(sBroadcast[s] = on);
+  return 0;
+}
+/** setsockopt(IP_MULTICAST_IF) with an ip_mreqn: the device by index, or by one of its addresses; neither resets */
+export function udpSetMulticastIf(s: i32, ifindex: i32, addr: u32): i32 {
+  if (s < 0 || s >= UDP_SOCKS || !unchecked(sUsed[s])) return -EBADF;
+  let dev = ifindex;
+  if (dev == 0) {
+    if (addr == 0) { unchecked(sMcIndex[s] = 0); unchecked(sMcAddr[s] = 0); return 0; }
+    rtSave();
+    dev = ipDevFind(addr);
+    rtRestore();
+  }
+  if (dev <= 0 || !devExists(dev)) return -EADDRNOTAVAIL;
+  unchecked(sMcIndex[s] = dev); unchecked(sMcAddr[s] = addr);
+  return 0;
+}
+/** setsockopt(IP_MULTICAST_TTL): -1 is the default (1), else 0 to 255 */
+export function udpSetMulticastTtl(s: i32, ttl: i32): i32 {
+  if (s < 0 || s >= UDP_SOCKS || !unchecked(sUsed[s])) return -EBADF;
+  if (ttl == -1) ttl = 1;
+  if (ttl < 0 || ttl > 255) return -EINVAL;
+  unchecked(sMcTtl[s] = <u8>ttl);
+  return 0;
+}
+/** setsockopt(IP_MULTICAST_LOOP) */
+export function udpSetMulticastLoop(s: i32, on: bool): i32 {
+  if (s < 0 || s >= UDP_SOCKS || !unchecked(sUsed[s])) return -EBADF;
+  unchecked(sMcLoop[s] = on);
   return 0;
 }
 /** setsockopt(IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP) with an ip_mreqn: 0 or -errno */
@@ -243,8 +278,12 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   if (s < 0 || s >= UDP_SOCKS || !unchecked(sUsed[s])) return -EBADF;
   if (dport == 0 || dport > 0xffff) return -EINVAL;
   if (len > 65507) return -EMSGSIZE;
+  // to a group: the socket's multicast interface and address unless it is bound (udp_sendmsg)
+  const mcast = (daddr >>> 28) == 14;
+  let src = unchecked(sAddr[s]);
+  if (mcast && src == 0) src = unchecked(sMcAddr[s]);
   rtSave();
-  const err = ipRouteOutput(daddr, unchecked(sAddr[s]), 0, 0, 0, 0, IPPROTO_UDP, <u32>unchecked(sPort[s]), dport);
+  const err = ipRouteOutput(daddr, src, mcast ? unchecked(sMcIndex[s]) : 0, 0, 0, 0, IPPROTO_UDP, <u32>unchecked(sPort[s]), dport);
   const saddr = R.rtSaddr;
   if (err != 0) { rtRestore(); return err; }
   if ((R.rtFlags & RTCF_BROADCAST) != 0 && !unchecked(sBroadcast[s])) { rtRestore(); return -EACCES; }
@@ -255,7 +294,7 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   if (p == 0) { rtRestore(); kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM); return -EMSGSIZE; }
   // the IP header here is the socket's (DF by IP_PMTUDISC_WANT when it fits; ip_local_out picks the id); a multicast
   // route takes the socket's IP_MULTICAST_TTL, 1 (__ip_make_skb)
-  const ttl = R.rtType == RTN_MULTICAST ? 1 : ipDefaultTtl;
+  const ttl = R.rtType == RTN_MULTICAST ? <i32>unchecked(sMcTtl[s]) : ipDefaultTtl;
   ipBuildHeader(p, 0, 28 + len, 0, false, <u8>ttl, IPPROTO_UDP, saddr, daddr);
   const u = p + 20;
   store16be(u, <u32>unchecked(sPort[s])); store16be(u + 2, dport); store16be(u + 4, 8 + len); store<u16>(u + 6, 0);
@@ -267,6 +306,7 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   if (c == 0) c = 0xffff;
   store16be(u + 6, c);
   skbDstSetFromRt(skb); // the socket's route (ip_make_skb puts it on the skb)
+  if (!unchecked(sMcLoop[s])) skbIpFlags[skb] |= IPSKB_NO_MC_LOOP;
   rtRestore();
   const rc = localOut(skb);
   if (rc < 0 && rc != -ENOBUFS) { mibInc(MIB_UdpSndbufErrors); return rc; }
