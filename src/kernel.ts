@@ -140,6 +140,7 @@ export class Kernel implements Rtnl {
         l.bridge = {
           ageingCs: Number(this.core.brInfo(ifindex, 0)), gcTimerCs: Number(this.core.brInfo(ifindex, 1)),
           mcastSnooping: this.core.brInfo(ifindex, 2) !== 0n, gsoLimitsSet: this.core.brInfo(ifindex, 3) !== 0n,
+          snoopers6: this.core.brInfo(ifindex, 4) !== 0n,
         };
       }
       const port = master ? this.brPort(ifindex, kind) : undefined;
@@ -207,7 +208,7 @@ export class Kernel implements Rtnl {
       for (let i = 0; i < ng; i++) out.push({ ...at, family: 'inet', addr: formatIPv4(g[2 * i]), users: g[2 * i + 1] });
       if (l.mtu < 1280) continue;
       const six = ['ff02::1', 'ff01::1'];
-      if (l.bridge?.mcastSnooping && l.flags & 1) six.unshift('ff02::6a');
+      if (l.bridge?.snoopers6) six.unshift('ff02::6a');
       for (const a of six) out.push({ ...at, family: 'inet6', addr: a, users: 1 });
     }
     return out;

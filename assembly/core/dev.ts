@@ -34,7 +34,7 @@ const IPV6_MIN_MTU: u32 = 1280;
 import { ip_mc_up, ip_mc_down } from "../ipv4/igmp";
 import { brDevInit, isBridge, masterOf } from "../net/bridge/br_private";
 import { br_del_if, br_port_carrier_check, brPortMtuChanged, brPortMacChanged, brSetMac, brSetMtu } from "../net/bridge/br_if";
-import { br_dev_init, br_dev_open, br_dev_stop, br_dev_uninit } from "../net/bridge/br_device";
+import { br_dev_init, br_dev_open, br_dev_stop, br_dev_uninit, br_ipv6_snoopers_gone } from "../net/bridge/br_device";
 import { vethRemotePeer, vethRemotePeerIsUp } from "../drivers/veth";
 import {
   vlanInit, vlanBind, vlanUninit, vlanLower, vlanLowerChanged, vlanLowerUp, vlanLowerDown, vlanLowerMtu, vlanLowerAddr,
@@ -320,13 +320,9 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
     const e = emacNetdevChangeMtu(dev, mtu);
     if (e < 0) return e;
   }
-  // addrconf_notify(NETDEV_CHANGEMTU): below IPV6_MIN_MTU the inet6_dev goes with its groups, above it comes back
   const old = devMtu[dev];
-  if (devKind[dev] != KIND_LOOPBACK) {
-    if (old >= IPV6_MIN_MTU && mtu < IPV6_MIN_MTU) dev_mc_del(dev, MC_IPV6_ALLNODES);
-    else if (old < IPV6_MIN_MTU && mtu >= IPV6_MIN_MTU) dev_mc_add(dev, MC_IPV6_ALLNODES);
-  }
   devMtu[dev] = mtu;
+  addrconfMtuChanged(dev, old);
   if (isBridge(dev)) brSetMtu(dev);
   else brPortMtuChanged(dev);
   if (mtu < 68) inetdevDestroy(dev);
@@ -334,6 +330,17 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
   macvlanLowerChanged(dev);
   vlanLowerMtu(dev);
   return 0;
+}
+
+/**
+ * addrconf_notify(NETDEV_CHANGEMTU), for every way an MTU changes (dev_set_mtu, a bridge following its
+ * ports, a macvlan its lower): below IPV6_MIN_MTU the inet6_dev goes with its groups, above it they come back.
+ */
+export function addrconfMtuChanged(dev: i32, old: u32): void {
+  if (devKind[dev] == KIND_LOOPBACK) return;
+  const mtu = devMtu[dev];
+  if (old >= IPV6_MIN_MTU && mtu < IPV6_MIN_MTU) { dev_mc_del(dev, MC_IPV6_ALLNODES); br_ipv6_snoopers_gone(dev); }
+  else if (old < IPV6_MIN_MTU && mtu >= IPV6_MIN_MTU) dev_mc_add(dev, MC_IPV6_ALLNODES);
 }
 
 /** dev_set_mac_address() */

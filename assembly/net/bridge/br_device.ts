@@ -1,7 +1,7 @@
 // The bridge device itself (net/bridge/br_device.c): creation, open/stop,
 // br_dev_xmit (what the host sends through br0 is forwarded by the fdb or
 // flooded, like a frame from a port), and its software counters.
-import { devCarrier, devIsUp } from "../../core/netdevice";
+import { devCarrier, devIsUp, devMtu } from "../../core/netdevice";
 import { inDevExists } from "../../ipv4/devinet";
 import { ip_mc_inc_group, ip_mc_dec_group } from "../../ipv4/igmp";
 import { skbDev, skbLen, skbDataPtr, skbPull } from "../../core/skbuff";
@@ -13,7 +13,7 @@ import { KIND_BRIDGE } from "../../core/netdevice";
 import { devMac } from "../../core/netdevice";
 import { clockNow } from "../../hw/clock";
 import {
-  brEnsure, brIsBridge, brGcAt, brMcastSnooping, brMacByUser, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
+  brEnsure, brIsBridge, brGcAt, brMcastSnooping, brSnoopers6, brMacByUser, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
 } from "./br_private";
 import { fdb_add_local, br_fdb_find, br_fdb_delete_bridge, fDst, fUsed } from "./br_fdb";
 import { br_forward, br_flood } from "./br_forward";
@@ -73,14 +73,24 @@ export function br_dev_init(br: i32, macGiven: bool): void {
   if (macGiven) br_port_state_selection(br);
 }
 
-/** br_multicast_join_snoopers(): the IPv4 group through IGMP (reported like any other), the IPv6 one's address */
+/**
+ * br_multicast_join_snoopers(): the IPv4 group through IGMP (reported like any other), the IPv6 one's
+ * address if the bridge has an inet6_dev (an MTU of 1280 or more)
+ */
 function joinSnoopers(br: i32): void {
   if (inDevExists(br)) ip_mc_inc_group(br, INADDR_ALLSNOOPERS_GROUP);
-  dev_mc_add(br, MC_ALLSNOOPERS6);
+  if (devMtu[br] >= 1280) { dev_mc_add(br, MC_ALLSNOOPERS6); brSnoopers6[br] = true; }
 }
 function leaveSnoopers(br: i32): void {
   if (inDevExists(br)) ip_mc_dec_group(br, INADDR_ALLSNOOPERS_GROUP);
+  br_ipv6_snoopers_gone(br);
+}
+
+/** The bridge's IPv6 groups go (its inet6_dev went below IPV6_MIN_MTU, or snooping stopped); nothing joins them again until then. */
+export function br_ipv6_snoopers_gone(br: i32): void {
+  if (!isBridge(br) || !brSnoopers6[br]) return;
   dev_mc_del(br, MC_ALLSNOOPERS6);
+  brSnoopers6[br] = false;
 }
 
 /** br_dev_open(): multicast snooping joins its groups, ports start, the fdb gc runs in 100 ms. */

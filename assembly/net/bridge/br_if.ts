@@ -7,7 +7,7 @@ import { netdev_rx_handler_register, netdev_rx_handler_unregister } from "../../
 import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
 
 const ELOOP: i32 = 40;
-import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr } from "../../core/dev";
+import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr, addrconfMtuChanged } from "../../core/dev";
 import {
   brEnsure, brPorts, brGsoLimitsSet, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, masterOf, BR_STATE_DISABLED, BR_STATE_FORWARDING,
 } from "./br_private";
@@ -73,7 +73,9 @@ function br_mtu_auto_adjust(br: i32): void {
   const ports = brPorts[br];
   let mtu: u32 = 0;
   for (let i = 0; i < ports.length; i++) if (mtu == 0 || devMtu[ports[i]] < mtu) mtu = devMtu[ports[i]];
+  const old = devMtu[br];
   devMtu[br] = mtu != 0 ? mtu : 1500;
+  addrconfMtuChanged(br, old);
 }
 
 /** find_portno(): the lowest free port number from 1. */
