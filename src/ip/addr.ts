@@ -217,7 +217,6 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
 
   const addrs = ctx.rtnl.addrs();
   let links = f.dev ? [f.dev] : ctx.links();
-  if (f.up) links = links.filter((l) => l.flags & IFF_UP);
   // a `to` prefix makes the dump IPv4-only
   const inetOnly = ctx.opt.family === 'inet' || f.to !== undefined;
   const filtering = f.scope !== undefined || f.flagmask !== 0 || f.label !== undefined || inetOnly;
@@ -228,20 +227,29 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
     if (!mine.length) return !inetOnly;
     return !filtering || mine.some((x) => addrMatches(f, x));
   });
-  const noLink = f.label !== undefined;
+  // `up`: print_linkinfo() (and print_linkinfo_brief()) refuse a link that is down, which
+  // prints nothing in text; in JSON its object was opened already and stays empty, `{}`
+  const refused = (l: LinkInfo) => f.up && !(l.flags & IFF_UP);
+  // with a label filter, or -o, the device part goes (no_link in ipaddr_list_flush_or_save)
+  const noLink = f.label !== undefined || ctx.opt.oneline;
   const linkLayer = !inetOnly;
+  // print_selected_addrinfo() opens a JSON object for every address of the link before
+  // print_addrinfo() applies the scope, flag, label and prefix filters: an address that
+  // fails them is an empty object `{}` in JSON (and nothing in text)
+  const allOf = (l: LinkInfo) => addrs.filter((x) => x.ifindex === l.ifindex);
   if (ctx.opt.brief) {
     // print_selected_addrinfo() in brief: "local[ peer address]/len" after the device's name and state
     const mineOf = (l: LinkInfo) => addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x));
     if (ctx.opt.json) {
-      ctx.jsonOut(links.map((l) => Object.assign(noLink ? {} : linkBriefJson(ctx, l), {
-        addr_info: mineOf(l).map((x) => Object.assign({ local: formatIPv4(x.local) } as Record<string, Json>,
+      ctx.jsonOut(links.map((l) => refused(l) ? {} : Object.assign(f.label !== undefined ? {} : linkBriefJson(ctx, l), {
+        addr_info: allOf(l).map((x) => !addrMatches(f, x) ? {} : Object.assign({ local: formatIPv4(x.local) } as Record<string, Json>,
           hasPeer(x) ? { address: formatIPv4(x.address) } : {}, { prefixlen: x.prefixlen })),
       })));
     } else {
       for (const l of links) {
+        if (refused(l)) continue;
         // with a label filter the device part goes, as in the full format: a device without addresses leaves an empty line
-        ctx.out((noLink ? '' : linkBriefText(ctx, l)) + mineOf(l).map((x) =>
+        ctx.out((f.label !== undefined ? '' : linkBriefText(ctx, l)) + mineOf(l).map((x) =>
           `${ctx.paint('inet', formatIPv4(x.local))}${hasPeer(x) ? ` peer ${ctx.paint('inet', formatIPv4(x.address))}` : ''}/${x.prefixlen} `).join('') + '\n');
       }
     }
@@ -249,13 +257,17 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
   }
   if (ctx.opt.json) {
     ctx.jsonOut(links.map((l) => {
+      if (refused(l) && !noLink) return {};
       const o = noLink ? {} : linkHeaderJson(ctx, l, false, linkLayer);
-      o.addr_info = addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x)).map(addrJson);
-      if (ctx.opt.stats) o.stats64 = linkStatsJson(l, ctx.opt.stats);
+      // with -o, print_addrinfo() names the device in each address (index, dev)
+      o.addr_info = refused(l) ? [] : allOf(l).map((x) => !addrMatches(f, x) ? {}
+        : ctx.opt.oneline ? Object.assign({ index: l.ifindex, dev: l.name } as Record<string, Json>, addrJson(x)) : addrJson(x));
+      if (ctx.opt.stats && !noLink) o.stats64 = linkStatsJson(l, ctx.opt.stats);
       return o;
     }));
     return 0;
   }
+  links = links.filter((l) => !refused(l));
   for (const l of links) {
     const mine = addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x));
     if (ctx.opt.oneline) {

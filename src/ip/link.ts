@@ -585,24 +585,19 @@ function linkShow(ctx: Ctx, argv: string[]): number {
     if (!l) throw new CmdFail(1, `Device "${dev}" does not exist.\n`);
     links = [l];
   }
-  if (up) links = links.filter((l) => l.flags & IFF_UP);
   if (master !== undefined) links = links.filter((l) => l.master === master);
-  if (ctx.opt.brief) {
-    // the link address (devices without one, like tun, have none) and the flags; -s and -d add nothing
-    if (ctx.opt.json) {
-      ctx.jsonOut(links.map((l) => Object.assign(linkBriefJson(ctx, l),
-        l.address.length ? { address: formatMac(l.address) } : {}, { flags: linkFlagNames(ctx, l) })));
-    } else {
-      for (const l of links) ctx.out(`${linkBriefText(ctx, l)}${l.address.length && linkType(l) !== 'none' ? ctx.paint('mac', formatMac(l.address) + ' ') : ''}<${linkFlagNames(ctx, l).join(',')}> \n`);
-    }
+  // `up`: print_linkinfo() (and print_linkinfo_brief()) refuse a device that is down after
+  // ipaddr_list_flush_or_save() (or iplink_get()) opened its JSON object: `{}` in JSON,
+  // nothing in text
+  const refused = (l: LinkInfo) => up && !(l.flags & IFF_UP);
+  if (ctx.opt.json) {
+    ctx.jsonOut(links.map((l) => (refused(l) ? {} : linkShowJson(ctx, l))));
     return 0;
   }
-  if (ctx.opt.json) {
-    ctx.jsonOut(links.map((l) => {
-      const o = linkHeaderJson(ctx, l, true, true);
-      if (ctx.opt.stats) o.stats64 = linkStatsJson(l, ctx.opt.stats);
-      return o;
-    }));
+  links = links.filter((l) => !refused(l));
+  if (ctx.opt.brief) {
+    // the link address (devices without one, like tun, have none) and the flags; -s and -d add nothing
+    for (const l of links) ctx.out(`${linkBriefText(ctx, l)}${l.address.length && linkType(l) !== 'none' ? ctx.paint('mac', formatMac(l.address) + ' ') : ''}<${linkFlagNames(ctx, l).join(',')}> \n`);
     return 0;
   }
   for (const l of links) {
@@ -611,6 +606,14 @@ function linkShow(ctx: Ctx, argv: string[]): number {
     ctx.record(s);
   }
   return 0;
+}
+
+/** the JSON object of `ip link show` for one device: brief (the link address, if any, and the flags; -s and -d add nothing) or full */
+function linkShowJson(ctx: Ctx, l: LinkInfo): Record<string, Json> {
+  if (ctx.opt.brief) return Object.assign(linkBriefJson(ctx, l), l.address.length ? { address: formatMac(l.address) } : {}, { flags: linkFlagNames(ctx, l) });
+  const o = linkHeaderJson(ctx, l, true, true);
+  if (ctx.opt.stats) o.stats64 = linkStatsJson(l, ctx.opt.stats);
+  return o;
 }
 
 const MACVLAN_USAGE = 'Usage: ... macvlan mode MODE [flag MODE_FLAG] MODE_OPTS [bcqueuelen BC_QUEUE_LEN]\n\n' +
