@@ -9,7 +9,7 @@ import {
 import { CmdFail, HARD_NL, type Ctx } from './context.js';
 import { nhJson, nhText } from './nexthop.js';
 import { IpExit, strerror } from './errors.js';
-import type { Json } from './json.js';
+import { type Json, toJson } from './json.js';
 import {
   dsfieldId, dsfieldName, ipprotoId, parseUint, protoId, protoName, rtnTypeId, rtnTypeName, scopeId,
   scopeName, tableId, tableName,
@@ -357,7 +357,7 @@ function routeGet(ctx: Ctx, argv: string[]): number {
   const a = new Args(argv);
   let family: Family = ctx.opt.family;
   const req: RouteGetReq = { dst: 0 };
-  let idev: string | undefined, odev: string | undefined, found = false;
+  let idev: string | undefined, odev: string | undefined, found = false, connected = false;
   for (; !a.done; a.skip()) {
     const w = a.cur;
     if (w === 'tos' || matches(w, 'dsfield')) {
@@ -377,7 +377,8 @@ function routeGet(ctx: Ctx, argv: string[]): number {
       if (m === undefined) invarg('invalid mark value', v);
       if (m) req.mark = m; else delete req.mark;
     } else if (matches(w, 'oif') || w === 'dev') odev = a.next();
-    else if (matches(w, 'connected') || matches(w, 'notify')) { /* no effect on an IPv4 lookup here */ }
+    else if (matches(w, 'notify')) { /* no effect on an IPv4 lookup here */ }
+    else if (matches(w, 'connected')) connected = true;
     else if (matches(w, 'vrf')) invarg('Invalid VRF\n', a.next());
     else if (matches(w, 'uid')) {
       const v = a.next();
@@ -412,14 +413,28 @@ function routeGet(ctx: Ctx, argv: string[]): number {
   const r = ctx.rtnl.routeGet(req);
   if (!ctx.check(r)) return 2;
   const rep = (r as { ok: true; value: RouteGetReply }).value;
-  if (req.fibmatch && rep.fib) {
-    const f: RouteFilter = { table: 0, typemask: 0 };
-    if (ctx.opt.json) ctx.jsonOut([routeJson(ctx, rep.fib, f)]);
-    else ctx.record(routeText(ctx, rep.fib, f));
+  const f: RouteFilter = { table: 0, typemask: 0 };
+  const fib = req.fibmatch ? rep.fib : undefined;
+  const print = (json: boolean, close = true) => {
+    if (json) {
+      const s = toJson([fib ? routeJson(ctx, fib, f) : getReplyJson(ctx, rep)], ctx.opt.pretty);
+      ctx.out(close ? s + '\n' : s.replace(/\s*\]$/, ''));
+    } else ctx.record(fib ? routeText(ctx, fib, f) : getReplyText(ctx, rep));
+  };
+  if (connected && req.src === undefined) {
+    // iproute_get(): `connected` without `from` prints the answer, turns its RTA_PREFSRC into
+    // RTA_SRC in the answer's buffer, but sends the unchanged request again and prints that
+    // answer (the same) after delete_json_obj(): as text, even under -j. An answer without
+    // RTA_PREFSRC or RTA_SRC fails before that, its JSON array never closed.
+    if ((fib ? fib.prefsrc : rep.prefsrc ?? rep.src) === undefined) {
+      print(ctx.opt.json, false);
+      throw new CmdFail(1, 'Failed to connect the route\n');
+    }
+    print(ctx.opt.json);
+    print(false);
     return 0;
   }
-  if (ctx.opt.json) ctx.jsonOut([getReplyJson(ctx, rep)]);
-  else ctx.record(getReplyText(ctx, rep));
+  print(ctx.opt.json);
   return 0;
 }
 
