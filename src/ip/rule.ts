@@ -337,6 +337,8 @@ function ruleList(ctx: Ctx, argv: string[], flush: boolean): number {
       if (r.priority) ctx.rtnl.ruleDel(ruleToReq(r));
     }
     ctx.invalidate();
+    // iprule_list_flush_or_save() opens the JSON array for a flush too: `[]` under -j
+    if (ctx.opt.json) ctx.jsonOut([]);
     return 0;
   }
   if (ctx.opt.json) ctx.jsonOut(rules.map((r) => ruleJson(ctx, r)));
