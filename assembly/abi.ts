@@ -400,8 +400,9 @@ function jiffiesAt(t: i64): i64 { return t >= 0 ? t / NS_PER_JIFFY : -((-t + NS_
 /** neigh_fill_info: entry i as NEIGH_RECORD u32s (see src/kernel.ts for the order) */
 function neighRecord(i: i32): void {
   dump.push(nDev[i]); dump.push(nDst[i]); dump.push(<u32>(nLladdr[i] >> 32)); dump.push(<u32>nLladdr[i]);
-  // neigh_fill_info: NDA_LLADDR only while the entry is valid
-  dump.push(nHasLladdr[i] && (nState[i] & NUD_VALID) != 0 ? 1 : 0); dump.push(nState[i]); dump.push(nFlags[i]);
+  // neigh_fill_info: NDA_LLADDR only while the entry is valid, dev->addr_len bytes of it: 1 six, 2 none (a device
+  // without a link-layer address, tun)
+  dump.push((nState[i] & NUD_VALID) == 0 ? 0 : nHasLladdr[i] ? 1 : devType[nDev[i]] == ARPHRD_NONE ? 2 : 0); dump.push(nState[i]); dump.push(nFlags[i]);
   // NDA_CACHEINFO (used, confirmed, updated, refcnt - 1: the pending timer's reference) and NDA_PROBES
   dump.push(ageTicks(nUsed[i])); dump.push(ageTicks(nConfirmed[i])); dump.push(ageTicks(nUpdated[i]));
   dump.push(nTimer[i] != CLOCK_NEVER ? 1 : 0); dump.push(<u32>nProbes[i]);

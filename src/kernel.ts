@@ -560,7 +560,8 @@ export class Kernel implements Rtnl {
       ifindex: r[o], dst: r[o + 1], state: r[o + 5], router: (r[o + 6] & 0x80) !== 0, externLearn: (r[o + 6] & 0x10) !== 0,
       used: r[o + 7], confirmed: r[o + 8], updated: r[o + 9], refcnt: r[o + 10], probes: r[o + 11],
     };
-    if (r[o + 4]) e.lladdr = macBytes(r[o + 2], r[o + 3]);
+    // NDA_LLADDR: six bytes, or none at all on a device without a link-layer address (tun)
+    if (r[o + 4]) e.lladdr = r[o + 4] === 2 ? new Uint8Array(0) : macBytes(r[o + 2], r[o + 3]);
     return e;
   }
   /** pneigh_fill_info: ndm_state NONE, the flags as added (NTF_PROXY among them), no cacheinfo */

@@ -205,9 +205,10 @@ function hashRebuild(): void {
   for (let i = 0; i < nDev.length; i++) hashInsert(i);
 }
 
-/** the NUD state of the neighbour entry of (dev, dst), -1 when there is none (__ipv4_neigh_lookup_noref) */
+/** the NUD state of the neighbour entry of (dev, dst), -1 when there is none (__ipv4_neigh_lookup_noref: a
+ * loopback or point-to-point device has one entry, keyed 0.0.0.0, whatever the address) */
 export function neighState(dev: i32, dst: u32): i32 {
-  const i = find(dev, dst);
+  const i = find(dev, (unchecked(devFlags[dev]) & (IFF_LOOPBACK | IFF_POINTOPOINT)) != 0 ? 0 : dst);
   return i >= 0 ? <i32>nState[i] : -1;
 }
 
@@ -411,10 +412,21 @@ export function neighAdd(dev: i32, dst: u32, lladdr: u64, hasLladdr: bool, state
     if (!create_) return -ENOENT;
     // neigh_add: a permanent or externally learned entry is exempt from gc from the start
     const exempt = (state & NUD_PERMANENT) != 0 || (flags & NTF_EXT_LEARNED) != 0 || (devFlags[dev] & IFF_LOOPBACK) != 0;
-    i = create(dev, dst, exempt);
-    if (i < 0) return -ENOBUFS;
-    nFlags[i] = flags & NTF_EXT_LEARNED;
-    arpConstructor(i);
+    // ___neigh_create(): arp_constructor() keys an entry of a loopback or point-to-point device by
+    // 0.0.0.0, and when the device has that entry already the new one is released and the request
+    // updates the one in the table (no EEXIST: neigh_add took the create path). [model choice] The
+    // released entry's trip through neigh_alloc (a forced gc, a full table) is not modelled.
+    const key = (devFlags[dev] & (IFF_LOOPBACK | IFF_POINTOPOINT)) != 0 ? 0 : dst;
+    const j = key != dst ? find(dev, key) : -1;
+    if (j >= 0) {
+      neighAllocs++; neighDestroys++;
+      i = j;
+    } else {
+      i = create(dev, key, exempt);
+      if (i < 0) return -ENOBUFS;
+      nFlags[i] = flags & NTF_EXT_LEARNED;
+      arpConstructor(i);
+    }
   }
   const old = nState[i];
   // neigh_update_flags(): an admin update sets NTF_EXT_LEARNED or clears it, before anything can fail

@@ -4,7 +4,7 @@ import {
   type NeighInfo, type NeighReq,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
-import { IpExit } from './errors.js';
+import { IpExit, kernelErrorText } from './errors.js';
 import { NEIGH_USAGE } from './usage.js';
 import type { Json } from './json.js';
 import { parseUint } from './names.js';
@@ -97,10 +97,13 @@ function neighModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace'
   if (cmd !== 'del') req.state = state;
   if (router) req.router = true;
   if (externLearn) req.externLearn = true;
+  // ipneigh_modify(): a refusal from the kernel is exit(2), which also ends a -batch (with -force too)
+  const refused = (e: { errno: number; msg?: string }): never => { ctx.invalidate(); throw new IpExit(2, kernelErrorText(e)); };
   // neigh_add / neigh_delete: nla_len(NDA_DST) < key_len
-  if (d.empty) return ctx.check({ ok: false, errno: 22, msg: 'Invalid network address' }) ? 0 : 2;
+  if (d.empty) refused({ errno: 22, msg: 'Invalid network address' });
   // iproute2: add = NLM_F_CREATE|NLM_F_EXCL, change = NLM_F_REPLACE, replace = NLM_F_CREATE|NLM_F_REPLACE
   const r = cmd === 'del' ? ctx.rtnl.neighDel(req) : ctx.rtnl.neighAdd(req, cmd !== 'add', cmd !== 'change');
+  if (!r.ok) refused(r);
   return ctx.check(r) ? 0 : 2;
 }
 
@@ -139,10 +142,11 @@ function neighList(ctx: Ctx, argv: string[], flush = false): number {
     }
   }
   const ifindex = devName !== undefined ? ctx.ifindexOrFail(devName) : undefined;
-  // print_neigh: a proxy entry passes whatever the state filter says
+  // print_neigh: a proxy entry, or one with NTF_EXT_LEARNED, passes whatever the state filter says (so a
+  // flush takes an externally learned entry whatever its state)
   const selected = () => ctx.rtnl.neighs(proxy).filter((n) =>
     (ifindex === undefined || n.ifindex === ifindex) &&
-    (n.proxy || (n.state ? (n.state & stateMask) !== 0 : (stateMask & NUD_NONE_FILTER) !== 0)) &&
+    (n.proxy || n.externLearn || (n.state ? (n.state & stateMask) !== 0 : (stateMask & NUD_NONE_FILTER) !== 0)) &&
     (!pfx || pfx.len === 0 || ((n.dst ^ pfx.addr) & maskOf(pfx.len)) === 0));
   if (flush) return neighFlush(ctx, selected);
   const list = selected();
@@ -173,11 +177,17 @@ function neighFlush(ctx: Ctx, selected: () => NeighInfo[]): number {
   return 1;
 }
 
+/**
+ * ll_addr_n2a() of NDA_LLADDR: a device without a link-layer address (tun) sends it empty, and iproute2
+ * prints the byte after it anyway, the length of the NDA_PROBES attribute neigh_fill_info() puts next (8)
+ */
+function lladdrText(l: Uint8Array): string { return l.length ? formatMac(l) : '08'; }
+
 function neighText(ctx: Ctx, n: NeighInfo, devFiltered: boolean): string {
   // print_neigh(): "%s " spans for the address, the device and the link address
   let s = ctx.paint('inet', formatIPv4(n.dst) + ' ');
   if (!devFiltered && n.ifindex) s += `dev ${ctx.paint('ifname', ctx.ifname(n.ifindex) + ' ')}`;
-  if (n.lladdr) s += `lladdr ${ctx.paint('mac', formatMac(n.lladdr) + ' ')}`;
+  if (n.lladdr) s += `lladdr ${ctx.paint('mac', lladdrText(n.lladdr) + ' ')}`;
   if (n.router) s += 'router ';
   if (n.proxy) s += 'proxy ';
   if (n.externLearn) s += 'extern_learn ';
@@ -194,7 +204,7 @@ function neighText(ctx: Ctx, n: NeighInfo, devFiltered: boolean): string {
 function neighJson(ctx: Ctx, n: NeighInfo, devFiltered: boolean): Record<string, Json> {
   const o: Record<string, Json> = { dst: formatIPv4(n.dst) };
   if (!devFiltered && n.ifindex) o.dev = ctx.ifname(n.ifindex);
-  if (n.lladdr) o.lladdr = formatMac(n.lladdr);
+  if (n.lladdr) o.lladdr = lladdrText(n.lladdr);
   if (n.router) o.router = null;
   if (n.proxy) o.proxy = null;
   if (n.externLearn) o.extern_learn = null;
