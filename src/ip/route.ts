@@ -10,6 +10,7 @@ import { CmdFail, HARD_NL, type Ctx } from './context.js';
 import { nhJson, nhText } from './nexthop.js';
 import { IpExit, strerror } from './errors.js';
 import { type Json, toJson } from './json.js';
+import { parseRealms } from './rule.js';
 import {
   dsfieldId, dsfieldName, ipprotoId, parseUint, protoId, protoName, rtnTypeId, rtnTypeName, scopeId,
   scopeName, tableId, tableName,
@@ -129,6 +130,10 @@ interface RouteFilter {
   table: number; // 0 = all
   protocol?: number; scope?: number; typemask: number; tos?: number;
   root?: Prefix; match?: Prefix; via?: Prefix; src?: Prefix; oif?: number; metric?: number;
+  /** `from [exact|root] PREFIX`: filter.rsrc's length (an IPv4 route has no source prefix to match it) */
+  rsrcLen?: number;
+  /** `realms`: filter.realm and filter.realmmask */
+  realm?: number; realmMask?: number;
 }
 
 function prefixCovers(p: Prefix, addr: number, len: number): boolean {
@@ -147,6 +152,10 @@ function routeMatches(f: RouteFilter, r: RouteMsg): boolean {
   if (f.src && f.src.len > 0 && !prefixCovers(f.src, r.prefsrc ?? 0, f.src.len)) return false;
   if (f.oif !== undefined && r.oif !== f.oif) return false;
   if (f.metric !== undefined && r.priority !== f.metric) return false;
+  // filter_nlmsg(): a source prefix longer than the route's (rtm_src_len, always 0 for IPv4) drops it
+  if (f.rsrcLen !== undefined && f.rsrcLen > 0) return false;
+  // RTA_FLOW: netpath's routes carry no realms, so they read as 0
+  if (f.realmMask !== undefined && ((f.realm ?? 0) & f.realmMask) !== 0) return false;
   return true;
 }
 
@@ -217,6 +226,15 @@ function tableExists(ctx: Ctx, id: number, routes: RouteMsg[]): boolean {
   return id === RT_TABLE_MAIN || routes.some((r) => r.table === id);
 }
 
+/**
+ * get_prefix() as a dump filter: `all` or `any` take the family asked for (get_addr_1), which without
+ * -4 is AF_UNSPEC, a filter that filter_nlmsg() does not apply; `default` is always AF_INET
+ */
+function prefixFilter(word: string, family: Family): Prefix | undefined {
+  const p = getPrefix(word, family);
+  return (word === 'all' || word === 'any') && family !== 'inet' ? undefined : p;
+}
+
 function routeList(ctx: Ctx, argv: string[], flush: boolean): number {
   if (flush && argv.length === 0) throw new CmdFail(1, '"ip route flush" requires arguments.\n');
   const f: RouteFilter = { table: RT_TABLE_MAIN, typemask: 0 };
@@ -265,14 +283,33 @@ function routeList(ctx: Ctx, argv: string[], flush: boolean): number {
       if (v === 'inet') v = a.next();
       f.via = getPrefix(v, family);
     } else if (w === 'src') f.src = getPrefix(a.next(), family);
-    else {
-      let v = w;
-      if (matches(v, 'to')) v = a.next();
-      if (matches(v, 'root')) f.root = getPrefix(a.next(), family);
-      else if (matches(v, 'match')) f.match = getPrefix(a.next(), family);
+    else if (matches(w, 'realms') || matches(w, 'realm')) {
+      const v = a.next();
+      const realm = parseRealms(v);
+      if (realm === undefined) invarg('invalid realms\n', v);
+      // iproute_list_flush_or_save(): a side left out (`5`, `5/`, `/5`) is not compared
+      let mask = 0xffffffff;
+      if ((realm & 0xffff) === 0 && v.endsWith('/')) mask &= ~0xffff;
+      if ((realm & 0xffff0000) === 0 && (!v.includes('/') || v.startsWith('/'))) mask &= ~0xffff0000;
+      f.realm = realm;
+      f.realmMask = mask >>> 0;
+    } else if (matches(w, 'from')) {
+      // filter.rsrc (root, exact or a bare prefix) and filter.msrc (match, which every IPv4 route passes)
+      let v = a.next();
+      if (matches(v, 'root')) f.rsrcLen = prefixFilter(a.next(), family)?.len;
+      else if (matches(v, 'match')) getPrefix(a.next(), family);
       else {
         if (matches(v, 'exact')) v = a.next();
-        f.match = f.root = getPrefix(v, family);
+        f.rsrcLen = prefixFilter(v, family)?.len;
+      }
+    } else {
+      let v = w;
+      if (matches(v, 'to')) v = a.next();
+      if (matches(v, 'root')) f.root = prefixFilter(a.next(), family);
+      else if (matches(v, 'match')) f.match = prefixFilter(a.next(), family);
+      else {
+        if (matches(v, 'exact')) v = a.next();
+        f.match = f.root = prefixFilter(v, family);
       }
     }
   }

@@ -393,7 +393,7 @@ function realmId(v: string): number | undefined {
   return n !== undefined && n <= 255 ? n : undefined;
 }
 /** get_rt_realms_or_raw(): FROM/TO or TO by name or number, else a raw 32-bit value */
-function parseRealms(v: string): number | undefined {
+export function parseRealms(v: string): number | undefined {
   const slash = v.indexOf('/');
   if (slash < 0) return realmId(v) ?? parseUint(v, 32);
   const from = realmId(v.slice(0, slash)), to = v.length > slash + 1 ? realmId(v.slice(slash + 1)) : 0;
