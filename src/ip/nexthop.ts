@@ -215,13 +215,15 @@ function nhGet(ctx: Ctx, argv: string[]): number {
   return getId(ctx, id);
 }
 
-interface NhFilter { oif?: number; groups?: boolean; proto?: number }
+interface NhFilter { oif?: number; groups?: boolean; proto?: number; master?: number }
 /** nh_dump_filtered() in the kernel, and the family and protocol checks of print_nexthop() */
 function nhMatches(ctx: Ctx, f: NhFilter, m: NexthopMsg): boolean {
   if (ctx.opt.family === 'inet' && m.group) return false; // a group's nh_family is AF_UNSPEC
   if (f.oif !== undefined && (m.group || m.oif !== f.oif)) return false;
   if (f.groups && !m.group) return false;
   if (f.proto !== undefined && m.protocol !== f.proto) return false;
+  // nh_dump_filtered(): with a master, no group, and only a nexthop whose device is enslaved to it
+  if (f.master !== undefined && (m.group || ctx.linkByIndex(m.oif ?? 0)?.master !== f.master)) return false;
   return true;
 }
 
@@ -234,12 +236,20 @@ function nhList(ctx: Ctx, argv: string[], flush: boolean): number {
     if (matches(w, 'dev')) {
       f.oif = devIndex(ctx, a.next());
     } else if (matches(w, 'groups')) f.groups = true;
+    else if (matches(w, 'master')) {
+      const v = a.next();
+      const m = ctx.linkByName(v);
+      if (!m) invarg('Device does not exist\n', v);
+      f.master = m.ifindex;
+    } else if (matches(w, 'vrf')) invarg('Invalid VRF\n', a.next()); // netpath has no VRF devices: name_is_vrf() fails
     else if (w === 'id') return getId(ctx, parseId(a.next()));
     else if (matches(w, 'protocol')) {
       const v = a.next();
       const p = parseUnsigned(v);
       if (p === undefined) invarg('invalid protocol value', v);
       f.proto = p;
+    } else if (matches(w, 'fdb')) {
+      // NHA_FDB in the dump request: rtm_dump_nexthop() parses it, but nh_dump_filtered() never tests it
     } else if (matches(w, 'help')) usage();
     else invarg('', w);
   }
