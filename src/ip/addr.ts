@@ -6,7 +6,10 @@ import {
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
 import type { Json } from './json.js';
-import { linkBriefJson, linkBriefText, linkHeaderJson, linkHeaderText, linkStatsJson, linkStatsText } from './link.js';
+import {
+  linkBriefJson, linkBriefText, linkDumped, type LinkFilter, linkFilterWord, linkHeaderJson, linkHeaderText, linkShown, linkStatsJson,
+  linkStatsText,
+} from './link.js';
 import { parseUint, scopeId, scopeName } from './names.js';
 import { Args, duparg, duparg2, formatIPv4, getAddr, getPrefix, invarg, maskOf, matches, type Prefix } from './parse.js';
 
@@ -69,6 +72,7 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
   let local: Prefix | undefined, localArg = '', peer: Prefix | undefined;
   let brd: number | '+' | '-' | undefined, scope: number | undefined, dev: string | undefined;
   let label: string | undefined, metric: number | undefined, noprefixroute = false, autojoin = false;
+  let validLft: number | undefined, preferredLft: number | undefined, anycast = false;
   for (; !a.done; a.skip()) {
     const w = a.cur;
     if (w === 'peer' || w === 'remote') {
@@ -94,12 +98,26 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
       metric = m;
     } else if (w === 'noprefixroute') noprefixroute = true;
     else if (w === 'autojoin') autojoin = true;
-    else if (w === 'home' || w === 'nodad' || w === 'mngtmpaddr' || w === 'optimistic') {
-      // IPv6 flags: not sent for any other family
+    else if (matches(w, 'valid_lft') || matches(w, 'preferred_lft')) {
+      // set_lifetime(): forever or a u32; [model choice] the lifetimes are checked as ipaddr_modify()
+      // checks them, then not kept: addresses never expire here
+      const valid = matches(w, 'valid_lft');
+      const name = valid ? 'valid_lft' : 'preferred_lft';
+      if ((valid ? validLft : preferredLft) !== undefined) duparg(name, w);
+      const v = a.next();
+      const t = v === 'forever' ? 0xffffffff : /^[0-9]/.test(v) ? parseUint(v, 32) : undefined;
+      if (t === undefined) invarg(`${name} value`, v);
+      if (valid) validLft = t; else preferredLft = t;
+    } else if (w === 'anycast') {
+      // IFA_ANYCAST: IPv4 takes it and keeps nothing of it
+      const v = a.next();
+      if (anycast) duparg('anycast', v);
+      getAddr(v, family);
+      family = 'inet';
+      anycast = true;
+    } else if (w === 'home' || w === 'optimistic' || w === 'nodad' || w === 'mngtmpaddr') {
       ctx.err(`Warning: ${w} option can be set only for IPv6 addresses\n`);
-    }
-    else if (matches(w, 'valid_lft') || matches(w, 'preferred_lft')) a.next(); // addresses never expire here
-    else {
+    } else {
       let v = w;
       if (w === 'local') v = a.next();
       if (local) duparg2('local', v);
@@ -109,12 +127,24 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
     }
   }
   if (dev === undefined) throw new CmdFail(1, 'Not enough information: "dev" argument is required.\n');
-  if (autojoin && (!local || (local.addr >>> 28) !== 14)) throw new CmdFail(1, 'autojoin needs multicast address\n');
+  // ipaddr_modify(), once the device is known
+  const checkLifetimes = () => {
+    if (validLft === undefined && preferredLft === undefined) return;
+    const valid = validLft ?? 0xffffffff, preferred = preferredLft ?? 0xffffffff;
+    if (!valid) throw new CmdFail(1, 'valid_lft is zero\n');
+    if (valid < preferred) throw new CmdFail(1, 'preferred_lft is greater than valid_lft\n');
+  };
+  // ipaddr_modify(), after the lifetimes: ipaddr_is_multicast() of the local address
+  const checkAutojoin = () => {
+    if (autojoin && (!local || (local.addr >>> 28) !== 14)) throw new CmdFail(1, 'autojoin needs multicast address\n');
+  };
   if (!local) {
     // iproute2 sends the request without IFA_LOCAL, in the family asked for: none (AF_UNSPEC)
     // has no RTM_NEWADDR/RTM_DELADDR handler; IPv4 refuses an add and deletes the first
     // address that matches the rest of a delete
     const ifindex = ctx.ifindexOrFail(dev);
+    checkLifetimes();
+    checkAutojoin();
     if (family !== 'inet') return ctx.check({ ok: false, errno: 95 /* EOPNOTSUPP */ }) ? 0 : 2;
     if (cmd !== 'del') {
       ctx.err('Error: ipv4: Local address is not supplied.\n');
@@ -147,6 +177,8 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
   if (noprefixroute) req.noprefixroute = true;
   if (autojoin) req.autojoin = true;
   req.ifindex = ctx.ifindexOrFail(dev);
+  checkLifetimes();
+  checkAutojoin();
   const r = cmd === 'del' ? ctx.rtnl.addrDel(req) : ctx.rtnl.addrAdd(req, cmd !== 'add');
   return ctx.check(r) ? 0 : 2;
 }
@@ -186,6 +218,7 @@ function fnmatch(pattern: string, s: string): boolean {
 function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
   if (flush && argv.length === 0) throw new CmdFail(1, 'Flush requires arguments.\n');
   const f: AddrFilter = { up: false, flags: 0, flagmask: 0 };
+  const lf: LinkFilter = { up: false };
   const a = new Args(argv);
   let devName: string | undefined;
   for (; !a.done; a.skip()) {
@@ -197,7 +230,7 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
       if (s === undefined && v !== 'all') invarg('invalid "scope"\n', v);
       f.scope = s === undefined || v === 'all' ? undefined : s;
       if (v === 'all') f.scope = undefined;
-    } else if (w === 'up') f.up = true;
+    } else if (linkFilterWord(ctx, a, lf)) f.up = lf.up; // up, group, master, vrf, type
     else if (w === 'secondary' || w === 'primary') { f.flagmask |= IFA_F_SECONDARY; f.flags = w === 'secondary' ? f.flags | IFA_F_SECONDARY : f.flags & ~IFA_F_SECONDARY; }
     else if (w === 'permanent' || w === 'dynamic') { f.flagmask |= IFA_F_PERMANENT; f.flags = w === 'permanent' ? f.flags | IFA_F_PERMANENT : f.flags & ~IFA_F_PERMANENT; }
     else if (w === 'noprefixroute') { f.flagmask |= IFA_F_NOPREFIXROUTE; f.flags |= IFA_F_NOPREFIXROUTE; }
@@ -216,7 +249,9 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
   if (flush) return addrFlush(ctx, f);
 
   const addrs = ctx.rtnl.addrs();
-  let links = f.dev ? [f.dev] : ctx.links();
+  // without `dev`, the dump, which the kernel filters by master and kind (iplink_filter_req); with it,
+  // that one device as it is
+  let links = f.dev ? [f.dev] : ctx.links().filter((l) => linkDumped(l, lf));
   // a `to` prefix makes the dump IPv4-only
   const inetOnly = ctx.opt.family === 'inet' || f.to !== undefined;
   const filtering = f.scope !== undefined || f.flagmask !== 0 || f.label !== undefined || inetOnly;
@@ -227,29 +262,35 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
     if (!mine.length) return !inetOnly;
     return !filtering || mine.some((x) => addrMatches(f, x));
   });
-  // `up`: print_linkinfo() (and print_linkinfo_brief()) refuse a link that is down, which
-  // prints nothing in text; in JSON its object was opened already and stays empty, `{}`
-  const refused = (l: LinkInfo) => f.up && !(l.flags & IFF_UP);
-  // with a label filter, or -o, the device part goes (no_link in ipaddr_list_flush_or_save)
-  const noLink = f.label !== undefined || ctx.opt.oneline;
+  // print_linkinfo() for each device (not with -o, no_link): -1 refused by up, group, master or kind,
+  // which prints nothing but leaves an empty JSON object, `{}`; 0 under a label filter, where the
+  // device part goes and the addresses follow
+  const shown = (l: LinkInfo) => linkShown(l, lf, f.label !== undefined);
+  // print_selected_addrinfo() skips every address of a device that is down under `up`
+  const upRefused = (l: LinkInfo) => f.up && !(l.flags & IFF_UP);
   const linkLayer = !inetOnly;
   // print_selected_addrinfo() opens a JSON object for every address of the link before
   // print_addrinfo() applies the scope, flag, label and prefix filters: an address that
   // fails them is an empty object `{}` in JSON (and nothing in text)
-  const allOf = (l: LinkInfo) => addrs.filter((x) => x.ifindex === l.ifindex);
+  const allOf = (l: LinkInfo) => (upRefused(l) ? [] : addrs.filter((x) => x.ifindex === l.ifindex));
+  const mineOf = (l: LinkInfo) => allOf(l).filter((x) => addrMatches(f, x));
   if (ctx.opt.brief) {
     // print_selected_addrinfo() in brief: "local[ peer address]/len" after the device's name and state
-    const mineOf = (l: LinkInfo) => addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x));
     if (ctx.opt.json) {
-      ctx.jsonOut(links.map((l) => refused(l) ? {} : Object.assign(f.label !== undefined ? {} : linkBriefJson(ctx, l), {
-        addr_info: allOf(l).map((x) => !addrMatches(f, x) ? {} : Object.assign({ local: formatIPv4(x.local) } as Record<string, Json>,
-          hasPeer(x) ? { address: formatIPv4(x.address) } : {}, { prefixlen: x.prefixlen })),
-      })));
+      ctx.jsonOut(links.map((l) => {
+        const r = shown(l);
+        if (r < 0) return {};
+        return Object.assign(r === 0 ? {} : linkBriefJson(ctx, l), {
+          addr_info: allOf(l).map((x) => !addrMatches(f, x) ? {} : Object.assign({ local: formatIPv4(x.local) } as Record<string, Json>,
+            hasPeer(x) ? { address: formatIPv4(x.address) } : {}, { prefixlen: x.prefixlen })),
+        });
+      }));
     } else {
       for (const l of links) {
-        if (refused(l)) continue;
+        const r = shown(l);
+        if (r < 0) continue;
         // with a label filter the device part goes, as in the full format: a device without addresses leaves an empty line
-        ctx.out((f.label !== undefined ? '' : linkBriefText(ctx, l)) + mineOf(l).map((x) =>
+        ctx.out((r === 0 ? '' : linkBriefText(ctx, l)) + mineOf(l).map((x) =>
           `${ctx.paint('inet', formatIPv4(x.local))}${hasPeer(x) ? ` peer ${ctx.paint('inet', formatIPv4(x.address))}` : ''}/${x.prefixlen} `).join('') + '\n');
       }
     }
@@ -257,26 +298,29 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
   }
   if (ctx.opt.json) {
     ctx.jsonOut(links.map((l) => {
-      if (refused(l) && !noLink) return {};
-      const o = noLink ? {} : linkHeaderJson(ctx, l, false, linkLayer);
       // with -o, print_addrinfo() names the device in each address (index, dev)
-      o.addr_info = refused(l) ? [] : allOf(l).map((x) => !addrMatches(f, x) ? {}
-        : ctx.opt.oneline ? Object.assign({ index: l.ifindex, dev: l.name } as Record<string, Json>, addrJson(x)) : addrJson(x));
-      if (ctx.opt.stats && !noLink) o.stats64 = linkStatsJson(l, ctx.opt.stats);
+      if (ctx.opt.oneline) {
+        return { addr_info: allOf(l).map((x) => !addrMatches(f, x) ? {} : Object.assign({ index: l.ifindex, dev: l.name } as Record<string, Json>, addrJson(x))) };
+      }
+      const r = shown(l);
+      if (r < 0) return {};
+      const o = r === 0 ? {} : linkHeaderJson(ctx, l, false, linkLayer);
+      o.addr_info = allOf(l).map((x) => !addrMatches(f, x) ? {} : addrJson(x));
+      if (r > 0 && ctx.opt.stats) o.stats64 = linkStatsJson(l, ctx.opt.stats);
       return o;
     }));
     return 0;
   }
-  links = links.filter((l) => !refused(l));
   for (const l of links) {
-    const mine = addrs.filter((x) => x.ifindex === l.ifindex && addrMatches(f, x));
     if (ctx.opt.oneline) {
-      for (const x of mine) ctx.record(`${l.ifindex}: ${l.name}` + addrText(ctx, x));
+      for (const x of mineOf(l)) ctx.record(`${l.ifindex}: ${l.name}` + addrText(ctx, x));
       continue;
     }
-    let s = noLink ? '' : linkHeaderText(ctx, l, false, linkLayer);
-    for (const x of mine) s += addrText(ctx, x);
-    if (ctx.opt.stats && !noLink) s += linkStatsText(l, ctx.opt.stats);
+    const r = shown(l);
+    if (r < 0) continue;
+    let s = r === 0 ? '' : linkHeaderText(ctx, l, false, linkLayer);
+    for (const x of mineOf(l)) s += addrText(ctx, x);
+    if (r > 0 && ctx.opt.stats) s += linkStatsText(l, ctx.opt.stats);
     ctx.out(s);
   }
   return 0;
@@ -285,8 +329,8 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
 function addrFlush(ctx: Ctx, f: AddrFilter): number {
   const MAX_ROUNDS = 10;
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    const victims = ctx.rtnl.addrs().filter((x) => (!f.dev || x.ifindex === f.dev.ifindex) && addrMatches(f, x) &&
-      (!f.up || (ctx.linkByIndex(x.ifindex)!.flags & IFF_UP)));
+    // ipaddr_flush(): print_addrinfo() over the address dump, which has no `up` (nor group, master, type) test
+    const victims = ctx.rtnl.addrs().filter((x) => (!f.dev || x.ifindex === f.dev.ifindex) && addrMatches(f, x));
     if (!victims.length) {
       if (ctx.opt.stats) {
         if (round === 1) ctx.out('Nothing to flush.\n');

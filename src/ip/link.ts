@@ -564,20 +564,14 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
 
 function linkShow(ctx: Ctx, argv: string[]): number {
   const a = new Args(argv);
-  let dev: string | undefined, up = false, master: number | undefined;
+  const f: LinkFilter = { up: false };
+  let dev: string | undefined;
   for (; !a.done; a.skip()) {
+    if (linkFilterWord(ctx, a, f)) continue;
     const w = a.cur;
-    if (w === 'up') up = true;
-    else if (w === 'master') {
-      const v = a.next();
-      const m = ctx.linkByName(v);
-      if (!m) invarg('Device does not exist\n', v);
-      master = m.ifindex;
-    } else {
-      const v = w === 'dev' ? a.next() : w;
-      if (dev !== undefined) duparg2('dev', v);
-      dev = v;
-    }
+    const v = w === 'dev' ? a.next() : w;
+    if (dev !== undefined) duparg2('dev', v);
+    dev = v;
   }
   let links = ctx.links();
   if (dev !== undefined) {
@@ -585,16 +579,15 @@ function linkShow(ctx: Ctx, argv: string[]): number {
     if (!l) throw new CmdFail(1, `Device "${dev}" does not exist.\n`);
     links = [l];
   }
-  if (master !== undefined) links = links.filter((l) => l.master === master);
-  // `up`: print_linkinfo() (and print_linkinfo_brief()) refuse a device that is down after
-  // ipaddr_list_flush_or_save() (or iplink_get()) opened its JSON object: `{}` in JSON,
-  // nothing in text
-  const refused = (l: LinkInfo) => up && !(l.flags & IFF_UP);
+  // without `dev`, the dump, which the kernel filters by master and kind; with it, that one device as it is
+  if (dev === undefined) links = links.filter((l) => linkDumped(l, f));
+  // print_linkinfo() refuses the rest after ipaddr_list_flush_or_save() (or iplink_get()) opened its
+  // JSON object: `{}` in JSON, nothing in text
   if (ctx.opt.json) {
-    ctx.jsonOut(links.map((l) => (refused(l) ? {} : linkShowJson(ctx, l))));
+    ctx.jsonOut(links.map((l) => (linkShown(l, f, false) < 0 ? {} : linkShowJson(ctx, l))));
     return 0;
   }
-  links = links.filter((l) => !refused(l));
+  links = links.filter((l) => linkShown(l, f, false) > 0);
   if (ctx.opt.brief) {
     // the link address (devices without one, like tun, have none) and the flags; -s and -d add nothing
     for (const l of links) ctx.out(`${linkBriefText(ctx, l)}${l.address.length && linkType(l) !== 'none' ? ctx.paint('mac', formatMac(l.address) + ' ') : ''}<${linkFlagNames(ctx, l).join(',')}> \n`);
@@ -606,6 +599,64 @@ function linkShow(ctx: Ctx, argv: string[]): number {
     ctx.record(s);
   }
   return 0;
+}
+
+/** the device filters of ipaddr_list_flush_or_save() that `ip link show` and `ip addr show` share */
+export interface LinkFilter { up: boolean; group?: number; master?: number; kind?: string; slaveKind?: string }
+
+/** IFLA_INFO_KIND, the device's rtnl_link_ops (loopback and the EMAC have none) */
+function linkKindName(l: LinkInfo): string | undefined { return l.kind === 'loopback' || l.kind === 'emac' ? undefined : l.kind; }
+/** the kinds rtnl_link_ops_get() knows: netpath's drivers */
+const LINK_KINDS = new Set(['veth', 'dummy', 'macvlan', 'vlan', 'tun', 'bridge']);
+
+/** a device filter word at a (up, group, master, vrf, type), parsed into f; false for any other word */
+export function linkFilterWord(ctx: Ctx, a: Args, f: LinkFilter): boolean {
+  const w = a.cur;
+  if (w === 'up') f.up = true;
+  else if (w === 'group') {
+    const v = a.next();
+    const g = groupId(v);
+    if (g === undefined) invarg('Invalid "group" value\n', v);
+    f.group = g;
+  } else if (w === 'master') {
+    const v = a.next();
+    const m = ctx.linkByName(v);
+    if (!m) invarg('Device does not exist\n', v);
+    f.master = m.ifindex;
+  } else if (w === 'vrf') {
+    // netpath has no VRF devices: ll_name_to_index() or name_is_vrf() fails
+    invarg('Not a valid VRF name\n', a.next());
+  } else if (w === 'type') {
+    const v = a.next();
+    if (v.endsWith('_slave')) f.slaveKind = v.slice(0, -'_slave'.length);
+    else f.kind = v;
+  } else return false;
+  return true;
+}
+
+/**
+ * rtnl_dump_ifinfo(): whether the dump holds the device, given the IFLA_MASTER and IFLA_INFO_KIND
+ * iplink_filter_req() put in the request (link_master_filtered, link_kind_filtered: a kind the
+ * kernel does not know filters nothing)
+ */
+export function linkDumped(l: LinkInfo, f: LinkFilter): boolean {
+  if (f.master !== undefined && l.master !== f.master) return false;
+  if (f.kind !== undefined && LINK_KINDS.has(f.kind) && linkKindName(l) !== f.kind) return false;
+  return true;
+}
+
+/**
+ * print_linkinfo()'s own filters in its order: -1 refused (up, group, master, kind, slave kind: nothing
+ * printed), 0 under a label filter (nothing printed, the addresses follow), 1 printed
+ */
+export function linkShown(l: LinkInfo, f: LinkFilter, label: boolean): number {
+  if (f.up && !(l.flags & IFF_UP)) return -1;
+  if (label) return 0;
+  if (f.group !== undefined && l.group !== f.group) return -1;
+  if (f.master !== undefined && l.master !== f.master) return -1;
+  if (f.kind !== undefined && linkKindName(l) !== f.kind) return -1; // match_link_kind()
+  if (f.slaveKind !== undefined && (l.brport ? 'bridge' : undefined) !== f.slaveKind) return -1;
+  return 1;
 }
 
 /** the JSON object of `ip link show` for one device: brief (the link address, if any, and the flags; -s and -d add nothing) or full */
