@@ -6,10 +6,10 @@
 // namespaces available the live kernel is asked too.
 import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { Box } from '../../src/box.js';
 import { run, netnsAdd, netnsDel } from '../util/netns.js';
 import { canMakeNamespace } from '../diff/kernel.js';
 import { Helper } from '../pktdiff/kernel.js';
+import { hostBox } from '../util/host-box.js';
 
 /** [call, argument]: ttl N, loop 0|1, if IFINDEX-OR-ADDRESS ('0' resets), bcast 0|1, send GROUP-OR-ADDRESS payload-byte */
 const CALLS: [string, string][] = [
@@ -79,12 +79,7 @@ async function kernelRun(): Promise<Result> {
 }
 
 async function netpathRun(): Promise<Result> {
-  const box = await Box.create();
-  for (const l of ['link add p0 address 02:00:00:00:00:01 type veth peer name tp0 address 02:00:00:00:00:02',
-    'link set p0 up', 'link set tp0 up', 'addr add 192.0.2.1/24 dev p0']) expect(box.ip(l).status).toBe(0);
-  box.sysctl('net.ipv4.conf.tp0.forwarding', '0');
-  const p0 = box.rtnl.links().find((l) => l.name === 'p0')!.ifindex;
-  const cap = box.packet('p0');
+  const { box, p0, cap } = await hostBox();
   const a = box.udp.bind({ port: 5000 });
   a.join('239.1.2.3', { ifindex: p0 });
   const b = box.udp.bind({ port: 0 });

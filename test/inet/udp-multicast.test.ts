@@ -10,14 +10,10 @@ import { describe, it, expect } from 'vitest';
 import { Box } from '../../src/box.js';
 import { ETH_IP, PROTO, eth, ipv4, udp } from '../pktdiff/frames.js';
 import { Rng } from '../diff/gen.js';
+import { hostBox } from '../util/host-box.js';
 
-async function hostBox() {
-  const box = await Box.create();
-  for (const l of ['link add p0 address 02:00:00:00:00:01 type veth peer name tp0 address 02:00:00:00:00:02',
-    'link set p0 up', 'link set tp0 up', 'addr add 192.0.2.1/24 dev p0']) expect(box.ip(l).status).toBe(0);
-  box.sysctl('net.ipv4.conf.tp0.forwarding', '0');
-  const p0 = box.rtnl.links().find((l) => l.name === 'p0')!.ifindex;
-  const cap = box.packet('p0');
+async function multicastHost() {
+  const { box, p0, cap } = await hostBox();
   const inject = box.packet('tp0');
   /** the IGMP reports p0 sent: [type of each group record, group] */
   const reports = () => cap.recv().filter((r) => r.direction === 'out' && r.data[23] === PROTO.IGMP).flatMap((r) => {
@@ -34,7 +30,7 @@ async function hostBox() {
 
 describe('UDP sockets in multicast groups', () => {
   it('join by ifindex: reported, delivered; leave: reported, no longer delivered', async () => {
-    const { box, p0, reports, toGroup, groups } = await hostBox();
+    const { box, p0, reports, toGroup, groups } = await multicastHost();
     const sock = box.udp.bind({ port: 5000 });
     sock.join('239.1.2.3', { ifindex: p0 });
     expect(groups()).toEqual(['239.1.2.3', '224.0.0.1']);
@@ -57,7 +53,7 @@ describe('UDP sockets in multicast groups', () => {
   });
 
   it('join by address and by route; close leaves every group', async () => {
-    const { box, reports, groups } = await hostBox();
+    const { box, reports, groups } = await multicastHost();
     const sock = box.udp.bind({ port: 5000 });
     sock.join('239.1.2.3', { address: '192.0.2.1' });
     // no route to the group: no device
@@ -75,7 +71,7 @@ describe('UDP sockets in multicast groups', () => {
   });
 
   it('two sockets share a group: it stays until the last leaves', async () => {
-    const { box, p0, groups } = await hostBox();
+    const { box, p0, groups } = await multicastHost();
     const a = box.udp.bind({ port: 5000 }), b = box.udp.bind({ port: 5001 });
     a.join('239.1.2.3', { ifindex: p0 });
     b.join('239.1.2.3', { ifindex: p0 });
@@ -110,7 +106,7 @@ describe('UDP sockets in multicast groups', () => {
   it('what the box sends to a joined group or a broadcast address comes back to its sockets (ip_mc_output)', async () => {
     // as the kernel answered (Python sockets in a namespace): the copies of 239.1.2.3 and 192.0.2.255 reach the
     // bound socket, 239.9.9.9 (not joined) only the wire; multicast leaves with TTL 1 (IP_MULTICAST_TTL), broadcast 64
-    const { box, p0 } = await hostBox();
+    const { box, p0 } = await multicastHost();
     const cap = box.packet('p0');
     expect(box.ip('route add 224.0.0.0/4 dev p0').status).toBe(0);
     const a = box.udp.bind({ port: 5000 });
@@ -136,7 +132,7 @@ describe('UDP sockets in multicast groups', () => {
   });
 
   it('refuses what the kernel refuses', async () => {
-    const { box, p0 } = await hostBox();
+    const { box, p0 } = await multicastHost();
     const sock = box.udp.bind({ port: 5000 });
     expect(() => sock.join('192.0.2.7', { ifindex: p0 })).toThrow(/EINVAL/);
     expect(() => sock.join('239.1.2.3', { ifindex: 99 })).toThrow(/ENODEV/);
@@ -155,7 +151,7 @@ describe('UDP sockets in multicast groups', () => {
 
 describe('IGMP under hostile input', () => {
   it('random IGMP messages (any type, code, length, source count) neither crash nor leave a group; every frame is accounted', async () => {
-    const { box, p0, toGroup, groups } = await hostBox();
+    const { box, p0, toGroup, groups } = await multicastHost();
     const sock = box.udp.bind({ port: 5000 });
     sock.join('239.1.2.3', { ifindex: p0 });
     const r = new Rng(20261123);
