@@ -8,7 +8,7 @@ import { inDevExists } from "./ipv4/devinet";
 import { igmpGroups } from "./ipv4/igmp";
 import { clockNow } from "./hw/clock";
 import { devGetPromiscuity, devGetAllmulti } from "./core/dev";
-import { masterOf, isBridge, portState, portNo, brCarrierTouched, brAgeingNs, brMcastSnooping, brGsoLimitsSet, brSnoopers6, brEnsure } from "./net/bridge/br_private";
+import { masterOf, isBridge, portState, portNo, brCarrierTouched, brAgeingNs, brMcastSnooping, brGsoLimitsSet, brSnoopers6, brGcAt, brEnsure } from "./net/bridge/br_private";
 import { brSetMaster } from "./net/bridge/br_if";
 import { br_multicast_toggle } from "./net/bridge/br_device";
 import { br_fdb_dump, br_gc_timer, fdbMac, fDst, fFlags, fUsed, fUpdated } from "./net/bridge/br_fdb";
@@ -40,6 +40,14 @@ export function brInfo(ifindex: i32, what: i32): i64 {
   if (what == 3) return brGsoLimitsSet[ifindex] ? 1 : 0;
   if (what == 4) return brSnoopers6[ifindex] ? 1 : 0;
   return (what == 0 ? brAgeingNs[ifindex] : br_gc_timer(ifindex)) / 10_000_000;
+}
+/** IFLA_BR_AGEING_TIME (centiseconds; br_set_ageing_time: kept in jiffies, the fdb gc runs at once): 0 or -errno */
+export function brSetAgeing(ifindex: i32, cs: u32): i32 {
+  if (!isBridge(ifindex)) return -95; // EOPNOTSUPP: not a bridge
+  const jiffies = <i64>cs * 250 / 100; // clock_t_to_jiffies at HZ 250
+  brAgeingNs[ifindex] = jiffies * 4_000_000;
+  if (brGcAt[ifindex] != 0) brGcAt[ifindex] = clockNow();
+  return 0;
 }
 /** IFLA_BR_MCAST_SNOOPING: 0 or -errno */
 export function brSetMcastSnooping(ifindex: i32, on: bool): i32 {

@@ -3,7 +3,7 @@
 // records read in place from the core's memory.
 import { instantiate } from '../build/netpath.js';
 import type {
-  AddrInfo, AddrReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, MaddrEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
+  AddrInfo, AddrReq, BridgeOptReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, MaddrEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
   NexthopBucketMsg, NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
 import { MACVLAN_MODES } from './rtnl.js';
@@ -265,7 +265,7 @@ export class Kernel implements Rtnl {
       req.peer?.name ?? '', pmh, pml, req.peer?.mtu ?? 0, req.peer?.txqlen ?? 0);
     if (rc < 0) return this.reply(rc);
     // br_changelink after register_netdevice, before rtnl_configure_link brings it up
-    if (req.bridge?.mcastSnooping !== undefined) this.core.brSetMcastSnooping(rc, req.bridge.mcastSnooping);
+    if (req.bridge) this.bridgeChangelink(rc, req.bridge);
     if (req.change) this.core.linkChangeFlags(rc, req.flags ?? 0, req.change);
     if (req.up) this.core.linkSetUp(rc, true);
     return { ok: true, value: undefined };
@@ -284,9 +284,7 @@ export class Kernel implements Rtnl {
   private linkSetHere(req: LinkSetReq): Reply {
     // `type vlan` options: rtnl_changelink refuses another kind (EOPNOTSUPP) and runs vlan_changelink before do_setlink
     if (req.vlan !== undefined) { const r = this.reply(this.core.linkSetVlanFlags(req.ifindex, req.vlan.mask, req.vlan.flags)); if (!r.ok) return r; }
-    if (req.bridge?.mcastSnooping !== undefined) {
-      const r = this.reply(this.core.brSetMcastSnooping(req.ifindex, req.bridge.mcastSnooping)); if (!r.ok) return r;
-    }
+    if (req.bridge) { const r = this.bridgeChangelink(req.ifindex, req.bridge); if (!r.ok) return r; }
     // rtnl_setlink() order: name, mtu, address, txqlen, then flags
     if (req.name !== undefined) { const r = this.reply(this.core.linkSetName(req.ifindex, req.name)); if (!r.ok) return r; }
     if (req.alias !== undefined) { const r = this.reply(this.core.linkSetAlias(req.ifindex, req.alias)); if (!r.ok) return r; }
@@ -302,6 +300,13 @@ export class Kernel implements Rtnl {
     if (req.change) { const r = this.reply(this.core.linkChangeFlags(req.ifindex, req.flags ?? 0, req.change)); if (!r.ok) return r; }
     if (req.up !== undefined) { const r = this.reply(this.core.linkSetUp(req.ifindex, req.up)); if (!r.ok) return r; }
     if (req.carrier !== undefined) return this.reply(this.core.linkChangeCarrier(req.ifindex, req.carrier));
+    return { ok: true, value: undefined };
+  }
+
+  /** br_changelink(): the modelled IFLA_BR_* attributes; a device that is not a bridge refuses them (EOPNOTSUPP) */
+  private bridgeChangelink(ifindex: number, b: BridgeOptReq): Reply {
+    if (b.ageingCs !== undefined) { const r = this.reply(this.core.brSetAgeing(ifindex, b.ageingCs)); if (!r.ok) return r; }
+    if (b.mcastSnooping !== undefined) return this.reply(this.core.brSetMcastSnooping(ifindex, b.mcastSnooping));
     return { ok: true, value: undefined };
   }
 

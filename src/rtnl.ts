@@ -128,7 +128,7 @@ export interface LinkSetReq {
   /** `type bridge ...` of a bridge */
   bridge?: BridgeOptReq;
 }
-export interface BridgeOptReq { mcastSnooping?: boolean }
+export interface BridgeOptReq { mcastSnooping?: boolean; /** IFLA_BR_AGEING_TIME, centiseconds */ ageingCs?: number }
 
 /** One multicast address of a device: a link-layer one (`static`: the user added it), an IPv4 or IPv6 group. */
 export interface MaddrEntry {

@@ -513,7 +513,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
     const taken: string[] = [];
     if (kind === 'macvlan') req.macvlan = parseMacvlan(r.typeArgs);
     if (kind === 'vlan') req.vlan = parseVlan(r.typeArgs);
-    if (kind === 'bridge') { const b = parseBridge(r.typeArgs); if (b.mcastSnooping !== undefined) req.bridge = b; }
+    if (kind === 'bridge') { const b = parseBridge(r.typeArgs); if (Object.keys(b).length) req.bridge = b; }
     if (kind === 'veth') {
       let peer: LinkArgs = { typeArgs: [] };
       if (r.typeArgs.length) {
@@ -557,7 +557,7 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
   }
   if (r.type === 'bridge') {
     const b = parseBridge(r.typeArgs);
-    if (b.mcastSnooping !== undefined) req.bridge = b;
+    if (Object.keys(b).length) req.bridge = b;
   }
   return ctx.check(ctx.rtnl.linkSet(req)) ? 0 : 2;
 }
@@ -725,15 +725,67 @@ function llProtoA2n(v: string): number | undefined {
   return LL_PROTOS[v.toLowerCase()] ?? parseUint(v, 16);
 }
 
-/** bridge_parse_opt() (ip/iplink_bridge.c) for the one option modelled; the others are passed over */
+const BRIDGE_USAGE = 'Usage: ... bridge [ fdb_flush ]\n' + [
+  'forward_delay FORWARD_DELAY', 'hello_time HELLO_TIME', 'max_age MAX_AGE', 'ageing_time AGEING_TIME', 'stp_state STP_STATE',
+  'priority PRIORITY', 'group_fwd_mask MASK', 'group_address ADDRESS', 'no_linklocal_learn NO_LINKLOCAL_LEARN',
+  'vlan_filtering VLAN_FILTERING', 'vlan_protocol VLAN_PROTOCOL', 'vlan_default_pvid VLAN_DEFAULT_PVID',
+  'vlan_stats_enabled VLAN_STATS_ENABLED', 'vlan_stats_per_port VLAN_STATS_PER_PORT', 'mcast_snooping MULTICAST_SNOOPING',
+  'mcast_vlan_snooping MULTICAST_VLAN_SNOOPING', 'mcast_router MULTICAST_ROUTER', 'mcast_query_use_ifaddr MCAST_QUERY_USE_IFADDR',
+  'mcast_querier MULTICAST_QUERIER', 'mcast_hash_elasticity HASH_ELASTICITY', 'mcast_hash_max HASH_MAX',
+  'mcast_last_member_count LAST_MEMBER_COUNT', 'mcast_startup_query_count STARTUP_QUERY_COUNT',
+  'mcast_last_member_interval LAST_MEMBER_INTERVAL', 'mcast_membership_interval MEMBERSHIP_INTERVAL',
+  'mcast_querier_interval QUERIER_INTERVAL', 'mcast_query_interval QUERY_INTERVAL',
+  'mcast_query_response_interval QUERY_RESPONSE_INTERVAL', 'mcast_startup_query_interval STARTUP_QUERY_INTERVAL',
+  'mcast_stats_enabled MCAST_STATS_ENABLED', 'mcast_igmp_version IGMP_VERSION', 'mcast_mld_version MLD_VERSION',
+  'nf_call_iptables NF_CALL_IPTABLES', 'nf_call_ip6tables NF_CALL_IP6TABLES', 'nf_call_arptables NF_CALL_ARPTABLES',
+].map((o) => `\t\t  [ ${o} ]\n`).join('') + '\nWhere: VLAN_PROTOCOL := { 802.1Q | 802.1ad }\n';
+
+/**
+ * The bridge options netpath's bridge has but cannot change, at the values `ip -d link` shows for them: a
+ * request for that value changes nothing, any other is refused. Times are in centiseconds, as iproute2 takes
+ * them; the kernel keeps them in jiffies, so a time is the same when it shows the same.
+ */
+const BRIDGE_FIXED: Record<string, number | string> = {
+  forward_delay: 1500, hello_time: 200, max_age: 2000, stp_state: 0, priority: 32768, vlan_filtering: 0, vlan_protocol: '802.1Q',
+  group_fwd_mask: 0, group_address: '01:80:c2:00:00:00', no_linklocal_learn: 0, vlan_default_pvid: 1, vlan_stats_enabled: 0,
+  vlan_stats_per_port: 0, mcast_vlan_snooping: 0, mcast_router: 1, mcast_query_use_ifaddr: 0, mcast_querier: 0,
+  mcast_hash_elasticity: 16, mcast_hash_max: 4096, mcast_last_member_count: 2, mcast_startup_query_count: 2,
+  mcast_last_member_interval: 100, mcast_membership_interval: 26000, mcast_querier_interval: 25500, mcast_query_interval: 12500,
+  mcast_query_response_interval: 1000, mcast_startup_query_interval: 3124, mcast_stats_enabled: 0, mcast_igmp_version: 2,
+  mcast_mld_version: 1, nf_call_iptables: 0, nf_call_ip6tables: 0, nf_call_arptables: 0,
+};
+const isBridgeTime = (o: string) => /^(forward_delay|hello_time|max_age)$|_interval$/.test(o);
+/** clock_t_to_jiffies then jiffies_to_clock_t at HZ 250: what the kernel shows back for a time given in centiseconds */
+const shownTime = (cs: number) => Math.floor(Math.floor((cs * 250) / 100) * 4 / 10);
+
+/**
+ * bridge_parse_opt() (ip/iplink_bridge.c): ageing_time and mcast_snooping are modelled; the options netpath's
+ * bridge cannot change pass at the value it has and are refused otherwise; an unknown word is iproute2's usage.
+ */
 function parseBridge(argv: string[]): BridgeOptReq {
   const r: BridgeOptReq = {};
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] !== 'mcast_snooping') continue;
-    if (++i >= argv.length) incomplete();
-    const v = parseUint(argv[i], 8);
-    if (v === undefined) invarg('invalid mcast_snooping', argv[i]);
-    r.mcastSnooping = v !== 0;
+    const o = argv[i];
+    const value = () => { if (++i >= argv.length) incomplete(); return argv[i]; };
+    if (o === 'ageing_time') {
+      const v = parseUint(value(), 32);
+      if (v === undefined) invarg('invalid ageing_time', argv[i]);
+      r.ageingCs = v;
+    } else if (o === 'mcast_snooping') {
+      const v = parseUint(value(), 8);
+      if (v === undefined) invarg('invalid mcast_snooping', argv[i]);
+      r.mcastSnooping = v !== 0;
+    } else if (o === 'fdb_flush') {
+      throw new CmdFail(2, 'Error: netpath: bridge option "fdb_flush" is not modelled.\n');
+    } else if (o in BRIDGE_FIXED) {
+      const v = value();
+      const want = BRIDGE_FIXED[o];
+      const n = parseUint(v, 64);
+      const same = typeof want === 'string' ? v.toLowerCase() === want.toLowerCase() : n !== undefined && (isBridgeTime(o) ? shownTime(n) === want : n === want);
+      if (!same) throw new CmdFail(2, `Error: netpath: bridge option "${o}" is not modelled: it stays ${want}.\n`);
+    } else {
+      throw new IpExit(1, `bridge: unknown command "${o}"?\n${BRIDGE_USAGE}`);
+    }
   }
   return r;
 }
