@@ -559,6 +559,11 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
     const b = parseBridge(r.typeArgs);
     if (Object.keys(b).length) req.bridge = b;
   }
+  if (r.type === 'bridge_slave') {
+    checkBridgeSlave(r.typeArgs, ctx.linkByIndex(ifindex)?.brport);
+    // rtnl_changelink: the slave kind must be the master's (EOPNOTSUPP for a device that is no bridge port)
+    if (!ctx.linkByIndex(ifindex)?.brport) return ctx.check({ ok: false, errno: 95 }) ? 0 : 2;
+  }
   return ctx.check(ctx.rtnl.linkSet(req)) ? 0 : 2;
 }
 
@@ -788,6 +793,46 @@ function parseBridge(argv: string[]): BridgeOptReq {
     }
   }
   return r;
+}
+
+const BRIDGE_SLAVE_USAGE = 'Usage: ... bridge_slave [ fdb_flush ]\n' + [
+  'state STATE', 'priority PRIO', 'cost COST', 'guard {on | off}', 'hairpin {on | off}', 'fastleave {on | off}',
+  'root_block {on | off}', 'learning {on | off}', 'flood {on | off}', 'proxy_arp {on | off}', 'proxy_arp_wifi {on | off}',
+  'mcast_router MULTICAST_ROUTER', 'mcast_fast_leave {on | off}', 'mcast_flood {on | off}', 'bcast_flood {on | off}',
+  'mcast_to_unicast {on | off}', 'group_fwd_mask MASK', 'neigh_suppress {on | off}', 'vlan_tunnel {on | off}',
+  'isolated {on | off}', 'locked {on | off}',
+].map((o) => `\t\t\t[ ${o} ]\n`).join('') + '\t\t\t[ backup_port DEVICE ] [ nobackup_port ]\n';
+/** the port flags netpath's ports have, fixed: on or off as `ip -d link` shows them */
+const PORT_FLAGS: Record<string, boolean> = {
+  guard: false, hairpin: false, fastleave: false, root_block: false, learning: true, flood: true, proxy_arp: false,
+  proxy_arp_wifi: false, mcast_fast_leave: false, mcast_flood: true, bcast_flood: true, mcast_to_unicast: false,
+  neigh_suppress: false, vlan_tunnel: false, isolated: false, locked: false,
+};
+
+/**
+ * bridge_slave_parse_opt() (ip/iplink_bridge_slave.c): netpath's ports change none of their options, so each
+ * passes at the value the port has and is refused otherwise; bad values and unknown words as iproute2 answers.
+ */
+function checkBridgeSlave(argv: string[], port: BridgePortInfo | undefined): void {
+  // on a device that is no port the kernel refuses the request whole (EOPNOTSUPP, after the parse)
+  const refuse = (o: string) => { if (port) throw new CmdFail(2, `Error: netpath: bridge port option "${o}" is not modelled.\n`); };
+  for (let i = 0; i < argv.length; i++) {
+    const o = argv[i];
+    const value = () => { if (++i >= argv.length) incomplete(); return argv[i]; };
+    if (o in PORT_FLAGS) {
+      const v = value();
+      if (v !== 'on' && v !== 'off') throw new CmdFail(1, `Error: argument of "${o}" must be one of "off", "on", not "${v}"\n`);
+      if ((v === 'on') !== PORT_FLAGS[o]) refuse(o);
+    } else if (o === 'state' || o === 'priority' || o === 'cost' || o === 'mcast_router' || o === 'group_fwd_mask') {
+      const bits = o === 'cost' ? 32 : o === 'priority' || o === 'group_fwd_mask' ? 16 : 8;
+      const n = parseUint(value(), bits);
+      if (n === undefined) invarg(`invalid ${o}`, argv[i]);
+      const have = o === 'state' ? port?.state : o === 'priority' ? port?.priority : o === 'cost' ? port?.cost : o === 'mcast_router' ? 1 : 0;
+      if (n !== have) refuse(o);
+    } else if (o === 'fdb_flush' || o === 'nobackup_port') refuse(o);
+    else if (o === 'backup_port') { value(); refuse(o); }
+    else throw new IpExit(1, `bridge_slave: unknown option "${o}"?\n${BRIDGE_SLAVE_USAGE}`);
+  }
 }
 
 /** vlan_parse_opt() (ip/iplink_vlan.c) */

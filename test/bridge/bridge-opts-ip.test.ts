@@ -1,4 +1,4 @@
-// `ip link add|set BR type bridge OPTIONS` against the kernel: ageing_time (kept in jiffies, so
+// `ip link add|set BR type bridge OPTIONS` and `ip link set PORT type bridge_slave OPTIONS` against the kernel: ageing_time (kept in jiffies, so
 // 5 centiseconds read back as 4) and mcast_snooping change the bridge; the options netpath's bridge
 // cannot change pass at the value it has (times compared as the kernel shows them) and are refused
 // otherwise, where the kernel would change them (only the refusals differ, and are checked here
@@ -18,6 +18,10 @@ const SCRIPT = [
   'link set br0 type bridge ageing_time -1', 'link set br0 type bridge ageing_time 99999999999', 'link set br0 type bridge ageing_time',
   'link set br0 type bridge mcast_snooping 256', 'link set br0 type bridge foo 1',
   'link add v0 type veth peer name v1', 'link set v0 type bridge ageing_time 100', 'link set v0 type bridge mcast_snooping 0',
+  // a port's options: at the values netpath's ports have; the errors; a device that is no port
+  'link add v2 type veth peer name v3', 'link set v2 master br0', 'link set v2 type bridge_slave learning on hairpin off flood on',
+  'link set v2 type bridge_slave learning x', 'link set v2 type bridge_slave foo 1', 'link set v2 type bridge_slave cost',
+  'link set v0 type bridge_slave cost 5', 'link set v0 type bridge_slave learning off',
 ].map(words);
 
 const FIXTURE = new URL('../fixtures/bridge/bridge-opts-ip.json', import.meta.url);
@@ -34,14 +38,20 @@ describe('ip link ... type bridge OPTIONS: as Linux and iproute2 6.1', () => {
     expect(ipStepDifferences(mask(await emulatedIpSteps(SCRIPT)), mask(await kernelIpSteps('np-bro', SCRIPT)))).toBe('');
   });
   it.skipIf(can.ok)(`live kernel: skipped, no network namespace can be made here (${can.reason})`, () => {});
-  it('an option netpath cannot change is refused at another value, the bridge untouched', async () => {
+  it('an option netpath cannot change is refused at another value, the bridge and its port untouched', async () => {
     const box = await Box.create();
     box.ip('link add br0 type bridge');
-    const before = box.ip('-d link show br0').stdout.replace(/gc_timer +[\d.]+/, '');
+    box.ip('link add v0 type veth peer name v1');
+    box.ip('link set v0 master br0');
+    const before = box.ip('-d link show').stdout.replace(/gc_timer +[\d.]+/, '');
+    for (const o of ['learning off', 'hairpin on', 'cost 7', 'fdb_flush', 'backup_port v1']) {
+      const r = box.ip(`link set v0 type bridge_slave ${o}`);
+      expect([r.status, r.stderr], o).toEqual([2, expect.stringMatching(/^Error: netpath: bridge port option "\w+" is not modelled/)]);
+    }
     for (const o of ['stp_state 1', 'forward_delay 1000', 'vlan_filtering 1', 'fdb_flush', 'group_address 01:80:c2:00:00:0e']) {
       const r = box.ip(`link set br0 type bridge ageing_time 700 ${o}`);
       expect([r.status, r.stderr], o).toEqual([2, expect.stringMatching(/^Error: netpath: bridge option "\w+" is not modelled/)]);
     }
-    expect(box.ip('-d link show br0').stdout.replace(/gc_timer +[\d.]+/, '')).toBe(before);
+    expect(box.ip('-d link show').stdout.replace(/gc_timer +[\d.]+/, '')).toBe(before);
   });
 });
