@@ -25,7 +25,7 @@ import {
 import { ipDevFind } from "./fib_frontend";
 import { HZ, igmpLinkLocalMcastReports, igmpQrv, igmpMaxMemberships } from "./sysctl_net_ipv4";
 
-export const IGMP_ALL_HOSTS: u32 = 0xe0000001;
+const IGMP_ALL_HOSTS: u32 = 0xe0000001;
 const IGMP_ALL_ROUTER: u32 = 0xe0000002, IGMPV3_ALL_MCR: u32 = 0xe0000016;
 const IGMP_HOST_MEMBERSHIP_QUERY: u32 = 0x11, IGMP_HOST_MEMBERSHIP_REPORT: u32 = 0x12,
   IGMPV2_HOST_MEMBERSHIP_REPORT: u32 = 0x16, IGMP_HOST_LEAVE_MESSAGE: u32 = 0x17, IGMPV3_HOST_MEMBERSHIP_REPORT: u32 = 0x22;

@@ -1,8 +1,8 @@
 // `ip -s -s link` against the kernel: the error lines, the carrier changes every device
 // kind counts (IFLA_CARRIER_CHANGES: veth, bridge, macvlan, tap, lo) and the frames ip_rcv
 // drops for another host (rx_otherhost_dropped), byte for byte. IPv6 is off in the
-// kernel's namespace and the bridge does not snoop multicast (its IGMP reports for the
-// all-snoopers group are not modelled), so that the counters hold only what netpath models. The kernel's
+// kernel's namespace and the bridge does not snoop multicast (so it sends no IGMP reports for the
+// all-snoopers group, whose random timing the counters would catch mid-way). The kernel's
 // answers were recorded in a throwaway namespace (RECORD=1 rewrites the fixture); with
 // namespaces available the test also asks the live kernel.
 import { describe, it, expect } from 'vitest';
