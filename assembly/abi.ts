@@ -18,9 +18,10 @@ import {
   inetNewAddr, inetRtmDelAddr,
 } from "./ipv4/devinet";
 import { inetRtmNewroute, inetRtmDelroute } from "./ipv4/fib_frontend";
+import { mxReqReset, mxReqAdd, mxWordsOf, RTAX_MAX } from "./ipv4/metrics";
 import {
   tablesInDumpOrder, tableAliases, fibGetTable, aTb, aPn, aDscp, aPrio, aType, aScope, aProto, aPrefsrc, aGw, aOif, aNhFlags,
-  aNhNext, aNhWeight, aFiDead, aFiLinkdown, aNhId, aNhReject, RTN_BLACKHOLE, mpReset, mpAdd, ignoreLinkdown, RTNH_F_DEAD, RTNH_F_LINKDOWN,
+  aNhNext, aNhWeight, aFiDead, aFiLinkdown, aNhId, aNhReject, aMx, RTN_BLACKHOLE, mpReset, mpAdd, ignoreLinkdown, RTNH_F_DEAD, RTNH_F_LINKDOWN,
   pnPrefix, pnLen, RTN_UNICAST,
 } from "./ipv4/fib_table";
 import {
@@ -39,7 +40,7 @@ import { inDevExists, inDevSeq } from "./ipv4/devinet";
 import { clockNow, CLOCK_NEVER } from "./hw/clock";
 import { HZ, NS_PER_JIFFY } from "./ipv4/sysctl_net_ipv4";
 import {
-  ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen, rtTclassid,
+  ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen, rtTclassid, rtMx,
 } from "./ipv4/route";
 import { ENODEV, EINVAL, EHOSTUNREACH, EOPNOTSUPP } from "./lib/errno";
 import { rt_cache_flush, flowDissectPorts } from "./ipv4/flow";
@@ -183,11 +184,20 @@ export function addrLabel(ifa: i32): string { return ifaLabel[ifa]; }
 /** RTA_MULTIPATH of the next route request: routeNhBegin(), then routeNhAdd() per rtnexthop */
 export function routeNhBegin(): void { mpReset(); }
 export function routeNhAdd(gw: u32, oif: i32, flags: u32, weight: i32): void { mpAdd(gw, oif, flags, weight); }
+/** RTA_METRICS of the next route request: routeMxAdd() per attribute, in the order sent (RTAX_CC_ALGO: its key) */
+export function routeMxAdd(type: i32, val: u32): void { mxReqAdd(type, val); }
+const mxBuf = new StaticArray<u32>(RTAX_MAX);
+/** the RTAX_MAX words of metrics set m (a dump's or a route get's), metrics[0] the lock bits: a pointer to them */
+export function routeMetrics(m: i32): usize {
+  mxWordsOf(m, mxBuf);
+  return changetype<usize>(mxBuf);
+}
 export function routeAdd(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: i32, scope: i32, proto: i32,
   prefsrc: u32, gw: u32, oif: i32, onlink: bool, nlflags: i32, nhid: u32): i32 {
   clearExtack();
   const r = inetRtmNewroute(table, dst, len, tos, prio, <u8>type, <u8>scope, <u8>proto, prefsrc, gw, oif, onlink, nlflags, nhid);
   mpReset();
+  mxReqReset();
   return r;
 }
 export function routeDel(table: u32, dst: u32, len: i32, tos: u32, prio: u32, type: i32, scope: i32, proto: i32,
@@ -195,15 +205,17 @@ export function routeDel(table: u32, dst: u32, len: i32, tos: u32, prio: u32, ty
   clearExtack();
   const r = inetRtmDelroute(table, dst, len, tos, prio, <u8>type, scope, <u8>proto, prefsrc, gw, oif, nhid);
   mpReset();
+  mxReqReset();
   return r;
 }
-export const ROUTE_RECORD: i32 = 14;
+export const ROUTE_RECORD: i32 = 15;
 export const NEXTHOP_RECORD: i32 = 4;
 /**
  * table, dst, len, tos, prio, type, scope, proto, prefsrc, gw, oif, flags, nexthops. A single-path route: its
  * nexthop's gw, oif and flags (rtm_flags: the fib_info's and the nexthop's), nexthops 0. A multipath route
  * (RTA_MULTIPATH): gw and oif 0, flags the fib_info's, and its nexthops (gw, oif, flags, weight) go to `tail`.
- * Last, RTA_NH_ID (0: none); a route using a blackhole object is dumped as a blackhole (fib_dump_info).
+ * Then RTA_NH_ID (0: none; a route using a blackhole object is dumped as a blackhole, fib_dump_info) and
+ * last RTA_METRICS, the route's metrics set (0: none; its words by routeMetrics()).
  */
 function pushRoute(a: i32, tail: Array<u32>): void {
   const pn = aPn[a];
@@ -212,6 +224,7 @@ function pushRoute(a: i32, tail: Array<u32>): void {
   const fiFlags: u32 = (aFiDead[a] ? RTNH_F_DEAD : 0) | (aFiLinkdown[a] ? RTNH_F_LINKDOWN : 0);
   if (aNhNext[a] < 0) {
     dump.push(aGw[a]); dump.push(<u32>aOif[a]); dump.push(nhDumpFlags(a) | fiFlags); dump.push(0); dump.push(aNhId[a]);
+    dump.push(<u32>aMx[a]);
     return;
   }
   dump.push(0); dump.push(0); dump.push(fiFlags);
@@ -222,6 +235,7 @@ function pushRoute(a: i32, tail: Array<u32>): void {
   }
   dump.push(n);
   dump.push(aNhId[a]);
+  dump.push(<u32>aMx[a]);
 }
 /** fib_nexthop_info(): a nexthop without carrier is dumped dead too where routes with linkdown are ignored */
 function nhDumpFlags(nh: i32): u32 {
@@ -262,10 +276,11 @@ function getrouteBuildSkb(src: u32, dst: u32, ipproto: u32, sport: u32, dport: u
   return 20;
 }
 
-export const GET_RECORD: i32 = 14;
+export const GET_RECORD: i32 = 15;
 /**
  * inet_rtm_getroute(): 0 or -errno. The reply goes to the dump buffer:
- * type, dst, src, gw, oif, table, prefsrc, rtFlags, iif, hasPrefsrc, alias, prefixlen, tos, then the route record if fibmatch.
+ * type, dst, src, gw, oif, table, prefsrc, rtFlags, iif, hasPrefsrc, alias, prefixlen, tos, realms, the route's metrics
+ * set (routeMetrics()), then the route record if fibmatch.
  */
 export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid: u32, tos: u32, ipproto: u32,
   sport: u32, dport: u32, fibmatch: bool): i32 {
@@ -296,6 +311,7 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
   // rtm_tos of the reply is the dscp of the FIB entry used (res.dscp), not the request's
   dump.push(rtAlias >= 0 ? <u32>aDscp[rtAlias] : 0);
   dump.push(rtTclassid);
+  dump.push(<u32>rtMx);
   if (fibmatch) {
     const tail = new Array<u32>();
     pushRoute(rtAlias, tail);

@@ -2,6 +2,7 @@
 // scratch region of linear memory and makes one call for all of them.
 import { inetRtmNewroute } from "./ipv4/fib_frontend";
 import { mpReset } from "./ipv4/fib_table";
+import { mxReqReset } from "./ipv4/metrics";
 import {
   ipRouteInput, ipRouteOutput, rtError, rtDev, rtGw, rcacheSet, rcacheHits, rcacheMisses, rcacheMismatches,
 } from "./ipv4/route";
@@ -29,7 +30,10 @@ export const ROUTE_ADD_RECORD: i32 = 6;
  */
 export function routeAddBatch(n: i32): i32 {
   clearExtack();
-  mpReset(); // single-path routes: no RTA_MULTIPATH left over from a routeNhAdd() without its request
+  // single-path routes without metrics: no RTA_MULTIPATH or RTA_METRICS left over from a routeNhAdd() or
+  // routeMxAdd() without its request
+  mpReset();
+  mxReqReset();
   for (let i = 0; i < n; i++) {
     const r = scratchPtr + <usize>i * 24;
     const gw = load<u32>(r, 12);

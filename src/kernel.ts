@@ -6,7 +6,7 @@ import type {
   AddrInfo, AddrReq, BridgeOptReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, MaddrEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
   NexthopBucketMsg, NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
-import { MACVLAN_MODES } from './rtnl.js';
+import { MACVLAN_MODES, RTAX_LOCK, RTAX_MAX, type RouteMetrics } from './rtnl.js';
 import { formatIPv4 } from './ip/parse.js';
 
 type CoreExports = Awaited<ReturnType<typeof instantiate>>;
@@ -346,6 +346,7 @@ export class Kernel implements Rtnl {
       protocol: r[o + 7], oif: r[o + 10] | 0, nhFlags: r[o + 11],
     };
     if (r[o + 13] !== 0) m.nhid = r[o + 13];
+    if (r[o + 14] !== 0) m.metrics = this.routeMetrics(r[o + 14]);
     if (r[o + 8] !== 0) m.prefsrc = r[o + 8];
     if (r[o + 9] !== 0) m.gateway = r[o + 9];
     const n = r[o + 12];
@@ -378,19 +379,25 @@ export class Kernel implements Rtnl {
     for (let i = 0; i < n; i++) out.push(this.routeAt(r, i * size, tail, t));
     return out;
   }
-  /** RTA_MULTIPATH into the core, before the request that carries it */
-  private routeNexthops(req: RouteReq): void {
+  /** the words of a metrics set the core named in a dump */
+  private routeMetrics(id: number): RouteMetrics {
+    const w = new Uint32Array(this.core.memory.buffer, this.core.routeMetrics(id), RTAX_MAX);
+    return { lock: w[RTAX_LOCK - 1], values: [0, ...w] };
+  }
+  /** RTA_MULTIPATH and RTA_METRICS into the core, before the request that carries them */
+  private routeAttrs(req: RouteReq): void {
     this.core.routeNhBegin();
     for (const nh of req.nexthops ?? []) this.core.routeNhAdd(nh.gateway ?? 0, nh.oif, nh.flags, nh.weight);
+    for (const m of req.metrics ?? []) this.core.routeMxAdd(m.type, m.value >>> 0);
   }
   routeAdd(req: RouteReq, f: RouteModFlags): Reply {
     const nl = (f.create ? NLM_F_CREATE : 0) | (f.excl ? NLM_F_EXCL : 0) | (f.replace ? NLM_F_REPLACE : 0) | (f.append ? NLM_F_APPEND : 0);
-    this.routeNexthops(req);
+    this.routeAttrs(req);
     return this.reply(this.core.routeAdd(req.table, req.dst, req.dstLen, req.tos, req.priority ?? 0, req.type, req.scope,
       req.protocol, req.prefsrc ?? 0, req.gateway ?? 0, req.oif ?? 0, !!req.onlink, nl, req.nhid ?? 0));
   }
   routeDel(req: RouteReq): Reply {
-    this.routeNexthops(req);
+    this.routeAttrs(req);
     return this.reply(this.core.routeDel(req.table, req.dst, req.dstLen, req.tos, req.priority ?? 0, req.type, req.scope,
       req.protocol, req.prefsrc ?? 0, req.gateway ?? 0, req.oif ?? 0, req.nhid ?? 0));
   }
@@ -476,6 +483,7 @@ export class Kernel implements Rtnl {
     if (r[3] !== 0) rep.gateway = r[3];
     if (r[12] !== 0) rep.tos = r[12];
     if (r[13] !== 0) rep.realms = r[13];
+    if (r[14] !== 0) rep.metrics = this.routeMetrics(r[14]);
     if (r[9] !== 0) rep.prefsrc = r[6];
     if (q.mark) rep.mark = q.mark;
     if (iif === 0 || q.uid !== undefined) rep.uid = uid;

@@ -197,6 +197,15 @@ export const RT_TABLE_UNSPEC = 0, RT_TABLE_DEFAULT = 253, RT_TABLE_MAIN = 254, R
 // RTNH_F_*
 export const RTNH_F_DEAD = 1, RTNH_F_PERVASIVE = 2, RTNH_F_ONLINK = 4, RTNH_F_LINKDOWN = 16;
 
+// RTA_METRICS (RTAX_*, include/uapi/linux/rtnetlink.h): those the host side names
+export const RTAX_LOCK = 1, RTAX_FEATURES = 12, RTAX_CC_ALGO = 16, RTAX_MAX = 17;
+/** netpath's TCP congestion control algorithms by key (RTAX_CC_ALGO): the two Linux always has built in */
+export const TCP_CA_NAMES = ['', 'reno', 'cubic'];
+/** one RTA_METRICS attribute of a request: RTAX_* and its u32 (RTAX_CC_ALGO: a key of TCP_CA_NAMES, 0 = unknown) */
+export interface RouteMetric { type: number; value: number }
+/** a route's metrics as the kernel keeps them: values[RTAX_*] (0 = not set), lock the RTAX_LOCK bits */
+export interface RouteMetrics { lock: number; values: number[] }
+
 export interface RouteMsg {
   table: number;
   dst: number;
@@ -215,6 +224,8 @@ export interface RouteMsg {
   nexthops?: RouteNexthop[];
   /** RTA_NH_ID: the nexthop object the route uses (its paths are given as above too) */
   nhid?: number;
+  /** RTA_METRICS, when the route has any */
+  metrics?: RouteMetrics;
 }
 /** One nexthop of a multipath route (struct rtnexthop and its RTA_GATEWAY) */
 export interface RouteNexthop {
@@ -245,6 +256,8 @@ export interface RouteReq {
   nexthops?: RouteNexthop[];
   /** RTA_NH_ID: use (or, in a delete, select routes using) this nexthop object; 0 = none */
   nhid?: number;
+  /** RTA_METRICS as sent, in order (in a delete: each must have that value in the route) */
+  metrics?: RouteMetric[];
 }
 
 /** A nexthop object (struct nhmsg and its NHA_* attributes), as `ip nexthop` dumps it */
@@ -332,6 +345,8 @@ export interface RouteGetReply {
   rtFlags: number;
   /** set for `fibmatch`: the FIB entry, printed like `ip route show` */
   fib?: RouteMsg;
+  /** RTA_METRICS of the route (dst metrics), when it has any */
+  metrics?: RouteMetrics;
 }
 
 // Rule actions (FR_ACT_*)

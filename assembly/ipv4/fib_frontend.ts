@@ -15,9 +15,10 @@ import {
   pnPrefix, pnLen, mainTable, defaultTable, tbId, RT_TABLE_MAIN, RT_TABLE_LOCAL, RT_TABLE_DEFAULT, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
   RTN_ANYCAST, RTN_MULTICAST, RTN_MAX, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST, RT_SCOPE_NOWHERE, RTNH_F_DEAD,
   RTNH_F_ONLINK, RTNH_F_LINKDOWN, RTPROT_KERNEL, NLM_F_CREATE, NLM_F_APPEND, FIB_LOOKUP_IGNORE_LINKSTATE, fibPropsError,
-  fibPropsScope, fibNhUsesDev, cfgNhId, cfgSetNhId, aNhId, fibRebalance, aNhNext, aFiLinkdown, mpCount, mpOif, mpGw, cfgLoadNh, cfgStoreNh,
+  fibPropsScope, fibNhUsesDev, cfgNhId, cfgSetNhId, cfgSetMx, aNhId, fibRebalance, aNhNext, aFiLinkdown, mpCount, mpOif, mpGw, cfgLoadNh, cfgStoreNh,
 } from "./fib_table";
 import { fibRulesLookup } from "./fib_rules";
+import { mxFromRequest, mxRelease } from "./metrics";
 import { neighIfdown } from "./arp";
 import { nexthopFind, nexthopToCfg, fibCheckNexthop, nexthopFlushDev } from "./nexthop";
 import {
@@ -125,8 +126,12 @@ function validPrefsrc(): bool {
   return true;
 }
 
+/** the metrics set fib_create_info() made of the request's RTA_METRICS */
+let reqMx: i32 = 0;
+
 /** fib_create_info()'s checks; on success cfg* holds the resolved nexthop */
 function fibCreateInfo(): i32 {
+  reqMx = 0;
   if (cfgType > RTN_MAX) return -EINVAL;
   if (fibPropsScope(cfgType) > <i32>cfgScope) return fail(EINVAL, "Invalid scope");
   if (cfgOif != 0 && !devExists(cfgOif)) return -ENODEV;
@@ -135,6 +140,10 @@ function fibCreateInfo(): i32 {
     nh = nexthopFind(cfgNhId);
     if (nh < 0) return fail(EINVAL, "Nexthop id does not exist");
   }
+  // ip_fib_metrics_init(): after the nexthop object, before the nexthops are read
+  const mx = mxFromRequest();
+  if (mx < 0) return mx;
+  reqMx = mx;
   if (mpCount > 0) {
     // fib_get_nhs(): RTA_OIF and RTA_GATEWAY, when given too, must be those of the first nexthop
     if (cfgOif != 0 && mpOif[0] != cfgOif) return fail(EINVAL, "Nexthop device index does not match RTA_OIF");
@@ -201,9 +210,12 @@ export function inetRtmNewroute(table: u32, dst: u32, len: i32, tos: u32, prio: 
   cfgSet(table, dst, len, <u8>(tos & 0xfc), prio, type, scope, proto, prefsrc, gw, oif, onlink ? RTNH_F_ONLINK : 0);
   cfgSetNhId(nhid);
   err = fibCreateInfo();
-  if (err < 0) return err;
-  err = fibTableInsert(t, nlflags);
-  if (err == 0 && type == RTN_LOCAL) setCustomLocalRoutes();
+  if (err == 0) {
+    cfgSetMx(reqMx);
+    err = fibTableInsert(t, nlflags);
+    if (err == 0 && type == RTN_LOCAL) setCustomLocalRoutes();
+  }
+  mxRelease(reqMx); // a set no route took goes
   return err;
 }
 

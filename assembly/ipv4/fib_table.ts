@@ -1,6 +1,7 @@
 // FIB tables and their routes ("fib aliases"): struct fib_table, fib_alias and
 // the single-nexthop fib_info folded in (net/ipv4/fib_trie.c, fib_semantics.c).
 // Routes of one prefix hang off a prefix node, in the kernel's alias order.
+import { mxHold, mxPut, mxMatch } from "./metrics";
 import { inetMask } from "../lib/inet";
 import { EEXIST, ENOENT, ESRCH, EAGAIN, EINVAL, EHOSTUNREACH, EACCES } from "../lib/errno";
 import { trieNewRoot, trieLookup, trieInsert, trieRemove } from "./fib_trie";
@@ -249,6 +250,8 @@ export const PN_NEXTHOP: i32 = -2;
 export const aNhId = new Array<u32>();
 /** nexthop_is_blackhole(fi->nh): the object is a blackhole (the lookup rejects, the dump says blackhole) */
 export const aNhReject = new Array<bool>();
+/** fib_info->fib_metrics: the route's metrics set (metrics.ts; 0 = none); on the first nexthop slot only */
+export const aMx = new Array<i32>();
 let aFree: i32 = -1;
 
 function aliasAlloc(): i32 {
@@ -257,9 +260,10 @@ function aliasAlloc(): i32 {
   aTb.push(0); aPn.push(-1); aNext.push(-1); aDscp.push(0); aPrio.push(0); aType.push(0); aScope.push(0);
   aProto.push(0); aPrefsrc.push(0); aGw.push(0); aOif.push(0); aNhFlags.push(0); aNhScope.push(0); aFiDead.push(false);
   aFiLinkdown.push(false); aNhNext.push(-1); aNhWeight.push(1); aNhUpper.push(0); aNhId.push(0); aNhReject.push(false);
+  aMx.push(0);
   return a;
 }
-function slotFree(a: i32): void { aPn[a] = -1; aNext[a] = aFree; aFree = a; }
+function slotFree(a: i32): void { mxPut(aMx[a]); aMx[a] = 0; aPn[a] = -1; aNext[a] = aFree; aFree = a; }
 
 /** fib_info_num_path() */
 export function fibNhs(a: i32): i32 {
@@ -291,6 +295,9 @@ export let cfgWeight: i32 = 1;
 /** RTA_NH_ID of the request (0: none), and whether that object is a blackhole */
 export let cfgNhId: u32 = 0;
 export let cfgNhReject: bool = false;
+/** the request's metrics set (ip_fib_metrics_init), 0 = none */
+export let cfgMx: i32 = 0;
+export function cfgSetMx(m: i32): void { cfgMx = m; }
 export function cfgSetNhId(id: u32): void { cfgNhId = id; }
 /** RTA_MULTIPATH of the request: one entry per rtnexthop (gateway, ifindex, flags, weight), and the
  *  nexthop scope fib_check_nh() resolved; mpCount == 0 without the attribute */
@@ -318,7 +325,7 @@ export function cfgSet(tb: u32, dst: u32, len: i32, dscp: u8, prio: u32, type: u
   prefsrc: u32, gw: u32, oif: i32, nhFlags: u32): void {
   cfgTb = tb; cfgDst = dst; cfgLen = len; cfgDscp = dscp; cfgPrio = prio; cfgType = type; cfgScope = scope;
   cfgProto = proto; cfgPrefsrc = prefsrc; cfgGw = gw; cfgOif = oif; cfgNhFlags = nhFlags; cfgNhScope = 0; cfgWeight = 1;
-  cfgNhId = 0; cfgNhReject = false;
+  cfgNhId = 0; cfgNhReject = false; cfgMx = 0;
 }
 /** the cfg nexthop fields from a nexthop object (nexthop.ts): its first path, with mp* holding all when more */
 export function cfgSetObject(gw: u32, oif: i32, flags: u32, scope: u8, weight: i32, reject: bool): void {
@@ -334,7 +341,7 @@ function sameNh(nh: i32, oif: i32, gw: u32, scope: u8, weight: i32, flags: u32):
 /** fib_info equality as fib_find_info() sees it (type compared separately by the caller) */
 function sameInfo(a: i32): bool {
   if (!(aProto[a] == cfgProto && aScope[a] == cfgScope && aPrefsrc[a] == cfgPrefsrc && aPrio[a] == cfgPrio &&
-    !aFiDead[a] && aNhId[a] == cfgNhId && sameNh(a, cfgOif, cfgGw, cfgNhScope, cfgWeight, cfgNhFlags))) return false;
+    !aFiDead[a] && aNhId[a] == cfgNhId && aMx[a] == cfgMx && sameNh(a, cfgOif, cfgGw, cfgNhScope, cfgWeight, cfgNhFlags))) return false;
   const n = mpCount > 1 ? mpCount : 1;
   if (fibNhs(a) != n) return false;
   let i = 1;
@@ -384,6 +391,7 @@ function linkAlias(pn: i32, n: i32, before: i32): void {
 /** the fib_info part of alias a from the cfg* route: its attributes and nexthops (old extra nexthops go) */
 function infoFromCfg(a: i32): void {
   aType[a] = cfgType; aScope[a] = cfgScope; aProto[a] = cfgProto; aPrefsrc[a] = cfgPrefsrc;
+  mxHold(cfgMx); mxPut(aMx[a]); aMx[a] = cfgMx;
   nhsFromCfg(a);
 }
 /** the nexthops of alias a from cfg* and mp* (a nexthop object's paths when it uses one) */
@@ -539,7 +547,7 @@ export function fibTableDelete(t: i32, dst: u32, len: i32, dscp: u8): i32 {
       (delScope == RT_SCOPE_NOWHERE || <i32>aScope[x] == delScope) &&
       (delPrefsrc == 0 || aPrefsrc[x] == delPrefsrc) &&
       (delProto == 0 || aProto[x] == delProto) &&
-      (delPrio == 0 || aPrio[x] == delPrio) && nhMatch(x)) {
+      (delPrio == 0 || aPrio[x] == delPrio) && nhMatch(x) && mxMatch(aMx[x])) {
       aliasUnlink(x);
       return 0;
     }

@@ -21,6 +21,7 @@ import {
 import { devFlags, devMtu, devExists, IFF_LOOPBACK } from "../core/netdevice";
 import { csumAdd, csumFold, load16be, load32be, store16be, store32be } from "../hw/checksum";
 import * as R from "./route";
+import { mxDstMtu, mxHoplimit } from "./metrics";
 import { RTCF_BROADCAST, RTCF_MULTICAST, RTCF_LOCAL, ipRouteOutput } from "./route";
 import { inetSelectAddr } from "./devinet";
 import { RT_SCOPE_LINK, RT_SCOPE_UNIVERSE } from "./fib_table";
@@ -58,14 +59,14 @@ export function inRtType(skb: i32): u8 { return unchecked(skbRtType[skb]) != 0 ?
 // route.ts keeps the last decision in globals that the caller (ip_forward, ip_error) may still
 // read after icmp_send returns: the lookups done here save and restore them.
 let sType: u8 = 0, sFlags: u32 = 0, sDev: i32 = 0, sGw: u32 = 0, sInput: bool = false, sError: i32 = 0,
-  sSaddr: u32 = 0, sTable: u32 = 0, sAlias: i32 = -1, sPlen: i32 = 0, sDrop: i32 = 0;
+  sSaddr: u32 = 0, sTable: u32 = 0, sAlias: i32 = -1, sPlen: i32 = 0, sDrop: i32 = 0, sMx: i32 = 0;
 export function rtSave(): void {
   sType = R.rtType; sFlags = R.rtFlags; sDev = R.rtDev; sGw = R.rtGw; sInput = R.rtIsInput; sError = R.rtError;
-  sSaddr = R.rtSaddr; sTable = R.rtTable; sAlias = R.rtAlias; sPlen = R.rtPrefixlen; sDrop = R.rtDropReason;
+  sSaddr = R.rtSaddr; sTable = R.rtTable; sAlias = R.rtAlias; sPlen = R.rtPrefixlen; sDrop = R.rtDropReason; sMx = R.rtMx;
 }
 export function rtRestore(): void {
   R.rtType = sType; R.rtFlags = sFlags; R.rtDev = sDev; R.rtGw = sGw; R.rtIsInput = sInput; R.rtError = sError;
-  R.rtSaddr = sSaddr; R.rtTable = sTable; R.rtAlias = sAlias; R.rtPrefixlen = sPlen; R.rtDropReason = sDrop;
+  R.rtSaddr = sSaddr; R.rtTable = sTable; R.rtAlias = sAlias; R.rtPrefixlen = sPlen; R.rtDropReason = sDrop; R.rtMx = sMx;
 }
 
 // ---- rate limits -------------------------------------------------------------------------------
@@ -152,7 +153,9 @@ function icmpPush(saddr: u32, daddr: u32, tos: u8, type: u8, code: u8, rest: u32
   const p = skbPut(skb, hl + icmpLen);
   if (p == 0) { kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM); return; }
   // the header goes to the route's destination (a reversed source route's first hop), the route ends at finalDaddr
-  ipBuildHeader(p, tos, hl + icmpLen, 0, false, <u8>ipDefaultTtl, IPPROTO_ICMP, saddr, echoFaddr != 0 ? echoFaddr : daddr);
+  // the TTL of the reply's route: its hoplimit metric or ip_default_ttl (ip_select_ttl); never DF (the ICMP
+  // socket's IP_PMTUDISC_DONT)
+  ipBuildHeader(p, tos, hl + icmpLen, 0, false, <u8>mxHoplimit(R.rtMx, ipDefaultTtl), IPPROTO_ICMP, saddr, echoFaddr != 0 ? echoFaddr : daddr);
   ipOptionsBuild(p, saddr, daddr);
   const h = p + hl;
   store<u8>(h, type); store<u8>(h + 1, code); store<u16>(h + 2, 0); store32be(h + 4, rest);
@@ -222,7 +225,7 @@ export function icmp_send(skbIn: i32, type: u8, code: u8, info: u32): void {
   const to = echoFaddr != 0 ? echoFaddr : ipSaddr;
   const err = ipRouteOutput(to, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_ICMP, 0, (<u32>type << 8) | code, iph, <u32>avail);
   if (err == 0 && icmpv4XrlimAllow(to)) {
-    let room: i64 = devExists(R.rtDev) ? <i64>devMtu[R.rtDev] : 576;
+    let room: i64 = devExists(R.rtDev) ? <i64>mxDstMtu(R.rtMx, devMtu[R.rtDev], R.rtGw != 0) : 576; // dst_mtu()
     if (room > 576) room = 576;
     room -= 20 + <i64>echoOptLen + 8;
     if (room > 20) {

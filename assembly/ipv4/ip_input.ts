@@ -4,7 +4,7 @@
 // skb, IP options), then dst_input: ip_local_deliver, ip_forward or ip_error.
 import {
   skbLen, skbData, skbPktType, skbMark, skbDataPtr, skbTrim, skbResetNetworkHeader, skbRtDev, skbRtType, skbRtFlags,
-  skbRtGw, skbRtError, skbIpFlags, skbIif, PACKET_OTHERHOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_HOST,
+  skbRtGw, skbRtError, skbRtMx, skbIpFlags, skbIif, PACKET_OTHERHOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_HOST,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, SKB_DROP_REASON_OTHERHOST, SKB_DROP_REASON_IP_INHDR, SKB_DROP_REASON_IP_CSUM,
@@ -24,7 +24,7 @@ import {
   MIB_IpExtInBcastOctets, MIB_IpExtInNoECTPkts, MIB_IpExtInECT1Pkts, MIB_IpExtInECT0Pkts, MIB_IpExtInCEPkts,
 } from "./snmp";
 import {
-  ipRouteInputCached, ipRouteOutputKeyHashRcu, traceRoute, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
+  ipRouteInputCached, ipRouteOutputKeyHashRcu, traceRoute, rtType, rtFlags, rtDev, rtGw, rtError, rtMx, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
   RTCF_MULTICAST,
 } from "./route";
 import { RTN_MULTICAST, RTN_BROADCAST, RTN_UNICAST, RTN_LOCAL } from "./fib_table";
@@ -44,6 +44,8 @@ export const IP_DF: u32 = 0x4000, IP_MF: u32 = 0x2000, IP_OFFSET: u32 = 0x1fff;
 export const IPSKB_FORWARDED: u16 = 1, IPSKB_DOREDIRECT: u16 = 32;
 /** netpath's stand-in for sk_mc_loop(skb->sk) false: the sending socket turned IP_MULTICAST_LOOP off */
 export const IPSKB_NO_MC_LOOP: u16 = 0x4000;
+/** netpath's stand-in for skb->ignore_df: the sender fragments a DF packet rather than fail (ip_sk_ignore_df) */
+export const IPSKB_IGNORE_DF: u16 = 0x8000;
 // IPCB(skb)->opt: the options of the packet being handled (offsets from the IP header, 0 = absent)
 export let optSrr: u32 = 0, optRr: u32 = 0, optTs: u32 = 0, optRouterAlert: u32 = 0;
 export let optRrNeedaddr: bool = false, optTsNeedaddr: bool = false, optStrict: bool = false;
@@ -144,7 +146,7 @@ function hdrError(skb: i32): i32 {
 /** Attaches the route of the last decision (route.ts rt*) to the skb: skb_dst_set */
 export function skbDstSetFromRt(skb: i32): void {
   unchecked(skbRtDev[skb] = rtDev); unchecked(skbRtType[skb] = rtType); unchecked(skbRtFlags[skb] = rtFlags);
-  unchecked(skbRtGw[skb] = rtGw); unchecked(skbRtError[skb] = rtError);
+  unchecked(skbRtGw[skb] = rtGw); unchecked(skbRtError[skb] = rtError); unchecked(skbRtMx[skb] = rtMx);
 }
 
 

@@ -8,7 +8,7 @@
 // or sends it) and returns 0 or -errno.
 import {
   skbLen, skbDev, skbMark, skbProtocol, skbDataPtr, skbAlloc, skbPut, skbTraceIn, skbRtDev, skbRtType, skbRtFlags, skbRtGw,
-  skbRtError, skbIpFlags, skbIif, skbResetNetworkHeader, skbPriority, skbAllocLocal, skbPktType, PACKET_LOOPBACK,
+  skbRtError, skbRtMx, skbIpFlags, skbIif, skbResetNetworkHeader, skbPriority, skbAllocLocal, skbPktType, PACKET_LOOPBACK,
 } from "../core/skbuff";
 import {
   consume_skb, kfree_skb_reason, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_IP_OUTNOROUTES, SKB_DROP_REASON_PKT_TOO_BIG, SKB_DROP_REASON_NOMEM,
@@ -27,15 +27,16 @@ import {
 import { ipRouteOutput, RTCF_LOCAL, RTCF_BROADCAST, RTCF_MULTICAST } from "./route";
 import { RTN_BROADCAST, RTN_MULTICAST } from "./fib_table";
 import { icmp_send } from "./icmp";
+import { mxDstMtu } from "./metrics";
 import { neigh_output } from "./arp";
-import { ipDrop, ipSendCheck, skbDstSetFromRt, ip_rcv_looped, IP_DF, IP_MF, IP_OFFSET, IPSKB_NO_MC_LOOP } from "./ip_input";
+import { ipDrop, ipSendCheck, skbDstSetFromRt, ip_rcv_looped, IP_DF, IP_MF, IP_OFFSET, IPSKB_NO_MC_LOOP, IPSKB_IGNORE_DF } from "./ip_input";
 import { nf_hook, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_ACCEPT } from "./netfilter";
 
 let identCounter: u32 = 0x1234;
 
-/** ip_select_ident(): DF packets without a socket get id 0, others a counter (the kernel's is a keyed hash) */
-function ipSelectIdent(iph: usize): void {
-  if ((load16be(iph + 6) & IP_DF) != 0) { store<u16>(iph + 4, 0); return; }
+/** ip_select_ident(): DF packets that may not be fragmented get id 0, others a counter (the kernel's is a keyed hash) */
+function ipSelectIdent(iph: usize, ignoreDf: bool): void {
+  if ((load16be(iph + 6) & IP_DF) != 0 && !ignoreDf) { store<u16>(iph + 4, 0); return; }
   identCounter = identCounter * 1103515245 + 12345;
   const id = (identCounter >> 16) & 0xffff;
   store<u8>(iph + 4, <u8>(id >> 8)); store<u8>(iph + 5, <u8>id);
@@ -48,7 +49,7 @@ export function ip_local_out(skb: i32): i32 {
   const len = skbLen[skb];
   if (len < 20) { ipDrop(skb, SKB_DROP_REASON_NOMEM); return -22; }
   store<u8>(iph + 2, <u8>(len >> 8)); store<u8>(iph + 3, <u8>len);
-  if (load<u16>(iph + 4) == 0) ipSelectIdent(iph);
+  if (load<u16>(iph + 4) == 0) ipSelectIdent(iph, (skbIpFlags[skb] & IPSKB_IGNORE_DF) != 0);
   const daddr = load32be(iph + 16), saddr = load32be(iph + 12), proto = <u32>load<u8>(iph + 9);
   if (unchecked(skbRtDev[skb]) == 0) {
     // the sender's route decision (ip_route_output_key before ip_local_out in the kernel)
@@ -98,8 +99,9 @@ export function ip_output(skb: i32): i32 {
   skbDev[skb] = dev;
   skbProtocol[skb] = ETH_P_IP;
   if (nf_hook(NF_INET_POST_ROUTING, skb, 0, dev) != NF_ACCEPT) return 0;
-  // __ip_finish_output
-  const mtu = devMtu[dev];
+  // __ip_finish_output: ip_skb_dst_mtu(), the route's mtu metric or the device's
+  const mx = unchecked(skbRtMx[skb]);
+  const mtu = mx == 0 ? devMtu[dev] : mxDstMtu(mx, devMtu[dev], skbRtGw[skb] != 0);
   if (len > mtu) return ip_fragment(skb, mtu);
   return ip_finish_output2(skb);
 }

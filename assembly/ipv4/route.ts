@@ -9,7 +9,7 @@ import {
 } from "./devinet";
 import { fibLookup, ipDevFind, fibValidateSource, validateItag } from "./fib_frontend";
 import {
-  aOif, aGw, aPrefsrc, aScope, aNhScope, aNhNext, aNhId, aPn, pnPrefix, pnLen, tbId, hasCustomRules, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
+  aOif, aGw, aPrefsrc, aScope, aNhScope, aNhNext, aNhId, aMx, aPn, pnPrefix, pnLen, tbId, hasCustomRules, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
   RTN_MULTICAST, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
 } from "./fib_table";
 import {
@@ -53,6 +53,8 @@ export let rtNh: i32 = -1;
 /** the decision chose among a multipath route's nexthops by the flow's hash */
 export let rtMultipath: bool = false;
 export let rtPrefixlen: i32 = 0;
+/** the route's metrics (rt_set_nexthop's ip_dst_init_metrics: its fib_info's set, metrics.ts), 0 = none */
+export let rtMx: i32 = 0;
 /** dst.tclassid: realms (from << 16 | to) the route carries */
 export let rtTclassid: u32 = 0;
 /** set_class_tag(): fill the halves still empty */
@@ -105,6 +107,7 @@ function mkrouteOutput(daddr: u32, saddr: u32, type: u8, hasFi: bool, devOut: i3
   rtTclassid = 0;
   setClassTag(resTclassid);
   rtNh = fi ? resNh : -1;
+  rtMx = fi && resAlias >= 0 ? unchecked(aMx[resAlias]) : 0;
   if (fi && resNh >= 0 && aGw[resNh] != 0 && <i32>aNhScope[resNh] == RT_SCOPE_LINK) rtGw = aGw[resNh];
   return 0;
 }
@@ -141,7 +144,7 @@ export function ipRouteOutputKeyHashRcu(daddr: u32, saddr: u32, oif: i32, mark: 
   let flags: u32 = 0;
   let devOut: i32 = 0;
   resClear();
-  rtTable = 0; rtAlias = -1; rtNh = -1; rtMultipath = false; rtPrefixlen = 0; rtRule = RULE_NO_LOOKUP;
+  rtTable = 0; rtAlias = -1; rtNh = -1; rtMultipath = false; rtPrefixlen = 0; rtRule = RULE_NO_LOOKUP; rtMx = 0;
   if (saddr != 0) {
     if (isMulticast(saddr) || isLbcast(saddr) || isZeronet(saddr)) return -EINVAL;
     if (oif == 0 && (isMulticast(daddr) || isLbcast(daddr))) {
@@ -267,8 +270,10 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
     const ret = <i32>load<u32>(e, 28);
     const tp = load<u32>(e, 32);
     rtType = <u8>tp; rtIsInput = (tp & 0x100) != 0; rtPrefixlen = <i32>(tp >>> 16); rtFlags = load<u32>(e, 36);
+    // 0x200: the route has metrics, those of its FIB entry (a change of them flushed the cache)
     rtDev = <i32>load<u32>(e, 40); rtGw = load<u32>(e, 44); rtError = <i32>load<u32>(e, 48); rtTable = load<u32>(e, 52);
     rtAlias = <i32>load<u32>(e, 56); rtTclassid = load<u32>(e, 60); rtSaddr = saddr; rtDropReason = ret;
+    rtMx = (tp & 0x200) != 0 ? unchecked(aMx[rtAlias]) : 0;
     const mp = load<u32>(e, 20);
     rtNh = mp != 0 ? <i32>(mp & 0x7fffffff) : rtAlias; rtMultipath = mp != 0;
     if (rcacheVerify) rcacheCheck(ret, daddr, saddr, dscp, dev, mark, proto, sport, dport);
@@ -292,7 +297,7 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   store<u32>(e, daddr); store<u32>(e, saddr, 4); store<u32>(e, k4, 8); store<u32>(e, mark, 12); store<u32>(e, k5, 16);
   store<u32>(e, rtMultipath ? <u32>rtNh | 0x80000000 : 0, 20);
   store<u32>(e, rtGenid, 24); store<u32>(e, <u32>ret, 28);
-  store<u32>(e, <u32>rtType | (rtIsInput ? 0x100 : 0) | (<u32>rtPrefixlen << 16), 32); store<u32>(e, rtFlags, 36);
+  store<u32>(e, <u32>rtType | (rtIsInput ? 0x100 : 0) | (rtMx != 0 ? 0x200 : 0) | (<u32>rtPrefixlen << 16), 32); store<u32>(e, rtFlags, 36);
   store<u32>(e, <u32>rtDev, 40); store<u32>(e, rtGw, 44); store<u32>(e, <u32>rtError, 48); store<u32>(e, rtTable, 52);
   store<u32>(e, <u32>rtAlias, 56); store<u32>(e, rtTclassid, 60);
   return ret;
@@ -307,10 +312,10 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
 /** verify mode: the slow path's answer must equal the cached one just restored */
 function rcacheCheck(ret: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32): void {
   const t = rtType, f = rtFlags, d = rtDev, g = rtGw, er = rtError, tb = rtTable, a = rtAlias, pl = rtPrefixlen;
-  const tc = rtTclassid, inp = rtIsInput, dr = rtDropReason;
+  const tc = rtTclassid, inp = rtIsInput, dr = rtDropReason, mx = rtMx;
   const r = ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, 0, 0);
   if (r != ret || rtType != t || rtFlags != f || rtDev != d || rtGw != g || rtError != er || rtTable != tb ||
-    rtAlias != a || rtPrefixlen != pl || rtTclassid != tc || rtIsInput != inp || rtDropReason != dr || rtSaddr != saddr) {
+    rtAlias != a || rtPrefixlen != pl || rtTclassid != tc || rtIsInput != inp || rtDropReason != dr || rtSaddr != saddr || rtMx != mx) {
     rcacheMismatches++;
   }
 }
@@ -323,6 +328,7 @@ function rcacheCheck(ret: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark
 export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32,
   skbIph: usize, skbLen: u32): i32 {
   rtTable = 0; rtAlias = -1; rtNh = -1; rtMultipath = false; rtPrefixlen = 0; rtDropReason = 0; rtSaddr = saddr; rtRule = RULE_NO_LOOKUP;
+  rtMx = 0;
   if (!inDevExists(dev)) return martian(DROP_NOT_SPECIFIED);
   if (isMulticast(daddr)) {
     // ip_route_input_mc(): only groups we joined
@@ -408,7 +414,7 @@ function mkrouteInput(a: i32, nh: i32, daddr: u32, saddr: u32, dscp: u32, dev: i
     if (confOr(out, CONF_SHARED_MEDIA) || inetAddrOnlink(out, saddr, gw)) flags |= RTCF_DOREDIRECT;
   }
   rtType = type; rtFlags = flags; rtDev = out; rtIsInput = true; rtError = 0; rtTable = table; rtAlias = a; rtNh = nh;
-  rtPrefixlen = plen;
+  rtPrefixlen = plen; rtMx = unchecked(aMx[a]);
   rtGw = (gw != 0 && <i32>nhScope == RT_SCOPE_LINK) ? gw : 0;
   rtTclassid = 0;
   setClassTag(tag);

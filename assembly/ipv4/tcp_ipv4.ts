@@ -10,7 +10,8 @@ import {
 } from "../core/dropreason";
 import { csumAdd, csumFold, load16be, load32be, store16be, store32be } from "../hw/checksum";
 
-import { ipRouteOutput } from "./route";
+import { ipRouteOutput, rtMx } from "./route";
+import { mxHoplimit } from "./metrics";
 import { RTN_LOCAL } from "./fib_table";
 import { mibInc, MIB_TcpInSegs, MIB_TcpInErrs, MIB_TcpInCsumErrors, MIB_TcpOutSegs, MIB_TcpOutRsts } from "./snmp";
 import { inRtType, rtSave, rtRestore } from "./icmp";
@@ -54,7 +55,8 @@ function sendReset(skb: i32, iph: usize, t: usize, len: u32): void {
     if (r < 0) dropCount(SKB_DROP_REASON_NOMEM);
     else {
       const p = skbPut(r, hl + 20);
-      ipBuildHeader(p, tos, hl + 20, 0, true, <u8>ipDefaultTtl, IPPROTO_TCP, saddr, echoFaddr != 0 ? echoFaddr : daddr);
+      // the route's hoplimit metric or ip_default_ttl (ip_select_ttl); DF always (the control socket's IP_PMTUDISC_DO)
+      ipBuildHeader(p, tos, hl + 20, 0, true, <u8>mxHoplimit(rtMx, ipDefaultTtl), IPPROTO_TCP, saddr, echoFaddr != 0 ? echoFaddr : daddr);
       ipOptionsBuild(p, saddr, daddr);
       const h = p + hl;
       store16be(h, load16be(t + 2)); store16be(h + 2, load16be(t));

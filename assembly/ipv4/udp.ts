@@ -3,9 +3,9 @@
 // side of the host's sockets (udp_sendmsg → udp_send_skb). Sockets are bound
 // by the host (box.udp.bind): a fixed table, each with a byte ring in linear
 // memory that queues datagrams for the host (the socket's receive buffer).
-import { ipDrop, skbDstSetFromRt, IPSKB_NO_MC_LOOP } from "./ip_input";
+import { ipDrop, skbDstSetFromRt, IPSKB_NO_MC_LOOP, IPSKB_IGNORE_DF } from "./ip_input";
 import { skbAllocLocal, skbPut, skbLen, skbDataPtr, skbIif, skbPktType, skbIpFlags, PACKET_HOST, SKB_MAX_FRAME } from "../core/skbuff";
-import { devExists } from "../core/netdevice";
+import { devExists, devMtu } from "../core/netdevice";
 import {
   kfree_skb_reason, consume_skb, dropCount, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL,
   SKB_DROP_REASON_UDP_CSUM, SKB_DROP_REASON_NO_SOCKET, SKB_DROP_REASON_SOCKET_RCVBUFF, SKB_DROP_REASON_NOMEM,
@@ -21,6 +21,7 @@ import {
 import { icmp_send, inRtFlags, rtSave, rtRestore, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from "./icmp";
 import { ipDefaultTtl } from "./sysctl_net_ipv4";
 import { RTN_MULTICAST } from "./fib_table";
+import { mxDstMtu, mxHoplimit, mxLocked, RTAX_MTU } from "./metrics";
 import { ipBuildHeader, localOut } from "./xmit";
 import { ip_mc_join_group, ip_mc_leave_group, ip_mc_drop_socket, MC_SOCK_UDP } from "./igmp";
 
@@ -292,10 +293,13 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   if (skb < 0) { rtRestore(); dropCount(SKB_DROP_REASON_NOMEM); mibInc(MIB_UdpSndbufErrors); return -ENOBUFS; }
   const p = skbPut(skb, 28 + len);
   if (p == 0) { rtRestore(); kfree_skb_reason(skb, SKB_DROP_REASON_NOMEM); return -EMSGSIZE; }
-  // the IP header here is the socket's (DF by IP_PMTUDISC_WANT when it fits; ip_local_out picks the id); a multicast
-  // route takes the socket's IP_MULTICAST_TTL, 1 (__ip_make_skb)
-  const ttl = R.rtType == RTN_MULTICAST ? <i32>unchecked(sMcTtl[s]) : ipDefaultTtl;
-  ipBuildHeader(p, 0, 28 + len, 0, false, <u8>ttl, IPPROTO_UDP, saddr, daddr);
+  // the IP header as __ip_make_skb() builds it for the socket: a multicast route takes its IP_MULTICAST_TTL, others
+  // the route's hoplimit metric or ip_default_ttl (ip_select_ttl); DF by IP_PMTUDISC_WANT when the datagram fits
+  // the route's MTU and that MTU is not locked (ip_dont_fragment). The socket's WANT also sets ignore_df, so
+  // ip_local_out picks an id for it even with DF.
+  const ttl = R.rtType == RTN_MULTICAST ? <i32>unchecked(sMcTtl[s]) : mxHoplimit(R.rtMx, ipDefaultTtl);
+  const df = <u32>28 + len <= mxDstMtu(R.rtMx, devMtu[R.rtDev], R.rtGw != 0) && !mxLocked(R.rtMx, RTAX_MTU);
+  ipBuildHeader(p, 0, 28 + len, 0, df, <u8>ttl, IPPROTO_UDP, saddr, daddr);
   const u = p + 20;
   store16be(u, <u32>unchecked(sPort[s])); store16be(u + 2, dport); store16be(u + 4, 8 + len); store<u16>(u + 6, 0);
   memory.copy(u + 8, data, len);
@@ -307,6 +311,7 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   store16be(u + 6, c);
   skbDstSetFromRt(skb); // the socket's route (ip_make_skb puts it on the skb)
   if (!unchecked(sMcLoop[s])) skbIpFlags[skb] |= IPSKB_NO_MC_LOOP;
+  skbIpFlags[skb] |= IPSKB_IGNORE_DF;
   rtRestore();
   const rc = localOut(skb);
   if (rc < 0 && rc != -ENOBUFS) { mibInc(MIB_UdpSndbufErrors); return rc; }

@@ -4,7 +4,7 @@
 import {
   RTN_ANYCAST, RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST, RTN_NAT, RTN_UNICAST, RTN_UNSPEC, RTPROT_BOOT,
   RTPROT_UNSPEC, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_LOCAL,
-  RT_TABLE_MAIN, type RouteGetReply, type RouteGetReq, type RouteModFlags, type RouteMsg, type RouteReq,
+  RT_TABLE_MAIN, type RouteGetReply, type RouteGetReq, type RouteMetric, type RouteModFlags, type RouteMsg, type RouteReq,
 } from '../rtnl.js';
 import { CmdFail, HARD_NL, type Ctx } from './context.js';
 import { nhJson, nhText } from './nexthop.js';
@@ -18,6 +18,7 @@ import {
 import { Args, duparg2, formatIPv4, getAddr, getPrefix, invarg, maskOf, matches, type Family, type Prefix } from './parse.js';
 import { ROUTE_USAGE } from './usage.js';
 import { nexthopsJson, nexthopsText, parseNexthops } from './route-multipath.js';
+import { metricsJson, metricsRequest, metricsText, parseFastopen, parseMetric } from './route-metrics.js';
 
 export function doRoute(ctx: Ctx, argv: string[]): number {
   if (argv.length === 0) return routeList(ctx, [], false);
@@ -46,6 +47,7 @@ function routeModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del', flags: RouteM
     protocol: cmd === 'del' ? RTPROT_UNSPEC : RTPROT_BOOT,
   };
   let dev: string | undefined, dstOk = false, tableOk = false, scopeOk = false, gwOk = false, nhsOk = false, nhidOk = false;
+  const mx: RouteMetric[] = [], lock = { bits: 0 };
   for (; !a.done; a.skip()) {
     const w = a.cur;
     if (w === 'nexthop') { nhsOk = true; break; }
@@ -72,7 +74,12 @@ function routeModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del', flags: RouteM
       if (s === undefined) invarg('invalid "scope" value\n', v);
       req.scope = s;
       scopeOk = true;
-    } else if (matches(w, 'onlink')) req.onlink = true;
+    } else if (w === 'expires') {
+      // RTA_EXPIRES: an IPv6 route's lifetime, which an IPv4 route ignores
+      const v = a.next();
+      if (parseUint(v, 32) === undefined) invarg('"expires" value is invalid\n', v);
+    } else if (parseMetric(a, mx, lock)) { /* RTA_METRICS */ }
+    else if (matches(w, 'onlink')) req.onlink = true;
     else if (matches(w, 'protocol')) {
       const v = a.next();
       const p = protoId(v);
@@ -93,7 +100,8 @@ function routeModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del', flags: RouteM
       // iproute_modify() keeps the id itself: `nhid 0` (no nexthop object for the kernel) leaves a
       // device route its link scope, as an absent nhid does
       nhidOk = id !== 0;
-    } else {
+    } else if (parseFastopen(a, mx)) { /* RTA_METRICS */ }
+    else {
       let v = w;
       if (v === 'to') v = a.next();
       if ((v[0] < '0' || v[0] > '9') && rtnTypeId(v) !== undefined) {
@@ -111,6 +119,7 @@ function routeModify(ctx: Ctx, argv: string[], cmd: 'add' | 'del', flags: RouteM
   }
   if (!dstOk) throw new IpExit(255, ROUTE_USAGE);
   if (dev !== undefined) req.oif = ctx.ifindexOrFail(dev);
+  req.metrics = metricsRequest(mx, lock.bits);
   if (nhsOk) req.nexthops = parseNexthops(ctx, a, family);
   if (!tableOk && [RTN_LOCAL, RTN_BROADCAST, RTN_NAT, RTN_ANYCAST].includes(req.type)) req.table = RT_TABLE_LOCAL;
   if (!scopeOk) {
@@ -190,6 +199,7 @@ export function routeText(ctx: Ctx, r: RouteMsg, f: RouteFilter): string {
   if (r.prefsrc !== undefined && f.src?.len !== 32) s += `src ${ctx.paint('inet', formatIPv4(r.prefsrc) + ' ')}`;
   if (r.priority && f.metric === undefined) s += `metric ${r.priority} `;
   for (const n of rtFlagNames(r.nhFlags)) s += n + ' ';
+  s += metricsText(r.metrics);
   // print_cache_nexthop_id(): with -d, the nexthop object as `ip -d nexthop` prints it, after a literal newline
   const nh = d && r.nhid ? ctx.rtnl.nexthopGet(r.nhid) : undefined;
   if (nh?.ok) s += `${HARD_NL}\tnh_info ${nhText(ctx, nh.value).slice(0, -1)}`;
@@ -212,6 +222,7 @@ export function routeJson(ctx: Ctx, r: RouteMsg, f: RouteFilter): Record<string,
   if (r.prefsrc !== undefined && f.src?.len !== 32) o.prefsrc = formatIPv4(r.prefsrc);
   if (r.priority && f.metric === undefined) o.metric = r.priority;
   o.flags = rtFlagNames(r.nhFlags);
+  if (r.metrics) o.metrics = metricsJson(r.metrics)!;
   const nh = d && r.nhid ? ctx.rtnl.nexthopGet(r.nhid) : undefined;
   if (nh?.ok) o.nh_info = nhJson(ctx, nh.value);
   if (r.nexthops) o.nexthops = nexthopsJson(ctx, r.nexthops, rtFlagNames);
@@ -507,6 +518,7 @@ function getReplyText(ctx: Ctx, rep: RouteGetReply): string {
     s += '<' + names.join(',');
     s += rest ? (names.length ? ',' : '') + rest.toString(16) + '> ' : '> ';
   }
+  s += metricsText(rep.metrics);
   if (rep.iif !== undefined) s += `iif ${ctx.paint('ifname', ctx.ifname(rep.iif) + ' ')}`;
   return s + '\n';
 }
@@ -531,6 +543,7 @@ function getReplyJson(ctx: Ctx, rep: RouteGetReply): Record<string, Json> {
   if (rep.uid !== undefined) o.uid = rep.uid;
   const { names, rest } = cacheFlags(rep.rtFlags);
   o.cache = rest ? [...names, rest.toString(16)] : names;
+  if (rep.metrics) o.metrics = metricsJson(rep.metrics)!;
   if (rep.iif !== undefined) o.iif = ctx.ifname(rep.iif);
   return o;
 }

@@ -19,6 +19,8 @@ export interface RecordedCases {
   cases: string[];
   /** commands run in the namespace before the setup (a whole argv each) */
   prepare?: (ns: string) => string[][];
+  /** what the netpath box does before the setup to match `prepare` (sysctls) */
+  boxPrepare?: (box: Box) => void;
   /** the argv that runs case `c` in namespace `ns` */
   kernelArgv: (ns: string, c: string) => string[];
   /** what netpath answers to case `c` */
@@ -54,6 +56,7 @@ async function kernel(o: RecordedCases): Promise<Case[]> {
 
 async function netpath(o: RecordedCases): Promise<Case[]> {
   const box = await Box.create();
+  o.boxPrepare?.(box);
   for (const c of o.setup) expect(box.ip(c).status, c).toBe(0);
   return o.cases.map((c) => { const r = o.netpath(box, c); return { argv: c, status: r.status, stdout: r.stdout, stderr: r.stderr }; });
 }
