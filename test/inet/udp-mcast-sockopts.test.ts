@@ -1,7 +1,7 @@
 // What a UDP socket sends to groups and broadcast addresses, against the kernel: the same socket calls
 // made by a Python program in a namespace (setsockopt IP_ADD_MEMBERSHIP, IP_MULTICAST_IF/_TTL/_LOOP,
 // SO_BROADCAST, sendto) and by a box's sockets; compared are each call's errno, what the member socket
-// received (ip_mc_output's copies) and the UDP frames on the wire with their TTLs (captured in a tester
+// received (ip_mc_output's copies) and the UDP frames on the wire with their TTLs and DF bits (captured in a tester
 // namespace by pkt_helper.py; in the box, a packet socket). RECORD=1 rewrites the fixture; with
 // namespaces available the live kernel is asked too.
 import { describe, it, expect } from 'vitest';
@@ -17,7 +17,12 @@ const CALLS: [string, string][] = [
   ['send', '239.1.2.3 3'], ['ttl', '256'], ['ttl', '-1'], ['if', '99'], ['if', '198.51.100.1'], ['if', '192.0.2.1'],
   ['loop', '1'], ['ttl', '3'], ['send', '239.1.2.3 4'], ['ttl', '0'], ['send', '239.1.2.3 5'], ['send', '192.0.2.255 6'],
   ['bcast', '1'], ['send', '192.0.2.255 7'], ['if', '0'], ['send', '239.1.2.3 8'],
+  // unicast through routes with metrics: a locked mtu takes DF away, the hoplimit is the TTL
+  ['send', '203.0.113.9 9'], ['send', '198.51.100.9 10'], ['send', '192.0.2.2 11'],
 ];
+/** routes with metrics for the unicast sends, in both */
+const ROUTES = ['neigh add 192.0.2.2 lladdr 02:00:00:00:00:02 dev p0 nud permanent',
+  'route add 203.0.113.0/24 via 192.0.2.2 mtu lock 1300 hoplimit 33', 'route add 198.51.100.0/24 via 192.0.2.2 mtu 100 hoplimit 7'];
 interface Result { errnos: number[]; received: number[][]; wire: number[][] }
 const FIXTURE = new URL('../fixtures/inet/udp-mcast-sockopts.json', import.meta.url);
 
@@ -50,9 +55,10 @@ while True:
 print(json.dumps({'errnos': errnos, 'received': got}))
 `;
 
-/** the UDP frames (IPv4, protocol 17) of a capture: [payload byte, TTL] */
+/** the UDP frames (IPv4, protocol 17) of a capture: [payload byte, TTL, DF] (DF: IP_PMTUDISC_WANT's when it fits) */
 const udpFrames = (frames: string[]): number[][] =>
-  frames.map((h) => Buffer.from(h, 'hex')).filter((b) => b.readUInt16BE(12) === 0x800 && b[23] === 17).map((b) => [b[14 + ((b[14] & 15) << 2) + 8], b[22]]);
+  frames.map((h) => Buffer.from(h, 'hex')).filter((b) => b.readUInt16BE(12) === 0x800 && b[23] === 17)
+    .map((b) => [b[14 + ((b[14] & 15) << 2) + 8], b[22], (b[20] >> 6) & 1]);
 
 async function kernelRun(): Promise<Result> {
   const dut = await netnsAdd('np-usd');
@@ -61,7 +67,7 @@ async function kernelRun(): Promise<Result> {
   try {
     for (const ns of [dut, tester]) await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
     for (const l of ['link add p0 address 02:00:00:00:00:01 type veth peer name tp0 address 02:00:00:00:00:02 netns ' + tester,
-      'link set p0 up', 'addr add 192.0.2.1/24 dev p0']) {
+      'link set p0 up', 'addr add 192.0.2.1/24 dev p0', ...ROUTES]) {
       const r = await run('ip', ['-n', dut, ...l.split(' ')]);
       if (r.status !== 0) throw new Error(`ip ${l}: ${r.stderr}`);
     }
@@ -80,6 +86,7 @@ async function kernelRun(): Promise<Result> {
 
 async function netpathRun(): Promise<Result> {
   const { box, p0, cap } = await hostBox();
+  for (const l of ROUTES) expect(box.ip(l).status, l).toBe(0);
   const a = box.udp.bind({ port: 5000 });
   a.join('239.1.2.3', { ifindex: p0 });
   const b = box.udp.bind({ port: 0 });
