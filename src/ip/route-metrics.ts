@@ -25,8 +25,8 @@ const NAMES: Record<number, string> = {
  */
 function timeRtt(arg: string): { ms: number; raw: boolean } | undefined {
   let t: number;
-  // strtod() / strtoul() skip leading white space, and so does the match
   let rest: string;
+  // strtod() / strtoul(): leading white space skipped, the rest of the word a unit
   if (arg.includes('.')) {
     const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?/i.exec(arg);
     if (!m) return undefined;

@@ -4,11 +4,10 @@
 // the kernel and netpath, command by command. The recorded seeds replay from a fixture (RECORD=1
 // rewrites it); where a namespace can be made, fresh seeds run through both as well
 // (NPMX_BASE=<base> NPMX_SEEDS=<n> repeat a run).
-import { describe, it, expect } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe } from 'vitest';
 import { Rng } from '../diff/gen.js';
-import { canMakeNamespace } from '../diff/kernel.js';
-import { emulatedIpSteps, ipStepDifferences, kernelIpSteps, words, type IpStep } from '../util/ip-script.js';
+import { words } from '../util/ip-script.js';
+import { ipSeedTests } from '../util/ip-seeds.js';
 
 // the input route of `route get ... iif` needs forwarding; a multipath route's choice is the kernel's by a set seed
 const SETUP = [
@@ -68,31 +67,9 @@ export function script(seed: number): string[][] {
   return out.map(words);
 }
 
-const FIXTURE = new URL('../fixtures/inet/route-metrics-diff.json', import.meta.url);
-const RECORDED = Array.from({ length: 12 }, (_, i) => 20261124 + i);
-const can = canMakeNamespace();
-const kernel = (s: number) => kernelIpSteps('np-mxd', script(s), { noIpv6: true });
-const emulated = (s: number) => emulatedIpSteps(script(s));
-
 describe('ip route metrics over random change sequences: netpath against the kernel', () => {
-  it('records the kernel (RECORD=1)', async (ctx) => {
-    if (!process.env.RECORD || !can.ok) return ctx.skip();
-    const all: Record<number, IpStep[]> = {};
-    for (const s of RECORDED) all[s] = await kernel(s);
-    writeFileSync(FIXTURE, JSON.stringify(all) + '\n');
-  }, 120_000);
-  it(`the recorded seeds ${RECORDED[0]}..${RECORDED[RECORDED.length - 1]}: every answer as the kernel's`, async () => {
-    expect(existsSync(FIXTURE)).toBe(true);
-    const want = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<number, IpStep[]>;
-    for (const s of RECORDED) {
-      expect(want[s].map((x) => x.argv), `seed ${s}`).toEqual(script(s));
-      expect(ipStepDifferences(await emulated(s), want[s]), `seed ${s}`).toBe('');
-    }
+  ipSeedTests({
+    fixture: new URL('../fixtures/inet/route-metrics-diff.json', import.meta.url), recorded: Array.from({ length: 12 }, (_, i) => 20261124 + i),
+    script, netns: 'np-mxd', env: 'NPMX',
   });
-  const base = Number(process.env.NPMX_BASE ?? 300_000_000 + (Math.floor(Date.now() / 60_000) % 1_000_000) * 100);
-  const n = Number(process.env.NPMX_SEEDS ?? 4);
-  it.runIf(can.ok)(`fresh seeds ${base}..${base + n - 1} (NPMX_BASE=${base}): every answer as the live kernel's`, async () => {
-    for (let s = base; s < base + n; s++) expect(ipStepDifferences(await emulated(s), await kernel(s)), `seed ${s}`).toBe('');
-  }, 120_000);
-  it.skipIf(can.ok)(`fresh seeds: skipped, no network namespace can be made here (${can.reason})`, () => {});
 });
