@@ -14,7 +14,7 @@ import { sysctl, sysctlValue } from "./core/sysctl";
 import { dev_get_stats, ST_COUNT } from "./core/netif";
 import { netInit } from "./netabi";
 import {
-  devIfaHead, ifaNext, ifaDev, ifaLocal, ifaAddress, ifaPrefixlen, ifaBcast, ifaScope, ifaFlags, ifaMetric, ifaLabel,
+  devIfaHead, ifaNext, ifaDev, ifaLocal, ifaAddress, ifaPrefixlen, ifaBcast, ifaScope, ifaFlags, ifaMetric, ifaLabel, ifaCstamp, ifaTstamp, ifaLifetimeLeft,
   inetNewAddr, inetRtmDelAddr,
 } from "./ipv4/devinet";
 import { inetRtmNewroute, inetRtmDelroute } from "./ipv4/fib_frontend";
@@ -150,20 +150,25 @@ export function linkDump(): i32 {
 }
 
 // ---- addresses
+/** valid, preferred: IFA_CACHEINFO's lifetimes in seconds, 0xffffffff (forever) both when the request has none */
 export function addrAdd(dev: i32, local: u32, address: u32, prefixlen: i32, bcast: u32, scope: i32, flags: u32,
-  label: string, metric: u32, replace: bool): i32 {
+  label: string, metric: u32, replace: bool, valid: u32, preferred: u32): i32 {
   clearExtack();
   // ifa_ipv4_policy: IFA_LABEL is a string of at most IFNAMSIZ - 1 bytes
   if (!ifnamePolicyOk(label)) return fail(EINVAL, POLICY_MSG);
-  return inetNewAddr(dev, local, address, prefixlen, bcast, scope, flags, label, metric, replace);
+  return inetNewAddr(dev, local, address, prefixlen, bcast, scope, flags, label, metric, replace, valid, preferred);
 }
 export function addrDel(dev: i32, local: u32, hasLocal: bool, address: u32, hasAddress: bool, prefixlen: i32, label: string): i32 {
   clearExtack();
   if (!ifnamePolicyOk(label)) return fail(EINVAL, POLICY_MSG);
   return inetRtmDelAddr(dev, local, hasLocal, address, hasAddress, prefixlen, label);
 }
-export const ADDR_RECORD: i32 = 9;
-/** per address, devices in order: ifa, dev, local, address, prefixlen, broadcast, scope, flags, metric */
+export const ADDR_RECORD: i32 = 13;
+/**
+ * per address, devices in order: ifa, dev, local, address, prefixlen, broadcast, scope, flags, metric, and
+ * IFA_CACHEINFO: the valid and preferred lifetimes left (s), cstamp and tstamp (hundredths of a second of
+ * virtual time: [model choice] cstamp_delta() counts from INITIAL_JIFFIES, 300 s before boot; here from 0)
+ */
 export function addrDump(): i32 {
   dump.length = 0;
   let n = 0;
@@ -173,6 +178,8 @@ export function addrDump(): i32 {
     for (let a = devIfaHead[d]; a >= 0; a = ifaNext[a]) {
       dump.push(a); dump.push(ifaDev[a]); dump.push(ifaLocal[a]); dump.push(ifaAddress[a]); dump.push(ifaPrefixlen[a]);
       dump.push(ifaBcast[a]); dump.push(ifaScope[a]); dump.push(ifaFlags[a]); dump.push(ifaMetric[a]);
+      dump.push(ifaLifetimeLeft(a, false)); dump.push(ifaLifetimeLeft(a, true));
+      dump.push(<u32>(ifaCstamp[a] * 100 / HZ)); dump.push(<u32>(ifaTstamp[a] * 100 / HZ));
       n++;
     }
   }

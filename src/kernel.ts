@@ -6,7 +6,7 @@ import type {
   AddrInfo, AddrReq, BridgeOptReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, MaddrEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
   NexthopBucketMsg, NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
-import { MACVLAN_MODES, RTAX_LOCK, RTAX_MAX, type RouteMetrics } from './rtnl.js';
+import { INFINITY_LIFE_TIME, MACVLAN_MODES, RTAX_LOCK, RTAX_MAX, type RouteMetrics } from './rtnl.js';
 import { formatIPv4 } from './ip/parse.js';
 
 type CoreExports = Awaited<ReturnType<typeof instantiate>>;
@@ -320,7 +320,8 @@ export class Kernel implements Rtnl {
       const o = i * size;
       const a: AddrInfo = {
         ifindex: r[o + 1], local: r[o + 2], address: r[o + 3], prefixlen: r[o + 4], scope: r[o + 6], flags: r[o + 7],
-        label: this.core.addrLabel(r[o]), metric: r[o + 8],
+        label: this.core.addrLabel(r[o]), metric: r[o + 8], validLft: r[o + 9], preferredLft: r[o + 10],
+        cstamp: r[o + 11], tstamp: r[o + 12],
       };
       if (r[o + 5] !== 0) a.broadcast = r[o + 5];
       out.push(a);
@@ -330,7 +331,8 @@ export class Kernel implements Rtnl {
   addrAdd(req: AddrReq, replace: boolean): Reply {
     const flags = (req.noprefixroute ? 0x200 : 0) | (req.autojoin ? 0x400 : 0);
     return this.reply(this.core.addrAdd(req.ifindex, req.local, req.address ?? req.local, req.prefixlen, req.broadcast ?? 0,
-      req.scope ?? 0, flags, req.label ?? '', req.metric ?? 0, replace));
+      req.scope ?? 0, flags, req.label ?? '', req.metric ?? 0, replace, req.validLft ?? INFINITY_LIFE_TIME,
+      req.preferredLft ?? INFINITY_LIFE_TIME));
   }
   /** `address` set = the request carried a prefix (IFA_ADDRESS); absent = iproute2's wildcard delete */
   addrDel(req: AddrReq): Reply {

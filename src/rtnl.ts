@@ -155,7 +155,9 @@ export interface BridgePortInfo { state: number; portNo: number; priority: numbe
 // Address scopes (rtm_scope / ifa_scope)
 export const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_SITE = 200, RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254, RT_SCOPE_NOWHERE = 255;
 // IFA_F_*
-export const IFA_F_SECONDARY = 0x01, IFA_F_NOPREFIXROUTE = 0x200, IFA_F_PERMANENT = 0x80;
+export const IFA_F_SECONDARY = 0x01, IFA_F_DEPRECATED = 0x20, IFA_F_NOPREFIXROUTE = 0x200, IFA_F_PERMANENT = 0x80;
+/** INFINITY_LIFE_TIME: an address lifetime of `forever` */
+export const INFINITY_LIFE_TIME = 0xffffffff;
 
 export interface AddrInfo {
   ifindex: number;
@@ -170,6 +172,12 @@ export interface AddrInfo {
   label: string;
   /** IFA_RT_PRIORITY ('metric'), 0 when unset */
   metric: number;
+  /** IFA_CACHEINFO: the valid and preferred lifetimes left, in seconds (INFINITY_LIFE_TIME: forever) */
+  validLft: number;
+  preferredLft: number;
+  /** IFA_CACHEINFO's cstamp and tstamp: when the address was made and its lifetimes last set, in hundredths of a second of virtual time */
+  cstamp: number;
+  tstamp: number;
 }
 export interface AddrReq {
   ifindex: number;
@@ -185,6 +193,9 @@ export interface AddrReq {
   autojoin?: boolean;
   /** a delete without IFA_LOCAL (`ip -4 addr del dev DEV`): the first address that matches the rest goes */
   noLocal?: boolean;
+  /** IFA_CACHEINFO's lifetimes in seconds (INFINITY_LIFE_TIME: forever); none given is forever for both */
+  validLft?: number;
+  preferredLft?: number;
 }
 
 // Route types (RTN_*)

@@ -3,8 +3,7 @@
 // "valid_lft is zero" and "preferred_lft is greater than valid_lft"), anycast ADDR (IFA_ANYCAST,
 // which IPv4 takes and keeps nothing of), and the IPv6-only flags home, optimistic, nodad and
 // mngtmpaddr (a warning, nothing set); autojoin's multicast test comes after the device lookup and the
-// lifetimes. [model choice] A finite lifetime is checked but not kept:
-// addresses never expire in netpath, so these cases leave every address permanent. Found by a
+// lifetimes (what lifetimes do once taken: test/inet/addr-lifetimes.test.ts). Found by a
 // differential hunt, recorded from the kernel (NP_RECORD=1) and checked live; IPv6 is off in the
 // namespace, as netpath has none.
 import { describe } from 'vitest';

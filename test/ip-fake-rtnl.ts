@@ -57,8 +57,8 @@ export class FakeRtnl implements Rtnl {
         f.addrList.push({
           ifindex: l.ifindex, local: ip(a.local), address: ip(a.address ?? a.local), prefixlen: a.prefixlen,
           broadcast: a.broadcast ? ip(a.broadcast) : undefined, scope: scopeId(a.scope)!,
-          flags: (a.secondary ? 1 : 0) | (a.noprefixroute ? 0x200 : 0) | (a.dynamic ? 0 : 0x80),
-          label: a.label, metric: a.metric ?? 0,
+          flags: (a.secondary ? 1 : 0) | (a.deprecated ? 0x20 : 0) | (a.noprefixroute ? 0x200 : 0) | (a.dynamic ? 0 : 0x80),
+          label: a.label, metric: a.metric ?? 0, validLft: a.valid_life_time, preferredLft: a.preferred_life_time, cstamp: 0, tstamp: 0,
         });
       }
     }

@@ -224,7 +224,7 @@ export function devOpen(dev: i32): i32 {
   // NETDEV_UP: inetdev_event (lo gets 127.0.0.1/8), then fib_netdev_event
   if (inDevExists(dev) && (devFlags[dev] & IFF_LOOPBACK)) {
     sysctlDevSetAll(dev);
-    inetNewAddr(dev, 0x7f000001, 0x7f000001, 8, 0, 254, 0, "", 0, false);
+    inetNewAddr(dev, 0x7f000001, 0x7f000001, 8, 0, 254, 0, "", 0, false, 0xffffffff, 0xffffffff);
   }
   inetdevArpNotify(dev);
   fibNetdevUp(dev);

@@ -6,6 +6,10 @@ import { EEXIST, EINVAL, ENODEV, ENOBUFS, EADDRNOTAVAIL, fail } from "../lib/err
 import { fibAddIfaddr, fibInetaddrUp, fibDelIfaddr, fibDisableIp } from "./fib_frontend";
 import { arpSend } from "./arp";
 import { rt_cache_flush } from "./flow";
+import { HZ, NS_PER_JIFFY } from "./sysctl_net_ipv4";
+import { jiffies } from "./inetpeer";
+import { roundJiffiesUp, timerWheelExpiry } from "../lib/jiffies";
+import { CLOCK_NEVER } from "../hw/clock";
 
 // ---- devconf (include/uapi/linux/ip.h IPV4_DEVCONF_*), the ones the stack reads
 export const CONF_FORWARDING = 0, CONF_RP_FILTER = 1, CONF_ACCEPT_LOCAL = 2, CONF_ROUTE_LOCALNET = 3,
@@ -73,7 +77,10 @@ export function confAnd(ifindex: i32, k: i32): bool { return unchecked(confAll[k
 export function confMax(ifindex: i32, k: i32): i32 { const a = unchecked(confAll[k]), d = confGet(ifindex, k); return a > d ? a : d; }
 
 // ---- struct in_ifaddr pool
-export const IFA_F_SECONDARY: u32 = 0x01, IFA_F_PERMANENT: u32 = 0x80, IFA_F_NOPREFIXROUTE: u32 = 0x200, IFA_F_MCAUTOJOIN: u32 = 0x400;
+export const IFA_F_SECONDARY: u32 = 0x01, IFA_F_DEPRECATED: u32 = 0x20, IFA_F_PERMANENT: u32 = 0x80,
+  IFA_F_NOPREFIXROUTE: u32 = 0x200, IFA_F_MCAUTOJOIN: u32 = 0x400;
+/** INFINITY_LIFE_TIME: a lifetime of `forever` */
+export const INFINITY_LIFE_TIME: u32 = 0xffffffff;
 export const ifaDev = new Array<i32>();
 export const ifaLocal = new Array<u32>();
 export const ifaAddress = new Array<u32>();
@@ -85,6 +92,12 @@ export const ifaFlags = new Array<u32>();
 export const ifaLabel = new Array<string>();
 export const ifaMetric = new Array<u32>();
 export const ifaNext = new Array<i32>();
+/** ifa_valid_lft, ifa_preferred_lft (seconds, as set; meaningful while the address is not IFA_F_PERMANENT) */
+export const ifaValidLft = new Array<u32>();
+export const ifaPreferredLft = new Array<u32>();
+/** ifa_tstamp, ifa_cstamp: the jiffies of the last lifetime update and of the creation */
+export const ifaTstamp = new Array<i64>();
+export const ifaCstamp = new Array<i64>();
 /** insertion order: the kernel's address hash lists put the newest first */
 export const ifaSeq = new Array<u32>();
 let ifaSeqNext: u32 = 0;
@@ -95,6 +108,7 @@ function ifaAlloc(): i32 {
   const i = ifaDev.length;
   ifaDev.push(0); ifaLocal.push(0); ifaAddress.push(0); ifaPrefixlen.push(0); ifaMask.push(0); ifaBcast.push(0);
   ifaScope.push(0); ifaFlags.push(0); ifaLabel.push(""); ifaMetric.push(0); ifaNext.push(-1); ifaSeq.push(0);
+  ifaValidLft.push(0); ifaPreferredLft.push(0); ifaTstamp.push(0); ifaCstamp.push(0);
   return i;
 }
 function ifaRelease(i: i32): void { ifaDev[i] = 0; ifaNext[i] = ifaFree; ifaFree = i; }
@@ -276,12 +290,16 @@ function inetInsertIfa(ifa: i32): i32 {
   return 0;
 }
 
-/** inet_rtm_newaddr() */
+/**
+ * inet_rtm_newaddr(): valid and preferred are IFA_CACHEINFO's lifetimes (INFINITY_LIFE_TIME both without
+ * one). On an existing address (replace) only the metric and the lifetimes change: its other flags stay.
+ */
 export function inetNewAddr(dev: i32, local: u32, address: u32, prefixlen: i32, bcast: u32, scope: i32,
-  flags: u32, label: string, metric: u32, replace: bool): i32 {
+  flags: u32, label: string, metric: u32, replace: bool, valid: u32, preferred: u32): i32 {
   if (prefixlen > 32 || prefixlen < 0) return fail(EINVAL, "ipv4: Invalid prefix length");
   if (dev <= 0 || dev >= devAlive.length || !devAlive[dev]) return fail(ENODEV, "ipv4: Device not found");
   if (!inDevExists(dev)) return -ENOBUFS;
+  if (valid == 0 || preferred > valid) return fail(EINVAL, "ipv4: address lifetime invalid");
   const mask = inetMask(prefixlen);
   // find_matching_ifa()
   for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
@@ -291,6 +309,9 @@ export function inetNewAddr(dev: i32, local: u32, address: u32, prefixlen: i32, 
         fibModifyPrefixMetric(i, metric);
         ifaMetric[i] = metric;
       }
+      // the timestamp restarts: the new lifetimes count from now; the work is queued at once
+      setIfaLifetime(i, valid, preferred);
+      checkLifetime();
       return 0;
     }
   }
@@ -302,11 +323,125 @@ export function inetNewAddr(dev: i32, local: u32, address: u32, prefixlen: i32, 
   const ifa = ifaAlloc();
   ifaSeq[ifa] = ++ifaSeqNext;
   ifaDev[ifa] = dev; ifaLocal[ifa] = local; ifaAddress[ifa] = address; ifaPrefixlen[ifa] = prefixlen;
-  ifaMask[ifa] = mask; ifaBcast[ifa] = bcast; ifaScope[ifa] = scope; ifaFlags[ifa] = flags | IFA_F_PERMANENT;
+  ifaMask[ifa] = mask; ifaBcast[ifa] = bcast; ifaScope[ifa] = scope; ifaFlags[ifa] = flags;
   ifaLabel[ifa] = label.length ? label : devName[dev]; ifaMetric[ifa] = metric; ifaNext[ifa] = -1;
+  // a new in_ifaddr is zeroed (kzalloc): a lifetime left infinite is not written
+  ifaValidLft[ifa] = 0; ifaPreferredLft[ifa] = 0;
+  setIfaLifetime(ifa, valid, preferred);
+  ifaCstamp[ifa] = ifaTstamp[ifa];
   const err = inetInsertIfa(ifa);
-  if (err < 0) ifaRelease(ifa);
-  return err;
+  if (err < 0) { ifaRelease(ifa); return err; }
+  // __inet_insert_ifa() queues check_lifetime at once
+  checkLifetime();
+  return 0;
+}
+
+// ---- address lifetimes: set_ifa_lifetime(), check_lifetime(), inet_fill_ifaddr()'s IFA_CACHEINFO
+/** ADDR_CHECK_FREQUENCY and include/net/addrconf.h's ADDRCONF_TIMER_FUZZ* (jiffies) */
+const ADDR_CHECK_FREQUENCY: i64 = 120 * HZ;
+const ADDRCONF_TIMER_FUZZ_MINUS: i64 = HZ > 50 ? HZ / 50 : 1;
+const ADDRCONF_TIMER_FUZZ: i64 = HZ / 4;
+const ADDRCONF_TIMER_FUZZ_MAX: i64 = HZ;
+const NEVER: i64 = i64.MAX_VALUE;
+/**
+ * the jiffy check_lifetime's delayed work runs at. [model choice] NEVER while no address has a finite
+ * lifetime: the kernel's work keeps running every ADDR_CHECK_FREQUENCY and finds nothing to do, and the
+ * next add or change that could give it something queues it again at once, so nothing observable depends
+ * on its runs in between.
+ */
+let lifetimeCheckAt: i64 = NEVER;
+
+/**
+ * set_ifa_lifetime(): a finite valid lifetime clears IFA_F_PERMANENT (iproute2 then shows `dynamic`), a
+ * preferred lifetime of 0 sets IFA_F_DEPRECATED; an infinite one is not stored. The timestamp is now.
+ */
+function setIfaLifetime(ifa: i32, valid: u32, preferred: u32): void {
+  let flags = ifaFlags[ifa] & ~(IFA_F_PERMANENT | IFA_F_DEPRECATED);
+  // addrconf_timeout_fixup() leaves every finite u32 as it is on a 64-bit kernel
+  if (valid != INFINITY_LIFE_TIME) ifaValidLft[ifa] = valid;
+  else flags |= IFA_F_PERMANENT;
+  if (preferred != INFINITY_LIFE_TIME) {
+    if (preferred == 0) flags |= IFA_F_DEPRECATED;
+    ifaPreferredLft[ifa] = preferred;
+  }
+  ifaFlags[ifa] = flags;
+  ifaTstamp[ifa] = jiffies();
+}
+
+/**
+ * check_lifetime(): an address whose valid lifetime has run out is deleted as inet_del_ifa() deletes it
+ * (its secondaries with it or one promoted, the routes; an autojoin group is not left, as the kernel does
+ * not leave it on this path), one whose preferred lifetime has run out becomes deprecated; ages count
+ * ADDRCONF_TIMER_FUZZ_MINUS ahead, so that events a few jiffies apart go together. The work is queued
+ * again for the earliest lifetime still to run out (at most ADDR_CHECK_FREQUENCY ahead, rounded up to
+ * the second), rounded up to the next second when that is less than ADDRCONF_TIMER_FUZZ later, at least
+ * ADDRCONF_TIMER_FUZZ_MAX ahead; the timer wheel then rounds it up by its level's granularity.
+ * [model choice] The kernel walks its address hash table, whose order depends on a per-namespace salt;
+ * here devices and their lists in order: the order only shows when a primary and its secondaries run out
+ * in the same run, and the same addresses go.
+ */
+function checkLifetime(): void {
+  const now = jiffies();
+  let next = roundJiffiesUp(now + ADDR_CHECK_FREQUENCY, now);
+  const due = new Array<i32>();
+  for (let d = 0; d < devList.length; d++) {
+    const dev = devList[d];
+    if (!inDevExists(dev)) continue;
+    for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) {
+      const flags = ifaFlags[i];
+      if (flags & IFA_F_PERMANENT) continue;
+      const valid = ifaValidLft[i], preferred = ifaPreferredLft[i], tstamp = ifaTstamp[i];
+      const age = (now - tstamp + ADDRCONF_TIMER_FUZZ_MINUS) / HZ;
+      if (valid != INFINITY_LIFE_TIME && age >= <i64>valid) due.push(i);
+      else if (preferred == INFINITY_LIFE_TIME) continue;
+      else if (age >= <i64>preferred) {
+        const end = tstamp + <i64>valid * HZ;
+        if (end < next) next = end;
+        if (!(flags & IFA_F_DEPRECATED)) due.push(i);
+      } else {
+        const end = tstamp + <i64>preferred * HZ;
+        if (end < next) next = end;
+      }
+    }
+  }
+  for (let k = 0; k < due.length; k++) {
+    const i = due[k];
+    if (ifaDev[i] == 0) continue; // gone with its primary (no allocation happens meanwhile)
+    const age = (now - ifaTstamp[i] + ADDRCONF_TIMER_FUZZ_MINUS) / HZ;
+    if (ifaValidLft[i] != INFINITY_LIFE_TIME && age >= <i64>ifaValidLft[i]) inetDelIfa(i);
+    else ifaFlags[i] |= IFA_F_DEPRECATED;
+  }
+  let any = false;
+  for (let d = 0; d < devList.length && !any; d++) {
+    const dev = devList[d];
+    if (!inDevExists(dev)) continue;
+    for (let i = devIfaHead[dev]; i >= 0; i = ifaNext[i]) if (!(ifaFlags[i] & IFA_F_PERMANENT)) { any = true; break; }
+  }
+  if (!any) { lifetimeCheckAt = NEVER; return; }
+  const nextSec = roundJiffiesUp(next, now);
+  let sched = nextSec < next + ADDRCONF_TIMER_FUZZ ? nextSec : next;
+  if (sched < now + ADDRCONF_TIMER_FUZZ_MAX) sched = now + ADDRCONF_TIMER_FUZZ_MAX;
+  lifetimeCheckAt = timerWheelExpiry(now, sched);
+}
+
+/** the time (ns) check_lifetime's work is due, CLOCK_NEVER if not queued */
+export function devinetTimerNext(): i64 { return lifetimeCheckAt == NEVER ? CLOCK_NEVER : lifetimeCheckAt * NS_PER_JIFFY; }
+/** check_lifetime_work, when due */
+export function devinetTimerRun(): void { if (jiffies() >= lifetimeCheckAt) checkLifetime(); }
+
+/**
+ * inet_fill_ifaddr()'s IFA_CACHEINFO lifetimes: what is left of them in whole seconds since the timestamp
+ * (truncated), 0 once run out; forever for a permanent address. preferred: false gives the valid one.
+ */
+export function ifaLifetimeLeft(ifa: i32, preferredOne: bool): u32 {
+  if (ifaFlags[ifa] & IFA_F_PERMANENT) return INFINITY_LIFE_TIME;
+  let preferred = ifaPreferredLft[ifa], valid = ifaValidLft[ifa];
+  if (preferred != INFINITY_LIFE_TIME) {
+    const tval = (jiffies() - ifaTstamp[ifa]) / HZ;
+    preferred = <i64>preferred > tval ? <u32>(<i64>preferred - tval) : 0;
+    if (valid != INFINITY_LIFE_TIME) valid = <i64>valid > tval ? <u32>(<i64>valid - tval) : 0;
+  }
+  return preferredOne ? preferred : valid;
 }
 
 /** fib_modify_prefix_metric(): the prefix route follows an address's new metric */

@@ -14,6 +14,7 @@
 // selecting a path allocate nothing.
 import { clockNow, CLOCK_NEVER } from "../hw/clock";
 import { HZ, NS_PER_JIFFY } from "./sysctl_net_ipv4";
+import { timerWheelExpiry } from "../lib/jiffies";
 
 /** NH_RES_DEFAULT_IDLE_TIMER (120 s) in jiffies; NH_RES_DEFAULT_UNBALANCED_TIMER is 0 (never forced) */
 export const NH_RES_DEFAULT_IDLE_TIMER: u32 = <u32>(120 * HZ);
@@ -193,18 +194,6 @@ function nhResTableUpkeep(s: i32): void {
   } else {
     resUpkeepAt[s] = NEVER;
   }
-}
-
-/**
- * The jiffy a timer armed at `now` for `expires` runs at: calc_wheel_index() puts it in the level whose range
- * holds the delay (LVL_START(n) = 63 << 3(n-1)) and calc_index() rounds it up past expires by the level's
- * granularity (8^level jiffies).
- */
-function timerWheelExpiry(now: i64, expires: i64): i64 {
-  const delta = expires - now;
-  let shift: i64 = 0;
-  for (let lvl: i64 = 1; lvl < 9 && delta >= (<i64>63 << (3 * (lvl - 1))); lvl++) shift = 3 * lvl;
-  return ((expires + (<i64>1 << shift)) >> shift) << shift;
 }
 
 /** insert_nexthop() for a new resilient group: its entries, their shares, and every bucket filled at once */

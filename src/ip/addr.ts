@@ -1,6 +1,6 @@
 // `ip address`: add/change/replace/del/flush/show (ip/ipaddress.c).
 import {
-  IFA_F_NOPREFIXROUTE, IFA_F_PERMANENT, IFA_F_SECONDARY, IFF_UP, RT_SCOPE_HOST, RT_SCOPE_NOWHERE,
+  IFA_F_DEPRECATED, IFA_F_PERMANENT, IFA_F_SECONDARY, IFF_UP, INFINITY_LIFE_TIME, RT_SCOPE_HOST, RT_SCOPE_NOWHERE,
   type AddrInfo, type AddrReq, type LinkInfo,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
@@ -49,7 +49,18 @@ function addrText(ctx: Ctx, a: AddrInfo): string {
   s += `scope ${scopeName(a.scope)} `;
   for (const w of flagWords(a.flags)) s += w + ' ';
   s += a.label;
-  return s + '\n       valid_lft forever preferred_lft forever\n';
+  const lft = (v: number | undefined) => v === undefined ? 'forever' : `${v}sec`;
+  return s + `\n       valid_lft ${lft(validLft(a))} preferred_lft ${lft(preferredLft(a))}\n`;
+}
+
+/**
+ * print_addrinfo()'s IFA_CACHEINFO: the seconds left, undefined for forever; the preferred one of a
+ * deprecated address is printed signed (print_int)
+ */
+function validLft(a: AddrInfo): number | undefined { return a.validLft === INFINITY_LIFE_TIME ? undefined : a.validLft; }
+function preferredLft(a: AddrInfo): number | undefined {
+  if (a.preferredLft === INFINITY_LIFE_TIME) return undefined;
+  return a.flags & IFA_F_DEPRECATED ? a.preferredLft | 0 : a.preferredLft;
 }
 
 export function addrJson(a: AddrInfo): Record<string, Json> {
@@ -61,8 +72,8 @@ export function addrJson(a: AddrInfo): Record<string, Json> {
   o.scope = scopeName(a.scope);
   for (const w of flagWords(a.flags)) o[w] = true;
   o.label = a.label;
-  o.valid_life_time = 4294967295;
-  o.preferred_life_time = 4294967295;
+  o.valid_life_time = validLft(a) ?? INFINITY_LIFE_TIME;
+  o.preferred_life_time = preferredLft(a) ?? INFINITY_LIFE_TIME;
   return o;
 }
 
@@ -99,8 +110,7 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
     } else if (w === 'noprefixroute') noprefixroute = true;
     else if (w === 'autojoin') autojoin = true;
     else if (matches(w, 'valid_lft') || matches(w, 'preferred_lft')) {
-      // set_lifetime(): forever or a u32; [model choice] the lifetimes are checked as ipaddr_modify()
-      // checks them, then not kept: addresses never expire here
+      // set_lifetime(): forever or a u32
       const valid = matches(w, 'valid_lft');
       const name = valid ? 'valid_lft' : 'preferred_lft';
       if ((valid ? validLft : preferredLft) !== undefined) duparg(name, w);
@@ -130,7 +140,7 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
   // ipaddr_modify(), once the device is known
   const checkLifetimes = () => {
     if (validLft === undefined && preferredLft === undefined) return;
-    const valid = validLft ?? 0xffffffff, preferred = preferredLft ?? 0xffffffff;
+    const valid = validLft ?? INFINITY_LIFE_TIME, preferred = preferredLft ?? INFINITY_LIFE_TIME;
     if (!valid) throw new CmdFail(1, 'valid_lft is zero\n');
     if (valid < preferred) throw new CmdFail(1, 'preferred_lft is greater than valid_lft\n');
   };
@@ -176,6 +186,11 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
   if (metric !== undefined) req.metric = metric;
   if (noprefixroute) req.noprefixroute = true;
   if (autojoin) req.autojoin = true;
+  // IFA_CACHEINFO when either lifetime was given, the other forever
+  if (cmd !== 'del' && (validLft !== undefined || preferredLft !== undefined)) {
+    req.validLft = validLft ?? INFINITY_LIFE_TIME;
+    req.preferredLft = preferredLft ?? INFINITY_LIFE_TIME;
+  }
   req.ifindex = ctx.ifindexOrFail(dev);
   checkLifetimes();
   checkAutojoin();
@@ -186,6 +201,22 @@ function addrModify(ctx: Ctx, argv: string[], cmd: 'add' | 'change' | 'replace' 
 interface AddrFilter {
   dev?: LinkInfo; up: boolean; scope?: number; label?: string; to?: Prefix;
   flags: number; flagmask: number;
+}
+
+/**
+ * get_filter(): a flag's name sets it in the filter, with `-` clears it; `dynamic` is `-permanent`,
+ * `primary` `-secondary`, `temporary` is the name of `secondary`; false when w is none of these
+ */
+function flagFilter(f: AddrFilter, w: string): boolean {
+  let inv = w.startsWith('-');
+  let name = inv ? w.slice(1) : w;
+  if (name === 'dynamic') { inv = !inv; name = 'permanent'; } else if (name === 'primary') { inv = !inv; name = 'secondary'; }
+  else if (name === 'temporary') name = 'secondary';
+  const i = IFA_FLAG_NAMES.indexOf(name);
+  if (i < 0) return false;
+  f.flags = inv ? f.flags & ~(1 << i) : f.flags | (1 << i);
+  f.flagmask |= 1 << i;
+  return true;
 }
 
 function addrMatches(f: AddrFilter, a: AddrInfo): boolean {
@@ -231,9 +262,7 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
       f.scope = s === undefined || v === 'all' ? undefined : s;
       if (v === 'all') f.scope = undefined;
     } else if (linkFilterWord(ctx, a, lf)) f.up = lf.up; // up, group, master, vrf, type
-    else if (w === 'secondary' || w === 'primary') { f.flagmask |= IFA_F_SECONDARY; f.flags = w === 'secondary' ? f.flags | IFA_F_SECONDARY : f.flags & ~IFA_F_SECONDARY; }
-    else if (w === 'permanent' || w === 'dynamic') { f.flagmask |= IFA_F_PERMANENT; f.flags = w === 'permanent' ? f.flags | IFA_F_PERMANENT : f.flags & ~IFA_F_PERMANENT; }
-    else if (w === 'noprefixroute') { f.flagmask |= IFA_F_NOPREFIXROUTE; f.flags |= IFA_F_NOPREFIXROUTE; }
+    else if (flagFilter(f, w)) continue;
     else if (w === 'label') f.label = a.next();
     else {
       let v = w;
