@@ -304,14 +304,14 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
   const allOf = (l: LinkInfo) => (upRefused(l) ? [] : addrs.filter((x) => x.ifindex === l.ifindex));
   const mineOf = (l: LinkInfo) => allOf(l).filter((x) => addrMatches(f, x));
   if (ctx.opt.brief) {
-    // print_selected_addrinfo() in brief: "local[ peer address]/len" after the device's name and state
+    // print_selected_addrinfo() in brief: "local[ peer address]/len[ metric N]" after the device's name and state
     if (ctx.opt.json) {
       ctx.jsonOut(links.map((l) => {
         const r = shown(l);
         if (r < 0) return {};
         return Object.assign(r === 0 ? {} : linkBriefJson(ctx, l), {
           addr_info: allOf(l).map((x) => !addrMatches(f, x) ? {} : Object.assign({ local: formatIPv4(x.local) } as Record<string, Json>,
-            hasPeer(x) ? { address: formatIPv4(x.address) } : {}, { prefixlen: x.prefixlen })),
+            hasPeer(x) ? { address: formatIPv4(x.address) } : {}, { prefixlen: x.prefixlen }, x.metric ? { metric: x.metric } : {})),
         });
       }));
     } else {
@@ -320,7 +320,8 @@ function addrList(ctx: Ctx, argv: string[], flush: boolean): number {
         if (r < 0) continue;
         // with a label filter the device part goes, as in the full format: a device without addresses leaves an empty line
         ctx.out((r === 0 ? '' : linkBriefText(ctx, l)) + mineOf(l).map((x) =>
-          `${ctx.paint('inet', formatIPv4(x.local))}${hasPeer(x) ? ` peer ${ctx.paint('inet', formatIPv4(x.address))}` : ''}/${x.prefixlen} `).join('') + '\n');
+          `${ctx.paint('inet', formatIPv4(x.local))}${hasPeer(x) ? ` peer ${ctx.paint('inet', formatIPv4(x.address))}` : ''}/${x.prefixlen} ` +
+          (x.metric ? `metric ${x.metric} ` : '')).join('') + '\n');
       }
     }
     return 0;
