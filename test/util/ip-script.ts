@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Box } from '../../src/box.js';
 import { run, netnsAdd, netnsDel } from './netns.js';
-import { canMakeNamespace } from '../diff/kernel.js';
+import { netnsWhyNot } from './recorded.js';
 
 export interface IpStep { argv: string[]; stdout: string; stderr: string; status: number }
 
@@ -26,6 +26,18 @@ export const MP_LINKS = [
 
 /** A step ['sysctl', 'KEY=VALUE'] writes a sysctl of the namespace (or box) instead; only its status counts. */
 const isSysctl = (argv: string[]): boolean => argv[0] === 'sysctl';
+/**
+ * Steps for scripts that read times: ['batch', LINE...] runs the lines as one `ip -batch -` (one process,
+ * so that the kernel takes them within a millisecond, as the box takes them within the same instant);
+ * the first batch starts the script's clock. ['at', 'SECONDS'] waits until that time on it: real time
+ * for the kernel, virtual time (box.run) for the box, which spends none on the commands themselves. A
+ * kernel that reaches an `at` more than AT_LATE_S late fails the script: its answers would not be read
+ * at the times the script places them. ['within', 'SECONDS'] waits for nothing: it fails a kernel that
+ * reaches it later than that time.
+ */
+const isBatch = (argv: string[]): boolean => argv[0] === 'batch';
+const atS = (argv: string[]): number | undefined => argv[0] === 'at' || argv[0] === 'within' ? Number(argv[1]) : undefined;
+const AT_LATE_S = 0.15;
 
 /** noIpv6: IPv6 off in the namespace before the script (netpath has none), so that no IPv6 state shows */
 export interface KernelScriptOpts { noIpv6?: boolean }
@@ -39,8 +51,18 @@ export async function kernelIpSteps(prefix: string, script: string[][], opts: Ke
       if (r.status !== 0) throw new Error(`sysctl: ${r.stderr}`);
     }
     const out: IpStep[] = [];
+    let t0: number | undefined;
     for (const argv of script) {
-      if (isSysctl(argv)) {
+      const at = atS(argv);
+      if (at !== undefined) {
+        const late = (performance.now() - (t0 ?? performance.now())) / 1000 - at;
+        if (late > (argv[0] === 'at' ? AT_LATE_S : 0)) throw new Error(`the kernel's commands came ${late.toFixed(2)} s late for "${argv.join(' ')}": too slow a machine for this script`);
+        if (late < 0 && argv[0] === 'at') await new Promise((resolve) => setTimeout(resolve, -late * 1000));
+        out.push({ argv, stdout: '', stderr: '', status: 0 });
+      } else if (isBatch(argv)) {
+        t0 ??= performance.now();
+        out.push({ argv, ...(await run('ip', ['-n', ns, '-batch', '-'], argv.slice(1).join('\n') + '\n')) });
+      } else if (isSysctl(argv)) {
         const r = await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', argv[1]]);
         out.push({ argv, stdout: '', stderr: '', status: r.status });
       } else out.push({ argv, ...(await run('ip', ['-n', ns, ...argv])) });
@@ -52,7 +74,17 @@ export async function kernelIpSteps(prefix: string, script: string[][], opts: Ke
 /** Each command through `box.ip` of a fresh box. */
 export async function emulatedIpSteps(script: string[][]): Promise<IpStep[]> {
   const box = await Box.create();
+  let t0: number | undefined;
   return script.map((argv) => {
+    const at = atS(argv);
+    if (at !== undefined) {
+      if (argv[0] === 'at') box.run({ ns: Math.max(0, (t0 ?? box.now) + at * 1e9 - box.now) });
+      return { argv, stdout: '', stderr: '', status: 0 };
+    }
+    if (isBatch(argv)) {
+      t0 ??= box.now;
+      return { argv, ...box.ip(['-batch', '-'], { readFile: () => argv.slice(1).join('\n') + '\n' }) };
+    }
     if (!isSysctl(argv)) return { argv, ...box.ip(argv) };
     const [key, value] = argv[1].split('=');
     try { box.sysctl(key, value); return { argv, stdout: '', stderr: '', status: 0 }; }
@@ -62,7 +94,7 @@ export async function emulatedIpSteps(script: string[][]): Promise<IpStep[]> {
 
 /** The recorded kernel answers; with RECORD=1 where namespaces can be made, recorded again first. */
 export async function recordedIpSteps(fixture: URL, prefix: string, script: string[][], opts: KernelScriptOpts = {}): Promise<IpStep[]> {
-  if (process.env.RECORD && canMakeNamespace().ok) {
+  if (process.env.RECORD && !(await netnsWhyNot(prefix))) {
     writeFileSync(fixture, JSON.stringify(await kernelIpSteps(prefix, script, opts), null, 1) + '\n');
   }
   return JSON.parse(readFileSync(fixture, 'utf8')) as IpStep[];
