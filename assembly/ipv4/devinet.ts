@@ -375,7 +375,10 @@ function setIfaLifetime(ifa: i32, valid: u32, preferred: u32): void {
  * ADDRCONF_TIMER_FUZZ_MINUS ahead, so that events a few jiffies apart go together. The work is queued
  * again for the earliest lifetime still to run out (at most ADDR_CHECK_FREQUENCY ahead, rounded up to
  * the second), rounded up to the next second when that is less than ADDRCONF_TIMER_FUZZ later, at least
- * ADDRCONF_TIMER_FUZZ_MAX ahead; the timer wheel then rounds it up by its level's granularity.
+ * ADDRCONF_TIMER_FUZZ_MAX ahead; the timer wheel then rounds it up by its level's granularity (32 ms for
+ * a check up to 2 s ahead, 256 ms up to 16 s, 2 s beyond). [model choice] Those roundings are done on the
+ * box's jiffies and CPU 0 (lib/jiffies.ts): a given Linux machine, with its own jiffies' phase, may run the
+ * check earlier or later by up to that much.
  * [model choice] The kernel walks its address hash table, whose order depends on a per-namespace salt;
  * here devices and their lists in order: the order only shows when a primary and its secondaries run out
  * in the same run, and the same addresses go.
