@@ -434,7 +434,7 @@ export function devinetTimerRun(): void { if (jiffies() >= lifetimeCheckAt) chec
 
 /**
  * inet_fill_ifaddr()'s IFA_CACHEINFO lifetimes: what is left of them in whole seconds since the timestamp
- * (truncated), 0 once run out; forever for a permanent address. preferred: false gives the valid one.
+ * (truncated), 0 once run out; forever for a permanent address. The preferred one, or with false the valid one.
  */
 export function ifaLifetimeLeft(ifa: i32, preferredOne: bool): u32 {
   if (ifaFlags[ifa] & IFA_F_PERMANENT) return INFINITY_LIFE_TIME;
