@@ -138,6 +138,12 @@ export class EmacAdapter {
   rfdPool: u64 = 0;
   rfdPoolSize: u32 = 0;
   txPool: u64 = 0;
+  // the CPU addresses of the same (ring->v_addr: what dma_alloc_coherent returns with the bus address)
+  tpdV: usize = 0;
+  rrdV: usize = 0;
+  rfdV: usize = 0;
+  rfdPoolV: usize = 0;
+  txPoolV: usize = 0;
   rfdMapped: StaticArray<u8> = new StaticArray<u8>(4096); // rfbuff[i].dma_addr != 0
   tpdSkbEnd: StaticArray<u8> = new StaticArray<u8>(16384); // the skb sits on its last TPD
   rfdProduce: u32 = 0;
@@ -432,6 +438,10 @@ function emac_mac_rx_tx_rings_alloc_all(a: EmacAdapter): i32 {
   a.tpdRing = a.ringBlock;
   a.rrdRing = a.tpdRing + tpd;
   a.rfdRing = a.rrdRing + rrd;
+  a.tpdV = dmaMap(a.tpdRing, tpd);
+  a.rrdV = dmaMap(a.rrdRing, rrd);
+  a.rfdV = dmaMap(a.rfdRing, rfd);
+  a.txPoolV = dmaMap(a.txPool, tpdCount * TX_BUF);
   return 0;
 }
 
@@ -443,10 +453,10 @@ function rxPoolEnsure(a: EmacAdapter): i32 {
   a.rfdPool = DMA_BUS_BASE + <u64>off;
   a.rfdPoolSize = a.rxbufSize;
   a.rfdPoolCount = a.rfdCount;
+  a.rfdPoolV = dmaMap(a.rfdPool, a.rfdCount * a.rxbufSize);
   return 0;
 }
 
-function dmaW32(bus: u64, v: u32): void { const p = dmaMap(bus, 4); if (p != 0) store<u32>(p, v); }
 function dmaZero(bus: u64, n: u32): void { const p = dmaMap(bus, n); if (p != 0) memory.fill(p, 0, n); }
 
 /** emac_mac_rx_descs_refill: fill the current slot while the next one has no buffer. */
@@ -458,8 +468,7 @@ function emac_mac_rx_descs_refill(a: EmacAdapter): void {
     const slot = a.rfdProduce;
     const buf = a.rfdPool + <u64>slot * a.rfdPoolSize;
     unchecked(a.rfdMapped[<i32>slot] = 1);
-    dmaW32(a.rfdRing + <u64>slot * 8, <u32>buf);
-    dmaW32(a.rfdRing + <u64>slot * 8 + 4, <u32>(buf >> 32));
+    store<u64>(a.rfdV + <usize>slot * 8, buf); // RFD words 0 and 1: the buffer's bus address, low word first
     a.rfdProduce = ringNext(slot, n);
     next = ringNext(a.rfdProduce, n);
     count++;
@@ -774,8 +783,7 @@ function emac_mac_rx_process(a: EmacAdapter, budget: i32): i32 {
   do {
     if (avail == 0) break;
     // emac_rx_process_rrd
-    const rrd = dmaMap(a.rrdRing + <u64>a.rrdConsume * 16, 16);
-    if (rrd == 0) break;
+    const rrd = a.rrdV + <usize>a.rrdConsume * 16;
     const w3 = load<u32>(rrd, 12);
     if ((w3 & RRD_UPDT) == 0) break;
     const w0 = load<u32>(rrd);
@@ -793,8 +801,7 @@ function emac_mac_rx_process(a: EmacAdapter, budget: i32): i32 {
     if (w3 & RRD_ERROR) { a.rxDropped++; continue; }
     let len = (w3 & RRD_PKT_SIZE_MASK) - 4;
     if (len > a.rfdPoolSize) len = a.rfdPoolSize;
-    const buf = dmaMap(a.rfdPool + <u64>si * a.rfdPoolSize, len);
-    if (buf == 0) { a.rxDropped++; continue; }
+    const buf = a.rfdPoolV + <usize>si * a.rfdPoolSize;
     let flags: u32 = 0;
     if (a.rxcsum && (w3 & RRD_L4F) == 0) flags |= RXF_CSUM_UNNECESSARY;
     let tci: i32 = -1;
@@ -818,18 +825,16 @@ function txFree(a: EmacAdapter): u32 {
 
 function emac_tx_tpd_create(a: EmacAdapter, w0: u32, w1: u32, w2: u32, w3: u32): u32 {
   const idx = a.tpdProduce;
-  const t = dmaMap(a.tpdRing + <u64>idx * 16, 16);
-  if (t != 0) { store<u32>(t, w0); store<u32>(t, w1, 4); store<u32>(t, w2, 8); store<u32>(t, w3, 12); }
+  const t = a.tpdV + <usize>idx * 16;
+  store<u32>(t, w0); store<u32>(t, w1, 4); store<u32>(t, w2, 8); store<u32>(t, w3, 12);
   a.tpdProduce = ringNext(idx, a.tpdCount);
   return idx;
 }
 
 /** dma_map_single of [p, p+len) for TPD idx: a copy into its bounce buffer. */
 function mapTx(a: EmacAdapter, idx: u32, p: usize, len: u32): u64 {
-  const bus = a.txPool + <u64>idx * TX_BUF;
-  const dst = dmaMap(bus, len);
-  if (dst != 0) copyFrame(dst, p, len);
-  return bus;
+  copyFrame(a.txPoolV + <usize>idx * TX_BUF, p, len);
+  return a.txPool + <u64>idx * TX_BUF;
 }
 
 /**
@@ -874,8 +879,8 @@ export function emac_mac_tx_buf_send(a: EmacAdapter, p: usize, len: u32, meta: T
     off += piece;
   }
   // wmb(); the last TPD gets bit 31 and the skb
-  const t = dmaMap(a.tpdRing + <u64>last * 16, 16);
-  if (t != 0) store<u32>(t, load<u32>(t, 4) | TPD_LAST_FRAGMENT, 4);
+  const t = a.tpdV + <usize>last * 16;
+  store<u32>(t, load<u32>(t, 4) | TPD_LAST_FRAGMENT, 4);
   unchecked(a.tpdSkbEnd[<i32>last] = 1);
   if (txFree(a) < MAX_SKB_FRAGS + 3) a.queueStopped = true;
   a.update32(MAILBOX_15, 0xffff, a.tpdProduce);

@@ -8,6 +8,7 @@
 // does not pin down are marked [model choice] or [inferred].
 
 import { clockNow, CLOCK_NEVER } from "../clock";
+import { dmaMap } from "../dma";
 import { WirePort, wirePort, wirePortCreate, wireTxAbort } from "../wire";
 import { Phy } from "./phy";
 import { Sgmii } from "./sgmii";
@@ -25,6 +26,7 @@ import {
   IRQ_MODERATOR_EN, IRQ_MODERATOR2_EN,
   MDIO_START, MDIO_BUSY, MDIO_RD_NWR, MDIO_REG_ADDR_MASK, MDIO_REG_ADDR_SHIFT, MDIO_DATA_MASK,
   PHY_ADDR_MASK, PHY_ADDR_SHIFT, RFD0_PROD_IDX_MASK, RFD0_PROC_IDX_SHIFT, NTPD_CONS_IDX_SHIFT,
+  RFD_BYTES, RRD_BYTES, TPD_BYTES,
 } from "./registers";
 
 export const EMAC_MAX_DEVICES: i32 = 16;
@@ -115,6 +117,14 @@ export class EmacDevice {
   rrdCount: u32 = 0;
   tpdCount: u32 = 0;
   rxBufSize: u32 = 0;
+  /**
+   * Where each latched ring lies in linear memory, or 0 unless all of it is in DMA
+   * memory (then every access maps its own descriptor and a bad one faults there):
+   * a slot of a whole ring needs no check of its own.
+   */
+  rfdRing: usize = 0;
+  rrdRing: usize = 0;
+  tpdRing: usize = 0;
 
   // Hardware ring indices
   rfdCons: u32 = 0; // next RFD the device will fill
@@ -284,6 +294,9 @@ export class EmacDevice {
     this.rrdCount = this.reg(DESC_CTRL_6) & 0xfff;
     this.tpdCount = this.reg(DESC_CTRL_9) & 0xffff;
     this.rxBufSize = this.reg(DESC_CTRL_4) & 0xffff;
+    this.rfdRing = this.rfdCount != 0 ? dmaMap(this.rfdBase, this.rfdCount * RFD_BYTES) : 0;
+    this.rrdRing = this.rrdCount != 0 ? dmaMap(this.rrdBase, this.rrdCount * RRD_BYTES) : 0;
+    this.tpdRing = this.tpdCount != 0 ? dmaMap(this.tpdBase, this.tpdCount * TPD_BYTES) : 0;
     this.resetIndices();
   }
 

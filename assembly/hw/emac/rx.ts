@@ -86,7 +86,9 @@ export function rxChecksumFlags(p: usize, len: u32): u32 {
   let l4: u32 = 0;
   let l4len: u32 = 0;
   let proto: u32 = 0;
-  let sum: u64 = 0;
+  // the pseudo header's addresses: summed only for a checksum that is checked
+  let addrs: usize = 0;
+  let addrLen: u32 = 0;
   if (type == ETH_P_IP) {
     if (l3 + 20 > len) return 0;
     const vihl = <u32>load<u8>(p + l3);
@@ -99,7 +101,7 @@ export function rxChecksumFlags(p: usize, len: u32): u32 {
     proto = <u32>load<u8>(p + l3 + 9);
     l4 = l3 + ihl;
     l4len = tot - ihl;
-    sum = csumAdd(sum, p + l3 + 12, 8); // saddr, daddr
+    addrs = p + l3 + 12; addrLen = 8; // saddr, daddr
   } else if (type == ETH_P_IPV6) {
     if (l3 + 40 > len) return 0;
     if ((<u32>load<u8>(p + l3) >> 4) != 6) return 0;
@@ -108,7 +110,7 @@ export function rxChecksumFlags(p: usize, len: u32): u32 {
     proto = <u32>load<u8>(p + l3 + 6);
     l4 = l3 + 40;
     l4len = plen;
-    sum = csumAdd(sum, p + l3 + 8, 32);
+    addrs = p + l3 + 8; addrLen = 32;
   } else {
     return 0;
   }
@@ -120,7 +122,7 @@ export function rxChecksumFlags(p: usize, len: u32): u32 {
   } else {
     return 0;
   }
-  sum += <u64>proto + <u64>l4len;
+  let sum = csumAdd(<u64>proto + <u64>l4len, addrs, addrLen);
   sum = csumAdd(sum, p + l4, l4len);
   return csumFold(sum) == 0xffff ? 0 : RRD_L4F;
 }
@@ -164,9 +166,9 @@ export function emacReceive(d: EmacDevice, p: usize, len: u32, wflags: u32): voi
     d.raise(RFD0_UR_INT);
     return;
   }
-  const rfd = dmaMap(d.rfdBase + <u64>d.rfdCons * RFD_BYTES, RFD_BYTES);
+  const rfd = d.rfdRing != 0 ? d.rfdRing + <usize>d.rfdCons * RFD_BYTES : dmaMap(d.rfdBase + <u64>d.rfdCons * RFD_BYTES, RFD_BYTES);
   if (rfd == 0) { rxHalt(d, DMAR_TO_INT, true); return; }
-  const rrd = dmaMap(d.rrdBase + <u64>d.rrdProd * RRD_BYTES, RRD_BYTES);
+  const rrd = d.rrdRing != 0 ? d.rrdRing + <usize>d.rrdProd * RRD_BYTES : dmaMap(d.rrdBase + <u64>d.rrdProd * RRD_BYTES, RRD_BYTES);
   if (rrd == 0) { rxHalt(d, DMAW_TO_INT, true); return; }
   // The driver owns an RRD until it clears UPDT; never overwrite one it has not consumed.
   if ((load<u32>(rrd, 12) & RRD_UPDT) != 0) {

@@ -202,7 +202,7 @@ export function txStart(d: EmacDevice): void {
   const n = d.tpdCount;
   const prod = d.mailbox15 & NTPD_PROD_IDX_MASK;
   if (n == 0 || prod >= n || d.tpdCons >= n) { txHalt(d, TXQ_TO_INT, false); return; }
-  const ring = dmaMap(d.tpdBase, n * TPD_BYTES);
+  const ring = d.tpdRing != 0 ? d.tpdRing : dmaMap(d.tpdBase, n * TPD_BYTES);
   if (ring == 0) { txHalt(d, DMAR_TO_INT, true); return; }
 
   let idx = d.tpdCons;
