@@ -206,6 +206,16 @@ export function txStart(d: EmacDevice): void {
   if (ring == 0) { txHalt(d, DMAR_TO_INT, true); return; }
 
   let idx = d.tpdCons;
+  // The common packet: one TPD with the last-fragment bit, no LSO or CSX, its buffer in DMA
+  // memory. It goes to the wire straight from there, as the walk below would send it.
+  const t0 = ring + <usize>idx * TPD_BYTES;
+  const w1t0 = load<u32>(t0, 4);
+  const len0 = load<u32>(t0) & 0xffff;
+  if ((w1t0 & (TPD_LAST_FRAGMENT | TPD_LSO | TPD_LSOV | TPD_CSX)) == TPD_LAST_FRAGMENT && len0 != 0) {
+    const w3 = load<u32>(t0, 12);
+    const src = dmaMap((<u64>(w3 >>> TPD_BUFFER_ADDR_H_SHIFT) << 32) | <u64>load<u32>(t0, 8), len0);
+    if (src != 0) { txSend(d, src, len0, w1t0, w3, idx + 1 == n ? 0 : idx + 1); return; }
+  }
   let total: u32 = 0;
   let w1first: u32 = 0;
   let w3first: u32 = 0;
@@ -248,7 +258,11 @@ export function txStart(d: EmacDevice): void {
     return;
   }
   if (err != 0) { txDropPacket(d, idx, err); return; }
+  txSend(d, direct != 0 ? direct : gather, total, w1first, w3first, idx);
+}
 
+/** Puts the gathered packet [p, p+total) on the wire with its offloads; its TPDs end before `next`. */
+function txSend(d: EmacDevice, p: usize, total: u32, w1first: u32, w3first: u32, next: u32): void {
   const now = clockNow();
   txStartNs = d.wire.txBusyUntil > now ? d.wire.txBusyUntil : now;
   stagedNs = 0;
@@ -257,14 +271,14 @@ export function txStart(d: EmacDevice): void {
   if ((w1first & TPD_LSO) != 0) {
     ok = segment(d, total, w1first, w3first);
   } else {
-    if ((w1first & TPD_CSX) != 0) ok = customChecksum(gather, total, w1first);
-    if (ok) stageFrame(d, direct != 0 ? direct : gather, total, w3first);
+    if ((w1first & TPD_CSX) != 0) ok = customChecksum(p, total, w1first);
+    if (ok) stageFrame(d, p, total, w3first);
   }
-  if (!ok || stageError) { txDropPacket(d, idx, TXQ_TO_INT); return; }
+  if (!ok || stageError) { txDropPacket(d, next, TXQ_TO_INT); return; }
 
   d.txDoneAt = txStartNs + stagedNs;
   d.wire.txBusyUntil = d.txDoneAt;
-  d.txNextCons = idx;
+  d.txNextCons = next;
   d.txInFlight = true;
 }
 
