@@ -61,10 +61,12 @@ class ByteQueue {
   push(n: u32): void { this.end += n; this.stagedCount++; }
   commit(): void { this.tail = this.end; this.count += this.stagedCount; this.stagedCount = 0; }
   abort(): void { this.end = this.tail; this.stagedCount = 0; }
-  pop(n: u32): void {
-    this.head += n;
-    this.count--;
-    if (this.head == this.tail && this.tail == this.end) { this.head = 0; this.tail = 0; this.end = 0; }
+  pop(n: u32): void { this.popMany(this.head + n, 1); }
+  /** Drops `k` committed records, the first of the rest starting at `head`. */
+  popMany(head: u32, k: u32): void {
+    this.head = head;
+    this.count -= k;
+    if (head == this.tail && this.tail == this.end) { this.head = 0; this.tail = 0; this.end = 0; }
   }
   clear(): void { this.head = 0; this.tail = 0; this.end = 0; this.count = 0; this.stagedCount = 0; }
 }
@@ -175,6 +177,10 @@ export function wireInjectBatch(i: i32, h: i32, count: i32, gapNs: i64 = 0): i32
 function wireInjectFrom(i: i32, src: usize, size: u32, count: i32, gapNs: i64): i32 {
   const p = wirePort(i);
   if (p == null) return 0;
+  // the clock does not move during the call: the frames arrive back to back from now on
+  const q = p.rx;
+  const now = clockNow();
+  let busy = p.rxBusyUntil;
   let off: u32 = 0;
   let accepted = 0;
   for (let n = 0; n < count; n++) {
@@ -187,21 +193,21 @@ function wireInjectFrom(i: i32, src: usize, size: u32, count: i32, gapNs: i64): 
     // A sending MAC pads short frames to 60 bytes: the wire never carries less.
     const wireLen = len < MIN_FRAME ? MIN_FRAME : len;
     const need = (RX_HDR + wireLen + 7) & ~7;
-    const dst = p.rx.reserve(need);
+    const dst = q.reserve(need);
     if (dst == 0) { p.rxOverflow++; off += rec; continue; }
-    const start = (p.rxBusyUntil > clockNow() ? p.rxBusyUntil : clockNow()) + gapNs;
-    const arrival = start + wireTimeNs(p, wireLen);
-    p.rxBusyUntil = arrival;
+    busy = (busy > now ? busy : now) + gapNs + wireTimeNs(p, wireLen);
     store<u32>(dst, (word & 0xffff0000) | wireLen);
     store<u32>(dst, 0, 4);
-    store<i64>(dst, arrival, 8);
+    store<i64>(dst, busy, 8);
     copyFrame(dst + RX_HDR, src + off + 4, len);
     if (wireLen > len) memory.fill(dst + RX_HDR + len, 0, wireLen - len);
-    p.rx.push(need);
-    p.rx.commit();
+    q.push(need);
     accepted++;
     off += rec;
   }
+  // the whole batch becomes visible at once: nothing runs while it is staged
+  q.commit();
+  p.rxBusyUntil = busy;
   return accepted;
 }
 
@@ -263,10 +269,14 @@ export function wireCollect(i: i32, max: u32): i32 {
   const p = wirePort(i);
   if (p == null || stagePtr == 0) return 0;
   const room = max < STAGE_SIZE ? max : STAGE_SIZE;
+  const q = p.tx;
+  const base = q.base;
+  const avail = q.count < <u32>STAGE_TIMES_MAX ? <i32>q.count : STAGE_TIMES_MAX;
+  let head = q.head;
   let out: u32 = 0;
   let n = 0;
-  while (p.tx.count > 0 && n < STAGE_TIMES_MAX) {
-    const src = p.tx.base + p.tx.head;
+  while (n < avail) {
+    const src = base + head;
     const word = load<u32>(src);
     const len = word & 0xffff;
     const out4 = (4 + len + 3) & ~3;
@@ -275,9 +285,10 @@ export function wireCollect(i: i32, max: u32): i32 {
     copyFrame(stagePtr + out + 4, src + TX_HDR, out4 - 4);
     store<i64>(stageTimes + (<usize>n << 3), load<i64>(src, 4));
     out += out4;
-    p.tx.pop((TX_HDR + len + 3) & ~3);
+    head += (TX_HDR + len + 3) & ~3;
     n++;
   }
+  q.popMany(head, n);
   wireCollectedBytes = out;
   return n;
 }

@@ -15,7 +15,7 @@ import { Sgmii } from "./sgmii";
 import {
   BASE_SIZE, CSR_SIZE, SGMII_SIZE, CORE_FIRST, CORE_LAST, CORE_WORDS,
   REGION_BASE, REGION_CSR, REGION_SGMII,
-  DMA_MAS_CTRL, IRQ_MOD_TIM_INIT, MDIO_CTRL, PHY_STS, MAC_CTRL, MAX_FRAM_LEN_CTRL, INTER_SRAM_PART9,
+  DMA_MAS_CTRL, IRQ_MOD_TIM_INIT, MDIO_CTRL, PHY_STS, MAC_CTRL, MAC_STA_ADDR0, MAC_STA_ADDR1, MAX_FRAM_LEN_CTRL, INTER_SRAM_PART9,
   DESC_CTRL_0, DESC_CTRL_1, DESC_CTRL_2, DESC_CTRL_3, DESC_CTRL_4, DESC_CTRL_5, DESC_CTRL_6,
   DESC_CTRL_8, DESC_CTRL_9, TXQ_CTRL_0, RXQ_CTRL_0, MAILBOX_0, MAILBOX_2, MAILBOX_3, MAILBOX_15,
   INT_STATUS, INT_MASK, RXMAC_STATC_REG0, RXMAC_STATC_REG22, TXMAC_STATC_REG0, TXMAC_STATC_REG24,
@@ -117,6 +117,13 @@ export class EmacDevice {
   rrdCount: u32 = 0;
   tpdCount: u32 = 0;
   rxBufSize: u32 = 0;
+  /**
+   * The station address (MAC_STA_ADDR0/1) as the first 4 and next 2 bytes of a frame
+   * read little-endian, kept by the write handler: the RX filter compares each frame
+   * with it without reassembling the address from the registers.
+   */
+  staLo: u32 = 0;
+  staHi: u32 = 0;
   /**
    * Where each latched ring lies in linear memory, or 0 unless all of it is in DMA
    * memory (then every access maps its own descriptor and a bad one faults there):
@@ -432,7 +439,16 @@ export class EmacDevice {
           return; // counters are read-only
         }
         this.setReg(off, v);
+        if (off == MAC_STA_ADDR0 || off == MAC_STA_ADDR1) this.latchStation();
     }
+  }
+
+  /** Bytes 0-1 of the address are in ADDR1[15:0], bytes 2-5 in ADDR0, most significant first. */
+  private latchStation(): void {
+    const a0 = bswap<u32>(this.reg(MAC_STA_ADDR0));
+    const a1 = <u32>bswap<u16>(<u16>this.reg(MAC_STA_ADDR1));
+    this.staLo = a1 | (a0 << 16);
+    this.staHi = a0 >>> 16;
   }
 
   // ---- Region 1: CSR wrapper (plain storage; FREQ_MODE etc. have no modelled effect) ----

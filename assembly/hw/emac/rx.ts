@@ -22,7 +22,7 @@ import {
   MC_RX_DROP_RRD_BUSY, MC_RX_DROP_OVERSIZE, MC_RX_DROP_ERROR, MC_DMA_FAULT, MC_RX_DROP_HALTED,
 } from "./emac";
 import {
-  MAC_CTRL, MAC_STA_ADDR0, MAC_STA_ADDR1, HASH_TAB_REG0, HASH_TAB_REG1, MAX_FRAM_LEN_CTRL,
+  MAC_CTRL, HASH_TAB_REG0, HASH_TAB_REG1, MAX_FRAM_LEN_CTRL,
   PROM_MODE, BROAD_EN, MULTI_ALL, VLAN_STRIP, RX_PKT_INT0, RFD0_UR_INT, RXF_OF_INT,
   DMAR_TO_INT, DMAW_TO_INT, RFD_BYTES, RRD_BYTES, RRD_NOR_SHIFT, RRD_SI_SHIFT,
   RRD_PKT_SIZE_MASK, RRD_L4F, RRD_IPF, RRD_CVTAG, RRD_CRC, RRD_TRN, RRD_UPDT,
@@ -62,10 +62,8 @@ export function rxAddressMatch(d: EmacDevice, p: usize): bool {
     const reg = (crc >>> 31) != 0 ? d.reg(HASH_TAB_REG1) : d.reg(HASH_TAB_REG0);
     return ((reg >>> bit) & 1) != 0;
   }
-  // the station address: bytes 0-1 in ADDR1[15:0], bytes 2-5 in ADDR0, most significant first
-  const a0 = bswap<u32>(d.reg(MAC_STA_ADDR0));
-  const a1 = <u32>bswap<u16>(<u16>d.reg(MAC_STA_ADDR1));
-  return load<u32>(p) == (a1 | (a0 << 16)) && <u32>load<u16>(p, 4) == (a0 >>> 16);
+  // the station address (MAC_STA_ADDR0/1, as the write handler keeps it)
+  return load<u32>(p) == d.staLo && <u32>load<u16>(p, 4) == d.staHi;
 }
 
 /**
