@@ -213,6 +213,27 @@ describe('TX bad guest values', () => {
 });
 
 describe('wire and MMIO bad values', () => {
+  it('a batch larger than the RX wire queue: the frames that fit arrive, the rest are counted as overflow', async () => {
+    const { hw, nic } = await bare();
+    rawRings(hw, nic, { n: 8 });
+    const big = frame({ dst: MAC_BYTES, payload: 1400 }).bytes;
+    const seen = () => nic.counters.rxDelivered + nic.counters.rxDropNoRfd;
+    // 800 records of ~1.46 KB do not fit in the 1 MiB queue
+    const accepted = nic.wire.inject(Array.from({ length: 800 }, () => big));
+    expect(accepted).toBeGreaterThan(0);
+    expect(accepted).toBeLessThan(800);
+    expect(nic.wire.counters.rxOverflow).toBe(800 - accepted);
+    hw.run({ ns: 20 * MS });
+    // every accepted frame reached the MAC (the 7 free RFDs take 7, the rest find none)
+    expect(seen()).toBe(accepted);
+    expect(nic.counters.rxDelivered).toBe(7);
+    // the emptied queue takes as many again
+    expect(nic.wire.inject(Array.from({ length: 800 }, () => big))).toBe(accepted);
+    hw.run({ ns: 20 * MS });
+    expect(seen()).toBe(2 * accepted);
+    expect(nic.wire.counters.rxOverflow).toBe(2 * (800 - accepted));
+  });
+
   it('rejects empty and oversized frames at inject, and survives garbage everywhere', async () => {
     const { hw, nic } = await bare();
     rawRings(hw, nic, { n: 8 });
