@@ -5,7 +5,11 @@
 // through the lower veth (pkt_helper.py); netpath's box injects them through its own peer end.
 // What is compared: each macvlan's received packets and multicast count (`ip -s -j link`) after
 // each step. IPv6 is off and link-local IGMP reports too. RECORD=1 rewrites the fixture; with
-// namespaces available the live kernel is asked too.
+// namespaces available the live kernel is asked too. Once in many full CI runs the live kernel's mv1
+// counted one or two multicast frames more than recorded from mv2's join on; it never happened in
+// hundreds of runs of this file alone, loaded or not. So the live run also captures what each
+// macvlan receives, and a run that differs is reported with those frames and asked once more: a
+// recording the kernel no longer matches fails both runs.
 import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Box } from '../../src/box.js';
@@ -33,15 +37,26 @@ const STEPS = [
 
 /** per step: rx packets and multicast of mv1 and mv2 */
 type Counts = number[][];
+/** per step: what mv1 and mv2 received, as "mv1 <ethertype> <IP proto> <src> > <dst>" */
+type Seen = string[][];
 const FIXTURE = new URL('../fixtures/devices/macvlan-multicast.json', import.meta.url);
 const counts = (json: string): number[] =>
   (JSON.parse(json) as { ifname: string; stats64: { rx: { packets: number; multicast: number } } }[])
     .filter((l) => l.ifname === 'mv1' || l.ifname === 'mv2').flatMap((l) => [l.stats64.rx.packets, l.stats64.rx.multicast]);
 
-async function kernelRun(): Promise<Counts> {
+/** A frame a DUT packet socket got, in a few words: enough to tell an IGMP report from a test frame. */
+function describe_(port: number, h: string): string {
+  const type = h.slice(24, 28);
+  const ip = (o: number) => [0, 1, 2, 3].map((i) => parseInt(h.slice(o + 2 * i, o + 2 * i + 2), 16)).join('.');
+  const l3 = type === '0800' ? ` proto ${parseInt(h.slice(46, 48), 16)} ${ip(52)} > ${ip(60)}` : '';
+  return `mv${port + 1} ${h.slice(0, 12)} ${type}${l3}`;
+}
+
+async function kernelRun(): Promise<{ counts: Counts; seen: Seen }> {
   const dut = await netnsAdd('np-mmd');
   const tester = await netnsAdd('np-mmt');
   let helper: Helper | undefined;
+  let tap: Helper | undefined;
   try {
     for (const ns of [dut, tester]) {
       await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1',
@@ -53,7 +68,9 @@ async function kernelRun(): Promise<Counts> {
     }
     await run('ip', ['-n', tester, 'link', 'set', 'tp0', 'up']);
     helper = await Helper.start(tester, ['tp0']);
+    tap = await Helper.start(dut, ['mv1', 'mv2']); // packet sockets only: no membership, no promiscuity
     const out: Counts = [];
+    const seen: Seen = [];
     for (const step of STEPS) {
       const [cmd, arg] = step.split(' ');
       if (cmd === 'send') await helper.ask({ op: 'send', port: 0, hex: arg, quiet: 30, max: 200 }, 10_000);
@@ -63,10 +80,13 @@ async function kernelRun(): Promise<Counts> {
       }
       await new Promise((res) => setTimeout(res, 100)); // the broadcast queue's work
       out.push(counts((await run('ip', ['-n', dut, '-s', '-j', 'link', 'show'])).stdout));
+      const got = (await tap.ask({ op: 'drain', ms: 1 }, 10_000)).out as [number, string][];
+      seen.push(got.map(([port, h]) => describe_(port, h)));
     }
-    return out;
+    return { counts: out, seen };
   } finally {
     await helper?.stop();
+    await tap?.stop();
     await netnsDel(dut);
     await netnsDel(tester);
   }
@@ -93,7 +113,7 @@ async function netpathRun(): Promise<Counts> {
 describe('multicast to macvlans against the kernel', () => {
   it('records the kernel (RECORD=1)', async (ctx) => {
     if (!process.env.RECORD || !canMakeNamespace().ok) return ctx.skip();
-    writeFileSync(FIXTURE, JSON.stringify(await kernelRun()) + '\n');
+    writeFileSync(FIXTURE, JSON.stringify((await kernelRun()).counts) + '\n');
   }, 60_000);
   it('each step leaves the counters the recorded kernel showed', async () => {
     const want = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Counts;
@@ -103,6 +123,12 @@ describe('multicast to macvlans against the kernel', () => {
   it('the live kernel counts as recorded', async (ctx) => {
     const can = canMakeNamespace();
     if (!can.ok) { console.warn(`macvlan multicast: live kernel skipped: ${can.reason}`); return ctx.skip(); }
-    expect(await kernelRun()).toEqual(JSON.parse(readFileSync(FIXTURE, 'utf8')));
+    const want = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Counts;
+    const first = await kernelRun();
+    if (JSON.stringify(first.counts) === JSON.stringify(want)) return;
+    console.warn(`macvlan multicast: the live kernel differed from the recording; asking once more. Its counts:
+${JSON.stringify(first.counts)}, recorded ${JSON.stringify(want)}; what the macvlans received, per step:
+${first.seen.map((f, i) => `  ${STEPS[i]!.slice(0, 40)}: ${f.join('; ') || '-'}`).join('\n')}`);
+    expect((await kernelRun()).counts).toEqual(want);
   }, 60_000);
 });

@@ -124,6 +124,10 @@ def read_ready(timeout_ms):
                         continue
             except BlockingIOError:
                 break
+            except OSError as e:
+                if e.errno != errno.ENETDOWN:
+                    raise
+                break  # the device went down (reported once): later frames still come
             out.append([i, data.hex()])
     return out
 
