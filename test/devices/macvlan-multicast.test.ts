@@ -5,11 +5,13 @@
 // through the lower veth (pkt_helper.py); netpath's box injects them through its own peer end.
 // What is compared: each macvlan's received packets and multicast count (`ip -s -j link`) after
 // each step. IPv6 is off and link-local IGMP reports too. RECORD=1 rewrites the fixture; with
-// namespaces available the live kernel is asked too. Once in many full CI runs the live kernel's mv1
-// counted one or two multicast frames more than recorded from mv2's join on; it never happened in
-// hundreds of runs of this file alone, loaded or not. So the live run also captures what each
-// macvlan receives, and a run that differs is reported with those frames and asked once more: a
-// recording the kernel no longer matches fails both runs.
+// namespaces available the live kernel is asked too.
+// The kernel's per-macvlan filter is a 256-bit hash that mixes in the device's address in memory
+// (mc_hash, macvlan_hash_mix), so now and then a group a macvlan never joined collides into it: the
+// frame to 239.1.2.3 reaches mv2 before it joins, or mv2's IGMP report to 224.0.0.22 reaches mv1
+// (seen once in many full CI runs; about 1 in 200 runs with the devices placed differently).
+// netpath's filters are exact. So the live run captures what each macvlan receives and takes out of
+// its counts the frames to a multicast address not on its list at that step, naming them.
 import { describe, it, expect } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Box } from '../../src/box.js';
@@ -37,7 +39,7 @@ const STEPS = [
 
 /** per step: rx packets and multicast of mv1 and mv2 */
 type Counts = number[][];
-/** per step: what mv1 and mv2 received, as "mv1 <ethertype> <IP proto> <src> > <dst>" */
+/** per step: what mv1 and mv2 received, as "mv1 <dst MAC> <ethertype> [proto P <src> > <dst>]" */
 type Seen = string[][];
 const FIXTURE = new URL('../fixtures/devices/macvlan-multicast.json', import.meta.url);
 const counts = (json: string): number[] =>
@@ -71,6 +73,8 @@ async function kernelRun(): Promise<{ counts: Counts; seen: Seen }> {
     tap = await Helper.start(dut, ['mv1', 'mv2']); // packet sockets only: no membership, no promiscuity
     const out: Counts = [];
     const seen: Seen = [];
+    const collided: string[] = [];
+    const taken = [0, 0]; // frames a hash collision let in so far, per macvlan
     for (const step of STEPS) {
       const [cmd, arg] = step.split(' ');
       if (cmd === 'send') await helper.ask({ op: 'send', port: 0, hex: arg, quiet: 30, max: 200 }, 10_000);
@@ -79,10 +83,20 @@ async function kernelRun(): Promise<{ counts: Counts; seen: Seen }> {
         if (r.status !== 0) throw new Error(`ip ${step}: ${r.stderr}`);
       }
       await new Promise((res) => setTimeout(res, 100)); // the broadcast queue's work
-      out.push(counts((await run('ip', ['-n', dut, '-s', '-j', 'link', 'show'])).stdout));
+      const c = counts((await run('ip', ['-n', dut, '-s', '-j', 'link', 'show'])).stdout);
       const got = (await tap.ask({ op: 'drain', ms: 1 }, 10_000)).out as [number, string][];
+      const lists = JSON.parse((await run('ip', ['-n', dut, '-j', 'maddr', 'show'])).stdout) as { ifname: string; maddr: { link?: string }[] }[];
+      const joined = ['mv1', 'mv2'].map((n) => new Set((lists.find((l) => l.ifname === n)?.maddr ?? []).map((m) => m.link?.replace(/:/g, ''))));
+      for (const [port, h] of got) {
+        const dst = h.slice(0, 12);
+        if ((parseInt(dst.slice(0, 2), 16) & 1) === 0 || dst === 'ffffffffffff' || joined[port]!.has(dst)) continue;
+        taken[port]!++;
+        collided.push(`${step.slice(0, 40)}: ${describe_(port, h)}`);
+      }
+      out.push([c[0]! - taken[0]!, c[1]! - taken[0]!, c[2]! - taken[1]!, c[3]! - taken[1]!]);
       seen.push(got.map(([port, h]) => describe_(port, h)));
     }
+    if (collided.length) console.warn(`macvlan multicast: frames the kernel's filter hash let in, not counted:\n  ${collided.join('\n  ')}`);
     return { counts: out, seen };
   } finally {
     await helper?.stop();
@@ -124,11 +138,8 @@ describe('multicast to macvlans against the kernel', () => {
     const can = canMakeNamespace();
     if (!can.ok) { console.warn(`macvlan multicast: live kernel skipped: ${can.reason}`); return ctx.skip(); }
     const want = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Counts;
-    const first = await kernelRun();
-    if (JSON.stringify(first.counts) === JSON.stringify(want)) return;
-    console.warn(`macvlan multicast: the live kernel differed from the recording; asking once more. Its counts:
-${JSON.stringify(first.counts)}, recorded ${JSON.stringify(want)}; what the macvlans received, per step:
-${first.seen.map((f, i) => `  ${STEPS[i]!.slice(0, 40)}: ${f.join('; ') || '-'}`).join('\n')}`);
-    expect((await kernelRun()).counts).toEqual(want);
+    const { counts: got, seen } = await kernelRun();
+    expect(got, `what the macvlans received, per step:\n${seen.map((f, i) => `  ${STEPS[i]!.slice(0, 40)}: ${f.join('; ') || '-'}`).join('\n')}`)
+      .toEqual(want);
   }, 60_000);
 });
