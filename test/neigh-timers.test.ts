@@ -38,7 +38,9 @@ describe('neighbour timers against the kernel', () => {
     }
   });
 
-  it.runIf(can.ok)('gives the live kernel\'s answers (about 22 s of real time)', async () => {
+  // The kernel's timers run in real time on a timer wheel (a 5 s timer fires up to ~0.3 s late at HZ 250),
+  // and some answers are read 0.2 s from a change: a busy machine can move one across. Asked again then.
+  it.runIf(can.ok)('gives the live kernel\'s answers (about 22 s of real time)', { retry: 2, timeout: 60_000 }, async () => {
     const kernel = await kernelAnswers();
     if (process.env.NPNEIGH_RECORD) {
       writeFileSync(FIXTURE, JSON.stringify({ recorded: versions(), scenarios: SCENARIOS.map((s) => s.name), answers: kernel }, null, 1) + '\n');
@@ -47,6 +49,6 @@ describe('neighbour timers against the kernel', () => {
       const got = await runNetpath(sc);
       expect(normalize(sc, got), sc.name).toEqual(normalize(sc, kernel[i]));
     }
-  }, 60_000);
+  });
   it.skipIf(can.ok)(`live kernel: skipped, no network namespace can be made here (${can.reason})`, () => {});
 });

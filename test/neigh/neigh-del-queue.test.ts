@@ -59,7 +59,12 @@ async function kernel(delMs: number | null, listenS: number): Promise<Kernel> {
     const frame = Buffer.from(eth(A0, B0, ETH_IP, DATAGRAM)).toString('hex');
     const sender = run('ip', ['netns', 'exec', b, 'python3', '-c', SENDER, frame, String(listenS)]);
     if (delMs !== null) {
+      // at least delMs, and until the datagram waits in the entry: python's start may take longer on a busy machine
       await new Promise((r) => setTimeout(r, delMs));
+      for (let i = 0; i < 100; i++) {
+        if ((await run('ip', ['-n', a, 'neigh', 'show', '198.51.100.2', 'dev', 'a1'])).stdout.includes('INCOMPLETE')) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await must(['ip', '-n', a, 'neigh', 'del', '198.51.100.2', 'dev', 'a1']);
     }
     const out = await sender;
