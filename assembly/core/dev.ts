@@ -301,9 +301,13 @@ export function devSetUp(dev: i32, up: bool): i32 {
   return 0;
 }
 
-/** dev_set_mtu(): IPv4 goes away below 68 and comes back above */
+/**
+ * dev_set_mtu(): IPv4 goes away below 68 and comes back above. The MTU the device has already is
+ * no change at all: no range check, no notifier (a bridge set to the MTU it has keeps following its ports).
+ */
 export function devSetMtu(dev: i32, mtu: u32): i32 {
   if (!devExists(dev)) return -ENODEV;
+  if (devMtu[dev] == mtu) return 0;
   if (devKind[dev] != KIND_DUMMY && devKind[dev] != KIND_LOOPBACK) {
     const e = validateMtu(mtu, devMinMtu[dev], devMaxMtu[dev]);
     if (e < 0) return e;
