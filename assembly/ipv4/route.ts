@@ -330,6 +330,10 @@ export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: 
   rtTable = 0; rtAlias = -1; rtNh = -1; rtMultipath = false; rtPrefixlen = 0; rtDropReason = 0; rtSaddr = saddr; rtRule = RULE_NO_LOOKUP;
   rtMx = 0;
   if (!inDevExists(dev)) return martian(DROP_NOT_SPECIFIED);
+  // the packet's flow, set before any path that validates the source: the reverse lookup in
+  // fib_validate_source dissects the same skb (its protocol and ports, with rules that ask for them)
+  flowInit(daddr, saddr, 0, dev, mark, 0, dscp, RT_SCOPE_UNIVERSE);
+  if (requireFlDissect > 0) flowPorts(proto, sport, dport);
   if (isMulticast(daddr)) {
     // ip_route_input_mc(): only groups we joined
     if (!ipCheckMc(dev, daddr)) return martian(DROP_NOT_SPECIFIED);
@@ -351,8 +355,6 @@ export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: 
   } else if (isLoopback(saddr)) {
     if (!confOr(dev, CONF_ROUTE_LOCALNET)) return martian(DROP_IP_LOCALNET);
   }
-  flowInit(daddr, saddr, 0, dev, mark, 0, dscp, RT_SCOPE_UNIVERSE);
-  if (requireFlDissect > 0) flowPorts(proto, sport, dport);
   let err = fibLookupRule();
   const fwd = confGet(dev, CONF_FORWARDING) != 0;
   if (err != 0) {
