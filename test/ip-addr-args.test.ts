@@ -7,8 +7,7 @@
 // differential hunt, recorded from the kernel (NP_RECORD=1) and checked live; IPv6 is off in the
 // namespace, as netpath has none.
 import { describe } from 'vitest';
-import { run } from './util/netns.js';
-import { netnsWhyNot, recordedCases } from './util/recorded.js';
+import { netnsWhyNot, ipCases } from './util/recorded.js';
 
 const FIXTURE = new URL('./fixtures/ip/addr-args.json', import.meta.url);
 const SETUP = ['link add v0 address 02:00:00:00:00:01 type veth peer name v1 address 02:00:00:00:00:02'];
@@ -28,11 +27,8 @@ const CASES = [
 const why = await netnsWhyNot('np-addrargs');
 
 describe('ip addr add: lifetimes, anycast and the IPv6-only flags as iproute2 6.1 takes them', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-addrargs', setup: SETUP, cases: CASES, why, tool: 'ip',
+  ipCases({
+    fixture: FIXTURE, netns: 'np-addrargs', setup: SETUP, cases: CASES, why,
     prepare: (ns) => [['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']],
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
   });
 });

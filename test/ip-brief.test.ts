@@ -4,8 +4,7 @@
 // and must come back byte for byte. When a namespace can be made, the kernel
 // is asked again.
 import { describe } from 'vitest';
-import { run } from './util/netns.js';
-import { recordedCases, netnsWhyNot } from './util/recorded.js';
+import { ipCases, netnsWhyNot } from './util/recorded.js';
 
 const FIXTURE = new URL('./fixtures/ip/brief.json', import.meta.url);
 
@@ -31,12 +30,9 @@ const CASES = [
 const why = await netnsWhyNot('np-brief');
 
 describe('ip -brief: byte for byte what iproute2 6.1 prints', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-brief', setup: SETUP, cases: CASES, why, tool: 'ip',
+  ipCases({
+    fixture: FIXTURE, netns: 'np-brief', setup: SETUP, cases: CASES, why,
     // netpath has no IPv6: no fe80:: or ::1 addresses in the kernel's answers either
     prepare: (ns) => [['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']],
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
   });
 });

@@ -7,8 +7,7 @@
 // differential hunt, recorded from the kernel (NP_RECORD=1) and checked live; IPv6 is off in the
 // namespace, as netpath has none.
 import { describe } from 'vitest';
-import { run } from './util/netns.js';
-import { netnsWhyNot, recordedCases } from './util/recorded.js';
+import { netnsWhyNot, ipCases } from './util/recorded.js';
 
 const FIXTURE = new URL('./fixtures/ip/link-filters.json', import.meta.url);
 const SETUP = [
@@ -35,11 +34,8 @@ const CASES = [
 const why = await netnsWhyNot('np-linkfilter');
 
 describe('ip link/addr show group, master, vrf, type: as iproute2 6.1 filters them', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-linkfilter', setup: SETUP, cases: CASES, why, tool: 'ip',
+  ipCases({
+    fixture: FIXTURE, netns: 'np-linkfilter', setup: SETUP, cases: CASES, why,
     prepare: (ns) => [['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']],
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
   });
 });

@@ -4,8 +4,7 @@
 // never tests, so the listing is whole. Found by a differential hunt, recorded from the kernel
 // (NP_RECORD=1) and checked live.
 import { describe } from 'vitest';
-import { run } from '../util/netns.js';
-import { netnsWhyNot, recordedCases } from '../util/recorded.js';
+import { netnsWhyNot, ipCases } from '../util/recorded.js';
 
 const FIXTURE = new URL('../fixtures/inet/nexthop-show-filters.json', import.meta.url);
 const SETUP = [
@@ -26,10 +25,5 @@ const CASES = [
 const why = await netnsWhyNot('np-nhfilter');
 
 describe('ip nexthop show master, vrf, fdb: as iproute2 6.1 and the kernel filter them', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-nhfilter', setup: SETUP, cases: CASES, why, tool: 'ip',
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
-  });
+  ipCases({ fixture: FIXTURE, netns: 'np-nhfilter', setup: SETUP, cases: CASES, why });
 });

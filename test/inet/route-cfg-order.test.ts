@@ -7,8 +7,7 @@
 // leaves a device route its link scope. Found by the routing differential (NPDIFF_BASE=300410000,
 // seeds 300410116 and 300410149), recorded from the kernel and checked live.
 import { describe } from 'vitest';
-import { run } from '../util/netns.js';
-import { netnsWhyNot, recordedCases } from '../util/recorded.js';
+import { netnsWhyNot, ipCases } from '../util/recorded.js';
 
 const FIXTURE = new URL('../fixtures/inet/route-cfg-order.json', import.meta.url);
 const SETUP = [
@@ -39,10 +38,5 @@ const CASES = [
 const why = await netnsWhyNot('np-rtcfg');
 
 describe('ip route add/del: the prefix is checked before the nexthop id; nhid 0 keeps link scope', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-rtcfg', setup: SETUP, cases: CASES, why, tool: 'ip',
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
-  });
+  ipCases({ fixture: FIXTURE, netns: 'np-rtcfg', setup: SETUP, cases: CASES, why });
 });

@@ -7,8 +7,7 @@
 // ignore the word. Found by a differential hunt, recorded from the kernel (NP_RECORD=1) and
 // checked live.
 import { describe } from 'vitest';
-import { run } from '../util/netns.js';
-import { netnsWhyNot, recordedCases } from '../util/recorded.js';
+import { netnsWhyNot, ipCases } from '../util/recorded.js';
 
 const FIXTURE = new URL('../fixtures/inet/route-get-connected.json', import.meta.url);
 const SETUP = [
@@ -34,10 +33,5 @@ const CASES = [
 const why = await netnsWhyNot('np-connected');
 
 describe('ip route get connected: the answer twice, the second as text', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-connected', setup: SETUP, cases: CASES, why, tool: 'ip',
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
-  });
+  ipCases({ fixture: FIXTURE, netns: 'np-connected', setup: SETUP, cases: CASES, why });
 });

@@ -4,8 +4,7 @@
 // UDP query after a TCP one passed where the kernel refused it. Found by the routing differential
 // (NPDIFF_BASE=777000000, seed 777000081); recorded from the kernel and checked live.
 import { describe } from 'vitest';
-import { run } from '../util/netns.js';
-import { netnsWhyNot, recordedCases } from '../util/recorded.js';
+import { netnsWhyNot, ipCases } from '../util/recorded.js';
 
 const FIXTURE = new URL('../fixtures/inet/route-input-mc-proto.json', import.meta.url);
 const SETUP = [
@@ -23,10 +22,5 @@ const CASES = [
 const why = await netnsWhyNot('np-rtmcp');
 
 describe('ip route get of a multicast or broadcast input: the source checked with the packet\'s protocol', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-rtmcp', setup: SETUP, cases: CASES, why, tool: 'ip',
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
-  });
+  ipCases({ fixture: FIXTURE, netns: 'np-rtmcp', setup: SETUP, cases: CASES, why });
 });

@@ -4,8 +4,7 @@
 // route included, and nothing for a local one). Recorded from the kernel (NP_RECORD=1) and
 // checked live; IPv6 is off in the namespace, as netpath has none.
 import { describe } from 'vitest';
-import { run } from '../util/netns.js';
-import { netnsWhyNot, recordedCases } from '../util/recorded.js';
+import { netnsWhyNot, ipCases } from '../util/recorded.js';
 
 const FIXTURE = new URL('../fixtures/inet/route-metrics.json', import.meta.url);
 const SETUP = [
@@ -61,13 +60,10 @@ const CASES = [
 const why = await netnsWhyNot('np-routemx');
 
 describe('ip route: metrics as iproute2 6.1 and Linux handle them', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-routemx', setup: SETUP, cases: CASES, why, tool: 'ip',
+  ipCases({
+    fixture: FIXTURE, netns: 'np-routemx', setup: SETUP, cases: CASES, why,
     prepare: (ns) => [['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1',
       'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']],
     boxPrepare: (box) => { box.sysctl('net.ipv4.ip_forward', 1); box.sysctl('net.ipv4.conf.all.rp_filter', 0); box.sysctl('net.ipv4.conf.default.rp_filter', 0); },
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
   });
 });

@@ -6,8 +6,7 @@
 // assumes the destination is on the link of that device. Found by the routing differential
 // (seed 300310077), recorded from the kernel and checked live.
 import { describe } from 'vitest';
-import { run } from '../util/netns.js';
-import { netnsWhyNot, recordedCases } from '../util/recorded.js';
+import { netnsWhyNot, ipCases } from '../util/recorded.js';
 
 const FIXTURE = new URL('../fixtures/inet/route-nh-miss.json', import.meta.url);
 const SETUP = [
@@ -33,10 +32,5 @@ const CASES = [
 const why = await netnsWhyNot('np-nhmiss');
 
 describe('ip route get with oif over routes using nexthop objects: a miss ends the leaf', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-nhmiss', setup: SETUP, cases: CASES, why, tool: 'ip',
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
-  });
+  ipCases({ fixture: FIXTURE, netns: 'np-nhmiss', setup: SETUP, cases: CASES, why });
 });

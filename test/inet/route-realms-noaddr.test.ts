@@ -5,8 +5,7 @@
 // through a device with an address it keeps the rule's realms, swapped. Found by the routing
 // differential (NPDIFF_BASE=300420000, seed 300420076), recorded from the kernel and checked live.
 import { describe } from 'vitest';
-import { run } from '../util/netns.js';
-import { netnsWhyNot, recordedCases } from '../util/recorded.js';
+import { netnsWhyNot, ipCases } from '../util/recorded.js';
 
 const FIXTURE = new URL('../fixtures/inet/route-realms-noaddr.json', import.meta.url);
 const SETUP = [
@@ -31,10 +30,5 @@ const CASES = [
 const why = await netnsWhyNot('np-realms');
 
 describe('input route realms: none when the source check ends at last_resort (a device without addresses)', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-realms', setup: SETUP, cases: CASES, why, tool: 'ip',
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
-  });
+  ipCases({ fixture: FIXTURE, netns: 'np-realms', setup: SETUP, cases: CASES, why });
 });

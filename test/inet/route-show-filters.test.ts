@@ -7,8 +7,7 @@
 // Found by a differential hunt, recorded from the kernel (NP_RECORD=1) and checked live; IPv6 is
 // off in the namespace, as netpath has none.
 import { describe } from 'vitest';
-import { run } from '../util/netns.js';
-import { netnsWhyNot, recordedCases } from '../util/recorded.js';
+import { netnsWhyNot, ipCases } from '../util/recorded.js';
 
 const FIXTURE = new URL('../fixtures/inet/route-show-filters.json', import.meta.url);
 const SETUP = [
@@ -31,11 +30,8 @@ const CASES = [
 const why = await netnsWhyNot('np-routefilter');
 
 describe('ip route show: from, realms, all and any as iproute2 6.1 filters them', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-routefilter', setup: SETUP, cases: CASES, why, tool: 'ip',
+  ipCases({
+    fixture: FIXTURE, netns: 'np-routefilter', setup: SETUP, cases: CASES, why,
     prepare: (ns) => [['ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']],
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
   });
 });

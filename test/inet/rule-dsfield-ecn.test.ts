@@ -4,8 +4,7 @@
 // masked the ECN bits off before comparing, and answered EEXIST. Found by the routing differential
 // (NPDIFF_BASE=300460000, seed 300460026), recorded from the kernel and checked live.
 import { describe } from 'vitest';
-import { run } from '../util/netns.js';
-import { netnsWhyNot, recordedCases } from '../util/recorded.js';
+import { netnsWhyNot, ipCases } from '../util/recorded.js';
 
 const FIXTURE = new URL('../fixtures/inet/rule-dsfield-ecn.json', import.meta.url);
 const SETUP = ['rule add pref 50 table main', 'rule add pref 60 dsfield 0x04 table 10'];
@@ -19,10 +18,5 @@ const CASES = [
 const why = await netnsWhyNot('np-ruleecn');
 
 describe('ip rule add: a dsfield with ECN bits is compared whole, so it is refused, not a duplicate', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-ruleecn', setup: SETUP, cases: CASES, why, tool: 'ip',
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
-  });
+  ipCases({ fixture: FIXTURE, netns: 'np-ruleecn', setup: SETUP, cases: CASES, why });
 });

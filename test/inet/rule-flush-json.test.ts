@@ -3,8 +3,7 @@
 // no rule into it: `[]`, `[ ]` with -p; nothing without -j. netpath printed nothing. Found by a
 // differential hunt, recorded from the kernel (NP_RECORD=1) and checked live.
 import { describe } from 'vitest';
-import { run } from '../util/netns.js';
-import { netnsWhyNot, recordedCases } from '../util/recorded.js';
+import { netnsWhyNot, ipCases } from '../util/recorded.js';
 
 const FIXTURE = new URL('../fixtures/inet/rule-flush-json.json', import.meta.url);
 const SETUP = [
@@ -19,10 +18,5 @@ const CASES = [
 const why = await netnsWhyNot('np-ruleflush');
 
 describe('ip -j rule flush: an empty JSON array', () => {
-  recordedCases({
-    fixture: FIXTURE, netns: 'np-ruleflush', setup: SETUP, cases: CASES, why, tool: 'ip',
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
-  });
+  ipCases({ fixture: FIXTURE, netns: 'np-ruleflush', setup: SETUP, cases: CASES, why });
 });

@@ -99,6 +99,16 @@ export async function ethtoolWhyNot(prefix: string): Promise<string> {
   return netnsWhyNot(prefix);
 }
 
+/** recordedCases for `ip` command lines in the namespace (the fixture notes iproute2's version) */
+export function ipCases(o: Omit<RecordedCases, 'tool' | 'kernelArgv' | 'netpath' | 'meta'>): void {
+  recordedCases({
+    ...o, tool: 'ip',
+    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
+    netpath: (box, c) => box.ip(c),
+    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
+  });
+}
+
 /** recordedCases for `ethtool` command lines (the fixture notes ethtool's version) */
 export function ethtoolCases(o: Pick<RecordedCases, 'fixture' | 'netns' | 'setup' | 'cases' | 'why'>): void {
   recordedCases({
