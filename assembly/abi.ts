@@ -3,7 +3,7 @@
 import { extack, clearExtack, fail } from "./lib/errno";
 import {
   devList, devKind, devMtu, devMinMtu, devMaxMtu, devTxqlen, devGroup, devMac, devPeer, devQdisc, devCarrier, devCarrierChanges, devName,
-  devGetFlags, devExists, ifnamePolicyOk, devSetAlias, devAliasOf, devType, ARPHRD_NONE,
+  devGetFlags, devExists, ifnamePolicyOk, devSetAlias, devAliasOf, devType, devTsoMaxSize, ARPHRD_NONE,
 } from "./core/netdevice";
 import {
   loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devChangeFlags, devChangeCarrier, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink, POLICY_MSG,
@@ -90,7 +90,7 @@ export function linkSetVlanFlags(ifindex: i32, flagsMask: u32, flags: u32): i32 
   if (!devExists(ifindex)) return -19;
   return vlanChangeFlags(ifindex, flagsMask, flags);
 }
-/** What `ip -d link` adds for a macvlan: 1 mode, 2 flags, 3 bc queue length (promiscuity: linkPromisc); a VLAN: 4 id, 5 protocol, 6 flags. */
+/** What `ip -d link` adds for a macvlan: 1 mode, 2 flags, 3 bc queue length (promiscuity: linkPromisc); a VLAN: 4 id, 5 protocol, 6 flags; any device: 7 tso_max_size. */
 export function linkDetail(ifindex: i32, which: i32): u32 {
   if (!devExists(ifindex)) return 0;
   switch (which) {
@@ -100,6 +100,7 @@ export function linkDetail(ifindex: i32, which: i32): u32 {
     case 4: return vlanDevId(ifindex);
     case 5: return vlanDevProto(ifindex);
     case 6: return vlanDevFlags(ifindex);
+    case 7: return devTsoMaxSize[ifindex];
   }
   return 0;
 }

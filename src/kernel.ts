@@ -139,14 +139,14 @@ export class Kernel implements Rtnl {
       if (kind === 'bridge') {
         l.bridge = {
           ageingCs: Number(this.core.brInfo(ifindex, 0)), gcTimerCs: Number(this.core.brInfo(ifindex, 1)),
-          mcastSnooping: this.core.brInfo(ifindex, 2) !== 0n, gsoLimitsSet: this.core.brInfo(ifindex, 3) !== 0n,
-          snoopers6: this.core.brInfo(ifindex, 4) !== 0n,
+          mcastSnooping: this.core.brInfo(ifindex, 2) !== 0n, snoopers6: this.core.brInfo(ifindex, 3) !== 0n,
         };
       }
       const port = master ? this.brPort(ifindex, kind) : undefined;
       if (port) l.brport = port;
       const pr = this.core.linkPromisc(ifindex);
       l.promiscuity = pr & 0xffff;
+      l.tsoMaxSize = this.core.linkDetail(ifindex, 7);
       l.allmulti = pr >>> 16;
       // a bridge whose carrier was never switched has operstate UNKNOWN (no linkwatch event yet)
       if (kind === 'bridge' && (l.flags & 1) && !this.core.brOperKnown(ifindex)) l.operstate = 0;

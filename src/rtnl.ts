@@ -47,6 +47,8 @@ export interface LinkInfo {
   link: number;
   /** dev->promiscuity (ip -d) */
   promiscuity?: number;
+  /** IFLA_TSO_MAX_SIZE (ip -d) */
+  tsoMaxSize?: number;
   /** IFLA_INFO_DATA of a macvlan */
   macvlan?: MacvlanInfo;
   /** IFLA_INFO_DATA of a VLAN device */
@@ -67,7 +69,7 @@ export interface LinkInfo {
   /** IFLA_MASTER: the bridge this device is a port of */
   master?: number;
   /** IFLA_INFO_DATA of a bridge: ageing_time and the gc work's timer, in centiseconds */
-  bridge?: { ageingCs: number; gcTimerCs: number; mcastSnooping: boolean; /** br_set_gso_limits ran: a port came or went */ gsoLimitsSet: boolean; /** in ff02::6a */ snoopers6: boolean };
+  bridge?: { ageingCs: number; gcTimerCs: number; mcastSnooping: boolean; /** in ff02::6a */ snoopers6: boolean };
   /** IFLA_INFO_SLAVE_DATA of a bridge port */
   brport?: BridgePortInfo;
   /** dev->allmulti (ip -d) */

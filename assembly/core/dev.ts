@@ -6,7 +6,7 @@ import {
   devCarrierChanges, devPeer, devTxqlen, devName, devQdisc, devByName, devGetValidName, devNameError, ifnamePolicyOk, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
   KIND_MACVLAN, KIND_TUN, KIND_BRIDGE, KIND_VLAN,
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_ALLMULTI, IFF_DYNAMIC, IFF_NOTRAILERS,
-  LOOPBACK_IFINDEX, devGflagsOf, devGflagsSet,
+  LOOPBACK_IFINDEX, devGflagsOf, devGflagsSet, netif_set_tso_max_size, GSO_MAX_SIZE,
 } from "./netdevice";
 import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, fail } from "../lib/errno";
 import {
@@ -25,7 +25,7 @@ import {
 } from "../drivers/emac_netdev";
 import {
   macvlanInit, macvlanBind, macvlan_open, macvlan_stop, macvlanUninit, macvlanChangeMtu, macvlanSetMac, macvlanLower,
-  macvlanLowerChanged, macvlanLowerUnregister, macvlanLowerAddr,
+  macvlanLowerChanged, macvlanLowerUnregister, macvlanLowerAddr, macvlanLowerFeatures,
 } from "../drivers/macvlan";
 import { tunNetdevRemove, tunQueueResize, tunFlagsOf, IFF_MULTI_QUEUE } from "../drivers/tun";
 import { devMcInit, devMcList, dev_mc_add, dev_mc_del, dev_mc_sync, dev_mc_unsync, MC_IPV6_ALLNODES } from "./dev_addr_lists";
@@ -38,7 +38,7 @@ import { br_dev_init, br_dev_open, br_dev_stop, br_dev_uninit, br_ipv6_snoopers_
 import { vethRemotePeer, vethRemotePeerIsUp } from "../drivers/veth";
 import {
   vlanInit, vlanBind, vlanUninit, vlanLower, vlanLowerChanged, vlanLowerUp, vlanLowerDown, vlanLowerMtu, vlanLowerAddr,
-  vlanLowerUnregister,
+  vlanLowerUnregister, vlanLowerFeatures,
 } from "../net/8021q/vlan";
 import { vlanDevBind, vlan_dev_open, vlan_dev_stop, vlan_dev_change_mtu, vlan_dev_set_mac_address } from "../net/8021q/vlan_dev";
 
@@ -55,6 +55,7 @@ export function randomMac(): u64 {
 /** loopback_setup() at namespace creation */
 export function loopbackInit(): void {
   const ix = devRegister("lo", KIND_LOOPBACK, IFF_LOOPBACK, 65536, 0, 0, 0);
+  netif_set_tso_max_size(ix, GSO_MAX_SIZE);
   netifDevInit(ix);
   emacNetdevInit(carrierChange);
   macvlanInit();
@@ -104,6 +105,7 @@ export function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32
   // turns it off once the device is registered, which counts as a carrier change
   devCarrier[ix] = kind == KIND_DUMMY || kind == KIND_TUN || kind == KIND_EMAC;
   if (kind == KIND_VETH) devCarrierChanges[ix] = 1;
+  if (kind == KIND_VETH) netif_set_tso_max_size(ix, GSO_MAX_SIZE); // veth_setup
   if (mtu >= 68) inetdevInit(ix);
   rulesAttach(ix, name);
   return ix;
@@ -345,6 +347,15 @@ export function addrconfMtuChanged(dev: i32, old: u32): void {
   const mtu = devMtu[dev];
   if (old >= IPV6_MIN_MTU && mtu < IPV6_MIN_MTU) { dev_mc_del(dev, MC_IPV6_ALLNODES); br_ipv6_snoopers_gone(dev); }
   else if (old < IPV6_MIN_MTU && mtu >= IPV6_MIN_MTU) dev_mc_add(dev, MC_IPV6_ALLNODES);
+}
+
+/**
+ * netdev_features_change(): call_netdevice_notifiers(NETDEV_FEAT_CHANGE). The macvlans (macvlan_device_event)
+ * and VLAN devices (vlan_transfer_features) above take the device's TSO limit again.
+ */
+export function netdev_features_change(dev: i32): void {
+  macvlanLowerFeatures(dev);
+  vlanLowerFeatures(dev);
 }
 
 /** dev_set_mac_address() */

@@ -44,6 +44,11 @@ export const devName = new Array<string>();
 export const devType = new Array<u16>();
 /** 0: noop (never brought up), 1: noqueue */
 export const devQdisc = new Array<u8>();
+/** dev->tso_max_size: what alloc_netdev_mqs gives (TSO_LEGACY_MAX_SIZE) unless the driver or a lower sets it */
+export const devTsoMaxSize = new Array<u32>();
+export const TSO_LEGACY_MAX_SIZE: u32 = 65536;
+/** GSO_MAX_SIZE on a 64-bit kernel: the largest tso_max_size (netif_set_tso_max_size clamps to it) */
+export const GSO_MAX_SIZE: u32 = 524280;
 /** dev->ifalias (IFLA_IFALIAS), "" for none; grown on the first alias set past its end */
 const devAlias = new Array<string>();
 /** IFALIASZ: an alias is shorter than this many bytes */
@@ -105,7 +110,7 @@ export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu
   while (devAlive.length <= ix) {
     devAlive.push(false); devKind.push(0); devFlags.push(0); devCarrier.push(false); devCarrierChanges.push(0); devMtu.push(0);
     devMinMtu.push(0); devMaxMtu.push(0); devMac.push(0); devPeer.push(0); devTxqlen.push(0); devGroup.push(0);
-    devName.push(""); devQdisc.push(0); devType.push(ARPHRD_ETHER);
+    devName.push(""); devQdisc.push(0); devType.push(ARPHRD_ETHER); devTsoMaxSize.push(0);
   }
   devAlive[ix] = true;
   devKind[ix] = kind;
@@ -122,11 +127,16 @@ export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu
   devName[ix] = name;
   devQdisc[ix] = 0;
   devType[ix] = ARPHRD_ETHER;
+  devTsoMaxSize[ix] = TSO_LEGACY_MAX_SIZE;
   if (ix < devAlias.length) devAlias[ix] = "";
   if (ix < devGflags.length) devGflags[ix] = 0;
   devList.push(ix);
   return ix;
 }
+
+export function netif_set_tso_max_size(dev: i32, size: u32): void { devTsoMaxSize[dev] = size < GSO_MAX_SIZE ? size : GSO_MAX_SIZE; }
+/** netif_inherit_tso_max(): an upper device (macvlan, VLAN) takes its lower's TSO limit */
+export function netif_inherit_tso_max(to: i32, from: i32): void { devTsoMaxSize[to] = devTsoMaxSize[from]; }
 
 export function devUnlink(ifindex: i32): void {
   devAlive[ifindex] = false;

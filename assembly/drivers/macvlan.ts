@@ -19,7 +19,7 @@
 
 import {
   devKind, devMac, devMtu, devMaxMtu, devCarrier, devIsUp, devExists, devByName, devGetValidName, devNameError, ifnamePolicyOk, devFlags,
-  devType, KIND_MACVLAN, IFF_LOOPBACK, ARPHRD_ETHER,
+  devType, KIND_MACVLAN, IFF_LOOPBACK, ARPHRD_ETHER, netif_inherit_tso_max,
 } from "../core/netdevice";
 import {
   netdev_rx_handler_register, netdev_rx_handler_unregister, netdevOpsRegister, softirqWorkRegister, netif_rx,
@@ -422,6 +422,7 @@ export function macvlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, li
   mvTxPackets[dev] = 0; mvTxBytes[dev] = 0; mvTxDropped[dev] = 0;
   if (mode == MACVLAN_MODE_PASSTHRU) portPassthru[lower] = true;
   portVlans[lower].push(dev);
+  netif_inherit_tso_max(dev, lower); // macvlan_init
   // netif_stacked_transfer_operstate (Linux counts no carrier change here, whatever the lower's carrier)
   devCarrier[dev] = devCarrier[lower];
   return dev;
@@ -488,6 +489,12 @@ export function macvlanLowerUnregister(lower: i32): void {
   const f = unregisterFn;
   const l = portVlans[lower];
   while (l.length > 0 && f != null) f(l[l.length - 1]);
+}
+/** macvlan_device_event(NETDEV_FEAT_CHANGE): the macvlans take the lower's TSO limit again. */
+export function macvlanLowerFeatures(lower: i32): void {
+  if (!netif_is_macvlan_port(lower)) return;
+  const l = portVlans[lower];
+  for (let i = 0; i < l.length; i++) netif_inherit_tso_max(l[i], lower);
 }
 /** passthru: the macvlan takes the lower's new address (NETDEV_CHANGEADDR). */
 export function macvlanLowerAddr(lower: i32): void {

@@ -74,7 +74,7 @@ function linkDetailsText(ctx: Ctx, l: LinkInfo, doLink: boolean): string {
       (t.multi_queue ? `multi_queue numqueues ${t.numqueues} numdisabled 0 ` : '') + onoff('persist');
   }
   if (l.brport) s += `\n    bridge_slave ${bridgeOptText(bridgePortOpts(ctx, l, l.brport))}`;
-  const { queues, tso } = linkQueues(l, ctx);
+  const { queues, tso } = linkQueues(l);
   s += `${doLink ? 'addrgenmode eui64 ' : ''}numtxqueues ${queues} numrxqueues ${queues} gso_max_size 65536 gso_max_segs 65535 ` +
     `tso_max_size ${tso} tso_max_segs 65535 gro_max_size 65536 `;
   return s;
@@ -136,21 +136,13 @@ function bridgeOptJson(o: BrOpt[]): Record<string, Json> {
   return Object.fromEntries(o.filter(([j]) => j).map(([j, , v]) => [j, v instanceof Timer ? new JsonNumber((v.cs / 100).toFixed(2)) : v]));
 }
 
-/** numtxqueues/numrxqueues and tso_max_size of a fresh device of this kind (a VLAN device: one queue, its lower's TSO limit) */
-function linkQueues(l: LinkInfo, ctx?: Ctx): { queues: number; tso: number } {
-  if (l.tun) return { queues: l.tun.flags & IFF_MULTI_QUEUE ? 256 : 1, tso: 65536 };
-  if (l.kind === 'vlan') {
-    // vlan_dev_init: netif_inherit_tso_max(dev, real_dev)
-    const lower = ctx?.linkByIndex(l.link);
-    return { queues: 1, tso: lower ? linkQueues(lower, ctx).tso : 65536 };
-  }
-  if (l.bridge) {
-    // the netdevice default (65536) until br_set_gso_limits: then the smallest of the ports' (TSO_MAX_SIZE if none)
-    if (!l.bridge.gsoLimitsSet || !ctx) return { queues: 1, tso: 65536 };
-    const ports = ctx.links().filter((p) => p.master === l.ifindex);
-    return { queues: 1, tso: Math.min(524280, ...ports.map((p) => linkQueues(p, ctx).tso)) };
-  }
-  return { queues: l.kind === 'loopback' || l.kind === 'macvlan' ? 1 : 2, tso: 524280 };
+/**
+ * numtxqueues/numrxqueues and tso_max_size. The queues: a veth has one per possible CPU (2 on the machines this
+ * models), a multi-queue tun 256, the rest one (alloc_etherdev and rtnl_create_link's default, the EMAC's included).
+ */
+function linkQueues(l: LinkInfo): { queues: number; tso: number } {
+  const queues = l.tun ? (l.tun.flags & IFF_MULTI_QUEUE ? 256 : 1) : l.kind === 'veth' ? 2 : 1;
+  return { queues, tso: l.tsoMaxSize ?? 65536 };
 }
 
 /** macvlan_print_opt() */
@@ -256,7 +248,7 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
       const li = (o.linkinfo ?? {}) as Record<string, Json>;
       o.linkinfo = { ...li, info_slave_kind: 'bridge', info_slave_data: bridgeOptJson(bridgePortOpts(ctx, l, l.brport)) };
     }
-    const { queues, tso } = linkQueues(l, ctx);
+    const { queues, tso } = linkQueues(l);
     if (withMode) o.inet6_addr_gen_mode = 'eui64';
     Object.assign(o, {
       num_tx_queues: queues, num_rx_queues: queues, gso_max_size: 65536, gso_max_segs: 65535,

@@ -9,7 +9,7 @@
 
 import {
   devExists, devByName, devGetValidName, devNameError, ifnamePolicyOk, devKind, devType, devFlags, devMtu, devMinMtu,
-  devMaxMtu, devMac, devCarrier, devIsUp, KIND_VLAN, ARPHRD_ETHER, IFF_UP, IFF_PROMISC, IFF_ALLMULTI, IFF_LOOPBACK,
+  devMaxMtu, devMac, devCarrier, devIsUp, KIND_VLAN, ARPHRD_ETHER, IFF_UP, IFF_PROMISC, IFF_ALLMULTI, IFF_LOOPBACK, netif_inherit_tso_max,
 } from "../../core/netdevice";
 import { netdevOpsRegister } from "../../core/netif";
 import { EINVAL, EEXIST, ENODEV, EOPNOTSUPP, ERANGE, EADDRNOTAVAIL, fail } from "../../lib/errno";
@@ -97,6 +97,7 @@ export function vlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, link:
   vlanRxPackets[dev] = 0; vlanRxBytes[dev] = 0; vlanRxMcast[dev] = 0;
   vlanTxPackets[dev] = 0; vlanTxBytes[dev] = 0; vlanTxDropped[dev] = 0;
   vlanGroupAdd(link, dev);
+  netif_inherit_tso_max(dev, link); // vlan_dev_init
   // vlan_dev_init copies the lower's NOCARRIER state; netif_stacked_transfer_operstate changes nothing then
   devCarrier[dev] = devCarrier[link];
   return dev;
@@ -166,6 +167,13 @@ export function vlanLowerMtu(lower: i32): void {
     if (devMtu[v] <= devMtu[lower]) continue;
     const f = mtuFn; if (f != null) f(v, devMtu[lower]);
   }
+}
+
+/** vlan_device_event(NETDEV_FEAT_CHANGE): vlan_transfer_features gives each VLAN device the lower's TSO limit. */
+export function vlanLowerFeatures(lower: i32): void {
+  if (!hasVlans(lower)) return;
+  const g = vlanGroup(lower);
+  for (let i = 0; i < g.length; i++) netif_inherit_tso_max(g[i], lower);
 }
 
 /** vlan_device_event(NETDEV_CHANGEADDR): up VLAN devices synchronise (vlan_sync_address). */

@@ -2,14 +2,17 @@
 // and releasing devices, port states with STP off, the bridge's address
 // (the lowest port address unless one was set), its MTU (the smallest port
 // MTU unless one was set) and its carrier (on while a port forwards).
-import { devMac, devMtu, devIsUp, devKind, devFlags, devExists, devRunning, devType, ARPHRD_ETHER, is_valid_ether_addr, KIND_LOOPBACK, KIND_BRIDGE } from "../../core/netdevice";
+import {
+  devMac, devMtu, devIsUp, devKind, devFlags, devExists, devRunning, devType, devTsoMaxSize, ARPHRD_ETHER, is_valid_ether_addr,
+  KIND_LOOPBACK, KIND_BRIDGE, netif_set_tso_max_size,
+} from "../../core/netdevice";
 import { netdev_rx_handler_register, netdev_rx_handler_unregister } from "../../core/netif";
 import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
 
 const ELOOP: i32 = 40;
-import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr, addrconfMtuChanged } from "../../core/dev";
+import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr, addrconfMtuChanged, netdev_features_change } from "../../core/dev";
 import {
-  brEnsure, brPorts, brGsoLimitsSet, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, masterOf, BR_STATE_DISABLED, BR_STATE_FORWARDING,
+  brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, masterOf, BR_STATE_DISABLED, BR_STATE_FORWARDING,
 } from "./br_private";
 import { fdb_add_local, br_fdb_delete_by_port, br_fdb_change_mac_address, br_fdb_changeaddr } from "./br_fdb";
 import { br_handle_frame } from "./br_input";
@@ -78,6 +81,23 @@ function br_mtu_auto_adjust(br: i32): void {
   addrconfMtuChanged(br, old);
 }
 
+/** br_set_gso_limits(): the smallest TSO limit of the ports (GSO_MAX_SIZE without ports) */
+function br_set_gso_limits(br: i32): void {
+  const ports = brPorts[br];
+  let size: u32 = u32.MAX_VALUE; // TSO_MAX_SIZE
+  for (let i = 0; i < ports.length; i++) if (devTsoMaxSize[ports[i]] < size) size = devTsoMaxSize[ports[i]];
+  netif_set_tso_max_size(br, size);
+}
+
+/**
+ * netdev_update_features() of the bridge: br_features_recompute leaves the features alone without ports, so they
+ * change (NETDEV_FEAT_CHANGE) when the first port comes and when the last one goes. [model choice] Between ports
+ * of different features Linux can change them too; the devices here (veth, tap, EMAC, macvlan) never do.
+ */
+function brUpdateFeatures(br: i32, hadPorts: bool): void {
+  if (hadPorts != (brPorts[br].length > 0)) netdev_features_change(br);
+}
+
 /** find_portno(): the lowest free port number from 1. */
 function findPortno(br: i32): u16 {
   const ports = brPorts[br];
@@ -103,10 +123,12 @@ export function br_add_if(br: i32, dev: i32): i32 {
   dev_set_allmulti(dev, 1);
   portMaster[dev] = br;
   portState[dev] = BR_STATE_DISABLED;
+  const hadPorts = brPorts[br].length > 0;
   brPorts[br].unshift(dev);
   fdb_add_local(br, dev, devMac[dev]);
-  brGsoLimitsSet[br] = true; // br_set_gso_limits
+  brUpdateFeatures(br, hadPorts); // before the limits, as br_add_if calls them
   br_mtu_auto_adjust(br);
+  br_set_gso_limits(br);
   br_stp_recalculate_bridge_id(br);
   if (portOperUp(dev) && devIsUp(br)) br_stp_enable_port(dev);
   return 0;
@@ -124,9 +146,10 @@ export function br_del_if(br: i32, dev: i32): i32 {
   netdev_rx_handler_unregister(dev);
   portMaster[dev] = 0;
   portNo[dev] = 0;
-  brGsoLimitsSet[br] = true;
   br_mtu_auto_adjust(br);
+  br_set_gso_limits(br);
   br_stp_recalculate_bridge_id(br);
+  brUpdateFeatures(br, true);
   return 0;
 }
 

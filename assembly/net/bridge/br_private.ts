@@ -22,8 +22,6 @@ export const brAgeingNs = new Array<i64>();
 export const brMcastSnooping = new Array<bool>();
 /** the bridge joined ff02::6a (all snoopers) on its inet6_dev */
 export const brSnoopers6 = new Array<bool>();
-/** br_set_gso_limits() ran (a port came or went): the TSO limits are the ports' smallest since */
-export const brGsoLimitsSet = new Array<bool>();
 /** when br->gc_work runs next (virtual ns), 0 while it is not scheduled (the bridge is down) */
 export const brGcAt = new Array<i64>();
 /** whether netif_carrier_on/off ever ran for the bridge: until then its operstate is UNKNOWN */
@@ -44,7 +42,7 @@ export const portNo = new Array<u16>();
 export function brEnsure(dev: i32): void {
   while (brIsBridge.length <= dev) {
     brIsBridge.push(false); brPorts.push(new Array<i32>()); brMtuByUser.push(false); brMacByUser.push(false);
-    brAgeingNs.push(BR_DEFAULT_AGEING_NS); brMcastSnooping.push(true); brGsoLimitsSet.push(false); brSnoopers6.push(false); brGcAt.push(0); brCarrierTouched.push(false); brRxPackets.push(0); brRxBytes.push(0);
+    brAgeingNs.push(BR_DEFAULT_AGEING_NS); brMcastSnooping.push(true); brSnoopers6.push(false); brGcAt.push(0); brCarrierTouched.push(false); brRxPackets.push(0); brRxBytes.push(0);
     brTxPackets.push(0); brTxBytes.push(0); brMulticast.push(0);
     portMaster.push(0); portState.push(0); portNo.push(0);
   }
@@ -59,7 +57,7 @@ export function masterOf(dev: i32): i32 { return dev > 0 && dev < portMaster.len
 export function brDevInit(dev: i32): void {
   brEnsure(dev);
   brIsBridge[dev] = false; brPorts[dev] = new Array<i32>(); brMtuByUser[dev] = false; brMacByUser[dev] = false;
-  brAgeingNs[dev] = BR_DEFAULT_AGEING_NS; brMcastSnooping[dev] = true; brGsoLimitsSet[dev] = false; brSnoopers6[dev] = false; brGcAt[dev] = 0; brCarrierTouched[dev] = false; brRxPackets[dev] = 0; brRxBytes[dev] = 0;
+  brAgeingNs[dev] = BR_DEFAULT_AGEING_NS; brMcastSnooping[dev] = true; brSnoopers6[dev] = false; brGcAt[dev] = 0; brCarrierTouched[dev] = false; brRxPackets[dev] = 0; brRxBytes[dev] = 0;
   brTxPackets[dev] = 0; brTxBytes[dev] = 0; brMulticast[dev] = 0;
   portMaster[dev] = 0; portState[dev] = BR_STATE_DISABLED; portNo[dev] = 0;
 }
