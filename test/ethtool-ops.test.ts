@@ -30,7 +30,7 @@ const CASES = [
   '--set-priv-flags va foo maybe',
 ];
 
-const why = await ethtoolWhyNot('np-eth-ops');
+const why = await ethtoolWhyNot();
 
 describe('ethtool ring, pause, dump, renegotiation and private-flag modes on the virtual devices: as ethtool 6.1 on Linux', () => {
   ethtoolCases({ fixture: FIXTURE, netns: 'np-eth-ops', setup: ETHTOOL_SETUP, cases: CASES, why });

@@ -18,7 +18,7 @@ const CASES = [
   '-S', '-i', '-S va extra', '-i va extra',
 ];
 
-const why = await ethtoolWhyNot('np-ethtool');
+const why = await ethtoolWhyNot();
 
 describe('ethtool -S / -i: byte for byte what ethtool 6.1 prints', () => {
   ethtoolCases({ fixture: FIXTURE, netns: 'np-ethtool', setup: ETHTOOL_SETUP, cases: CASES, why });

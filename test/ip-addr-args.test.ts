@@ -24,7 +24,7 @@ const CASES = [
   'addr show dev v0', '-j addr show dev v0',
 ];
 
-const why = await netnsWhyNot('np-addrargs');
+const why = await netnsWhyNot();
 
 describe('ip addr add: lifetimes, anycast and the IPv6-only flags as iproute2 6.1 takes them', () => {
   ipCases({

@@ -27,7 +27,7 @@ const CASES = [
   '-br addr show to 192.0.2.0/24', '-br -o link', '-br -o addr', '-br -4 -o addr show dev v1',
 ];
 
-const why = await netnsWhyNot('np-brief');
+const why = await netnsWhyNot();
 
 describe('ip -brief: byte for byte what iproute2 6.1 prints', () => {
   ipCases({

@@ -33,7 +33,7 @@ const CASES = [
   'addr show secondary', 'addr show up', '-o addr show secondary', '-br addr show up', 'link show up', 'link show dev v0 up', '-br link show up',
 ];
 
-const why = await netnsWhyNot('np-filterjson');
+const why = await netnsWhyNot();
 
 describe('ip -j addr/link show with filters: empty objects where iproute2 6.1 leaves them', () => {
   ipCases({

@@ -31,7 +31,7 @@ const CASES = [
   'addr flush dev v0 group 7', '-br addr show', 'addr flush up', '-br addr show',
 ];
 
-const why = await netnsWhyNot('np-linkfilter');
+const why = await netnsWhyNot();
 
 describe('ip link/addr show group, master, vrf, type: as iproute2 6.1 filters them', () => {
   ipCases({

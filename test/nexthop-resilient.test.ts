@@ -172,7 +172,7 @@ function expectSame(kernelCases: Case[], got: Case[]): void {
   for (const [i, k] of kernelCases.entries()) expect(difference(k, got[i]), `ip ${k.argv} (at ${k.at} ms)`).toBe('');
 }
 
-const why = await netnsWhyNot('np-res');
+const why = await netnsWhyNot();
 
 describe('resilient nexthop groups and their buckets: what iproute2 6.1 prints on Linux', () => {
   if (process.env.NP_RECORD) {

@@ -81,7 +81,7 @@ const CASES = [
 ];
 
 const SEED = 1234;
-const why = await netnsWhyNot('np-nh');
+const why = await netnsWhyNot();
 
 describe('ip nexthop and nhid routes: byte for byte what iproute2 6.1 prints on Linux', () => {
   recordedCases({

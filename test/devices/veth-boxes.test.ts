@@ -5,11 +5,11 @@
 // prints for a pair between two namespaces (recorded kernel answers, and live
 // when a namespace can be made).
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Box, World } from '../../src/index.js';
 import { kernelVethSteps, VETH_STEPS, type VethAnswer } from './veth-boxes-record.js';
 import { must } from '../util/ip.js';
+import { canMakeNamespace } from '../diff/kernel.js';
 
 const MS = 1_000_000;
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/devices/veth-boxes.json', import.meta.url), 'utf8')) as VethAnswer[];
@@ -200,11 +200,8 @@ async function boxVethSteps(): Promise<VethAnswer[]> {
 }
 
 function liveReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root';
-  const name = `np-veth-probe-${process.pid}`;
-  const r = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
-  if (r.status !== 0) return `cannot make a namespace: ${r.stderr.trim()}`;
-  spawnSync('ip', ['netns', 'del', name]);
+  const can = canMakeNamespace();
+  if (!can.ok) return can.reason;
   return undefined;
 }
 const noLive = liveReason();

@@ -9,6 +9,7 @@
 // keeps some state between the commands of a batch, see README.md).
 import { spawnSync } from 'node:child_process';
 import { ENV, netnsAdd, netnsDel, run, type Raw } from '../util/netns.js';
+import { hostDifferences } from '../util/host-model.js';
 import { type Scenario, groups } from './gen.js';
 import { type Answer, normalizeErr } from './compare.js';
 import { batchArgs } from './netpath.js';
@@ -27,9 +28,11 @@ export function canMakeNamespace(): { ok: boolean; reason: string } {
   const ns = `npdiff-${process.pid}-probe`;
   const a = spawnSync('ip', ['netns', 'add', ns], { env: ENV, encoding: 'utf8' });
   if (a.status !== 0) return no(`ip netns add failed: ${(a.stderr || '').trim()}`);
-  spawnSync('ip', ['netns', 'del', ns], { env: ENV });
   const t = spawnSync('sysctl', ['-V'], { env: ENV, encoding: 'utf8' });
+  const host = t.error ? [] : hostDifferences(ns);
+  spawnSync('ip', ['netns', 'del', ns], { env: ENV });
   if (t.error) return no('sysctl not found');
+  if (host.length) return no(`this host's namespaces differ from the machine netpath models: ${host.join('; ')}`);
   return (probe = { ok: true, reason: `root, ${v.stdout.trim()}` });
 }
 

@@ -86,7 +86,7 @@ const EXPIRY: string[][] = [
 ];
 
 const PREFIX = 'np-lft';
-const why = await netnsWhyNot(PREFIX);
+const why = await netnsWhyNot();
 const FIXTURE_STATIC = new URL('../fixtures/inet/addr-lifetimes.json', import.meta.url);
 const FIXTURE_EXPIRY = new URL('../fixtures/inet/addr-lifetimes-expiry.json', import.meta.url);
 const answer = (steps: IpStep[], cmd: string, nth = 0): IpStep => steps.filter((s) => s.argv.join(' ') === cmd)[nth];

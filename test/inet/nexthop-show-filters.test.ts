@@ -22,7 +22,7 @@ const CASES = [
   'nexthop show vrf v0', 'nexthop show vrf nosuch', 'nexthop flush master br0', 'nexthop show',
 ];
 
-const why = await netnsWhyNot('np-nhfilter');
+const why = await netnsWhyNot();
 
 describe('ip nexthop show master, vrf, fdb: as iproute2 6.1 and the kernel filter them', () => {
   ipCases({ fixture: FIXTURE, netns: 'np-nhfilter', setup: SETUP, cases: CASES, why });

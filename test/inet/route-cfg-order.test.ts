@@ -35,7 +35,7 @@ const CASES = [
   'route show table 100',
 ];
 
-const why = await netnsWhyNot('np-rtcfg');
+const why = await netnsWhyNot();
 
 describe('ip route add/del: the prefix is checked before the nexthop id; nhid 0 keeps link scope', () => {
   ipCases({ fixture: FIXTURE, netns: 'np-rtcfg', setup: SETUP, cases: CASES, why });

@@ -30,7 +30,7 @@ const CASES = [
   '-j -p route get 203.0.113.9 fibmatch connected',
 ];
 
-const why = await netnsWhyNot('np-connected');
+const why = await netnsWhyNot();
 
 describe('ip route get connected: the answer twice, the second as text', () => {
   ipCases({ fixture: FIXTURE, netns: 'np-connected', setup: SETUP, cases: CASES, why });

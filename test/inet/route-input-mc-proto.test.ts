@@ -19,7 +19,7 @@ const CASES = [
   'route get 255.255.255.255 from 198.51.100.9 iif v0 ipproto tcp', 'route get 192.0.2.1 from 198.51.100.9 iif v0',
 ];
 
-const why = await netnsWhyNot('np-rtmcp');
+const why = await netnsWhyNot();
 
 describe('ip route get of a multicast or broadcast input: the source checked with the packet\'s protocol', () => {
   ipCases({ fixture: FIXTURE, netns: 'np-rtmcp', setup: SETUP, cases: CASES, why });

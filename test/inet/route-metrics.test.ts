@@ -57,7 +57,7 @@ const CASES = [
   'route flush 203.0.113.0/24', 'route show 203.0.113.0/24',
 ];
 
-const why = await netnsWhyNot('np-routemx');
+const why = await netnsWhyNot();
 
 describe('ip route: metrics as iproute2 6.1 and Linux handle them', () => {
   ipCases({

@@ -29,7 +29,7 @@ const CASES = [
   'route show',
 ];
 
-const why = await netnsWhyNot('np-nhmiss');
+const why = await netnsWhyNot();
 
 describe('ip route get with oif over routes using nexthop objects: a miss ends the leaf', () => {
   ipCases({ fixture: FIXTURE, netns: 'np-nhmiss', setup: SETUP, cases: CASES, why });

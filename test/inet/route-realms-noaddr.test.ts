@@ -27,7 +27,7 @@ const CASES = [
   '-j route get 198.51.100.1 from 192.0.2.5 iif v0',
 ];
 
-const why = await netnsWhyNot('np-realms');
+const why = await netnsWhyNot();
 
 describe('input route realms: none when the source check ends at last_resort (a device without addresses)', () => {
   ipCases({ fixture: FIXTURE, netns: 'np-realms', setup: SETUP, cases: CASES, why });

@@ -27,7 +27,7 @@ const CASES = [
   'route show table 100 all', '-4 route flush table 100 all', 'route show table 100', 'route flush table 100 any', 'route show table 100',
 ];
 
-const why = await netnsWhyNot('np-routefilter');
+const why = await netnsWhyNot();
 
 describe('ip route show: from, realms, all and any as iproute2 6.1 filters them', () => {
   ipCases({

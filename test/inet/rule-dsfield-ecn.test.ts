@@ -15,7 +15,7 @@ const CASES = [
   'rule del dsfield 0x06 priority 60', 'rule del dsfield 0x02 priority 50', 'rule show',
 ];
 
-const why = await netnsWhyNot('np-ruleecn');
+const why = await netnsWhyNot();
 
 describe('ip rule add: a dsfield with ECN bits is compared whole, so it is refused, not a duplicate', () => {
   ipCases({ fixture: FIXTURE, netns: 'np-ruleecn', setup: SETUP, cases: CASES, why });

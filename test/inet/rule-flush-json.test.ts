@@ -15,7 +15,7 @@ const CASES = [
   '-j rule show', '-j rule flush',
 ];
 
-const why = await netnsWhyNot('np-ruleflush');
+const why = await netnsWhyNot();
 
 describe('ip -j rule flush: an empty JSON array', () => {
   ipCases({ fixture: FIXTURE, netns: 'np-ruleflush', setup: SETUP, cases: CASES, why });

@@ -96,7 +96,7 @@ async function netpath(del: boolean): Promise<{ icmp: Uint8Array[]; resFailed: n
   return { icmp, resFailed: resFailed() - before, neigh };
 }
 
-const why = await netnsWhyNot('np-ndq');
+const why = await netnsWhyNot();
 const python = (await run('python3', ['-V']).catch(() => ({ status: 1 }))).status === 0;
 const whyLive = why || (python ? '' : 'python3 not found');
 

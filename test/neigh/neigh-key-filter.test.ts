@@ -44,7 +44,7 @@ const CASES = [
 const batchLines = (c: string) => c.slice('batch '.length).split(';');
 const shq = (s: string) => `'${s}'`;
 
-const why = await netnsWhyNot('np-neighkey');
+const why = await netnsWhyNot();
 
 describe('ip neigh: 0.0.0.0 keys on lo and tun, tun link-layer addresses, extern_learn filters, batch exits', () => {
   recordedCases({

@@ -140,7 +140,7 @@ export function normalize(c: Case): Case {
   return { ...c, stdout: out };
 }
 
-const netnsWhy = await netnsWhyNot('np-ntb');
+const netnsWhy = await netnsWhyNot();
 const python = (await run('python3', ['-V']).catch(() => ({ status: 1 }))).status === 0;
 const why = netnsWhy;
 /** the statistics test sends ARP frames with Python's AF_PACKET */

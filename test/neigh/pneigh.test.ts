@@ -90,7 +90,7 @@ const CASES = [
 // namespace made later at the same address of struct net sees it (pneigh_lookup and the dump compare
 // the net). Every kernel run here therefore starts with `ip neigh flush proxy` (which removes such
 // leftovers) and ends with no proxy entry left.
-const why = await netnsWhyNot('np-pneigh');
+const why = await netnsWhyNot();
 
 describe('ip neigh ... proxy and ip neigh get: byte for byte what iproute2 6.1 on Linux prints', () => {
   recordedCases({

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Box, TunError } from '../../src/index.js';
 import { FILE_CASES, IP_STEPS, type FileCase } from './cases.js';
 import { kernelFileCase, kernelIpSteps, type IpAnswer, type TunFixture } from './record.js';
+import { canMakeNamespace } from '../diff/kernel.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/tun/kernel.json', import.meta.url), 'utf8')) as TunFixture;
 
@@ -46,11 +47,8 @@ async function boxFileCase(c: FileCase): Promise<unknown[]> {
 }
 
 function liveReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root';
-  const name = `np-tun-probe-${process.pid}`;
-  const r = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
-  if (r.status !== 0) return `cannot make a namespace: ${r.stderr.trim()}`;
-  spawnSync('ip', ['netns', 'del', name]);
+  const can = canMakeNamespace();
+  if (!can.ok) return can.reason;
   if (spawnSync('python3', ['-c', 'pass']).status !== 0) return 'no python3';
   return undefined;
 }
