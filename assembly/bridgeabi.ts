@@ -20,10 +20,10 @@ export function bridgeDumpPtr(): usize { return out.dataStart; }
 export function linkSetMaster(ifindex: i32, master: i32): i32 { clearExtack(); return brSetMaster(ifindex, master); }
 /** IFLA_MASTER: the bridge a device is a port of, 0 if none */
 export function linkMaster(ifindex: i32): i32 { return devExists(ifindex) ? masterOf(ifindex) : 0; }
-/** dev->promiscuity | dev->allmulti << 16 */
-export function linkPromisc(ifindex: i32): u32 {
+/** dev->promiscuity (what 0) or dev->allmulti (1) */
+export function linkPromisc(ifindex: i32, what: i32): u32 {
   if (!devExists(ifindex)) return 0;
-  return <u32>devGetPromiscuity(ifindex) | (<u32>devGetAllmulti(ifindex) << 16);
+  return what == 0 ? devGetPromiscuity(ifindex) : devGetAllmulti(ifindex);
 }
 /** a port: state | port_no << 8; -1 if not a port */
 export function brPortInfo(ifindex: i32): i32 {

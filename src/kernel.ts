@@ -144,10 +144,9 @@ export class Kernel implements Rtnl {
       }
       const port = master ? this.brPort(ifindex, kind) : undefined;
       if (port) l.brport = port;
-      const pr = this.core.linkPromisc(ifindex);
-      l.promiscuity = pr & 0xffff;
+      l.promiscuity = this.core.linkPromisc(ifindex, 0) >>> 0;
+      l.allmulti = this.core.linkPromisc(ifindex, 1) >>> 0;
       l.tsoMaxSize = this.core.linkDetail(ifindex, 7);
-      l.allmulti = pr >>> 16;
       // a bridge whose carrier was never switched has operstate UNKNOWN (no linkwatch event yet)
       if (kind === 'bridge' && (l.flags & 1) && !this.core.brOperKnown(ifindex)) l.operstate = 0;
       out.push(l);

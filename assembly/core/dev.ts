@@ -25,7 +25,7 @@ import {
 } from "../drivers/emac_netdev";
 import {
   macvlanInit, macvlanBind, macvlan_open, macvlan_stop, macvlanUninit, macvlanChangeMtu, macvlanSetMac, macvlanLower,
-  macvlanLowerChanged, macvlanLowerUnregister, macvlanLowerAddr, macvlanLowerFeatures,
+  macvlanLowerChanged, macvlanLowerUnregister, macvlanLowerAddr, macvlanLowerFeatures, macvlanMode, MACVLAN_MODE_PASSTHRU,
 } from "../drivers/macvlan";
 import { tunNetdevRemove, tunQueueResize, tunFlagsOf, IFF_MULTI_QUEUE } from "../drivers/tun";
 import { devMcInit, devMcList, dev_mc_add, dev_mc_del, dev_mc_sync, dev_mc_unsync, MC_IPV6_ALLNODES } from "./dev_addr_lists";
@@ -208,6 +208,7 @@ export function devOpen(dev: i32): i32 {
     const e = vlan_dev_open(dev);
     if (e < 0) return e;
   }
+  upperRxFlagsToLower(dev, 1);
   if (devKind[dev] == KIND_BRIDGE) br_dev_open(dev);
   devFlags[dev] |= IFF_UP;
   dev_set_rx_mode(dev);
@@ -253,6 +254,7 @@ export function devClose(dev: i32): void {
     const p = devPeer[dev];
     if (p != 0) carrierChange(p, false);
   }
+  upperRxFlagsToLower(dev, -1);
   if (devKind[dev] == KIND_MACVLAN) macvlan_stop(dev);
   if (devKind[dev] == KIND_VLAN) vlan_dev_stop(dev);
   // macvlan_stop / vlan_dev_stop: what the device synced leaves its lower's multicast list
@@ -429,10 +431,10 @@ export function devSetTxqlen(dev: i32, q: u32): i32 {
 export function loopbackIfindex(): i32 { return LOOPBACK_IFINDEX; }
 
 // ---- promiscuity (dev_set_promiscuity, dev_uc_add/del, __dev_set_rx_mode) ----------------------------
-/** dev->promiscuity */
-const devPromiscuity = new Array<i32>();
-/** dev->allmulti */
-const devAllmulti = new Array<i32>();
+/** dev->promiscuity: unsigned, as in the kernel (a count taken below 0 wraps) */
+const devPromiscuity = new Array<u32>();
+/** dev->allmulti: unsigned, as in the kernel */
+const devAllmulti = new Array<u32>();
 /** secondary unicast addresses (dev->uc.count) */
 const devUcCount = new Array<i32>();
 /** dev->uc_promisc: promiscuous because the device has no unicast filter (IFF_UNICAST_FLT) */
@@ -443,8 +445,8 @@ function promiscInit(dev: i32): void {
   devPromiscuity[dev] = 0; devAllmulti[dev] = 0; devUcCount[dev] = 0; devUcPromisc[dev] = false;
 }
 
-export function devGetPromiscuity(dev: i32): i32 { return dev > 0 && dev < devPromiscuity.length ? devPromiscuity[dev] : 0; }
-export function devGetAllmulti(dev: i32): i32 { return dev > 0 && dev < devAllmulti.length ? devAllmulti[dev] : 0; }
+export function devGetPromiscuity(dev: i32): u32 { return dev > 0 && dev < devPromiscuity.length ? devPromiscuity[dev] : 0; }
+export function devGetAllmulti(dev: i32): u32 { return dev > 0 && dev < devAllmulti.length ? devAllmulti[dev] : 0; }
 
 let mcScratch = new StaticArray<u8>(0);
 
@@ -461,23 +463,68 @@ function driverRxMode(dev: i32): void {
     const a = l[i];
     for (let k = 0; k < 6; k++) store<u8>(p + <usize>(i * 6 + k), <u8>(a >> (40 - 8 * k)));
   }
-  emacNetdevSetRxMode(dev, devPromiscuity[dev] > 0, devAllmulti[dev] > 0, p, l.length);
+  emacNetdevSetRxMode(dev, devPromiscuity[dev] != 0, devAllmulti[dev] != 0, p, l.length);
+}
+
+/**
+ * The count after adding inc (__dev_set_promiscuity, __dev_set_allmulti): the flag is on while it is not 0;
+ * one that would come back to 0 going up stays (-EOVERFLOW), one taken below 0 wraps, as the kernel's unsigned does.
+ */
+// @ts-ignore: decorator
+@inline function countAdd(old: u32, inc: i32): u32 {
+  const n = old + <u32>inc;
+  return n == 0 && inc > 0 ? old : n;
+}
+
+/** __dev_set_promiscuity(): IFF_PROMISC going on or off is a dev_change_rx_flags */
+function __dev_set_promiscuity(dev: i32, inc: i32): void {
+  const old = devPromiscuity[dev];
+  const n = countAdd(old, inc);
+  devPromiscuity[dev] = n;
+  if ((old != 0) != (n != 0)) dev_change_rx_flags(dev, IFF_PROMISC, n != 0);
 }
 
 /** dev_set_promiscuity() */
 export function dev_set_promiscuity(dev: i32, inc: i32): void {
   if (dev <= 0 || dev >= devPromiscuity.length) return;
-  devPromiscuity[dev] += inc;
-  if (devPromiscuity[dev] < 0) devPromiscuity[dev] = 0;
+  __dev_set_promiscuity(dev, inc);
   dev_set_rx_mode(dev);
 }
 
-/** dev_set_allmulti() */
+/** dev_set_allmulti() / __dev_set_allmulti(): IFF_ALLMULTI going on or off is a dev_change_rx_flags */
 export function dev_set_allmulti(dev: i32, inc: i32): void {
   if (dev <= 0 || dev >= devAllmulti.length) return;
-  devAllmulti[dev] += inc;
-  if (devAllmulti[dev] < 0) devAllmulti[dev] = 0;
+  const old = devAllmulti[dev];
+  const n = countAdd(old, inc);
+  devAllmulti[dev] = n;
+  if ((old != 0) != (n != 0)) dev_change_rx_flags(dev, IFF_ALLMULTI, n != 0);
   dev_set_rx_mode(dev);
+}
+
+/** The device a macvlan or VLAN device hands its PROMISC and ALLMULTI to (0: none; a passthru macvlan keeps PROMISC) */
+function rxFlagsLower(dev: i32, flag: u32): i32 {
+  if (devKind[dev] == KIND_VLAN) return vlanLower(dev);
+  if (devKind[dev] != KIND_MACVLAN) return 0;
+  return flag == IFF_PROMISC && macvlanMode(dev) == MACVLAN_MODE_PASSTHRU ? 0 : macvlanLower(dev);
+}
+
+/** ndo_change_rx_flags (macvlan_change_rx_flags, vlan_dev_change_rx_flags): while up, the lower's count follows */
+function dev_change_rx_flags(dev: i32, flag: u32, on: bool): void {
+  if (!devIsUp(dev)) return;
+  const lower = rxFlagsLower(dev, flag);
+  if (lower == 0) return;
+  if (flag == IFF_PROMISC) dev_set_promiscuity(lower, on ? 1 : -1);
+  else dev_set_allmulti(lower, on ? 1 : -1);
+}
+
+/**
+ * macvlan_open/stop and vlan_dev_open/stop: the lower counts the device's ALLMULTI and PROMISC while it is up
+ * (+1 / -1); a passthru macvlan hands neither (it makes the lower promiscuous itself).
+ */
+function upperRxFlagsToLower(dev: i32, inc: i32): void {
+  if (devKind[dev] == KIND_MACVLAN && macvlanMode(dev) == MACVLAN_MODE_PASSTHRU) return;
+  if (devGetAllmulti(dev) != 0) { const l = rxFlagsLower(dev, IFF_ALLMULTI); if (l != 0) dev_set_allmulti(l, inc); }
+  if (devGetPromiscuity(dev) != 0) { const l = rxFlagsLower(dev, IFF_PROMISC); if (l != 0) dev_set_promiscuity(l, inc); }
 }
 
 /** dev_uc_add (+1) / dev_uc_del (-1) of one address */
@@ -495,8 +542,8 @@ function dev_uc_change(dev: i32, inc: i32): void {
 export function dev_set_rx_mode(dev: i32): void {
   if (!devIsUp(dev) || dev >= devPromiscuity.length) return;
   if (devKind[dev] != KIND_MACVLAN && devKind[dev] != KIND_VLAN) {
-    if (devUcCount[dev] > 0 && !devUcPromisc[dev]) { devPromiscuity[dev]++; devUcPromisc[dev] = true; }
-    else if (devUcCount[dev] == 0 && devUcPromisc[dev]) { devPromiscuity[dev]--; devUcPromisc[dev] = false; }
+    if (devUcCount[dev] > 0 && !devUcPromisc[dev]) { __dev_set_promiscuity(dev, 1); devUcPromisc[dev] = true; }
+    else if (devUcCount[dev] == 0 && devUcPromisc[dev]) { __dev_set_promiscuity(dev, -1); devUcPromisc[dev] = false; }
   } else dev_mc_sync(dev_get_iflink(dev), dev);
   driverRxMode(dev);
 }

@@ -168,7 +168,7 @@ function broadcastOne(skb: i32, vlan: i32, dst: u64, local: bool): i32 {
 }
 
 /** a device with IFF_PROMISC or IFF_ALLMULTI: its multicast filter is full */
-function allMulti(dev: i32): bool { return devGetPromiscuity(dev) > 0 || devGetAllmulti(dev) > 0; }
+function allMulti(dev: i32): bool { return devGetPromiscuity(dev) != 0 || devGetAllmulti(dev) != 0; }
 
 /**
  * A macvlan's mc_filter (macvlan_compute_filter with the device): the broadcast address and its own
