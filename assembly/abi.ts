@@ -9,7 +9,9 @@ import {
   loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devChangeFlags, devChangeCarrier, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink, POLICY_MSG,
 } from "./core/dev";
 import { vlanNewlink, vlanChangeFlags, vlanDevId, vlanDevProto, vlanDevFlags } from "./net/8021q/vlan";
-import { macvlanNewlink, macvlanMode, macvlanFlags, MACVLAN_BC_QUEUE_LEN } from "./drivers/macvlan";
+import {
+  macvlanNewlink, macvlanChangelink, macvlanMode, macvlanFlags, macvlanBcQueueLenReq, macvlanBcQueueLenUsed,
+} from "./drivers/macvlan";
 import { sysctl, sysctlValue } from "./core/sysctl";
 import { dev_get_stats, ST_COUNT } from "./core/netif";
 import { netInit } from "./netabi";
@@ -71,9 +73,15 @@ export function linkAdd(kind: i32, name: string, macHi: u32, macLo: u32, mtu: u3
 }
 /** `ip link add NAME link LOWER type macvlan mode MODE [nopromisc]`: the new ifindex or -errno. */
 export function linkAddMacvlan(name: string, macHi: u32, macLo: u32, mtu: u32, txqlen: u32, link: i32, mode: u32,
-  flags: u32): i32 {
+  flags: u32, bcQueueLen: u32): i32 {
   clearExtack();
-  return macvlanNewlink(name, mac(macHi, macLo), mtu, txqlen, link, mode, flags);
+  return macvlanNewlink(name, mac(macHi, macLo), mtu, txqlen, link, mode, flags, bcQueueLen);
+}
+/** `ip link set DEV type macvlan ...` (macvlan_changelink): mode 0, flags -1 and bcQueueLen -1 leave them */
+export function linkSetMacvlan(ifindex: i32, mode: u32, flags: i32, bcQueueLen: i64): i32 {
+  clearExtack();
+  if (!devExists(ifindex)) return -19;
+  return macvlanChangelink(ifindex, mode, flags, bcQueueLen);
 }
 /**
  * `ip link add link LOWER name NAME type vlan id VID [protocol P] [reorder_hdr on|off] ...`: the new
@@ -90,17 +98,18 @@ export function linkSetVlanFlags(ifindex: i32, flagsMask: u32, flags: u32): i32 
   if (!devExists(ifindex)) return -19;
   return vlanChangeFlags(ifindex, flagsMask, flags);
 }
-/** What `ip -d link` adds for a macvlan: 1 mode, 2 flags, 3 bc queue length (promiscuity: linkPromisc); a VLAN: 4 id, 5 protocol, 6 flags; any device: 7 tso_max_size. */
+/** What `ip -d link` adds for a macvlan: 1 mode, 2 flags, 3 bc queue length asked for, 8 used (promiscuity: linkPromisc); a VLAN: 4 id, 5 protocol, 6 flags; any device: 7 tso_max_size. */
 export function linkDetail(ifindex: i32, which: i32): u32 {
   if (!devExists(ifindex)) return 0;
   switch (which) {
     case 1: return macvlanMode(ifindex);
     case 2: return macvlanFlags(ifindex);
-    case 3: return MACVLAN_BC_QUEUE_LEN;
+    case 3: return macvlanBcQueueLenReq(ifindex);
     case 4: return vlanDevId(ifindex);
     case 5: return vlanDevProto(ifindex);
     case 6: return vlanDevFlags(ifindex);
     case 7: return devTsoMaxSize[ifindex];
+    case 8: return macvlanBcQueueLenUsed(ifindex);
   }
   return 0;
 }

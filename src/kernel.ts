@@ -6,7 +6,7 @@ import type {
   AddrInfo, AddrReq, BridgeOptReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, MaddrEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
   NexthopBucketMsg, NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
-import { INFINITY_LIFE_TIME, MACVLAN_MODES, RTAX_LOCK, RTAX_MAX, type RouteMetrics } from './rtnl.js';
+import { INFINITY_LIFE_TIME, MACVLAN_DEFAULT_BC_QUEUE_LEN, MACVLAN_MODES, RTAX_LOCK, RTAX_MAX, type RouteMetrics } from './rtnl.js';
 import { formatIPv4 } from './ip/parse.js';
 
 type CoreExports = Awaited<ReturnType<typeof instantiate>>;
@@ -121,7 +121,7 @@ export class Kernel implements Rtnl {
       if (kind === 'macvlan') {
         l.macvlan = {
           mode: MACVLAN_MODE_NAME.get(this.core.linkDetail(ifindex, 1)) ?? 'vepa', flags: this.core.linkDetail(ifindex, 2),
-          bcQueueLen: this.core.linkDetail(ifindex, 3),
+          bcQueueLen: this.core.linkDetail(ifindex, 3) >>> 0, bcQueueLenUsed: this.core.linkDetail(ifindex, 8) >>> 0,
         };
       }
       if (kind === 'vlan') {
@@ -256,7 +256,7 @@ export class Kernel implements Rtnl {
     const [pmh, pml] = macWords(req.peer?.address);
     const rc = req.kind === 'macvlan'
       ? this.core.linkAddMacvlan(req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0, req.link ?? 0,
-        MACVLAN_MODES[req.macvlan?.mode ?? 'vepa'], req.macvlan?.flags ?? 0)
+        MACVLAN_MODES[req.macvlan?.mode ?? 'vepa'], req.macvlan?.flags ?? 0, req.macvlan?.bcQueueLen ?? MACVLAN_DEFAULT_BC_QUEUE_LEN)
       : req.kind === 'vlan'
       ? this.core.linkAddVlan(req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0, req.link ?? 0, req.vlan?.id ?? -1,
         req.vlan?.protocol ?? 0, req.vlan?.mask ?? 0, req.vlan?.flags ?? 0)
@@ -281,8 +281,13 @@ export class Kernel implements Rtnl {
     return r;
   }
   private linkSetHere(req: LinkSetReq): Reply {
-    // `type vlan` options: rtnl_changelink refuses another kind (EOPNOTSUPP) and runs vlan_changelink before do_setlink
+    // `type vlan`/`type macvlan` options: rtnl_changelink refuses another kind (EOPNOTSUPP) and runs the kind's changelink before do_setlink
     if (req.vlan !== undefined) { const r = this.reply(this.core.linkSetVlanFlags(req.ifindex, req.vlan.mask, req.vlan.flags)); if (!r.ok) return r; }
+    if (req.macvlan !== undefined) {
+      const m = req.macvlan;
+      const r = this.reply(this.core.linkSetMacvlan(req.ifindex, m.mode ? MACVLAN_MODES[m.mode] : 0, m.flags ?? -1, BigInt(m.bcQueueLen ?? -1)));
+      if (!r.ok) return r;
+    }
     if (req.bridge) { const r = this.bridgeChangelink(req.ifindex, req.bridge); if (!r.ok) return r; }
     // rtnl_setlink() order: name, mtu, address, txqlen, then flags
     if (req.name !== undefined) { const r = this.reply(this.core.linkSetName(req.ifindex, req.name)); if (!r.ok) return r; }

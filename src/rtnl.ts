@@ -20,9 +20,14 @@ export type LinkKind = 'loopback' | 'veth' | 'dummy' | 'emac' | 'macvlan' | 'bri
 /** IFLA_MACVLAN_MODE values */
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
 export const MACVLAN_MODES: Record<MacvlanMode, number> = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 };
+/** MACVLAN_DEFAULT_BC_QUEUE_LEN: a macvlan's bcqueuelen when none is given */
+export const MACVLAN_DEFAULT_BC_QUEUE_LEN = 1000;
 /** IFLA_MACVLAN_FLAGS */
 export const MACVLAN_FLAG_NOPROMISC = 1, MACVLAN_FLAG_NODST = 2;
-export interface MacvlanInfo { mode: MacvlanMode; flags: number; bcQueueLen: number }
+/** bcQueueLen: what this macvlan asked for (IFLA_MACVLAN_BC_QUEUE_LEN); bcQueueLenUsed: its port's, the largest asked */
+export interface MacvlanInfo { mode: MacvlanMode; flags: number; bcQueueLen: number; bcQueueLenUsed: number }
+/** IFLA_INFO_DATA of a macvlan request: each option given */
+export interface MacvlanReq { mode?: MacvlanMode; flags?: number; bcQueueLen?: number }
 /** VLAN_FLAG_* (include/uapi/linux/if_vlan.h) */
 export const VLAN_FLAG_REORDER_HDR = 0x1, VLAN_FLAG_GVRP = 0x2, VLAN_FLAG_LOOSE_BINDING = 0x4, VLAN_FLAG_MVRP = 0x8,
   VLAN_FLAG_BRIDGE_BINDING = 0x10;
@@ -100,7 +105,7 @@ export interface LinkAddReq {
   /** ifi_flags / ifi_change besides IFF_UP, applied to the new device (rtnl_configure_link) */
   flags?: number;
   change?: number;
-  macvlan?: { mode?: MacvlanMode; flags?: number };
+  macvlan?: MacvlanReq;
   /** IFLA_VLAN_*: id and protocol when given, the flags with their mask */
   vlan?: { id?: number; protocol?: number; flags?: number; mask?: number };
   /** IFLA_BR_*: the bridge options modelled (br_changelink) */
@@ -127,6 +132,8 @@ export interface LinkSetReq {
   carrier?: boolean;
   /** `type vlan FLAG on|off` of a VLAN device: IFLA_VLAN_FLAGS */
   vlan?: { flags: number; mask: number };
+  /** `type macvlan ...` of a macvlan (macvlan_changelink) */
+  macvlan?: MacvlanReq;
   /** `type bridge ...` of a bridge */
   bridge?: BridgeOptReq;
 }

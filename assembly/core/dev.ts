@@ -8,7 +8,7 @@ import {
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_ALLMULTI, IFF_DYNAMIC, IFF_NOTRAILERS,
   LOOPBACK_IFINDEX, devGflagsOf, devGflagsSet, netif_set_tso_max_size, GSO_MAX_SIZE,
 } from "./netdevice";
-import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, fail } from "../lib/errno";
+import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, EOVERFLOW, fail } from "../lib/errno";
 import {
   inetdevInit, inetdevDestroy, inDevExists, inetNewAddr, inetdevArpNotify, devIfaHead, ifaNext, ifaLabel,
 } from "../ipv4/devinet";
@@ -476,19 +476,22 @@ function driverRxMode(dev: i32): void {
   return n == 0 && inc > 0 ? old : n;
 }
 
-/** __dev_set_promiscuity(): IFF_PROMISC going on or off is a dev_change_rx_flags */
-function __dev_set_promiscuity(dev: i32, inc: i32): void {
+/** __dev_set_promiscuity(): IFF_PROMISC going on or off is a dev_change_rx_flags; 0 or -EOVERFLOW */
+function __dev_set_promiscuity(dev: i32, inc: i32): i32 {
   const old = devPromiscuity[dev];
   const n = countAdd(old, inc);
+  if (n == old) return -EOVERFLOW;
   devPromiscuity[dev] = n;
   if ((old != 0) != (n != 0)) dev_change_rx_flags(dev, IFF_PROMISC, n != 0);
+  return 0;
 }
 
-/** dev_set_promiscuity() */
-export function dev_set_promiscuity(dev: i32, inc: i32): void {
-  if (dev <= 0 || dev >= devPromiscuity.length) return;
-  __dev_set_promiscuity(dev, inc);
+/** dev_set_promiscuity(): 0 or -EOVERFLOW */
+export function dev_set_promiscuity(dev: i32, inc: i32): i32 {
+  if (dev <= 0 || dev >= devPromiscuity.length) return 0;
+  const e = __dev_set_promiscuity(dev, inc);
   dev_set_rx_mode(dev);
+  return e;
 }
 
 /** dev_set_allmulti() / __dev_set_allmulti(): IFF_ALLMULTI going on or off is a dev_change_rx_flags */

@@ -37,16 +37,16 @@ import {
 import { kfree_skb, consume_skb } from "../core/dropreason";
 import { trace } from "../core/trace";
 import { TE_MACVLAN_XMIT, TE_MACVLAN_BC, TE_MACVLAN_BC_RX, RXH_MACVLAN } from "../core/trace_events";
-import { EINVAL, EEXIST, EBUSY, ENODEV, EADDRNOTAVAIL, EADDRINUSE, fail } from "../lib/errno";
+import { EINVAL, EEXIST, EBUSY, ENODEV, EADDRNOTAVAIL, EADDRINUSE, EOPNOTSUPP, fail } from "../lib/errno";
 
 // include/uapi/linux/if_link.h
 export const MACVLAN_MODE_PRIVATE: u32 = 1, MACVLAN_MODE_VEPA: u32 = 2, MACVLAN_MODE_BRIDGE: u32 = 4,
   MACVLAN_MODE_PASSTHRU: u32 = 8, MACVLAN_MODE_SOURCE: u32 = 16;
-export const MACVLAN_FLAG_NOPROMISC: u32 = 1;
+export const MACVLAN_FLAG_NOPROMISC: u32 = 1, MACVLAN_FLAG_NODST: u32 = 2;
 /** MACVLAN_DEFAULT_BC_CUTOFF: a group more macvlans subscribed than this goes through the broadcast queue */
 const MACVLAN_DEFAULT_BC_CUTOFF: i32 = 1;
-/** MACVLAN_DEFAULT_BC_QUEUE_LEN */
-export const MACVLAN_BC_QUEUE_LEN: u32 = 1000;
+/** MACVLAN_DEFAULT_BC_QUEUE_LEN: what a macvlan asks for when `bcqueuelen` is not given */
+export const MACVLAN_DEFAULT_BC_QUEUE_LEN: u32 = 1000;
 const ETH_P_PAUSE: u16 = 0x8808;
 const NONE: u64 = 0xffffffffffffffff;
 
@@ -54,6 +54,8 @@ const NONE: u64 = 0xffffffffffffffff;
 const mvLower = new Array<i32>();
 const mvMode = new Array<u32>();
 const mvFlags = new Array<u32>();
+/** vlan->bc_queue_len_req (IFLA_MACVLAN_BC_QUEUE_LEN) */
+const mvBcQueueLenReq = new Array<u32>();
 /** vlan_pcpu_stats */
 const mvRxPackets = new Array<u64>();
 const mvRxBytes = new Array<u64>();
@@ -73,6 +75,8 @@ const portHash = new Array<Array<i32>>();
 const bcHead = new Array<i32>();
 const bcTail = new Array<i32>();
 const bcLen = new Array<u32>();
+/** port->bc_queue_len_used: the largest bc_queue_len_req of the port's macvlans */
+const portBcQueueLenUsed = new Array<u32>();
 /** MACVLAN_SKB_CB(skb)->src of a queued broadcast: the sending macvlan, 0 for an outside address */
 const bcSrc = new StaticArray<i32>(SKB_POOL);
 /** lower devices with broadcasts queued (bc_work scheduled) */
@@ -80,7 +84,7 @@ const bcPending = new Array<i32>();
 
 function ensure(dev: i32): void {
   while (mvLower.length <= dev) {
-    mvLower.push(0); mvMode.push(0); mvFlags.push(0); mvRxPackets.push(0); mvRxBytes.push(0); mvRxMcast.push(0);
+    mvLower.push(0); mvMode.push(0); mvFlags.push(0); mvBcQueueLenReq.push(0); portBcQueueLenUsed.push(0); mvRxPackets.push(0); mvRxBytes.push(0); mvRxMcast.push(0);
     mvRxErrors.push(0); mvTxPackets.push(0); mvTxBytes.push(0); mvTxDropped.push(0);
     portOn.push(false); portPassthru.push(false); portVlans.push(new Array<i32>()); portHash.push(new Array<i32>());
     bcHead.push(-1); bcTail.push(-1); bcLen.push(0);
@@ -98,6 +102,16 @@ export function netif_is_macvlan(dev: i32): bool { return devExists(dev) && devK
 export function macvlanLower(dev: i32): i32 { return netif_is_macvlan(dev) ? mvLower[dev] : 0; }
 export function macvlanMode(dev: i32): u32 { return netif_is_macvlan(dev) ? mvMode[dev] : 0; }
 export function macvlanFlags(dev: i32): u32 { return netif_is_macvlan(dev) ? mvFlags[dev] : 0; }
+export function macvlanBcQueueLenReq(dev: i32): u32 { return netif_is_macvlan(dev) ? mvBcQueueLenReq[dev] : 0; }
+export function macvlanBcQueueLenUsed(dev: i32): u32 { return netif_is_macvlan(dev) ? portBcQueueLenUsed[mvLower[dev]] : 0; }
+
+/** update_port_bc_queue_len() */
+function update_port_bc_queue_len(port: i32): void {
+  const l = portVlans[port];
+  let max: u32 = 0;
+  for (let i = 0; i < l.length; i++) if (mvBcQueueLenReq[l[i]] > max) max = mvBcQueueLenReq[l[i]];
+  portBcQueueLenUsed[port] = max;
+}
 export function netif_is_macvlan_port(dev: i32): bool { return dev > 0 && dev < portOn.length && portOn[dev]; }
 
 // ---- address hash (macvlan_eth_hash: hash_64 of the address as a little-endian u64 << 16) -------------
@@ -211,7 +225,7 @@ function macvlan_broadcast(skb: i32, port: i32, src: i32, mode: u32): void {
 
 /** macvlan_broadcast_enqueue(): a copy for bc_work; a full queue drops it (lower rx_dropped). */
 function broadcastEnqueue(port: i32, src: i32, skb: i32): void {
-  const nskb = bcLen[port] < MACVLAN_BC_QUEUE_LEN ? skbCopy(skb) : -1;
+  const nskb = bcLen[port] < portBcQueueLenUsed[port] ? skbCopy(skb) : -1;
   if (nskb < 0) {
     trace(TE_MACVLAN_BC, <u32>port, 1);
     dev_core_stats_rx_dropped_inc(skbDev[skb]);
@@ -342,14 +356,17 @@ function macvlan_start_xmit(skb: i32, dev: i32): i32 {
 /** The device layer's hooks this driver needs (core/dev.ts), set once to avoid an import cycle. */
 export type RegisterFn = (name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32) => i32;
 export type UnregisterFn = (dev: i32) => void;
-export type PromiscFn = (dev: i32, inc: i32) => void;
+/** dev_set_promiscuity: 0 or -EOVERFLOW */
+export type PromiscFn = (dev: i32, inc: i32) => i32;
+/** dev_uc_add (+1) / dev_uc_del (-1) */
+export type UcFn = (dev: i32, inc: i32) => void;
 export type CarrierSetFn = (dev: i32, on: bool) => void;
 let registerFn: RegisterFn | null = null;
 let unregisterFn: UnregisterFn | null = null;
 let promiscFn: PromiscFn | null = null;
-let ucFn: PromiscFn | null = null;
+let ucFn: UcFn | null = null;
 let carrierFn: CarrierSetFn | null = null;
-export function macvlanBind(reg: RegisterFn, unreg: UnregisterFn, promisc: PromiscFn, uc: PromiscFn, carrier: CarrierSetFn): void {
+export function macvlanBind(reg: RegisterFn, unreg: UnregisterFn, promisc: PromiscFn, uc: UcFn, carrier: CarrierSetFn): void {
   registerFn = reg; unregisterFn = unreg; promiscFn = promisc; ucFn = uc; carrierFn = carrier;
 }
 
@@ -378,12 +395,12 @@ function portDestroy(lower: i32): void {
  * rtnl_newlink for "macvlan" (macvlan_common_newlink). mac = NONE for a random one, mtu 0 = the
  * lower's. Returns the new ifindex or -errno.
  */
-export function macvlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, link: i32, mode: u32, flags: u32): i32 {
+export function macvlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, link: i32, mode: u32, flags: u32, bcQueueLen: u32): i32 {
   if (!ifnamePolicyOk(name)) return fail(EINVAL, POLICY_MSG);
   if (devByName(name) != 0) return -EEXIST;
   // macvlan_validate
   if (mac != NONE && ((mac & 0x010000000000) != 0 || mac == 0)) return -EADDRNOTAVAIL;
-  if ((flags & ~MACVLAN_FLAG_NOPROMISC) != 0) return -EINVAL;
+  if ((flags & ~(MACVLAN_FLAG_NOPROMISC | MACVLAN_FLAG_NODST)) != 0) return -EINVAL;
   if (mode != MACVLAN_MODE_PRIVATE && mode != MACVLAN_MODE_VEPA && mode != MACVLAN_MODE_BRIDGE &&
     mode != MACVLAN_MODE_PASSTHRU && mode != MACVLAN_MODE_SOURCE) return -EINVAL;
   // rtnl_create_link: dev_validate_mtu against ETH_MIN_MTU..ETH_MAX_MTU
@@ -421,7 +438,9 @@ export function macvlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, li
   mvRxPackets[dev] = 0; mvRxBytes[dev] = 0; mvRxMcast[dev] = 0; mvRxErrors[dev] = 0;
   mvTxPackets[dev] = 0; mvTxBytes[dev] = 0; mvTxDropped[dev] = 0;
   if (mode == MACVLAN_MODE_PASSTHRU) portPassthru[lower] = true;
+  mvBcQueueLenReq[dev] = bcQueueLen;
   portVlans[lower].push(dev);
+  update_port_bc_queue_len(lower);
   netif_inherit_tso_max(dev, lower); // macvlan_init
   // netif_stacked_transfer_operstate (Linux counts no carrier change here, whatever the lower's carrier)
   devCarrier[dev] = devCarrier[lower];
@@ -432,7 +451,10 @@ export function macvlanNewlink(name: string, mac: u64, mtu: u32, txqlen: u32, li
 export function macvlan_open(dev: i32): i32 {
   const lower = mvLower[dev];
   if (portPassthru[lower]) {
-    if ((mvFlags[dev] & MACVLAN_FLAG_NOPROMISC) == 0) { const f = promiscFn; if (f != null) f(lower, 1); }
+    if ((mvFlags[dev] & MACVLAN_FLAG_NOPROMISC) == 0) {
+      const f = promiscFn;
+      if (f != null) { const e = f(lower, 1); if (e < 0) return e; }
+    }
   } else {
     if (addrBusy(lower, devMac[dev])) return -EBUSY;
     const f = ucFn;
@@ -461,9 +483,39 @@ export function macvlanUninit(dev: i32): void {
   const l = portVlans[lower];
   const i = l.indexOf(dev);
   if (i >= 0) l.splice(i, 1);
+  update_port_bc_queue_len(lower);
   hashDel(lower, dev);
   mvLower[dev] = 0;
   if (l.length == 0 && portOn[lower]) portDestroy(lower);
+}
+
+/**
+ * macvlan_changelink(): mode 0 = unchanged, flags/bcQueueLen < 0 = not given. Passthru can be neither set nor
+ * left (EINVAL); on a passthru port a changed NOPROMISC moves the lower's promiscuity at once, up or not (and
+ * fails with EOVERFLOW where that count would come back to 0 going up); the mode is set last.
+ */
+export function macvlanChangelink(dev: i32, mode: u32, flags: i32, bcQueueLen: i64): i32 {
+  if (!netif_is_macvlan(dev)) return -EOPNOTSUPP;
+  if (mode != 0) {
+    if ((mode == MACVLAN_MODE_PASSTHRU) != (mvMode[dev] == MACVLAN_MODE_PASSTHRU)) return -EINVAL;
+  }
+  if (flags >= 0) {
+    const lower = mvLower[dev];
+    if (portPassthru[lower] && ((<u32>flags ^ mvFlags[dev]) & MACVLAN_FLAG_NOPROMISC) != 0) {
+      const f = promiscFn;
+      if (f != null) {
+        const e = f(lower, (<u32>flags & MACVLAN_FLAG_NOPROMISC) != 0 ? -1 : 1);
+        if (e < 0) return e;
+      }
+    }
+    mvFlags[dev] = <u32>flags;
+  }
+  if (bcQueueLen >= 0) {
+    mvBcQueueLenReq[dev] = <u32>bcQueueLen;
+    update_port_bc_queue_len(mvLower[dev]);
+  }
+  if (mode != 0) mvMode[dev] = mode;
+  return 0;
 }
 
 /** macvlan_change_mtu(): not above the lower's. */

@@ -4,7 +4,7 @@ import {
   IFF_ALLMULTI, IFF_BROADCAST, IFF_DORMANT, IFF_DYNAMIC, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP, IFF_NOTRAILERS,
   IFF_MULTI_QUEUE, IFF_NO_PI, IFF_PERSIST, IFF_POINTOPOINT, IFF_PROMISC, IFF_TAP, IFF_UP, IFF_VNET_HDR,
   MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type BridgeOptReq, type BridgePortInfo, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
-  type MacvlanMode, VLAN_FLAG_BRIDGE_BINDING, VLAN_FLAG_GVRP, VLAN_FLAG_LOOSE_BINDING, VLAN_FLAG_MVRP, VLAN_FLAG_REORDER_HDR,
+  type MacvlanMode, type MacvlanReq, VLAN_FLAG_BRIDGE_BINDING, VLAN_FLAG_GVRP, VLAN_FLAG_LOOSE_BINDING, VLAN_FLAG_MVRP, VLAN_FLAG_REORDER_HDR,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
 import { IpExit } from './errors.js';
@@ -47,7 +47,7 @@ function nameAndLink(ctx: Ctx, l: LinkInfo): string {
 /** The "N: name@peer: <FLAGS> mtu ..." block, text form (without stats) */
 export function linkHeaderText(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLayer = ctx.opt.family !== 'inet'): string {
   let s = `${l.ifindex}: ${ctx.paint('ifname', `${nameAndLink(ctx, l)}: `)}<${linkFlagNames(ctx, l).join(',')}> mtu ${l.mtu} qdisc ${l.qdisc} ` +
-    (l.master ? `master ${ctx.ifname(l.master)} ` : '') + `state ${operstateText(ctx, l, '%s ')}${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} qlen ${l.txqlen}`;
+    (l.master ? `master ${ctx.ifname(l.master)} ` : '') + `state ${operstateText(ctx, l, '%s ')}${withMode ? 'mode DEFAULT ' : ''}group ${groupName(l.group)} ${l.txqlen ? `qlen ${l.txqlen}` : ''}`;
   if (linkLayer) {
     const type = linkType(l);
     s += `\n    link/${type} ` + (type === 'none' ? '' : `${ctx.paint('mac', formatMac(l.address))} brd ${ctx.paint('mac', formatMac(l.broadcast))}`);
@@ -151,7 +151,7 @@ function macvlanText(l: LinkInfo): string {
   let s = `mode ${m.mode} `;
   if (m.flags & MACVLAN_FLAG_NOPROMISC) s += 'nopromisc ';
   if (m.flags & MACVLAN_FLAG_NODST) s += 'nodst ';
-  s += `bcqueuelen ${m.bcQueueLen} usedbcqueuelen ${m.bcQueueLen} `;
+  s += `bcqueuelen ${m.bcQueueLen} usedbcqueuelen ${m.bcQueueLenUsed} `;
   if (m.mode === 'source') s += 'remotes (0) ';
   return s;
 }
@@ -160,7 +160,7 @@ function macvlanJson(l: LinkInfo): Record<string, Json> {
   const o: Record<string, Json> = { mode: m.mode };
   if (m.flags & MACVLAN_FLAG_NOPROMISC) o.nopromisc = true;
   if (m.flags & MACVLAN_FLAG_NODST) o.nodst = true;
-  Object.assign(o, { bcqueuelen: m.bcQueueLen, usedbcqueuelen: m.bcQueueLen });
+  Object.assign(o, { bcqueuelen: m.bcQueueLen, usedbcqueuelen: m.bcQueueLenUsed });
   if (m.mode === 'source') o.macaddr_count = 0;
   return o;
 }
@@ -224,7 +224,8 @@ export function linkHeaderJson(ctx: Ctx, l: LinkInfo, withMode: boolean, linkLay
   if (l.master) o.master = ctx.ifname(l.master);
   o.operstate = OPERSTATES[l.operstate] ?? String(l.operstate);
   if (withMode) o.linkmode = 'DEFAULT';
-  Object.assign(o, { group: groupName(l.group), txqlen: l.txqlen });
+  // print_queuelen(): a queue length of 0 is not printed
+  Object.assign(o, { group: groupName(l.group) }, l.txqlen ? { txqlen: l.txqlen } : {});
   if (linkLayer) {
     const type = linkType(l);
     o.link_type = type;
@@ -538,6 +539,10 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
   if (r.change) { req.flags = r.flags ?? 0; req.change = r.change; }
   if (r.carrier !== undefined) req.carrier = r.carrier;
   if (r.up !== undefined) req.up = r.up;
+  if (r.type === 'macvlan') {
+    const m = parseMacvlan(r.typeArgs);
+    if (Object.keys(m).length) req.macvlan = m;
+  }
   if (r.type === 'vlan') {
     // `set DEV type vlan ...`: vlan_changelink; only the flags are modelled
     const v = parseVlan(r.typeArgs);
@@ -671,26 +676,41 @@ const MACVLAN_USAGE = 'Usage: ... macvlan mode MODE [flag MODE_FLAG] MODE_OPTS [
   '\tmacaddr { { add | del } <macaddr> | set [ <macaddr> [ <macaddr>  ... ] ] | flush }\n' +
   'BC_QUEUE_LEN: Length of the rx queue for broadcast/multicast: [0-4294967295]\n';
 
-/** macvlan_parse_opt() (ip/iplink_macvlan.c): mode, the mode flags; a later mode wins */
-function parseMacvlan(argv: string[]): { mode?: MacvlanMode; flags?: number } {
+/**
+ * macvlan_parse_opt() (ip/iplink_macvlan.c): the mode (a later one wins), the flags (`flag null` sends them
+ * as they are, 0 if none), bcqueuelen; NOPROMISC needs `mode passthru` in the same command.
+ */
+function parseMacvlan(argv: string[]): MacvlanReq {
   const a = new Args(argv);
-  const r: { mode?: MacvlanMode; flags?: number } = {};
+  const r: MacvlanReq = {};
   for (; !a.done; a.skip()) {
     const w = a.cur;
-    if (w === 'mode') {
+    if (matches(w, 'mode')) {
       const v = a.next();
       if (!(v in MACVLAN_MODES)) {
         throw new CmdFail(1, `Error: argument of "mode" must be "private", "vepa", "bridge", "passthru" or "source", not "${v}"\n`);
       }
       r.mode = v as MacvlanMode;
-    } else if (w === 'nopromisc' || w === 'nodst' || w === 'flag') {
-      const f = w === 'flag' ? a.next() : w;
-      if (f === 'nopromisc') r.flags = (r.flags ?? 0) | MACVLAN_FLAG_NOPROMISC;
-      else if (f === 'nodst') r.flags = (r.flags ?? 0) | MACVLAN_FLAG_NODST;
-      else if (f !== 'null') throw new CmdFail(1, `macvlan: unknown option "${f}"?\n${MACVLAN_USAGE}`);
+    } else if (matches(w, 'flag')) {
+      const f = a.next();
+      const bit = f === 'nopromisc' ? MACVLAN_FLAG_NOPROMISC : f === 'nodst' ? MACVLAN_FLAG_NODST : f === 'null' ? 0 : -1;
+      if (bit < 0) throw new CmdFail(1, `Error: argument of "flag" must be "nopromisc", "nodst" or "null", not "${f}"\n`);
+      r.flags = (r.flags ?? 0) | bit;
+    } else if (matches(w, 'nopromisc')) {
+      r.flags = (r.flags ?? 0) | MACVLAN_FLAG_NOPROMISC;
+    } else if (matches(w, 'nodst')) {
+      r.flags = (r.flags ?? 0) | MACVLAN_FLAG_NODST;
+    } else if (matches(w, 'bcqueuelen')) {
+      const v = a.next();
+      const n = parseUint(v, 32);
+      if (n === undefined) throw new CmdFail(1, `Error: argument of "bcqueuelen" must be a positive integer [0-4294967295], not "${v}"\n`);
+      r.bcQueueLen = n;
     } else {
       throw new CmdFail(1, `macvlan: unknown option "${w}"?\n${MACVLAN_USAGE}`);
     }
+  }
+  if (r.flags !== undefined && (r.flags & MACVLAN_FLAG_NOPROMISC) && r.mode !== 'passthru') {
+    throw new CmdFail(1, `macvlan: nopromisc flag only valid in passthru mode\n${MACVLAN_USAGE}`);
   }
   return r;
 }
