@@ -7,7 +7,7 @@ import { devMcList, devMcRefs, devMcGlobal, dev_mc_add_global, dev_mc_del_global
 import { inDevExists } from "./ipv4/devinet";
 import { igmpGroups } from "./ipv4/igmp";
 import { clockNow } from "./hw/clock";
-import { devGetPromiscuity, devGetAllmulti } from "./core/dev";
+import { devGetPromiscuity, devGetAllmulti, devUcList } from "./core/dev";
 import { masterOf, isBridge, portState, portNo, brCarrierTouched, brAgeingNs, brMcastSnooping, brSnoopers6, brGcAt, brEnsure } from "./net/bridge/br_private";
 import { brSetMaster } from "./net/bridge/br_if";
 import { br_multicast_toggle } from "./net/bridge/br_device";
@@ -83,6 +83,14 @@ export function devMcDump(ifindex: i32): i32 {
   for (let i = 0; i < l.length; i++) {
     out.push(<u32>(l[i] >> 32)); out.push(<u32>l[i]); out.push(<u32>devMcRefs(ifindex, i)); out.push(devMcGlobal(ifindex, i) ? 1 : 0);
   }
+  return l.length;
+}
+/** the device's unicast address list (dev->uc), in order: macHi, macLo, references, 0 per entry */
+export function devUcDump(ifindex: i32): i32 {
+  out.length = 0;
+  if (!devExists(ifindex)) return 0;
+  const l = devUcList(ifindex);
+  for (let i = 0; i < l.length; i++) { out.push(<u32>(l[i] >> 32)); out.push(<u32>l[i]); out.push(0); out.push(0); }
   return l.length;
 }
 /** the IPv4 groups of the device (/proc/net/igmp), newest first: group, users per entry */

@@ -159,10 +159,13 @@ export class Kernel implements Rtnl {
     const out: FdbEntry[] = [];
     const c = this.core;
     const words = (n: number, size: number) => new Uint32Array(c.memory.buffer, c.bridgeDumpPtr(), n * size).slice();
+    // ndo_dflt_fdb_dump: the unicast list, then the multicast list
     const selfList = (ifindex: number) => {
-      const n = c.devMcDump(ifindex);
-      const r = words(n, 4);
-      for (let i = 0; i < n; i++) out.push({ mac: macBytes(r[4 * i], r[4 * i + 1]), ifindex, self: true, state: 0x80 });
+      for (const dump of [c.devUcDump, c.devMcDump]) {
+        const n = dump(ifindex);
+        const r = words(n, 4);
+        for (let i = 0; i < n; i++) out.push({ mac: macBytes(r[4 * i], r[4 * i + 1]), ifindex, self: true, state: 0x80 });
+      }
     };
     const masterList = (br: number, port: number, ifindex: number) => {
       const size = c.FDB_RECORD.value;

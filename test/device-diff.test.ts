@@ -57,6 +57,15 @@ describe('device differential against the kernel', () => {
       expect(s.matched / s.total, `${cls}: ${s.matched}/${s.total}`).toBeGreaterThanOrEqual(BAR);
     }, 600_000);
   }
+  it('the recorded scenarios with a macvlan on the bridge agree in every frame and answer', async () => {
+    // the macvlan's address makes br0 promiscuous: frames for it go up through br0 to the macvlan port,
+    // and br0's unicast list shows it in `bridge fdb show` (generator version 2)
+    const onBridge = fixtures.filter((f) => f.steps.some((st) => 'ip' in st && / link br0 .*type macvlan/.test(st.ip)));
+    expect(onBridge.length).toBeGreaterThan(0);
+    const res = newDevResult();
+    for (const f of onBridge) compareDevices(res, f, f.kernel, await runDevicesNetpath(f, times(f.kernel)));
+    expect(devScore(res), devReport(res, { title: 'macvlan on br0', examples: 5 })).toBe(1);
+  }, 600_000);
   it(`all classes: >= ${BAR * 100}% of the recorded frames and answers agree`, async () => {
     const why = [...new Set(Object.keys(NEEDS).flatMap((c) => missing(c as keyof typeof NEEDS)))];
     if (why.length) expect.fail(why.join('; '));

@@ -435,14 +435,17 @@ export function loopbackIfindex(): i32 { return LOOPBACK_IFINDEX; }
 const devPromiscuity = new Array<u32>();
 /** dev->allmulti: unsigned, as in the kernel */
 const devAllmulti = new Array<u32>();
-/** secondary unicast addresses (dev->uc.count) */
-const devUcCount = new Array<i32>();
+/** dev->uc: the secondary unicast addresses in the order they were added, and each one's references */
+const devUcAddrs = new Array<Array<u64>>();
+const devUcRefs = new Array<Array<i32>>();
 /** dev->uc_promisc: promiscuous because the device has no unicast filter (IFF_UNICAST_FLT) */
 const devUcPromisc = new Array<bool>();
 
 function promiscInit(dev: i32): void {
-  while (devPromiscuity.length <= dev) { devPromiscuity.push(0); devAllmulti.push(0); devUcCount.push(0); devUcPromisc.push(false); }
-  devPromiscuity[dev] = 0; devAllmulti[dev] = 0; devUcCount[dev] = 0; devUcPromisc[dev] = false;
+  while (devPromiscuity.length <= dev) {
+    devPromiscuity.push(0); devAllmulti.push(0); devUcAddrs.push(new Array<u64>()); devUcRefs.push(new Array<i32>()); devUcPromisc.push(false);
+  }
+  devPromiscuity[dev] = 0; devAllmulti[dev] = 0; devUcAddrs[dev].length = 0; devUcRefs[dev].length = 0; devUcPromisc[dev] = false;
 }
 
 export function devGetPromiscuity(dev: i32): u32 { return dev > 0 && dev < devPromiscuity.length ? devPromiscuity[dev] : 0; }
@@ -530,12 +533,20 @@ function upperRxFlagsToLower(dev: i32, inc: i32): void {
   if (devGetPromiscuity(dev) != 0) { const l = rxFlagsLower(dev, IFF_PROMISC); if (l != 0) dev_set_promiscuity(l, inc); }
 }
 
-/** dev_uc_add (+1) / dev_uc_del (-1) of one address */
-function dev_uc_change(dev: i32, inc: i32): void {
-  if (dev <= 0 || dev >= devUcCount.length) return;
-  devUcCount[dev] += inc;
+/** dev_uc_add (+1) / dev_uc_del (-1) of one address: __hw_addr_add appends a new one, a known one gains a reference */
+function dev_uc_change(dev: i32, addr: u64, inc: i32): void {
+  if (dev <= 0 || dev >= devUcAddrs.length) return;
+  const a = devUcAddrs[dev], r = devUcRefs[dev];
+  const i = a.indexOf(addr);
+  if (inc > 0) {
+    if (i >= 0) r[i]++;
+    else { a.push(addr); r.push(1); }
+  } else if (i >= 0 && --r[i] == 0) { a.splice(i, 1); r.splice(i, 1); }
   dev_set_rx_mode(dev);
 }
+
+/** dev->uc in list order (ndo_dflt_fdb_dump's "self" entries) */
+export function devUcList(dev: i32): Array<u64> { return dev > 0 && dev < devUcAddrs.length ? devUcAddrs[dev] : new Array<u64>(); }
 
 /**
  * __dev_set_rx_mode(): only while up. Without a unicast filter (veth, EMAC, ...) secondary
@@ -545,8 +556,9 @@ function dev_uc_change(dev: i32, inc: i32): void {
 export function dev_set_rx_mode(dev: i32): void {
   if (!devIsUp(dev) || dev >= devPromiscuity.length) return;
   if (devKind[dev] != KIND_MACVLAN && devKind[dev] != KIND_VLAN) {
-    if (devUcCount[dev] > 0 && !devUcPromisc[dev]) { __dev_set_promiscuity(dev, 1); devUcPromisc[dev] = true; }
-    else if (devUcCount[dev] == 0 && devUcPromisc[dev]) { __dev_set_promiscuity(dev, -1); devUcPromisc[dev] = false; }
+    const uc = devUcAddrs[dev].length;
+    if (uc > 0 && !devUcPromisc[dev]) { __dev_set_promiscuity(dev, 1); devUcPromisc[dev] = true; }
+    else if (uc == 0 && devUcPromisc[dev]) { __dev_set_promiscuity(dev, -1); devUcPromisc[dev] = false; }
   } else dev_mc_sync(dev_get_iflink(dev), dev);
   driverRxMode(dev);
 }

@@ -358,8 +358,8 @@ export type RegisterFn = (name: string, kind: u8, mtu: u32, mac: u64, txqlen: u3
 export type UnregisterFn = (dev: i32) => void;
 /** dev_set_promiscuity: 0 or -EOVERFLOW */
 export type PromiscFn = (dev: i32, inc: i32) => i32;
-/** dev_uc_add (+1) / dev_uc_del (-1) */
-export type UcFn = (dev: i32, inc: i32) => void;
+/** dev_uc_add (+1) / dev_uc_del (-1) of an address */
+export type UcFn = (dev: i32, addr: u64, inc: i32) => void;
 export type CarrierSetFn = (dev: i32, on: bool) => void;
 let registerFn: RegisterFn | null = null;
 let unregisterFn: UnregisterFn | null = null;
@@ -458,7 +458,7 @@ export function macvlan_open(dev: i32): i32 {
   } else {
     if (addrBusy(lower, devMac[dev])) return -EBUSY;
     const f = ucFn;
-    if (f != null) f(lower, 1); // dev_uc_add
+    if (f != null) f(lower, devMac[dev], 1); // dev_uc_add
   }
   hashAdd(lower, dev);
   return 0;
@@ -471,7 +471,7 @@ export function macvlan_stop(dev: i32): void {
     if ((mvFlags[dev] & MACVLAN_FLAG_NOPROMISC) == 0) { const f = promiscFn; if (f != null) f(lower, -1); }
   } else {
     const f = ucFn;
-    if (f != null) f(lower, -1); // dev_uc_del
+    if (f != null) f(lower, devMac[dev], -1); // dev_uc_del
   }
   hashDel(lower, dev);
 }
@@ -562,6 +562,9 @@ export function macvlanSetMac(dev: i32, mac: u64): i32 {
   if (mvMode[dev] == MACVLAN_MODE_PASSTHRU) return 1; // the caller sets the lower's address
   if (addrBusy(lower, mac)) return -EADDRINUSE;
   if (!devIsUp(dev)) return 0;
+  // macvlan_sync_address: the lower's unicast list takes the new address, then loses the old one
+  const f = ucFn;
+  if (f != null) { f(lower, mac, 1); f(lower, devMac[dev], -1); }
   hashDel(lower, dev);
   devMac[dev] = mac;
   hashAdd(lower, dev);

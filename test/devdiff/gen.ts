@@ -9,7 +9,7 @@ import { Rng } from '../diff/gen.js';
 import { type Bytes, ETH_ARP, ETH_IP, PROTO, arp, concat, echoRequest, eth, hex, ipv4, mcastMac, pattern, udp } from '../pktdiff/frames.js';
 import type { PortDef } from '../pktdiff/gen.js';
 
-export const DEV_GEN_VERSION = 1;
+export const DEV_GEN_VERSION = 2;
 
 /** What an answer or frame is about: the device class whose behaviour decides it. */
 export type DevClass = 'macvlan' | 'bridge' | 'tun' | 'conflict' | 'veth';
@@ -230,6 +230,17 @@ function topology(m: Model) {
     const seg = m.seg('br0', 'bridge', mac ?? '', brPorts, r.int(3, 5));
     br.hosts = seg.hosts;
     if (r.chance(0.6)) { br.seg = seg; m.l3(seg); } else m.segs.splice(m.segs.indexOf(seg), 1);
+    // (gen 2) a macvlan on the bridge: its uc address makes the bridge promiscuous, so frames for it from the
+    // ports go up to br0, whose rx_handler is then the macvlan port's
+    if (r.chance(0.4)) {
+      const name = `mv${mvN++}`;
+      const mode = r.pick(MODES);
+      const mvMac = m.mac(name, 0xc0, mvN);
+      m.devices.push({ name, cls: 'macvlan' });
+      m.ip(`link add ${name} link br0 address ${mvMac} type macvlan mode ${mode}`, 'macvlan', 'add');
+      m.ip(`link set ${name} up`);
+      m.l3(m.seg(name, 'macvlan', mvMac, brPorts, r.int(1, 2)));
+    }
   }
 
   // tun (an address, a routed network behind it) and tap (an address and hosts, or a bridge port)

@@ -111,6 +111,16 @@ export function ipCases(o: Omit<RecordedCases, 'tool' | 'kernelArgv' | 'netpath'
   });
 }
 
+/** recordedCases for `bridge` command lines (the fixture notes iproute2's version) */
+export function bridgeCases(o: Omit<RecordedCases, 'tool' | 'kernelArgv' | 'netpath' | 'meta'>): void {
+  recordedCases({
+    ...o, tool: 'bridge',
+    kernelArgv: (ns, c) => ['bridge', '-n', ns, ...c.split(' ')],
+    netpath: (box, c) => box.bridge(c),
+    meta: async () => ({ iproute2: (await run('bridge', ['-V'])).stdout.trim() }),
+  });
+}
+
 /** recordedCases for `ethtool` command lines (the fixture notes ethtool's version) */
 export function ethtoolCases(o: Pick<RecordedCases, 'fixture' | 'netns' | 'setup' | 'cases' | 'why'>): void {
   recordedCases({

@@ -20,12 +20,13 @@ export const VLAN_FLAG_REORDER_HDR: u32 = 0x1, VLAN_FLAG_GVRP: u32 = 0x2, VLAN_F
   VLAN_FLAG_MVRP: u32 = 0x8, VLAN_FLAG_BRIDGE_BINDING: u32 = 0x10;
 
 /** The device layer's hooks (core/dev.ts), bound once to avoid an import cycle. */
-export type UcFn = (dev: i32, inc: i32) => void;
+/** dev_uc_add (+1) / dev_uc_del (-1) of an address */
+export type UcFn = (dev: i32, addr: u64, inc: i32) => void;
 export type CarrierFn = (dev: i32, on: bool, counted: bool) => void;
 let ucFn: UcFn | null = null;
 let carrierFn: CarrierFn | null = null;
 export function vlanDevBind(uc: UcFn, carrier: CarrierFn): void { ucFn = uc; carrierFn = carrier; }
-function ucChange(dev: i32, inc: i32): void { const f = ucFn; if (f != null) f(dev, inc); }
+function ucChange(dev: i32, addr: u64, inc: i32): void { const f = ucFn; if (f != null) f(dev, addr, inc); }
 export function vlanCarrier(dev: i32, on: bool, counted: bool = true): void { const f = carrierFn; if (f != null) f(dev, on, counted); }
 
 /**
@@ -73,7 +74,7 @@ export function vlan_dev_inherit_address(dev: i32, lower: i32): bool {
 export function vlan_dev_open(dev: i32): i32 {
   const lower = vlanReal[dev];
   if (!devIsUp(lower) && (vlanFlags[dev] & VLAN_FLAG_LOOSE_BINDING) == 0) return -ENETDOWN;
-  if (devMac[dev] != devMac[lower] && !vlan_dev_inherit_address(dev, lower)) ucChange(lower, 1);
+  if (devMac[dev] != devMac[lower] && !vlan_dev_inherit_address(dev, lower)) ucChange(lower, devMac[dev], 1);
   vlanRealAddr[dev] = devMac[lower];
   if (devCarrier[lower] && (vlanFlags[dev] & VLAN_FLAG_BRIDGE_BINDING) == 0) vlanCarrier(dev, true);
   return 0;
@@ -82,7 +83,7 @@ export function vlan_dev_open(dev: i32): i32 {
 /** vlan_dev_stop(): the address leaves the lower's unicast list; carrier off. */
 export function vlan_dev_stop(dev: i32): void {
   const lower = vlanReal[dev];
-  if (devMac[dev] != devMac[lower]) ucChange(lower, -1);
+  if (devMac[dev] != devMac[lower]) ucChange(lower, devMac[dev], -1);
   if ((vlanFlags[dev] & VLAN_FLAG_BRIDGE_BINDING) == 0) vlanCarrier(dev, false);
 }
 
@@ -95,8 +96,8 @@ export function vlan_dev_change_mtu(dev: i32, mtu: u32): i32 {
 export function vlan_dev_set_mac_address(dev: i32, mac: u64): void {
   const lower = vlanReal[dev];
   if (devIsUp(dev)) {
-    if (mac != devMac[lower]) ucChange(lower, 1);
-    if (devMac[dev] != devMac[lower]) ucChange(lower, -1);
+    if (mac != devMac[lower]) ucChange(lower, mac, 1);
+    if (devMac[dev] != devMac[lower]) ucChange(lower, devMac[dev], -1);
   }
   vlanStolen[dev] = false;
 }
@@ -110,8 +111,8 @@ export function vlan_sync_address(lower: i32, dev: i32): bool {
   if (vlan_dev_inherit_address(dev, lower)) changed = true;
   else {
     const mine = devMac[dev];
-    if (mine != old && mine == now) ucChange(lower, -1);
-    if (mine == old && mine != now) ucChange(lower, 1);
+    if (mine != old && mine == now) ucChange(lower, mine, -1);
+    if (mine == old && mine != now) ucChange(lower, mine, 1);
   }
   vlanRealAddr[dev] = now;
   return changed;

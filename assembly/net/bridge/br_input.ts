@@ -6,7 +6,8 @@
 // broadcast/multicast, or everything when br0 is promiscuous). Link-local
 // 01:80:c2:00:00:0X with STP off: STP BPDUs (…:00) are flooded, PAUSE
 // (…:01) dropped, the rest go up the port's own stack (group_fwd_mask 0).
-import { devMac, devFlags, IFF_PROMISC, is_valid_ether_addr } from "../../core/netdevice";
+import { devMac, is_valid_ether_addr } from "../../core/netdevice";
+import { devGetPromiscuity } from "../../core/dev";
 import { skbDev, skbLen, skbMacPtr, skbPktType, PACKET_HOST } from "../../core/skbuff";
 import { netif_receive_skb, RX_HANDLER_CONSUMED, RX_HANDLER_PASS } from "../../core/netif";
 import {
@@ -55,7 +56,8 @@ function learn(br: i32, port: i32, src: u64): void {
 function br_handle_frame_finish(skb: i32, port: i32, br: i32, dst: u64, src: u64): i32 {
   if (portState[port] == BR_STATE_DISABLED) return drop(skb, SKB_DROP_REASON_BRIDGE_INGRESS_STP_STATE);
   learn(br, port, src);
-  let localRcv = (devFlags[br] & IFF_PROMISC) != 0;
+  // IFF_PROMISC of br0: its promiscuity count (the user's, a packet socket's, or uc addresses such as a macvlan's)
+  let localRcv = devGetPromiscuity(br) != 0;
   if (dst & 0x010000000000) {
     // no querier, no mdb entry: multicast is flooded like broadcast, and a copy goes up
     localRcv = true;
