@@ -8,7 +8,7 @@ import { inDevExists } from "./ipv4/devinet";
 import { igmpGroups } from "./ipv4/igmp";
 import { clockNow } from "./hw/clock";
 import { devGetPromiscuity, devGetAllmulti, devUcList } from "./core/dev";
-import { masterOf, isBridge, portState, portNo, brCarrierTouched, brAgeingNs, brMcastSnooping, brSnoopers6, brGcAt, brEnsure } from "./net/bridge/br_private";
+import { masterOf, isBridge, portState, portNo, brCarrierTouched, brAgeingNs, brGroupFwdMask, BR_GROUPFWD_RESTRICTED, brMcastSnooping, brSnoopers6, brGcAt, brEnsure } from "./net/bridge/br_private";
 import { brSetMaster } from "./net/bridge/br_if";
 import { br_multicast_toggle } from "./net/bridge/br_device";
 import { br_fdb_dump, br_gc_timer, fdbMac, fDst, fFlags, fUsed, fUpdated } from "./net/bridge/br_fdb";
@@ -32,12 +32,13 @@ export function brPortInfo(ifindex: i32): i32 {
 }
 /**
  * IFLA_BR_* of a bridge: what 0 = ageing_time, 1 = gc_timer (centiseconds), 2 = mcast_snooping, 3 = whether
- * it joined ff02::6a; -1 if not a bridge
+ * it joined ff02::6a, 4 = group_fwd_mask; -1 if not a bridge
  */
 export function brInfo(ifindex: i32, what: i32): i64 {
   if (!isBridge(ifindex)) return -1;
   if (what == 2) return brMcastSnooping[ifindex] ? 1 : 0;
   if (what == 3) return brSnoopers6[ifindex] ? 1 : 0;
+  if (what == 4) return brGroupFwdMask[ifindex];
   return (what == 0 ? brAgeingNs[ifindex] : br_gc_timer(ifindex)) / 10_000_000;
 }
 /** IFLA_BR_AGEING_TIME (centiseconds; br_set_ageing_time: kept in jiffies, the fdb gc runs at once): 0 or -errno */
@@ -46,6 +47,13 @@ export function brSetAgeing(ifindex: i32, cs: u32): i32 {
   const jiffies = <i64>cs * 250 / 100; // clock_t_to_jiffies at HZ 250
   brAgeingNs[ifindex] = jiffies * 4_000_000;
   if (brGcAt[ifindex] != 0) brGcAt[ifindex] = clockNow();
+  return 0;
+}
+/** IFLA_BR_GROUP_FWD_MASK: 0 or -errno (the groups 802.1D reserves, BR_GROUPFWD_RESTRICTED, cannot be forwarded) */
+export function brSetGroupFwdMask(ifindex: i32, mask: u32): i32 {
+  if (!isBridge(ifindex)) return -95; // EOPNOTSUPP: not a bridge
+  if ((mask & BR_GROUPFWD_RESTRICTED) != 0 || mask > 0xffff) return -22; // EINVAL
+  brGroupFwdMask[ifindex] = <u16>mask;
   return 0;
 }
 /** IFLA_BR_MCAST_SNOOPING: 0 or -errno */

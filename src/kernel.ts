@@ -140,6 +140,7 @@ export class Kernel implements Rtnl {
         l.bridge = {
           ageingCs: Number(this.core.brInfo(ifindex, 0)), gcTimerCs: Number(this.core.brInfo(ifindex, 1)),
           mcastSnooping: this.core.brInfo(ifindex, 2) !== 0n, snoopers6: this.core.brInfo(ifindex, 3) !== 0n,
+          groupFwdMask: Number(this.core.brInfo(ifindex, 4)),
         };
       }
       const port = master ? this.brPort(ifindex, kind) : undefined;
@@ -266,8 +267,11 @@ export class Kernel implements Rtnl {
       : this.core.linkAdd(KIND_CODE[req.kind] ?? 0, req.name, mh, ml, req.mtu ?? 0, req.txqlen ?? 0,
       req.peer?.name ?? '', pmh, pml, req.peer?.mtu ?? 0, req.peer?.txqlen ?? 0);
     if (rc < 0) return this.reply(rc);
-    // br_changelink after register_netdevice, before rtnl_configure_link brings it up
-    if (req.bridge) this.bridgeChangelink(rc, req.bridge);
+    // br_changelink after register_netdevice, before rtnl_configure_link brings it up; its error undoes the device
+    if (req.bridge) {
+      const r = this.bridgeChangelink(rc, req.bridge);
+      if (!r.ok) { this.core.linkDel(rc); return r; }
+    }
     if (req.change) this.core.linkChangeFlags(rc, req.flags ?? 0, req.change);
     if (req.up) this.core.linkSetUp(rc, true);
     return { ok: true, value: undefined };
@@ -313,6 +317,7 @@ export class Kernel implements Rtnl {
   /** br_changelink(): the modelled IFLA_BR_* attributes; a device that is not a bridge refuses them (EOPNOTSUPP) */
   private bridgeChangelink(ifindex: number, b: BridgeOptReq): Reply {
     if (b.ageingCs !== undefined) { const r = this.reply(this.core.brSetAgeing(ifindex, b.ageingCs)); if (!r.ok) return r; }
+    if (b.groupFwdMask !== undefined) { const r = this.reply(this.core.brSetGroupFwdMask(ifindex, b.groupFwdMask)); if (!r.ok) return r; }
     if (b.mcastSnooping !== undefined) return this.reply(this.core.brSetMcastSnooping(ifindex, b.mcastSnooping));
     return { ok: true, value: undefined };
   }

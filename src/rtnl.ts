@@ -74,7 +74,7 @@ export interface LinkInfo {
   /** IFLA_MASTER: the bridge this device is a port of */
   master?: number;
   /** IFLA_INFO_DATA of a bridge: ageing_time and the gc work's timer, in centiseconds */
-  bridge?: { ageingCs: number; gcTimerCs: number; mcastSnooping: boolean; /** in ff02::6a */ snoopers6: boolean };
+  bridge?: { ageingCs: number; gcTimerCs: number; mcastSnooping: boolean; /** in ff02::6a */ snoopers6: boolean; /** IFLA_BR_GROUP_FWD_MASK */ groupFwdMask: number };
   /** IFLA_INFO_SLAVE_DATA of a bridge port */
   brport?: BridgePortInfo;
   /** dev->allmulti (ip -d) */
@@ -137,7 +137,7 @@ export interface LinkSetReq {
   /** `type bridge ...` of a bridge */
   bridge?: BridgeOptReq;
 }
-export interface BridgeOptReq { mcastSnooping?: boolean; /** IFLA_BR_AGEING_TIME, centiseconds */ ageingCs?: number }
+export interface BridgeOptReq { mcastSnooping?: boolean; /** IFLA_BR_AGEING_TIME, centiseconds */ ageingCs?: number; /** IFLA_BR_GROUP_FWD_MASK */ groupFwdMask?: number }
 
 /** One multicast address of a device: a link-layer one (`static`: the user added it), an IPv4 or IPv6 group. */
 export interface MaddrEntry {

@@ -66,6 +66,15 @@ describe('device differential against the kernel', () => {
     for (const f of onBridge) compareDevices(res, f, f.kernel, await runDevicesNetpath(f, times(f.kernel)));
     expect(devScore(res), devReport(res, { title: 'macvlan on br0', examples: 5 })).toBe(1);
   }, 600_000);
+  it('the recorded scenarios with a bridge group_fwd_mask agree in every frame and answer', async () => {
+    // link-local groups in the mask are flooded like the bridge group address (generator version 3)
+    const masked = fixtures.filter((f) => f.steps.some((st) => 'ip' in st && /group_fwd_mask 0x4/.test(st.ip)) &&
+      f.steps.some((st) => 'case' in st && st.case === 'bridge/link-local-lldp'));
+    expect(masked.length).toBeGreaterThan(0);
+    const res = newDevResult();
+    for (const f of masked) compareDevices(res, f, f.kernel, await runDevicesNetpath(f, times(f.kernel)));
+    expect(devScore(res), devReport(res, { title: 'group_fwd_mask', examples: 5 })).toBe(1);
+  }, 600_000);
   it(`all classes: >= ${BAR * 100}% of the recorded frames and answers agree`, async () => {
     const why = [...new Set(Object.keys(NEEDS).flatMap((c) => missing(c as keyof typeof NEEDS)))];
     if (why.length) expect.fail(why.join('; '));

@@ -92,6 +92,8 @@ const STP_STATES = ['disabled', 'listening', 'learning', 'forwarding', 'blocking
 function bridgeId(l: LinkInfo): string {
   return '8000.' + [...l.address].map((b) => b.toString(16)).join(':');
 }
+/** print_0xhex(): %#x, so 0 is "0" */
+const hex0x = (n: number): string => (n ? `0x${n.toString(16)}` : '0');
 function bridgeOpts(l: LinkInfo): BrOpt[] {
   const id = bridgeId(l);
   return [
@@ -99,7 +101,8 @@ function bridgeOpts(l: LinkInfo): BrOpt[] {
     ['stp_state', '', 0], ['priority', '', 32768], ['vlan_filtering', '', 0], ['bridge_id', '', id],
     ['root_id', 'designated_root', id], ['root_port', '', 0], ['root_path_cost', '', 0], ['topology_change', '', 0],
     ['topology_change_detected', '', 0], ['hello_timer', '', new Timer(0)], ['tcn_timer', '', new Timer(0)],
-    ['topology_change_timer', '', new Timer(0)], ['gc_timer', '', new Timer(l.bridge!.gcTimerCs)], ['group_fwd_mask', '', '0'],
+    ['topology_change_timer', '', new Timer(0)], ['gc_timer', '', new Timer(l.bridge!.gcTimerCs)],
+    ['group_fwd_mask', '', hex0x(l.bridge!.groupFwdMask)],
     ['group_addr', 'group_address', '01:80:c2:00:00:00'], ['mcast_snooping', '', l.bridge!.mcastSnooping ? 1 : 0], ['no_linklocal_learn', '', 0],
     ['mcast_vlan_snooping', '', 0], ['mcast_router', '', 1], ['mcast_query_use_ifaddr', '', 0], ['mcast_querier', '', 0],
     ['mcast_hash_elasticity', '', 16], ['mcast_hash_max', '', 4096], ['mcast_last_member_cnt', 'mcast_last_member_count', 2],
@@ -764,7 +767,7 @@ const BRIDGE_USAGE = 'Usage: ... bridge [ fdb_flush ]\n' + [
  */
 const BRIDGE_FIXED: Record<string, number | string> = {
   forward_delay: 1500, hello_time: 200, max_age: 2000, stp_state: 0, priority: 32768, vlan_filtering: 0, vlan_protocol: '802.1Q',
-  group_fwd_mask: 0, group_address: '01:80:c2:00:00:00', no_linklocal_learn: 0, vlan_default_pvid: 1, vlan_stats_enabled: 0,
+  group_address: '01:80:c2:00:00:00', no_linklocal_learn: 0, vlan_default_pvid: 1, vlan_stats_enabled: 0,
   vlan_stats_per_port: 0, mcast_vlan_snooping: 0, mcast_router: 1, mcast_query_use_ifaddr: 0, mcast_querier: 0,
   mcast_hash_elasticity: 16, mcast_hash_max: 4096, mcast_last_member_count: 2, mcast_startup_query_count: 2,
   mcast_last_member_interval: 100, mcast_membership_interval: 26000, mcast_querier_interval: 25500, mcast_query_interval: 12500,
@@ -776,7 +779,7 @@ const isBridgeTime = (o: string) => /^(forward_delay|hello_time|max_age)$|_inter
 const shownTime = (cs: number) => Math.floor(Math.floor((cs * 250) / 100) * 4 / 10);
 
 /**
- * bridge_parse_opt() (ip/iplink_bridge.c): ageing_time and mcast_snooping are modelled; the options netpath's
+ * bridge_parse_opt() (ip/iplink_bridge.c): ageing_time, group_fwd_mask and mcast_snooping are modelled; the options netpath's
  * bridge cannot change pass at the value it has and are refused otherwise; an unknown word is iproute2's usage.
  */
 function parseBridge(argv: string[]): BridgeOptReq {
@@ -788,6 +791,10 @@ function parseBridge(argv: string[]): BridgeOptReq {
       const v = parseUint(value(), 32);
       if (v === undefined) invarg('invalid ageing_time', argv[i]);
       r.ageingCs = v;
+    } else if (o === 'group_fwd_mask') {
+      const v = parseUint(value(), 16);
+      if (v === undefined) invarg('invalid group_fwd_mask', argv[i]);
+      r.groupFwdMask = v;
     } else if (o === 'mcast_snooping') {
       const v = parseUint(value(), 8);
       if (v === undefined) invarg('invalid mcast_snooping', argv[i]);

@@ -5,7 +5,8 @@
 // unknown unicast, multicast, broadcast → flooded (and a copy up for
 // broadcast/multicast, or everything when br0 is promiscuous). Link-local
 // 01:80:c2:00:00:0X with STP off: STP BPDUs (…:00) are flooded, PAUSE
-// (…:01) dropped, the rest go up the port's own stack (group_fwd_mask 0).
+// (…:01) dropped, the groups in group_fwd_mask flooded, the rest go up the
+// port's own stack.
 import { devMac, is_valid_ether_addr } from "../../core/netdevice";
 import { devGetPromiscuity } from "../../core/dev";
 import { skbDev, skbLen, skbMacPtr, skbPktType, PACKET_HOST } from "../../core/skbuff";
@@ -20,7 +21,9 @@ import {
   BR_DECIDE_FLOOD, BR_DECIDE_FORWARD, BR_DECIDE_LOCAL,
 } from "../../core/trace_events";
 import { clockNow } from "../../hw/clock";
-import { portMaster, portState, brRxPackets, brRxBytes, brMulticast, BR_STATE_FORWARDING, BR_STATE_LEARNING, BR_STATE_DISABLED } from "./br_private";
+import {
+  portMaster, portState, brRxPackets, brRxBytes, brMulticast, brGroupFwdMask, BR_STATE_FORWARDING, BR_STATE_LEARNING, BR_STATE_DISABLED,
+} from "./br_private";
 import { br_fdb_find, br_fdb_update, fDst, fFlags, fUsed, BR_FDB_LOCAL } from "./br_fdb";
 import { br_forward, br_flood } from "./br_forward";
 
@@ -95,14 +98,15 @@ export function br_handle_frame(skb: i32): i32 {
   if ((dst & ~(<u64>0xf)) == 0x0180c2000000) {
     const low = <u32>(dst & 0xf);
     if (low == 1) return drop(skb, SKB_DROP_REASON_MAC_IEEE_MAC_CONTROL);
-    if (low != 0) {
+    // a group whose bit is in group_fwd_mask is forwarded like the bridge group address
+    if (low != 0 && (<u32>brGroupFwdMask[br] & (1 << low)) == 0) {
       // __br_handle_local_finish: learnt, then up the port's own stack
       trace(TE_BR_LINK_LOCAL, low, 0);
       learn(br, port, src);
       return RX_HANDLER_PASS;
     }
-    // the bridge group address with STP off: forwarded to keep loop detection working
-    trace(TE_BR_LINK_LOCAL, 0, 1);
+    // the bridge group address with STP off (kept for loop detection), or a group in group_fwd_mask: forwarded
+    trace(TE_BR_LINK_LOCAL, low, 1);
   }
   const st = portState[port];
   if (st != BR_STATE_FORWARDING && st != BR_STATE_LEARNING) return drop(skb, SKB_DROP_REASON_BRIDGE_INGRESS_STP_STATE);

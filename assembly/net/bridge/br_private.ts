@@ -18,6 +18,10 @@ export const brMtuByUser = new Array<bool>();
 /** dev->addr_assign_type == NET_ADDR_SET: the address was set, ports no longer choose it */
 export const brMacByUser = new Array<bool>();
 export const brAgeingNs = new Array<i64>();
+/** BR_GROUPFWD_RESTRICTED: STP, PAUSE and the 802.1X/slow-protocols group (bits 0-2) are never forwarded by the mask */
+export const BR_GROUPFWD_RESTRICTED: u32 = 0x0007;
+/** br->group_fwd_mask: the link-local groups 01:80:c2:00:00:0X (bit X) forwarded rather than passed up */
+export const brGroupFwdMask = new Array<u16>();
 /** BROPT_MULTICAST_ENABLED (mcast_snooping): on, the bridge joins the snoopers' groups while up */
 export const brMcastSnooping = new Array<bool>();
 /** the bridge joined ff02::6a (all snoopers) on its inet6_dev */
@@ -42,7 +46,7 @@ export const portNo = new Array<u16>();
 export function brEnsure(dev: i32): void {
   while (brIsBridge.length <= dev) {
     brIsBridge.push(false); brPorts.push(new Array<i32>()); brMtuByUser.push(false); brMacByUser.push(false);
-    brAgeingNs.push(BR_DEFAULT_AGEING_NS); brMcastSnooping.push(true); brSnoopers6.push(false); brGcAt.push(0); brCarrierTouched.push(false); brRxPackets.push(0); brRxBytes.push(0);
+    brAgeingNs.push(BR_DEFAULT_AGEING_NS); brGroupFwdMask.push(0); brMcastSnooping.push(true); brSnoopers6.push(false); brGcAt.push(0); brCarrierTouched.push(false); brRxPackets.push(0); brRxBytes.push(0);
     brTxPackets.push(0); brTxBytes.push(0); brMulticast.push(0);
     portMaster.push(0); portState.push(0); portNo.push(0);
   }
@@ -57,7 +61,7 @@ export function masterOf(dev: i32): i32 { return dev > 0 && dev < portMaster.len
 export function brDevInit(dev: i32): void {
   brEnsure(dev);
   brIsBridge[dev] = false; brPorts[dev] = new Array<i32>(); brMtuByUser[dev] = false; brMacByUser[dev] = false;
-  brAgeingNs[dev] = BR_DEFAULT_AGEING_NS; brMcastSnooping[dev] = true; brSnoopers6[dev] = false; brGcAt[dev] = 0; brCarrierTouched[dev] = false; brRxPackets[dev] = 0; brRxBytes[dev] = 0;
+  brAgeingNs[dev] = BR_DEFAULT_AGEING_NS; brGroupFwdMask[dev] = 0; brMcastSnooping[dev] = true; brSnoopers6[dev] = false; brGcAt[dev] = 0; brCarrierTouched[dev] = false; brRxPackets[dev] = 0; brRxBytes[dev] = 0;
   brTxPackets[dev] = 0; brTxBytes[dev] = 0; brMulticast[dev] = 0;
   portMaster[dev] = 0; portState[dev] = BR_STATE_DISABLED; portNo[dev] = 0;
 }
