@@ -3,9 +3,8 @@
 // refusing what is not a u16, another kind EOPNOTSUPP. What the mask forwards is checked frame by frame by
 // test/device-diff.test.ts. Against the recorded kernel (RECORD=1 records again), and against the live
 // kernel where a namespace can be made (the bridge stays down, so its gc_timer reads 0.00 in both).
-import { describe, it, expect } from 'vitest';
-import { canMakeNamespace } from '../diff/kernel.js';
-import { emulatedIpSteps, ipStepDifferences, kernelIpSteps, recordedIpSteps, words } from '../util/ip-script.js';
+import { describe, expect } from 'vitest';
+import { ipScriptCases, words } from '../util/ip-script.js';
 
 const SCRIPT = [
   'link add br0 address 02:00:00:00:00:10 type bridge group_fwd_mask 0x4000',
@@ -24,17 +23,13 @@ const SCRIPT = [
 ].map(words);
 
 const FIXTURE = new URL('../fixtures/bridge/bridge-group-fwd-mask-ip.json', import.meta.url);
-const can = canMakeNamespace();
 
 describe('bridge group_fwd_mask: as Linux and iproute2', () => {
-  it('every command as the recorded kernel answered it', async () => {
-    const recorded = await recordedIpSteps(FIXTURE, 'np-gfm', SCRIPT, { noIpv6: true });
-    expect(recorded[1]!.stdout).toContain('"group_fwd_mask":"0x4000"');
-    expect(recorded[2]!.stderr).toBe('RTNETLINK answers: Invalid argument\n');
-    expect(ipStepDifferences(await emulatedIpSteps(SCRIPT), recorded)).toBe('');
+  ipScriptCases({
+    fixture: FIXTURE, prefix: 'np-gfm', script: SCRIPT, opts: { noIpv6: true },
+    check: (recorded) => {
+      expect(recorded[1]!.stdout).toContain('"group_fwd_mask":"0x4000"');
+      expect(recorded[2]!.stderr).toBe('RTNETLINK answers: Invalid argument\n');
+    },
   });
-  it.skipIf(!can.ok)('the live kernel answers the same', async () => {
-    expect(ipStepDifferences(await emulatedIpSteps(SCRIPT), await kernelIpSteps('np-gfm', SCRIPT, { noIpv6: true }))).toBe('');
-  });
-  it.skipIf(can.ok)(`live kernel: skipped, no network namespace can be made here (${can.reason})`, () => {});
 });

@@ -5,7 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Box } from '../../src/box.js';
 import { run, netnsAdd, netnsDel } from './netns.js';
+import { it, expect } from 'vitest';
 import { netnsWhyNot } from './recorded.js';
+import { canMakeNamespace } from '../diff/kernel.js';
 
 export interface IpStep { argv: string[]; stdout: string; stderr: string; status: number }
 
@@ -107,4 +109,24 @@ export function ipStepDifferences(got: IpStep[], want: IpStep[]): string {
     if (e && e.stdout === k.stdout && e.stderr === k.stderr && e.status === k.status) return [];
     return [`ip ${k.argv.join(' ')}\n  kernel:  ${JSON.stringify(k)}\n  netpath: ${JSON.stringify(e)}`];
   }).join('\n');
+}
+
+/**
+ * The tests of one recorded script, inside a describe block: netpath answers every step as the recorded kernel
+ * did (`check` first asserts what the recording must show), and the live kernel still does where a namespace
+ * can be made (skipped, saying why, elsewhere).
+ */
+export function ipScriptCases(o: {
+  fixture: URL; prefix: string; script: string[][]; opts?: KernelScriptOpts; check?: (recorded: IpStep[]) => void;
+}): void {
+  const can = canMakeNamespace();
+  it('every command as the recorded kernel answered it', async () => {
+    const recorded = await recordedIpSteps(o.fixture, o.prefix, o.script, o.opts);
+    o.check?.(recorded);
+    expect(ipStepDifferences(await emulatedIpSteps(o.script), recorded)).toBe('');
+  });
+  it.skipIf(!can.ok)('the live kernel answers the same', async () => {
+    expect(ipStepDifferences(await emulatedIpSteps(o.script), await kernelIpSteps(o.prefix, o.script, o.opts))).toBe('');
+  });
+  it.skipIf(can.ok)(`live kernel: skipped, no network namespace can be made here (${can.reason})`, () => {});
 }
