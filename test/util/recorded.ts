@@ -101,25 +101,18 @@ export async function ethtoolWhyNot(): Promise<string> {
   return netnsWhyNot();
 }
 
-/** recordedCases for `ip` command lines in the namespace (the fixture notes iproute2's version) */
-export function ipCases(o: Omit<RecordedCases, 'tool' | 'kernelArgv' | 'netpath' | 'meta'>): void {
+/** recordedCases for command lines of an iproute2 tool in the namespace (the fixture notes iproute2's version) */
+function iproute2Cases(tool: 'ip' | 'bridge', netpath: RecordedCases['netpath'], o: Omit<RecordedCases, 'tool' | 'kernelArgv' | 'netpath' | 'meta'>): void {
   recordedCases({
-    ...o, tool: 'ip',
-    kernelArgv: (ns, c) => ['ip', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.ip(c),
-    meta: async () => ({ iproute2: (await run('ip', ['-V'])).stdout.trim() }),
+    ...o, tool, netpath,
+    kernelArgv: (ns, c) => [tool, '-n', ns, ...c.split(' ')],
+    meta: async () => ({ iproute2: (await run(tool, ['-V'])).stdout.trim() }),
   });
 }
-
-/** recordedCases for `bridge` command lines (the fixture notes iproute2's version) */
-export function bridgeCases(o: Omit<RecordedCases, 'tool' | 'kernelArgv' | 'netpath' | 'meta'>): void {
-  recordedCases({
-    ...o, tool: 'bridge',
-    kernelArgv: (ns, c) => ['bridge', '-n', ns, ...c.split(' ')],
-    netpath: (box, c) => box.bridge(c),
-    meta: async () => ({ iproute2: (await run('bridge', ['-V'])).stdout.trim() }),
-  });
-}
+/** recordedCases for `ip` command lines */
+export const ipCases = (o: Omit<RecordedCases, 'tool' | 'kernelArgv' | 'netpath' | 'meta'>): void => iproute2Cases('ip', (box, c) => box.ip(c), o);
+/** recordedCases for `bridge` command lines */
+export const bridgeCases = (o: Omit<RecordedCases, 'tool' | 'kernelArgv' | 'netpath' | 'meta'>): void => iproute2Cases('bridge', (box, c) => box.bridge(c), o);
 
 /** recordedCases for `ethtool` command lines (the fixture notes ethtool's version) */
 export function ethtoolCases(o: Pick<RecordedCases, 'fixture' | 'netns' | 'setup' | 'cases' | 'why'>): void {
