@@ -8,7 +8,8 @@ import { inDevExists } from "./ipv4/devinet";
 import { igmpGroups } from "./ipv4/igmp";
 import { clockNow } from "./hw/clock";
 import { devGetPromiscuity, devGetAllmulti, devUcList } from "./core/dev";
-import { masterOf, isBridge, portState, portNo, brCarrierTouched, brAgeingNs, brGroupFwdMask, BR_GROUPFWD_RESTRICTED, brMcastSnooping, brSnoopers6, brGcAt, brEnsure } from "./net/bridge/br_private";
+import { br_setport } from "./net/bridge/br_netlink";
+import { masterOf, isBridge, portState, portNo, portFlags, portPriority, portCost, brCarrierTouched, brAgeingNs, brGroupFwdMask, BR_GROUPFWD_RESTRICTED, brMcastSnooping, brSnoopers6, brGcAt, brEnsure } from "./net/bridge/br_private";
 import { brSetMaster } from "./net/bridge/br_if";
 import { br_multicast_toggle } from "./net/bridge/br_device";
 import { br_fdb_dump, br_gc_timer, fdbMac, fDst, fFlags, fUsed, fUpdated } from "./net/bridge/br_fdb";
@@ -29,6 +30,20 @@ export function linkPromisc(ifindex: i32, what: i32): u32 {
 export function brPortInfo(ifindex: i32): i32 {
   if (masterOf(ifindex) == 0) return -1;
   return <i32>portState[ifindex] | (<i32>portNo[ifindex] << 8);
+}
+/** IFLA_BRPORT_* of a port: what 0 = the BR_* flags, 1 = priority, 2 = path cost; -1 if not a port */
+export function brPortGet(ifindex: i32, what: i32): i64 {
+  if (masterOf(ifindex) == 0) return -1;
+  return what == 0 ? <i64>portFlags[ifindex] : what == 1 ? <i64>portPriority[ifindex] : <i64>portCost[ifindex];
+}
+/**
+ * br_setport() of `bridge link set` and `ip link set DEV type bridge_slave`: the flags in `mask` set to `flags`,
+ * then cost, priority and state where `have` has BRPORT_SET_*; 0 or -errno (EOPNOTSUPP: not a port)
+ */
+export function brPortSet(ifindex: i32, mask: u32, flags: u32, have: u32, cost: u32, priority: u32, state: u32): i32 {
+  clearExtack();
+  if (!devExists(ifindex) || masterOf(ifindex) == 0) return -95;
+  return br_setport(ifindex, mask, flags, have, cost, priority, state);
 }
 /**
  * IFLA_BR_* of a bridge: what 0 = ageing_time, 1 = gc_timer (centiseconds), 2 = mcast_snooping, 3 = whether

@@ -3,7 +3,7 @@
 // records read in place from the core's memory.
 import { instantiate } from '../build/netpath.js';
 import type {
-  AddrInfo, AddrReq, BridgeOptReq, BridgePortInfo, EmacEthtoolOps, FdbEntry, MaddrEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
+  AddrInfo, AddrReq, BridgeOptReq, BridgePortInfo, BridgePortReq, EmacEthtoolOps, FdbEntry, MaddrEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
   NexthopBucketMsg, NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
 import { INFINITY_LIFE_TIME, MACVLAN_DEFAULT_BC_QUEUE_LEN, MACVLAN_MODES, RTAX_LOCK, RTAX_MAX, type RouteMetrics } from './rtnl.js';
@@ -143,7 +143,7 @@ export class Kernel implements Rtnl {
           groupFwdMask: Number(this.core.brInfo(ifindex, 4)),
         };
       }
-      const port = master ? this.brPort(ifindex, kind) : undefined;
+      const port = master ? this.brPort(ifindex) : undefined;
       if (port) l.brport = port;
       l.promiscuity = this.core.linkPromisc(ifindex, 0) >>> 0;
       l.allmulti = this.core.linkPromisc(ifindex, 1) >>> 0;
@@ -227,12 +227,20 @@ export class Kernel implements Rtnl {
     return this.links().find((x) => x.ifindex === ifindex)?.brport;
   }
 
-  private brPort(ifindex: number, kind: LinkKind): BridgePortInfo | undefined {
+  private brPort(ifindex: number): BridgePortInfo | undefined {
     const v = this.core.brPortInfo(ifindex);
     if (v < 0) return undefined;
-    // port_cost(): from the link speed (veth 10 Gb/s → 2, EMAC 1 Gb/s → 4)
-    const cost = kind === 'veth' ? 2 : kind === 'emac' ? 4 : 100;
-    return { state: v & 0xff, portNo: v >>> 8, priority: 32, cost };
+    const get = (what: number) => Number(this.core.brPortGet(ifindex, what));
+    return { state: v & 0xff, portNo: v >>> 8, flags: get(0), priority: get(1), cost: get(2) };
+  }
+  bridgePortSet(ifindex: number, req: BridgePortReq): Reply {
+    const r = this.brSetport(ifindex, req);
+    this.world?.linksChanged();
+    return r;
+  }
+  private brSetport(ifindex: number, b: BridgePortReq): Reply {
+    const have = (b.cost !== undefined ? 1 : 0) | (b.priority !== undefined ? 2 : 0) | (b.state !== undefined ? 4 : 0);
+    return this.reply(this.core.brPortSet(ifindex, b.mask, b.flags, have, b.cost ?? 0, b.priority ?? 0, b.state ?? 0));
   }
 
   /**
@@ -296,6 +304,8 @@ export class Kernel implements Rtnl {
       if (!r.ok) return r;
     }
     if (req.bridge) { const r = this.bridgeChangelink(req.ifindex, req.bridge); if (!r.ok) return r; }
+    // IFLA_INFO_SLAVE_DATA: the master's slave_changelink, after the device's own changelink
+    if (req.brport) { const r = this.brSetport(req.ifindex, req.brport); if (!r.ok) return r; }
     // rtnl_setlink() order: name, mtu, address, txqlen, then flags
     if (req.name !== undefined) { const r = this.reply(this.core.linkSetName(req.ifindex, req.name)); if (!r.ok) return r; }
     if (req.alias !== undefined) { const r = this.reply(this.core.linkSetAlias(req.ifindex, req.alias)); if (!r.ok) return r; }

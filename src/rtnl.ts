@@ -136,7 +136,17 @@ export interface LinkSetReq {
   macvlan?: MacvlanReq;
   /** `type bridge ...` of a bridge */
   bridge?: BridgeOptReq;
+  /** `type bridge_slave ...` of a bridge port (br_port_slave_changelink) */
+  brport?: BridgePortReq;
 }
+/**
+ * IFLA_BRPORT_* of br_setport(): the BR_* port flags in `mask` set to their bit in `flags`, then the path cost,
+ * priority and STP state if given
+ */
+export interface BridgePortReq { mask: number; flags: number; cost?: number; priority?: number; state?: number }
+/** p->flags: the BR_* port flags netpath models */
+export const BR_HAIRPIN_MODE = 1 << 0, BR_LEARNING = 1 << 5, BR_FLOOD = 1 << 6, BR_MCAST_FLOOD = 1 << 11, BR_BCAST_FLOOD = 1 << 14,
+  BR_ISOLATED = 1 << 16;
 export interface BridgeOptReq { mcastSnooping?: boolean; /** IFLA_BR_AGEING_TIME, centiseconds */ ageingCs?: number; /** IFLA_BR_GROUP_FWD_MASK */ groupFwdMask?: number }
 
 /** One multicast address of a device: a link-layer one (`static`: the user added it), an IPv4 or IPv6 group. */
@@ -159,7 +169,7 @@ export interface FdbEntry {
   updatedCs?: number;
 }
 /** A bridge port (IFLA_PROTINFO of an AF_BRIDGE link dump) */
-export interface BridgePortInfo { state: number; portNo: number; priority: number; cost: number }
+export interface BridgePortInfo { state: number; portNo: number; priority: number; cost: number; /** BR_* port flags */ flags: number }
 
 // Address scopes (rtm_scope / ifa_scope)
 export const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_SITE = 200, RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254, RT_SCOPE_NOWHERE = 255;
@@ -535,6 +545,8 @@ export interface Rtnl {
   /** SIOCADDMULTI / SIOCDELMULTI */
   maddrModify?(ifindex: number, lladdr: Uint8Array, add: boolean): Reply;
   bridgePort?(ifindex: number): BridgePortInfo | undefined;
+  /** RTM_SETLINK of family AF_BRIDGE with IFLA_PROTINFO (`bridge link set`): br_setlink's br_setport */
+  bridgePortSet?(ifindex: number, req: BridgePortReq): Reply;
 
   /** whether the FIB table exists (tables come into being on first use and never go away) */
   tableExists(id: number): boolean;

@@ -57,24 +57,26 @@ describe('device differential against the kernel', () => {
       expect(s.matched / s.total, `${cls}: ${s.matched}/${s.total}`).toBeGreaterThanOrEqual(BAR);
     }, 600_000);
   }
-  it('the recorded scenarios with a macvlan on the bridge agree in every frame and answer', async () => {
-    // the macvlan's address makes br0 promiscuous: frames for it go up through br0 to the macvlan port,
-    // and br0's unicast list shows it in `bridge fdb show` (generator version 2)
-    const onBridge = fixtures.filter((f) => f.steps.some((st) => 'ip' in st && / link br0 .*type macvlan/.test(st.ip)));
-    expect(onBridge.length).toBeGreaterThan(0);
-    const res = newDevResult();
-    for (const f of onBridge) compareDevices(res, f, f.kernel, await runDevicesNetpath(f, times(f.kernel)));
-    expect(devScore(res), devReport(res, { title: 'macvlan on br0', examples: 5 })).toBe(1);
-  }, 600_000);
-  it('the recorded scenarios with a bridge group_fwd_mask agree in every frame and answer', async () => {
-    // link-local groups in the mask are flooded like the bridge group address (generator version 3)
-    const masked = fixtures.filter((f) => f.steps.some((st) => 'ip' in st && /group_fwd_mask 0x4/.test(st.ip)) &&
-      f.steps.some((st) => 'case' in st && st.case === 'bridge/link-local-lldp'));
-    expect(masked.length).toBeGreaterThan(0);
-    const res = newDevResult();
-    for (const f of masked) compareDevices(res, f, f.kernel, await runDevicesNetpath(f, times(f.kernel)));
-    expect(devScore(res), devReport(res, { title: 'group_fwd_mask', examples: 5 })).toBe(1);
-  }, 600_000);
+  // the features each generator version added: every recorded scenario that uses one agrees in every frame and answer
+  const ipStep = (f: DevScenario, re: RegExp) => f.steps.some((st) => 'ip' in st && re.test(st.ip));
+  const everywhere: [string, (f: DevScenario) => boolean][] = [
+    // (version 2) the macvlan's address makes br0 promiscuous: frames for it go up through br0 to the macvlan
+    // port, and br0's unicast list shows it in `bridge fdb show`
+    ['a macvlan on the bridge', (f) => ipStep(f, / link br0 .*type macvlan/)],
+    // (version 3) link-local groups in the mask are flooded like the bridge group address
+    ['a bridge group_fwd_mask', (f) => ipStep(f, /group_fwd_mask 0x4/) && f.steps.some((st) => 'case' in st && st.case === 'bridge/link-local-lldp')],
+    // (version 4) port flags decide what is learnt and which ports a frame floods to; hairpin sends it back
+    ['bridge port options', (f) => ipStep(f, /type bridge_slave .*(learning|flood|hairpin|isolated)/)],
+  ];
+  for (const [title, uses] of everywhere) {
+    it(`the recorded scenarios with ${title} agree in every frame and answer`, async () => {
+      const picked = fixtures.filter(uses);
+      expect(picked.length).toBeGreaterThan(0);
+      const res = newDevResult();
+      for (const f of picked) compareDevices(res, f, f.kernel, await runDevicesNetpath(f, times(f.kernel)));
+      expect(devScore(res), devReport(res, { title, examples: 5 })).toBe(1);
+    }, 600_000);
+  }
   it(`all classes: >= ${BAR * 100}% of the recorded frames and answers agree`, async () => {
     const why = [...new Set(Object.keys(NEEDS).flatMap((c) => missing(c as keyof typeof NEEDS)))];
     if (why.length) expect.fail(why.join('; '));

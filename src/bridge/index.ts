@@ -2,11 +2,11 @@
 // `fdb show [br BR] [brport|dev DEV]` and `link show [dev DEV]`, with -j,
 // -p, -s. Output is byte-identical to the real binary given the same
 // kernel answers (the AF_BRIDGE dumps of src/rtnl.ts).
-import type { FdbEntry, Rtnl } from '../rtnl.js';
+import { BR_BCAST_FLOOD, BR_FLOOD, BR_HAIRPIN_MODE, BR_ISOLATED, BR_LEARNING, BR_MCAST_FLOOD, type BridgePortInfo, type BridgePortReq, type FdbEntry, type Rtnl } from '../rtnl.js';
 import { Ctx, CmdFail } from '../ip/context.js';
 import { IpExit } from '../ip/errors.js';
 import type { Json } from '../ip/json.js';
-import { linkFlagNames } from '../ip/link.js';
+import { linkFlagNames, PORT_FLAG_BITS, PORT_FLAGS_FIXED_OFF, portOptionRefused, portStateModelled } from '../ip/link.js';
 import { formatMac, matches } from '../ip/parse.js';
 
 export interface BridgeResult { status: number; stdout: string; stderr: string }
@@ -119,15 +119,96 @@ function linkShow(ctx: Ctx, argv: string[]): number {
         ifname: l.name, flags: linkFlagNames(ctx, l), mtu: l.mtu, master: ctx.ifname(l.master), state,
         priority: p.priority, cost: p.cost,
       });
+      if (ctx.opt.details) Object.assign(o, Object.fromEntries(portDetails(p)));
       rows.push(o);
     } else {
       const peer = l.link ? '@' + ctx.ifname(l.link) : '';
+      const details = ctx.opt.details ? '\n    ' + portDetails(p).map(([k, v]) => `${k} ${typeof v === 'boolean' ? (v ? 'on' : 'off') : v} `).join('') : '';
       ctx.out(`${l.ifindex}: ${l.name}${peer}: <${linkFlagNames(ctx, l).join(',')}> mtu ${l.mtu} master ${ctx.ifname(l.master)} ` +
-        `state ${state} priority ${p.priority} cost ${p.cost} \n`);
+        `state ${state} priority ${p.priority} cost ${p.cost} ${details}\n`);
     }
   }
   if (ctx.opt.json) ctx.jsonOut(rows);
   return 0;
+}
+
+/** print_protinfo() with -d: the port flags, in its order */
+function portDetails(p: BridgePortInfo): [string, boolean | number][] {
+  const on = (bit: number) => (p.flags & bit) !== 0;
+  return [
+    ['hairpin', on(BR_HAIRPIN_MODE)], ['guard', false], ['root_block', false], ['fastleave', false], ['learning', on(BR_LEARNING)],
+    ['flood', on(BR_FLOOD)], ['mcast_flood', on(BR_MCAST_FLOOD)], ['bcast_flood', on(BR_BCAST_FLOOD)], ['mcast_router', 1],
+    ['mcast_to_unicast', false], ['neigh_suppress', false], ['vlan_tunnel', false], ['isolated', on(BR_ISOLATED)], ['locked', false],
+  ];
+}
+
+const LINK_USAGE = 'Usage: bridge link set dev DEV [ cost COST ] [ priority PRIO ] [ state STATE ]\n' + [
+  'guard {on | off}', 'hairpin {on | off}', 'fastleave {on | off}', 'root_block {on | off}', 'learning {on | off}',
+  'learning_sync {on | off}', 'flood {on | off}', 'mcast_router MULTICAST_ROUTER', 'mcast_flood {on | off}', 'bcast_flood {on | off}',
+  'mcast_to_unicast {on | off}', 'neigh_suppress {on | off}', 'vlan_tunnel {on | off}', 'isolated {on | off}', 'locked {on | off}',
+  'hwmode {vepa | veb}', 'backup_port DEVICE ] [ nobackup_port', 'self ] [ master',
+].map((o) => `                               [ ${o} ]\n`).join('') + '       bridge link show [dev DEV]\n';
+
+/** atoi(): leading blanks, a sign, digits; anything else ends the number (0 if none), wrapped to 32 bits */
+function atoi(v: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(\d*)/.exec(v)!;
+  const n = Number(BigInt.asIntN(32, BigInt(m[2] || '0')));
+  return m[1] === '-' ? -n | 0 : n;
+}
+
+/**
+ * brlink_modify() of bridge/link.c (iproute2 6.1): RTM_SETLINK of family AF_BRIDGE whose IFLA_PROTINFO the port's
+ * bridge applies (br_setlink). cost and priority are read with atoi (cost 0 and a negative priority are not
+ * sent), state as a number or a name; the options netpath's ports cannot change are refused unless they ask
+ * for what the port has.
+ */
+function linkSet(ctx: Ctx, argv: string[]): number {
+  let dev: string | undefined;
+  const req: BridgePortReq = { mask: 0, flags: 0 };
+  for (let i = 0; i < argv.length; i++) {
+    const o = argv[i];
+    const value = () => { if (++i >= argv.length) throw new IpExit(255, 'Command line is not complete. Try option "help"\n'); return argv[i]; };
+    const onOff = () => {
+      const v = value();
+      if (v !== 'on' && v !== 'off') throw new IpExit(234, `Error: argument of "${o}" must be one of "off", "on", not "${v}"\n`);
+      return v === 'on';
+    };
+    if (o === 'dev') dev = value();
+    else if (o in PORT_FLAG_BITS) {
+      const bit = PORT_FLAG_BITS[o];
+      req.mask |= bit;
+      if (onOff()) req.flags |= bit; else req.flags &= ~bit;
+    } else if (PORT_FLAGS_FIXED_OFF.has(o) || o === 'learning_sync') {
+      if (onOff()) throw portOptionRefused(o);
+    } else if (o === 'cost') {
+      const c = atoi(value()) >>> 0;
+      if (c > 0) req.cost = c; else delete req.cost;
+    } else if (o === 'priority') {
+      const p = (atoi(value()) << 16) >> 16; // __s16
+      if (p >= 0) req.priority = p; else delete req.priority;
+    } else if (o === 'state') {
+      const v = value();
+      // strtol taking the whole word, cast to __s8; otherwise a state name
+      let st: number;
+      if (/^[ \t\n\v\f\r]*[+-]?\d+$/.test(v)) st = (atoi(v) << 24) >> 24;
+      else if ((st = STATES.indexOf(v)) < 0) throw new IpExit(255, 'Error: invalid STP port state\n');
+      if (st >= 0) {
+        if (!portStateModelled(st)) throw portOptionRefused(o);
+        req.state = st;
+      } else delete req.state;
+    } else if (o === 'mcast_router') {
+      if (atoi(value()) !== 1) throw portOptionRefused(o);
+    } else if (o === 'master') { /* BRIDGE_FLAGS_MASTER: what happens without it too */ }
+    else if (o === 'hwmode' || o === 'backup_port') { value(); throw portOptionRefused(o); }
+    else if (o === 'self' || o === 'nobackup_port') throw portOptionRefused(o);
+    else throw new IpExit(255, LINK_USAGE);
+  }
+  if (dev === undefined) throw new IpExit(255, 'Device is a required argument.\n');
+  const l = ctx.linkByName(dev);
+  if (!l) throw new IpExit(255, `Cannot find bridge device "${dev}"\n`);
+  // rtnl_bridge_setlink: the device's master takes the request; a device that is no port has none (EOPNOTSUPP)
+  const r = l.master && ctx.rtnl.bridgePortSet ? ctx.rtnl.bridgePortSet(l.ifindex, req) : { ok: false as const, errno: 95 };
+  return ctx.check(r) ? 0 : 255;
 }
 
 /** Runs `bridge ARGV` against the emulated kernel. */
@@ -156,6 +237,8 @@ export function runBridge(rtnl: Rtnl, argv: string[]): BridgeResult {
       else { ctx.err(`Object "fdb" command "${cmd}" is not supported by netpath.\n`); status = 1; }
     } else if (matches(obj, 'link')) {
       if (cmd === undefined || matches(cmd, 'show') || matches(cmd, 'lst') || matches(cmd, 'list')) status = linkShow(ctx, rest);
+      else if (matches(cmd, 'set') || matches(cmd, 'change')) status = linkSet(ctx, rest);
+      else if (matches(cmd, 'help')) throw new IpExit(255, LINK_USAGE);
       else { ctx.err(`Object "link" command "${cmd}" is not supported by netpath.\n`); status = 1; }
     } else if (matches(obj, 'help')) throw new IpExit(255, USAGE);
     else if (['mdb', 'vlan', 'monitor'].some((o) => matches(obj, o))) { ctx.err(`Object "${obj}" is not supported by netpath.\n`); status = 1; }

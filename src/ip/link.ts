@@ -3,7 +3,8 @@
 import {
   IFF_ALLMULTI, IFF_BROADCAST, IFF_DORMANT, IFF_DYNAMIC, IFF_LOOPBACK, IFF_LOWER_UP, IFF_MULTICAST, IFF_NOARP, IFF_NOTRAILERS,
   IFF_MULTI_QUEUE, IFF_NO_PI, IFF_PERSIST, IFF_POINTOPOINT, IFF_PROMISC, IFF_TAP, IFF_UP, IFF_VNET_HDR,
-  MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type BridgeOptReq, type BridgePortInfo, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
+  MACVLAN_FLAG_NODST, MACVLAN_FLAG_NOPROMISC, MACVLAN_MODES, type BridgeOptReq, type BridgePortInfo, type BridgePortReq,
+  BR_HAIRPIN_MODE, BR_LEARNING, BR_FLOOD, BR_MCAST_FLOOD, BR_BCAST_FLOOD, BR_ISOLATED, type LinkAddReq, type LinkInfo, type LinkKind, type LinkSetReq,
   type MacvlanMode, type MacvlanReq, VLAN_FLAG_BRIDGE_BINDING, VLAN_FLAG_GVRP, VLAN_FLAG_LOOSE_BINDING, VLAN_FLAG_MVRP, VLAN_FLAG_REORDER_HDR,
 } from '../rtnl.js';
 import { CmdFail, type Ctx } from './context.js';
@@ -119,17 +120,18 @@ function bridgePortOpts(ctx: Ctx, l: LinkInfo, p: BridgePortInfo): BrOpt[] {
   const br = ctx.linkByIndex(l.master ?? 0);
   const masterId = br ? bridgeId(br) : '';
   const id = (p.priority << 10) | p.portNo;
+  const on = (bit: number) => (p.flags & bit) !== 0;
   return [
     ['state', '', STP_STATES[p.state] ?? String(p.state)], ['priority', '', p.priority], ['cost', '', p.cost],
-    ['hairpin', '', false], ['guard', '', false], ['root_block', '', false], ['fastleave', '', false], ['learning', '', true],
-    ['flood', '', true], ['id', 'port_id', '0x' + id.toString(16)], ['no', 'port_no', '0x' + p.portNo.toString(16)],
+    ['hairpin', '', on(BR_HAIRPIN_MODE)], ['guard', '', false], ['root_block', '', false], ['fastleave', '', false], ['learning', '', on(BR_LEARNING)],
+    ['flood', '', on(BR_FLOOD)], ['id', 'port_id', '0x' + id.toString(16)], ['no', 'port_no', '0x' + p.portNo.toString(16)],
     ['designated_port', '', id], ['designated_cost', '', 0], ['bridge_id', 'designated_bridge', masterId],
     ['root_id', 'designated_root', masterId], ['hold_timer', '', new Timer(0)], ['message_age_timer', '', new Timer(0)],
     ['forward_delay_timer', '', new Timer(0)], ['topology_change_ack', '', 0], ['config_pending', '', 0],
     ['proxy_arp', '', false], ['proxy_arp_wifi', '', false], ['multicast_router', 'mcast_router', 1],
-    ['', 'mcast_fast_leave', false], ['mcast_flood', '', true], ['bcast_flood', '', true], ['mcast_to_unicast', '', false],
+    ['', 'mcast_fast_leave', false], ['mcast_flood', '', on(BR_MCAST_FLOOD)], ['bcast_flood', '', on(BR_BCAST_FLOOD)], ['mcast_to_unicast', '', false],
     ['neigh_suppress', '', false], ['group_fwd_mask', '', '0'], ['group_fwd_mask_str', '', '0x0'], ['vlan_tunnel', '', false],
-    ['isolated', '', false], ['locked', '', false],
+    ['isolated', '', on(BR_ISOLATED)], ['locked', '', false],
   ];
 }
 function bridgeOptText(o: BrOpt[]): string {
@@ -560,9 +562,10 @@ function linkModify(ctx: Ctx, argv: string[], cmd: 'add' | 'set' | 'del'): numbe
     if (Object.keys(b).length) req.bridge = b;
   }
   if (r.type === 'bridge_slave') {
-    checkBridgeSlave(r.typeArgs, ctx.linkByIndex(ifindex)?.brport);
+    const p = parseBridgeSlave(r.typeArgs, ctx.linkByIndex(ifindex)?.brport);
     // rtnl_changelink: the slave kind must be the master's (EOPNOTSUPP for a device that is no bridge port)
     if (!ctx.linkByIndex(ifindex)?.brport) return ctx.check({ ok: false, errno: 95 }) ? 0 : 2;
+    req.brport = p;
   }
   return ctx.check(ctx.rtnl.linkSet(req)) ? 0 : 2;
 }
@@ -821,37 +824,53 @@ const BRIDGE_SLAVE_USAGE = 'Usage: ... bridge_slave [ fdb_flush ]\n' + [
   'mcast_to_unicast {on | off}', 'group_fwd_mask MASK', 'neigh_suppress {on | off}', 'vlan_tunnel {on | off}',
   'isolated {on | off}', 'locked {on | off}',
 ].map((o) => `\t\t\t[ ${o} ]\n`).join('') + '\t\t\t[ backup_port DEVICE ] [ nobackup_port ]\n';
-/** the port flags netpath's ports have, fixed: on or off as `ip -d link` shows them */
-const PORT_FLAGS: Record<string, boolean> = {
-  guard: false, hairpin: false, fastleave: false, root_block: false, learning: true, flood: true, proxy_arp: false,
-  proxy_arp_wifi: false, mcast_fast_leave: false, mcast_flood: true, bcast_flood: true, mcast_to_unicast: false,
-  neigh_suppress: false, vlan_tunnel: false, isolated: false, locked: false,
+/** the port flags netpath models: `bridge_slave` and `bridge link set` option → BR_* bit */
+export const PORT_FLAG_BITS: Record<string, number> = {
+  hairpin: BR_HAIRPIN_MODE, learning: BR_LEARNING, flood: BR_FLOOD, mcast_flood: BR_MCAST_FLOOD, bcast_flood: BR_BCAST_FLOOD,
+  isolated: BR_ISOLATED,
 };
+/** the port flags netpath's ports have but cannot change: each stays off */
+export const PORT_FLAGS_FIXED_OFF = new Set([
+  'guard', 'fastleave', 'root_block', 'proxy_arp', 'proxy_arp_wifi', 'mcast_fast_leave', 'mcast_to_unicast', 'neigh_suppress',
+  'vlan_tunnel', 'locked',
+]);
+/** STP states a user may set with STP off: LISTENING and LEARNING would wait for the forward-delay timer, not modelled */
+export function portStateModelled(state: number): boolean { return state !== 1 && state !== 2; }
+/** the refusal of a port option netpath does not model */
+export const portOptionRefused = (o: string) => new CmdFail(2, `Error: netpath: bridge port option "${o}" is not modelled.\n`);
 
 /**
- * bridge_slave_parse_opt() (ip/iplink_bridge_slave.c): netpath's ports change none of their options, so each
- * passes at the value the port has and is refused otherwise; bad values and unknown words as iproute2 answers.
+ * bridge_slave_parse_opt() (ip/iplink_bridge_slave.c): the modelled flags, cost, priority and state become the
+ * br_setport request; the options netpath's ports cannot change pass at the value they have and are refused
+ * otherwise; bad values and unknown words as iproute2 answers.
  */
-function checkBridgeSlave(argv: string[], port: BridgePortInfo | undefined): void {
+function parseBridgeSlave(argv: string[], port: BridgePortInfo | undefined): BridgePortReq {
   // on a device that is no port the kernel refuses the request whole (EOPNOTSUPP, after the parse)
-  const refuse = (o: string) => { if (port) throw new CmdFail(2, `Error: netpath: bridge port option "${o}" is not modelled.\n`); };
+  const refuse = (o: string) => { if (port) throw portOptionRefused(o); };
+  const r: BridgePortReq = { mask: 0, flags: 0 };
   for (let i = 0; i < argv.length; i++) {
     const o = argv[i];
     const value = () => { if (++i >= argv.length) incomplete(); return argv[i]; };
-    if (o in PORT_FLAGS) {
+    if (o in PORT_FLAG_BITS || PORT_FLAGS_FIXED_OFF.has(o)) {
       const v = value();
       if (v !== 'on' && v !== 'off') throw new CmdFail(1, `Error: argument of "${o}" must be one of "off", "on", not "${v}"\n`);
-      if ((v === 'on') !== PORT_FLAGS[o]) refuse(o);
-    } else if (o === 'state' || o === 'priority' || o === 'cost' || o === 'mcast_router' || o === 'group_fwd_mask') {
-      const bits = o === 'cost' ? 32 : o === 'priority' || o === 'group_fwd_mask' ? 16 : 8;
-      const n = parseUint(value(), bits);
+      const bit = PORT_FLAG_BITS[o];
+      if (bit === undefined) { if (v === 'on') refuse(o); continue; }
+      r.mask |= bit;
+      if (v === 'on') r.flags |= bit; else r.flags &= ~bit;
+    } else if (o === 'state' || o === 'priority' || o === 'cost') {
+      const n = parseUint(value(), o === 'cost' ? 32 : o === 'priority' ? 16 : 8);
       if (n === undefined) invarg(`invalid ${o}`, argv[i]);
-      const have = o === 'state' ? port?.state : o === 'priority' ? port?.priority : o === 'cost' ? port?.cost : o === 'mcast_router' ? 1 : 0;
-      if (n !== have) refuse(o);
+      if (o === 'state') { if (!portStateModelled(n)) refuse(o); r.state = n; } else r[o] = n;
+    } else if (o === 'mcast_router' || o === 'group_fwd_mask') {
+      const n = parseUint(value(), o === 'group_fwd_mask' ? 16 : 8);
+      if (n === undefined) invarg(`invalid ${o}`, argv[i]);
+      if (n !== (o === 'mcast_router' ? 1 : 0)) refuse(o);
     } else if (o === 'fdb_flush' || o === 'nobackup_port') refuse(o);
     else if (o === 'backup_port') { value(); refuse(o); }
     else throw new IpExit(1, `bridge_slave: unknown option "${o}"?\n${BRIDGE_SLAVE_USAGE}`);
   }
+  return r;
 }
 
 /** vlan_parse_opt() (ip/iplink_vlan.c) */

@@ -9,7 +9,7 @@ import { Rng } from '../diff/gen.js';
 import { type Bytes, ETH_ARP, ETH_IP, PROTO, arp, concat, echoRequest, eth, hex, ipv4, mcastMac, pattern, udp } from '../pktdiff/frames.js';
 import type { PortDef } from '../pktdiff/gen.js';
 
-export const DEV_GEN_VERSION = 3;
+export const DEV_GEN_VERSION = 4;
 
 /** What an answer or frame is about: the device class whose behaviour decides it. */
 export type DevClass = 'macvlan' | 'bridge' | 'tun' | 'conflict' | 'veth';
@@ -228,6 +228,16 @@ function topology(m: Model) {
     if (!upFirst) m.ip('link set br0 up');
     // (gen 3) some link-local groups forwarded: 802.1X (…:03), LLDP (…:0e)
     if (r.chance(0.35)) m.ip(`link set br0 type bridge group_fwd_mask ${r.pick(['0x8', '0x4000', '0x4008'])}`);
+    // (gen 4) port options that change what the bridge learns and floods, and where to (br_setport)
+    for (const p of brPorts) {
+      if (!r.chance(0.45)) continue;
+      const opts: string[] = [];
+      for (const [o, v] of [['learning', 'off'], ['flood', 'off'], ['mcast_flood', 'off'], ['bcast_flood', 'off'], ['hairpin', 'on'], ['isolated', 'on']]) {
+        if (r.chance(0.3)) opts.push(`${o} ${v}`);
+      }
+      if (r.chance(0.15)) opts.push(`state ${r.pick([0, 4])}`);
+      if (opts.length) m.ip(`link set ${p} type bridge_slave ${opts.join(' ')}`, 'bridge', 'brport');
+    }
     // hosts behind the bridge ports; an address on br0 in ~60%
     const seg = m.seg('br0', 'bridge', mac ?? '', brPorts, r.int(3, 5));
     br.hosts = seg.hosts;

@@ -28,6 +28,8 @@ export const MP_LINKS = [
 
 /** A step ['sysctl', 'KEY=VALUE'] writes a sysctl of the namespace (or box) instead; only its status counts. */
 const isSysctl = (argv: string[]): boolean => argv[0] === 'sysctl';
+/** a `bridge ...` command (iproute2's bridge tool) instead of an `ip` one */
+const isBridge = (argv: string[]): boolean => argv[0] === 'bridge';
 /**
  * Steps for scripts that read times: ['batch', LINE...] runs the lines as one `ip -batch -` (one process,
  * so that the kernel takes them within a millisecond, as the box takes them within the same instant);
@@ -67,6 +69,8 @@ export async function kernelIpSteps(prefix: string, script: string[][], opts: Ke
       } else if (isSysctl(argv)) {
         const r = await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', argv[1]]);
         out.push({ argv, stdout: '', stderr: '', status: r.status });
+      } else if (isBridge(argv)) {
+        out.push({ argv, ...(await run('ip', ['netns', 'exec', ns, 'bridge', ...argv.slice(1)])) });
       } else out.push({ argv, ...(await run('ip', ['-n', ns, ...argv])) });
     }
     return out;
@@ -87,6 +91,7 @@ export async function emulatedIpSteps(script: string[][]): Promise<IpStep[]> {
       t0 ??= box.now;
       return { argv, ...box.ip(['-batch', '-'], { readFile: () => argv.slice(1).join('\n') + '\n' }) };
     }
+    if (isBridge(argv)) return { argv, ...box.bridge(argv.slice(1)) };
     if (!isSysctl(argv)) return { argv, ...box.ip(argv) };
     const [key, value] = argv[1].split('=');
     try { box.sysctl(key, value); return { argv, stdout: '', stderr: '', status: 0 }; }

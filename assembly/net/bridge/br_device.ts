@@ -16,7 +16,7 @@ import {
   brEnsure, brIsBridge, brGcAt, brMcastSnooping, brSnoopers6, brMacByUser, brRxPackets, brRxBytes, brTxPackets, brTxBytes, brMulticast, isBridge,
 } from "./br_private";
 import { fdb_add_local, br_fdb_find, br_fdb_delete_bridge, fDst, fUsed } from "./br_fdb";
-import { br_forward, br_flood } from "./br_forward";
+import { br_forward, br_flood, BR_PKT_UNICAST, BR_PKT_MULTICAST, BR_PKT_BROADCAST } from "./br_forward";
 import { br_stp_enable_bridge, br_stp_disable_bridge, br_dev_delete, br_port_state_selection } from "./br_if";
 import { macAt } from "./br_input";
 import { br_stp_llc_init } from "./br_stp_bpdu";
@@ -33,7 +33,7 @@ function br_dev_xmit(skb: i32, br: i32): i32 {
   skbPull(skb, ETH_HLEN);
   if (dst & 0x010000000000) {
     trace(TE_BR_FDB, BR_DECIDE_FLOOD, 0);
-    br_flood(br, skb, false, true);
+    br_flood(br, skb, dst == 0xffffffffffff ? BR_PKT_BROADCAST : BR_PKT_MULTICAST, false, true);
     return NETDEV_TX_OK;
   }
   const f = br_fdb_find(br, dst);
@@ -43,7 +43,7 @@ function br_dev_xmit(skb: i32, br: i32): i32 {
     br_forward(fDst[f], skb, false, true);
   } else {
     trace(TE_BR_FDB, BR_DECIDE_FLOOD, 0);
-    br_flood(br, skb, false, true);
+    br_flood(br, skb, BR_PKT_UNICAST, false, true);
   }
   return NETDEV_TX_OK;
 }

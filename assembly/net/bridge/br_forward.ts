@@ -1,6 +1,7 @@
 // Forwarding out of bridge ports (net/bridge/br_forward.c): one port
-// (br_forward), every port (br_flood), never back out of the ingress port
-// (no hairpin mode), only through FORWARDING ports, and only frames the
+// (br_forward), every port that floods that kind of frame (br_flood), never
+// back out of the ingress port unless it is in hairpin mode, never from one
+// isolated port to another, only through FORWARDING ports, and only frames the
 // egress device can carry (is_skb_forwardable).
 import { devIsUp, devMtu } from "../../core/netdevice";
 import { skbDev, skbLen, skbPush, skbCopy } from "../../core/skbuff";
@@ -10,7 +11,9 @@ import {
 } from "../../core/dropreason";
 import { trace, traceVerdict } from "../../core/trace";
 import { TE_BR_DELIVER, TE_DROP, VERDICT_DROP, VERDICT_FORWARD } from "../../core/trace_events";
-import { brPorts, portState, BR_STATE_FORWARDING } from "./br_private";
+import {
+  brPorts, portState, portFlags, BR_STATE_FORWARDING, BR_HAIRPIN_MODE, BR_ISOLATED, BR_FLOOD, BR_MCAST_FLOOD, BR_BCAST_FLOOD,
+} from "./br_private";
 
 export const BR_PKT_UNICAST: u8 = 0, BR_PKT_MULTICAST: u8 = 1, BR_PKT_BROADCAST: u8 = 2;
 
@@ -21,9 +24,16 @@ function brDrop(skb: i32, reason: u16, localOrig: bool): void {
   kfree_skb_reason(skb, reason);
 }
 
-/** should_deliver(): not back where it came from, and only through a forwarding port. */
+/**
+ * should_deliver(): not back where it came from (but in hairpin mode), only through a forwarding port, and
+ * not between isolated ports (br_skb_isolated). The skb's device is still the ingress port, whose flags give
+ * BR_INPUT_SKB_CB(skb)->src_port_isolated (br0 for what the host sends: it is no port, its flags are 0).
+ */
 function should_deliver(p: i32, skb: i32): bool {
-  return skbDev[skb] != p && portState[p] == BR_STATE_FORWARDING;
+  const fl = portFlags[p];
+  const from = skbDev[skb];
+  return ((fl & BR_HAIRPIN_MODE) != 0 || from != p) && portState[p] == BR_STATE_FORWARDING &&
+    !((fl & BR_ISOLATED) != 0 && (portFlags[from] & BR_ISOLATED) != 0);
 }
 
 /** br_dev_queue_push_xmit(): the Ethernet header back on, then the port's dev_queue_xmit. */
@@ -64,14 +74,18 @@ export function br_forward(to: i32, skb: i32, localRcv: bool, localOrig: bool): 
 }
 
 /**
- * br_flood(): out of every forwarding port but the ingress one, in port-list order (each port but the last
- * gets a clone); local_rcv keeps the skb for the bridge.
+ * br_flood(): out of every port that floods this kind of frame and should_deliver allows, in port-list order
+ * (each port but the last gets a clone); local_rcv keeps the skb for the bridge. With flood, mcast_flood or
+ * bcast_flood off a port gets no such frames, except multicast and broadcast the host sends through br0.
  */
-export function br_flood(br: i32, skb: i32, localRcv: bool, localOrig: bool): void {
+export function br_flood(br: i32, skb: i32, pktType: u8, localRcv: bool, localOrig: bool): void {
   const ports = brPorts[br];
+  const need = pktType == BR_PKT_UNICAST ? BR_FLOOD : pktType == BR_PKT_MULTICAST ? BR_MCAST_FLOOD : BR_BCAST_FLOOD;
+  const fromBr = skbDev[skb] == br;
   let prev = 0;
   for (let i = 0; i < ports.length; i++) {
     const p = ports[i];
+    if ((portFlags[p] & need) == 0 && (pktType == BR_PKT_UNICAST || !fromBr)) continue;
     if (!should_deliver(p, skb)) continue;
     if (prev != 0) {
       const c = skbCopy(skb);

@@ -4,7 +4,7 @@
 // MTU unless one was set) and its carrier (on while a port forwards).
 import {
   devMac, devMtu, devIsUp, devKind, devFlags, devExists, devRunning, devType, devTsoMaxSize, ARPHRD_ETHER, is_valid_ether_addr,
-  KIND_LOOPBACK, KIND_BRIDGE, netif_set_tso_max_size,
+  KIND_LOOPBACK, KIND_BRIDGE, KIND_VETH, KIND_TUN, KIND_EMAC, KIND_MACVLAN, KIND_VLAN, netif_set_tso_max_size,
 } from "../../core/netdevice";
 import { netdev_rx_handler_register, netdev_rx_handler_unregister } from "../../core/netif";
 import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
@@ -12,8 +12,11 @@ import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
 const ELOOP: i32 = 40;
 import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr, addrconfMtuChanged, netdev_features_change } from "../../core/dev";
 import {
-  brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, masterOf, BR_STATE_DISABLED, BR_STATE_FORWARDING,
+  brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, portFlags, portPriority, portCost, masterOf,
+  BR_STATE_DISABLED, BR_STATE_FORWARDING, BR_PORT_DEFAULT_FLAGS,
 } from "./br_private";
+import { macvlanLower } from "../../drivers/macvlan";
+import { vlanLower } from "../8021q/vlan";
 import { fdb_add_local, br_fdb_delete_by_port, br_fdb_change_mac_address, br_fdb_changeaddr } from "./br_fdb";
 import { br_handle_frame } from "./br_input";
 
@@ -98,6 +101,19 @@ function brUpdateFeatures(br: i32, hadPorts: bool): void {
   if (hadPorts != (brPorts[br].length > 0)) netdev_features_change(br);
 }
 
+/**
+ * port_cost(): the STP path cost from the link speed ethtool reports: veth and tap 10 Gb/s → 2, the EMAC
+ * 1 Gb/s → 4, a macvlan or VLAN device its lower's speed; devices without a speed 100.
+ */
+function port_cost(dev: i32): u32 {
+  const k = devKind[dev];
+  if (k == KIND_VETH || k == KIND_TUN) return 2;
+  if (k == KIND_EMAC) return 4;
+  if (k == KIND_MACVLAN) return port_cost(macvlanLower(dev));
+  if (k == KIND_VLAN) return port_cost(vlanLower(dev));
+  return 100;
+}
+
 /** find_portno(): the lowest free port number from 1. */
 function findPortno(br: i32): u16 {
   const ports = brPorts[br];
@@ -119,6 +135,10 @@ export function br_add_if(br: i32, dev: i32): i32 {
   const e = netdev_rx_handler_register(dev, br_handle_frame);
   if (e < 0) return e;
   portNo[dev] = findPortno(br);
+  // new_nbp()
+  portFlags[dev] = BR_PORT_DEFAULT_FLAGS;
+  portPriority[dev] = 0x8000 >> 10; // BR_PORT_BITS
+  portCost[dev] = port_cost(dev);
   dev_set_promiscuity(dev, 1);
   dev_set_allmulti(dev, 1);
   portMaster[dev] = br;
@@ -146,6 +166,7 @@ export function br_del_if(br: i32, dev: i32): i32 {
   netdev_rx_handler_unregister(dev);
   portMaster[dev] = 0;
   portNo[dev] = 0;
+  portFlags[dev] = 0;
   br_mtu_auto_adjust(br);
   br_set_gso_limits(br);
   br_stp_recalculate_bridge_id(br);

@@ -22,10 +22,10 @@ import {
 } from "../../core/trace_events";
 import { clockNow } from "../../hw/clock";
 import {
-  portMaster, portState, brRxPackets, brRxBytes, brMulticast, brGroupFwdMask, BR_STATE_FORWARDING, BR_STATE_LEARNING, BR_STATE_DISABLED,
+  portMaster, portState, portFlags, BR_LEARNING, brRxPackets, brRxBytes, brMulticast, brGroupFwdMask, BR_STATE_FORWARDING, BR_STATE_LEARNING, BR_STATE_DISABLED,
 } from "./br_private";
 import { br_fdb_find, br_fdb_update, fDst, fFlags, fUsed, BR_FDB_LOCAL } from "./br_fdb";
-import { br_forward, br_flood } from "./br_forward";
+import { br_forward, br_flood, BR_PKT_UNICAST, BR_PKT_MULTICAST, BR_PKT_BROADCAST } from "./br_forward";
 
 export function macAt(p: usize): u64 {
   return (<u64>load<u8>(p) << 40) | (<u64>load<u8>(p, 1) << 32) | (<u64>load<u8>(p, 2) << 24) |
@@ -48,7 +48,9 @@ export function br_pass_frame_up(skb: i32, br: i32): void {
   netif_receive_skb(skb);
 }
 
+/** br_fdb_update() when the port learns (BR_LEARNING) in a state that learns (nbp_state_should_learn) */
 function learn(br: i32, port: i32, src: u64): void {
+  if ((portFlags[port] & BR_LEARNING) == 0) return;
   const st = portState[port];
   if (st != BR_STATE_LEARNING && st != BR_STATE_FORWARDING) return;
   const r = br_fdb_update(br, port, src);
@@ -64,9 +66,10 @@ function br_handle_frame_finish(skb: i32, port: i32, br: i32, dst: u64, src: u64
   if (dst & 0x010000000000) {
     // no querier, no mdb entry: multicast is flooded like broadcast, and a copy goes up
     localRcv = true;
-    if (dst != 0xffffffffffff) brMulticast[br]++;
+    const bcast = dst == 0xffffffffffff;
+    if (!bcast) brMulticast[br]++;
     trace(TE_BR_FDB, BR_DECIDE_FLOOD, 0);
-    br_flood(br, skb, localRcv, false);
+    br_flood(br, skb, bcast ? BR_PKT_BROADCAST : BR_PKT_MULTICAST, localRcv, false);
   } else {
     const f = br_fdb_find(br, dst);
     if (f >= 0) {
@@ -80,7 +83,7 @@ function br_handle_frame_finish(skb: i32, port: i32, br: i32, dst: u64, src: u64
       br_forward(fDst[f], skb, localRcv, false);
     } else {
       trace(TE_BR_FDB, BR_DECIDE_FLOOD, 0);
-      br_flood(br, skb, localRcv, false);
+      br_flood(br, skb, BR_PKT_UNICAST, localRcv, false);
     }
   }
   if (localRcv) br_pass_frame_up(skb, br);

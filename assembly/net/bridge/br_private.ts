@@ -1,7 +1,8 @@
 // The state of the Linux bridge (net/bridge/br_private.h): struct net_bridge
 // per bridge device and struct net_bridge_port per enslaved device, as
 // arrays indexed by ifindex. STP is off (BR_NO_STP): a port is DISABLED or
-// FORWARDING; the other states exist for `bridge link` and `ip -d link`.
+// FORWARDING (a user's BLOCKING turns FORWARDING at once, as br_make_forwarding
+// does); the other states exist for `bridge link` and `ip -d link`.
 
 export const BR_STATE_DISABLED: u8 = 0, BR_STATE_LISTENING: u8 = 1, BR_STATE_LEARNING: u8 = 2,
   BR_STATE_FORWARDING: u8 = 3, BR_STATE_BLOCKING: u8 = 4;
@@ -42,13 +43,22 @@ export const brMulticast = new Array<u64>();
 export const portMaster = new Array<i32>();
 export const portState = new Array<u8>();
 export const portNo = new Array<u16>();
+/** p->flags: the BR_* port flags netpath models (the kernel's bit numbers) */
+export const portFlags = new Array<u32>();
+export const BR_HAIRPIN_MODE: u32 = 1 << 0, BR_LEARNING: u32 = 1 << 5, BR_FLOOD: u32 = 1 << 6, BR_MCAST_FLOOD: u32 = 1 << 11,
+  BR_BCAST_FLOOD: u32 = 1 << 14, BR_ISOLATED: u32 = 1 << 16;
+/** new_nbp(): a new port learns and floods every kind of frame */
+export const BR_PORT_DEFAULT_FLAGS: u32 = BR_LEARNING | BR_FLOOD | BR_MCAST_FLOOD | BR_BCAST_FLOOD;
+/** p->priority (0x8000 >> BR_PORT_BITS at first) and p->path_cost */
+export const portPriority = new Array<u16>();
+export const portCost = new Array<u32>();
 
 export function brEnsure(dev: i32): void {
   while (brIsBridge.length <= dev) {
     brIsBridge.push(false); brPorts.push(new Array<i32>()); brMtuByUser.push(false); brMacByUser.push(false);
     brAgeingNs.push(BR_DEFAULT_AGEING_NS); brGroupFwdMask.push(0); brMcastSnooping.push(true); brSnoopers6.push(false); brGcAt.push(0); brCarrierTouched.push(false); brRxPackets.push(0); brRxBytes.push(0);
     brTxPackets.push(0); brTxBytes.push(0); brMulticast.push(0);
-    portMaster.push(0); portState.push(0); portNo.push(0);
+    portMaster.push(0); portState.push(0); portNo.push(0); portFlags.push(0); portPriority.push(0); portCost.push(0);
   }
 }
 
@@ -63,5 +73,5 @@ export function brDevInit(dev: i32): void {
   brIsBridge[dev] = false; brPorts[dev] = new Array<i32>(); brMtuByUser[dev] = false; brMacByUser[dev] = false;
   brAgeingNs[dev] = BR_DEFAULT_AGEING_NS; brGroupFwdMask[dev] = 0; brMcastSnooping[dev] = true; brSnoopers6[dev] = false; brGcAt[dev] = 0; brCarrierTouched[dev] = false; brRxPackets[dev] = 0; brRxBytes[dev] = 0;
   brTxPackets[dev] = 0; brTxBytes[dev] = 0; brMulticast[dev] = 0;
-  portMaster[dev] = 0; portState[dev] = BR_STATE_DISABLED; portNo[dev] = 0;
+  portMaster[dev] = 0; portState[dev] = BR_STATE_DISABLED; portNo[dev] = 0; portFlags[dev] = 0; portPriority[dev] = 0; portCost[dev] = 0;
 }

@@ -1,0 +1,79 @@
+// Bridge port options (br_setport): `bridge link set` and `ip link set DEV type bridge_slave` set the learning,
+// flood, mcast_flood, bcast_flood, hairpin and isolated flags, the path cost, the priority and the STP state;
+// `bridge -d link show` and `ip -d link show` show them. The flags are applied first, then cost, priority and
+// state, each error ending the request with what came before kept; a BLOCKING port forwards again at once
+// (STP is off); a port whose peer is down refuses any state but disabled; a device that is no port refuses
+// all (EOPNOTSUPP); iproute2's own parsing (atoi for cost and priority, state names). What the flags do to
+// frames is checked frame by frame by test/device-diff.test.ts (generator version 4). Against the recorded
+// kernel (RECORD=1 records again), and against the live kernel where a namespace can be made.
+import { describe, expect } from 'vitest';
+import { ipScriptCases, words } from '../util/ip-script.js';
+
+const SCRIPT = [
+  'link add br0 address 02:00:00:00:00:10 type bridge',
+  'link add v0 address 02:00:00:00:00:01 type veth peer name v1 address 02:00:00:00:00:02',
+  'link add v2 address 02:00:00:00:00:03 type veth peer name v3 address 02:00:00:00:00:04',
+  'link set v0 master br0',
+  'link set v2 master br0',
+  'link set v0 up',
+  'link set v1 up',
+  'link set br0 up',
+  'bridge link set dev v0 learning maybe',
+  'bridge link set dev v0 state 7',
+  'bridge link set dev v0 state foo',
+  'bridge link set dev v0 cost 0',
+  'bridge link set dev v0 cost 70000',
+  'bridge link set dev v0 priority 64',
+  'bridge -d link show',
+  'bridge link set dev v0 priority 63 cost 65535 state blocking learning off flood off hairpin on isolated on mcast_flood off bcast_flood off',
+  'bridge -d link show',
+  'bridge -d -j link show',
+  'bridge link set dev v0 learning on cost 70000',
+  'bridge link set dev v0 cost 7 priority 64',
+  'bridge link set dev v0 priority 5 state 9 hairpin off',
+  'bridge link show',
+  'bridge link set dev br0 learning off',
+  'bridge link set dev v1 learning off',
+  'bridge link set dev nosuch learning off',
+  'bridge link set learning off',
+  'bridge link set dev v0 cost abc',
+  'bridge link set dev v0 priority -1',
+  'bridge link set dev v0 priority 70000',
+  'bridge link set dev v0 state 300',
+  'bridge link set dev v2 state 3',
+  'bridge link set dev v2 state 0',
+  'bridge link set dev v0 state disabled',
+  'bridge link show',
+  'link show br0',
+  'bridge link set dev v0 state forwarding',
+  'link show br0',
+  'link set v0 type bridge_slave learning off cost 70000',
+  'link set v0 type bridge_slave cost 0',
+  'link set v0 type bridge_slave state 5',
+  'link set v0 type bridge_slave priority 64 flood on',
+  'link set v0 type bridge_slave isolated off mcast_flood on bcast_flood on cost 19 priority 7 state 4',
+  'link set v1 type bridge_slave learning on',
+  'link set v1 down',
+  'bridge link set dev v0 state 3',
+  'bridge link set dev v0 state 0',
+  'bridge link show',
+  'link set v1 up',
+  'bridge -j link show',
+  // with br0 down its ports are disabled and no STP timer runs, so `ip -d link` reads the same in both
+  'link set br0 down',
+  '-d link show v0',
+  '-j -d link show v2',
+].map(words);
+
+const FIXTURE = new URL('../fixtures/bridge/bridge-port-options-ip.json', import.meta.url);
+
+describe('bridge port options: as Linux and iproute2', () => {
+  ipScriptCases({
+    fixture: FIXTURE, prefix: 'np-bpo', script: SCRIPT, opts: { noIpv6: true },
+    check: (recorded) => {
+      expect(recorded[16]!.stdout).toContain('hairpin on guard off root_block off fastleave off learning off flood off mcast_flood off bcast_flood off');
+      expect(recorded[18]!.stderr).toBe('RTNETLINK answers: Numerical result out of range\n');
+      expect(recorded[21]!.stdout).toContain('state forwarding priority 5 cost 7');
+    },
+  });
+});
