@@ -63,6 +63,12 @@ const SCRIPT = [
   'link set br0 down',
   '-d link show v0',
   '-j -d link show v2',
+  // port_cost() from the link speed ethtool reports: a tap's, a macvlan's lower's
+  'tuntap add tp0 mode tap',
+  'link set tp0 master br0',
+  'link add mv0 link v3 type macvlan',
+  'link set mv0 master br0',
+  'bridge link show',
 ].map(words);
 
 const FIXTURE = new URL('../fixtures/bridge/bridge-port-options-ip.json', import.meta.url);
@@ -74,6 +80,7 @@ describe('bridge port options: as Linux and iproute2', () => {
       expect(recorded[16]!.stdout).toContain('hairpin on guard off root_block off fastleave off learning off flood off mcast_flood off bcast_flood off');
       expect(recorded[18]!.stderr).toBe('RTNETLINK answers: Numerical result out of range\n');
       expect(recorded[21]!.stdout).toContain('state forwarding priority 5 cost 7');
+      expect(recorded.at(-1)!.stdout).toMatch(/tp0: .* cost 2 \n.*mv0@v3: .* cost 2 \n/s);
     },
   });
 });
