@@ -9,7 +9,7 @@ import { igmpGroups } from "./ipv4/igmp";
 import { clockNow } from "./hw/clock";
 import { devGetPromiscuity, devGetAllmulti, devUcList } from "./core/dev";
 import { br_setport } from "./net/bridge/br_netlink";
-import { masterOf, isBridge, portState, portNo, portFlags, portPriority, portCost, brCarrierTouched, brAgeingNs, brGroupFwdMask, BR_GROUPFWD_RESTRICTED, brMcastSnooping, brSnoopers6, brGcAt, brEnsure } from "./net/bridge/br_private";
+import { masterOf, isBridge, portState, portNo, portFlags, portPriority, portCost, portFwdDelayAt, brCarrierTouched, brAgeingNs, brGroupFwdMask, BR_GROUPFWD_RESTRICTED, brMcastSnooping, brSnoopers6, brGcAt, brEnsure } from "./net/bridge/br_private";
 import { brSetMaster } from "./net/bridge/br_if";
 import { br_multicast_toggle } from "./net/bridge/br_device";
 import { br_fdb_dump, br_gc_timer, fdbMac, fDst, fFlags, fUsed, fUpdated } from "./net/bridge/br_fdb";
@@ -31,9 +31,13 @@ export function brPortInfo(ifindex: i32): i32 {
   if (masterOf(ifindex) == 0) return -1;
   return <i32>portState[ifindex] | (<i32>portNo[ifindex] << 8);
 }
-/** IFLA_BRPORT_* of a port: what 0 = the BR_* flags, 1 = priority, 2 = path cost; -1 if not a port */
+/**
+ * IFLA_BRPORT_* of a port: what 0 = the BR_* flags, 1 = priority, 2 = path cost, 3 = the forward-delay timer
+ * (centiseconds left, 0 when not pending); -1 if not a port
+ */
 export function brPortGet(ifindex: i32, what: i32): i64 {
   if (masterOf(ifindex) == 0) return -1;
+  if (what == 3) { const left = portFwdDelayAt[ifindex] - clockNow(); return left > 0 ? left / 10_000_000 : 0; }
   return what == 0 ? <i64>portFlags[ifindex] : what == 1 ? <i64>portPriority[ifindex] : <i64>portCost[ifindex];
 }
 /**

@@ -231,7 +231,7 @@ export class Kernel implements Rtnl {
     const v = this.core.brPortInfo(ifindex);
     if (v < 0) return undefined;
     const get = (what: number) => Number(this.core.brPortGet(ifindex, what));
-    return { state: v & 0xff, portNo: v >>> 8, flags: get(0), priority: get(1), cost: get(2) };
+    return { state: v & 0xff, portNo: v >>> 8, flags: get(0), priority: get(1), cost: get(2), fwdDelayTimerCs: get(3) };
   }
   bridgePortSet(ifindex: number, req: BridgePortReq): Reply {
     const r = this.brSetport(ifindex, req);

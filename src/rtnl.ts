@@ -169,7 +169,10 @@ export interface FdbEntry {
   updatedCs?: number;
 }
 /** A bridge port (IFLA_PROTINFO of an AF_BRIDGE link dump) */
-export interface BridgePortInfo { state: number; portNo: number; priority: number; cost: number; /** BR_* port flags */ flags: number }
+export interface BridgePortInfo {
+  state: number; portNo: number; priority: number; cost: number; /** BR_* port flags */ flags: number;
+  /** the forward-delay timer, centiseconds left */ fwdDelayTimerCs: number;
+}
 
 // Address scopes (rtm_scope / ifa_scope)
 export const RT_SCOPE_UNIVERSE = 0, RT_SCOPE_SITE = 200, RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254, RT_SCOPE_NOWHERE = 255;

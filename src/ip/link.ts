@@ -127,7 +127,7 @@ function bridgePortOpts(ctx: Ctx, l: LinkInfo, p: BridgePortInfo): BrOpt[] {
     ['flood', '', on(BR_FLOOD)], ['id', 'port_id', '0x' + id.toString(16)], ['no', 'port_no', '0x' + p.portNo.toString(16)],
     ['designated_port', '', id], ['designated_cost', '', 0], ['bridge_id', 'designated_bridge', masterId],
     ['root_id', 'designated_root', masterId], ['hold_timer', '', new Timer(0)], ['message_age_timer', '', new Timer(0)],
-    ['forward_delay_timer', '', new Timer(0)], ['topology_change_ack', '', 0], ['config_pending', '', 0],
+    ['forward_delay_timer', '', new Timer(p.fwdDelayTimerCs)], ['topology_change_ack', '', 0], ['config_pending', '', 0],
     ['proxy_arp', '', false], ['proxy_arp_wifi', '', false], ['multicast_router', 'mcast_router', 1],
     ['', 'mcast_fast_leave', false], ['mcast_flood', '', on(BR_MCAST_FLOOD)], ['bcast_flood', '', on(BR_BCAST_FLOOD)], ['mcast_to_unicast', '', false],
     ['neigh_suppress', '', false], ['group_fwd_mask', '', '0'], ['group_fwd_mask_str', '', '0x0'], ['vlan_tunnel', '', false],

@@ -6,8 +6,10 @@
 // all (EOPNOTSUPP); iproute2's own parsing (atoi for cost and priority, state names). What the flags do to
 // frames is checked frame by frame by test/device-diff.test.ts (generator version 4). Against the recorded
 // kernel (RECORD=1 records again), and against the live kernel where a namespace can be made.
-import { describe, expect } from 'vitest';
-import { ipScriptCases, words } from '../util/ip-script.js';
+import { describe, expect, it } from 'vitest';
+import { Box } from '../../src/box.js';
+import { ipScriptCases, kernelIpSteps, words } from '../util/ip-script.js';
+import { canMakeNamespace } from '../diff/kernel.js';
 
 const SCRIPT = [
   'link add br0 address 02:00:00:00:00:10 type bridge',
@@ -82,5 +84,34 @@ describe('bridge port options: as Linux and iproute2', () => {
       expect(recorded[21]!.stdout).toContain('state forwarding priority 5 cost 7');
       expect(recorded.at(-1)!.stdout).toMatch(/tp0: .* cost 2 \n.*mv0@v3: .* cost 2 \n/s);
     },
+  });
+});
+
+// br_make_forwarding() starts the forward-delay timer (15 s) even with STP off, where it changes nothing when it
+// runs out; a user's `disabled` leaves it running, the port's carrier going away stops it. The kernel's value
+// depends on how long its commands took, so the live check only bounds it.
+describe('bridge port forward_delay_timer', () => {
+  const SETUP = ['link add br0 type bridge', 'link add v0 type veth peer name v1', 'link set v0 master br0', 'link set v0 up', 'link set v1 up', 'link set br0 up'];
+  const timer = (s: string) => Number(/forward_delay_timer +([\d.]+)/.exec(s)![1]);
+  it('counts down on the virtual clock from when the port starts forwarding', async () => {
+    const box = await Box.create();
+    for (const c of SETUP) expect(box.ip(c).status, c).toBe(0);
+    expect(timer(box.ip('-d link show v0').stdout)).toBe(15);
+    box.run({ ns: 10e9 });
+    expect(box.bridge('link set dev v0 state 0').status).toBe(0);
+    expect(timer(box.ip('-d link show v0').stdout)).toBe(5);
+    box.run({ ns: 6e9 });
+    expect(timer(box.ip('-d link show v0').stdout)).toBe(0);
+    box.ip('link set v1 down');
+    box.ip('link set v1 up');
+    expect(timer(box.ip('-d link show v0').stdout)).toBe(15);
+    box.ip('link set v1 down');
+    expect(timer(box.ip('-d link show v0').stdout)).toBe(0);
+  });
+  it.skipIf(!canMakeNamespace().ok)('the live kernel shows it just below 15 s after the port starts forwarding', async () => {
+    const steps = await kernelIpSteps('np-bpt', [...SETUP, '-d link show v0'].map(words), { noIpv6: true });
+    const t = timer(steps.at(-1)!.stdout);
+    expect(t).toBeGreaterThan(13);
+    expect(t).toBeLessThanOrEqual(15);
   });
 });

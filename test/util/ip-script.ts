@@ -112,7 +112,7 @@ export function ipStepDifferences(got: IpStep[], want: IpStep[]): string {
   return want.flatMap((k, i) => {
     const e = got[i];
     if (e && e.stdout === k.stdout && e.stderr === k.stderr && e.status === k.status) return [];
-    return [`${isBridge(k.argv) ? "" : "ip "}${k.argv.join(' ')}\n  kernel:  ${JSON.stringify(k)}\n  netpath: ${JSON.stringify(e)}`];
+    return [`${isBridge(k.argv) ? '' : 'ip '}${k.argv.join(' ')}\n  kernel:  ${JSON.stringify(k)}\n  netpath: ${JSON.stringify(e)}`];
   }).join('\n');
 }
 

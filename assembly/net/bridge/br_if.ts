@@ -12,9 +12,10 @@ import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
 const ELOOP: i32 = 40;
 import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr, addrconfMtuChanged, netdev_features_change } from "../../core/dev";
 import {
-  brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, portFlags, portPriority, portCost, masterOf,
-  BR_STATE_DISABLED, BR_STATE_FORWARDING, BR_PORT_DEFAULT_FLAGS,
+  brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, portFlags, portPriority, portCost, portFwdDelayAt, masterOf,
+  BR_STATE_DISABLED, BR_STATE_FORWARDING, BR_PORT_DEFAULT_FLAGS, BR_FORWARD_DELAY_NS,
 } from "./br_private";
+import { clockNow } from "../../hw/clock";
 import { macvlanLower } from "../../drivers/macvlan";
 import { vlanLower } from "../8021q/vlan";
 import { fdb_add_local, br_fdb_delete_by_port, br_fdb_change_mac_address, br_fdb_changeaddr } from "./br_fdb";
@@ -30,9 +31,18 @@ export function br_port_state_selection(br: i32): void {
   carrierChange(br, live > 0);
 }
 
-/** br_stp_enable_port(): br_init_port (blocking), then br_make_forwarding: with STP off, forwarding at once. */
-function br_stp_enable_port(p: i32): void {
+/**
+ * br_make_forwarding() of a BLOCKING port with STP off: forwarding at once, and the forward-delay timer
+ * started all the same (it changes nothing when it runs out; `ip -d link` shows it counting down).
+ */
+export function br_make_forwarding(p: i32): void {
   portState[p] = BR_STATE_FORWARDING;
+  portFwdDelayAt[p] = clockNow() + BR_FORWARD_DELAY_NS;
+}
+
+/** br_stp_enable_port(): br_init_port (blocking), then br_port_state_selection makes it forwarding. */
+function br_stp_enable_port(p: i32): void {
+  br_make_forwarding(p);
   br_port_state_selection(portMaster[p]);
 }
 
@@ -40,6 +50,7 @@ function br_stp_enable_port(p: i32): void {
 function br_stp_disable_port(p: i32): void {
   const br = portMaster[p];
   portState[p] = BR_STATE_DISABLED;
+  portFwdDelayAt[p] = 0;
   br_fdb_delete_by_port(br, p, false);
   br_port_state_selection(br);
 }

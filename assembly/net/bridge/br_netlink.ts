@@ -6,9 +6,9 @@
 import { devIsUp, devCarrier } from "../../core/netdevice";
 import { EINVAL, ENETDOWN } from "../../lib/errno";
 import {
-  masterOf, portFlags, portCost, portPriority, portState, BR_STATE_BLOCKING, BR_STATE_FORWARDING, BR_STATE_DISABLED,
+  masterOf, portFlags, portCost, portPriority, portState, BR_STATE_BLOCKING, BR_STATE_DISABLED,
 } from "./br_private";
-import { br_port_state_selection } from "./br_if";
+import { br_port_state_selection, br_make_forwarding } from "./br_if";
 
 const ERANGE: i32 = 34;
 /** BR_MIN_PATH_COST, BR_MAX_PATH_COST, BR_MAX_PORT_PRIORITY ((u16)~0 >> BR_PORT_BITS) */
@@ -24,7 +24,8 @@ export const BRPORT_SET_COST: u32 = 1, BRPORT_SET_PRIORITY: u32 = 2, BRPORT_SET_
 function br_set_port_state(p: i32, state: u32): i32 {
   if (state > <u32>BR_STATE_BLOCKING) return -EINVAL;
   if (!devIsUp(p) || (!devCarrier[p] && state != <u32>BR_STATE_DISABLED)) return -ENETDOWN;
-  portState[p] = state == <u32>BR_STATE_BLOCKING ? BR_STATE_FORWARDING : <u8>state;
+  if (state == <u32>BR_STATE_BLOCKING) br_make_forwarding(p);
+  else portState[p] = <u8>state;
   br_port_state_selection(masterOf(p));
   return 0;
 }

@@ -51,6 +51,10 @@ export const BR_HAIRPIN_MODE: u32 = 1 << 0, BR_LEARNING: u32 = 1 << 5, BR_FLOOD:
 export const BR_PORT_DEFAULT_FLAGS: u32 = BR_LEARNING | BR_FLOOD | BR_MCAST_FLOOD | BR_BCAST_FLOOD;
 /** p->priority (0x8000 >> BR_PORT_BITS at first) and p->path_cost */
 export const portPriority = new Array<u16>();
+/** when p->forward_delay_timer runs out (virtual ns), 0 while it is not pending */
+export const portFwdDelayAt = new Array<i64>();
+/** br->forward_delay: 15 s (BR_DEFAULT_FORWARD_DELAY, not changeable here) */
+export const BR_FORWARD_DELAY_NS: i64 = 15_000_000_000;
 export const portCost = new Array<u32>();
 
 export function brEnsure(dev: i32): void {
@@ -58,7 +62,7 @@ export function brEnsure(dev: i32): void {
     brIsBridge.push(false); brPorts.push(new Array<i32>()); brMtuByUser.push(false); brMacByUser.push(false);
     brAgeingNs.push(BR_DEFAULT_AGEING_NS); brGroupFwdMask.push(0); brMcastSnooping.push(true); brSnoopers6.push(false); brGcAt.push(0); brCarrierTouched.push(false); brRxPackets.push(0); brRxBytes.push(0);
     brTxPackets.push(0); brTxBytes.push(0); brMulticast.push(0);
-    portMaster.push(0); portState.push(0); portNo.push(0); portFlags.push(0); portPriority.push(0); portCost.push(0);
+    portMaster.push(0); portState.push(0); portNo.push(0); portFlags.push(0); portPriority.push(0); portCost.push(0); portFwdDelayAt.push(0);
   }
 }
 
@@ -73,5 +77,5 @@ export function brDevInit(dev: i32): void {
   brIsBridge[dev] = false; brPorts[dev] = new Array<i32>(); brMtuByUser[dev] = false; brMacByUser[dev] = false;
   brAgeingNs[dev] = BR_DEFAULT_AGEING_NS; brGroupFwdMask[dev] = 0; brMcastSnooping[dev] = true; brSnoopers6[dev] = false; brGcAt[dev] = 0; brCarrierTouched[dev] = false; brRxPackets[dev] = 0; brRxBytes[dev] = 0;
   brTxPackets[dev] = 0; brTxBytes[dev] = 0; brMulticast[dev] = 0;
-  portMaster[dev] = 0; portState[dev] = BR_STATE_DISABLED; portNo[dev] = 0; portFlags[dev] = 0; portPriority[dev] = 0; portCost[dev] = 0;
+  portMaster[dev] = 0; portState[dev] = BR_STATE_DISABLED; portNo[dev] = 0; portFlags[dev] = 0; portPriority[dev] = 0; portCost[dev] = 0; portFwdDelayAt[dev] = 0;
 }
