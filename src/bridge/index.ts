@@ -6,7 +6,7 @@ import { BR_BCAST_FLOOD, BR_FLOOD, BR_HAIRPIN_MODE, BR_ISOLATED, BR_LEARNING, BR
 import { Ctx, CmdFail } from '../ip/context.js';
 import { IpExit } from '../ip/errors.js';
 import type { Json } from '../ip/json.js';
-import { linkFlagNames, PORT_FLAG_BITS, PORT_FLAGS_FIXED_OFF, portOptionRefused, portStateModelled } from '../ip/link.js';
+import { linkFlagNames, PORT_FLAG_BITS, PORT_FLAGS_FIXED_OFF, portOptionRefused } from '../ip/link.js';
 import { formatMac, matches } from '../ip/parse.js';
 
 export interface BridgeResult { status: number; stdout: string; stderr: string }
@@ -192,10 +192,7 @@ function linkSet(ctx: Ctx, argv: string[]): number {
       let st: number;
       if (/^[ \t\n\v\f\r]*[+-]?\d+$/.test(v)) st = (atoi(v) << 24) >> 24;
       else if ((st = STATES.indexOf(v)) < 0) throw new IpExit(255, 'Error: invalid STP port state\n');
-      if (st >= 0) {
-        if (!portStateModelled(st)) throw portOptionRefused(o);
-        req.state = st;
-      } else delete req.state;
+      if (st >= 0) req.state = st; else delete req.state;
     } else if (o === 'mcast_router') {
       if (atoi(value()) !== 1) throw portOptionRefused(o);
     } else if (o === 'master') { /* BRIDGE_FLAGS_MASTER: what happens without it too */ }

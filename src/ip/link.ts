@@ -834,8 +834,6 @@ export const PORT_FLAGS_FIXED_OFF = new Set([
   'guard', 'fastleave', 'root_block', 'proxy_arp', 'proxy_arp_wifi', 'mcast_fast_leave', 'mcast_to_unicast', 'neigh_suppress',
   'vlan_tunnel', 'locked',
 ]);
-/** STP states a user may set with STP off: LISTENING and LEARNING would wait for the forward-delay timer, not modelled */
-export function portStateModelled(state: number): boolean { return state !== 1 && state !== 2; }
 /** the refusal of a port option netpath does not model */
 export const portOptionRefused = (o: string) => new CmdFail(2, `Error: netpath: bridge port option "${o}" is not modelled.\n`);
 
@@ -861,7 +859,7 @@ function parseBridgeSlave(argv: string[], port: BridgePortInfo | undefined): Bri
     } else if (o === 'state' || o === 'priority' || o === 'cost') {
       const n = parseUint(value(), o === 'cost' ? 32 : o === 'priority' ? 16 : 8);
       if (n === undefined) invarg(`invalid ${o}`, argv[i]);
-      if (o === 'state') { if (!portStateModelled(n)) refuse(o); r.state = n; } else r[o] = n;
+      r[o] = n;
     } else if (o === 'mcast_router' || o === 'group_fwd_mask') {
       const n = parseUint(value(), o === 'group_fwd_mask' ? 16 : 8);
       if (n === undefined) invarg(`invalid ${o}`, argv[i]);

@@ -115,3 +115,68 @@ describe('bridge port forward_delay_timer', () => {
     expect(t).toBeLessThanOrEqual(15);
   });
 });
+
+// A user's LISTENING or LEARNING port moves on when its forward-delay timer runs out: LISTENING to LEARNING for
+// another forward delay, LEARNING to FORWARDING with the bridge's carrier on (br_forward_delay_timer_expired).
+// Meanwhile br0 has no forwarding port, so no carrier. The live run waits 15.5 s of real time.
+const STATES_SCRIPT = [
+  'link add br0 address 02:00:00:00:00:10 type bridge',
+  'link add v0 address 02:00:00:00:00:01 type veth peer name v1 address 02:00:00:00:00:02',
+  'link add v2 address 02:00:00:00:00:03 type veth peer name v3 address 02:00:00:00:00:04',
+  'link set v0 master br0', 'link set v2 master br0',
+  'link set v0 up', 'link set v1 up', 'link set v2 up', 'link set v3 up', 'link set br0 up',
+  'bridge link set dev v0 state 1',
+  'bridge link set dev v2 state learning',
+  'bridge link show',
+  'link show br0',
+  'at 15.5',
+  'bridge link show',
+  'link show br0',
+].map(words);
+
+describe('bridge port states LISTENING and LEARNING: as Linux', () => {
+  ipScriptCases({
+    fixture: new URL('../fixtures/bridge/bridge-port-states-ip.json', import.meta.url), prefix: 'np-bps', script: STATES_SCRIPT,
+    opts: { noIpv6: true },
+    check: (recorded) => {
+      expect(recorded[12]!.stdout).toMatch(/v0@v1: .* state listening .*\n.*v2@v3: .* state learning /s);
+      expect(recorded[13]!.stdout).toContain('NO-CARRIER');
+      expect(recorded[15]!.stdout).toMatch(/v0@v1: .* state learning .*\n.*v2@v3: .* state forwarding /s);
+      expect(recorded[16]!.stdout).not.toContain('NO-CARRIER');
+    },
+  });
+});
+
+// `ip link set DEV type bridge_slave ...` is a slave_changelink, which rtnl_changelink follows with NETDEV_CHANGE:
+// the bridge checks the port's carrier, so a running port with its carrier that the request (or an earlier
+// `bridge link set`) disabled forwards again at once. `bridge link set` sends no such event.
+const NOTIFY_SCRIPT = [
+  'link add br0 address 02:00:00:00:00:10 type bridge',
+  'link add v0 address 02:00:00:00:00:01 type veth peer name v1 address 02:00:00:00:00:02',
+  'link set v1 up', 'link set v0 master br0', 'link set v0 up', 'link set br0 up',
+  'link set v0 type bridge_slave state 0',
+  'bridge link show',
+  'bridge link set dev v0 state 0',
+  'bridge link show',
+  'link set v0 type bridge_slave learning off',
+  'bridge link show',
+  'bridge link set dev v0 state 0',
+  'link set v0 type bridge_slave cost 0',
+  'bridge link show',
+  'link set v1 down',
+  'link set v0 type bridge_slave state 0',
+  'bridge link show',
+].map(words);
+
+describe('bridge port: NETDEV_CHANGE after `type bridge_slave`, as Linux', () => {
+  ipScriptCases({
+    fixture: new URL('../fixtures/bridge/bridge-port-notify-ip.json', import.meta.url), prefix: 'np-bpn', script: NOTIFY_SCRIPT,
+    opts: { noIpv6: true },
+    check: (recorded) => {
+      expect(recorded[7]!.stdout).toContain('state forwarding');
+      expect(recorded[9]!.stdout).toContain('state disabled');
+      expect(recorded[11]!.stdout).toContain('state forwarding');
+      expect(recorded[14]!.stdout).toContain('state disabled'); // the request failed: no event
+    },
+  });
+});

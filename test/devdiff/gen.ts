@@ -235,7 +235,7 @@ function topology(m: Model) {
       for (const [o, v] of [['learning', 'off'], ['flood', 'off'], ['mcast_flood', 'off'], ['bcast_flood', 'off'], ['hairpin', 'on'], ['isolated', 'on']]) {
         if (r.chance(0.3)) opts.push(`${o} ${v}`);
       }
-      if (r.chance(0.15)) opts.push(`state ${r.pick([0, 4])}`);
+      if (r.chance(0.2)) opts.push(`state ${r.pick([0, 1, 2, 4])}`);
       if (opts.length) m.ip(`link set ${p} type bridge_slave ${opts.join(' ')}`, 'bridge', 'brport');
     }
     // hosts behind the bridge ports; an address on br0 in ~60%

@@ -13,7 +13,7 @@ const ELOOP: i32 = 40;
 import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr, addrconfMtuChanged, netdev_features_change } from "../../core/dev";
 import {
   brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, portFlags, portPriority, portCost, portFwdDelayAt, masterOf,
-  BR_STATE_DISABLED, BR_STATE_FORWARDING, BR_PORT_DEFAULT_FLAGS, BR_FORWARD_DELAY_NS,
+  BR_STATE_DISABLED, BR_STATE_LISTENING, BR_STATE_LEARNING, BR_STATE_FORWARDING, BR_PORT_DEFAULT_FLAGS, BR_FORWARD_DELAY_NS,
 } from "./br_private";
 import { clockNow } from "../../hw/clock";
 import { macvlanLower } from "../../drivers/macvlan";
@@ -37,7 +37,44 @@ export function br_port_state_selection(br: i32): void {
  */
 export function br_make_forwarding(p: i32): void {
   portState[p] = BR_STATE_FORWARDING;
-  portFwdDelayAt[p] = clockNow() + BR_FORWARD_DELAY_NS;
+  fwdDelayStart(p, clockNow());
+}
+
+// The earliest pending forward-delay timer of any port (i64.MAX_VALUE if none), for the box's timers.
+let fwdDelayNext: i64 = i64.MAX_VALUE;
+function fwdDelayStart(p: i32, from: i64): void {
+  const at = from + BR_FORWARD_DELAY_NS;
+  portFwdDelayAt[p] = at;
+  if (at < fwdDelayNext) fwdDelayNext = at;
+}
+export function brTimerNext(): i64 { return fwdDelayNext; }
+
+/**
+ * br_forward_delay_timer_expired() of each port whose timer ran out: a LISTENING port goes LEARNING for
+ * another forward delay, a LEARNING one FORWARDING (and the bridge's carrier on); a port in another state
+ * (STP off made it forwarding at once) stays as it is.
+ */
+export function brTimerRun(): void {
+  const now = clockNow();
+  let next = i64.MAX_VALUE;
+  for (let p = 1; p < portFwdDelayAt.length; p++) {
+    const at = portFwdDelayAt[p];
+    if (at == 0) continue;
+    if (at <= now) {
+      portFwdDelayAt[p] = 0;
+      if (portState[p] == BR_STATE_LISTENING) {
+        portState[p] = BR_STATE_LEARNING;
+        fwdDelayStart(p, at);
+      } else if (portState[p] == BR_STATE_LEARNING) {
+        portState[p] = BR_STATE_FORWARDING;
+        brCarrierTouched[portMaster[p]] = true;
+        carrierChange(portMaster[p], true);
+      }
+    }
+    const a = portFwdDelayAt[p];
+    if (a != 0 && a < next) next = a;
+  }
+  fwdDelayNext = next;
 }
 
 /** br_stp_enable_port(): br_init_port (blocking), then br_port_state_selection makes it forwarding. */

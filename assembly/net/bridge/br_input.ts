@@ -61,6 +61,8 @@ function learn(br: i32, port: i32, src: u64): void {
 function br_handle_frame_finish(skb: i32, port: i32, br: i32, dst: u64, src: u64): i32 {
   if (portState[port] == BR_STATE_DISABLED) return drop(skb, SKB_DROP_REASON_BRIDGE_INGRESS_STP_STATE);
   learn(br, port, src);
+  // a LEARNING port learns but forwards nothing
+  if (portState[port] == BR_STATE_LEARNING) return drop(skb, SKB_DROP_REASON_BRIDGE_INGRESS_STP_STATE);
   // IFF_PROMISC of br0: its promiscuity count (the user's, a packet socket's, or uc addresses such as a macvlan's)
   let localRcv = devGetPromiscuity(br) != 0;
   if (dst & 0x010000000000) {

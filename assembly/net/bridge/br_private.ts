@@ -1,8 +1,9 @@
 // The state of the Linux bridge (net/bridge/br_private.h): struct net_bridge
 // per bridge device and struct net_bridge_port per enslaved device, as
 // arrays indexed by ifindex. STP is off (BR_NO_STP): a port is DISABLED or
-// FORWARDING (a user's BLOCKING turns FORWARDING at once, as br_make_forwarding
-// does); the other states exist for `bridge link` and `ip -d link`.
+// FORWARDING, or what the user set: BLOCKING turns FORWARDING at once (as
+// br_make_forwarding does), LISTENING and LEARNING move on when the port's
+// forward-delay timer runs out, if it is pending.
 
 export const BR_STATE_DISABLED: u8 = 0, BR_STATE_LISTENING: u8 = 1, BR_STATE_LEARNING: u8 = 2,
   BR_STATE_FORWARDING: u8 = 3, BR_STATE_BLOCKING: u8 = 4;
