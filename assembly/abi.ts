@@ -6,7 +6,7 @@ import {
   devGetFlags, devExists, ifnamePolicyOk, devSetAlias, devAliasOf, devType, devTsoMaxSize, ARPHRD_NONE,
 } from "./core/netdevice";
 import {
-  loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devChangeFlags, devChangeCarrier, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink, POLICY_MSG,
+  loopbackInit, rtnlNewlink, rtnlDellink, devSetUp, devChangeFlags, devChangeCarrier, devSetMtu, devSetMac, devSetName, devSetTxqlen, dev_get_iflink, netdev_state_change, POLICY_MSG,
 } from "./core/dev";
 import { vlanNewlink, vlanChangeFlags, vlanDevId, vlanDevProto, vlanDevFlags } from "./net/8021q/vlan";
 import {
@@ -91,6 +91,10 @@ export function linkAddVlan(name: string, macHi: u32, macLo: u32, mtu: u32, txql
   flagsMask: u32, flags: u32): i32 {
   clearExtack();
   return vlanNewlink(name, mac(macHi, macLo), mtu, txqlen, link, vid, proto, flagsMask, flags);
+}
+/** NETDEV_CHANGE that rtnl_changelink sends after a kind's or a master's changelink succeeded (netdev_state_change) */
+export function linkStateChange(ifindex: i32): void {
+  if (devExists(ifindex)) netdev_state_change(ifindex);
 }
 /** `ip link set DEV type vlan FLAG on|off` (vlan_changelink) */
 export function linkSetVlanFlags(ifindex: i32, flagsMask: u32, flags: u32): i32 {

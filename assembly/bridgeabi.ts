@@ -10,7 +10,7 @@ import { clockNow } from "./hw/clock";
 import { devGetPromiscuity, devGetAllmulti, devUcList } from "./core/dev";
 import { br_setport } from "./net/bridge/br_netlink";
 import { masterOf, isBridge, portState, portNo, portFlags, portPriority, portCost, portFwdDelayAt, brCarrierTouched, brAgeingNs, brGroupFwdMask, BR_GROUPFWD_RESTRICTED, brMcastSnooping, brSnoopers6, brGcAt, brEnsure } from "./net/bridge/br_private";
-import { brSetMaster, br_port_carrier_check } from "./net/bridge/br_if";
+import { brSetMaster } from "./net/bridge/br_if";
 import { br_multicast_toggle } from "./net/bridge/br_device";
 import { br_fdb_dump, br_gc_timer, fdbMac, fDst, fFlags, fUsed, fUpdated } from "./net/bridge/br_fdb";
 
@@ -41,19 +41,14 @@ export function brPortGet(ifindex: i32, what: i32): i64 {
   return what == 0 ? <i64>portFlags[ifindex] : what == 1 ? <i64>portPriority[ifindex] : <i64>portCost[ifindex];
 }
 /**
- * br_setport() of `bridge link set` (br_setlink) and `ip link set DEV type bridge_slave` (slave_changelink, `notify`):
+ * br_setport() of `bridge link set` (br_setlink) and `ip link set DEV type bridge_slave` (slave_changelink):
  * the flags in `mask` set to `flags`, then cost, priority and state where `have` has BRPORT_SET_*; 0 or -errno
- * (EOPNOTSUPP: not a port). rtnl_changelink follows a slave_changelink that succeeded with NETDEV_CHANGE
- * (netdev_state_change), on which the bridge checks the port's carrier: a running port with its carrier that
- * the request disabled is enabled again at once. [model choice] Of the other NETDEV_CHANGE listeners, ARP's
- * and the FIB's act only on a carrier that went away, which they saw when it did.
+ * (EOPNOTSUPP: not a port)
  */
-export function brPortSet(ifindex: i32, mask: u32, flags: u32, have: u32, cost: u32, priority: u32, state: u32, notify: bool): i32 {
+export function brPortSet(ifindex: i32, mask: u32, flags: u32, have: u32, cost: u32, priority: u32, state: u32): i32 {
   clearExtack();
   if (!devExists(ifindex) || masterOf(ifindex) == 0) return -95;
-  const r = br_setport(ifindex, mask, flags, have, cost, priority, state);
-  if (r == 0 && notify) br_port_carrier_check(ifindex);
-  return r;
+  return br_setport(ifindex, mask, flags, have, cost, priority, state);
 }
 /**
  * IFLA_BR_* of a bridge: what 0 = ageing_time, 1 = gc_timer (centiseconds), 2 = mcast_snooping, 3 = whether

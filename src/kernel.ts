@@ -234,14 +234,13 @@ export class Kernel implements Rtnl {
     return { state: v & 0xff, portNo: v >>> 8, flags: get(0), priority: get(1), cost: get(2), fwdDelayTimerCs: get(3) };
   }
   bridgePortSet(ifindex: number, req: BridgePortReq): Reply {
-    const r = this.brSetport(ifindex, req, false);
+    const r = this.brSetport(ifindex, req);
     this.world?.linksChanged();
     return r;
   }
-  /** br_setport(); `notify`: as slave_changelink, followed by NETDEV_CHANGE */
-  private brSetport(ifindex: number, b: BridgePortReq, notify: boolean): Reply {
+  private brSetport(ifindex: number, b: BridgePortReq): Reply {
     const have = (b.cost !== undefined ? 1 : 0) | (b.priority !== undefined ? 2 : 0) | (b.state !== undefined ? 4 : 0);
-    return this.reply(this.core.brPortSet(ifindex, b.mask, b.flags, have, b.cost ?? 0, b.priority ?? 0, b.state ?? 0, notify));
+    return this.reply(this.core.brPortSet(ifindex, b.mask, b.flags, have, b.cost ?? 0, b.priority ?? 0, b.state ?? 0));
   }
 
   /**
@@ -306,7 +305,9 @@ export class Kernel implements Rtnl {
     }
     if (req.bridge) { const r = this.bridgeChangelink(req.ifindex, req.bridge); if (!r.ok) return r; }
     // IFLA_INFO_SLAVE_DATA: the master's slave_changelink, after the device's own changelink
-    if (req.brport) { const r = this.brSetport(req.ifindex, req.brport, true); if (!r.ok) return r; }
+    if (req.brport) { const r = this.brSetport(req.ifindex, req.brport); if (!r.ok) return r; }
+    // [model choice] rtnl_changelink sends NETDEV_CHANGE at the end of do_setlink; here before its changes
+    if (req.vlan || req.macvlan || req.bridge || req.brport) this.core.linkStateChange(req.ifindex);
     // rtnl_setlink() order: name, mtu, address, txqlen, then flags
     if (req.name !== undefined) { const r = this.reply(this.core.linkSetName(req.ifindex, req.name)); if (!r.ok) return r; }
     if (req.alias !== undefined) { const r = this.reply(this.core.linkSetAlias(req.ifindex, req.alias)); if (!r.ok) return r; }

@@ -168,6 +168,16 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
   return d;
 }
 
+/**
+ * netdev_state_change(): NETDEV_CHANGE without a change of flags or carrier, as rtnl_changelink sends it after
+ * a kind's or a master's changelink. A bridge checks its port's carrier (a running port with its carrier that
+ * was disabled forwards again); [model choice] the other listeners (ARP, the FIB, an upper device) act only on
+ * a carrier that went away, which they saw when it did.
+ */
+export function netdev_state_change(dev: i32): void {
+  br_port_carrier_check(dev);
+}
+
 /** netif_carrier_on/off as linkwatch applies them (at once: no linkwatch delay): NETDEV_CHANGE to the FIB while the device is up. */
 export function carrierChange(dev: i32, on: bool): void {
   if (devCarrier[dev] == on) return;

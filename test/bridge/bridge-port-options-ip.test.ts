@@ -147,7 +147,8 @@ describe('bridge port states LISTENING and LEARNING: as Linux', () => {
   });
 });
 
-// `ip link set DEV type bridge_slave ...` is a slave_changelink, which rtnl_changelink follows with NETDEV_CHANGE:
+// `ip link set DEV type bridge_slave ...` is a slave_changelink, which rtnl_changelink follows with NETDEV_CHANGE
+// (as it does a kind's changelink):
 // the bridge checks the port's carrier, so a running port with its carrier that the request (or an earlier
 // `bridge link set`) disabled forwards again at once. `bridge link set` sends no such event.
 const NOTIFY_SCRIPT = [
@@ -166,6 +167,15 @@ const NOTIFY_SCRIPT = [
   'link set v1 down',
   'link set v0 type bridge_slave state 0',
   'bridge link show',
+  // a kind's own changelink (here macvlan_changelink) is followed by the same event; one that fails is not
+  'link add mv0 link v1 type macvlan mode bridge',
+  'link set mv0 master br0', 'link set v1 up', 'link set mv0 up',
+  'bridge link set dev mv0 state 0',
+  'link set mv0 type macvlan mode vepa',
+  'bridge link show dev mv0',
+  'bridge link set dev mv0 state 0',
+  'link set mv0 type macvlan mode passthru',
+  'bridge link show dev mv0',
 ].map(words);
 
 describe('bridge port: NETDEV_CHANGE after `type bridge_slave`, as Linux', () => {
@@ -177,6 +187,8 @@ describe('bridge port: NETDEV_CHANGE after `type bridge_slave`, as Linux', () =>
       expect(recorded[9]!.stdout).toContain('state disabled');
       expect(recorded[11]!.stdout).toContain('state forwarding');
       expect(recorded[14]!.stdout).toContain('state disabled'); // the request failed: no event
+      expect(recorded[24]!.stdout).toContain('state forwarding');
+      expect(recorded[27]!.stdout).toContain('state disabled');
     },
   });
 });
