@@ -6,7 +6,7 @@ import { BR_BCAST_FLOOD, BR_FLOOD, BR_HAIRPIN_MODE, BR_ISOLATED, BR_LEARNING, BR
 import { Ctx, CmdFail } from '../ip/context.js';
 import { IpExit } from '../ip/errors.js';
 import type { Json } from '../ip/json.js';
-import { linkFlagNames, PORT_FLAG_BITS, PORT_FLAGS_FIXED_OFF, portOptionRefused } from '../ip/link.js';
+import { linkFlagNames, PORT_FLAG_BITS, portOptionRefused } from '../ip/link.js';
 import { formatMac, matches } from '../ip/parse.js';
 
 export interface BridgeResult { status: number; stdout: string; stderr: string }
@@ -149,6 +149,9 @@ const LINK_USAGE = 'Usage: bridge link set dev DEV [ cost COST ] [ priority PRIO
   'hwmode {vepa | veb}', 'backup_port DEVICE ] [ nobackup_port', 'self ] [ master',
 ].map((o) => `                               [ ${o} ]\n`).join('') + '       bridge link show [dev DEV]\n';
 
+/** the on/off options of `bridge link set` that netpath's ports have off and cannot change */
+const LINK_SET_FIXED_OFF = new Set(['guard', 'fastleave', 'root_block', 'learning_sync', 'mcast_to_unicast', 'neigh_suppress', 'vlan_tunnel', 'locked']);
+
 /** atoi(): leading blanks, a sign, digits; anything else ends the number (0 if none), wrapped to 32 bits */
 function atoi(v: string): number {
   const m = /^[ \t\n\v\f\r]*([+-]?)(\d*)/.exec(v)!;
@@ -178,7 +181,7 @@ function linkSet(ctx: Ctx, argv: string[]): number {
       const bit = PORT_FLAG_BITS[o];
       req.mask |= bit;
       if (onOff()) req.flags |= bit; else req.flags &= ~bit;
-    } else if (PORT_FLAGS_FIXED_OFF.has(o) || o === 'learning_sync') {
+    } else if (LINK_SET_FIXED_OFF.has(o)) {
       if (onOff()) throw portOptionRefused(o);
     } else if (o === 'cost') {
       const c = atoi(value()) >>> 0;

@@ -65,6 +65,11 @@ const SCRIPT = [
   'link set br0 down',
   '-d link show v0',
   '-j -d link show v2',
+  // options of `ip ... bridge_slave` that `bridge link set` does not have (usage); atoi's wrap to int, then __s16
+  'bridge link set dev v0 proxy_arp off',
+  'bridge link set dev v0 fastleave off',
+  'bridge link set dev v0 cost 99999999999',
+  'bridge link set dev v0 priority 99999999999',
   // port_cost() from the link speed ethtool reports: a tap's, a macvlan's lower's
   'tuntap add tp0 mode tap',
   'link set tp0 master br0',
