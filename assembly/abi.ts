@@ -24,7 +24,7 @@ import { mxReqReset, mxReqAdd, mxWordsOf, RTAX_MAX } from "./ipv4/metrics";
 import {
   tablesInDumpOrder, tableAliases, fibGetTable, aTb, aPn, aDscp, aPrio, aType, aScope, aProto, aPrefsrc, aGw, aOif, aNhFlags,
   aNhNext, aNhWeight, aFiDead, aFiLinkdown, aNhId, aNhReject, aMx, RTN_BLACKHOLE, mpReset, mpAdd, ignoreLinkdown, RTNH_F_DEAD, RTNH_F_LINKDOWN,
-  pnPrefix, pnLen, RTN_UNICAST,
+  pnPrefix, pnLen, RTN_UNICAST, aNhScope, RT_SCOPE_LINK, tbId,
 } from "./ipv4/fib_table";
 import {
   fibDefaultRulesInit, ruleReqReset, ruleReqSet, ruleReqSetIif, ruleReqSetOif, fibNewRule, fibDelRule, rPref, rAction,
@@ -42,10 +42,11 @@ import { inDevExists, inDevSeq } from "./ipv4/devinet";
 import { clockNow, CLOCK_NEVER } from "./hw/clock";
 import { HZ, NS_PER_JIFFY } from "./ipv4/sysctl_net_ipv4";
 import {
-  ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen, rtTclassid, rtMx,
+  ipRouteOutput, ipRouteInput, rtType, rtFlags, rtDev, rtGw, rtError, rtSaddr, rtTable, rtAlias, rtPrefixlen, rtTclassid, rtMx, rtFnhe,
 } from "./ipv4/route";
 import { ENODEV, EINVAL, EHOSTUNREACH, EOPNOTSUPP } from "./lib/errno";
 import { rt_cache_flush, flowDissectPorts } from "./ipv4/flow";
+import { fnheDump, fnheGenidBump, fnheExpires, fnhePmtuShown, expiresTicks } from "./ipv4/fnhe";
 
 const dump = new Array<u32>();
 /** for the other ABI modules: empty the dump buffer, add one u32 */
@@ -297,7 +298,7 @@ function getrouteBuildSkb(src: u32, dst: u32, ipproto: u32, sport: u32, dport: u
   return 20;
 }
 
-export const GET_RECORD: i32 = 15;
+export const GET_RECORD: i32 = 17;
 /**
  * inet_rtm_getroute(): 0 or -errno. The reply goes to the dump buffer:
  * type, dst, src, gw, oif, table, prefsrc, rtFlags, iif, hasPrefsrc, alias, prefixlen, tos, realms, the route's metrics
@@ -333,6 +334,9 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
   dump.push(rtAlias >= 0 ? <u32>aDscp[rtAlias] : 0);
   dump.push(rtTclassid);
   dump.push(<u32>rtMx);
+  // rt_fill_info(): a route that took a nexthop exception shows its expiry, and its learned MTU while it has one
+  const ticks = rtFnhe >= 0 ? <u32>expiresTicks(fnheExpires(rtFnhe), clockNow()) : 0;
+  dump.push(ticks != 0 ? fnhePmtuShown(rtFnhe) : 0); dump.push(ticks);
   if (fibmatch) {
     const tail = new Array<u32>();
     pushRoute(rtAlias, tail);
@@ -341,6 +345,38 @@ export function routeGet(dst: u32, src: u32, iif: i32, oif: i32, mark: u32, uid:
   }
   return 0;
 }
+
+export const CACHE_RECORD: i32 = 8;
+/**
+ * `ip route show cache` (fib_dump_info_fnhe): the nexthop exceptions a route has taken, route by route in
+ * dump order. Per exception: table, daddr, gateway (0: none), oif, rt_flags, learned MTU shown
+ * (| PMTU_LOCKED), expiry in clock ticks, the route's metrics set.
+ */
+export function routeCacheDump(): i32 {
+  dump.length = 0;
+  const tables = tablesInDumpOrder();
+  const aliases = new Array<i32>();
+  const rec = new Array<u32>();
+  for (let i = 0; i < tables.length; i++) {
+    aliases.length = 0;
+    tableAliases(tables[i], aliases);
+    for (let j = 0; j < aliases.length; j++) {
+      const a = aliases[j];
+      for (let nh = a; nh >= 0; nh = aNhNext[nh]) {
+        rec.length = 0;
+        fnheDump(nh, rec);
+        for (let k = 0; k < rec.length; k += 5) {
+          const gw = rec[k + 1] != 0 ? rec[k + 1] : aNhScope[nh] == RT_SCOPE_LINK ? aGw[nh] : 0;
+          dump.push(tbId[tables[i]]); dump.push(rec[k]); dump.push(gw); dump.push(<u32>aOif[nh]);
+          dump.push(rec[k + 2]); dump.push(rec[k + 3]); dump.push(rec[k + 4]); dump.push(<u32>aMx[a]);
+        }
+      }
+    }
+  }
+  return dump.length / CACHE_RECORD;
+}
+/** `ip route flush cache` (ipv4_sysctl_rtcache_flush): cached routes and every nexthop exception go stale */
+export function routeCacheFlush(): void { rt_cache_flush(); fnheGenidBump(); }
 
 // ---- rules
 export function ruleReqBegin(): void { ruleReqReset(); }

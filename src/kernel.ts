@@ -6,7 +6,7 @@ import type {
   AddrInfo, AddrReq, BridgeOptReq, BridgePortInfo, BridgePortReq, EmacEthtoolOps, FdbEntry, MaddrEntry, KernelError, LinkAddReq, MacvlanMode, LinkInfo, LinkKind, LinkSetReq, LinkStats, NeighInfo, NeighReq, NeighTableMsg, NeighTableParms, NeighTableReq, Reply, RouteGetReply,
   NexthopBucketMsg, NexthopMsg, NexthopReq, RouteGetReq, RouteModFlags, RouteMsg, RouteNexthop, RouteReq, RuleMsg, RuleReq, Rtnl,
 } from './rtnl.js';
-import { INFINITY_LIFE_TIME, MACVLAN_DEFAULT_BC_QUEUE_LEN, MACVLAN_MODES, RTAX_LOCK, RTAX_MAX, type RouteMetrics } from './rtnl.js';
+import { INFINITY_LIFE_TIME, MACVLAN_DEFAULT_BC_QUEUE_LEN, MACVLAN_MODES, RTAX_LOCK, RTAX_MAX, RTAX_MTU, RTN_UNICAST, type RouteMetrics } from './rtnl.js';
 import { formatIPv4 } from './ip/parse.js';
 
 type CoreExports = Awaited<ReturnType<typeof instantiate>>;
@@ -406,6 +406,31 @@ export class Kernel implements Rtnl {
     return out;
   }
   /** the words of a metrics set the core named in a dump */
+  /** rt_fill_info()'s metrics: the route's set (0: none), RTAX_MTU a learned path MTU (| 1 << 31: locked) */
+  private metricsWithPmtu(mx: number, pmtu: number): RouteMetrics | undefined {
+    const m = mx !== 0 ? this.routeMetrics(mx) : undefined;
+    if (!pmtu) return m;
+    const out = m ?? { lock: 0, values: new Array<number>(RTAX_MAX + 1).fill(0) };
+    out.values[RTAX_MTU] = pmtu & 0x7fffffff;
+    if (pmtu & 0x80000000) out.lock |= 1 << RTAX_MTU;
+    return out;
+  }
+  routeCache(): RouteGetReply[] {
+    const n = this.core.routeCacheDump();
+    const r = this.records(n, this.core.CACHE_RECORD.value);
+    const out: RouteGetReply[] = [];
+    for (let o = 0; o < r.length; o += this.core.CACHE_RECORD.value) {
+      // RTM_F_CLONED with the route's rt_flags; no source, preferred source or uid (no flow)
+      const rep: RouteGetReply = { type: RTN_UNICAST, dst: r[o + 1], oif: r[o + 3] | 0, table: r[o], rtFlags: (r[o + 4] & 0xffff0000) | 0x200 };
+      if (r[o + 2] !== 0) rep.gateway = r[o + 2];
+      const metrics = this.metricsWithPmtu(r[o + 7], r[o + 5]);
+      if (metrics) rep.metrics = metrics;
+      if (r[o + 6] !== 0) rep.expires = r[o + 6];
+      out.push(rep);
+    }
+    return out;
+  }
+  routeCacheFlush(): void { this.core.routeCacheFlush(); }
   private routeMetrics(id: number): RouteMetrics {
     const w = new Uint32Array(this.core.memory.buffer, this.core.routeMetrics(id), RTAX_MAX);
     return { lock: w[RTAX_LOCK - 1], values: [0, ...w] };
@@ -509,7 +534,9 @@ export class Kernel implements Rtnl {
     if (r[3] !== 0) rep.gateway = r[3];
     if (r[12] !== 0) rep.tos = r[12];
     if (r[13] !== 0) rep.realms = r[13];
-    if (r[14] !== 0) rep.metrics = this.routeMetrics(r[14]);
+    const metrics = this.metricsWithPmtu(r[14], r[15]);
+    if (metrics) rep.metrics = metrics;
+    if (r[16] !== 0) rep.expires = r[16];
     if (r[9] !== 0) rep.prefsrc = r[6];
     if (q.mark) rep.mark = q.mark;
     if (iif === 0 || q.uid !== undefined) rep.uid = uid;

@@ -231,7 +231,7 @@ export const RT_TABLE_UNSPEC = 0, RT_TABLE_DEFAULT = 253, RT_TABLE_MAIN = 254, R
 export const RTNH_F_DEAD = 1, RTNH_F_PERVASIVE = 2, RTNH_F_ONLINK = 4, RTNH_F_LINKDOWN = 16;
 
 // RTA_METRICS (RTAX_*, include/uapi/linux/rtnetlink.h): those the host side names
-export const RTAX_LOCK = 1, RTAX_FEATURES = 12, RTAX_CC_ALGO = 16, RTAX_MAX = 17;
+export const RTAX_LOCK = 1, RTAX_MTU = 2, RTAX_FEATURES = 12, RTAX_CC_ALGO = 16, RTAX_MAX = 17;
 /** netpath's TCP congestion control algorithms by key (RTAX_CC_ALGO): the two Linux always has built in */
 export const TCP_CA_NAMES = ['', 'reno', 'cubic'];
 /** one RTA_METRICS attribute of a request: RTAX_* and its u32 (RTAX_CC_ALGO: a key of TCP_CA_NAMES, 0 = unknown) */
@@ -380,6 +380,8 @@ export interface RouteGetReply {
   fib?: RouteMsg;
   /** RTA_METRICS of the route (dst metrics), when it has any */
   metrics?: RouteMetrics;
+  /** RTA_CACHEINFO rta_expires: clock ticks (USER_HZ) until the nexthop exception the route took expires */
+  expires?: number;
 }
 
 // Rule actions (FR_ACT_*)
@@ -519,6 +521,10 @@ export interface Rtnl {
   /** RTM_GETNEXTHOPBUCKET: one bucket */
   nexthopBucketGet(id: number, index: number): Reply<NexthopBucketMsg>;
   routeGet(req: RouteGetReq): Reply<RouteGetReply>;
+  /** the routing cache as `ip route show cache` lists it: the nexthop exceptions routes have taken */
+  routeCache(): RouteGetReply[];
+  /** `ip route flush cache` (/proc/sys/net/ipv4/route/flush) */
+  routeCacheFlush(): void;
 
   rules(): RuleMsg[];
   ruleAdd(req: RuleReq): Reply;

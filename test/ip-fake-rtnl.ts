@@ -129,6 +129,8 @@ export class FakeRtnl implements Rtnl {
     return r;
   }
   routeGet(req: RouteGetReq) { this.calls.push({ op: 'routeGet', req }); return this.getAnswer; }
+  routeCache() { this.calls.push({ op: 'routeCache' }); return []; }
+  routeCacheFlush() { this.calls.push({ op: 'routeCacheFlush' }); }
   rules() { return this.ruleList; }
   ruleAdd(req: RuleReq) { return this.rec<void>('ruleAdd', req); }
   ruleDel(req: RuleReq) {

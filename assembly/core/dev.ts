@@ -13,6 +13,7 @@ import {
   inetdevInit, inetdevDestroy, inDevExists, inetNewAddr, inetdevArpNotify, devIfaHead, ifaNext, ifaLabel,
 } from "../ipv4/devinet";
 import { fibNetdevUp, fibNetdevDown, fibNetdevChange, fibDisableIp } from "../ipv4/fib_frontend";
+import { fibSyncMtu } from "../ipv4/fib_table";
 import { rulesAttach, rulesDetach } from "../ipv4/fib_rules";
 import { neighIfdown, neigh_changeaddr, neighCarrierDown } from "../ipv4/arp";
 import { rt_cache_flush } from "../ipv4/flow";
@@ -340,7 +341,7 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
   }
   const old = devMtu[dev];
   devMtu[dev] = mtu;
-  addrconfMtuChanged(dev, old);
+  netdevChangeMtu(dev, old);
   if (isBridge(dev)) brSetMtu(dev);
   else brPortMtuChanged(dev);
   if (mtu < 68) inetdevDestroy(dev);
@@ -351,10 +352,18 @@ export function devSetMtu(dev: i32, mtu: u32): i32 {
 }
 
 /**
- * addrconf_notify(NETDEV_CHANGEMTU), for every way an MTU changes (dev_set_mtu, a bridge following its
- * ports, a macvlan its lower): below IPV6_MIN_MTU the inet6_dev goes with its groups, above it they come back.
+ * The NETDEV_CHANGEMTU notifiers, for every way an MTU changes (dev_set_mtu, a bridge following its ports, a
+ * macvlan its lower): fib_netdev_event's fib_sync_mtu (the learned path MTUs through the device), then addrconf.
  */
-export function addrconfMtuChanged(dev: i32, old: u32): void {
+export function netdevChangeMtu(dev: i32, old: u32): void {
+  fibSyncMtu(dev, old);
+  addrconfMtuChanged(dev, old);
+}
+
+/**
+ * addrconf_notify(NETDEV_CHANGEMTU): below IPV6_MIN_MTU the inet6_dev goes with its groups, above it they come back.
+ */
+function addrconfMtuChanged(dev: i32, old: u32): void {
   if (devKind[dev] == KIND_LOOPBACK) return;
   const mtu = devMtu[dev];
   if (old >= IPV6_MIN_MTU && mtu < IPV6_MIN_MTU) { dev_mc_del(dev, MC_IPV6_ALLNODES); br_ipv6_snoopers_gone(dev); }

@@ -126,6 +126,8 @@ export const skbRtGw = changetype<SkbField<u32>>(memory.data(SKB_POOL * sizeof<u
 export const skbRtError = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>(), 8));
 /** the route's metrics set (dst->_metrics, ipv4/metrics.ts), 0 = none */
 export const skbRtMx = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>(), 8));
+/** the route's learned path MTU (route.ts rtPmtu: 0 = none) */
+export const skbRtPmtu = changetype<SkbField<u32>>(memory.data(SKB_POOL * sizeof<u32>(), 8));
 /** IPCB(skb)->flags (IPSKB_*) */
 export const skbIpFlags = changetype<SkbField<u16>>(memory.data(SKB_POOL * sizeof<u16>(), 8));
 /**
@@ -177,7 +179,7 @@ export function skbAlloc(size: u32): i32 {
   unchecked(skbVlanTci[s] = -1); unchecked(skbIpSummed[s] = CHECKSUM_NONE); unchecked(skbSk[s] = -1);
   unchecked(skbReason[s] = 0); unchecked(skbNext[s] = -1);
   unchecked(skbRtDev[s] = 0); unchecked(skbRtType[s] = 0); unchecked(skbRtFlags[s] = 0); unchecked(skbRtGw[s] = 0);
-  unchecked(skbRtError[s] = 0); unchecked(skbRtMx[s] = 0); unchecked(skbIpFlags[s] = 0); skbTraceIn[s] = tracePacket;
+  unchecked(skbRtError[s] = 0); unchecked(skbRtMx[s] = 0); unchecked(skbRtPmtu[s] = 0); unchecked(skbIpFlags[s] = 0); skbTraceIn[s] = tracePacket;
   return s;
 }
 
@@ -287,7 +289,7 @@ export function skbCopyExpand(skb: i32, size: u32): i32 {
   unchecked(skbTransportHeader[s] = skbTransportHeader[skb]); unchecked(skbVlanTci[s] = skbVlanTci[skb]);
   unchecked(skbIpSummed[s] = skbIpSummed[skb]); unchecked(skbSk[s] = skbSk[skb]);
   unchecked(skbRtDev[s] = skbRtDev[skb]); unchecked(skbRtType[s] = skbRtType[skb]); unchecked(skbRtFlags[s] = skbRtFlags[skb]);
-  unchecked(skbRtGw[s] = skbRtGw[skb]); unchecked(skbRtError[s] = skbRtError[skb]); unchecked(skbRtMx[s] = skbRtMx[skb]);
+  unchecked(skbRtGw[s] = skbRtGw[skb]); unchecked(skbRtError[s] = skbRtError[skb]); unchecked(skbRtMx[s] = skbRtMx[skb]); unchecked(skbRtPmtu[s] = skbRtPmtu[skb]);
   unchecked(skbIpFlags[s] = skbIpFlags[skb]);
   skbTraceIn[s] = skbTraceIn[skb];
   return s;

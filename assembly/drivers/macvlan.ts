@@ -28,7 +28,7 @@ import {
   ETH_HLEN, ST_RX_PACKETS, ST_TX_PACKETS, ST_RX_BYTES, ST_TX_BYTES, ST_RX_ERRORS, ST_RX_DROPPED,
   ST_TX_DROPPED, ST_MULTICAST,
 } from "../core/netif";
-import { randomMac, POLICY_MSG, devGetPromiscuity, devGetAllmulti, addrconfMtuChanged } from "../core/dev";
+import { randomMac, POLICY_MSG, devGetPromiscuity, devGetAllmulti, netdevChangeMtu } from "../core/dev";
 import { devMcList, devMcSynced } from "../core/dev_addr_lists";
 import {
   skbDev, skbLen, skbPktType, skbProtocol, skbMacHeader, skbHead, skbNext, skbCopy,
@@ -532,7 +532,7 @@ export function macvlanLowerChanged(lower: i32): void {
   const l = portVlans[lower];
   for (let i = 0; i < l.length; i++) {
     const v = l[i];
-    if (devMtu[v] > devMtu[lower]) { const old = devMtu[v]; devMtu[v] = devMtu[lower]; addrconfMtuChanged(v, old); }
+    if (devMtu[v] > devMtu[lower]) { const old = devMtu[v]; devMtu[v] = devMtu[lower]; netdevChangeMtu(v, old); }
     if (devCarrier[v] != devCarrier[lower]) { const f = carrierFn; if (f != null) f(v, devCarrier[lower]); }
   }
 }

@@ -643,7 +643,19 @@ function queueFull(skb: i32): void {
   kfree_skb_reason(skb, SKB_DROP_REASON_NEIGH_QUEUEFULL);
 }
 
-/** __neigh_event_send(): start (or continue) resolution and queue the skb */
+/**
+ * __ip_do_redirect()'s neighbour of the new gateway: true when it is valid; else made if missing and its
+ * resolution started (neigh_event_send(n, NULL): nothing queued).
+ */
+export function neighRedirectTarget(dev: i32, dst: u32): bool {
+  let i = find(dev, dst);
+  if (i >= 0 && (unchecked(nState[i]) & NUD_VALID) != 0) return true;
+  if (i < 0) i = create(dev, dst, false);
+  if (i >= 0) neighEventSend(i, -1);
+  return false;
+}
+
+/** __neigh_event_send(): start (or continue) resolution and queue the skb (-1: none) */
 function neighEventSend(i: i32, skb: i32): i32 {
   const dev = nDev[i];
   const st = nState[i];
@@ -654,6 +666,7 @@ function neighEventSend(i: i32, skb: i32): i32 {
     if (parm(dev, P_MCAST) + parm(dev, P_APP) == 0) {
       nState[i] = NUD_FAILED;
       trace(TE_NEIGH_FAILED, nDst[i], 0);
+      if (skb < 0) return -113;
       traceVerdict(skb, VERDICT_DROP, SKB_DROP_REASON_NEIGH_FAILED);
       kfree_skb_reason(skb, SKB_DROP_REASON_NEIGH_FAILED);
       return -113;
@@ -666,7 +679,9 @@ function neighEventSend(i: i32, skb: i32): i32 {
     probeNow = true;
   }
   trace(TE_NEIGH, NUD_INCOMPLETE, nDst[i]);
-  if (skbLargeScarce(skb)) {
+  if (skb < 0) {
+    // nothing to queue
+  } else if (skbLargeScarce(skb)) {
     // the large buffers' reserve: this one cannot wait (pushing older ones out might free only small buffers)
     queueFull(skb);
   } else {

@@ -1,12 +1,13 @@
 // FIB tables and their routes ("fib aliases"): struct fib_table, fib_alias and
 // the single-nexthop fib_info folded in (net/ipv4/fib_trie.c, fib_semantics.c).
 // Routes of one prefix hang off a prefix node, in the kernel's alias order.
+import { fnheFlushNh, fnheUpdateMtu, fnheCount } from "./fnhe";
 import { mxHold, mxPut, mxMatch } from "./metrics";
 import { inetMask } from "../lib/inet";
 import { EEXIST, ENOENT, ESRCH, EAGAIN, EINVAL, EHOSTUNREACH, EACCES } from "../lib/errno";
 import { trieNewRoot, trieLookup, trieInsert, trieRemove } from "./fib_trie";
 import { flDst, flOif, flScope, flDscp, resSet, rt_cache_flush } from "./flow";
-import { devCarrier, devAlive } from "../core/netdevice";
+import { devCarrier, devAlive, devMtu } from "../core/netdevice";
 import { confOr, CONF_IGNORE_ROUTES_WITH_LINKDOWN, inDevExists } from "./devinet";
 
 export const RT_TABLE_UNSPEC: u32 = 0, RT_TABLE_DEFAULT: u32 = 253, RT_TABLE_MAIN: u32 = 254, RT_TABLE_LOCAL: u32 = 255;
@@ -263,7 +264,7 @@ function aliasAlloc(): i32 {
   aMx.push(0);
   return a;
 }
-function slotFree(a: i32): void { mxPut(aMx[a]); aMx[a] = 0; aPn[a] = -1; aNext[a] = aFree; aFree = a; }
+function slotFree(a: i32): void { fnheFlushNh(a); mxPut(aMx[a]); aMx[a] = 0; aPn[a] = -1; aNext[a] = aFree; aFree = a; }
 
 /** fib_info_num_path() */
 export function fibNhs(a: i32): i32 {
@@ -271,6 +272,21 @@ export function fibNhs(a: i32): i32 {
   for (let nh = unchecked(aNhNext[a]); nh >= 0; nh = unchecked(aNhNext[nh])) n++;
   return n;
 }
+/** fib_sync_mtu(): the exceptions of every nexthop through dev see its MTU change from orig (nh_update_mtu) */
+export function fibSyncMtu(dev: i32, orig: u32): void {
+  if (fnheCount == 0) return;
+  for (let a = 0; a < aPn.length; a++) if (aPn[a] != -1 && aOif[a] == dev) fnheUpdateMtu(a, devMtu[dev], orig);
+}
+
+/** ip_fib_check_default(): whether some live route's nexthop has gateway gw on dev (secure_redirects) */
+export function fibNhGatewayOn(gw: u32, dev: i32): bool {
+  for (let a = 0; a < aPn.length; a++) {
+    if (aPn[a] == -1 || aNhId[a] != 0) continue;
+    if (aOif[a] == dev && aGw[a] == gw && (aNhFlags[a] & RTNH_F_DEAD) == 0) return true;
+  }
+  return false;
+}
+
 /** whether a nexthop of the route goes out through dev (fib_info_nh_uses_dev) */
 export function fibNhUsesDev(a: i32, dev: i32): bool {
   for (let nh = a; nh >= 0; nh = unchecked(aNhNext[nh])) if (unchecked(aOif[nh]) == dev) return true;
@@ -399,6 +415,7 @@ export function nhsFromCfg(a: i32): void {
   aNhId[a] = cfgNhId; aNhReject[a] = cfgNhReject;
   aGw[a] = cfgGw; aOif[a] = cfgOif; aNhFlags[a] = cfgNhFlags; aNhScope[a] = cfgNhScope; aNhWeight[a] = cfgWeight;
   aFiDead[a] = false;
+  fnheFlushNh(a); // a new fib_info: the old one's exceptions go with it
   nhChainFree(a);
   let last = a;
   for (let i = 1; i < mpCount; i++) {

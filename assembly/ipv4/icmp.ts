@@ -21,7 +21,7 @@ import {
 import { devFlags, devMtu, devExists, IFF_LOOPBACK } from "../core/netdevice";
 import { csumAdd, csumFold, load16be, load32be, store16be, store32be } from "../hw/checksum";
 import * as R from "./route";
-import { mxDstMtu, mxHoplimit } from "./metrics";
+import { dstMtu, mxHoplimit } from "./metrics";
 import { RTCF_BROADCAST, RTCF_MULTICAST, RTCF_LOCAL, ipRouteOutput } from "./route";
 import { inetSelectAddr } from "./devinet";
 import { RT_SCOPE_LINK, RT_SCOPE_UNIVERSE } from "./fib_table";
@@ -59,14 +59,14 @@ export function inRtType(skb: i32): u8 { return unchecked(skbRtType[skb]) != 0 ?
 // route.ts keeps the last decision in globals that the caller (ip_forward, ip_error) may still
 // read after icmp_send returns: the lookups done here save and restore them.
 let sType: u8 = 0, sFlags: u32 = 0, sDev: i32 = 0, sGw: u32 = 0, sInput: bool = false, sError: i32 = 0,
-  sSaddr: u32 = 0, sTable: u32 = 0, sAlias: i32 = -1, sPlen: i32 = 0, sDrop: i32 = 0, sMx: i32 = 0;
+  sSaddr: u32 = 0, sTable: u32 = 0, sAlias: i32 = -1, sPlen: i32 = 0, sDrop: i32 = 0, sMx: i32 = 0, sPmtu: u32 = 0;
 export function rtSave(): void {
   sType = R.rtType; sFlags = R.rtFlags; sDev = R.rtDev; sGw = R.rtGw; sInput = R.rtIsInput; sError = R.rtError;
-  sSaddr = R.rtSaddr; sTable = R.rtTable; sAlias = R.rtAlias; sPlen = R.rtPrefixlen; sDrop = R.rtDropReason; sMx = R.rtMx;
+  sSaddr = R.rtSaddr; sTable = R.rtTable; sAlias = R.rtAlias; sPlen = R.rtPrefixlen; sDrop = R.rtDropReason; sMx = R.rtMx; sPmtu = R.rtPmtu;
 }
 export function rtRestore(): void {
   R.rtType = sType; R.rtFlags = sFlags; R.rtDev = sDev; R.rtGw = sGw; R.rtIsInput = sInput; R.rtError = sError;
-  R.rtSaddr = sSaddr; R.rtTable = sTable; R.rtAlias = sAlias; R.rtPrefixlen = sPlen; R.rtDropReason = sDrop; R.rtMx = sMx;
+  R.rtSaddr = sSaddr; R.rtTable = sTable; R.rtAlias = sAlias; R.rtPrefixlen = sPlen; R.rtDropReason = sDrop; R.rtMx = sMx; R.rtPmtu = sPmtu;
 }
 
 // ---- rate limits -------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ export function icmp_send(skbIn: i32, type: u8, code: u8, info: u32): void {
   const to = echoFaddr != 0 ? echoFaddr : ipSaddr;
   const err = ipRouteOutput(to, saddr, 0, mark, 0, <u32>tos & 0x1c, IPPROTO_ICMP, 0, (<u32>type << 8) | code, iph, <u32>avail);
   if (err == 0 && icmpv4XrlimAllow(to)) {
-    let room: i64 = devExists(R.rtDev) ? <i64>mxDstMtu(R.rtMx, devMtu[R.rtDev], R.rtGw != 0) : 576; // dst_mtu()
+    let room: i64 = devExists(R.rtDev) ? <i64>dstMtu(R.rtMx, R.rtPmtu, devMtu[R.rtDev], R.rtGw != 0, false) : 576; // dst_mtu()
     if (room > 576) room = 576;
     room -= 20 + <i64>echoOptLen + 8;
     if (room > 20) {
@@ -265,6 +265,22 @@ function icmpReply(skb: i32, iph: usize, type: u8, code: u8, rest: u32, extra: u
 
 const tsBuf = new StaticArray<u8>(12);
 
+
+/**
+ * icmp_socket_deliver() for an error at h quoting our packet (IP header of qihl bytes, then 8 more): the quoted
+ * protocol's err_handler. Only icmp_err() holds state here: about an echo reply the kernel sent, a
+ * "fragmentation needed" (next-hop MTU mtu) teaches a path MTU; a redirect, from oldGw received on dev,
+ * another gateway. Other quoted packets are a socket's business (ping_err, udp_err, tcp_v4_err): none here.
+ */
+function icmpErr(h: usize, qihl: u32, mtu: u32, oldGw: u32, dev: i32): void {
+  const q = h + 8;
+  if (load<u8>(q + 9) != IPPROTO_ICMP || load<u8>(q + qihl) != ICMP_ECHOREPLY) return;
+  const daddr = load32be(q + 16), saddr = load32be(q + 12), tos = <u32>load<u8>(q + 1);
+  rtSave();
+  if (load<u8>(h) == ICMP_REDIRECT) R.ipv4Redirect(daddr, saddr, tos, IPPROTO_ICMP, load<u8>(h + 1), oldGw, load32be(h + 4), dev);
+  else R.ipv4UpdatePmtu(daddr, saddr, tos, IPPROTO_ICMP, mtu);
+  rtRestore();
+}
 
 /** icmp_rcv(): skb data at the IP header of a whole datagram; takes the skb. */
 export function icmp_rcv(skb: i32): void {
@@ -318,13 +334,18 @@ export function icmp_rcv(skb: i32): void {
       const qihl = (<u32>load<u8>(h + 8) & 15) << 2;
       if (qihl < 20) { mibInc(MIB_IcmpInErrors); ipDrop(skb, SKB_DROP_REASON_IP_INHDR); return; }
       if (body < qihl + 8) mibInc(MIB_IcmpInErrors); // icmp_socket_deliver: header + 8 bytes needed
+      else if (type == ICMP_DEST_UNREACH && code == 4) icmpErr(h, qihl, load16be(h + 6), 0, 0); // ICMP_FRAG_NEEDED
       consume_skb(skb);
       return;
     }
-    case ICMP_REDIRECT: // icmp_redirect(): no route cache to update
+    case ICMP_REDIRECT: { // icmp_redirect()
       if (body < 20) { mibInc(MIB_IcmpInErrors); ipDrop(skb, SKB_DROP_REASON_PKT_TOO_SMALL); return; }
+      const qihl = (<u32>load<u8>(h + 8) & 15) << 2;
+      if (body < qihl + 8) mibInc(MIB_IcmpInErrors); // icmp_socket_deliver
+      else icmpErr(h, qihl, 0, load32be(iph + 12), unchecked(skbDev[skb]));
       consume_skb(skb);
       return;
+    }
     default: // icmp_discard()
       consume_skb(skb);
   }

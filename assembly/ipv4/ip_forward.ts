@@ -3,7 +3,7 @@
 // error routes (ip_error) and redirects (ip_rt_send_redirect) with their
 // per-source rate limits, kept on the sender's inet_peer (inetpeer.ts).
 import {
-  skbLen, skbPktType, skbDataPtr, skbRtDev, skbRtFlags, skbRtGw, skbRtError, skbRtMx, skbIpFlags, skbIif, skbDev,
+  skbLen, skbPktType, skbDataPtr, skbRtDev, skbRtFlags, skbRtGw, skbRtError, skbRtMx, skbRtPmtu, skbIpFlags, skbIif, skbDev,
   PACKET_HOST,
 } from "../core/skbuff";
 import {
@@ -26,7 +26,7 @@ import {
 import { confGet, CONF_FORWARDING, inDevExists, inetSelectAddr } from "./devinet";
 import { RTCF_DOREDIRECT } from "./route";
 import { icmp_send } from "./icmp";
-import { mxDstMtu } from "./metrics";
+import { dstMtu } from "./metrics";
 import { ip_output } from "./ip_output";
 import {
   ipDrop, ipSendCheck, storeBe32, IP_DF, IPSKB_FORWARDED, optSrr, optRr, optRrNeedaddr, optTs, optTsNeedaddr,
@@ -73,9 +73,9 @@ export function ip_forward(skb: i32): i32 {
     return NET_RX_DROP;
   }
   unchecked(skbIpFlags[skb] = skbIpFlags[skb] | IPSKB_FORWARDED);
-  // ip_dst_mtu_maybe_forward(dst, true): the route's mtu metric, else the device's
-  const mx = unchecked(skbRtMx[skb]);
-  const mtu = mx == 0 ? devMtu[out] : mxDstMtu(mx, devMtu[out], gw != 0);
+  // ip_dst_mtu_maybe_forward(dst, true): a learned path MTU only when locked, the route's mtu metric, else the device's
+  const mx = unchecked(skbRtMx[skb]), pm = unchecked(skbRtPmtu[skb]);
+  const mtu = (mx | <i32>pm) == 0 ? devMtu[out] : dstMtu(mx, pm, devMtu[out], gw != 0, true);
   const len = skbLen[skb];
   if (len > mtu && (load16be(iph + 6) & IP_DF) != 0) {
     trace(TE_FRAG_NEEDED, mtu, 0);

@@ -4,7 +4,7 @@
 // skb, IP options), then dst_input: ip_local_deliver, ip_forward or ip_error.
 import {
   skbLen, skbData, skbPktType, skbMark, skbDataPtr, skbTrim, skbResetNetworkHeader, skbRtDev, skbRtType, skbRtFlags,
-  skbRtGw, skbRtError, skbRtMx, skbIpFlags, skbIif, PACKET_OTHERHOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_HOST,
+  skbRtGw, skbRtError, skbRtMx, skbRtPmtu, skbIpFlags, skbIif, PACKET_OTHERHOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_HOST,
 } from "../core/skbuff";
 import {
   kfree_skb_reason, SKB_DROP_REASON_OTHERHOST, SKB_DROP_REASON_IP_INHDR, SKB_DROP_REASON_IP_CSUM,
@@ -24,7 +24,7 @@ import {
   MIB_IpExtInBcastOctets, MIB_IpExtInNoECTPkts, MIB_IpExtInECT1Pkts, MIB_IpExtInECT0Pkts, MIB_IpExtInCEPkts,
 } from "./snmp";
 import {
-  ipRouteInputCached, ipRouteOutputKeyHashRcu, traceRoute, rtType, rtFlags, rtDev, rtGw, rtError, rtMx, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
+  ipRouteInputCached, ipRouteOutputKeyHashRcu, traceRoute, rtType, rtFlags, rtDev, rtGw, rtError, rtMx, rtPmtu, rtSaddr, RTCF_LOCAL, RTCF_BROADCAST,
   RTCF_MULTICAST,
 } from "./route";
 import { RTN_MULTICAST, RTN_BROADCAST, RTN_UNICAST, RTN_LOCAL } from "./fib_table";
@@ -147,6 +147,7 @@ function hdrError(skb: i32): i32 {
 export function skbDstSetFromRt(skb: i32): void {
   unchecked(skbRtDev[skb] = rtDev); unchecked(skbRtType[skb] = rtType); unchecked(skbRtFlags[skb] = rtFlags);
   unchecked(skbRtGw[skb] = rtGw); unchecked(skbRtError[skb] = rtError); unchecked(skbRtMx[skb] = rtMx);
+  unchecked(skbRtPmtu[skb] = rtPmtu);
 }
 
 

@@ -8,7 +8,7 @@
 // or sends it) and returns 0 or -errno.
 import {
   skbLen, skbDev, skbMark, skbProtocol, skbDataPtr, skbAlloc, skbPut, skbTraceIn, skbRtDev, skbRtType, skbRtFlags, skbRtGw,
-  skbRtError, skbRtMx, skbIpFlags, skbIif, skbResetNetworkHeader, skbPriority, skbAllocLocal, skbPktType, PACKET_LOOPBACK,
+  skbRtError, skbRtMx, skbRtPmtu, skbIpFlags, skbIif, skbResetNetworkHeader, skbPriority, skbAllocLocal, skbPktType, PACKET_LOOPBACK,
 } from "../core/skbuff";
 import {
   consume_skb, kfree_skb_reason, SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_IP_OUTNOROUTES, SKB_DROP_REASON_PKT_TOO_BIG, SKB_DROP_REASON_NOMEM,
@@ -27,9 +27,9 @@ import {
 import { ipRouteOutput, RTCF_LOCAL, RTCF_BROADCAST, RTCF_MULTICAST } from "./route";
 import { RTN_BROADCAST, RTN_MULTICAST } from "./fib_table";
 import { icmp_send } from "./icmp";
-import { mxDstMtu } from "./metrics";
+import { dstMtu } from "./metrics";
 import { neigh_output } from "./arp";
-import { ipDrop, ipSendCheck, skbDstSetFromRt, ip_rcv_looped, IP_DF, IP_MF, IP_OFFSET, IPSKB_NO_MC_LOOP, IPSKB_IGNORE_DF } from "./ip_input";
+import { ipDrop, ipSendCheck, skbDstSetFromRt, ip_rcv_looped, IP_DF, IP_MF, IP_OFFSET, IPSKB_NO_MC_LOOP, IPSKB_IGNORE_DF, IPSKB_FORWARDED } from "./ip_input";
 import { nf_hook, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_ACCEPT } from "./netfilter";
 
 let identCounter: u32 = 0x1234;
@@ -99,9 +99,10 @@ export function ip_output(skb: i32): i32 {
   skbDev[skb] = dev;
   skbProtocol[skb] = ETH_P_IP;
   if (nf_hook(NF_INET_POST_ROUTING, skb, 0, dev) != NF_ACCEPT) return 0;
-  // __ip_finish_output: ip_skb_dst_mtu(), the route's mtu metric or the device's
-  const mx = unchecked(skbRtMx[skb]);
-  const mtu = mx == 0 ? devMtu[dev] : mxDstMtu(mx, devMtu[dev], skbRtGw[skb] != 0);
+  // __ip_finish_output: ip_skb_dst_mtu(), a learned path MTU (not for a forwarded packet unless locked),
+  // the route's mtu metric or the device's
+  const mx = unchecked(skbRtMx[skb]), pm = unchecked(skbRtPmtu[skb]);
+  const mtu = (mx | <i32>pm) == 0 ? devMtu[dev] : dstMtu(mx, pm, devMtu[dev], skbRtGw[skb] != 0, (skbIpFlags[skb] & IPSKB_FORWARDED) != 0);
   if (len > mtu) return ip_fragment(skb, mtu);
   return ip_finish_output2(skb);
 }

@@ -50,16 +50,17 @@ export function mxHoplimit(m: i32, defaultTtl: i32): i32 {
 }
 
 /**
- * ip_dst_mtu_maybe_forward() / ipv4_mtu() of a route with metrics m through a device of MTU devMtu
- * (netpath keeps no learned path MTUs, so forwarding or not reads the same): the mtu metric, else the
- * device's, at most 576 for a gateway route whose mtu is locked.
+ * The MTU of a route with metrics m and learned path MTU pm (route.ts rtPmtu: 0, or the MTU | PMTU_LOCKED)
+ * through a device of MTU devMtu: ipv4_mtu(), or ip_dst_mtu_maybe_forward(dst, true) for a forwarded
+ * packet, which takes a learned MTU only when it is locked (ip_mtu_locked).
  */
-export function mxDstMtu(m: i32, devMtu: u32, usesGateway: bool): u32 {
+export function dstMtu(m: i32, pm: u32, devMtu: u32, usesGateway: bool, forwarding: bool): u32 {
+  const p = pm & 0x7fffffff;
+  if (p != 0 && (!forwarding || (pm & 0x80000000) != 0 || mxLocked(m, RTAX_MTU))) return p;
   let mtu = m != 0 ? mxGet(m, RTAX_MTU) : 0;
-  if (mtu == 0) {
-    mtu = devMtu;
-    if (usesGateway && mxLocked(m, RTAX_MTU) && mtu > 576) mtu = 576;
-  }
+  if (mtu != 0) return mtu;
+  mtu = devMtu;
+  if (usesGateway && ((pm & 0x80000000) != 0 || mxLocked(m, RTAX_MTU)) && mtu > 576) mtu = 576;
   return mtu < IP_MAX_MTU ? mtu : IP_MAX_MTU;
 }
 

@@ -5,16 +5,16 @@ import { EINVAL, ENODEV, ENETUNREACH, EHOSTUNREACH } from "../lib/errno";
 import { devExists, devIsUp, devFlags, IFF_LOOPBACK, LOOPBACK_IFINDEX } from "../core/netdevice";
 import {
   inDevExists, confOr, confAnd, CONF_ROUTE_LOCALNET, CONF_FORWARDING, CONF_BC_FORWARDING, CONF_SEND_REDIRECTS,
-  CONF_SHARED_MEDIA, inetSelectAddr, inetAddrOnlink, confGet,
+  CONF_SHARED_MEDIA, inetSelectAddr, inetAddrOnlink, confGet, CONF_ACCEPT_REDIRECTS, CONF_SECURE_REDIRECTS,
 } from "./devinet";
-import { fibLookup, ipDevFind, fibValidateSource, validateItag } from "./fib_frontend";
+import { fibLookup, ipDevFind, fibValidateSource, validateItag, inetAddrTypeTable } from "./fib_frontend";
 import {
   aOif, aGw, aPrefsrc, aScope, aNhScope, aNhNext, aNhId, aMx, aPn, pnPrefix, pnLen, tbId, hasCustomRules, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST,
-  RTN_MULTICAST, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST,
+  RTN_MULTICAST, RTN_UNREACHABLE, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST, RT_TABLE_LOCAL, fibNhGatewayOn,
 } from "./fib_table";
 import {
   flowInit, flowPorts, resAlias, resNh, resSetNh, resTable, resType, resPrefixlen, resClear, resTclassid, resSetTclassid,
-  rtGenid,
+  rtGenid, rt_cache_flush,
 } from "./flow";
 import { fibMultipathHash, fibMultipathHashSkb, fibSelectMultipath, multipathL3KeysOwn } from "./fib_multipath";
 import { fibMultipathHashPolicy, fibMultipathUseNeigh } from "./sysctl_net_ipv4";
@@ -28,6 +28,14 @@ import {
   SKB_DROP_REASON_IP_INVALID_DEST, SKB_DROP_REASON_IP_LOCAL_SOURCE, SKB_DROP_REASON_IP_RPFILTER,
 } from "../core/dropreason";
 import { Table } from "../lib/table";
+import {
+  fnheCount, findException, bindException, bGw, bPmtu, RTCF_REDIRECTED, PMTU_LOCKED, IP_RT_MIN_PMTU, RT_MTU_EXPIRES_NS,
+  RT_GC_TIMEOUT_NS, fnhePmtu, fnheExpires, updateOrCreateFnhe,
+} from "./fnhe";
+import { dstMtu, mxLocked, RTAX_MTU } from "./metrics";
+import { neighRedirectTarget } from "./arp";
+import { clockNow } from "../hw/clock";
+import { devMtu } from "../core/netdevice";
 
 // RTCF_* (include/uapi/linux/in_route.h)
 export const RTCF_DOREDIRECT: u32 = 0x01000000, RTCF_BROADCAST: u32 = 0x10000000, RTCF_MULTICAST: u32 = 0x20000000,
@@ -55,6 +63,10 @@ export let rtMultipath: bool = false;
 export let rtPrefixlen: i32 = 0;
 /** the route's metrics (rt_set_nexthop's ip_dst_init_metrics: its fib_info's set, metrics.ts), 0 = none */
 export let rtMx: i32 = 0;
+/** rt_pmtu while it counts (not expired), | PMTU_LOCKED for rt_mtu_locked; 0 = none (fnhe.ts) */
+export let rtPmtu: u32 = 0;
+/** the nexthop exception the route took (rt_bind_exception), -1 if none */
+export let rtFnhe: i32 = -1;
 /** dst.tclassid: realms (from << 16 | to) the route carries */
 export let rtTclassid: u32 = 0;
 /** set_class_tag(): fill the halves still empty */
@@ -109,7 +121,19 @@ function mkrouteOutput(daddr: u32, saddr: u32, type: u8, hasFi: bool, devOut: i3
   rtNh = fi ? resNh : -1;
   rtMx = fi && resAlias >= 0 ? unchecked(aMx[resAlias]) : 0;
   if (fi && resNh >= 0 && aGw[resNh] != 0 && <i32>aNhScope[resNh] == RT_SCOPE_LINK) rtGw = aGw[resNh];
+  bindFnhe(fi ? resNh : -1, daddr, false);
   return 0;
+}
+
+/** rt_set_nexthop() with the nexthop's exception for daddr (find_exception, rt_bind_exception) */
+function bindFnhe(nh: i32, daddr: u32, input: bool): void {
+  rtPmtu = 0; rtFnhe = -1;
+  if (fnheCount == 0) return;
+  const x = findException(nh, daddr);
+  if (x < 0) return;
+  bindException(x, input, rtFlags);
+  if (bGw != 0) { rtGw = bGw; rtFlags |= RTCF_REDIRECTED; }
+  rtPmtu = bPmtu; rtFnhe = x;
 }
 
 /**
@@ -130,7 +154,7 @@ export function traceRoute(ev: u32, head: u32): void {
   if (rtAlias < 0) return;
   const pn = aPn[rtAlias];
   trace(TE_ROUTE_DST, pn >= 0 ? pnPrefix[pn] : 0, <u32>(pn >= 0 ? pnLen[pn] : 0) | (<u32>rtDev << 8));
-  const gw = rtNh >= 0 ? aGw[rtNh] : 0;
+  const gw = rtFnhe >= 0 && rtGw != 0 ? rtGw : rtNh >= 0 ? aGw[rtNh] : 0; // a redirect's gateway when the route took one
   if (gw != 0) trace(TE_ROUTE_GW, gw, 0);
 }
 
@@ -276,6 +300,7 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
     rtMx = (tp & 0x200) != 0 ? unchecked(aMx[rtAlias]) : 0;
     const mp = load<u32>(e, 20);
     rtNh = mp != 0 ? <i32>(mp & 0x7fffffff) : rtAlias; rtMultipath = mp != 0;
+    rtPmtu = 0; rtFnhe = -1;
     if (rcacheVerify) rcacheCheck(ret, daddr, saddr, dscp, dev, mark, proto, sport, dport);
     return ret;
   }
@@ -285,7 +310,8 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   // A multipath choice is kept only where it hangs on nothing but the key and the configuration: the
   // L3 hash (policy 0) of the packet's own addresses, without the neighbours' states (use_neigh; a nexthop
   // group always looks at them)
-  if (ret != rtDropReason || rtSaddr != saddr) return ret;
+  // a route through a nexthop exception expires with it: not kept (making one flushes the cache)
+  if (ret != rtDropReason || rtSaddr != saddr || rtFnhe >= 0) return ret;
   if (rtMultipath && (fibMultipathHashPolicy != 0 || fibMultipathUseNeigh != 0 || !multipathL3KeysOwn(skbIph, skbLen, saddr, daddr) ||
     aNhId[rtAlias] != 0)) return ret;
   // a stale way, else the one two hash bits pick
@@ -328,6 +354,7 @@ function rcacheCheck(ret: i32, daddr: u32, saddr: u32, dscp: u32, dev: i32, mark
 export function ipRouteInput(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32,
   skbIph: usize, skbLen: u32): i32 {
   rtTable = 0; rtAlias = -1; rtNh = -1; rtMultipath = false; rtPrefixlen = 0; rtDropReason = 0; rtSaddr = saddr; rtRule = RULE_NO_LOOKUP;
+  rtPmtu = 0; rtFnhe = -1;
   rtMx = 0;
   if (!inDevExists(dev)) return martian(DROP_NOT_SPECIFIED);
   // the packet's flow, set before any path that validates the source: the reverse lookup in
@@ -421,6 +448,51 @@ function mkrouteInput(a: i32, nh: i32, daddr: u32, saddr: u32, dscp: u32, dev: i
   rtTclassid = 0;
   setClassTag(tag);
   setClassTag(validateItag);
+  // do_cache (res->fi && !itag): only then does the input route take the exception
+  if (validateItag == 0) bindFnhe(nh, daddr, true); else { rtPmtu = 0; rtFnhe = -1; }
   rtDropReason = 0;
   return 0;
+}
+
+// ---- what ICMP errors teach: ipv4_update_pmtu() and ipv4_redirect() (icmp_err, for an echo reply of ours)
+
+/**
+ * ipv4_update_pmtu(): "fragmentation needed" (next-hop MTU mtu) about our packet saddr -> daddr (its tos,
+ * protocol proto): the output route of that flow (mark 0, no ports), then __ip_rt_update_pmtu().
+ */
+export function ipv4UpdatePmtu(daddr: u32, saddr: u32, tos: u32, proto: u32, mtu: u32): void {
+  if (ipRouteOutput(daddr, saddr, 0, 0, 0, tos & 0x1c, proto, 0, 0) != 0) return;
+  // ip_mtu_locked(): a locked learned MTU or mtu metric is not changed
+  if ((rtPmtu & PMTU_LOCKED) != 0 || mxLocked(rtMx, RTAX_MTU)) return;
+  const old = devExists(rtDev) ? dstMtu(rtMx, rtPmtu, devMtu[rtDev], rtGw != 0, false) : 0;
+  if (old < mtu) return;
+  let lock = false;
+  if (mtu < IP_RT_MIN_PMTU) { lock = true; mtu = old < IP_RT_MIN_PMTU ? old : IP_RT_MIN_PMTU; }
+  const now = clockNow();
+  // the same MTU learned again in the first half of its life: nothing to do
+  if (rtFnhe >= 0 && fnhePmtu(rtFnhe) == mtu && !lock && now < fnheExpires(rtFnhe) - RT_MTU_EXPIRES_NS / 2) return;
+  if (rtNh < 0) return;
+  if (updateOrCreateFnhe(rtNh, daddr, 0, mtu, lock, now + RT_MTU_EXPIRES_NS)) rt_cache_flush();
+}
+
+/**
+ * ipv4_redirect() then __ip_do_redirect(): a redirect (code) from oldGw, received on dev, says that our
+ * packet saddr -> daddr should go through newGw. Taken when oldGw is the gateway the output route of that
+ * flow uses and newGw passes the checks of accept_redirects, shared_media and secure_redirects; with the new
+ * gateway's neighbour not yet valid, only its resolution starts.
+ */
+export function ipv4Redirect(daddr: u32, saddr: u32, tos: u32, proto: u32, code: u32, oldGw: u32, newGw: u32, dev: i32): void {
+  if (ipRouteOutput(daddr, saddr, 0, 0, 0, tos & 0x1c, proto, 0, 0) != 0) return;
+  if ((code & 7) > 3) return; // ICMP_REDIR_NET, _HOST, _NETTOS, _HOSTTOS
+  if (rtGw != oldGw || !inDevExists(dev)) return;
+  // IN_DEV_RX_REDIRECTS(): both of accept_redirects (all, dev) on a forwarding device, either on a host's
+  const accept = confGet(dev, CONF_FORWARDING) != 0 ? confAnd(dev, CONF_ACCEPT_REDIRECTS) : confOr(dev, CONF_ACCEPT_REDIRECTS);
+  if (newGw == oldGw || !accept || isMulticast(newGw) || isLbcast(newGw) || isZeronet(newGw)) return;
+  if (!confOr(dev, CONF_SHARED_MEDIA)) {
+    if (!inetAddrOnlink(dev, newGw, oldGw)) return;
+    if (confOr(dev, CONF_SECURE_REDIRECTS) && !fibNhGatewayOn(newGw, dev)) return;
+  } else if (inetAddrTypeTable(newGw, RT_TABLE_LOCAL) != RTN_UNICAST) return;
+  const nh = rtNh;
+  if (!neighRedirectTarget(rtDev, newGw)) return;
+  if (nh >= 0 && updateOrCreateFnhe(nh, daddr, newGw, 0, false, clockNow() + RT_GC_TIMEOUT_NS)) rt_cache_flush();
 }

@@ -21,7 +21,8 @@ import {
 import { icmp_send, inRtFlags, rtSave, rtRestore, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from "./icmp";
 import { ipDefaultTtl } from "./sysctl_net_ipv4";
 import { RTN_MULTICAST } from "./fib_table";
-import { mxDstMtu, mxHoplimit, mxLocked, RTAX_MTU } from "./metrics";
+import { dstMtu, mxHoplimit, mxLocked, RTAX_MTU } from "./metrics";
+import { PMTU_LOCKED } from "./fnhe";
 import { ipBuildHeader, localOut } from "./xmit";
 import { ip_mc_join_group, ip_mc_leave_group, ip_mc_drop_socket, MC_SOCK_UDP } from "./igmp";
 
@@ -298,7 +299,8 @@ export function udpSend(s: i32, daddr: u32, dport: u32, data: usize, len: u32): 
   // the route's MTU and that MTU is not locked (ip_dont_fragment). The socket's WANT also sets ignore_df, so
   // ip_local_out picks an id for it even with DF.
   const ttl = R.rtType == RTN_MULTICAST ? <i32>unchecked(sMcTtl[s]) : mxHoplimit(R.rtMx, ipDefaultTtl);
-  const df = <u32>28 + len <= mxDstMtu(R.rtMx, devMtu[R.rtDev], R.rtGw != 0) && !mxLocked(R.rtMx, RTAX_MTU);
+  const df = <u32>28 + len <= dstMtu(R.rtMx, R.rtPmtu, devMtu[R.rtDev], R.rtGw != 0, false) && !mxLocked(R.rtMx, RTAX_MTU) &&
+    (R.rtPmtu & PMTU_LOCKED) == 0;
   ipBuildHeader(p, 0, 28 + len, 0, df, <u8>ttl, IPPROTO_UDP, saddr, daddr);
   const u = p + 20;
   store16be(u, <u32>unchecked(sPort[s])); store16be(u + 2, dport); store16be(u + 4, 8 + len); store<u16>(u + 6, 0);

@@ -327,8 +327,9 @@ function routeList(ctx: Ctx, argv: string[], flush: boolean): number {
   if (dev !== undefined) f.oif = ctx.ifindexOrFail(dev);
 
   // `cache`/`cloned`: a flush writes /proc/sys/net/ipv4/route/flush and stops there (-4, or a table
-  // given, as main is by default); netpath's dst cache already goes stale with every FIB change.
+  // given, as main is by default): cached routes and nexthop exceptions go stale
   if (flush && cloned) {
+    ctx.rtnl.routeCacheFlush();
     if (ctx.opt.stats) ctx.out('*** IPv4 routing cache is flushed.\n');
     return 0;
   }
@@ -347,8 +348,15 @@ function routeList(ctx: Ctx, argv: string[], flush: boolean): number {
     return 2;
   }
   if (flush) return routeFlush(ctx, f);
-  // a listing of the cache dumps only the exceptions (fnhe), which netpath does not keep
-  const routes = cloned ? [] : all.filter((r) => routeMatches(f, r));
+  // a listing of the cache dumps the nexthop exceptions routes have taken (fnhe_dump_bucket), filtered
+  // by table as any listing (iproute2's filter_nlmsg: main unless `table` says otherwise)
+  if (cloned) {
+    const cached = ctx.rtnl.routeCache().filter((r) => !f.table || r.table === f.table);
+    if (ctx.opt.json) ctx.jsonOut(cached.map((r) => getReplyJson(ctx, r, f.table)));
+    else for (const r of cached) ctx.record(getReplyText(ctx, r, f.table));
+    return 0;
+  }
+  const routes = all.filter((r) => routeMatches(f, r));
   if (ctx.opt.json) ctx.jsonOut(routes.map((r) => routeJson(ctx, r, f)));
   else for (const r of routes) ctx.record(routeText(ctx, r, f));
   return 0;
@@ -492,7 +500,11 @@ function getFlagNames(rep: RouteGetReply): string[] {
   return rep.rtFlags & 0x20000000 ? ['rt_offload_failed'] : [];
 }
 
-function getReplyText(ctx: Ctx, rep: RouteGetReply): string {
+/** sysconf(_SC_CLK_TCK): the clock ticks of RTA_CACHEINFO */
+const USER_HZ = 100;
+
+/** filterTable: the table a listing asked for (iproute2's filter.tb), whose name is never printed */
+function getReplyText(ctx: Ctx, rep: RouteGetReply, filterTable = 0): string {
   // print_route() with -d: the type and the main table too
   const d = ctx.opt.details > 0;
   let s = '';
@@ -503,7 +515,7 @@ function getReplyText(ctx: Ctx, rep: RouteGetReply): string {
   if (rep.tos) s += `tos ${dsfieldName(rep.tos)} `;
   if (rep.gateway !== undefined) s += `via ${ctx.paint('inet', formatIPv4(rep.gateway) + ' ')}`;
   if (rep.oif) s += `dev ${ctx.paint('ifname', ctx.ifname(rep.oif) + ' ')}`;
-  if (rep.table && (rep.table !== RT_TABLE_MAIN || d)) s += `table ${tableName(rep.table)} `;
+  if (rep.table && (rep.table !== RT_TABLE_MAIN || d) && !filterTable) s += `table ${tableName(rep.table)} `;
   if (rep.prefsrc !== undefined) s += `src ${ctx.paint('inet', formatIPv4(rep.prefsrc) + ' ')}`;
   for (const n of getFlagNames(rep)) s += n + ' ';
   if (rep.mark) s += rep.mark >= 16 ? `mark 0x${rep.mark.toString(16)} ` : `mark ${rep.mark} `;
@@ -518,12 +530,14 @@ function getReplyText(ctx: Ctx, rep: RouteGetReply): string {
     s += '<' + names.join(',');
     s += rest ? (names.length ? ',' : '') + rest.toString(16) + '> ' : '> ';
   }
+  // print_rta_cacheinfo(): rta_expires / hz
+  if (rep.expires) s += `expires ${Math.trunc(rep.expires / USER_HZ)}sec `;
   s += metricsText(rep.metrics);
   if (rep.iif !== undefined) s += `iif ${ctx.paint('ifname', ctx.ifname(rep.iif) + ' ')}`;
   return s + '\n';
 }
 
-function getReplyJson(ctx: Ctx, rep: RouteGetReply): Record<string, Json> {
+function getReplyJson(ctx: Ctx, rep: RouteGetReply, filterTable = 0): Record<string, Json> {
   const d = ctx.opt.details > 0;
   const o: Record<string, Json> = {};
   if (rep.type !== RTN_UNICAST || d) o.type = rtnTypeName(rep.type);
@@ -532,7 +546,7 @@ function getReplyJson(ctx: Ctx, rep: RouteGetReply): Record<string, Json> {
   if (rep.tos) o.tos = dsfieldName(rep.tos);
   if (rep.gateway !== undefined) o.gateway = formatIPv4(rep.gateway);
   if (rep.oif) o.dev = ctx.ifname(rep.oif);
-  if (rep.table && (rep.table !== RT_TABLE_MAIN || d)) o.table = tableName(rep.table);
+  if (rep.table && (rep.table !== RT_TABLE_MAIN || d) && !filterTable) o.table = tableName(rep.table);
   if (rep.prefsrc !== undefined) o.prefsrc = formatIPv4(rep.prefsrc);
   o.flags = getFlagNames(rep);
   if (rep.mark) o.mark = rep.mark;
@@ -543,6 +557,7 @@ function getReplyJson(ctx: Ctx, rep: RouteGetReply): Record<string, Json> {
   if (rep.uid !== undefined) o.uid = rep.uid;
   const { names, rest } = cacheFlags(rep.rtFlags);
   o.cache = rest ? [...names, rest.toString(16)] : names;
+  if (rep.expires) o.expires = Math.trunc(rep.expires / USER_HZ);
   if (rep.metrics) o.metrics = metricsJson(rep.metrics)!;
   if (rep.iif !== undefined) o.iif = ctx.ifname(rep.iif);
   return o;

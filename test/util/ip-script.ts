@@ -8,6 +8,7 @@ import { run, netnsAdd, netnsDel } from './netns.js';
 import { it, expect } from 'vitest';
 import { netnsWhyNot } from './recorded.js';
 import { canMakeNamespace } from '../diff/kernel.js';
+import { canRunPackets } from '../pktdiff/kernel.js';
 
 export interface IpStep { argv: string[]; stdout: string; stderr: string; status: number }
 
@@ -40,6 +41,12 @@ const isBridge = (argv: string[]): boolean => argv[0] === 'bridge';
  * reaches it later than that time.
  */
 const isBatch = (argv: string[]): boolean => argv[0] === 'batch';
+/**
+ * ['frame', DEV, HEX] sends an Ethernet frame out of DEV (AF_PACKET; a veth end, so that its peer receives
+ * it): in the namespace with python3's socket module, in the box with box.packet(DEV), then 1 ms of its time.
+ */
+const isFrame = (argv: string[]): boolean => argv[0] === 'frame';
+const SEND_FRAME = 'import socket,sys; s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW); s.bind((sys.argv[1],0)); s.send(bytes.fromhex(sys.argv[2]))';
 const atS = (argv: string[]): number | undefined => argv[0] === 'at' || argv[0] === 'within' ? Number(argv[1]) : undefined;
 const AT_LATE_S = 0.15;
 
@@ -66,6 +73,10 @@ export async function kernelIpSteps(prefix: string, script: string[][], opts: Ke
       } else if (isBatch(argv)) {
         t0 ??= performance.now();
         out.push({ argv, ...(await run('ip', ['-n', ns, '-batch', '-'], argv.slice(1).join('\n') + '\n')) });
+      } else if (isFrame(argv)) {
+        const r = await run('ip', ['netns', 'exec', ns, 'python3', '-c', SEND_FRAME, argv[1], argv[2]]);
+        if (r.status !== 0) throw new Error(`sending a frame: ${r.stderr}`);
+        out.push({ argv, stdout: '', stderr: '', status: 0 });
       } else if (isSysctl(argv)) {
         const r = await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', argv[1]]);
         out.push({ argv, stdout: '', stderr: '', status: r.status });
@@ -92,6 +103,11 @@ export async function emulatedIpSteps(script: string[][]): Promise<IpStep[]> {
       return { argv, ...box.ip(['-batch', '-'], { readFile: () => argv.slice(1).join('\n') + '\n' }) };
     }
     if (isBridge(argv)) return { argv, ...box.bridge(argv.slice(1)) };
+    if (isFrame(argv)) {
+      box.packet(argv[1]).send([new Uint8Array(Buffer.from(argv[2], 'hex'))]);
+      box.run({ ns: 1e6 });
+      return { argv, stdout: '', stderr: '', status: 0 };
+    }
     if (!isSysctl(argv)) return { argv, ...box.ip(argv) };
     const [key, value] = argv[1].split('=');
     try { box.sysctl(key, value); return { argv, stdout: '', stderr: '', status: 0 }; }
@@ -124,7 +140,8 @@ export function ipStepDifferences(got: IpStep[], want: IpStep[]): string {
 export function ipScriptCases(o: {
   fixture: URL; prefix: string; script: string[][]; opts?: KernelScriptOpts; check?: (recorded: IpStep[]) => void;
 }): void {
-  const can = canMakeNamespace();
+  // a script that sends frames needs python3 with AF_PACKET in the namespace
+  const can = o.script.some(isFrame) ? canRunPackets() : canMakeNamespace();
   it('every command as the recorded kernel answered it', async () => {
     const recorded = await recordedIpSteps(o.fixture, o.prefix, o.script, o.opts);
     o.check?.(recorded);

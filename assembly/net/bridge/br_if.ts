@@ -10,7 +10,7 @@ import { netdev_rx_handler_register, netdev_rx_handler_unregister } from "../../
 import { EINVAL, EBUSY, EOPNOTSUPP, ENODEV, fail } from "../../lib/errno";
 
 const ELOOP: i32 = 40;
-import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr, addrconfMtuChanged, netdev_features_change } from "../../core/dev";
+import { carrierChange, dev_set_promiscuity, dev_set_allmulti, netdevChangeAddr, netdevChangeMtu, netdev_features_change } from "../../core/dev";
 import {
   brEnsure, brPorts, brMtuByUser, brMacByUser, brCarrierTouched, portMaster, portState, portNo, portFlags, portPriority, portCost, portFwdDelayAt, masterOf,
   BR_STATE_DISABLED, BR_STATE_LISTENING, BR_STATE_LEARNING, BR_STATE_FORWARDING, BR_PORT_DEFAULT_FLAGS, BR_FORWARD_DELAY_NS,
@@ -129,7 +129,7 @@ function br_mtu_auto_adjust(br: i32): void {
   for (let i = 0; i < ports.length; i++) if (mtu == 0 || devMtu[ports[i]] < mtu) mtu = devMtu[ports[i]];
   const old = devMtu[br];
   devMtu[br] = mtu != 0 ? mtu : 1500;
-  addrconfMtuChanged(br, old);
+  netdevChangeMtu(br, old);
 }
 
 /** br_set_gso_limits(): the smallest TSO limit of the ports (GSO_MAX_SIZE without ports) */
