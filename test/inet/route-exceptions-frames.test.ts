@@ -4,33 +4,42 @@
 // replies are fragmented (a next-hop MTU under 552 is locked at 552); both are nexthop exceptions
 // (route.c's fib_nh_exception), per destination. Redirects that fail the kernel's checks change
 // nothing: not from the current gateway, about a packet that is not the kernel's echo reply, to a
-// broadcast address. Recorded from Linux (RECORD=1) and, where namespaces can be made, compared live.
-import { readFileSync, writeFileSync } from 'node:fs';
+// broadcast address. A router's forwarded packets take the redirect too. Recorded from Linux (RECORD=1) and, where namespaces can be made, compared live.
 import { describe, expect, it } from 'vitest';
-import { ETH_IP, PROTO, decode, echoRequest, eth, fromHex, hex, icmp, ipv4, pattern } from '../pktdiff/frames.js';
+import { ETH_IP, PROTO, decode, echoRequest, eth, fromHex, hex, icmp, ipv4, pattern, udp } from '../pktdiff/frames.js';
 import type { Inject, PktScenario, PortDef } from '../pktdiff/gen.js';
-import { canRunPackets, runPacketsKernel, type FrameResult } from '../pktdiff/kernel.js';
-import { runPacketsNetpath } from '../pktdiff/netpath.js';
-import { sameOutcome } from '../pktdiff/compare.js';
+import type { FrameResult } from '../pktdiff/kernel.js';
+import { frameDifferences, itLive, recordedKernel } from '../pktdiff/multipath.js';
 
 const PORTS: PortDef[] = [{ name: 'p0', mac: '02:00:00:00:14:00', peerMac: '02:00:00:00:24:00' }];
 const HOST = '198.51.100.10', GW1 = '198.51.100.1', GW2 = '198.51.100.2';
 const MAC: Record<string, string> = { [GW1]: '02:00:00:00:34:01', [GW2]: '02:00:00:00:34:02' };
 const ipNum = (s: string) => s.split('.').reduce((a, b) => (a << 8) | Number(b), 0) >>> 0;
 
-const SC: PktScenario = (() => {
-  const frames: Inject[] = [];
+/**
+ * Frames from a gateway into p0 (`from`), with IP ids counted from 1: ICMP errors about the host's echo reply
+ * (type 0) to dst, or an echo request of it (type 8): a redirect to newGw, a fragmentation needed with mtu.
+ */
+function gatewayFrames(frames: Inject[]) {
+  let id = 1;
+  const nextId = () => id++;
   const from = (gw: string, payload: Uint8Array, c: string) =>
     frames.push({ port: 'p0', case: c, hex: hex(eth(PORTS[0].mac, MAC[gw], ETH_IP, payload)) });
-  let id = 1;
-  const echo = (src: string, n: number, c: string) =>
-    from(GW1, ipv4({ src, dst: HOST, proto: PROTO.ICMP, id: id++ }, echoRequest(7, id, pattern(n, id))), c);
-  // the quoted packet: the host's echo reply (type 0) to dst, or an echo request (type 8)
-  const quote = (dst: string, type = 0) => ipv4({ src: HOST, dst, proto: PROTO.ICMP, id: 99 }, icmp(type, 0, 0x00070001, pattern(8))).subarray(0, 28);
+  const quote = (dst: string, type: number) => ipv4({ src: HOST, dst, proto: PROTO.ICMP, id: 99 }, icmp(type, 0, 0x00070001, pattern(8))).subarray(0, 28);
   const redirect = (gw: string, newGw: string, dst: string, c: string, type = 0) =>
-    from(gw, ipv4({ src: gw, dst: HOST, proto: PROTO.ICMP, id: id++ }, icmp(5, 1, ipNum(newGw), quote(dst, type))), c);
+    from(gw, ipv4({ src: gw, dst: HOST, proto: PROTO.ICMP, id: nextId() }, icmp(5, 1, ipNum(newGw), quote(dst, type))), c);
   const fragNeeded = (gw: string, mtu: number, dst: string, c: string) =>
-    from(gw, ipv4({ src: gw, dst: HOST, proto: PROTO.ICMP, id: id++ }, icmp(3, 4, mtu, quote(dst))), c);
+    from(gw, ipv4({ src: gw, dst: HOST, proto: PROTO.ICMP, id: nextId() }, icmp(3, 4, mtu, quote(dst, 0))), c);
+  return { nextId, from, redirect, fragNeeded };
+}
+
+const HOST_SC: PktScenario = (() => {
+  const frames: Inject[] = [];
+  const { nextId, from, redirect, fragNeeded } = gatewayFrames(frames);
+  const echo = (src: string, n: number, c: string) => {
+    const id = nextId();
+    from(GW1, ipv4({ src, dst: HOST, proto: PROTO.ICMP, id }, echoRequest(7, id + 1, pattern(n, id + 1))), c);
+  };
   echo('203.0.113.5', 32, 'echo .5: the reply goes to GW1');
   redirect(GW1, GW2, '203.0.113.5', 'redirect .5 to GW2');
   echo('203.0.113.5', 32, 'echo .5: the reply goes to GW2');
@@ -61,53 +70,64 @@ const SC: PktScenario = (() => {
   return { seed: 0, gen: 0, ports: PORTS, steps, frames };
 })();
 
+
+// a router (forwarding on, all.accept_redirects set again after ip_forward cleared it): a redirect about its
+// own echo reply reaches the input routes of forwarded packets too; a learned path MTU does not, unless
+// it is locked (ip_dst_mtu_maybe_forward)
+const LAN: PortDef = { name: 'p1', mac: '02:00:00:00:14:01', peerMac: '02:00:00:00:24:01' };
+const ROUTER_SC: PktScenario = (() => {
+  const frames: Inject[] = [];
+  const { nextId, redirect, fragNeeded } = gatewayFrames(frames);
+  const lan = (dst: string, n: number, df: boolean, c: string) => {
+    const id = nextId();
+    frames.push({
+      port: 'p1', case: c,
+      hex: hex(eth(LAN.mac, LAN.peerMac, ETH_IP, ipv4({ src: '192.0.2.10', dst, proto: PROTO.UDP, id, df }, udp('192.0.2.10', dst, 4001 + id, 53, pattern(n, id + 1))))),
+    });
+  };
+  lan('203.0.113.5', 40, false, 'forwarded to .5: GW1');
+  redirect(GW1, GW2, '203.0.113.5', 'redirect .5 to GW2');
+  lan('203.0.113.5', 40, false, 'forwarded to .5: GW2');
+  lan('203.0.113.6', 40, false, 'forwarded to .6: GW1');
+  fragNeeded(GW1, 1000, '203.0.113.7', 'frag needed for .7: mtu 1000');
+  lan('203.0.113.7', 1200, true, 'forwarded to .7, DF: the learned mtu does not count');
+  fragNeeded(GW1, 300, '203.0.113.7', 'frag needed for .7: mtu 300, locked at 552');
+  lan('203.0.113.7', 1200, true, 'forwarded to .7, DF: too big for the locked 552');
+  lan('203.0.113.7', 1200, false, 'forwarded to .7: fragments of 552');
+  const steps: PktScenario['steps'] = [
+    ...[PORTS[0], LAN].map((port) => ({ port })),
+    { sysctl: ['net.ipv4.ip_forward', '1'] }, { sysctl: ['net.ipv4.conf.all.accept_redirects', '1'] },
+    { sysctl: ['net.ipv4.conf.all.rp_filter', '0'] }, { sysctl: ['net.ipv4.conf.all.send_redirects', '0'] },
+    ...['link set lo up', 'link set p0 up', 'link set p1 up', `addr add ${HOST}/24 dev p0`, 'addr add 192.0.2.1/24 dev p1',
+      `route add default via ${GW1}`, 'neigh add 192.0.2.10 lladdr 02:00:00:00:34:0a dev p1 nud permanent',
+      ...Object.entries(MAC).map(([ip, mac]) => `neigh add ${ip} lladdr ${mac} dev p0 nud permanent`)].map((ip) => ({ ip })),
+  ];
+  return { seed: 1, gen: 0, ports: [PORTS[0], LAN], steps, frames };
+})();
+const SCENARIOS = [HOST_SC, ROUTER_SC];
 const FIXTURE = new URL('../fixtures/routing/route-exceptions-frames.json', import.meta.url);
-const can = canRunPackets();
-
-async function recorded(): Promise<FrameResult[]> {
-  if (process.env.RECORD && can.ok) {
-    const kernel = await runPacketsKernel(SC, { nsPrefix: 'np-fnhe' });
-    writeFileSync(FIXTURE, JSON.stringify({ frames: SC.frames.map((f) => f.hex), kernel }, null, 1) + '\n');
-  }
-  const f = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { frames: string[]; kernel: FrameResult[] };
-  expect(f.frames).toEqual(SC.frames.map((x) => x.hex));
-  return f.kernel;
-}
-
-function differences(kernel: FrameResult[], netpath: FrameResult[]): string[] {
-  const out: string[] = [];
-  for (const [i, f] of SC.frames.entries()) {
-    if (sameOutcome(f, kernel[i].out, netpath[i].out, ['p0'])) continue;
-    out.push(`${f.case}: kernel ${JSON.stringify(kernel[i].out)}\n  netpath ${JSON.stringify(netpath[i].out)}`);
-  }
-  return out;
-}
-
-const at = (c: string) => SC.frames.findIndex((f) => f.case === c);
+const recorded = () => recordedKernel(SCENARIOS, FIXTURE, 'np-fnhe');
 
 describe('nexthop exceptions from ICMP errors, on the wire', () => {
   it('the recording shows the redirect and the path MTUs at work', async () => {
-    const k = await recorded();
-    const to = (c: string) => k[at(c)].out.map((o) => o.hex.slice(0, 12));
+    const [k, r] = await recorded();
+    const at = (sc: PktScenario, c: string) => sc.frames.findIndex((f) => f.case === c);
+    const to = (kk: FrameResult[], sc: PktScenario, c: string) => kk[at(sc, c)].out.map((o) => o.hex.slice(0, 12));
+    const sizes = (kk: FrameResult[], sc: PktScenario, c: string) => kk[at(sc, c)].out.map((o) => decode(fromHex(o.hex)).len - 14); // IP packets
     const mac = (ip: string) => MAC[ip].replaceAll(':', '');
-    expect(to('echo .5: the reply goes to GW1')).toEqual([mac(GW1)]);
-    expect(to('echo .5: the reply goes to GW2')).toEqual([mac(GW2)]);
-    expect(to('echo .6: still GW1')).toEqual([mac(GW1)]);
-    const sizes = (c: string) => k[at(c)].out.map((o) => decode(fromHex(o.hex)).len - 14); // the IP packets
-    expect(sizes('big echo .7: one reply').length).toBe(1);
-    expect(Math.max(...sizes('big echo .7: reply in fragments of 1000'))).toBeLessThanOrEqual(1000);
-    expect(sizes('big echo .7: fragments of 552').length).toBe(3);
-    expect(to('echo .5: to GW2, in fragments of 800')).toEqual([mac(GW2), mac(GW2)]);
+    expect(to(k, HOST_SC, 'echo .5: the reply goes to GW1')).toEqual([mac(GW1)]);
+    expect(to(k, HOST_SC, 'echo .5: the reply goes to GW2')).toEqual([mac(GW2)]);
+    expect(to(k, HOST_SC, 'echo .6: still GW1')).toEqual([mac(GW1)]);
+    expect(sizes(k, HOST_SC, 'big echo .7: one reply').length).toBe(1);
+    expect(Math.max(...sizes(k, HOST_SC, 'big echo .7: reply in fragments of 1000'))).toBeLessThanOrEqual(1000);
+    expect(sizes(k, HOST_SC, 'big echo .7: fragments of 552').length).toBe(3);
+    expect(to(k, HOST_SC, 'echo .5: to GW2, in fragments of 800')).toEqual([mac(GW2), mac(GW2)]);
+    expect(to(r, ROUTER_SC, 'forwarded to .5: GW2')).toEqual([mac(GW2)]);
+    expect(sizes(r, ROUTER_SC, 'forwarded to .7, DF: the learned mtu does not count')).toEqual([1228]);
+    expect(sizes(r, ROUTER_SC, 'forwarded to .7: fragments of 552').length).toBe(3);
   });
-
   it('netpath sends what Linux sent, frame by frame', async () => {
-    const kernel = await recorded();
-    expect(differences(kernel, await runPacketsNetpath(SC, kernel.map((r) => r.at))).join('\n')).toBe('');
+    expect(await frameDifferences(await recorded(), SCENARIOS)).toBe('');
   });
-
-  it.skipIf(!can.ok)(`the live kernel still sends what was recorded${can.ok ? '' : ` (skipped: ${can.reason})`}`, async () => {
-    const kernel = await recorded();
-    const live = await runPacketsKernel(SC, { nsPrefix: 'np-fnhe' });
-    expect(differences(kernel, live).join('\n')).toBe('');
-  });
+  itLive('the live kernel still sends what was recorded', SCENARIOS, 'np-fnhe');
 });
