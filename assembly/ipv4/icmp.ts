@@ -7,7 +7,7 @@
 // the next-hop MTU for 3/4, the gateway for redirects, pointer << 24 for 12/0.
 // The offending packet's route is skb_rtable(skbIn) (skbRtType/skbRtFlags),
 // or route.ts's last decision when none is attached.
-import { ipDrop, skbDstSetFromRt } from "./ip_input";
+import { ipDrop, skbDstSetFromRt, IPPROTO_TCP, IPPROTO_UDP } from "./ip_input";
 import { inetGetpeerV4, inetPeerXrlimAllow, inetPeersReset, jiffies } from "./inetpeer";
 import {
   skbAllocLocal, skbPut, skbLen, skbData, skbDataPtr, skbHead, skbNetworkHeader, skbPktType, skbDev, skbIif, skbMark,
@@ -21,6 +21,7 @@ import {
 import { devFlags, devMtu, devExists, IFF_LOOPBACK } from "../core/netdevice";
 import { csumAdd, csumFold, load16be, load32be, store16be, store32be } from "../hw/checksum";
 import * as R from "./route";
+import { udpErrSocket } from "./udp";
 import { dstMtu, mxHoplimit } from "./metrics";
 import { RTCF_BROADCAST, RTCF_MULTICAST, RTCF_LOCAL, ipRouteOutput } from "./route";
 import { inetSelectAddr } from "./devinet";
@@ -268,17 +269,28 @@ const tsBuf = new StaticArray<u8>(12);
 
 /**
  * icmp_socket_deliver() for an error at h quoting our packet (IP header of qihl bytes, then 8 more): the quoted
- * protocol's err_handler. Only icmp_err() holds state here: about an echo reply the kernel sent, a
- * "fragmentation needed" (next-hop MTU mtu) teaches a path MTU; a redirect, from oldGw received on dev,
- * another gateway. Other quoted packets are a socket's business (ping_err, udp_err, tcp_v4_err): none here.
+ * protocol's err_handler. icmp_err(), about an echo reply the kernel sent: a "fragmentation needed" (next-hop
+ * MTU mtu) teaches a path MTU, a redirect (from oldGw, received on dev) another gateway; about another ICMP
+ * message, ping_err() finds no ping socket. udp_err() and tcp_v4_err() count an error that finds no socket
+ * (TCP has no connections here); one about a bound UDP socket's datagram teaches what icmp_err would.
  */
 function icmpErr(h: usize, qihl: u32, mtu: u32, oldGw: u32, dev: i32): void {
   const q = h + 8;
-  if (load<u8>(q + 9) != IPPROTO_ICMP || load<u8>(q + qihl) != ICMP_ECHOREPLY) return;
+  const proto = load<u8>(q + 9);
+  if (proto == IPPROTO_ICMP) {
+    if (load<u8>(q + qihl) != ICMP_ECHOREPLY) return;
+  } else if (proto == IPPROTO_UDP) {
+    if (udpErrSocket(load32be(q + 12), load16be(q + qihl)) < 0) { mibInc(MIB_IcmpInErrors); return; }
+  } else {
+    if (proto == IPPROTO_TCP) mibInc(MIB_IcmpInErrors);
+    return;
+  }
+  const type = load<u8>(h), code = load<u8>(h + 1);
+  if (type != ICMP_REDIRECT && !(type == ICMP_DEST_UNREACH && code == 4)) return;
   const daddr = load32be(q + 16), saddr = load32be(q + 12), tos = <u32>load<u8>(q + 1);
   rtSave();
-  if (load<u8>(h) == ICMP_REDIRECT) R.ipv4Redirect(daddr, saddr, tos, IPPROTO_ICMP, load<u8>(h + 1), oldGw, load32be(h + 4), dev);
-  else R.ipv4UpdatePmtu(daddr, saddr, tos, IPPROTO_ICMP, mtu);
+  if (type == ICMP_REDIRECT) R.ipv4Redirect(daddr, saddr, tos, proto, code, oldGw, load32be(h + 4), dev);
+  else R.ipv4UpdatePmtu(daddr, saddr, tos, proto, mtu);
   rtRestore();
 }
 
@@ -329,12 +341,15 @@ export function icmp_rcv(skb: i32): void {
       return;
     }
     case ICMP_DEST_UNREACH: case ICMP_SOURCE_QUENCH: case ICMP_TIME_EXCEEDED: case ICMP_PARAMETERPROB: {
-      // icmp_unreach(): the quoted header must be there; ip_icmp_error → protocol err handlers (none hold state here)
+      // icmp_unreach(): the quoted header must be there, then icmp_socket_deliver (not for an unknown unreachable
+      // code, nor a reassembly timeout)
       if (body < 20) { mibInc(MIB_IcmpInErrors); consume_skb(skb); return; }
       const qihl = (<u32>load<u8>(h + 8) & 15) << 2;
       if (qihl < 20) { mibInc(MIB_IcmpInErrors); ipDrop(skb, SKB_DROP_REASON_IP_INHDR); return; }
       if (body < qihl + 8) mibInc(MIB_IcmpInErrors); // icmp_socket_deliver: header + 8 bytes needed
-      else if (type == ICMP_DEST_UNREACH && code == 4) icmpErr(h, qihl, load16be(h + 6), 0, 0); // ICMP_FRAG_NEEDED
+      else if (!(type == ICMP_DEST_UNREACH && code > 15) && !(type == ICMP_TIME_EXCEEDED && code == 1)) {
+        icmpErr(h, qihl, type == ICMP_DEST_UNREACH && code == 4 ? load16be(h + 6) : 0, 0, 0);
+      }
       consume_skb(skb);
       return;
     }

@@ -202,6 +202,9 @@ function udpCsumOk(iph: usize, u: usize, ulen: u32): bool {
   return (csumFold(sum) & 0xffff) == 0xffff;
 }
 
+/** __udp4_lib_err()'s lookup: the socket that sent a datagram from saddr, port sport; -1 if none */
+export function udpErrSocket(saddr: u32, sport: u32): i32 { return lookup(saddr, sport); }
+
 /** __udp4_lib_lookup(): the best socket for (daddr, dport): an exact address beats the wildcard */
 function lookup(daddr: u32, dport: u32): i32 {
   let best = -1;

@@ -4,11 +4,11 @@
 // `ip route show cache` lists them: only once a route has taken them, route by route, with no source.
 // A redirect to a gateway without a valid neighbour only starts resolving it. `ip route flush cache`
 // makes them stale: a route that takes one again gets it cleared. A device's new MTU reaches the learned
-// ones (nh_update_mtu). Frames are sent with AF_PACKET from
+// ones (nh_update_mtu). Errors about UDP or TCP packets that find no socket are counted (IcmpInErrors). Frames are sent with AF_PACKET from
 // the veth peer. Recorded from Linux (RECORD=1) and, where namespaces can be made, compared live.
 import { describe, expect, it } from 'vitest';
 import { Box } from '../../src/box.js';
-import { eth, hex, icmp, ipv4, pattern, ETH_IP, PROTO } from '../pktdiff/frames.js';
+import { eth, hex, icmp, ipv4, pattern, tcp, udp, ETH_IP, PROTO, TCP } from '../pktdiff/frames.js';
 import { ipScriptCases, words } from '../util/ip-script.js';
 
 const HOST = '198.51.100.10', GW1 = '198.51.100.1', GW2 = '198.51.100.2';
@@ -18,6 +18,11 @@ let id = 1;
 const frame = (gw: string, msg: Uint8Array): string[] =>
   ['frame', 'v1', hex(eth('02:00:00:00:00:10', '02:00:00:00:00:01', ETH_IP, ipv4({ src: gw, dst: HOST, proto: PROTO.ICMP, id: id++ }, msg)))];
 const redirect = (gw: string, newGw: string, dst: string) => frame(gw, icmp(5, 1, ipNum(newGw), quote(dst)));
+// errors quoting other packets of the host: UDP from port 5000 (no socket has it), a TCP SYN, an echo request
+const quoteOf = (proto: number, l4: Uint8Array) => ipv4({ src: HOST, dst: '203.0.113.5', proto, id: 98 }, l4).subarray(0, 28);
+const UDP_Q = quoteOf(PROTO.UDP, udp(HOST, '203.0.113.5', 5000, 53, pattern(8)));
+const TCP_Q = quoteOf(PROTO.TCP, tcp(HOST, '203.0.113.5', { sport: 5000, dport: 80, seq: 1, flags: TCP.SYN }));
+const PING_Q = quoteOf(PROTO.ICMP, icmp(8, 0, 0x00070001, pattern(8)));
 const fragNeeded = (gw: string, mtu: number, dst: string) => frame(gw, icmp(3, 4, mtu, quote(dst)));
 
 const SCRIPT: string[][] = [
@@ -38,6 +43,14 @@ const SCRIPT: string[][] = [
   ...['link set v0 mtu 1200', 'route get 203.0.200.5', 'link set v0 mtu 1500', 'route get 203.0.200.5', 'route get 203.0.113.7'].map(words),
   ...['neigh show 198.51.100.3', 'route get 203.0.113.9', 'route flush cache', 'route show cache', 'route get 203.0.200.5',
     'route show cache', 'route get 203.0.113.7'].map(words),
+  // icmp_socket_deliver's err handlers: udp_err and tcp_v4_err count an error that finds no socket (IcmpInErrors),
+  // ping_err does not; an unknown unreachable code and a reassembly timeout are not delivered at all
+  ['nstat', 'IcmpIn*', 'IcmpMsg*'],
+  frame(GW1, icmp(3, 4, 1000, UDP_Q)), frame(GW1, icmp(3, 3, 0, UDP_Q)), frame(GW1, icmp(11, 0, 0, TCP_Q)),
+  frame(GW1, icmp(12, 0, 0x14000000, TCP_Q)), frame(GW1, icmp(4, 0, 0, UDP_Q)), frame(GW1, icmp(3, 1, 0, PING_Q)),
+  frame(GW1, icmp(5, 1, ipNum(GW2), UDP_Q)), frame(GW1, icmp(3, 16, 0, UDP_Q)), frame(GW1, icmp(11, 1, 0, UDP_Q)),
+  ['nstat', 'IcmpIn*', 'IcmpMsg*'],
+  ...['route get 203.0.113.5', 'route show cache'].map(words),
 ];
 
 describe('the routing cache: nexthop exceptions as ip shows them', () => {

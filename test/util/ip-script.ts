@@ -46,6 +46,8 @@ const isBatch = (argv: string[]): boolean => argv[0] === 'batch';
  * it): in the namespace with python3's socket module, in the box with box.packet(DEV), then 1 ms of its time.
  */
 const isFrame = (argv: string[]): boolean => argv[0] === 'frame';
+/** ['nstat', PATTERN...]: the SNMP counters as `nstat -asz PATTERN...` prints them (absolute, no history kept) */
+const isNstat = (argv: string[]): boolean => argv[0] === 'nstat';
 const SEND_FRAME = 'import socket,sys; s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW); s.bind((sys.argv[1],0)); s.send(bytes.fromhex(sys.argv[2]))';
 const atS = (argv: string[]): number | undefined => argv[0] === 'at' || argv[0] === 'within' ? Number(argv[1]) : undefined;
 const AT_LATE_S = 0.15;
@@ -77,6 +79,8 @@ export async function kernelIpSteps(prefix: string, script: string[][], opts: Ke
         const r = await run('ip', ['netns', 'exec', ns, 'python3', '-c', SEND_FRAME, argv[1], argv[2]]);
         if (r.status !== 0) throw new Error(`sending a frame: ${r.stderr}`);
         out.push({ argv, stdout: '', stderr: '', status: 0 });
+      } else if (isNstat(argv)) {
+        out.push({ argv, ...(await run('ip', ['netns', 'exec', ns, 'nstat', '-asz', ...argv.slice(1)])) });
       } else if (isSysctl(argv)) {
         const r = await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', argv[1]]);
         out.push({ argv, stdout: '', stderr: '', status: r.status });
@@ -103,6 +107,7 @@ export async function emulatedIpSteps(script: string[][]): Promise<IpStep[]> {
       return { argv, ...box.ip(['-batch', '-'], { readFile: () => argv.slice(1).join('\n') + '\n' }) };
     }
     if (isBridge(argv)) return { argv, ...box.bridge(argv.slice(1)) };
+    if (isNstat(argv)) return { argv, stdout: box.nstat({ drops: false, patterns: argv.slice(1) }), stderr: '', status: 0 };
     if (isFrame(argv)) {
       box.packet(argv[1]).send([new Uint8Array(Buffer.from(argv[2], 'hex'))]);
       box.run({ ns: 1e6 });
