@@ -11,6 +11,8 @@ const FNHE_MAX: i32 = 256;
 /** ip_rt_gc_timeout (300 s) and ip_rt_mtu_expires (600 s), ip_rt_min_pmtu */
 export const RT_GC_TIMEOUT_NS: i64 = 300_000_000_000, RT_MTU_EXPIRES_NS: i64 = 600_000_000_000;
 export const IP_RT_MIN_PMTU: u32 = 552;
+/** RTCF_REDIRECTED (include/uapi/linux/in_route.h): the route's gateway came from a redirect */
+export const RTCF_REDIRECTED: u32 = 0x00040000;
 /** rtPmtu's flag: fnhe_mtu_locked */
 export const PMTU_LOCKED: u32 = 0x80000000;
 
@@ -91,11 +93,12 @@ export function updateOrCreateFnhe(nh: i32, daddr: u32, gw: u32, pmtu: u32, lock
   return created;
 }
 
+/** what bindException() gave the route: the gateway (0: none), the path MTU (0: none, else | PMTU_LOCKED) */
+export let bGw: u32 = 0, bPmtu: u32 = 0;
 /**
  * rt_bind_exception(): what exception i gives the route being made (input or output, with its rt_flags).
- * A stale one (a flush since) is cleared first. Sets bGw (0: none) and bPmtu (0: none, else | PMTU_LOCKED).
+ * A stale one (a flush since) is cleared first.
  */
-export let bGw: u32 = 0, bPmtu: u32 = 0;
 export function bindException(i: i32, input: bool, rtFlags: u32): void {
   if (fGenid[i] != fnheGenid) {
     fGenid[i] = fnheGenid; fGw[i] = 0; fPmtu[i] = 0; fExpires[i] = 0; fLocked[i] = false;
@@ -109,7 +112,6 @@ export function bindException(i: i32, input: bool, rtFlags: u32): void {
   if (input) fRtIn[i] = f + 1; else fRtOut[i] = f + 1;
   fStamp[i] = clockNow();
 }
-export const RTCF_REDIRECTED: u32 = 0x00040000;
 
 /**
  * fnhe_dump_bucket(): the exceptions of nexthop nh `ip route show cache` lists (current generation, not
@@ -123,9 +125,8 @@ export function fnheDump(nh: i32, out: Array<u32>): void {
     if (fNh[i] != nh || fGenid[i] != fnheGenid) continue;
     const e = fExpires[i];
     if (e != 0 && now > e) continue;
-    const f = fRtIn[i] != 0 ? fRtIn[i] - 1 : fRtOut[i] - 1;
     if (fRtIn[i] == 0 && fRtOut[i] == 0) continue;
-    out.push(fDaddr[i]); out.push(fGw[i]); out.push(f);
+    out.push(fDaddr[i]); out.push(fGw[i]); out.push(fRtIn[i] != 0 ? fRtIn[i] - 1 : fRtOut[i] - 1); // the input route first
     // rt_fill_info(): the learned MTU shows while the route has an expiry
     out.push(e != 0 ? fnhePmtuShown(i) : 0);
     out.push(<u32>expiresTicks(e, now));
