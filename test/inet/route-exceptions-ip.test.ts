@@ -4,7 +4,8 @@
 // `ip route show cache` lists them: only once a route has taken them, route by route, with no source.
 // A redirect to a gateway without a valid neighbour only starts resolving it. `ip route flush cache`
 // makes them stale: a route that takes one again gets it cleared. A device's new MTU reaches the learned
-// ones (nh_update_mtu). Errors about UDP or TCP packets that find no socket are counted (IcmpInErrors). Frames are sent with AF_PACKET from
+// ones (nh_update_mtu). Errors about UDP or TCP packets that find no socket are counted (IcmpInErrors); errors
+// about a bound UDP socket's datagrams teach the same exceptions and are not. Frames are sent with AF_PACKET from
 // the veth peer. Recorded from Linux (RECORD=1) and, where namespaces can be made, compared live.
 import { describe, expect, it } from 'vitest';
 import { Box } from '../../src/box.js';
@@ -63,6 +64,37 @@ describe('the routing cache: nexthop exceptions as ip shows them', () => {
       expect(out('route get 203.0.200.5')).toContain('cache <redirected> expires 299sec');
       expect(out('route get 203.0.113.7')).toContain('mtu lock 552');
       expect(out('neigh show 198.51.100.3')).toContain('INCOMPLETE');
+    },
+  });
+});
+
+// errors about datagrams of a bound UDP socket (udp_err with a socket: ipv4_sk_update_pmtu, ipv4_sk_redirect):
+// the host learns from them as from errors about its echo replies, and counts none in IcmpInErrors; an error
+// about another port (no socket) teaches nothing and is counted
+const sockQuote = (dst: string, sport = 5001) =>
+  ipv4({ src: HOST, dst, proto: PROTO.UDP, id: 97 }, udp(HOST, dst, sport, 53, pattern(8))).subarray(0, 28);
+const SOCKET_SCRIPT: string[][] = [
+  ...SCRIPT.slice(0, 9),
+  ['udp', HOST, '5001'],
+  ['nstat', 'IcmpIn*', 'IcmpMsg*'],
+  frame(GW1, icmp(3, 4, 1000, sockQuote('203.0.200.7'))), frame(GW1, icmp(5, 1, ipNum(GW2), sockQuote('203.0.200.8'))),
+  frame(GW1, icmp(3, 3, 0, sockQuote('203.0.200.9'))), frame(GW1, icmp(3, 4, 400, sockQuote('203.0.113.20'))),
+  frame(GW1, icmp(3, 4, 1000, sockQuote('203.0.200.10', 5002))), frame(GW1, icmp(5, 1, ipNum(GW2), sockQuote('203.0.200.11', 5002))),
+  ['nstat', 'IcmpIn*', 'IcmpMsg*'],
+  ...['route get 203.0.200.7', '-j route get 203.0.200.7', 'route get 203.0.200.8', 'route get 203.0.200.9', 'route get 203.0.113.20',
+    'route get 203.0.200.10', 'route get 203.0.200.11', 'route show cache'].map(words),
+];
+
+describe('nexthop exceptions learned from errors about a UDP socket\'s datagrams', () => {
+  ipScriptCases({
+    fixture: new URL('../fixtures/routing/route-exceptions-udp.json', import.meta.url), prefix: 'np-fnhe-udp', script: SOCKET_SCRIPT,
+    opts: { noIpv6: true },
+    check: (rec) => {
+      const out = (cmd: string) => rec.find((s) => s.argv.join(' ') === cmd)!.stdout;
+      expect(out('route get 203.0.200.7')).toContain('mtu 1000');
+      expect(out('route get 203.0.200.8')).toContain(`via ${GW2}`);
+      expect(out('route get 203.0.200.10')).not.toContain('mtu');
+      expect(out('route get 203.0.200.11')).toContain(`via ${GW1}`);
     },
   });
 });

@@ -4,6 +4,7 @@
 // made, with the live kernel.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Box } from '../../src/box.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { run, netnsAdd, netnsDel } from './netns.js';
 import { it, expect } from 'vitest';
 import { netnsWhyNot } from './recorded.js';
@@ -48,6 +49,23 @@ const isBatch = (argv: string[]): boolean => argv[0] === 'batch';
 const isFrame = (argv: string[]): boolean => argv[0] === 'frame';
 /** ['nstat', PATTERN...]: the SNMP counters as `nstat -asz PATTERN...` prints them (absolute, no history kept) */
 const isNstat = (argv: string[]): boolean => argv[0] === 'nstat';
+/**
+ * ['udp', ADDRESS, PORT] opens a UDP socket bound to ADDRESS:PORT that stays open to the end of the script
+ * (so that ICMP errors about its datagrams find it): a python3 process in the namespace, box.udp.bind in the box.
+ */
+const isUdp = (argv: string[]): boolean => argv[0] === 'udp';
+const HOLD_UDP = 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind((sys.argv[1],int(sys.argv[2]))); print("bound",flush=True); time.sleep(120)';
+/** A process holding a UDP socket in namespace ns, once it has bound it. */
+function holdUdp(ns: string, address: string, port: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', HOLD_UDP, address, port], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    p.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    p.stdout.setEncoding('utf8').on('data', (d: string) => { if (d.includes('bound')) resolve(p); });
+    p.on('error', reject);
+    p.on('close', (code) => reject(new Error(`binding a UDP socket to ${address}:${port}: exit ${code} ${stderr}`)));
+  });
+}
 const SEND_FRAME = 'import socket,sys; s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW); s.bind((sys.argv[1],0)); s.send(bytes.fromhex(sys.argv[2]))';
 const atS = (argv: string[]): number | undefined => argv[0] === 'at' || argv[0] === 'within' ? Number(argv[1]) : undefined;
 const AT_LATE_S = 0.15;
@@ -58,6 +76,7 @@ export interface KernelScriptOpts { noIpv6?: boolean }
 /** Each command as `ip -n NS ...` in a namespace PREFIX-*, made for the script and removed after it. */
 export async function kernelIpSteps(prefix: string, script: string[][], opts: KernelScriptOpts = {}): Promise<IpStep[]> {
   const ns = await netnsAdd(prefix);
+  const held: ChildProcess[] = [];
   try {
     if (opts.noIpv6) {
       const r = await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
@@ -66,6 +85,11 @@ export async function kernelIpSteps(prefix: string, script: string[][], opts: Ke
     const out: IpStep[] = [];
     let t0: number | undefined;
     for (const argv of script) {
+      if (isUdp(argv)) {
+        held.push(await holdUdp(ns, argv[1], argv[2]));
+        out.push({ argv, stdout: '', stderr: '', status: 0 });
+        continue;
+      }
       const at = atS(argv);
       if (at !== undefined) {
         const late = (performance.now() - (t0 ?? performance.now())) / 1000 - at;
@@ -89,7 +113,10 @@ export async function kernelIpSteps(prefix: string, script: string[][], opts: Ke
       } else out.push({ argv, ...(await run('ip', ['-n', ns, ...argv])) });
     }
     return out;
-  } finally { await netnsDel(ns); }
+  } finally {
+    for (const p of held) p.kill();
+    await netnsDel(ns);
+  }
 }
 
 /** Each command through `box.ip` of a fresh box. */
@@ -107,6 +134,10 @@ export async function emulatedIpSteps(script: string[][]): Promise<IpStep[]> {
       return { argv, ...box.ip(['-batch', '-'], { readFile: () => argv.slice(1).join('\n') + '\n' }) };
     }
     if (isBridge(argv)) return { argv, ...box.bridge(argv.slice(1)) };
+    if (isUdp(argv)) {
+      box.udp.bind({ address: argv[1], port: Number(argv[2]) });
+      return { argv, stdout: '', stderr: '', status: 0 };
+    }
     if (isNstat(argv)) return { argv, stdout: box.nstat({ drops: false, patterns: argv.slice(1) }), stderr: '', status: 0 };
     if (isFrame(argv)) {
       box.packet(argv[1]).send([new Uint8Array(Buffer.from(argv[2], 'hex'))]);
