@@ -26,6 +26,9 @@ const TCP_Q = quoteOf(PROTO.TCP, tcp(HOST, '203.0.113.5', { sport: 5000, dport: 
 const PING_Q = quoteOf(PROTO.ICMP, icmp(8, 0, 0x00070001, pattern(8)));
 const fragNeeded = (gw: string, mtu: number, dst: string) => frame(gw, icmp(3, 4, mtu, quote(dst)));
 
+/** what the recorded step running `cmd` printed */
+const stdoutOf = (rec: { argv: string[]; stdout: string }[]) => (cmd: string) => rec.find((s) => s.argv.join(' ') === cmd)!.stdout;
+
 const SCRIPT: string[][] = [
   ...['link add v0 address 02:00:00:00:00:10 type veth peer name v1 address 02:00:00:00:00:01',
     'link set lo up', 'link set v0 up', 'link set v1 up', `addr add ${HOST}/24 dev v0`, `route add default via ${GW1}`,
@@ -59,7 +62,7 @@ describe('the routing cache: nexthop exceptions as ip shows them', () => {
     fixture: new URL('../fixtures/routing/route-exceptions-ip.json', import.meta.url), prefix: 'np-fnhe-ip', script: SCRIPT,
     opts: { noIpv6: true },
     check: (rec) => {
-      const out = (cmd: string) => rec.find((s) => s.argv.join(' ') === cmd)!.stdout;
+      const out = stdoutOf(rec);
       expect(out('route get 203.0.200.5')).toContain(`via ${GW2}`);
       expect(out('route get 203.0.200.5')).toContain('cache <redirected> expires 299sec');
       expect(out('route get 203.0.113.7')).toContain('mtu lock 552');
@@ -90,7 +93,7 @@ describe('nexthop exceptions learned from errors about a UDP socket\'s datagrams
     fixture: new URL('../fixtures/routing/route-exceptions-udp.json', import.meta.url), prefix: 'np-fnhe-udp', script: SOCKET_SCRIPT,
     opts: { noIpv6: true },
     check: (rec) => {
-      const out = (cmd: string) => rec.find((s) => s.argv.join(' ') === cmd)!.stdout;
+      const out = stdoutOf(rec);
       expect(out('route get 203.0.200.7')).toContain('mtu 1000');
       expect(out('route get 203.0.200.8')).toContain(`via ${GW2}`);
       expect(out('route get 203.0.200.10')).not.toContain('mtu');
