@@ -6,7 +6,7 @@ import {
   devCarrierChanges, devPeer, devTxqlen, devName, devQdisc, devByName, devGetValidName, devNameError, ifnamePolicyOk, KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC,
   KIND_MACVLAN, KIND_TUN, KIND_BRIDGE, KIND_VLAN,
   IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_MULTICAST, IFF_NOARP, IFF_PROMISC, IFF_ALLMULTI, IFF_DYNAMIC, IFF_NOTRAILERS,
-  LOOPBACK_IFINDEX, devGflagsOf, devGflagsSet, netif_set_tso_max_size, GSO_MAX_SIZE,
+  LOOPBACK_IFINDEX, devIndexesFree, devGflagsOf, devGflagsSet, netif_set_tso_max_size, GSO_MAX_SIZE,
 } from "./netdevice";
 import { EEXIST, EINVAL, ENODEV, EBUSY, EOPNOTSUPP, EADDRNOTAVAIL, EOVERFLOW, fail } from "../lib/errno";
 import {
@@ -95,6 +95,7 @@ export function register(name: string, kind: u8, mtu: u32, mac: u64, txqlen: u32
   if (kind == KIND_DUMMY) { flags |= IFF_NOARP; minMtu = 0; maxMtu = 0; }
   if (kind == KIND_EMAC) { minMtu = 46; maxMtu = 9194; } // emac_probe: EMAC_MIN/MAX_ETH_FRAME_SIZE - 22
   const ix = devRegister(name, kind, flags, mtu, minMtu, maxMtu, mac);
+  if (ix < 0) return ix;
   netifDevInit(ix);
   promiscInit(ix);
   brDevInit(ix);
@@ -146,6 +147,7 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
     // first (and gets the lower ifindex); when the device's name fails, the peer is unregistered again
     const pv = devGetValidName(pn);
     if (pv.length == 0) return devNameError;
+    if (devIndexesFree() < 2) return -EBUSY; // the pair registers both or neither
     const p = register(pv, KIND_VETH, pm, peerMac != NONE ? peerMac : randomMac(), peerTxqlen != 0 ? peerTxqlen : 1000);
     const dm = mac != NONE ? mac : randomMac();
     const dv = devGetValidName(name);
@@ -159,12 +161,14 @@ export function rtnlNewlink(kind: u8, name: string, mac: u64, mtu: u32, txqlen: 
   if (kind == KIND_EMAC) {
     if (m > 9194) return fail(EINVAL, "mtu greater than device maximum");
     const d = register(dn, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+    if (d < 0) return d;
     // the platform device probes and registers its netdevice: NIC, PHY on MDIO, SerDes
     const e = emacNetdevProbe(d);
     if (e < 0) { unregister(d); return e; }
     return d;
   }
   const d = register(dn, kind, m, mac != NONE ? mac : randomMac(), txqlen != 0 ? txqlen : 1000);
+  if (d < 0) return d;
   if (kind == KIND_BRIDGE) br_dev_init(d, mac != NONE);
   return d;
 }

@@ -24,28 +24,57 @@ export const IFF_UP: u32 = 0x1, IFF_BROADCAST: u32 = 0x2, IFF_LOOPBACK: u32 = 0x
 export const LOOPBACK_IFINDEX: i32 = 1;
 export const IFNAMSIZ: i32 = 16;
 
-export const devAlive = new Array<bool>();
-export const devKind = new Array<u8>();
+/**
+ * [model limit] ifindexes are below DEV_MAX (Linux: 2^31), so the fields the packet path reads are
+ * static tables: one load at a constant address, where a growing Array costs three dependent ones.
+ * A power of two: indexes are masked to it, so no access can leave its table.
+ */
+export const DEV_MAX: i32 = 4096;
+const DEV_MASK: i32 = DEV_MAX - 1;
+// @ts-ignore: decorator
+@inline function devSlot<T>(base: usize, dev: i32): usize { return base + (<usize>(dev & DEV_MASK) << alignof<T>()); }
+/** One net_device field for every ifindex, read and written as field[dev] (as SkbField in skbuff.ts). */
+// @ts-ignore: decorator
+@final @unmanaged
+export class DevField<T> {
+  // @ts-ignore: decorator
+  @inline @operator("[]") get(dev: i32): T { return load<T>(devSlot<T>(changetype<usize>(this), dev)); }
+  // @ts-ignore: decorator
+  @inline @operator("[]=") set(dev: i32, v: T): void { store<T>(devSlot<T>(changetype<usize>(this), dev), v); }
+  // @ts-ignore: decorator
+  @inline @operator("{}") uget(dev: i32): T { return load<T>(devSlot<T>(changetype<usize>(this), dev)); }
+  // @ts-ignore: decorator
+  @inline @operator("{}=") uset(dev: i32, v: T): void { store<T>(devSlot<T>(changetype<usize>(this), dev), v); }
+}
+/**
+ * Bytes between one table and the next beyond its DEV_MAX values: without them every table is a
+ * multiple of 4 KiB and one device's fields share their offset within a page (see SKB_FIELD_SKEW).
+ */
+export const DEV_FIELD_SKEW: i32 = 136;
+// Each table is a changetype of its own memory.data, so every access folds its address to a constant.
+
+export const devAlive = changetype<DevField<bool>>(memory.data(DEV_MAX * sizeof<bool>() + DEV_FIELD_SKEW, 8));
+export const devKind = changetype<DevField<u8>>(memory.data(DEV_MAX * sizeof<u8>() + DEV_FIELD_SKEW, 8));
 /** administrative and static flags (IFF_UP, IFF_BROADCAST, ...); RUNNING/LOWER_UP are derived */
-export const devFlags = new Array<u32>();
-export const devCarrier = new Array<bool>();
+export const devFlags = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
+export const devCarrier = changetype<DevField<bool>>(memory.data(DEV_MAX * sizeof<bool>() + DEV_FIELD_SKEW, 8));
 /** dev->carrier_up_count + carrier_down_count (IFLA_CARRIER_CHANGES): transitions after registration */
-export const devCarrierChanges = new Array<u32>();
-export const devMtu = new Array<u32>();
-export const devMinMtu = new Array<u32>();
-export const devMaxMtu = new Array<u32>();
-export const devMac = new Array<u64>();
+export const devCarrierChanges = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
+export const devMtu = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
+export const devMinMtu = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
+export const devMaxMtu = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
+export const devMac = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
 /** veth peer ifindex, 0 if none */
-export const devPeer = new Array<i32>();
-export const devTxqlen = new Array<u32>();
-export const devGroup = new Array<u32>();
+export const devPeer = changetype<DevField<i32>>(memory.data(DEV_MAX * sizeof<i32>() + DEV_FIELD_SKEW, 8));
+export const devTxqlen = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
+export const devGroup = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
 export const devName = new Array<string>();
 /** ARPHRD_*: ARPHRD_NONE devices (tun) have no header_ops, IP goes out without a link-layer header */
-export const devType = new Array<u16>();
+export const devType = changetype<DevField<u16>>(memory.data(DEV_MAX * sizeof<u16>() + DEV_FIELD_SKEW, 8));
 /** 0: noop (never brought up), 1: noqueue */
-export const devQdisc = new Array<u8>();
+export const devQdisc = changetype<DevField<u8>>(memory.data(DEV_MAX * sizeof<u8>() + DEV_FIELD_SKEW, 8));
 /** dev->tso_max_size: what alloc_netdev_mqs gives (TSO_LEGACY_MAX_SIZE) unless the driver or a lower sets it */
-export const devTsoMaxSize = new Array<u32>();
+export const devTsoMaxSize = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
 export const TSO_LEGACY_MAX_SIZE: u32 = 65536;
 /** GSO_MAX_SIZE on a 64-bit kernel: the largest tso_max_size (netif_set_tso_max_size clamps to it) */
 export const GSO_MAX_SIZE: u32 = 524280;
@@ -70,7 +99,7 @@ let nextIfindex: i32 = 1;
 
 // @ts-ignore: decorator
 @inline export function devExists(ifindex: i32): bool {
-  return ifindex > 0 && ifindex < devAlive.length && unchecked(devAlive[ifindex]);
+  return ifindex > 0 && ifindex < DEV_MAX && unchecked(devAlive[ifindex]);
 }
 // @ts-ignore: decorator
 @inline export function devIsUp(ifindex: i32): bool { return (unchecked(devFlags[ifindex]) & IFF_UP) != 0; }
@@ -104,14 +133,28 @@ export function devByName(name: string): i32 {
   return 0;
 }
 
-/** register_netdevice(): allocates the next ifindex (cyclic, never reused until wrap, like dev_index_reserve) */
-export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu: u32, maxMtu: u32, mac: u64): i32 {
-  const ix = nextIfindex++;
-  while (devAlive.length <= ix) {
-    devAlive.push(false); devKind.push(0); devFlags.push(0); devCarrier.push(false); devCarrierChanges.push(0); devMtu.push(0);
-    devMinMtu.push(0); devMaxMtu.push(0); devMac.push(0); devPeer.push(0); devTxqlen.push(0); devGroup.push(0);
-    devName.push(""); devQdisc.push(0); devType.push(ARPHRD_ETHER); devTsoMaxSize.push(0);
+/** ifindexes no device has: what register_netdevice can still give */
+export function devIndexesFree(): i32 { return DEV_MAX - 1 - devList.length; }
+
+/**
+ * dev_index_reserve(): the first free ifindex from the one after the last given, cyclic below DEV_MAX
+ * (xa_alloc_cyclic; Linux wraps at 2^31), so an index is not reused before the others were; -EBUSY
+ * when every one is taken.
+ */
+function devIndexReserve(): i32 {
+  for (let n = 1; n < DEV_MAX; n++) {
+    const ix = nextIfindex;
+    nextIfindex = ix + 1 < DEV_MAX ? ix + 1 : 1;
+    if (!devAlive[ix]) return ix;
   }
+  return -16;
+}
+
+/** register_netdevice(): the new device's ifindex, or -EBUSY when no ifindex is free */
+export function devRegister(name: string, kind: u8, flags: u32, mtu: u32, minMtu: u32, maxMtu: u32, mac: u64): i32 {
+  const ix = devIndexReserve();
+  if (ix < 0) return ix;
+  while (devName.length <= ix) devName.push("");
   devAlive[ix] = true;
   devKind[ix] = kind;
   devFlags[ix] = flags;

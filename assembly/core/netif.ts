@@ -19,7 +19,7 @@
 // eth_header() and hands the skb to dev_queue_xmit.
 
 import {
-  devExists, devIsUp, devKind, devCarrier, devMac, devMtu, devPeer, devTxqlen, devQdisc,
+  devExists, devIsUp, devKind, devCarrier, devMac, devMtu, devPeer, devTxqlen, devQdisc, DevField, DEV_MAX, DEV_FIELD_SKEW,
   KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC, KIND_TUN,
 } from "./netdevice";
 import {
@@ -62,19 +62,21 @@ export const ST_RX_PACKETS = 0, ST_TX_PACKETS = 1, ST_RX_BYTES = 2, ST_TX_BYTES 
   ST_TX_COMPRESSED = 22, ST_RX_NOHANDLER = 23, ST_RX_OTHERHOST_DROPPED = 24;
 export const ST_COUNT: i32 = 25;
 
-const coreRxDropped = new Array<u64>();
-const coreTxDropped = new Array<u64>();
-const coreRxNohandler = new Array<u64>();
-const coreRxOtherhost = new Array<u64>();
-const lstatsPackets = new Array<u64>();
-const lstatsBytes = new Array<u64>();
-const vethDropped = new Array<u64>();
+const coreRxDropped = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
+const coreTxDropped = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
+const coreRxNohandler = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
+const coreRxOtherhost = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
+const lstatsPackets = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
+const lstatsBytes = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
+const vethDropped = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
 /** qdisc drops (tc -s qdisc), not part of the link statistics */
-const qdiscDrops = new Array<u64>();
+const qdiscDrops = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
 // the pfifo_fast FIFO of each device: skb list head/tail/length
-const qHead = new Array<i32>();
-const qTail = new Array<i32>();
-const qLen = new Array<i32>();
+const qHead = changetype<DevField<i32>>(memory.data(DEV_MAX * sizeof<i32>() + DEV_FIELD_SKEW, 8));
+const qTail = changetype<DevField<i32>>(memory.data(DEV_MAX * sizeof<i32>() + DEV_FIELD_SKEW, 8));
+const qLen = changetype<DevField<i32>>(memory.data(DEV_MAX * sizeof<i32>() + DEV_FIELD_SKEW, 8));
+/** the TX queue's __QUEUE_STATE_DRV_XOFF: set and cleared by the driver (netif_stop_queue, netif_wake_queue) */
+const txqStopped = changetype<DevField<bool>>(memory.data(DEV_MAX * sizeof<bool>() + DEV_FIELD_SKEW, 8));
 /**
  * Not in Linux: all qdiscs together hold at most QDISC_SKB_MAX skbs (the pool's budget: see skbuff.ts);
  * past it an enqueue drops as a full pfifo_fast does. One device with the default txqueuelen (1000)
@@ -84,29 +86,20 @@ export const QDISC_SKB_MAX: i32 = SKB_POOL / 4;
 let qdiscSkbs: i32 = 0;
 
 function ensure(dev: i32): void {
-  while (coreRxDropped.length <= dev) {
-    coreRxDropped.push(0); coreTxDropped.push(0); coreRxNohandler.push(0); coreRxOtherhost.push(0); lstatsPackets.push(0);
-    lstatsBytes.push(0); vethDropped.push(0); qdiscDrops.push(0); qHead.push(-1); qTail.push(-1); qLen.push(0);
-    rxHandler.push(null); rxHandlerId.push(0);
-  }
+  while (rxHandler.length <= dev) { rxHandler.push(null); rxHandlerId.push(0); }
 }
 
-/** A new device (register_netdevice): counters start at 0. */
+/** A new device (register_netdevice): counters start at 0, the TX queue runs. */
 export function netifDevInit(dev: i32): void {
   ensure(dev);
   coreRxDropped[dev] = 0; coreTxDropped[dev] = 0; coreRxNohandler[dev] = 0; coreRxOtherhost[dev] = 0; lstatsPackets[dev] = 0;
   lstatsBytes[dev] = 0; vethDropped[dev] = 0; qdiscDrops[dev] = 0; qHead[dev] = -1; qTail[dev] = -1; qLen[dev] = 0;
+  txqStopped[dev] = false;
   rxHandler[dev] = null; rxHandlerId[dev] = 0;
 }
 
 // @ts-ignore: decorator
-@inline function valid(dev: i32): bool { return devExists(dev) && dev < coreRxDropped.length; }
-/**
- * a[dev] = v for a valid dev (every per-device array holds it): Array's own
- * store checks the length and may grow the array, a call on every write.
- */
-// @ts-ignore: decorator
-@inline function put(a: Array<i32>, dev: i32, v: i32): void { store<i32>(a.dataStart + (<usize>dev << 2), v); }
+@inline function valid(dev: i32): bool { return devExists(dev); }
 
 export function dev_core_stats_rx_dropped_inc(dev: i32): void { if (valid(dev)) coreRxDropped[dev]++; }
 export function dev_core_stats_tx_dropped_inc(dev: i32): void { if (valid(dev)) coreTxDropped[dev]++; }
@@ -120,19 +113,15 @@ export function qdiscQlen(dev: i32): i32 { return valid(dev) ? qLen[dev] : 0; }
 // ---- net_device_ops of driver kinds living outside this file (the EMAC) ---------------------
 /** ndo_start_xmit: NETDEV_TX_OK (skb consumed or dropped) or NETDEV_TX_BUSY (skb not taken). */
 export type NdoStartXmit = (skb: i32, dev: i32) => i32;
-/** netif_xmit_stopped(): the driver's TX queue is stopped. */
-export type NdoQueueStopped = (dev: i32) => bool;
 /** ndo_get_stats64: fills `s` (rtnl_link_stats64 order). */
 export type NdoGetStats64 = (dev: i32, s: StaticArray<u64>) => void;
 
 const KINDS: i32 = 9;
 const opsXmit = new StaticArray<NdoStartXmit | null>(KINDS);
-const opsStopped = new StaticArray<NdoQueueStopped | null>(KINDS);
 const opsStats = new StaticArray<NdoGetStats64 | null>(KINDS);
 
-export function netdevOpsRegister(kind: u8, xmit: NdoStartXmit, stopped: NdoQueueStopped, stats: NdoGetStats64): void {
+export function netdevOpsRegister(kind: u8, xmit: NdoStartXmit, stats: NdoGetStats64): void {
   unchecked(opsXmit[kind] = xmit);
-  unchecked(opsStopped[kind] = stopped);
   unchecked(opsStats[kind] = stats);
 }
 
@@ -187,7 +176,8 @@ function load16be(p: usize): u16 { return bswap<u16>(load<u16>(p)); }
  * from the destination (broadcast, multicast, ours, someone else's), and the
  * protocol from the type/length field. Returns skb->protocol.
  */
-export function eth_type_trans(skb: i32, dev: i32): u16 {
+// @ts-ignore: decorator
+@inline export function eth_type_trans(skb: i32, dev: i32): u16 {
   skbDev[skb] = dev;
   skbResetMacHeader(skb);
   const p = skbDataPtr(skb);
@@ -212,7 +202,8 @@ export function eth_type_trans(skb: i32, dev: i32): u16 {
 }
 
 /** eth_header(): pushes an Ethernet header (dst, the device's address, type). 0 or -ENOBUFS (no headroom). */
-export function eth_header(skb: i32, dev: i32, type: u16, dst: u64): i32 {
+// @ts-ignore: decorator
+@inline export function eth_header(skb: i32, dev: i32, type: u16, dst: u64): i32 {
   const p = skbPush(skb, ETH_HLEN);
   if (p == 0) return -ENOBUFS;
   macStore(p, dst);
@@ -389,7 +380,8 @@ function deliverSkb(skb: i32, origDev: i32, exact: bool): i32 {
 }
 
 /** netif_receive_skb(): the driver hands a frame (after eth_type_trans) to the stack, here and now. */
-export function netif_receive_skb(skb: i32): i32 {
+// @ts-ignore: decorator
+@inline export function netif_receive_skb(skb: i32): i32 {
   if (!skbValid(skb)) return NET_RX_DROP;
   if (!valid(skbDev[skb])) { kfree_skb(skb); return NET_RX_DROP; }
   trace(TE_NETIF_RECEIVE, <u32>skbDev[skb], skbLen[skb]);
@@ -488,13 +480,14 @@ export function softirqPending(): bool {
 }
 
 // ---- transmit ------------------------------------------------------------------------------
-/** netif_xmit_stopped(); dev is valid (every caller has checked). */
-function queueStopped(dev: i32): bool {
-  const k = unchecked(devKind[dev]);
-  if (k >= <u8>KINDS) return false;
-  const f = unchecked(opsStopped[k]);
-  return f != null && f(dev);
-}
+/** netif_xmit_stopped() */
+// @ts-ignore: decorator
+@inline function queueStopped(dev: i32): bool { return txqStopped[dev]; }
+
+/** netif_stop_queue(): the driver takes no more frames until it wakes the queue. */
+export function netif_stop_queue(dev: i32): void { if (valid(dev)) txqStopped[dev] = true; }
+/** netif_wake_queue(): frames waiting in the qdisc go at the next softirq step (softirqPending says so). */
+export function netif_wake_queue(dev: i32): void { if (valid(dev)) txqStopped[dev] = false; }
 
 /** xmit_one(): taps see the frame (PACKET_OUTGOING), then the driver's ndo_start_xmit. */
 function xmitOne(skb: i32, dev: i32): i32 {
@@ -519,17 +512,17 @@ function qdisc_run(dev: i32): i32 {
   let n = 0;
   for (let skb = unchecked(qHead[dev]); skb >= 0 && !queueStopped(dev); skb = unchecked(qHead[dev])) {
     const next = skbNext[skb];
-    put(qHead, dev, next);
-    if (next < 0) put(qTail, dev, -1);
-    put(qLen, dev, unchecked(qLen[dev]) - 1);
+    qHead[dev] = next;
+    if (next < 0) qTail[dev] = -1;
+    qLen[dev] = qLen[dev] - 1;
     qdiscSkbs--;
     skbNext[skb] = -1;
     if (xmitOne(skb, dev) == NETDEV_TX_BUSY) {
       // dev_requeue_skb: back to the head, try again when the driver wakes the queue
       skbNext[skb] = unchecked(qHead[dev]);
-      put(qHead, dev, skb);
-      if (unchecked(qTail[dev]) < 0) put(qTail, dev, skb);
-      put(qLen, dev, unchecked(qLen[dev]) + 1);
+      qHead[dev] = skb;
+      if (unchecked(qTail[dev]) < 0) qTail[dev] = skb;
+      qLen[dev] = qLen[dev] + 1;
       qdiscSkbs++;
       break;
     }
@@ -601,9 +594,9 @@ export function dev_queue_xmit(skb: i32): i32 {
     skbNext[skb] = -1;
     if (bypass && xmitOne(skb, dev) != NETDEV_TX_BUSY) return NET_XMIT_SUCCESS;
     const tail = unchecked(qTail[dev]);
-    if (tail >= 0) skbNext[tail] = skb; else put(qHead, dev, skb);
-    put(qTail, dev, skb);
-    put(qLen, dev, unchecked(qLen[dev]) + 1);
+    if (tail >= 0) skbNext[tail] = skb; else qHead[dev] = skb;
+    qTail[dev] = skb;
+    qLen[dev] = qLen[dev] + 1;
     qdiscSkbs++;
     if (!bypass) qdisc_run(dev);
     if (unchecked(qLen[dev]) > 0) netif_schedule(dev);

@@ -270,7 +270,8 @@ export function skbResetNetworkHeader(skb: i32): void { unchecked(skbNetworkHead
 export function skbResetTransportHeader(skb: i32): void { unchecked(skbTransportHeader[skb] = <i32>skbData[skb]); }
 
 /** An skb holding a copy of [p, p+len) after the headroom; -1 if the pool is empty or the frame too long. */
-export function skbFromBytes(p: usize, len: u32): i32 {
+// @ts-ignore: decorator
+@inline export function skbFromBytes(p: usize, len: u32): i32 {
   if (len > SKB_MAX_FRAME) return -2;
   const s = skbAlloc(len);
   if (s < 0) return -1;

@@ -83,6 +83,16 @@ export type EmacLinkChange = (nic: i32, up: bool) => void;
 let emacLinkChange: EmacLinkChange | null = null;
 export function emacSetLinkChange(h: EmacLinkChange | null): void { emacLinkChange = h; }
 
+/** netif_stop_queue / netif_wake_queue: (nic, stopped). */
+export type EmacTxqState = (nic: i32, stopped: bool) => void;
+let emacTxqState: EmacTxqState | null = null;
+export function emacSetTxqState(h: EmacTxqState | null): void { emacTxqState = h; }
+/** The TX queue as the stack sees it after a.up or a.queueStopped changed: stopped while either says so. */
+function txqSync(a: EmacAdapter): void {
+  const h = emacTxqState;
+  if (h != null) h(a.nic, !a.up || a.queueStopped);
+}
+
 /** Per-packet offload request: what the skb carries (ip_summed, gso, vlan). Reused, never allocated per packet. */
 export class TxMeta {
   vlanTci: i32 = -1; // skb_vlan_tag_present
@@ -539,6 +549,7 @@ export function emac_mac_up(a: EmacAdapter): i32 {
   a.up = true;
   a.napiScheduled = false;
   a.queueStopped = false;
+  txqSync(a); // netif_start_queue
   return 0;
 }
 
@@ -631,6 +642,7 @@ function emac_mac_reset(a: EmacAdapter): void {
 /** emac_mac_down */
 export function emac_mac_down(a: EmacAdapter): void {
   a.up = false;
+  txqSync(a); // netif_stop_queue
   a.napiScheduled = false;
   // phy_stop: a link that was up goes down (phy_link_down: the carrier at once, then
   // emac_adjust_link: SGMII error interrupts off)
@@ -842,10 +854,11 @@ function mapTx(a: EmacAdapter, idx: u32, p: usize, len: u32): u64 {
  * frame [p, p+len) with the offloads in `meta`. Returns 0, or -1 when dropped
  * (odd checksum start, ring full, link down) like NETDEV_TX_OK after a free.
  */
-export function emac_mac_tx_buf_send(a: EmacAdapter, p: usize, len: u32, meta: TxMeta): i32 {
+// @ts-ignore: decorator
+@inline export function emac_mac_tx_buf_send(a: EmacAdapter, p: usize, len: u32, meta: TxMeta): i32 {
   if (!a.up || a.queueStopped || len < 14) { a.txDropped++; return -1; }
   // worst case: an extra TPD, the header TPD and the data in TX_BUF pieces
-  if (txFree(a) < len / TX_BUF + 3) { a.queueStopped = true; a.txDropped++; return -1; }
+  if (txFree(a) < len / TX_BUF + 3) { a.queueStopped = true; txqSync(a); a.txDropped++; return -1; }
   let w1: u32 = 0;
   let w3: u32 = 0;
   let hdrLen: u32 = 0;
@@ -882,7 +895,7 @@ export function emac_mac_tx_buf_send(a: EmacAdapter, p: usize, len: u32, meta: T
   const t = a.tpdV + <usize>last * 16;
   store<u32>(t, load<u32>(t, 4) | TPD_LAST_FRAGMENT, 4);
   unchecked(a.tpdSkbEnd[<i32>last] = 1);
-  if (txFree(a) < MAX_SKB_FRAGS + 3) a.queueStopped = true;
+  if (txFree(a) < MAX_SKB_FRAGS + 3) { a.queueStopped = true; txqSync(a); }
   a.update32(MAILBOX_15, 0xffff, a.tpdProduce);
   a.transStart = clockNow(); // txq_trans_update after NETDEV_TX_OK
   return 0;
@@ -898,7 +911,7 @@ function emac_mac_tx_process(a: EmacAdapter): void {
     }
     a.tpdConsume = ringNext(a.tpdConsume, a.tpdCount);
   }
-  if (a.queueStopped && txFree(a) > MAX_SKB_FRAGS + 1) a.queueStopped = false;
+  if (a.queueStopped && txFree(a) > MAX_SKB_FRAGS + 1) { a.queueStopped = false; txqSync(a); }
 }
 
 // ---- TX watchdog (dev_watchdog, emac_tx_timeout) ------------------------------------------

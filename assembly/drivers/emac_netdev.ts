@@ -10,7 +10,7 @@
 import {
   emac_probe, emac_open, emac_close, emac_phy_poll, emac_change_mtu, emac_mac_tx_buf_send, emac_update_hw_stats,
   emac_set_mac_address, emacAdapter, emacSetRxHandler, txMeta, RXF_CSUM_UNNECESSARY, emac_watchdog_next,
-  emac_watchdog_run, emac_rx_mode_set, emacSetLinkChange,
+  emac_watchdog_run, emac_rx_mode_set, emacSetLinkChange, emacSetTxqState,
 } from "./emac";
 import { emacCreate, emacDevice } from "../hw/emac/emac";
 import { wirePortReset } from "../hw/wire";
@@ -21,13 +21,13 @@ import {
   RX_OK, RX_MCAST, RX_FCS_ERR, RX_LEN_ERR, RX_BYTE_CNT, RX_FRAG, RX_SZ_OV, RX_RXF_OV, RX_ALIGN_ERR, TX_BASE, TX_OK,
   TX_BYTE_CNT, TX_UNDERRUN, TX_TRUNC,
 } from "../hw/emac/registers";
-import { devMac, devMtu, KIND_EMAC } from "../core/netdevice";
+import { devMac, devMtu, KIND_EMAC, DevField, DEV_MAX, DEV_FIELD_SKEW } from "../core/netdevice";
 import { skbDataPtr, skbLen, skbVlanTci, CHECKSUM_NONE, CHECKSUM_UNNECESSARY } from "../core/skbuff";
 import { consume_skb, kfree_skb } from "../core/dropreason";
 import { trace } from "../core/trace";
 import { TE_EMAC_TX } from "../core/trace_events";
 import {
-  netdevOpsRegister, netifReceiveFrame, NETDEV_TX_OK, NETDEV_TX_BUSY, ST_RX_PACKETS, ST_TX_PACKETS, ST_RX_BYTES,
+  netdevOpsRegister, netifReceiveFrame, netif_stop_queue, netif_wake_queue, NETDEV_TX_OK, NETDEV_TX_BUSY, ST_RX_PACKETS, ST_TX_PACKETS, ST_RX_BYTES,
   ST_TX_BYTES, ST_MULTICAST, ST_COLLISIONS, ST_RX_ERRORS, ST_RX_FIFO_ERRORS, ST_RX_LENGTH_ERRORS, ST_RX_CRC_ERRORS,
   ST_RX_FRAME_ERRORS, ST_RX_OVER_ERRORS, ST_RX_MISSED_ERRORS, ST_TX_ERRORS, ST_TX_FIFO_ERRORS, ST_TX_ABORTED_ERRORS,
   ST_TX_WINDOW_ERRORS,
@@ -42,8 +42,8 @@ const MAX_NICS: i32 = 16;
 // struct emac_stats, TX side (TX_BASE + i)
 const TX_1_COL: i32 = 15, TX_2_COL: i32 = 16, TX_LATE_COL: i32 = 17, TX_ABORT_COL: i32 = 18;
 
-/** nic index of each emac netdevice (by ifindex), -1 if none */
-const nicOf = new Array<i32>();
+/** nic index + 1 of each emac netdevice (by ifindex), 0 if none */
+const nicOf = changetype<DevField<i32>>(memory.data(DEV_MAX * sizeof<i32>() + DEV_FIELD_SKEW, 8));
 /** ifindex bound to each nic, 0 if none */
 const devOf = changetype<Table<i32>>(memory.data(MAX_NICS * sizeof<i32>(), 8));
 const nextPoll = changetype<Table<i64>>(memory.data(MAX_NICS * sizeof<i64>(), 8));
@@ -57,9 +57,18 @@ let carrierFn: CarrierFn | null = null;
 export function emacNetdevInit(carrier: CarrierFn): void {
   carrierFn = carrier;
   for (let i = 0; i < MAX_NICS; i++) unchecked(nextPoll[i] = CLOCK_NEVER);
-  netdevOpsRegister(KIND_EMAC, emac_start_xmit, emacQueueStopped, emac_get_stats64);
+  netdevOpsRegister(KIND_EMAC, emac_start_xmit, emac_get_stats64);
   emacSetRxHandler(emacRxFrame);
   emacSetLinkChange(linkChange);
+  emacSetTxqState(txqState);
+}
+
+/** The driver's netif_stop_queue / netif_wake_queue on the NIC's netdevice. */
+function txqState(nic: i32, stopped: bool): void {
+  const dev = nic >= 0 && nic < MAX_NICS ? unchecked(devOf[nic]) : 0;
+  if (dev == 0) return;
+  if (stopped) netif_stop_queue(dev);
+  else netif_wake_queue(dev);
 }
 
 /** phy_link_change: the carrier follows the link phylib reports. */
@@ -70,7 +79,7 @@ function linkChange(nic: i32, up: bool): void {
   if (dev != 0 && f != null) f(dev, up);
 }
 
-export function emacNic(dev: i32): i32 { return dev > 0 && dev < nicOf.length ? unchecked(nicOf[dev]) : -1; }
+export function emacNic(dev: i32): i32 { return dev > 0 && dev < DEV_MAX ? nicOf[dev] - 1 : -1; }
 
 function macHi(m: u64): u32 { return <u32>(m >> 32) & 0xffff; }
 function macLo(m: u64): u32 { return <u32>m; }
@@ -89,9 +98,9 @@ export function emacNetdevProbe(dev: i32): i32 {
   if (r < 0) { spare.push(nic); return r; }
   const a = emacAdapter(nic);
   if (a != null) { wirePortReset(a.upPort); a.mtu = devMtu[dev]; }
-  while (nicOf.length <= dev) nicOf.push(-1);
-  nicOf[dev] = nic;
+  nicOf[dev] = nic + 1;
   unchecked(devOf[nic] = dev);
+  netif_stop_queue(dev); // until emac_mac_up starts it
   unchecked(nextPoll[nic] = CLOCK_NEVER);
   return 0;
 }
@@ -103,7 +112,7 @@ export function emacNetdevRemove(dev: i32): void {
   emac_close(nic);
   unchecked(devOf[nic] = 0);
   unchecked(nextPoll[nic] = CLOCK_NEVER);
-  nicOf[dev] = -1;
+  nicOf[dev] = 0;
   spare.push(nic);
 }
 
@@ -237,11 +246,6 @@ function emac_start_xmit(skb: i32, dev: i32): i32 {
   if (sent) consume_skb(skb);
   else kfree_skb(skb); // the driver frees it and returns NETDEV_TX_OK, uncounted
   return NETDEV_TX_OK;
-}
-
-function emacQueueStopped(dev: i32): bool {
-  const a = emacAdapter(emacNic(dev));
-  return a == null || !a.up || a.queueStopped;
 }
 
 /** emac_get_stats64: the MAC's counters (emac_update_hw_stats first), mapped as the driver maps them. */

@@ -93,7 +93,7 @@ function ensure(dev: i32): void {
 
 /** Registered once: the net_device_ops of KIND_MACVLAN and bc_work in the softirq step. */
 export function macvlanInit(): void {
-  netdevOpsRegister(KIND_MACVLAN, macvlan_start_xmit, macvlanQueueStopped, macvlan_dev_get_stats64);
+  netdevOpsRegister(KIND_MACVLAN, macvlan_start_xmit, macvlan_dev_get_stats64);
   softirqWorkRegister(macvlan_process_broadcast);
 }
 
@@ -161,7 +161,6 @@ function macvlan_dev_get_stats64(dev: i32, s: StaticArray<u64>): void {
   s[ST_TX_PACKETS] = mvTxPackets[dev]; s[ST_TX_BYTES] = mvTxBytes[dev];
   s[ST_RX_ERRORS] = mvRxErrors[dev]; s[ST_RX_DROPPED] = mvRxErrors[dev]; s[ST_TX_DROPPED] = mvTxDropped[dev];
 }
-function macvlanQueueStopped(dev: i32): bool { return false; }
 
 // ---- receive -------------------------------------------------------------------------------------
 function macAt(p: usize): u64 {

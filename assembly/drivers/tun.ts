@@ -106,6 +106,7 @@ function tunCreate(name: string, flags: u32): i32 {
   const dev = tap
     ? register(name, KIND_TUN, 1500, randomMac(), 1000, IFF_BROADCAST | IFF_MULTICAST, 65535 - ETH_HLEN)
     : register(name, KIND_TUN, 1500, 0, 500, IFF_POINTOPOINT | IFF_NOARP | IFF_MULTICAST, 65535);
+  if (dev < 0) return dev;
   if (!tap) devType[dev] = ARPHRD_NONE;
   ensure(dev);
   tunFlags[dev] = (flags & (TUN_TYPE_MASK | TUN_FEATURES));
@@ -113,7 +114,7 @@ function tunCreate(name: string, flags: u32): i32 {
   tunOperUnknown[dev] = true;
   rxPackets[dev] = 0; rxBytes[dev] = 0; txPackets[dev] = 0; txBytes[dev] = 0;
   ring[dev] = EMPTY_RING; ringTime[dev] = EMPTY_TIMES; ringHead[dev] = 0; ringCount[dev] = 0;
-  if (!opsRegistered) { netdevOpsRegister(KIND_TUN, tun_net_xmit, tunQueueStopped, tun_net_get_stats64); opsRegistered = true; }
+  if (!opsRegistered) { netdevOpsRegister(KIND_TUN, tun_net_xmit, tun_net_get_stats64); opsRegistered = true; }
   return dev;
 }
 
@@ -139,6 +140,7 @@ export function tun_set_iff(name: string, flags: u32): i32 {
     const v = devGetValidName(n);
     if (v.length == 0) return devNameError;
     dev = tunCreate(v, flags);
+    if (dev < 0) return dev;
   }
   tun_attach(dev);
   return dev;
@@ -301,9 +303,6 @@ function tun_net_xmit(skb: i32, dev: i32): i32 {
   ringSkbs++;
   return NETDEV_TX_OK;
 }
-
-/** tun_net_xmit never asks to queue: full rings drop. */
-function tunQueueStopped(dev: i32): bool { return false; }
 
 /** tun_net_get_stats64: the software counters; drops come from the core counters. */
 function tun_net_get_stats64(dev: i32, s: StaticArray<u64>): void {

@@ -70,6 +70,7 @@ export function vethNewlinkRemote(name: string, mac: u64, mtu: u32, txqlen: u32,
   if (m > 65535) return fail(EINVAL, "mtu greater than device maximum");
   if (check) return 0;
   const dev = register(name, KIND_VETH, m, mac, txqlen != 0 ? txqlen : 1000);
+  if (dev < 0) return dev;
   ensure(dev);
   remotePeer[dev] = 0; remoteNsid[dev] = -1; remotePeerUp[dev] = false; remoteRxPackets[dev] = 0; remoteRxBytes[dev] = 0;
   return dev;

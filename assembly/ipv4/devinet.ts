@@ -1,6 +1,6 @@
 // struct in_device and struct in_ifaddr (net/ipv4/devinet.c): per-device IPv4
 // configuration and the address lists, with the kernel's ordering rules.
-import { devAlive, devList, devName, devFlags, devMac, devIsUp, IFF_LOOPBACK, IFF_NOARP } from "../core/netdevice";
+import { devExists, devList, devName, devFlags, devMac, devIsUp, IFF_LOOPBACK, IFF_NOARP } from "../core/netdevice";
 import { inetMask, isMulticast } from "../lib/inet";
 import { EEXIST, EINVAL, ENODEV, ENOBUFS, EADDRNOTAVAIL, fail } from "../lib/errno";
 import { fibAddIfaddr, fibInetaddrUp, fibDelIfaddr, fibDisableIp } from "./fib_frontend";
@@ -297,7 +297,7 @@ function inetInsertIfa(ifa: i32): i32 {
 export function inetNewAddr(dev: i32, local: u32, address: u32, prefixlen: i32, bcast: u32, scope: i32,
   flags: u32, label: string, metric: u32, replace: bool, valid: u32, preferred: u32): i32 {
   if (prefixlen > 32 || prefixlen < 0) return fail(EINVAL, "ipv4: Invalid prefix length");
-  if (dev <= 0 || dev >= devAlive.length || !devAlive[dev]) return fail(ENODEV, "ipv4: Device not found");
+  if (!devExists(dev)) return fail(ENODEV, "ipv4: Device not found");
   if (!inDevExists(dev)) return -ENOBUFS;
   if (valid == 0 || preferred > valid) return fail(EINVAL, "ipv4: address lifetime invalid");
   const mask = inetMask(prefixlen);

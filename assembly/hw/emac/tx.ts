@@ -262,7 +262,8 @@ export function txStart(d: EmacDevice): void {
 }
 
 /** Puts the gathered packet [p, p+total) on the wire with its offloads; its TPDs end before `next`. */
-function txSend(d: EmacDevice, p: usize, total: u32, w1first: u32, w3first: u32, next: u32): void {
+// @ts-ignore: decorator
+@inline function txSend(d: EmacDevice, p: usize, total: u32, w1first: u32, w3first: u32, next: u32): void {
   const now = clockNow();
   txStartNs = d.wire.txBusyUntil > now ? d.wire.txBusyUntil : now;
   stagedNs = 0;

@@ -19,7 +19,7 @@ import {
   VLAN_VID_MASK,
 } from "./vlan_core";
 import {
-  vlan_dev_hard_start_xmit, vlan_dev_get_stats64, vlanQueueStopped, vlan_sync_address, vlanCarrier, VLAN_FLAG_REORDER_HDR,
+  vlan_dev_hard_start_xmit, vlan_dev_get_stats64, vlan_sync_address, vlanCarrier, VLAN_FLAG_REORDER_HDR,
   VLAN_FLAG_GVRP, VLAN_FLAG_LOOSE_BINDING, VLAN_FLAG_MVRP, VLAN_FLAG_BRIDGE_BINDING,
 } from "./vlan_dev";
 
@@ -44,7 +44,7 @@ export function vlanBind(reg: RegisterFn, unreg: DevFn, open: OpenFn, close: Dev
 
 /** vlan_proto_init / vlan_netlink_init: the net_device_ops of KIND_VLAN. */
 export function vlanInit(): void {
-  netdevOpsRegister(KIND_VLAN, vlan_dev_hard_start_xmit, vlanQueueStopped, vlan_dev_get_stats64);
+  netdevOpsRegister(KIND_VLAN, vlan_dev_hard_start_xmit, vlan_dev_get_stats64);
 }
 
 export function is_vlan_dev(dev: i32): bool { return devExists(dev) && devKind[dev] == KIND_VLAN; }

@@ -57,7 +57,6 @@ export function vlan_dev_get_stats64(dev: i32, s: StaticArray<u64>): void {
   s[ST_RX_PACKETS] = vlanRxPackets[dev]; s[ST_RX_BYTES] = vlanRxBytes[dev]; s[ST_MULTICAST] = vlanRxMcast[dev];
   s[ST_TX_PACKETS] = vlanTxPackets[dev]; s[ST_TX_BYTES] = vlanTxBytes[dev]; s[ST_TX_DROPPED] = vlanTxDropped[dev];
 }
-export function vlanQueueStopped(dev: i32): bool { return false; }
 
 /** vlan_dev_inherit_address(): a stolen address follows the lower's. */
 export function vlan_dev_inherit_address(dev: i32, lower: i32): bool {

@@ -48,8 +48,6 @@ function br_dev_xmit(skb: i32, br: i32): i32 {
   return NETDEV_TX_OK;
 }
 
-function br_queue_stopped(dev: i32): bool { return false; }
-
 /** br_get_stats64(): dev->stats (multicast) plus the per-cpu tstats. */
 function br_get_stats64(dev: i32, s: StaticArray<u64>): void {
   s[ST_RX_PACKETS] = brRxPackets[dev]; s[ST_RX_BYTES] = brRxBytes[dev];
@@ -61,7 +59,7 @@ let opsRegistered = false;
 
 /** br_dev_setup() + br_dev_init() for a registered bridge device: carrier on, its own address in the fdb. */
 export function br_dev_init(br: i32, macGiven: bool): void {
-  if (!opsRegistered) { netdevOpsRegister(KIND_BRIDGE, br_dev_xmit, br_queue_stopped, br_get_stats64); opsRegistered = true; }
+  if (!opsRegistered) { netdevOpsRegister(KIND_BRIDGE, br_dev_xmit, br_get_stats64); opsRegistered = true; }
   br_stp_llc_init();
   brEnsure(br);
   brIsBridge[br] = true;
