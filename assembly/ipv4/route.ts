@@ -256,8 +256,6 @@ function martian(reason: i32): i32 { rtDropReason = reason; return reason; }
 const RC_SLOTS: i32 = 8192; // four-way set-associative, a power of two
 const RC_WORDS: i32 = 16; // one 64-byte line per entry
 const rcache = changetype<Table<u32>>(memory.data((RC_SLOTS * RC_WORDS) * sizeof<u32>(), 8));
-/** per entry, high hash bits: a lookup reads the four tags of its set and only the entry whose tag matches */
-const rctag = changetype<Table<u32>>(memory.data(RC_SLOTS * sizeof<u32>(), 8));
 /** off: every packet takes the slow path (the uncached rate); verify: hits are checked against it */
 export let rcacheEnabled: bool = true;
 export let rcacheVerify: bool = false;
@@ -277,10 +275,10 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   h ^= h >>> 16;
   const first = <i32>(h & <u32>(RC_SLOTS - 4));
   const set = changetype<usize>(rcache) + ((<usize>first * <usize>RC_WORDS) << 2);
-  const tag = h | 1; // never 0, the tag of an empty way
+  // the ways in order: an entry is put in the first stale way, so most are found in the first line read
   let e = set;
   let way = 0;
-  while (way < 4 && (unchecked(rctag[first + way]) != tag || !rcacheMatch(e, daddr, saddr, k4, mark, k5))) {
+  while (way < 4 && !rcacheMatch(e, daddr, saddr, k4, mark, k5)) {
     way++;
     e += <usize>RC_WORDS << 2;
   }
@@ -319,7 +317,6 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   while (way < 4 && load<u32>(set + ((<usize>way * <usize>RC_WORDS) << 2), 24) == rtGenid) way++;
   if (way == 4) way = <i32>(h >>> 16) & 3;
   e = set + ((<usize>way * <usize>RC_WORDS) << 2);
-  unchecked(rctag[first + way] = tag);
   store<u32>(e, daddr); store<u32>(e, saddr, 4); store<u32>(e, k4, 8); store<u32>(e, mark, 12); store<u32>(e, k5, 16);
   store<u32>(e, rtMultipath ? <u32>rtNh | 0x80000000 : 0, 20);
   store<u32>(e, rtGenid, 24); store<u32>(e, <u32>ret, 28);
