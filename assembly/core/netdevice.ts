@@ -1,6 +1,8 @@
 // struct net_device, as struct-of-arrays indexed by ifindex. Only what the
 // stack reads lives here; a device kind's own state lives with its model.
 
+import { SlotTable, SLOTS, SLOT_SKEW } from "../lib/table";
+
 export const KIND_LOOPBACK: u8 = 1, KIND_VETH: u8 = 2, KIND_DUMMY: u8 = 3, KIND_EMAC: u8 = 4;
 export const KIND_BRIDGE: u8 = 6;
 export const KIND_MACVLAN: u8 = 5;
@@ -26,55 +28,33 @@ export const IFNAMSIZ: i32 = 16;
 
 /**
  * [model limit] ifindexes are below DEV_MAX (Linux: 2^31), so the fields the packet path reads are
- * static tables: one load at a constant address, where a growing Array costs three dependent ones.
- * A power of two: indexes are masked to it, so no access can leave its table.
+ * SlotTables: one load at a constant address, where a growing Array costs three dependent ones.
  */
-export const DEV_MAX: i32 = 4096;
-const DEV_MASK: i32 = DEV_MAX - 1;
-// @ts-ignore: decorator
-@inline function devSlot<T>(base: usize, dev: i32): usize { return base + (<usize>(dev & DEV_MASK) << alignof<T>()); }
-/** One net_device field for every ifindex, read and written as field[dev] (as SkbField in skbuff.ts). */
-// @ts-ignore: decorator
-@final @unmanaged
-export class DevField<T> {
-  // @ts-ignore: decorator
-  @inline @operator("[]") get(dev: i32): T { return load<T>(devSlot<T>(changetype<usize>(this), dev)); }
-  // @ts-ignore: decorator
-  @inline @operator("[]=") set(dev: i32, v: T): void { store<T>(devSlot<T>(changetype<usize>(this), dev), v); }
-  // @ts-ignore: decorator
-  @inline @operator("{}") uget(dev: i32): T { return load<T>(devSlot<T>(changetype<usize>(this), dev)); }
-  // @ts-ignore: decorator
-  @inline @operator("{}=") uset(dev: i32, v: T): void { store<T>(devSlot<T>(changetype<usize>(this), dev), v); }
-}
-/**
- * Bytes between one table and the next beyond its DEV_MAX values: without them every table is a
- * multiple of 4 KiB and one device's fields share their offset within a page (see SKB_FIELD_SKEW).
- */
-export const DEV_FIELD_SKEW: i32 = 136;
+export const DEV_MAX: i32 = SLOTS;
 // Each table is a changetype of its own memory.data, so every access folds its address to a constant.
 
-export const devAlive = changetype<DevField<bool>>(memory.data(DEV_MAX * sizeof<bool>() + DEV_FIELD_SKEW, 8));
-export const devKind = changetype<DevField<u8>>(memory.data(DEV_MAX * sizeof<u8>() + DEV_FIELD_SKEW, 8));
+export const devAlive = changetype<SlotTable<bool>>(memory.data(DEV_MAX * sizeof<bool>() + SLOT_SKEW, 8));
+export const devKind = changetype<SlotTable<u8>>(memory.data(DEV_MAX * sizeof<u8>() + SLOT_SKEW, 8));
 /** administrative and static flags (IFF_UP, IFF_BROADCAST, ...); RUNNING/LOWER_UP are derived */
-export const devFlags = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
-export const devCarrier = changetype<DevField<bool>>(memory.data(DEV_MAX * sizeof<bool>() + DEV_FIELD_SKEW, 8));
+export const devFlags = changetype<SlotTable<u32>>(memory.data(DEV_MAX * sizeof<u32>() + SLOT_SKEW, 8));
+export const devCarrier = changetype<SlotTable<bool>>(memory.data(DEV_MAX * sizeof<bool>() + SLOT_SKEW, 8));
 /** dev->carrier_up_count + carrier_down_count (IFLA_CARRIER_CHANGES): transitions after registration */
-export const devCarrierChanges = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
-export const devMtu = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
-export const devMinMtu = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
-export const devMaxMtu = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
-export const devMac = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
+export const devCarrierChanges = changetype<SlotTable<u32>>(memory.data(DEV_MAX * sizeof<u32>() + SLOT_SKEW, 8));
+export const devMtu = changetype<SlotTable<u32>>(memory.data(DEV_MAX * sizeof<u32>() + SLOT_SKEW, 8));
+export const devMinMtu = changetype<SlotTable<u32>>(memory.data(DEV_MAX * sizeof<u32>() + SLOT_SKEW, 8));
+export const devMaxMtu = changetype<SlotTable<u32>>(memory.data(DEV_MAX * sizeof<u32>() + SLOT_SKEW, 8));
+export const devMac = changetype<SlotTable<u64>>(memory.data(DEV_MAX * sizeof<u64>() + SLOT_SKEW, 8));
 /** veth peer ifindex, 0 if none */
-export const devPeer = changetype<DevField<i32>>(memory.data(DEV_MAX * sizeof<i32>() + DEV_FIELD_SKEW, 8));
-export const devTxqlen = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
-export const devGroup = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
+export const devPeer = changetype<SlotTable<i32>>(memory.data(DEV_MAX * sizeof<i32>() + SLOT_SKEW, 8));
+export const devTxqlen = changetype<SlotTable<u32>>(memory.data(DEV_MAX * sizeof<u32>() + SLOT_SKEW, 8));
+export const devGroup = changetype<SlotTable<u32>>(memory.data(DEV_MAX * sizeof<u32>() + SLOT_SKEW, 8));
 export const devName = new Array<string>();
 /** ARPHRD_*: ARPHRD_NONE devices (tun) have no header_ops, IP goes out without a link-layer header */
-export const devType = changetype<DevField<u16>>(memory.data(DEV_MAX * sizeof<u16>() + DEV_FIELD_SKEW, 8));
+export const devType = changetype<SlotTable<u16>>(memory.data(DEV_MAX * sizeof<u16>() + SLOT_SKEW, 8));
 /** 0: noop (never brought up), 1: noqueue */
-export const devQdisc = changetype<DevField<u8>>(memory.data(DEV_MAX * sizeof<u8>() + DEV_FIELD_SKEW, 8));
+export const devQdisc = changetype<SlotTable<u8>>(memory.data(DEV_MAX * sizeof<u8>() + SLOT_SKEW, 8));
 /** dev->tso_max_size: what alloc_netdev_mqs gives (TSO_LEGACY_MAX_SIZE) unless the driver or a lower sets it */
-export const devTsoMaxSize = changetype<DevField<u32>>(memory.data(DEV_MAX * sizeof<u32>() + DEV_FIELD_SKEW, 8));
+export const devTsoMaxSize = changetype<SlotTable<u32>>(memory.data(DEV_MAX * sizeof<u32>() + SLOT_SKEW, 8));
 export const TSO_LEGACY_MAX_SIZE: u32 = 65536;
 /** GSO_MAX_SIZE on a 64-bit kernel: the largest tso_max_size (netif_set_tso_max_size clamps to it) */
 export const GSO_MAX_SIZE: u32 = 524280;

@@ -19,9 +19,10 @@
 // eth_header() and hands the skb to dev_queue_xmit.
 
 import {
-  devExists, devIsUp, devKind, devCarrier, devMac, devMtu, devPeer, devTxqlen, devQdisc, DevField, DEV_MAX, DEV_FIELD_SKEW,
+  devExists, devIsUp, devKind, devCarrier, devMac, devMtu, devPeer, devTxqlen, devQdisc, DEV_MAX,
   KIND_LOOPBACK, KIND_VETH, KIND_DUMMY, KIND_EMAC, KIND_TUN,
 } from "./netdevice";
+import { SlotTable, SLOT_SKEW } from "../lib/table";
 import {
   skbDev, skbIif, skbProtocol, skbPktType, skbLen, skbData, skbMacHeader, skbNetworkHeader, skbVlanTci, skbNext,
   skbPriority, skbSk, skbIpSummed, skbDataPtr, skbPull, skbPush, skbCopy, skbValid, skbFromBytes,
@@ -62,21 +63,21 @@ export const ST_RX_PACKETS = 0, ST_TX_PACKETS = 1, ST_RX_BYTES = 2, ST_TX_BYTES 
   ST_TX_COMPRESSED = 22, ST_RX_NOHANDLER = 23, ST_RX_OTHERHOST_DROPPED = 24;
 export const ST_COUNT: i32 = 25;
 
-const coreRxDropped = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
-const coreTxDropped = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
-const coreRxNohandler = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
-const coreRxOtherhost = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
-const lstatsPackets = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
-const lstatsBytes = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
-const vethDropped = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
+const coreRxDropped = changetype<SlotTable<u64>>(memory.data(DEV_MAX * sizeof<u64>() + SLOT_SKEW, 8));
+const coreTxDropped = changetype<SlotTable<u64>>(memory.data(DEV_MAX * sizeof<u64>() + SLOT_SKEW, 8));
+const coreRxNohandler = changetype<SlotTable<u64>>(memory.data(DEV_MAX * sizeof<u64>() + SLOT_SKEW, 8));
+const coreRxOtherhost = changetype<SlotTable<u64>>(memory.data(DEV_MAX * sizeof<u64>() + SLOT_SKEW, 8));
+const lstatsPackets = changetype<SlotTable<u64>>(memory.data(DEV_MAX * sizeof<u64>() + SLOT_SKEW, 8));
+const lstatsBytes = changetype<SlotTable<u64>>(memory.data(DEV_MAX * sizeof<u64>() + SLOT_SKEW, 8));
+const vethDropped = changetype<SlotTable<u64>>(memory.data(DEV_MAX * sizeof<u64>() + SLOT_SKEW, 8));
 /** qdisc drops (tc -s qdisc), not part of the link statistics */
-const qdiscDrops = changetype<DevField<u64>>(memory.data(DEV_MAX * sizeof<u64>() + DEV_FIELD_SKEW, 8));
+const qdiscDrops = changetype<SlotTable<u64>>(memory.data(DEV_MAX * sizeof<u64>() + SLOT_SKEW, 8));
 // the pfifo_fast FIFO of each device: skb list head/tail/length
-const qHead = changetype<DevField<i32>>(memory.data(DEV_MAX * sizeof<i32>() + DEV_FIELD_SKEW, 8));
-const qTail = changetype<DevField<i32>>(memory.data(DEV_MAX * sizeof<i32>() + DEV_FIELD_SKEW, 8));
-const qLen = changetype<DevField<i32>>(memory.data(DEV_MAX * sizeof<i32>() + DEV_FIELD_SKEW, 8));
+const qHead = changetype<SlotTable<i32>>(memory.data(DEV_MAX * sizeof<i32>() + SLOT_SKEW, 8));
+const qTail = changetype<SlotTable<i32>>(memory.data(DEV_MAX * sizeof<i32>() + SLOT_SKEW, 8));
+const qLen = changetype<SlotTable<i32>>(memory.data(DEV_MAX * sizeof<i32>() + SLOT_SKEW, 8));
 /** the TX queue's __QUEUE_STATE_DRV_XOFF: set and cleared by the driver (netif_stop_queue, netif_wake_queue) */
-const txqStopped = changetype<DevField<bool>>(memory.data(DEV_MAX * sizeof<bool>() + DEV_FIELD_SKEW, 8));
+const txqStopped = changetype<SlotTable<bool>>(memory.data(DEV_MAX * sizeof<bool>() + SLOT_SKEW, 8));
 /**
  * Not in Linux: all qdiscs together hold at most QDISC_SKB_MAX skbs (the pool's budget: see skbuff.ts);
  * past it an enqueue drops as a full pfifo_fast does. One device with the default txqueuelen (1000)

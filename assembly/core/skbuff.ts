@@ -36,6 +36,7 @@
 
 import { tracePacket } from "./trace";
 import { copyFrame } from "../lib/mem";
+import { SlotTable, SLOTS, SLOT_SKEW } from "../lib/table";
 
 export const SKB_SMALL: i32 = 3584;
 export const SKB_LARGE: i32 = 512;
@@ -61,88 +62,61 @@ export const CHECKSUM_NONE: u8 = 0, CHECKSUM_UNNECESSARY: u8 = 1, CHECKSUM_COMPL
 
 let poolBase: usize = 0;
 
-// Indexes are masked to the pool (a power of two), so a field access can never leave its array.
-const SKB_MASK: i32 = SKB_POOL - 1;
-// @ts-ignore: decorator
-@inline function skbSlot<T>(base: usize, skb: i32): usize { return base + (<usize>(skb & SKB_MASK) << alignof<T>()); }
-
-/**
- * One sk_buff field for the whole pool: SKB_POOL values in static memory, read and
- * written as field[skb]. Bounds are proven by masking instead of checked per access.
- */
-// @ts-ignore: decorator
-@final @unmanaged
-export class SkbField<T> {
-  // @ts-ignore: decorator
-  @inline @operator("[]") get(skb: i32): T { return load<T>(skbSlot<T>(changetype<usize>(this), skb)); }
-  // @ts-ignore: decorator
-  @inline @operator("[]=") set(skb: i32, v: T): void { store<T>(skbSlot<T>(changetype<usize>(this), skb), v); }
-  // @ts-ignore: decorator
-  @inline @operator("{}") uget(skb: i32): T { return load<T>(skbSlot<T>(changetype<usize>(this), skb)); }
-  // @ts-ignore: decorator
-  @inline @operator("{}=") uset(skb: i32, v: T): void { store<T>(skbSlot<T>(changetype<usize>(this), skb), v); }
-}
-/**
- * Bytes between one field's array and the next beyond its SKB_POOL values. Without it every
- * array is a multiple of 4 KiB long, so one skb's fields all sit at the same offset within a
- * page: they fall into one L1 cache set (more than its ways) and each load after a store to
- * another field of the same skb waits on 4K aliasing. 136 puts the fields 136 bytes apart
- * within a page (26 fields: 3,536 bytes, no two alike).
- */
-const SKB_FIELD_SKEW: i32 = 136;
+// @ts-ignore: a compile-time check
+if (SKB_POOL != SLOTS) ERROR("SKB_POOL must be SLOTS: skb fields are SlotTables");
 // the fields the stack reads and writes. Each is written as a changetype of its
 // memory.data right here: the compiler then folds the address into every access
 // as a constant. (Behind a helper, even an inlined one, it becomes a global set
 // at start, and every access loads it first.)
 /** skb->dev (ifindex), 0 = none */
-export const skbDev = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
+export const skbDev = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
 /** skb->skb_iif: the device it arrived on last */
-export const skbIif = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
+export const skbIif = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
 /** skb->protocol, host order (0x0800 = IPv4) */
-export const skbProtocol = changetype<SkbField<u16>>(memory.data(SKB_POOL * sizeof<u16>() + SKB_FIELD_SKEW, 8));
-export const skbPktType = changetype<SkbField<u8>>(memory.data(SKB_POOL * sizeof<u8>() + SKB_FIELD_SKEW, 8));
-export const skbMark = changetype<SkbField<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SKB_FIELD_SKEW, 8));
-export const skbPriority = changetype<SkbField<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SKB_FIELD_SKEW, 8));
+export const skbProtocol = changetype<SlotTable<u16>>(memory.data(SKB_POOL * sizeof<u16>() + SLOT_SKEW, 8));
+export const skbPktType = changetype<SlotTable<u8>>(memory.data(SKB_POOL * sizeof<u8>() + SLOT_SKEW, 8));
+export const skbMark = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
+export const skbPriority = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
 /** skb->len: bytes from data on */
-export const skbLen = changetype<SkbField<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SKB_FIELD_SKEW, 8));
+export const skbLen = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
 /** skb->data, as an offset from the buffer start */
-export const skbData = changetype<SkbField<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SKB_FIELD_SKEW, 8));
+export const skbData = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
 /** header offsets from the buffer start; -1 = not set */
-export const skbMacHeader = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
-export const skbNetworkHeader = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
-export const skbTransportHeader = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
+export const skbMacHeader = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
+export const skbNetworkHeader = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
+export const skbTransportHeader = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
 /** hardware-accelerated VLAN tag (skb->vlan_tci), -1 = none */
-export const skbVlanTci = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
-export const skbIpSummed = changetype<SkbField<u8>>(memory.data(SKB_POOL * sizeof<u8>() + SKB_FIELD_SKEW, 8));
+export const skbVlanTci = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
+export const skbIpSummed = changetype<SlotTable<u8>>(memory.data(SKB_POOL * sizeof<u8>() + SLOT_SKEW, 8));
 /** the packet socket that sent it (skb->sk for AF_PACKET), -1 = none */
-export const skbSk = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
+export const skbSk = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
 /** why it was last freed (kfree_skb_reason), 0 while alive */
-export const skbReason = changetype<SkbField<u16>>(memory.data(SKB_POOL * sizeof<u16>() + SKB_FIELD_SKEW, 8));
+export const skbReason = changetype<SlotTable<u16>>(memory.data(SKB_POOL * sizeof<u16>() + SLOT_SKEW, 8));
 /** queue link (skb->next) for the backlog and qdiscs; -1 = end */
-export const skbNext = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
-const skbLive = changetype<SkbField<bool>>(memory.data(SKB_POOL * sizeof<bool>() + SKB_FIELD_SKEW, 8));
+export const skbNext = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
+const skbLive = changetype<SlotTable<bool>>(memory.data(SKB_POOL * sizeof<bool>() + SLOT_SKEW, 8));
 // skb_dst(): the route attached by ip_route_input/ip_route_output (struct rtable), copied from route.ts's rt*
 /** rtable dst.dev (output device), 0 = no route attached */
-export const skbRtDev = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
+export const skbRtDev = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
 /** rt_type (RTN_*) */
-export const skbRtType = changetype<SkbField<u8>>(memory.data(SKB_POOL * sizeof<u8>() + SKB_FIELD_SKEW, 8));
+export const skbRtType = changetype<SlotTable<u8>>(memory.data(SKB_POOL * sizeof<u8>() + SLOT_SKEW, 8));
 /** rt_flags (RTCF_*) */
-export const skbRtFlags = changetype<SkbField<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SKB_FIELD_SKEW, 8));
+export const skbRtFlags = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
 /** rt_gw4 when the route uses a gateway, else 0 */
-export const skbRtGw = changetype<SkbField<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SKB_FIELD_SKEW, 8));
+export const skbRtGw = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
 /** dst.error of an input route whose input is ip_error (positive errno), else 0 */
-export const skbRtError = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
+export const skbRtError = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
 /** the route's metrics set (dst->_metrics, ipv4/metrics.ts), 0 = none */
-export const skbRtMx = changetype<SkbField<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SKB_FIELD_SKEW, 8));
+export const skbRtMx = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
 /** the route's learned path MTU (route.ts rtPmtu: 0 = none) */
-export const skbRtPmtu = changetype<SkbField<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SKB_FIELD_SKEW, 8));
+export const skbRtPmtu = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
 /** IPCB(skb)->flags (IPSKB_*) */
-export const skbIpFlags = changetype<SkbField<u16>>(memory.data(SKB_POOL * sizeof<u16>() + SKB_FIELD_SKEW, 8));
+export const skbIpFlags = changetype<SlotTable<u16>>(memory.data(SKB_POOL * sizeof<u16>() + SLOT_SKEW, 8));
 /**
  * The traced input packet this skb is (or is a piece of), SKB_NO_INPUT for one the box
  * made itself (an ICMP error, a reply, an ARP request): verdicts are about inputs only.
  */
-export const skbTraceIn = changetype<SkbField<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SKB_FIELD_SKEW, 8));
+export const skbTraceIn = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
 export const SKB_NO_INPUT: u32 = 0xffffffff;
 
 /** Large buffers the queues leave free (see the budget above). */

@@ -21,7 +21,7 @@ import {
   RX_OK, RX_MCAST, RX_FCS_ERR, RX_LEN_ERR, RX_BYTE_CNT, RX_FRAG, RX_SZ_OV, RX_RXF_OV, RX_ALIGN_ERR, TX_BASE, TX_OK,
   TX_BYTE_CNT, TX_UNDERRUN, TX_TRUNC,
 } from "../hw/emac/registers";
-import { devMac, devMtu, KIND_EMAC, DevField, DEV_MAX, DEV_FIELD_SKEW } from "../core/netdevice";
+import { devMac, devMtu, KIND_EMAC, DEV_MAX } from "../core/netdevice";
 import { skbDataPtr, skbLen, skbVlanTci, CHECKSUM_NONE, CHECKSUM_UNNECESSARY } from "../core/skbuff";
 import { consume_skb, kfree_skb } from "../core/dropreason";
 import { trace } from "../core/trace";
@@ -32,7 +32,7 @@ import {
   ST_RX_FRAME_ERRORS, ST_RX_OVER_ERRORS, ST_RX_MISSED_ERRORS, ST_TX_ERRORS, ST_TX_FIFO_ERRORS, ST_TX_ABORTED_ERRORS,
   ST_TX_WINDOW_ERRORS,
 } from "../core/netif";
-import { Table } from "../lib/table";
+import { Table, SlotTable, SLOT_SKEW } from "../lib/table";
 
 /** PHY_STATE_TIME: phylib polls a PHY without interrupt once per second. */
 export const PHY_POLL_NS: i64 = 1_000_000_000;
@@ -43,7 +43,7 @@ const MAX_NICS: i32 = 16;
 const TX_1_COL: i32 = 15, TX_2_COL: i32 = 16, TX_LATE_COL: i32 = 17, TX_ABORT_COL: i32 = 18;
 
 /** nic index + 1 of each emac netdevice (by ifindex), 0 if none */
-const nicOf = changetype<DevField<i32>>(memory.data(DEV_MAX * sizeof<i32>() + DEV_FIELD_SKEW, 8));
+const nicOf = changetype<SlotTable<i32>>(memory.data(DEV_MAX * sizeof<i32>() + SLOT_SKEW, 8));
 /** ifindex bound to each nic, 0 if none */
 const devOf = changetype<Table<i32>>(memory.data(MAX_NICS * sizeof<i32>(), 8));
 const nextPoll = changetype<Table<i64>>(memory.data(MAX_NICS * sizeof<i64>(), 8));

@@ -3,6 +3,7 @@
 // tables of the packet path are static. A full table refuses new devices with EBUSY.
 import { describe, expect, it } from 'vitest';
 import { Box } from '../../src/box.js';
+import { ipScriptCases, words } from '../util/ip-script.js';
 
 const DEV_MAX = 4096;
 
@@ -13,6 +14,23 @@ function ifindex(box: Box, name: string): number {
 }
 
 function linkCount(box: Box): number { return JSON.parse(box.ip('-j link show').stdout).length; }
+
+/** a deleted ifindex is not given again at once: bridges, as this kernel has no dummy driver */
+const SCRIPT = [
+  'link add da address 02:00:00:00:00:0a type bridge', 'link show da', 'link del da',
+  'link add db address 02:00:00:00:00:0b type bridge', 'link show db',
+].map(words);
+const FIXTURE = new URL('../fixtures/devices/ifindex-ip.json', import.meta.url);
+
+describe('ifindex: as Linux gives it', () => {
+  ipScriptCases({
+    fixture: FIXTURE, prefix: 'np-ifx', script: SCRIPT, opts: { noIpv6: true },
+    check: (recorded) => {
+      expect(recorded[1]!.stdout).toMatch(/^2: da: /);
+      expect(recorded[4]!.stdout).toMatch(/^3: db: /);
+    },
+  });
+});
 
 describe('ifindex', () => {
   it('counts up from the last one given, a deleted index is not given again at once', async () => {
