@@ -253,12 +253,27 @@ const ptType = new StaticArray<u16>(PTYPE_MAX);
 const ptDev = new StaticArray<i32>(PTYPE_MAX);
 const ptFunc = new StaticArray<PacketHandler | null>(PTYPE_MAX);
 let ptCount: i32 = 0;
+// ptype_base[ntohs(type) & PTYPE_HASH_MASK]: each bucket's handlers in the order they were added,
+// as entry + 1 (0 ends a list), so delivery looks only at the handlers of types in that bucket
+const PTYPE_HASH_MASK: i32 = 15;
+const ptHead = new StaticArray<i32>(PTYPE_HASH_MASK + 1);
+const ptNext = new StaticArray<i32>(PTYPE_MAX);
+
+function ptRehash(): void {
+  for (let b = 0; b <= PTYPE_HASH_MASK; b++) unchecked(ptHead[b] = 0);
+  for (let i = ptCount - 1; i >= 0; i--) {
+    const b = <i32>unchecked(ptType[i]) & PTYPE_HASH_MASK;
+    unchecked(ptNext[i] = ptHead[b]);
+    unchecked(ptHead[b] = i + 1);
+  }
+}
 
 /** dev_add_pack(): registers `func` for ethertype `type` (host order), on every device (dev 0) or one. 0 or -ENOSPC. */
 export function dev_add_pack(type: u16, func: PacketHandler, dev: i32 = 0): i32 {
   if (ptCount >= PTYPE_MAX) return -28;
   unchecked(ptType[ptCount] = type); unchecked(ptDev[ptCount] = dev); unchecked(ptFunc[ptCount] = func);
   ptCount++;
+  ptRehash();
   return 0;
 }
 /** dev_remove_pack() */
@@ -270,6 +285,7 @@ export function dev_remove_pack(type: u16, func: PacketHandler): void {
       }
       ptCount--;
       unchecked(ptFunc[ptCount] = null);
+      ptRehash();
       return;
     }
   }
@@ -286,7 +302,8 @@ const MAX_ROUNDS: i32 = 8;
 function netifReceiveCore(skb: i32): i32 { return receiveRound(skb, skbDev[skb], 0); }
 
 /** another_round: from the taps of skb->dev on, `rounds` ANOTHER results already taken. */
-function receiveRound(skb: i32, origDev: i32, rounds: i32): i32 {
+// @ts-ignore: decorator
+@inline function receiveRound(skb: i32, origDev: i32, rounds: i32): i32 {
   let n = rounds;
   while (true) {
     const dev = skbDev[skb];
@@ -349,7 +366,8 @@ export function netif_receive_skb_resume(skb: i32, dev: i32, id: u8, r: i32): i3
 }
 
 /** Protocol delivery by skb->protocol (deliver_ptype_list_skb), after the rx_handler. */
-function deliverSkb(skb: i32, origDev: i32, exact: bool): i32 {
+// @ts-ignore: decorator
+@inline function deliverSkb(skb: i32, origDev: i32, exact: bool): i32 {
   const dev = skbDev[skb];
   // a hardware-stripped tag with a VLAN id and no VLAN device: not for us (check_vlan_id)
   if (skbVlanTci[skb] >= 0) {
@@ -360,7 +378,8 @@ function deliverSkb(skb: i32, origDev: i32, exact: bool): i32 {
   // every match but the last gets its own copy, the last takes the skb
   const type = skbProtocol[skb];
   let last = -1;
-  for (let i = 0; i < ptCount; i++) {
+  for (let e = unchecked(ptHead[<i32>type & PTYPE_HASH_MASK]); e != 0; e = unchecked(ptNext[e - 1])) {
+    const i = e - 1;
     if (unchecked(ptType[i]) != type) continue;
     const d = unchecked(ptDev[i]);
     if (d == 0 ? exact : (d != dev && d != origDev)) continue;
@@ -491,7 +510,8 @@ export function netif_stop_queue(dev: i32): void { if (valid(dev)) txqStopped[de
 export function netif_wake_queue(dev: i32): void { if (valid(dev)) txqStopped[dev] = false; }
 
 /** xmit_one(): taps see the frame (PACKET_OUTGOING), then the driver's ndo_start_xmit. */
-function xmitOne(skb: i32, dev: i32): i32 {
+// @ts-ignore: decorator
+@inline function xmitOne(skb: i32, dev: i32): i32 {
   trace(TE_XMIT, <u32>dev, skbLen[skb]);
   ptypeAllDeliver(skb, dev, true);
   const k = unchecked(devKind[dev]); // dev is valid: both callers have checked
@@ -704,7 +724,8 @@ export function netifReceiveFrame(dev: i32, p: usize, len: u32, vlanTci: i32, ip
 }
 
 /** An skb for a received frame; on failure the drop is counted (NOMEM: pool empty; PKT_TOO_BIG: over SKB_MAX_FRAME). */
-export function allocRx(dev: i32, p: usize, len: u32): i32 {
+// @ts-ignore: decorator
+@inline export function allocRx(dev: i32, p: usize, len: u32): i32 {
   const skb = skbFromBytes(p, len);
   if (skb < 0) {
     dev_core_stats_rx_dropped_inc(dev);

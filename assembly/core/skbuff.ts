@@ -147,7 +147,8 @@ export function skbInit(): void {
  * alloc_skb(): an empty skb with SKB_HEADROOM reserved and room for `size` bytes after it, or -1 when
  * the pool has no buffer that large left (or size is over SKB_MAX_FRAME).
  */
-export function skbAlloc(size: u32): i32 {
+// @ts-ignore: decorator
+@inline export function skbAlloc(size: u32): i32 {
   if (poolBase == 0) skbInit();
   let s: i32;
   if (size <= SKB_SMALL_FRAME && freeSmall > 0) s = unchecked(freeStack[--freeSmall]);

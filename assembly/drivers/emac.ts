@@ -35,7 +35,7 @@ import {
   HUGEN, PRLEN_SHIFT, VLAN_STRIP, PROM_MODE, TPAUSE, SIMR, SPEED_SHIFT, HUGE, RX_CHKSUM_EN, MULTI_ALL,
   BROAD_EN, DEBUG_MODE, SINGLE_PAUSE_MODE, TXQ_EN, RXQ_EN, MDIO_AP_EN, MDIO_BUSY, MDIO_START,
   SUP_PREAMBLE, MDIO_RD_NWR, PHY_ADDR_MASK, PHY_ADDR_SHIFT, DIS_INT, RX_PKT_INT0, TX_PKT_INT,
-  ISR_ERROR, ISR_OVER, ISR_TX_PKT, TPD_CSX, TPD_LSO, TPD_LSOV, TPD_IPV4, TPD_TYP, TPD_CXSUM_OFFSET_SHIFT,
+  ISR_ERROR, ISR_OVER, ISR_TX_PKT, TPD_CSX, TPD_LSO, TPD_LSOV, TPD_IPV4, TPD_CXSUM_OFFSET_SHIFT,
   TPD_MSS_SHIFT, TPD_LAST_FRAGMENT, TPD_INSTC, TPD_BUFFER_ADDR_H_SHIFT, RRD_UPDT, RRD_ERROR, RRD_L4F,
   RRD_CVTAG, RRD_PKT_SIZE_MASK, SGMII_SERDES_START, QSERDES_COM_RESET_SM, SERDES_READY,
   SGMII_PHY_INTERRUPT_MASK, SGMII_PHY_INTERRUPT_CLEAR, SGMII_PHY_IRQ_CMD, SGMII_PHY_INTERRUPT_STATUS,
@@ -93,17 +93,6 @@ function txqSync(a: EmacAdapter): void {
   if (h != null) h(a.nic, !a.up || a.queueStopped);
 }
 
-/** Per-packet offload request: what the skb carries (ip_summed, gso, vlan). Reused, never allocated per packet. */
-export class TxMeta {
-  vlanTci: i32 = -1; // skb_vlan_tag_present
-  csumStart: i32 = -1; // CHECKSUM_PARTIAL: skb_checksum_start_offset
-  csumOffset: i32 = 0;
-  gsoSize: u32 = 0; // skb_is_gso
-  gsoV6: bool = false;
-  networkOffset: u32 = 14;
-  transportOffset: u32 = 0;
-}
-export const txMeta = new TxMeta();
 
 export class EmacAdapter {
   dev: EmacDevice;
@@ -851,37 +840,40 @@ function mapTx(a: EmacAdapter, idx: u32, p: usize, len: u32): u64 {
 
 /**
  * emac_mac_tx_buf_send (with emac_tso_csum and emac_tx_fill_tpd): queues the
- * frame [p, p+len) with the offloads in `meta`. Returns 0, or -1 when dropped
+ * frame [p, p+len) with the skb's offloads: VLAN tag to insert (-1 none), CHECKSUM_PARTIAL
+ * start and offset (start -1 none), GSO size (0 none; IPv6 or IPv4) and the transport offset.
+ * The frames start with an Ethernet II header (skb_network_offset is ETH_HLEN: TPD_TYP stays
+ * clear). Returns 0, or -1 when dropped
  * (odd checksum start, ring full, link down) like NETDEV_TX_OK after a free.
  */
 // @ts-ignore: decorator
-@inline export function emac_mac_tx_buf_send(a: EmacAdapter, p: usize, len: u32, meta: TxMeta): i32 {
+@inline export function emac_mac_tx_buf_send(a: EmacAdapter, p: usize, len: u32, vlanTci: i32, csumStart: i32,
+  csumOffset: i32, gsoSize: u32, gsoV6: bool, transportOffset: u32): i32 {
   if (!a.up || a.queueStopped || len < 14) { a.txDropped++; return -1; }
   // worst case: an extra TPD, the header TPD and the data in TX_BUF pieces
   if (txFree(a) < len / TX_BUF + 3) { a.queueStopped = true; txqSync(a); a.txDropped++; return -1; }
   let w1: u32 = 0;
   let w3: u32 = 0;
   let hdrLen: u32 = 0;
-  if (meta.gsoSize != 0) {
-    if (meta.gsoV6) {
+  if (gsoSize != 0) {
+    if (gsoV6) {
       emac_tx_tpd_create(a, 0, TPD_LSO | TPD_LSOV, len, 0); // the extra TPD: packet length
       w1 |= TPD_LSOV;
     } else {
       w1 |= TPD_IPV4;
     }
-    w1 |= TPD_LSO | (meta.transportOffset & 0xff) | ((meta.gsoSize & 0x1fff) << TPD_MSS_SHIFT);
-    hdrLen = meta.transportOffset + ((<u32>load<u8>(p + meta.transportOffset + 12) >> 4) << 2);
+    w1 |= TPD_LSO | (transportOffset & 0xff) | ((gsoSize & 0x1fff) << TPD_MSS_SHIFT);
+    hdrLen = transportOffset + ((<u32>load<u8>(p + transportOffset + 12) >> 4) << 2);
     if (hdrLen > len) { a.txDropped++; return -1; }
-  } else if (meta.csumStart >= 0) {
-    const css = <u32>meta.csumStart;
+  } else if (csumStart >= 0) {
+    const css = <u32>csumStart;
     if (css & 1) { a.txDropped++; return -1; } // "odd offset" drop
-    w1 |= TPD_CSX | ((css >> 1) & 0xff) | ((((css + <u32>meta.csumOffset) >> 1) & 0xff) << TPD_CXSUM_OFFSET_SHIFT);
+    w1 |= TPD_CSX | ((css >> 1) & 0xff) | ((((css + <u32>csumOffset) >> 1) & 0xff) << TPD_CXSUM_OFFSET_SHIFT);
   }
-  if (meta.vlanTci >= 0) {
-    const t = <u32>meta.vlanTci;
+  if (vlanTci >= 0) {
+    const t = <u32>vlanTci;
     w3 |= ((t >> 8) & 0xff) | ((t & 0xff) << 8) | TPD_INSTC; // EMAC_VLAN_TO_TAG
   }
-  if (meta.networkOffset != 14) w1 |= TPD_TYP;
   let off: u32 = 0;
   let last: u32 = 0;
   while (off < len) {

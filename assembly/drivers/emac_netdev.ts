@@ -9,7 +9,7 @@
 
 import {
   emac_probe, emac_open, emac_close, emac_phy_poll, emac_change_mtu, emac_mac_tx_buf_send, emac_update_hw_stats,
-  emac_set_mac_address, emacAdapter, emacSetRxHandler, txMeta, RXF_CSUM_UNNECESSARY, emac_watchdog_next,
+  emac_set_mac_address, emacAdapter, emacSetRxHandler, RXF_CSUM_UNNECESSARY, emac_watchdog_next,
   emac_watchdog_run, emac_rx_mode_set, emacSetLinkChange, emacSetTxqState,
 } from "./emac";
 import { emacCreate, emacDevice } from "../hw/emac/emac";
@@ -234,14 +234,7 @@ function emac_start_xmit(skb: i32, dev: i32): i32 {
   const a = emacAdapter(nic);
   if (a == null) { kfree_skb(skb); return NETDEV_TX_OK; }
   if (a.queueStopped) return NETDEV_TX_BUSY;
-  txMeta.vlanTci = skbVlanTci[skb];
-  txMeta.csumStart = -1;
-  txMeta.csumOffset = 0;
-  txMeta.gsoSize = 0;
-  txMeta.gsoV6 = false;
-  txMeta.networkOffset = 14;
-  txMeta.transportOffset = 0;
-  const sent = emac_mac_tx_buf_send(a, skbDataPtr(skb), skbLen[skb], txMeta) == 0;
+  const sent = emac_mac_tx_buf_send(a, skbDataPtr(skb), skbLen[skb], skbVlanTci[skb], -1, 0, 0, false, 0) == 0;
   trace(TE_EMAC_TX, <u32>nic | (sent ? 0 : 0x10000), skbLen[skb]);
   if (sent) consume_skb(skb);
   else kfree_skb(skb); // the driver frees it and returns NETDEV_TX_OK, uncounted

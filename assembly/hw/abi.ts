@@ -152,7 +152,7 @@ export function hwEmacTestFault(nic: i32, which: i32, on: i32): void {
 // inside hwRun at the interrupt's virtual time.
 import {
   emac_probe, emac_open, emac_close, emac_phy_poll, emac_change_mtu, emac_mac_tx_buf_send,
-  emac_update_hw_stats, emac_rx_mode_set, emacAdapter, txMeta, emac_watchdog_next, emac_watchdog_run,
+  emac_update_hw_stats, emac_rx_mode_set, emacAdapter, emac_watchdog_next, emac_watchdog_run,
   emacTraceEnable, emacTraceCount, emacTraceField,
 } from "../drivers/emac";
 import { CLOCK_NEVER } from "./clock";
@@ -177,20 +177,13 @@ export function hwEmacDrvXmit(nic: i32, count: i32, vlan: i32, csumStart: i32, c
   const a = emacAdapter(nic);
   if (a == null) return 0;
   const stage = wireStagePtr();
-  txMeta.vlanTci = vlan;
-  txMeta.csumStart = csumStart;
-  txMeta.csumOffset = csumOffset;
-  txMeta.gsoSize = gsoSize;
-  txMeta.gsoV6 = gsoV6 != 0;
-  txMeta.transportOffset = l4;
-  txMeta.networkOffset = 14;
   let off: u32 = 0;
   let queued = 0;
   for (let i = 0; i < count; i++) {
     if (off + 4 > STAGE_SIZE) break;
     const len = load<u32>(stage + off) & 0xffff;
     if (off + 4 + len > STAGE_SIZE) break;
-    if (emac_mac_tx_buf_send(a, stage + off + 4, len, txMeta) == 0) queued++;
+    if (emac_mac_tx_buf_send(a, stage + off + 4, len, vlan, csumStart, csumOffset, gsoSize, gsoV6 != 0, l4) == 0) queued++;
     off += (4 + len + 3) & ~3;
   }
   return queued;

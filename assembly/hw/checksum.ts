@@ -20,6 +20,19 @@ export function csumAdd(sum: u64, p: usize, len: u32): u64 {
 }
 
 /**
+ * ip_fast_csum's sum: the IPv4 header at p, `ihl` 32-bit words (at least 5), folded
+ * to 16 bits in memory order. 0xffff (a correct header) reads the same in either
+ * byte order; a checksum to store is the complement of the byte-swapped fold.
+ */
+// @ts-ignore: decorator
+@inline export function ipHeaderSum(p: usize, ihl: u32): u32 {
+  let s: u64 = <u64>load<u32>(p) + <u64>load<u32>(p, 4) + <u64>load<u32>(p, 8) + <u64>load<u32>(p, 12) +
+    <u64>load<u32>(p, 16);
+  for (let i: u32 = 5; i < ihl; i++) s += <u64>load<u32>(p + (<usize>i << 2));
+  return csumFold(s);
+}
+
+/**
  * Folds a running sum to 16 bits (not complemented), with end-around carries:
  * 64 to 32 bits twice, then 32 to 16 twice. No loop: each step can carry at
  * most 1 into the next, and a non-zero sum never folds to 0.

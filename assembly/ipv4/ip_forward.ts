@@ -29,10 +29,11 @@ import { icmp_send } from "./icmp";
 import { dstMtu } from "./metrics";
 import { ip_output } from "./ip_output";
 import {
-  ipDrop, ipSendCheck, storeBe32, IP_DF, IPSKB_FORWARDED, optSrr, optRr, optRrNeedaddr, optTs, optTsNeedaddr,
+  ipDrop, storeBe32, IP_DF, IPSKB_FORWARDED, optSrr, optRr, optRrNeedaddr, optTs, optTsNeedaddr,
   optStrict, optChanged, optSrrIsHit, optNexthop,
 } from "./ip_input";
 import { nf_hook, NF_INET_FORWARD, NF_ACCEPT } from "./netfilter";
+import { ipSendCheck } from "./xmit";
 
 /** net.ipv4.route.error_cost / error_burst / redirect_load / redirect_number / redirect_silence (jiffies) */
 export let ipRtErrorCost: i64 = HZ, ipRtErrorBurst: i64 = 5 * HZ;

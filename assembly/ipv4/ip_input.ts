@@ -17,7 +17,7 @@ import {
   TE_IP_RCV, TE_ROUTE_INPUT, TE_ROUTE_FAIL, TE_LOCAL_DELIVER, TE_PROTOCOL_DELIVER, TE_DROP, TE_DEFRAG, TE_OPTIONS,
   VERDICT_DROP, VERDICT_LOCAL,
 } from "../core/trace_events";
-import { csumAdd, csumFold, load16be, load32be } from "../hw/checksum";
+import { ipHeaderSum, load16be, load32be } from "../hw/checksum";
 import {
   mibInc, mibAdd, MIB_IpInReceives, MIB_IpExtInOctets, MIB_IpInHdrErrors, MIB_IpExtInCsumErrors,
   MIB_IpExtInTruncatedPkts, MIB_IpExtInMcastPkts, MIB_IpExtInBcastPkts, MIB_IpExtInMcastOctets,
@@ -69,11 +69,6 @@ export function ipDrop(skb: i32, reason: u16): void {
   kfree_skb_reason(skb, reason);
 }
 
-/** ip_fast_csum over the header at p: 0 when correct */
-export function ipHeaderCsum(p: usize, hlen: u32): u32 {
-  return (~csumFold(csumAdd(0, p, hlen))) & 0xffff;
-}
-
 /** ip_rcv(): ip_rcv_core, NF_INET_PRE_ROUTING, ip_rcv_finish */
 export function ip_rcv(skb: i32, dev: i32, origDev: i32): i32 {
   trace(TE_IP_RCV, dev, skbLen[skb]);
@@ -95,7 +90,7 @@ export function ip_rcv(skb: i32, dev: i32, origDev: i32): i32 {
   ecnCount(p);
   const hlen = ihl << 2;
   if (len < hlen) return hdrError(skb);
-  if (ipHeaderCsum(p, hlen) != 0) {
+  if (ipHeaderSum(p, ihl) != 0xffff) { // ip_fast_csum
     mibInc(MIB_IpExtInCsumErrors);
     mibInc(MIB_IpInHdrErrors);
     ipDrop(skb, SKB_DROP_REASON_IP_CSUM);
@@ -336,14 +331,6 @@ function msSinceMidnight(): u32 { return <u32>((clockNow() / 1000000) % 86400000
 
 export function storeBe32(p: usize, v: u32): void {
   store<u8>(p, <u8>(v >> 24)); store<u8>(p, <u8>(v >> 16), 1); store<u8>(p, <u8>(v >> 8), 2); store<u8>(p, <u8>v, 3);
-}
-
-/** ip_send_check(): recomputes the header checksum */
-export function ipSendCheck(iph: usize): void {
-  const hlen = (<u32>load<u8>(iph) & 0xf) << 2;
-  store<u16>(iph + 10, 0);
-  const c = (~csumFold(csumAdd(0, iph, hlen))) & 0xffff;
-  store<u8>(iph + 10, <u8>(c >> 8)); store<u8>(iph + 11, <u8>c);
 }
 
 /** ip_local_deliver(): reassembly, LOCAL_IN, the protocol handler */

@@ -29,8 +29,9 @@ import { RTN_BROADCAST, RTN_MULTICAST } from "./fib_table";
 import { icmp_send } from "./icmp";
 import { dstMtu } from "./metrics";
 import { neigh_output } from "./arp";
-import { ipDrop, ipSendCheck, skbDstSetFromRt, ip_rcv_looped, IP_DF, IP_MF, IP_OFFSET, IPSKB_NO_MC_LOOP, IPSKB_IGNORE_DF, IPSKB_FORWARDED } from "./ip_input";
+import { ipDrop, skbDstSetFromRt, ip_rcv_looped, IP_DF, IP_MF, IP_OFFSET, IPSKB_NO_MC_LOOP, IPSKB_IGNORE_DF, IPSKB_FORWARDED } from "./ip_input";
 import { nf_hook, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_ACCEPT } from "./netfilter";
+import { ipSendCheck } from "./xmit";
 
 let identCounter: u32 = 0x1234;
 
@@ -91,7 +92,8 @@ function ipMcLoop(skb: i32): void {
 }
 
 /** ip_output(): skb->dev = the route's device, POST_ROUTING, ip_finish_output */
-export function ip_output(skb: i32): i32 {
+// @ts-ignore: decorator
+@inline export function ip_output(skb: i32): i32 {
   const dev = unchecked(skbRtDev[skb]);
   const len = skbLen[skb];
   mibInc(MIB_IpOutTransmits);
@@ -108,7 +110,8 @@ export function ip_output(skb: i32): i32 {
 }
 
 /** ip_finish_output2(): broadcast/multicast counters, the next hop, neigh_output */
-function ip_finish_output2(skb: i32): i32 {
+// @ts-ignore: decorator
+@inline function ip_finish_output2(skb: i32): i32 {
   const dev = unchecked(skbRtDev[skb]);
   const iph = skbDataPtr(skb);
   const t = unchecked(skbRtType[skb]);

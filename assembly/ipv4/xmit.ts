@@ -5,7 +5,7 @@
 // checksum; id 0), so the builders can be checked without the output path.
 import { skbDataPtr, skbLen, skbProtocol, skbResetNetworkHeader } from "../core/skbuff";
 import { consume_skb } from "../core/dropreason";
-import { csumAdd, csumFold, store16be } from "../hw/checksum";
+import { ipHeaderSum, store16be } from "../hw/checksum";
 import { ip_local_out } from "./ip_output";
 
 export let xmitCapture: bool = false;
@@ -24,9 +24,9 @@ export function xmitCaptureReset(): void { capLen = 0; capCount = 0; }
 
 /** ip_send_check(): header checksum of the IPv4 header at p */
 export function ipSendCheck(p: usize): void {
-  const ihl = <u32>(load<u8>(p) & 15) << 2;
   store<u16>(p + 10, 0);
-  store16be(p + 10, ~csumFold(csumAdd(0, p, ihl)) & 0xffff);
+  // the fold is in memory order: its complement stored the same way makes the header sum 0xffff
+  store<u16>(p + 10, <u16>~ipHeaderSum(p, <u32>load<u8>(p) & 15));
 }
 
 /** Writes a 20-byte IPv4 header (no options) at p; tot_len and checksum filled, id as given. */

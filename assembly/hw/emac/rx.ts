@@ -15,7 +15,7 @@
 //   DMAW_TO_INT (writing a buffer or RRD) is raised and the frame is counted.
 
 import { dmaMap } from "../dma";
-import { csumAdd, csumFold, load16be, etherCrc } from "../checksum";
+import { csumAdd, csumFold, load16be, etherCrc, ipHeaderSum } from "../checksum";
 import { WIRE_FLAG_BAD_FCS } from "../wire";
 import {
   EmacDevice, MC_RX_DELIVERED, MC_RX_DROP_DISABLED, MC_RX_DROP_FILTER, MC_RX_DROP_NO_RFD,
@@ -92,7 +92,7 @@ export function rxChecksumFlags(p: usize, len: u32): u32 {
     const vihl = <u32>load<u8>(p + l3);
     const ihl = (vihl & 0xf) << 2;
     if ((vihl >> 4) != 4 || ihl < 20 || l3 + ihl > len) return 0;
-    if (csumFold(csumAdd(0, p + l3, ihl)) != 0xffff) return RRD_IPF;
+    if (ipHeaderSum(p + l3, ihl >> 2) != 0xffff) return RRD_IPF;
     const tot = load16be(p + l3 + 2);
     if (tot < ihl || l3 + tot > len) return 0;
     if ((load16be(p + l3 + 6) & 0x3fff) != 0) return 0; // fragment
