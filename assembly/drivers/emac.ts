@@ -93,7 +93,6 @@ function txqSync(a: EmacAdapter): void {
   if (h != null) h(a.nic, !a.up || a.queueStopped);
 }
 
-
 export class EmacAdapter {
   dev: EmacDevice;
   /** The queue of received frames for the host when no emacRxHandler is set (a wire port's TX side). */

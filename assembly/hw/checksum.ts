@@ -21,8 +21,9 @@ export function csumAdd(sum: u64, p: usize, len: u32): u64 {
 
 /**
  * ip_fast_csum's sum: the IPv4 header at p, `ihl` 32-bit words (at least 5), folded
- * to 16 bits in memory order. 0xffff (a correct header) reads the same in either
- * byte order; a checksum to store is the complement of the byte-swapped fold.
+ * to 16 bits in memory order, as ip_fast_csum works in host order: 0xffff (a correct
+ * header) reads the same in either byte order, and the complement of the fold of a
+ * header with a zero check field, stored as a u16 in the same order, is its checksum.
  */
 // @ts-ignore: decorator
 @inline export function ipHeaderSum(p: usize, ihl: u32): u32 {
