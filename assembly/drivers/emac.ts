@@ -182,9 +182,12 @@ export class EmacAdapter {
   }
 
   // readl / writel / emac_reg_update32
-  readl(off: u32): u32 { return this.dev.read(REGION_BASE, off, true); }
-  writel(v: u32, off: u32): void { this.dev.write(REGION_BASE, off, v); }
-  update32(off: u32, mask: u32, val: u32): void { this.writel((this.readl(off) & ~mask) | val, off); }
+  // @ts-ignore: decorator
+  @inline readl(off: u32): u32 { return this.dev.read(REGION_BASE, off, true); }
+  // @ts-ignore: decorator
+  @inline writel(v: u32, off: u32): void { this.dev.write(REGION_BASE, off, v); }
+  // @ts-ignore: decorator
+  @inline update32(off: u32, mask: u32, val: u32): void { this.writel((this.readl(off) & ~mask) | val, off); }
 }
 
 const adapters = new StaticArray<EmacAdapter | null>(16);

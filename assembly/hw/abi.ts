@@ -59,7 +59,9 @@ function wireGap(ns: f64): i64 { return ns > 0 ? (ns < 1e9 ? <i64>ns : 1_000_000
 /** Writes the NIC's sent frames into the stage area, at most `max` bytes of records; returns how many records. */
 export function hwWireCollect(nic: i32, max: u32): i32 {
   const d = emacDevice(nic);
-  return d == null ? 0 : wireCollect(d.port, max);
+  if (d == null) return 0;
+  d.txRetire(clockNow()); // packets out by now, if the host moved the clock
+  return wireCollect(d.port, max);
 }
 /** Bytes of the records the last hwWireCollect wrote. */
 export function hwWireCollectedBytes(): u32 { return wireCollectedBytes; }

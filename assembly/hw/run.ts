@@ -5,9 +5,9 @@
 
 import { clockNow, clockAdvanceTo, CLOCK_NEVER } from "./clock";
 import { wireRxHeadTime, wireRxTailTime, wireRxHeadWord, wireRxHeadData, wireRxPop } from "./wire";
-import { emacCount, emacDevice, irqChanged, clearIrqChanged, EmacDevice, EMAC_MAX_DEVICES } from "./emac/emac";
+import { emacCount, emacDevice, irqChanged, clearIrqChanged, EmacDevice, EMAC_MAX_DEVICES, TXQ_MAX } from "./emac/emac";
 import { emacReceive } from "./emac/rx";
-import { txReady, txStart, txComplete } from "./emac/tx";
+import { txReady, txStart } from "./emac/tx";
 import { Table } from "../lib/table";
 
 const EV_TX_START: i32 = 1;
@@ -82,7 +82,7 @@ export function hwBusyUntil(): i64 {
     const r = wireRxTailTime(d.wire);
     if (r != CLOCK_NEVER && r > u) u = r;
     if (d.modHeld != 0) { const m = d.modNext(); if (m != CLOCK_NEVER && m > u) u = m; }
-    if (d.txInFlight && !d.testTxHang && d.txDoneAt > u) u = d.txDoneAt;
+    if (d.txInFlight && !d.testTxHang && d.wire.txBusyUntil > u) u = d.wire.txBusyUntil;
   }
   return u;
 }
@@ -103,13 +103,27 @@ const evKind = changetype<Table<i32>>(memory.data(EMAC_MAX_DEVICES * sizeof<i32>
 /** the device's next event of another kind (a run of RX frames stops before it) */
 const evAfter = changetype<Table<i64>>(memory.data(EMAC_MAX_DEVICES * sizeof<i64>(), 8));
 
-/** The device's earliest event: TX before RX before its moderator at the same time. */
+/**
+ * The device's earliest event: TX before RX before its moderator at the same time.
+ * A TX completion is an event only when it could change the line (MOD1 off) or starts
+ * MOD1; the engine, full, reads on when half of it is out, and a packet it holds back
+ * starts when it is empty. Otherwise txRetire applies completions later.
+ */
 function nextEvent(d: EmacDevice, now: i64): void {
   let t: i64 = CLOCK_NEVER;
   let k = 0;
   if (d.txInFlight) {
-    // test-only TX hang: the packet on the wire never finishes
-    if (!d.testTxHang) { t = d.txDoneAt; k = EV_TX_DONE; }
+    if (d.testTxHang) {
+      // test-only TX hang: the packet on the wire never finishes
+    } else if (d.modTxAt == CLOCK_NEVER || !d.txModerated()) {
+      t = d.txDoneAt; k = EV_TX_DONE;
+    } else if (d.txAheadBlocked) {
+      t = d.wire.txBusyUntil; k = EV_TX_DONE; // the engine is empty: the held-back packet starts
+    } else if (d.txqLen >= TXQ_MAX) {
+      t = unchecked(d.txqDone[(d.txqHead + TXQ_MAX / 2) & (TXQ_MAX - 1)]); k = EV_TX_DONE; // room to read on
+    } else if (txReady(d)) {
+      t = now; k = EV_TX_START;
+    }
   } else if (txReady(d)) {
     t = now; k = EV_TX_START;
   }
@@ -146,12 +160,13 @@ function runLoop(deadline: i64): bool {
     if (kind == EV_TX_START) {
       txStart(d);
     } else if (kind == EV_TX_DONE) {
-      txComplete(d);
+      d.txRetire(t);
       // The next packet of the ring starts at once. Nothing else can come first: an
       // event of a lower device at this time would have run before this one, and
       // only an interrupt handler could have made a new one.
       if (!irqChanged && txReady(d)) txStart(d);
     } else if (kind == EV_MOD) {
+      d.txRetire(t); // completions up to now enter what the moderator releases
       d.modExpire();
     } else {
       // Frames on this wire, in a row while each arrives before any other event
@@ -167,12 +182,18 @@ function runLoop(deadline: i64): bool {
       }
     }
     if (irqChanged) {
-      if (dispatchIrqs()) return true;
+      if (dispatchIrqs()) { retireAll(n, clockNow()); return true; }
       for (let i = 0; i < n; i++) nextEvent(changetype<EmacDevice>(emacDevice(i)), clockNow());
     } else {
       nextEvent(d, clockNow());
     }
   }
   clockAdvanceTo(deadline);
+  retireAll(n, deadline);
   return false;
+}
+
+/** Applies every TX completion up to `now`, so the host sees each device as it is then. */
+function retireAll(n: i32, now: i64): void {
+  for (let i = 0; i < n; i++) changetype<EmacDevice>(emacDevice(i)).txRetire(now);
 }

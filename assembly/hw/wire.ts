@@ -60,7 +60,11 @@ class ByteQueue {
   }
   push(n: u32): void { this.end += n; this.stagedCount++; }
   commit(): void { this.tail = this.end; this.count += this.stagedCount; this.stagedCount = 0; }
+  /** Makes the first `bytes` staged bytes (`k` records) visible; the rest stay staged. */
+  commitPart(bytes: u32, k: u32): void { this.tail += bytes; this.count += k; this.stagedCount -= k; }
   abort(): void { this.end = this.tail; this.stagedCount = 0; }
+  /** Drops what was staged after the first `bytes` staged bytes (`k` records). */
+  abortTo(bytes: u32, k: u32): void { this.end = this.tail + bytes; this.stagedCount = k; }
   pop(n: u32): void { this.popMany(this.head + n, 1); }
   /** Drops `k` committed records, the first of the rest starting at `head`. */
   popMany(head: u32, k: u32): void {
@@ -255,6 +259,18 @@ export function wireTxStage(p: WirePort, len: u32, timeNs: i64, flags: u32 = 0):
 }
 export function wireTxCommit(p: WirePort): void { p.tx.commit(); }
 export function wireTxAbort(p: WirePort): void { p.tx.abort(); }
+/**
+ * Staged frames of several packets can wait at once (a device reading ahead): bytes and
+ * records staged so far (both unchanged when the queue compacts), to commit or drop a part.
+ */
+// @ts-ignore: decorator
+@inline export function wireTxStagedBytes(p: WirePort): u32 { return p.tx.end - p.tx.tail; }
+// @ts-ignore: decorator
+@inline export function wireTxStagedCount(p: WirePort): u32 { return p.tx.stagedCount; }
+/** Makes the oldest `bytes` staged bytes (`k` records) visible to collect. */
+export function wireTxCommitPart(p: WirePort, bytes: u32, k: u32): void { p.tx.commitPart(bytes, k); }
+/** Drops the frames staged after the first `bytes` staged bytes (`k` records). */
+export function wireTxAbortTo(p: WirePort, bytes: u32, k: u32): void { p.tx.abortTo(bytes, k); }
 
 /** Bytes of stage records the last wireCollect wrote. */
 export let wireCollectedBytes: u32 = 0;

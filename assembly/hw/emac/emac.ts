@@ -9,7 +9,7 @@
 
 import { clockNow, CLOCK_NEVER } from "../clock";
 import { dmaMap } from "../dma";
-import { WirePort, wirePort, wirePortCreate, wireTxAbort } from "../wire";
+import { WirePort, wirePort, wirePortCreate, wireTxAbort, wireTxCommitPart, wireTxAbortTo } from "../wire";
 import { Phy } from "./phy";
 import { Sgmii } from "./sgmii";
 import {
@@ -21,6 +21,7 @@ import {
   INT_STATUS, INT_MASK, RXMAC_STATC_REG0, RXMAC_STATC_REG22, TXMAC_STATC_REG0, TXMAC_STATC_REG24,
   RXMAC_STATC_REG23, RXMAC_STATC_REG24, TXMAC_STATC_REG25, CORE_HW_VERSION,
   RX_STAT_COUNT, RX_CRC_ALIGN, RX_JABBERS, TX_BASE, TX_COL, STAT_SLOTS,
+  TX_OK, TX_BCAST, TX_MCAST, TX_BYTE_CNT, TX_SZ_64, TX_BCAST_BYTE, TX_MCAST_BYTE,
   DEV_ID_NUM_MASK, DEV_REV_NUM_MASK, INT_RD_CLR_EN, SOFT_RST, MODEL_DEV_ID, MODEL_DEV_REV,
   MODEL_CORE_HW_VERSION, TXEN, RXEN, TXQ_EN, RXQ_EN, DIS_INT, RX_PKT_INT0, TX_PKT_INT,
   IRQ_MODERATOR_EN, IRQ_MODERATOR2_EN,
@@ -40,6 +41,16 @@ export const MDIO_OP_NS: i64 = 25_600;
  * driver writes its microseconds shifted right by one (250 >> 1).
  */
 export const MOD_TICK_NS: i64 = 2000;
+/** Packets the TX engine holds at once: on the wire, or read ahead and waiting behind it. */
+export const TXQ_MAX: i32 = 128;
+
+// A frame the MAC starts sending, as its counters see it (EmacDevice.countSent): the
+// length on the wire record, its size bucket, broadcast or multicast, lost at the wire.
+export const SENT_LEN_MASK: u32 = 0xffff;
+export const SENT_BUCKET_SHIFT: u32 = 16;
+export const SENT_BCAST: u32 = 1 << 20;
+export const SENT_MCAST: u32 = 1 << 21;
+export const SENT_OVERFLOW: u32 = 1 << 22;
 /** [model choice] Reset value of MAX_FRAM_LEN_CTRL (unknown on hardware): MTU 1500 + 22. */
 const MAX_FRAM_LEN_RESET: u32 = 1522;
 
@@ -142,10 +153,27 @@ export class EmacDevice {
   rxHalted: bool = false;
   txHalted: bool = false;
 
-  // TX engine
+  // TX engine. While the wire is busy it reads ahead the plain packets (one TPD each, no
+  // LSO or CSX) the driver has produced and stages them back to back; each one's completion
+  // (frames visible, MAILBOX_2 past it, TX_PKT_INT) happens at its time, applied by
+  // txRetire before anything can see it: a register access, this device's next event, the
+  // end of a run. It needs an event of its own only when it could change the IRQ line.
+  /** Packets in the engine (txqLen > 0); txDoneAt: when the oldest one's last bit leaves. */
   txInFlight: bool = false;
   txDoneAt: i64 = 0;
-  txNextCons: u32 = 0;
+  txqDone: StaticArray<i64> = new StaticArray<i64>(TXQ_MAX);
+  /** MAILBOX_2 once the packet is out, and its staged wire bytes and frames */
+  txqNext: StaticArray<u32> = new StaticArray<u32>(TXQ_MAX);
+  txqBytes: StaticArray<u32> = new StaticArray<u32>(TXQ_MAX);
+  txqFrames: StaticArray<u32> = new StaticArray<u32>(TXQ_MAX);
+  /** A packet read ahead: its frame's counters wait for its start (countSent); 0 once counted. */
+  txqSent: StaticArray<u32> = new StaticArray<u32>(TXQ_MAX);
+  txqHead: i32 = 0;
+  txqLen: i32 = 0;
+  /** Next TPD the engine reads (MAILBOX_2 when nothing is in the engine). */
+  tpdNext: u32 = 0;
+  /** The next packet is not a plain one: it waits until the engine is empty. */
+  txAheadBlocked: bool = false;
   /** Producer index at which the TPD scan found no last fragment; wait for a new MAILBOX_15 write. */
   txWaitProd: i32 = -1;
 
@@ -194,29 +222,107 @@ export class EmacDevice {
     }
   }
 
-  raise(bits: u32): void {
+  raise(bits: u32): void { this.raiseAt(bits, clockNow()); }
+
+  /** raise() of a cause that happened at time `at` (<= now): a moderator starts from then. */
+  raiseAt(bits: u32, at: i64): void {
     bits &= ~DIS_INT;
-    if (bits & (RX_PKT_INT0 | TX_PKT_INT)) bits = this.moderate(bits);
+    if (bits & (RX_PKT_INT0 | TX_PKT_INT)) bits = this.moderate(bits, at);
     if (bits == 0) return;
     this.intStatus |= bits;
     this.updateIrq();
   }
 
   /** Holds the packet causes an enabled moderator (with a non-zero count) delays; returns the rest. */
-  private moderate(bits: u32): u32 {
+  private moderate(bits: u32, at: i64): u32 {
     const ctl = this.reg(DMA_MAS_CTRL);
     const init = this.reg(IRQ_MOD_TIM_INIT);
     if ((bits & RX_PKT_INT0) != 0 && (ctl & IRQ_MODERATOR2_EN) != 0 && (init >>> 16) != 0) {
       bits &= ~RX_PKT_INT0;
       this.modHeld |= RX_PKT_INT0;
-      if (this.modRxAt == CLOCK_NEVER) this.modRxAt = clockNow() + <i64>(init >>> 16) * MOD_TICK_NS;
+      if (this.modRxAt == CLOCK_NEVER) this.modRxAt = at + <i64>(init >>> 16) * MOD_TICK_NS;
     }
     if ((bits & TX_PKT_INT) != 0 && (ctl & IRQ_MODERATOR_EN) != 0 && (init & 0xffff) != 0) {
       bits &= ~TX_PKT_INT;
       this.modHeld |= TX_PKT_INT;
-      if (this.modTxAt == CLOCK_NEVER) this.modTxAt = clockNow() + <i64>(init & 0xffff) * MOD_TICK_NS;
+      if (this.modTxAt == CLOCK_NEVER) this.modTxAt = at + <i64>(init & 0xffff) * MOD_TICK_NS;
     }
     return bits;
+  }
+
+  /** MOD1 holds TX_PKT_INT: a TX completion never changes the line by itself. */
+  txModerated(): bool {
+    return (this.reg(DMA_MAS_CTRL) & IRQ_MODERATOR_EN) != 0 && (this.reg(IRQ_MOD_TIM_INIT) & 0xffff) != 0;
+  }
+
+  /**
+   * Completes, in order, each packet in the TX engine whose last bit has left by `now`:
+   * its frames become visible on the wire, MAILBOX_2 moves past its TPDs, TX_PKT_INT is
+   * raised at its time (once for them all: a second raise before anything reads or clears
+   * it changes nothing). A hung engine (test-only) completes nothing.
+   */
+  txRetire(now: i64): void {
+    if (!this.txInFlight || this.txDoneAt > now || this.testTxHang) return;
+    const at = this.txDoneAt;
+    let h = this.txqHead;
+    let left = this.txqLen;
+    let bytes: u32 = 0;
+    let frames: u32 = 0;
+    let next: u32 = 0;
+    do {
+      // a packet that started and ended since the last retire is counted now
+      const w = unchecked(this.txqSent[h]);
+      if (w != 0) this.countSent(w);
+      bytes += unchecked(this.txqBytes[h]);
+      frames += unchecked(this.txqFrames[h]);
+      next = unchecked(this.txqNext[h]);
+      h = (h + 1) & (TXQ_MAX - 1);
+    } while (--left != 0 && unchecked(this.txqDone[h]) <= now);
+    wireTxCommitPart(this.wire, bytes, frames);
+    this.tpdCons = next;
+    this.txqHead = h;
+    this.txqLen = left;
+    if (left == 0) { this.txInFlight = false; this.txAheadBlocked = false; }
+    else {
+      this.txDoneAt = unchecked(this.txqDone[h]);
+      // the packet now on the wire started when the one before it ended
+      const w = unchecked(this.txqSent[h]);
+      if (w != 0) { this.countSent(w); unchecked(this.txqSent[h] = 0); }
+    }
+    this.raiseAt(TX_PKT_INT, at);
+  }
+
+  /** The MAC's counters for a frame it starts sending (a SENT_* word). */
+  countSent(w: u32): void {
+    const len = w & SENT_LEN_MASK;
+    this.count(MC_TX_SENT);
+    this.stat(TX_BASE + TX_OK);
+    this.stat(TX_BASE + TX_BYTE_CNT, len);
+    this.stat(TX_BASE + TX_SZ_64 + <i32>((w >>> SENT_BUCKET_SHIFT) & 7));
+    if (w & SENT_BCAST) { this.stat(TX_BASE + TX_BCAST); this.stat(TX_BASE + TX_BCAST_BYTE, len); }
+    else if (w & SENT_MCAST) { this.stat(TX_BASE + TX_MCAST); this.stat(TX_BASE + TX_MCAST_BYTE, len); }
+    if (w & SENT_OVERFLOW) { this.wire.txOverflow++; this.count(MC_TX_WIRE_OVERFLOW); }
+  }
+
+  /**
+   * The TX configuration changed (TXEN, TXQ_EN, CRCE, the maximum frame length): the
+   * packets read ahead that have not started are forgotten, their frames taken off the
+   * wire, to be read again as the engine reaches them. The one on the wire goes on.
+   */
+  private txUnread(): void {
+    if (this.txqLen <= 1) return; // write() retired what is out by now
+    const h = this.txqHead;
+    wireTxAbortTo(this.wire, unchecked(this.txqBytes[h]), unchecked(this.txqFrames[h]));
+    this.tpdNext = unchecked(this.txqNext[h]);
+    this.wire.txBusyUntil = this.txDoneAt;
+    this.txqLen = 1;
+    this.txAheadBlocked = false;
+  }
+
+  /** txRetire up to now, before any register access: what a packet's completion changed is there. */
+  // @ts-ignore: decorator
+  @inline txCatchUp(): void {
+    if (this.txInFlight && this.txDoneAt <= clockNow()) this.txRetire(clockNow());
   }
 
   /** When the next moderator runs out (CLOCK_NEVER if none runs). */
@@ -274,12 +380,16 @@ export class EmacDevice {
     this.rfdCons = 0;
     this.rrdProd = 0;
     this.tpdCons = 0;
+    this.tpdNext = 0;
     this.mailbox0 = 0;
     this.mailbox15 = 0;
     this.rxHalted = false;
     this.txHalted = false;
     if (this.txInFlight) wireTxAbort(this.wire);
     this.txInFlight = false;
+    this.txqLen = 0;
+    this.txqHead = 0;
+    this.txAheadBlocked = false;
     this.txWaitProd = -1;
   }
 
@@ -440,6 +550,7 @@ export class EmacDevice {
         }
         this.setReg(off, v);
         if (off == MAC_STA_ADDR0 || off == MAC_STA_ADDR1) this.latchStation();
+        else if (off == MAC_CTRL || off == TXQ_CTRL_0 || off == MAX_FRAM_LEN_CTRL) this.txUnread();
     }
   }
 
@@ -456,7 +567,9 @@ export class EmacDevice {
   writeCsr(off: u32, v: u32): void { unchecked(this.csr[<i32>(off >> 2)] = v); }
 
   // ---- Dispatch ---------------------------------------------------------------------
-  read(region: i32, off: u32, sideEffects: bool): u32 {
+  // @ts-ignore: decorator
+  @inline read(region: i32, off: u32, sideEffects: bool): u32 {
+    this.txCatchUp();
     if ((off & 3) != 0) { this.count(MC_BAD_MMIO); return 0xffffffff; }
     if (region == REGION_BASE && off < BASE_SIZE) return this.readBase(off, sideEffects);
     if (region == REGION_CSR && off < CSR_SIZE) return this.readCsr(off);
@@ -465,7 +578,9 @@ export class EmacDevice {
     return 0xffffffff;
   }
 
-  write(region: i32, off: u32, v: u32): void {
+  // @ts-ignore: decorator
+  @inline write(region: i32, off: u32, v: u32): void {
+    this.txCatchUp();
     if ((off & 3) != 0) { this.count(MC_BAD_MMIO); return; }
     if (region == REGION_BASE && off < BASE_SIZE) { this.writeBase(off, v); return; }
     if (region == REGION_CSR && off < CSR_SIZE) { this.writeCsr(off, v); return; }
@@ -479,7 +594,7 @@ export function emacTestFault(d: EmacDevice, which: i32, on: bool): void {
   if (which == TF_MDIO_HANG) d.testMdioHang = on;
   else if (which == TF_SERDES_NEVER_READY) d.sgmii.testNeverReady = on;
   else if (which == TF_SGMII_CLEAR_STUCK) d.sgmii.testClearStuck = on;
-  else if (which == TF_TX_HANG) d.testTxHang = on;
+  else if (which == TF_TX_HANG) { d.txRetire(clockNow()); d.testTxHang = on; }
   else if (which == TF_IRQ_HELD) d.testIrqHeld = on;
 }
 

@@ -17,7 +17,15 @@
 //   The MAC pads to 60 bytes and appends the FCS (CRCE); wire records carry no FCS.
 //
 // A packet's frames become visible to collect() and MAILBOX_2 moves past its
-// last TPD (with TX_PKT_INT) when its last bit has left the wire.
+// last TPD (with TX_PKT_INT) when its last bit has left the wire. While one is
+// on the wire the engine reads ahead the plain packets behind it (one TPD with
+// the last-fragment bit, no LSO or CSX, a frame that fits), up to TXQ_MAX, and
+// stages them back to back; any other packet waits until the engine is empty,
+// so its errors are raised when the engine gets to it. Each packet is counted
+// (TXMAC statistics) when it starts. [model choice] A packet's TPD and buffer
+// are read when it is read ahead (the driver gave them to the device with the
+// MAILBOX_15 write); a write to MAC_CTRL, TXQ_CTRL_0 or MAX_FRAM_LEN_CTRL makes
+// the engine forget the packets that have not started, as if never read.
 //
 // Bad guest values: ring size 0, a producer index past the ring or a TPD ring
 // outside DMA memory halt the queue (TXQ_TO_INT / DMAR_TO_INT) until the next
@@ -30,17 +38,18 @@ import { clockNow } from "../clock";
 import { dmaMap } from "../dma";
 import { csumAdd, csumFold, load16be, store16be, load32be, store32be } from "../checksum";
 import {
-  wireTxReserve, wireTxStage, wireTxCommit, wireTxAbort, wireTimeNs, WIRE_MAX_FRAME,
+  wireTxReserve, wireTxStage, wireTxAbort, wireTxStagedBytes, wireTxStagedCount, wireTimeNs, WIRE_MAX_FRAME,
 } from "../wire";
-import { EmacDevice, MC_TX_SENT, MC_TX_DROP_ERROR, MC_DMA_FAULT, MC_TX_WIRE_OVERFLOW } from "./emac";
+import {
+  EmacDevice, MC_TX_DROP_ERROR, MC_DMA_FAULT, TXQ_MAX, SENT_BUCKET_SHIFT, SENT_BCAST, SENT_MCAST, SENT_OVERFLOW,
+} from "./emac";
 import { sizeBucket } from "./rx";
 import {
-  MAC_CTRL, MAX_FRAM_LEN_CTRL, CRCE, TX_PKT_INT, TXQ_TO_INT, DMAR_TO_INT, TPD_BYTES,
+  MAC_CTRL, MAX_FRAM_LEN_CTRL, CRCE, TXQ_TO_INT, DMAR_TO_INT, TPD_BYTES,
   TPD_CSX, TPD_LSO, TPD_LSOV, TPD_IPV4, TPD_TYP, TPD_LAST_FRAGMENT, TPD_PAYLOAD_OFFSET_MASK,
   TPD_CXSUM_OFFSET_SHIFT, TPD_CXSUM_OFFSET_MASK, TPD_MSS_SHIFT, TPD_MSS_MASK,
   TPD_CVLAN_TAG_MASK, TPD_INSTC, TPD_BUFFER_ADDR_H_SHIFT, NTPD_PROD_IDX_MASK,
-  TX_BASE, TX_OK, TX_BCAST, TX_MCAST, TX_BYTE_CNT, TX_SZ_64, TX_TRUNC, TX_LEN_ERR,
-  TX_BCAST_BYTE, TX_MCAST_BYTE,
+  TX_BASE, TX_TRUNC, TX_LEN_ERR,
 } from "./registers";
 import { copyFrame } from "../../lib/mem";
 
@@ -59,12 +68,13 @@ function buffers(): void {
   }
 }
 
-/** True when the TX engine has something to start now. */
+/** True when the TX engine has a TPD to read now (behind a busy wire: room, and no packet waiting for it to empty). */
 // @ts-ignore: decorator
 @inline export function txReady(d: EmacDevice): bool {
-  if (d.txInFlight || d.txHalted || !d.txEnabled()) return false;
+  if (d.txHalted || !d.txEnabled()) return false;
+  if (d.txInFlight && (d.txAheadBlocked || d.txqLen >= TXQ_MAX)) return false;
   const prod = d.mailbox15 & NTPD_PROD_IDX_MASK;
-  if (prod == d.tpdCons) return false;
+  if (prod == d.tpdNext) return false;
   return d.txWaitProd != <i32>prod;
 }
 
@@ -75,10 +85,11 @@ function txHalt(d: EmacDevice, bit: u32, dmaFault: bool): void {
   d.raise(bit);
 }
 
-/** Drops the packet whose TPDs end before `next`: consume them and raise the error. */
+/** Drops the packet whose TPDs end before `next` (the engine is empty): consume them and raise the error. */
 function txDropPacket(d: EmacDevice, next: u32, bit: u32): void {
   wireTxAbort(d.wire);
   d.tpdCons = next;
+  d.tpdNext = next;
   d.count(MC_TX_DROP_ERROR);
   d.raise(bit);
 }
@@ -89,30 +100,53 @@ let txStartNs: i64 = 0;
 let stagedNs: i64 = 0;
 let stageError: bool = false;
 
+/** The length of a TPD chain's frame without the FCS the buffer carries when CRCE is clear. */
+// @ts-ignore: decorator
+@inline function frameLen(d: EmacDevice, len: u32): u32 {
+  // [model choice] Without CRCE the buffer carries its own FCS; the wire record does not.
+  return (d.reg(MAC_CTRL) & CRCE) == 0 && len >= 18 ? len - 4 : len;
+}
+
+/** Whether a frame of `len` bytes (after frameLen) with word 3 `w3` can go on the wire. */
+// @ts-ignore: decorator
+@inline function frameFits(d: EmacDevice, len: u32, w3: u32): bool {
+  const outLen = (w3 & TPD_INSTC) != 0 ? len + 4 : len;
+  return !(outLen + 4 > d.reg(MAX_FRAM_LEN_CTRL) || outLen > WIRE_MAX_FRAME || len < 14);
+}
+
 /** Puts one frame (in segBuf or gather) on the TX queue with VLAN insertion and padding. */
 function stageFrame(d: EmacDevice, src: usize, len: u32, w3: u32): void {
-  // [model choice] Without CRCE the buffer carries its own FCS; the wire record does not.
-  if ((d.reg(MAC_CTRL) & CRCE) == 0 && len >= 18) len -= 4;
-  const insert = (w3 & TPD_INSTC) != 0;
-  const outLen = insert ? len + 4 : len;
-  if (outLen + 4 > d.reg(MAX_FRAM_LEN_CTRL) || outLen > WIRE_MAX_FRAME || len < 14) {
+  len = frameLen(d, len);
+  if (!frameFits(d, len, w3)) {
     d.stat(TX_BASE + (len < 14 ? TX_LEN_ERR : TX_TRUNC));
     stageError = true;
     return;
   }
-  const padded = outLen < MIN_FRAME ? MIN_FRAME : outLen;
+  const padded = paddedLen(len, w3);
   stagedNs += wireTimeNs(d.wire, padded);
-  d.count(MC_TX_SENT);
-  d.stat(TX_BASE + TX_OK);
-  d.stat(TX_BASE + TX_BYTE_CNT, padded);
-  d.stat(TX_BASE + TX_SZ_64 + sizeBucket(padded + 4));
-  if (load<u32>(src) == 0xffffffff && load<u16>(src + 4) == 0xffff) {
-    d.stat(TX_BASE + TX_BCAST); d.stat(TX_BASE + TX_BCAST_BYTE, padded);
-  } else if (load<u8>(src) & 1) {
-    d.stat(TX_BASE + TX_MCAST); d.stat(TX_BASE + TX_MCAST_BYTE, padded);
-  }
+  d.countSent(putFrame(d, src, len, w3, padded, txStartNs + stagedNs));
+}
+
+/** The frame's length on the wire record: with the inserted tag, padded to 60 bytes. */
+// @ts-ignore: decorator
+@inline function paddedLen(len: u32, w3: u32): u32 {
+  const outLen = (w3 & TPD_INSTC) != 0 ? len + 4 : len;
+  return outLen < MIN_FRAME ? MIN_FRAME : outLen;
+}
+
+/**
+ * Stages a frame that fits on the wire, its last bit out at `endNs`. Returns what the
+ * MAC's counters count for it when it starts (SENT_* for countSent).
+ */
+// @ts-ignore: decorator
+@inline function putFrame(d: EmacDevice, src: usize, len: u32, w3: u32, padded: u32, endNs: i64): u32 {
+  const insert = (w3 & TPD_INSTC) != 0;
+  const outLen = insert ? len + 4 : len;
+  let sent = padded | (<u32>sizeBucket(padded + 4) << SENT_BUCKET_SHIFT);
+  if (load<u32>(src) == 0xffffffff && load<u16>(src + 4) == 0xffff) sent |= SENT_BCAST;
+  else if (load<u8>(src) & 1) sent |= SENT_MCAST;
   const dst = wireTxReserve(d.wire, padded);
-  if (dst == 0) { d.wire.txOverflow++; d.count(MC_TX_WIRE_OVERFLOW); return; }
+  if (dst == 0) return sent | SENT_OVERFLOW;
   if (insert) {
     const tci = w3 & TPD_CVLAN_TAG_MASK;
     memory.copy(dst, src, 12);
@@ -125,7 +159,8 @@ function stageFrame(d: EmacDevice, src: usize, len: u32, w3: u32): void {
     copyFrame(dst, src, len);
   }
   if (padded > outLen) memory.fill(dst + outLen, 0, padded - outLen);
-  wireTxStage(d.wire, padded, txStartNs + stagedNs);
+  wireTxStage(d.wire, padded, endNs);
+  return sent;
 }
 
 /** CSX: the custom checksum over [css, len) stored at cso. False if the offsets do not fit. */
@@ -196,26 +231,79 @@ function segment(d: EmacDevice, total: u32, w1: u32, w3: u32): bool {
   return true;
 }
 
-/** Starts the next packet on the TPD ring (scheduler calls this when txReady). */
+/** Reads the TPD ring from tpdNext: the packets it can start or read ahead (scheduler calls this when txReady). */
 export function txStart(d: EmacDevice): void {
   buffers();
-  const n = d.tpdCount;
-  const prod = d.mailbox15 & NTPD_PROD_IDX_MASK;
-  if (n == 0 || prod >= n || d.tpdCons >= n) { txHalt(d, TXQ_TO_INT, false); return; }
-  const ring = d.tpdRing != 0 ? d.tpdRing : dmaMap(d.tpdBase, n * TPD_BYTES);
-  if (ring == 0) { txHalt(d, DMAR_TO_INT, true); return; }
+  do {
+    const n = d.tpdCount;
+    const prod = d.mailbox15 & NTPD_PROD_IDX_MASK;
+    if (n == 0 || prod >= n || d.tpdNext >= n) { txNotPlain(d, TXQ_TO_INT, false); return; }
+    const ring = d.tpdRing != 0 ? d.tpdRing : dmaMap(d.tpdBase, n * TPD_BYTES);
+    if (ring == 0) { txNotPlain(d, DMAR_TO_INT, true); return; }
+    txPlainRun(d, ring, n, prod);
+    // behind packets in the engine only plain ones are read; with it empty, the walk takes the next
+    if (d.txInFlight || d.tpdNext == prod) return;
+    if (!txGather(d, ring, n, prod)) return;
+  } while (txReady(d));
+}
 
-  let idx = d.tpdCons;
-  // The common packet: one TPD with the last-fragment bit, no LSO or CSX, its buffer in DMA
-  // memory. It goes to the wire straight from there, as the walk below would send it.
-  const t0 = ring + <usize>idx * TPD_BYTES;
-  const w1t0 = load<u32>(t0, 4);
-  const len0 = load<u32>(t0) & 0xffff;
-  if ((w1t0 & (TPD_LAST_FRAGMENT | TPD_LSO | TPD_LSOV | TPD_CSX)) == TPD_LAST_FRAGMENT && len0 != 0) {
-    const w3 = load<u32>(t0, 12);
-    const src = dmaMap((<u64>(w3 >>> TPD_BUFFER_ADDR_H_SHIFT) << 32) | <u64>load<u32>(t0, 8), len0);
-    if (src != 0) { txSend(d, src, len0, w1t0, w3, idx + 1 == n ? 0 : idx + 1); return; }
+/**
+ * The common packets, from tpdNext on: one TPD with the last-fragment bit, no LSO or CSX,
+ * its buffer in DMA memory, a frame that fits. Each goes to the wire straight from there,
+ * right after the one before, as the walk of txGather would send it. Stops at any other
+ * packet: behind packets in the engine it waits until the engine is empty.
+ */
+// @ts-ignore: decorator
+@inline function txPlainRun(d: EmacDevice, ring: usize, n: u32, prod: u32): void {
+  const wire = d.wire;
+  const now = clockNow();
+  let idx = d.tpdNext;
+  while (idx != prod && d.txqLen < TXQ_MAX) {
+    const t = ring + <usize>idx * TPD_BYTES;
+    const w1 = load<u32>(t, 4);
+    const len0 = load<u32>(t) & 0xffff;
+    if ((w1 & (TPD_LAST_FRAGMENT | TPD_LSO | TPD_LSOV | TPD_CSX)) != TPD_LAST_FRAGMENT || len0 == 0) break;
+    const w3 = load<u32>(t, 12);
+    const src = dmaMap((<u64>(w3 >>> TPD_BUFFER_ADDR_H_SHIFT) << 32) | <u64>load<u32>(t, 8), len0);
+    const len = frameLen(d, len0);
+    if (src == 0 || !frameFits(d, len, w3)) break;
+    const next = idx + 1 == n ? 0 : idx + 1;
+    const padded = paddedLen(len, w3);
+    const busy = wire.txBusyUntil;
+    const done = (busy > now ? busy : now) + wireTimeNs(wire, padded);
+    const bytes = wireTxStagedBytes(wire);
+    const frames = wireTxStagedCount(wire);
+    let sent = putFrame(d, src, len, w3, padded, done);
+    // a packet behind another is counted when it starts (txRetire), one on an idle wire now
+    if (!d.txInFlight) { d.countSent(sent); sent = 0; }
+    txqPush(d, done, next, bytes, frames, sent);
+    idx = next;
   }
+  d.tpdNext = idx;
+  if (idx != prod && d.txInFlight && d.txqLen < TXQ_MAX) d.txAheadBlocked = true;
+}
+
+/** The engine holds a packet staged on the wire: its last bit leaves at `done`, its TPDs end before `next`. */
+// @ts-ignore: decorator
+@inline function txqPush(d: EmacDevice, done: i64, next: u32, bytesBefore: u32, framesBefore: u32, sent: u32): void {
+  d.wire.txBusyUntil = done;
+  const k = (d.txqHead + d.txqLen) & (TXQ_MAX - 1);
+  unchecked(d.txqDone[k] = done);
+  unchecked(d.txqNext[k] = next);
+  unchecked(d.txqBytes[k] = wireTxStagedBytes(d.wire) - bytesBefore);
+  unchecked(d.txqFrames[k] = wireTxStagedCount(d.wire) - framesBefore);
+  unchecked(d.txqSent[k] = sent);
+  if (d.txqLen++ == 0) { d.txDoneAt = done; d.txInFlight = true; }
+  d.tpdNext = next;
+}
+
+/**
+ * Any packet, with the engine empty: gathers its TPDs from tpdNext up to the one with the
+ * last-fragment bit and sends it with its offloads. False if none was queued (dropped,
+ * or no last fragment before the producer index yet).
+ */
+function txGather(d: EmacDevice, ring: usize, n: u32, prod: u32): bool {
+  let idx = d.tpdNext;
   let total: u32 = 0;
   let w1first: u32 = 0;
   let w3first: u32 = 0;
@@ -255,15 +343,23 @@ export function txStart(d: EmacDevice): void {
   if (!complete) {
     // No last fragment before the producer index: wait for the driver to produce more.
     d.txWaitProd = <i32>prod;
-    return;
+    return false;
   }
-  if (err != 0) { txDropPacket(d, idx, err); return; }
-  txSend(d, direct != 0 ? direct : gather, total, w1first, w3first, idx);
+  if (err != 0) { txDropPacket(d, idx, err); return false; }
+  return txSend(d, direct != 0 ? direct : gather, total, w1first, w3first, idx);
 }
 
-/** Puts the gathered packet [p, p+total) on the wire with its offloads; its TPDs end before `next`. */
-// @ts-ignore: decorator
-@inline function txSend(d: EmacDevice, p: usize, total: u32, w1first: u32, w3first: u32, next: u32): void {
+/** A ring the engine cannot read: halt, or behind packets in the engine, wait until it is empty. */
+function txNotPlain(d: EmacDevice, bit: u32, dmaFault: bool): void {
+  if (d.txInFlight) d.txAheadBlocked = true;
+  else txHalt(d, bit, dmaFault);
+}
+
+/**
+ * Puts the gathered packet [p, p+total) on the wire with its offloads (the engine is
+ * empty); its TPDs end before `next`. False if it was dropped.
+ */
+function txSend(d: EmacDevice, p: usize, total: u32, w1first: u32, w3first: u32, next: u32): bool {
   const now = clockNow();
   txStartNs = d.wire.txBusyUntil > now ? d.wire.txBusyUntil : now;
   stagedNs = 0;
@@ -275,18 +371,7 @@ export function txStart(d: EmacDevice): void {
     if ((w1first & TPD_CSX) != 0) ok = customChecksum(p, total, w1first);
     if (ok) stageFrame(d, p, total, w3first);
   }
-  if (!ok || stageError) { txDropPacket(d, next, TXQ_TO_INT); return; }
-
-  d.txDoneAt = txStartNs + stagedNs;
-  d.wire.txBusyUntil = d.txDoneAt;
-  d.txNextCons = next;
-  d.txInFlight = true;
-}
-
-/** The packet's last bit has left: frames visible, MAILBOX_2 advances, TX_PKT_INT. */
-export function txComplete(d: EmacDevice): void {
-  wireTxCommit(d.wire);
-  d.txInFlight = false;
-  d.tpdCons = d.txNextCons;
-  d.raise(TX_PKT_INT);
+  if (!ok || stageError) { txDropPacket(d, next, TXQ_TO_INT); return false; }
+  txqPush(d, txStartNs + stagedNs, next, 0, 0, 0);
+  return true;
 }
