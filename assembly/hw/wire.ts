@@ -184,6 +184,7 @@ function wireInjectFrom(i: i32, src: usize, size: u32, count: i32, gapNs: i64): 
   // the clock does not move during the call: the frames arrive back to back from now on
   const q = p.rx;
   const now = clockNow();
+  const nsPerByte = p.nsPerByte;
   let busy = p.rxBusyUntil;
   let off: u32 = 0;
   let accepted = 0;
@@ -197,19 +198,21 @@ function wireInjectFrom(i: i32, src: usize, size: u32, count: i32, gapNs: i64): 
     // A sending MAC pads short frames to 60 bytes: the wire never carries less.
     const wireLen = len < MIN_FRAME ? MIN_FRAME : len;
     const need = (RX_HDR + wireLen + 7) & ~7;
-    const dst = q.reserve(need);
+    // room at the end, or reserve() compacts the queue
+    const dst = q.end + need <= q.cap ? q.base + q.end : q.reserve(need);
     if (dst == 0) { p.rxOverflow++; off += rec; continue; }
-    busy = (busy > now ? busy : now) + gapNs + wireTimeNs(p, wireLen);
+    busy = (busy > now ? busy : now) + gapNs + <i64>(wireLen + WIRE_OVERHEAD) * nsPerByte;
     store<u32>(dst, (word & 0xffff0000) | wireLen);
     store<u32>(dst, 0, 4);
     store<i64>(dst, busy, 8);
     copyFrame(dst + RX_HDR, src + off + 4, len);
     if (wireLen > len) memory.fill(dst + RX_HDR + len, 0, wireLen - len);
-    q.push(need);
+    q.end += need;
     accepted++;
     off += rec;
   }
   // the whole batch becomes visible at once: nothing runs while it is staged
+  q.stagedCount += accepted;
   q.commit();
   p.rxBusyUntil = busy;
   return accepted;
