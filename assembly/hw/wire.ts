@@ -45,17 +45,19 @@ class ByteQueue {
     this.base = heap.alloc(<usize>cap);
   }
   /** Pointer to n free bytes at the end, compacting first if needed; 0 if there is no room. */
-  reserve(n: u32): usize {
-    if (n > this.cap) return 0;
-    if (this.end + n > this.cap) {
-      if (this.head == 0) return 0;
-      const used = this.end - this.head;
-      memory.copy(this.base, this.base + this.head, used);
-      this.tail -= this.head;
-      this.end -= this.head;
-      this.head = 0;
-      if (this.end + n > this.cap) return 0;
-    }
+  // @ts-ignore: decorator
+  @inline reserve(n: u32): usize {
+    return this.end + n <= this.cap ? this.base + this.end : this.compactFor(n);
+  }
+  /** reserve() when the end has no room: moves the records to the front. */
+  private compactFor(n: u32): usize {
+    if (n > this.cap || this.head == 0) return 0;
+    const used = this.end - this.head;
+    memory.copy(this.base, this.base + this.head, used);
+    this.tail -= this.head;
+    this.end -= this.head;
+    this.head = 0;
+    if (this.end + n > this.cap) return 0;
     return this.base + this.end;
   }
   push(n: u32): void { this.end += n; this.stagedCount++; }
@@ -184,7 +186,6 @@ function wireInjectFrom(i: i32, src: usize, size: u32, count: i32, gapNs: i64): 
   // the clock does not move during the call: the frames arrive back to back from now on
   const q = p.rx;
   const now = clockNow();
-  const nsPerByte = p.nsPerByte;
   let busy = p.rxBusyUntil;
   let off: u32 = 0;
   let accepted = 0;
@@ -198,21 +199,19 @@ function wireInjectFrom(i: i32, src: usize, size: u32, count: i32, gapNs: i64): 
     // A sending MAC pads short frames to 60 bytes: the wire never carries less.
     const wireLen = len < MIN_FRAME ? MIN_FRAME : len;
     const need = (RX_HDR + wireLen + 7) & ~7;
-    // room at the end, or reserve() compacts the queue
-    const dst = q.end + need <= q.cap ? q.base + q.end : q.reserve(need);
+    const dst = q.reserve(need);
     if (dst == 0) { p.rxOverflow++; off += rec; continue; }
-    busy = (busy > now ? busy : now) + gapNs + <i64>(wireLen + WIRE_OVERHEAD) * nsPerByte;
+    busy = (busy > now ? busy : now) + gapNs + wireTimeNs(p, wireLen);
     store<u32>(dst, (word & 0xffff0000) | wireLen);
     store<u32>(dst, 0, 4);
     store<i64>(dst, busy, 8);
     copyFrame(dst + RX_HDR, src + off + 4, len);
     if (wireLen > len) memory.fill(dst + RX_HDR + len, 0, wireLen - len);
-    q.end += need;
+    q.push(need);
     accepted++;
     off += rec;
   }
   // the whole batch becomes visible at once: nothing runs while it is staged
-  q.stagedCount += accepted;
   q.commit();
   p.rxBusyUntil = busy;
   return accepted;
