@@ -1,6 +1,6 @@
 // struct sk_buff (include/linux/skbuff.h, net/core/skbuff.c) as a fixed pool:
-// SKB_POOL buffers allocated once in linear memory, the metadata as
-// struct-of-arrays indexed by skb number. alloc_skb/kfree_skb are a free-list
+// SKB_POOL buffers allocated once in linear memory, the metadata as one
+// record per skb (SkBuff below), indexed by skb number. alloc_skb/kfree_skb are a free-list
 // pop/push: nothing is allocated per packet. An exhausted pool makes
 // skbAlloc() return -1; callers count that as a drop (SKB_DROP_REASON_NOMEM).
 //
@@ -36,7 +36,6 @@
 
 import { tracePacket } from "./trace";
 import { copyFrame } from "../lib/mem";
-import { SlotTable, SLOTS, SLOT_SKEW } from "../lib/table";
 
 export const SKB_SMALL: i32 = 3584;
 export const SKB_LARGE: i32 = 512;
@@ -62,61 +61,165 @@ export const CHECKSUM_NONE: u8 = 0, CHECKSUM_UNNECESSARY: u8 = 1, CHECKSUM_COMPL
 
 let poolBase: usize = 0;
 
+/**
+ * struct sk_buff: the fields the stack reads and writes, one record per skb (array of
+ * structs, 128 bytes apart). A packet's fields share two cache lines, skbAlloc sets
+ * them with a few 16-byte stores, and each field is read at a constant offset from the
+ * record (the offset folds into the load). Bytes 0..95 are what skbAlloc sets; head is
+ * set once by skbInit.
+ */
+// @ts-ignore: decorator
+@unmanaged class SkBuff {
+  data: u32; len: u32; dev: i32; iif: i32;
+  vlanTci: i32; macHeader: i32; networkHeader: i32; transportHeader: i32;
+  mark: u32; priority: u32; sk: i32; next: i32;
+  traceIn: u32; protocol: u16; reason: u16; ipFlags: u16; pktType: u8; ipSummed: u8; live: bool; rtType: u8; pad0: u16;
+  rtDev: i32; rtFlags: u32; rtGw: u32; rtError: i32;
+  rtMx: i32; rtPmtu: u32; pad1: u32; pad2: u32;
+  /** skb->head: the buffer's address */
+  head: u32;
+}
+const SKB_REC_SHIFT: i32 = 7;
 // @ts-ignore: a compile-time check
-if (SKB_POOL != SLOTS) ERROR("SKB_POOL must be SLOTS: skb fields are SlotTables");
-// the fields the stack reads and writes. Each is written as a changetype of its
-// memory.data right here: the compiler then folds the address into every access
-// as a constant. (Behind a helper, even an inlined one, it becomes a global set
-// at start, and every access loads it first.)
-/** skb->dev (ifindex), 0 = none */
-export const skbDev = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
-/** skb->skb_iif: the device it arrived on last */
-export const skbIif = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
-/** skb->protocol, host order (0x0800 = IPv4) */
-export const skbProtocol = changetype<SlotTable<u16>>(memory.data(SKB_POOL * sizeof<u16>() + SLOT_SKEW, 8));
-export const skbPktType = changetype<SlotTable<u8>>(memory.data(SKB_POOL * sizeof<u8>() + SLOT_SKEW, 8));
-export const skbMark = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
-export const skbPriority = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
-/** skb->len: bytes from data on */
-export const skbLen = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
+if (offsetof<SkBuff>() > (1 << SKB_REC_SHIFT) || offsetof<SkBuff>("head") != 96) ERROR("SkBuff: a record is 128 bytes, skbAlloc sets bytes 0..95");
+// @ts-ignore: a compile-time check
+if (PACKET_HOST != 0 || CHECKSUM_NONE != 0) ERROR("skbAlloc's zeros are PACKET_HOST and CHECKSUM_NONE");
+// the records at a constant address: the compiler folds it into every access
+const skbRecs = memory.data(SKB_POOL << SKB_REC_SHIFT, 16);
+/** The record of skb `i` (masked to the pool: an access never leaves it). */
+// @ts-ignore: decorator
+@inline function skbRec(i: i32): usize { return skbRecs + (<usize>(i & (SKB_POOL - 1)) << SKB_REC_SHIFT); }
+
+// Each field as field[skb] (one small class a field: a load's offset must be a constant).
 /** skb->data, as an offset from the buffer start */
-export const skbData = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
-/** header offsets from the buffer start; -1 = not set */
-export const skbMacHeader = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
-export const skbNetworkHeader = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
-export const skbTransportHeader = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
+// @ts-ignore: decorator
+@final @unmanaged class F_data { @inline @operator("[]") get(i: i32): u32 { return load<u32>(skbRec(i), offsetof<SkBuff>("data")); }
+  @inline @operator("[]=") set(i: i32, v: u32): void { store<u32>(skbRec(i), v, offsetof<SkBuff>("data")); } }
+export const skbData = changetype<F_data>(0);
+/** skb->len: bytes from data on */
+// @ts-ignore: decorator
+@final @unmanaged class F_len { @inline @operator("[]") get(i: i32): u32 { return load<u32>(skbRec(i), offsetof<SkBuff>("len")); }
+  @inline @operator("[]=") set(i: i32, v: u32): void { store<u32>(skbRec(i), v, offsetof<SkBuff>("len")); } }
+export const skbLen = changetype<F_len>(0);
+/** skb->dev (ifindex), 0 = none */
+// @ts-ignore: decorator
+@final @unmanaged class F_dev { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("dev")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("dev")); } }
+export const skbDev = changetype<F_dev>(0);
+/** skb->skb_iif: the device it arrived on last */
+// @ts-ignore: decorator
+@final @unmanaged class F_iif { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("iif")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("iif")); } }
+export const skbIif = changetype<F_iif>(0);
 /** hardware-accelerated VLAN tag (skb->vlan_tci), -1 = none */
-export const skbVlanTci = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
-export const skbIpSummed = changetype<SlotTable<u8>>(memory.data(SKB_POOL * sizeof<u8>() + SLOT_SKEW, 8));
+// @ts-ignore: decorator
+@final @unmanaged class F_vlanTci { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("vlanTci")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("vlanTci")); } }
+export const skbVlanTci = changetype<F_vlanTci>(0);
+/** header offsets from the buffer start; -1 = not set */
+// @ts-ignore: decorator
+@final @unmanaged class F_macHeader { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("macHeader")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("macHeader")); } }
+export const skbMacHeader = changetype<F_macHeader>(0);
+// @ts-ignore: decorator
+@final @unmanaged class F_networkHeader { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("networkHeader")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("networkHeader")); } }
+export const skbNetworkHeader = changetype<F_networkHeader>(0);
+// @ts-ignore: decorator
+@final @unmanaged class F_transportHeader { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("transportHeader")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("transportHeader")); } }
+export const skbTransportHeader = changetype<F_transportHeader>(0);
+// @ts-ignore: decorator
+@final @unmanaged class F_mark { @inline @operator("[]") get(i: i32): u32 { return load<u32>(skbRec(i), offsetof<SkBuff>("mark")); }
+  @inline @operator("[]=") set(i: i32, v: u32): void { store<u32>(skbRec(i), v, offsetof<SkBuff>("mark")); } }
+export const skbMark = changetype<F_mark>(0);
+// @ts-ignore: decorator
+@final @unmanaged class F_priority { @inline @operator("[]") get(i: i32): u32 { return load<u32>(skbRec(i), offsetof<SkBuff>("priority")); }
+  @inline @operator("[]=") set(i: i32, v: u32): void { store<u32>(skbRec(i), v, offsetof<SkBuff>("priority")); } }
+export const skbPriority = changetype<F_priority>(0);
 /** the packet socket that sent it (skb->sk for AF_PACKET), -1 = none */
-export const skbSk = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
-/** why it was last freed (kfree_skb_reason), 0 while alive */
-export const skbReason = changetype<SlotTable<u16>>(memory.data(SKB_POOL * sizeof<u16>() + SLOT_SKEW, 8));
+// @ts-ignore: decorator
+@final @unmanaged class F_sk { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("sk")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("sk")); } }
+export const skbSk = changetype<F_sk>(0);
 /** queue link (skb->next) for the backlog and qdiscs; -1 = end */
-export const skbNext = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
-const skbLive = changetype<SlotTable<bool>>(memory.data(SKB_POOL * sizeof<bool>() + SLOT_SKEW, 8));
-// skb_dst(): the route attached by ip_route_input/ip_route_output (struct rtable), copied from route.ts's rt*
-/** rtable dst.dev (output device), 0 = no route attached */
-export const skbRtDev = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
-/** rt_type (RTN_*) */
-export const skbRtType = changetype<SlotTable<u8>>(memory.data(SKB_POOL * sizeof<u8>() + SLOT_SKEW, 8));
-/** rt_flags (RTCF_*) */
-export const skbRtFlags = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
-/** rt_gw4 when the route uses a gateway, else 0 */
-export const skbRtGw = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
-/** dst.error of an input route whose input is ip_error (positive errno), else 0 */
-export const skbRtError = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
-/** the route's metrics set (dst->_metrics, ipv4/metrics.ts), 0 = none */
-export const skbRtMx = changetype<SlotTable<i32>>(memory.data(SKB_POOL * sizeof<i32>() + SLOT_SKEW, 8));
-/** the route's learned path MTU (route.ts rtPmtu: 0 = none) */
-export const skbRtPmtu = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
-/** IPCB(skb)->flags (IPSKB_*) */
-export const skbIpFlags = changetype<SlotTable<u16>>(memory.data(SKB_POOL * sizeof<u16>() + SLOT_SKEW, 8));
+// @ts-ignore: decorator
+@final @unmanaged class F_next { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("next")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("next")); } }
+export const skbNext = changetype<F_next>(0);
 /**
  * The traced input packet this skb is (or is a piece of), SKB_NO_INPUT for one the box
  * made itself (an ICMP error, a reply, an ARP request): verdicts are about inputs only.
  */
-export const skbTraceIn = changetype<SlotTable<u32>>(memory.data(SKB_POOL * sizeof<u32>() + SLOT_SKEW, 8));
+// @ts-ignore: decorator
+@final @unmanaged class F_traceIn { @inline @operator("[]") get(i: i32): u32 { return load<u32>(skbRec(i), offsetof<SkBuff>("traceIn")); }
+  @inline @operator("[]=") set(i: i32, v: u32): void { store<u32>(skbRec(i), v, offsetof<SkBuff>("traceIn")); } }
+export const skbTraceIn = changetype<F_traceIn>(0);
+/** skb->protocol, host order (0x0800 = IPv4) */
+// @ts-ignore: decorator
+@final @unmanaged class F_protocol { @inline @operator("[]") get(i: i32): u16 { return load<u16>(skbRec(i), offsetof<SkBuff>("protocol")); }
+  @inline @operator("[]=") set(i: i32, v: u16): void { store<u16>(skbRec(i), v, offsetof<SkBuff>("protocol")); } }
+export const skbProtocol = changetype<F_protocol>(0);
+/** why it was last freed (kfree_skb_reason), 0 while alive */
+// @ts-ignore: decorator
+@final @unmanaged class F_reason { @inline @operator("[]") get(i: i32): u16 { return load<u16>(skbRec(i), offsetof<SkBuff>("reason")); }
+  @inline @operator("[]=") set(i: i32, v: u16): void { store<u16>(skbRec(i), v, offsetof<SkBuff>("reason")); } }
+export const skbReason = changetype<F_reason>(0);
+/** IPCB(skb)->flags (IPSKB_*) */
+// @ts-ignore: decorator
+@final @unmanaged class F_ipFlags { @inline @operator("[]") get(i: i32): u16 { return load<u16>(skbRec(i), offsetof<SkBuff>("ipFlags")); }
+  @inline @operator("[]=") set(i: i32, v: u16): void { store<u16>(skbRec(i), v, offsetof<SkBuff>("ipFlags")); } }
+export const skbIpFlags = changetype<F_ipFlags>(0);
+// @ts-ignore: decorator
+@final @unmanaged class F_pktType { @inline @operator("[]") get(i: i32): u8 { return load<u8>(skbRec(i), offsetof<SkBuff>("pktType")); }
+  @inline @operator("[]=") set(i: i32, v: u8): void { store<u8>(skbRec(i), v, offsetof<SkBuff>("pktType")); } }
+export const skbPktType = changetype<F_pktType>(0);
+// @ts-ignore: decorator
+@final @unmanaged class F_ipSummed { @inline @operator("[]") get(i: i32): u8 { return load<u8>(skbRec(i), offsetof<SkBuff>("ipSummed")); }
+  @inline @operator("[]=") set(i: i32, v: u8): void { store<u8>(skbRec(i), v, offsetof<SkBuff>("ipSummed")); } }
+export const skbIpSummed = changetype<F_ipSummed>(0);
+// @ts-ignore: decorator
+@final @unmanaged class F_live { @inline @operator("[]") get(i: i32): bool { return load<bool>(skbRec(i), offsetof<SkBuff>("live")); }
+  @inline @operator("[]=") set(i: i32, v: bool): void { store<bool>(skbRec(i), v, offsetof<SkBuff>("live")); } }
+const skbLive = changetype<F_live>(0);
+/** rt_type (RTN_*) */
+// @ts-ignore: decorator
+@final @unmanaged class F_rtType { @inline @operator("[]") get(i: i32): u8 { return load<u8>(skbRec(i), offsetof<SkBuff>("rtType")); }
+  @inline @operator("[]=") set(i: i32, v: u8): void { store<u8>(skbRec(i), v, offsetof<SkBuff>("rtType")); } }
+export const skbRtType = changetype<F_rtType>(0);
+/**
+ * skb_dst(): the route attached by ip_route_input/ip_route_output (struct rtable), copied from
+ * route.ts's rt*. dst.dev (output device), 0 = no route attached
+ */
+// @ts-ignore: decorator
+@final @unmanaged class F_rtDev { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("rtDev")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("rtDev")); } }
+export const skbRtDev = changetype<F_rtDev>(0);
+/** rt_flags (RTCF_*) */
+// @ts-ignore: decorator
+@final @unmanaged class F_rtFlags { @inline @operator("[]") get(i: i32): u32 { return load<u32>(skbRec(i), offsetof<SkBuff>("rtFlags")); }
+  @inline @operator("[]=") set(i: i32, v: u32): void { store<u32>(skbRec(i), v, offsetof<SkBuff>("rtFlags")); } }
+export const skbRtFlags = changetype<F_rtFlags>(0);
+/** rt_gw4 when the route uses a gateway, else 0 */
+// @ts-ignore: decorator
+@final @unmanaged class F_rtGw { @inline @operator("[]") get(i: i32): u32 { return load<u32>(skbRec(i), offsetof<SkBuff>("rtGw")); }
+  @inline @operator("[]=") set(i: i32, v: u32): void { store<u32>(skbRec(i), v, offsetof<SkBuff>("rtGw")); } }
+export const skbRtGw = changetype<F_rtGw>(0);
+/** dst.error of an input route whose input is ip_error (positive errno), else 0 */
+// @ts-ignore: decorator
+@final @unmanaged class F_rtError { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("rtError")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("rtError")); } }
+export const skbRtError = changetype<F_rtError>(0);
+/** the route's metrics set (dst->_metrics, ipv4/metrics.ts), 0 = none */
+// @ts-ignore: decorator
+@final @unmanaged class F_rtMx { @inline @operator("[]") get(i: i32): i32 { return load<i32>(skbRec(i), offsetof<SkBuff>("rtMx")); }
+  @inline @operator("[]=") set(i: i32, v: i32): void { store<i32>(skbRec(i), v, offsetof<SkBuff>("rtMx")); } }
+export const skbRtMx = changetype<F_rtMx>(0);
+/** the route's learned path MTU (route.ts rtPmtu: 0 = none) */
+// @ts-ignore: decorator
+@final @unmanaged class F_rtPmtu { @inline @operator("[]") get(i: i32): u32 { return load<u32>(skbRec(i), offsetof<SkBuff>("rtPmtu")); }
+  @inline @operator("[]=") set(i: i32, v: u32): void { store<u32>(skbRec(i), v, offsetof<SkBuff>("rtPmtu")); } }
+export const skbRtPmtu = changetype<F_rtPmtu>(0);
 export const SKB_NO_INPUT: u32 = 0xffffffff;
 
 /** Large buffers the queues leave free (see the budget above). */
@@ -134,6 +237,10 @@ export function skbInit(): void {
   if (poolBase != 0) return;
   poolBase = heap.alloc(<usize>SKB_SMALL * <usize>SKB_SMALL_BUF + <usize>SKB_LARGE * <usize>SKB_LARGE_BUF);
   // lowest index on top: the first skbs handed out are 0, 1, 2, ... (deterministic)
+  for (let i = 0; i < SKB_POOL; i++) {
+    const head = i < SKB_SMALL ? poolBase + (<usize>i << 11) : poolBase + (<usize>SKB_SMALL << 11) + (<usize>(i - SKB_SMALL) << 14);
+    store<u32>(skbRec(i), <u32>head, offsetof<SkBuff>("head"));
+  }
   for (let i = 0; i < SKB_SMALL; i++) unchecked(freeStack[i] = SKB_SMALL - 1 - i);
   for (let i = 0; i < SKB_LARGE; i++) unchecked(freeStack[SKB_SMALL + i] = SKB_POOL - 1 - i);
   freeSmall = SKB_SMALL;
@@ -154,15 +261,16 @@ export function skbInit(): void {
   if (size <= SKB_SMALL_FRAME && freeSmall > 0) s = unchecked(freeStack[--freeSmall]);
   else if (size <= SKB_MAX_FRAME && freeLarge > 0) s = unchecked(freeStack[SKB_SMALL + --freeLarge]);
   else { skbAllocFailures++; return -1; }
-  unchecked(skbLive[s] = true);
-  unchecked(skbDev[s] = 0); unchecked(skbIif[s] = 0); unchecked(skbProtocol[s] = 0);
-  unchecked(skbPktType[s] = PACKET_HOST); unchecked(skbMark[s] = 0); unchecked(skbPriority[s] = 0);
-  unchecked(skbLen[s] = 0); unchecked(skbData[s] = SKB_HEADROOM);
-  unchecked(skbMacHeader[s] = -1); unchecked(skbNetworkHeader[s] = -1); unchecked(skbTransportHeader[s] = -1);
-  unchecked(skbVlanTci[s] = -1); unchecked(skbIpSummed[s] = CHECKSUM_NONE); unchecked(skbSk[s] = -1);
-  unchecked(skbReason[s] = 0); unchecked(skbNext[s] = -1);
-  unchecked(skbRtDev[s] = 0); unchecked(skbRtType[s] = 0); unchecked(skbRtFlags[s] = 0); unchecked(skbRtGw[s] = 0);
-  unchecked(skbRtError[s] = 0); unchecked(skbRtMx[s] = 0); unchecked(skbRtPmtu[s] = 0); unchecked(skbIpFlags[s] = 0); skbTraceIn[s] = tracePacket;
+  // data = SKB_HEADROOM, no headers, no tag, no socket, not queued, no route, PACKET_HOST,
+  // CHECKSUM_NONE, live; everything else 0 (the layout's bytes 0..95)
+  const r = skbRec(s);
+  v128.store(r, i32x4(SKB_HEADROOM, 0, 0, 0), offsetof<SkBuff>("data"));
+  v128.store(r, i32x4(-1, -1, -1, -1), offsetof<SkBuff>("vlanTci"));
+  v128.store(r, i32x4(0, 0, -1, -1), offsetof<SkBuff>("mark"));
+  v128.store(r, i32x4(0, 0, 0, 1), offsetof<SkBuff>("traceIn")); // live: the byte at 60
+  v128.store(r, i32x4(0, 0, 0, 0), offsetof<SkBuff>("rtDev"));
+  v128.store(r, i32x4(0, 0, 0, 0), offsetof<SkBuff>("rtMx"));
+  store<u32>(r, tracePacket, offsetof<SkBuff>("traceIn"));
   return s;
 }
 
@@ -190,12 +298,9 @@ export function skbPoolFree(): i32 { return freeSmall + freeLarge; }
 /** Whether a queue that keeps skbs past the softirq step must refuse this one: a large buffer, and few are left. */
 export function skbLargeScarce(skb: i32): bool { return skb >= SKB_SMALL && freeLarge < SKB_LARGE_RESERVE; }
 
-/** skb->head: the small buffers first, then the large ones */
+/** skb->head: the small buffers first, then the large ones (skbInit wrote each one's) */
 // @ts-ignore: decorator
-@inline export function skbHead(skb: i32): usize {
-  return skb < SKB_SMALL ? poolBase + (<usize>skb << 11)
-    : poolBase + (<usize>SKB_SMALL << 11) + (<usize>(skb - SKB_SMALL) << 14);
-}
+@inline export function skbHead(skb: i32): usize { return <usize>load<u32>(skbRec(skb), offsetof<SkBuff>("head")); }
 /** skb_end_offset(): the buffer's size */
 // @ts-ignore: decorator
 @inline export function skbBufSize(skb: i32): u32 { return skb < SKB_SMALL ? SKB_SMALL_BUF : SKB_LARGE_BUF; }
@@ -266,15 +371,8 @@ export function skbCopyExpand(skb: i32, size: u32): i32 {
   const s = skbAlloc(end > SKB_HEADROOM ? end - SKB_HEADROOM : 0);
   if (s < 0) return -1;
   memory.copy(skbHead(s), skbHead(skb), <usize>unchecked(skbData[skb]) + <usize>unchecked(skbLen[skb]));
-  unchecked(skbDev[s] = skbDev[skb]); unchecked(skbIif[s] = skbIif[skb]); unchecked(skbProtocol[s] = skbProtocol[skb]);
-  unchecked(skbPktType[s] = skbPktType[skb]); unchecked(skbMark[s] = skbMark[skb]); unchecked(skbPriority[s] = skbPriority[skb]);
-  unchecked(skbLen[s] = skbLen[skb]); unchecked(skbData[s] = skbData[skb]);
-  unchecked(skbMacHeader[s] = skbMacHeader[skb]); unchecked(skbNetworkHeader[s] = skbNetworkHeader[skb]);
-  unchecked(skbTransportHeader[s] = skbTransportHeader[skb]); unchecked(skbVlanTci[s] = skbVlanTci[skb]);
-  unchecked(skbIpSummed[s] = skbIpSummed[skb]); unchecked(skbSk[s] = skbSk[skb]);
-  unchecked(skbRtDev[s] = skbRtDev[skb]); unchecked(skbRtType[s] = skbRtType[skb]); unchecked(skbRtFlags[s] = skbRtFlags[skb]);
-  unchecked(skbRtGw[s] = skbRtGw[skb]); unchecked(skbRtError[s] = skbRtError[skb]); unchecked(skbRtMx[s] = skbRtMx[skb]); unchecked(skbRtPmtu[s] = skbRtPmtu[skb]);
-  unchecked(skbIpFlags[s] = skbIpFlags[skb]);
-  skbTraceIn[s] = skbTraceIn[skb];
+  // the metadata (not head: each skb keeps its buffer), then what a copy starts with itself
+  memory.copy(skbRec(s), skbRec(skb), offsetof<SkBuff>("head"));
+  unchecked(skbNext[s] = -1); unchecked(skbReason[s] = 0); unchecked(skbLive[s] = true);
   return s;
 }

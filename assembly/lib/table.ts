@@ -17,21 +17,19 @@ export class Table<T> {
 }
 
 /**
- * Slots of a SlotTable. The skb pool (SKB_POOL) and the ifindexes (DEV_MAX) have this many; each
- * checks so at compile time.
+ * Slots of a SlotTable. The ifindexes (DEV_MAX) have this many; netdevice.ts checks so at compile
+ * time. (The skb pool's fields are records instead: skbuff.ts.)
  */
 export const SLOTS: i32 = 4096;
 /**
  * Bytes between one SlotTable and the next beyond its SLOTS values. Without them every table is a
  * multiple of 4 KiB long, so one index's fields all sit at the same offset within a page: they fall
  * into one L1 cache set (more than its ways) and each load after a store to another field of the
- * same index waits on 4K aliasing. 136 puts the fields 136 bytes apart within a page (the 26 skb fields:
- * 3,536 bytes, no two alike).
+ * same index waits on 4K aliasing. 136 puts the fields 136 bytes apart within a page.
  */
 export const SLOT_SKEW: i32 = 136;
 /**
- * One field of a struct-of-arrays (an sk_buff field for the whole pool, a net_device field for every
- * ifindex), read and written as field[i]:
+ * One field of a struct-of-arrays (a net_device field for every ifindex), read and written as field[i]:
  *   const f = changetype<SlotTable<u32>>(memory.data(SLOTS * sizeof<u32>() + SLOT_SKEW, 8));
  * Indexes are masked to SLOTS, so an access can never leave its table: no bounds check per access.
  */
