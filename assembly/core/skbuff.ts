@@ -84,6 +84,13 @@ const SKB_REC_SHIFT: i32 = 7;
 if (offsetof<SkBuff>() > (1 << SKB_REC_SHIFT) || offsetof<SkBuff>("head") != 96) ERROR("SkBuff: a record is 128 bytes, skbAlloc sets bytes 0..95");
 // @ts-ignore: a compile-time check
 if (PACKET_HOST != 0 || CHECKSUM_NONE != 0) ERROR("skbAlloc's zeros are PACKET_HOST and CHECKSUM_NONE");
+/**
+ * A new skb's record, bytes 0..95: data = SKB_HEADROOM, no headers, no tag, no socket, not
+ * queued, no route, PACKET_HOST, CHECKSUM_NONE, live (the byte at 60); everything else 0.
+ */
+const SKB_TEMPLATE = memory.data<i32>([
+  SKB_HEADROOM, 0, 0, 0, -1, -1, -1, -1, 0, 0, -1, -1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+], 16);
 // the records at a constant address: the compiler folds it into every access
 const skbRecs = memory.data(SKB_POOL << SKB_REC_SHIFT, 16);
 /** The record of skb `i` (masked to the pool: an access never leaves it). */
@@ -261,15 +268,11 @@ export function skbInit(): void {
   if (size <= SKB_SMALL_FRAME && freeSmall > 0) s = unchecked(freeStack[--freeSmall]);
   else if (size <= SKB_MAX_FRAME && freeLarge > 0) s = unchecked(freeStack[SKB_SMALL + --freeLarge]);
   else { skbAllocFailures++; return -1; }
-  // data = SKB_HEADROOM, no headers, no tag, no socket, not queued, no route, PACKET_HOST,
-  // CHECKSUM_NONE, live; everything else 0 (the layout's bytes 0..95)
+  // bytes 0..95 from the template, six 16-byte loads and stores (V8 would build each constant vector)
   const r = skbRec(s);
-  v128.store(r, i32x4(SKB_HEADROOM, 0, 0, 0), offsetof<SkBuff>("data"));
-  v128.store(r, i32x4(-1, -1, -1, -1), offsetof<SkBuff>("vlanTci"));
-  v128.store(r, i32x4(0, 0, -1, -1), offsetof<SkBuff>("mark"));
-  v128.store(r, i32x4(0, 0, 0, 1), offsetof<SkBuff>("traceIn")); // live: the byte at 60
-  v128.store(r, i32x4(0, 0, 0, 0), offsetof<SkBuff>("rtDev"));
-  v128.store(r, i32x4(0, 0, 0, 0), offsetof<SkBuff>("rtMx"));
+  v128.store(r, v128.load(SKB_TEMPLATE), 0); v128.store(r, v128.load(SKB_TEMPLATE, 16), 16);
+  v128.store(r, v128.load(SKB_TEMPLATE, 32), 32); v128.store(r, v128.load(SKB_TEMPLATE, 48), 48);
+  v128.store(r, v128.load(SKB_TEMPLATE, 64), 64); v128.store(r, v128.load(SKB_TEMPLATE, 80), 80);
   store<u32>(r, tracePacket, offsetof<SkBuff>("traceIn"));
   return s;
 }
