@@ -152,6 +152,12 @@ export class EmacDevice {
   mailbox15: u32 = 0;
   rxHalted: bool = false;
   txHalted: bool = false;
+  /**
+   * What the RX engine checks for every frame and only a config write or a halt changes:
+   * RXEN and RXQ_EN set, not halted, rings latched with equal non-zero sizes, a buffer size,
+   * both rings in DMA memory. Set again by updateRxReady after each such change.
+   */
+  rxReady: bool = false;
 
   // TX engine. While the wire is busy it reads ahead the plain packets (one TPD each, no
   // LSO or CSX) the driver has produced and stages them back to back; each one's completion
@@ -391,6 +397,12 @@ export class EmacDevice {
     this.txqHead = 0;
     this.txAheadBlocked = false;
     this.txWaitProd = -1;
+    this.updateRxReady();
+  }
+
+  updateRxReady(): void {
+    this.rxReady = this.rxEnabled() && !this.rxHalted && this.rfdCount != 0 && this.rrdCount == this.rfdCount &&
+      this.rxBufSize != 0 && this.rfdRing != 0 && this.rrdRing != 0;
   }
 
   /**
@@ -551,6 +563,7 @@ export class EmacDevice {
         this.setReg(off, v);
         if (off == MAC_STA_ADDR0 || off == MAC_STA_ADDR1) this.latchStation();
         else if (off == MAC_CTRL || off == TXQ_CTRL_0 || off == MAX_FRAM_LEN_CTRL) this.txUnread();
+        if (off == MAC_CTRL || off == RXQ_CTRL_0) this.updateRxReady();
     }
   }
 

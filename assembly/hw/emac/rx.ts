@@ -127,6 +127,7 @@ export function rxChecksumFlags(p: usize, len: u32): u32 {
 
 function rxHalt(d: EmacDevice, bit: u32, dmaFault: bool): void {
   d.rxHalted = true;
+  d.rxReady = false;
   d.count(MC_RX_DROP_ERROR);
   if (dmaFault) d.count(MC_DMA_FAULT);
   d.raise(bit);
@@ -134,9 +135,13 @@ function rxHalt(d: EmacDevice, bit: u32, dmaFault: bool): void {
 
 /** Receives one frame (no FCS) of `len` bytes at `p` with wire flags `wflags`. */
 export function emacReceive(d: EmacDevice, p: usize, len: u32, wflags: u32): void {
-  // No RX before emac_mac_start sets RXEN and RXQ_EN: nothing reaches the DMA.
-  if (!d.rxEnabled()) { d.count(MC_RX_DROP_DISABLED); return; }
-  if (d.rxHalted) { d.count(MC_RX_DROP_HALTED); return; }
+  // what only a config write or a halt changes, checked once (rxReady) while it holds
+  const ready = d.rxReady;
+  if (!ready) {
+    // No RX before emac_mac_start sets RXEN and RXQ_EN: nothing reaches the DMA.
+    if (!d.rxEnabled()) { d.count(MC_RX_DROP_DISABLED); return; }
+    if (d.rxHalted) { d.count(MC_RX_DROP_HALTED); return; }
+  }
   if (len < 14) { d.count(MC_RX_DROP_FILTER); return; }
 
   if (!rxAddressMatch(d, p)) {
@@ -153,7 +158,7 @@ export function emacReceive(d: EmacDevice, p: usize, len: u32, wflags: u32): voi
   // Ring sanity: what INTER_SRAM_PART9 latched and what the driver produced.
   const n = d.rfdCount;
   const prod = d.rfdProducer();
-  if (n == 0 || d.rrdCount != n || d.rxBufSize == 0 || prod >= n || d.rfdCons >= n) {
+  if (ready ? prod >= n : (n == 0 || d.rrdCount != n || d.rxBufSize == 0 || prod >= n || d.rfdCons >= n)) {
     rxHalt(d, DMAR_TO_INT, false);
     return;
   }
@@ -164,9 +169,9 @@ export function emacReceive(d: EmacDevice, p: usize, len: u32, wflags: u32): voi
     d.raise(RFD0_UR_INT);
     return;
   }
-  const rfd = d.rfdRing != 0 ? d.rfdRing + <usize>d.rfdCons * RFD_BYTES : dmaMap(d.rfdBase + <u64>d.rfdCons * RFD_BYTES, RFD_BYTES);
+  const rfd = ready || d.rfdRing != 0 ? d.rfdRing + <usize>d.rfdCons * RFD_BYTES : dmaMap(d.rfdBase + <u64>d.rfdCons * RFD_BYTES, RFD_BYTES);
   if (rfd == 0) { rxHalt(d, DMAR_TO_INT, true); return; }
-  const rrd = d.rrdRing != 0 ? d.rrdRing + <usize>d.rrdProd * RRD_BYTES : dmaMap(d.rrdBase + <u64>d.rrdProd * RRD_BYTES, RRD_BYTES);
+  const rrd = ready || d.rrdRing != 0 ? d.rrdRing + <usize>d.rrdProd * RRD_BYTES : dmaMap(d.rrdBase + <u64>d.rrdProd * RRD_BYTES, RRD_BYTES);
   if (rrd == 0) { rxHalt(d, DMAW_TO_INT, true); return; }
   // The driver owns an RRD until it clears UPDT; never overwrite one it has not consumed.
   if ((load<u32>(rrd, 12) & RRD_UPDT) != 0) {
