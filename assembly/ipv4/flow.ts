@@ -16,6 +16,9 @@ export function flowInit(dst: u32, src: u32, oif: i32, iif: i32, mark: u32, uid:
 export function flowPorts(proto: u32, sport: u32, dport: u32): void { flProto = proto; flSport = sport; flDport = dport; }
 export function flowSetOif(oif: i32): void { flOif = oif; }
 
+/** TCP, UDP, DCCP and ESP (its SPI) as bits: the protocols below 64 whose first 4 bytes are the ports */
+const PORTS_FIRST: u64 = (<u64>1 << 6) | (<u64>1 << 17) | (<u64>1 << 33) | (<u64>1 << 50);
+
 /**
  * The ports the flow dissector gives fib4_rules_early_flow_dissect() and fib_multipath_hash() for an IPv4
  * packet, as (sport << 16) | dport: __skb_flow_get_ports() at the offset proto_ports_offset() names (0 for
@@ -27,7 +30,7 @@ export function flowDissectPorts(p: usize, hlen: u32, len: u32): u32 {
   if ((load<u8>(p, 6) & 0x3f) != 0 || load<u8>(p, 7) != 0) return 0; // IP_MF | IP_OFFSET
   const proto = <u32>load<u8>(p, 9);
   let off: u32;
-  if (proto == 6 || proto == 17 || proto == 33 || proto == 50 || proto == 132 || proto == 136) off = hlen;
+  if (proto < 64 ? ((PORTS_FIRST >> <u64>proto) & 1) != 0 : proto == 132 || proto == 136) off = hlen;
   else if (proto == 51) off = hlen + 4;
   else return 0;
   if (len < off + 4) return 0;
