@@ -19,7 +19,7 @@ import { dmaAlloc, dmaMap, DMA_BUS_BASE } from "../hw/dma";
 import { hwDelay } from "../hw/run";
 import { clockNow, CLOCK_NEVER } from "../hw/clock";
 import { etherCrc, store16be } from "../hw/checksum";
-import { WirePort, wirePort, wirePortCreate, wireTxReserve, wireTxStage, wireTxCommit } from "../hw/wire";
+import { WirePort, wirePort, wirePortCreate, wireTxStageFrame, wireTxCommit } from "../hw/wire";
 import { trace as tracePath } from "../core/trace";
 import { TE_EMAC_RX } from "../core/trace_events";
 import {
@@ -761,7 +761,8 @@ function emac_receive_skb(a: EmacAdapter, p: usize, len: u32, vlanTci: i32, flag
   const h = emacRxHandler;
   if (h != null) { h(a.nic, p, len, vlanTci, flags); return; }
   const outLen = vlanTci >= 0 ? len + 4 : len;
-  const dst = wireTxReserve(a.upQueue, outLen);
+  // the record's flags carry the delivery flags
+  const dst = wireTxStageFrame(a.upQueue, outLen, clockNow(), flags);
   if (dst == 0) { a.rxDropped++; return; }
   if (vlanTci >= 0) {
     memory.copy(dst, p, 12);
@@ -771,8 +772,6 @@ function emac_receive_skb(a: EmacAdapter, p: usize, len: u32, vlanTci: i32, flag
   } else {
     memory.copy(dst, p, len);
   }
-  // the record's flags carry the delivery flags
-  wireTxStage(a.upQueue, outLen, clockNow(), flags);
   wireTxCommit(a.upQueue);
 }
 

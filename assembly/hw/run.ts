@@ -120,7 +120,7 @@ function nextEvent(d: EmacDevice, now: i64): void {
     } else if (d.txAheadBlocked) {
       t = d.wire.txBusyUntil; k = EV_TX_DONE; // the engine is empty: the held-back packet starts
     } else if (d.txqLen >= TXQ_MAX) {
-      t = unchecked(d.txqDone[(d.txqHead + TXQ_MAX / 2) & (TXQ_MAX - 1)]); k = EV_TX_DONE; // room to read on
+      t = d.txqAt(d.txqHead + TXQ_MAX / 2).done; k = EV_TX_DONE; // room to read on
     } else if (txReady(d)) {
       t = now; k = EV_TX_START;
     }

@@ -242,22 +242,23 @@ export function wireRxPop(p: WirePort): void {
   p.rx.pop((RX_HDR + len + 7) & ~7);
 }
 
-/** Pointer where the device may build a TX frame of up to `len` bytes, or 0 if the queue is full. */
-export function wireTxReserve(p: WirePort, len: u32): usize {
-  const d = p.tx.reserve((TX_HDR + len + 3) & ~3);
-  return d == 0 ? 0 : d + TX_HDR;
-}
 /**
- * Stages the frame built at wireTxReserve's pointer, with its time (on a wire: when its
- * last bit leaves) and flags for the host ([31:16] of the stage record's word); visible at wireTxCommit.
+ * Stages a TX frame of `len` bytes with its time (on a wire: when its last bit leaves) and
+ * flags for the host ([31:16] of the stage record's word), visible at wireTxCommit. Returns
+ * where the caller writes the frame's bytes, or 0 if the queue is full (nothing staged).
  */
-export function wireTxStage(p: WirePort, len: u32, timeNs: i64, flags: u32 = 0): void {
+// @ts-ignore: decorator
+@inline export function wireTxStageFrame(p: WirePort, len: u32, timeNs: i64, flags: u32 = 0): usize {
+  const q = p.tx;
   const rec = (TX_HDR + len + 3) & ~3;
-  store<u32>(p.tx.base + p.tx.end, len | (flags << 16));
-  store<i64>(p.tx.base + p.tx.end, timeNs, 4);
-  // zero the padding so records are deterministic
-  for (let i = TX_HDR + len; i < rec; i++) store<u8>(p.tx.base + p.tx.end + i, 0);
-  p.tx.push(rec);
+  const r = q.reserve(rec);
+  if (r == 0) return 0;
+  // the padding is zero so records are deterministic: the last word first, the frame over it
+  store<u32>(r + rec - 4, 0);
+  store<u32>(r, len | (flags << 16));
+  store<i64>(r, timeNs, 4);
+  q.push(rec);
+  return r + TX_HDR;
 }
 export function wireTxCommit(p: WirePort): void { p.tx.commit(); }
 export function wireTxAbort(p: WirePort): void { p.tx.abort(); }

@@ -82,6 +82,27 @@ export const TF_IRQ_HELD: i32 = 4;
 export let irqChanged: bool = false;
 export function clearIrqChanged(): void { irqChanged = false; }
 
+/** A packet the TX engine holds: on the wire, or read ahead and waiting behind it. */
+@unmanaged export class TxPacket {
+  /** when its last bit leaves the wire */
+  done: i64;
+  /** MAILBOX_2 once it is out */
+  next: u32;
+  /** its staged wire bytes and frames */
+  bytes: u32;
+  frames: u32;
+  /** read ahead: its frame's counters wait for its start (a SENT_* word for countSent); 0 once counted */
+  sent: u32;
+}
+const TXQ_ENTRY: usize = offsetof<TxPacket>();
+
+/** Zeroed memory outside the managed heap, kept for the device's lifetime. */
+function allocZeroed(bytes: usize): usize {
+  const p = heap.alloc(bytes);
+  memory.fill(p, 0, bytes);
+  return p;
+}
+
 /** An in-WASM interrupt handler (a driver model's ISR), called with the device index. */
 export type IrqHandler = (nic: i32) => void;
 
@@ -167,13 +188,8 @@ export class EmacDevice {
   /** Packets in the engine (txqLen > 0); txDoneAt: when the oldest one's last bit leaves. */
   txInFlight: bool = false;
   txDoneAt: i64 = 0;
-  txqDone: StaticArray<i64> = new StaticArray<i64>(TXQ_MAX);
-  /** MAILBOX_2 once the packet is out, and its staged wire bytes and frames */
-  txqNext: StaticArray<u32> = new StaticArray<u32>(TXQ_MAX);
-  txqBytes: StaticArray<u32> = new StaticArray<u32>(TXQ_MAX);
-  txqFrames: StaticArray<u32> = new StaticArray<u32>(TXQ_MAX);
-  /** A packet read ahead: its frame's counters wait for its start (countSent); 0 once counted. */
-  txqSent: StaticArray<u32> = new StaticArray<u32>(TXQ_MAX);
+  /** The packets in the engine, oldest first from txqHead: TXQ_MAX entries (txqAt). */
+  readonly txq: usize = allocZeroed(<usize>TXQ_MAX * TXQ_ENTRY);
   txqHead: i32 = 0;
   txqLen: i32 = 0;
   /** Next TPD the engine reads (MAILBOX_2 when nothing is in the engine). */
@@ -204,6 +220,10 @@ export class EmacDevice {
     this.softReset();
     this.phy.reset();
   }
+
+  /** The engine's queue entry k (taken modulo TXQ_MAX). */
+  // @ts-ignore: decorator
+  @inline txqAt(k: i32): TxPacket { return changetype<TxPacket>(this.txq + <usize>(k & (TXQ_MAX - 1)) * TXQ_ENTRY); }
 
   // @ts-ignore: decorator
   @inline reg(off: u32): u32 { return unchecked(this.regs[<i32>((off - CORE_FIRST) >> 2)]); }
@@ -276,24 +296,24 @@ export class EmacDevice {
     let frames: u32 = 0;
     let next: u32 = 0;
     do {
+      const e = this.txqAt(h);
       // a packet that started and ended since the last retire is counted now
-      const w = unchecked(this.txqSent[h]);
-      if (w != 0) this.countSent(w);
-      bytes += unchecked(this.txqBytes[h]);
-      frames += unchecked(this.txqFrames[h]);
-      next = unchecked(this.txqNext[h]);
+      if (e.sent != 0) this.countSent(e.sent);
+      bytes += e.bytes;
+      frames += e.frames;
+      next = e.next;
       h = (h + 1) & (TXQ_MAX - 1);
-    } while (--left != 0 && unchecked(this.txqDone[h]) <= now);
+    } while (--left != 0 && this.txqAt(h).done <= now);
     wireTxCommitPart(this.wire, bytes, frames);
     this.tpdCons = next;
     this.txqHead = h;
     this.txqLen = left;
     if (left == 0) { this.txInFlight = false; this.txAheadBlocked = false; }
     else {
-      this.txDoneAt = unchecked(this.txqDone[h]);
+      const e = this.txqAt(h);
+      this.txDoneAt = e.done;
       // the packet now on the wire started when the one before it ended
-      const w = unchecked(this.txqSent[h]);
-      if (w != 0) { this.countSent(w); unchecked(this.txqSent[h] = 0); }
+      if (e.sent != 0) { this.countSent(e.sent); e.sent = 0; }
     }
     this.raiseAt(TX_PKT_INT, at);
   }
@@ -317,9 +337,9 @@ export class EmacDevice {
    */
   private txUnread(): void {
     if (this.txqLen <= 1) return; // write() retired what is out by now
-    const h = this.txqHead;
-    wireTxAbortTo(this.wire, unchecked(this.txqBytes[h]), unchecked(this.txqFrames[h]));
-    this.tpdNext = unchecked(this.txqNext[h]);
+    const e = this.txqAt(this.txqHead);
+    wireTxAbortTo(this.wire, e.bytes, e.frames);
+    this.tpdNext = e.next;
     this.wire.txBusyUntil = this.txDoneAt;
     this.txqLen = 1;
     this.txAheadBlocked = false;

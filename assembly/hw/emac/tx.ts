@@ -38,7 +38,7 @@ import { clockNow } from "../clock";
 import { dmaMap } from "../dma";
 import { csumAdd, csumFold, load16be, store16be, load32be, store32be } from "../checksum";
 import {
-  wireTxReserve, wireTxStage, wireTxAbort, wireTxStagedBytes, wireTxStagedCount, wireTimeNs, WIRE_MAX_FRAME,
+  wireTxStageFrame, wireTxAbort, wireTxStagedBytes, wireTxStagedCount, wireTimeNs, WIRE_MAX_FRAME,
 } from "../wire";
 import {
   EmacDevice, MC_TX_DROP_ERROR, MC_DMA_FAULT, TXQ_MAX, SENT_BUCKET_SHIFT, SENT_BCAST, SENT_MCAST, SENT_OVERFLOW,
@@ -140,14 +140,13 @@ function stageFrame(d: EmacDevice, src: usize, len: u32, w3: u32): void {
  */
 // @ts-ignore: decorator
 @inline function putFrame(d: EmacDevice, src: usize, len: u32, w3: u32, padded: u32, endNs: i64): u32 {
-  const insert = (w3 & TPD_INSTC) != 0;
-  const outLen = insert ? len + 4 : len;
   let sent = padded | (<u32>sizeBucket(padded + 4) << SENT_BUCKET_SHIFT);
   if (load<u32>(src) == 0xffffffff && load<u16>(src + 4) == 0xffff) sent |= SENT_BCAST;
   else if (load<u8>(src) & 1) sent |= SENT_MCAST;
-  const dst = wireTxReserve(d.wire, padded);
+  const dst = wireTxStageFrame(d.wire, padded, endNs);
   if (dst == 0) return sent | SENT_OVERFLOW;
-  if (insert) {
+  let outLen = len;
+  if ((w3 & TPD_INSTC) != 0) {
     const tci = w3 & TPD_CVLAN_TAG_MASK;
     memory.copy(dst, src, 12);
     store16be(dst + 12, 0x8100);
@@ -155,11 +154,11 @@ function stageFrame(d: EmacDevice, src: usize, len: u32, w3: u32): void {
     store<u8>(dst + 14, <u8>(tci & 0xff));
     store<u8>(dst + 15, <u8>(tci >> 8));
     memory.copy(dst + 16, src + 12, len - 12);
+    outLen = len + 4;
   } else {
     copyFrame(dst, src, len);
   }
   if (padded > outLen) memory.fill(dst + outLen, 0, padded - outLen);
-  wireTxStage(d.wire, padded, endNs);
   return sent;
 }
 
@@ -257,6 +256,9 @@ export function txStart(d: EmacDevice): void {
 @inline function txPlainRun(d: EmacDevice, ring: usize, n: u32, prod: u32): void {
   const wire = d.wire;
   const now = clockNow();
+  // what each packet stages on the wire: the queue changes only here while the loop runs
+  let bytes = wireTxStagedBytes(wire);
+  let frames = wireTxStagedCount(wire);
   let idx = d.tpdNext;
   while (idx != prod && d.txqLen < TXQ_MAX) {
     const t = ring + <usize>idx * TPD_BYTES;
@@ -266,33 +268,35 @@ export function txStart(d: EmacDevice): void {
     const w3 = load<u32>(t, 12);
     const src = dmaMap((<u64>(w3 >>> TPD_BUFFER_ADDR_H_SHIFT) << 32) | <u64>load<u32>(t, 8), len0);
     const len = frameLen(d, len0);
-    if (src == 0 || !frameFits(d, len, w3)) break;
+    // len's first use is on every path: V8 computes it once instead of once in each block using it
+    if (!frameFits(d, len, w3) || src == 0) break;
     const next = idx + 1 == n ? 0 : idx + 1;
     const padded = paddedLen(len, w3);
     const busy = wire.txBusyUntil;
     const done = (busy > now ? busy : now) + wireTimeNs(wire, padded);
-    const bytes = wireTxStagedBytes(wire);
-    const frames = wireTxStagedCount(wire);
     let sent = putFrame(d, src, len, w3, padded, done);
     // a packet behind another is counted when it starts (txRetire), one on an idle wire now
     if (!d.txInFlight) { d.countSent(sent); sent = 0; }
-    txqPush(d, done, next, bytes, frames, sent);
+    const bytesNow = wireTxStagedBytes(wire);
+    const framesNow = wireTxStagedCount(wire);
+    txqPush(d, done, next, bytesNow - bytes, framesNow - frames, sent);
+    bytes = bytesNow;
+    frames = framesNow;
     idx = next;
   }
-  d.tpdNext = idx;
   if (idx != prod && d.txInFlight && d.txqLen < TXQ_MAX) d.txAheadBlocked = true;
 }
 
 /** The engine holds a packet staged on the wire: its last bit leaves at `done`, its TPDs end before `next`. */
 // @ts-ignore: decorator
-@inline function txqPush(d: EmacDevice, done: i64, next: u32, bytesBefore: u32, framesBefore: u32, sent: u32): void {
+@inline function txqPush(d: EmacDevice, done: i64, next: u32, bytes: u32, frames: u32, sent: u32): void {
   d.wire.txBusyUntil = done;
-  const k = (d.txqHead + d.txqLen) & (TXQ_MAX - 1);
-  unchecked(d.txqDone[k] = done);
-  unchecked(d.txqNext[k] = next);
-  unchecked(d.txqBytes[k] = wireTxStagedBytes(d.wire) - bytesBefore);
-  unchecked(d.txqFrames[k] = wireTxStagedCount(d.wire) - framesBefore);
-  unchecked(d.txqSent[k] = sent);
+  const e = d.txqAt(d.txqHead + d.txqLen);
+  e.done = done;
+  e.next = next;
+  e.bytes = bytes;
+  e.frames = frames;
+  e.sent = sent;
   if (d.txqLen++ == 0) { d.txDoneAt = done; d.txInFlight = true; }
   d.tpdNext = next;
 }
@@ -372,6 +376,6 @@ function txSend(d: EmacDevice, p: usize, total: u32, w1first: u32, w3first: u32,
     if (ok) stageFrame(d, p, total, w3first);
   }
   if (!ok || stageError) { txDropPacket(d, next, TXQ_TO_INT); return false; }
-  txqPush(d, txStartNs + stagedNs, next, 0, 0, 0);
+  txqPush(d, txStartNs + stagedNs, next, wireTxStagedBytes(d.wire), wireTxStagedCount(d.wire), 0);
   return true;
 }
