@@ -133,6 +133,13 @@ function rxHalt(d: EmacDevice, bit: u32, dmaFault: bool): void {
   d.raise(bit);
 }
 
+/** No free RFD: the slot at the producer index is never used, at most (prod - cons) mod n are free. */
+function rxNoFreeRfd(d: EmacDevice): void {
+  d.stat(RX_RXF_OV);
+  d.count(MC_RX_DROP_NO_RFD);
+  d.raise(RFD0_UR_INT);
+}
+
 /** Receives one frame (no FCS) of `len` bytes at `p` with wire flags `wflags`. */
 export function emacReceive(d: EmacDevice, p: usize, len: u32, wflags: u32): void {
   // what only a config write or a halt changes, checked once (rxReady) while it holds
@@ -155,24 +162,26 @@ export function emacReceive(d: EmacDevice, p: usize, len: u32, wflags: u32): voi
     return;
   }
 
-  // Ring sanity: what INTER_SRAM_PART9 latched and what the driver produced.
   const n = d.rfdCount;
   const prod = d.rfdProducer();
-  if (ready ? prod >= n : (n == 0 || d.rrdCount != n || d.rxBufSize == 0 || prod >= n || d.rfdCons >= n)) {
-    rxHalt(d, DMAR_TO_INT, false);
-    return;
+  const cons = d.rfdCons;
+  let rfd: usize;
+  let rrd: usize;
+  if (ready) {
+    // the rings are latched, sane and in DMA memory: only the producer index can be wrong
+    if (prod >= n) { rxHalt(d, DMAR_TO_INT, false); return; }
+    if (prod == cons) { rxNoFreeRfd(d); return; }
+    rfd = d.rfdRing + <usize>cons * RFD_BYTES;
+    rrd = d.rrdRing + <usize>d.rrdProd * RRD_BYTES;
+  } else {
+    // Ring sanity: what INTER_SRAM_PART9 latched and what the driver produced.
+    if (n == 0 || d.rrdCount != n || d.rxBufSize == 0 || prod >= n || cons >= n) { rxHalt(d, DMAR_TO_INT, false); return; }
+    if (prod == cons) { rxNoFreeRfd(d); return; }
+    rfd = d.rfdRing != 0 ? d.rfdRing + <usize>cons * RFD_BYTES : dmaMap(d.rfdBase + <u64>cons * RFD_BYTES, RFD_BYTES);
+    if (rfd == 0) { rxHalt(d, DMAR_TO_INT, true); return; }
+    rrd = d.rrdRing != 0 ? d.rrdRing + <usize>d.rrdProd * RRD_BYTES : dmaMap(d.rrdBase + <u64>d.rrdProd * RRD_BYTES, RRD_BYTES);
+    if (rrd == 0) { rxHalt(d, DMAW_TO_INT, true); return; }
   }
-  // The slot at the producer index is never used: at most (prod - cons) mod n are free.
-  if (prod == d.rfdCons) {
-    d.stat(RX_RXF_OV);
-    d.count(MC_RX_DROP_NO_RFD);
-    d.raise(RFD0_UR_INT);
-    return;
-  }
-  const rfd = ready || d.rfdRing != 0 ? d.rfdRing + <usize>d.rfdCons * RFD_BYTES : dmaMap(d.rfdBase + <u64>d.rfdCons * RFD_BYTES, RFD_BYTES);
-  if (rfd == 0) { rxHalt(d, DMAR_TO_INT, true); return; }
-  const rrd = ready || d.rrdRing != 0 ? d.rrdRing + <usize>d.rrdProd * RRD_BYTES : dmaMap(d.rrdBase + <u64>d.rrdProd * RRD_BYTES, RRD_BYTES);
-  if (rrd == 0) { rxHalt(d, DMAW_TO_INT, true); return; }
   // The driver owns an RRD until it clears UPDT; never overwrite one it has not consumed.
   if ((load<u32>(rrd, 12) & RRD_UPDT) != 0) {
     d.stat(RX_RXF_OV);
@@ -189,17 +198,19 @@ export function emacReceive(d: EmacDevice, p: usize, len: u32, wflags: u32): voi
     vlanTag = load16be(p + 14);
   }
   const outLen = stripped ? len - 4 : len;
-  const copyLen = outLen > d.rxBufSize ? d.rxBufSize : outLen;
+  const bufSize = d.rxBufSize;
+  // [model choice] A frame longer than the RFD buffer is cut at DESC_CTRL_4 bytes and
+  // marked TRN (an RRD error bit), so the driver recycles the RFD. The hardware
+  // probably chains RFDs (NOR > 1), which the mainline driver cannot handle.
+  // (Used here, before any branch, so V8 computes the lengths once, not in each block.)
+  let flags: u32 = outLen > bufSize ? RRD_TRN : 0;
+  const copyLen = outLen > bufSize ? bufSize : outLen;
   const bufAddr = (<u64>load<u32>(rfd, 4) << 32) | <u64>load<u32>(rfd);
   const buf = dmaMap(bufAddr, copyLen);
   if (buf == 0) { rxHalt(d, DMAW_TO_INT, true); return; }
 
-  let flags = rxChecksumFlags(p, len);
+  flags |= rxChecksumFlags(p, len);
   if (wflags & WIRE_FLAG_BAD_FCS) flags |= RRD_CRC;
-  // [model choice] A frame longer than the RFD buffer is cut at DESC_CTRL_4 bytes and
-  // marked TRN (an RRD error bit), so the driver recycles the RFD. The hardware
-  // probably chains RFDs (NOR > 1), which the mainline driver cannot handle.
-  if (outLen > d.rxBufSize) flags |= RRD_TRN;
 
   if (stripped) {
     memory.copy(buf, p, copyLen < 12 ? <usize>copyLen : <usize>12);
@@ -210,13 +221,12 @@ export function emacReceive(d: EmacDevice, p: usize, len: u32, wflags: u32): voi
   }
 
   // RRD: words 0..2 first, word 3 (with UPDT) last, then the index moves.
-  const si = d.rfdCons;
-  store<u32>(rrd, (si << RRD_SI_SHIFT) | (1 << RRD_NOR_SHIFT));
+  store<u32>(rrd, (cons << RRD_SI_SHIFT) | (1 << RRD_NOR_SHIFT));
   store<u32>(rrd, 0, 4);
   store<u32>(rrd, stripped ? (((vlanTag & 0xff) << 8) | ((vlanTag >> 8) & 0xff)) : 0, 8);
   store<u32>(rrd, ((outLen + 4) & RRD_PKT_SIZE_MASK) | flags | RRD_UPDT, 12);
   // both indices are below n (checked above): the next one without a division
-  d.rfdCons = d.rfdCons + 1 >= n ? 0 : d.rfdCons + 1;
+  d.rfdCons = cons + 1 >= n ? 0 : cons + 1;
   d.rrdProd = d.rrdProd + 1 >= n ? 0 : d.rrdProd + 1;
   d.count(MC_RX_DELIVERED);
 
