@@ -186,12 +186,6 @@ function wireInjectFrom(i: i32, src: usize, size: u32, count: i32, gapNs: i64): 
   // the clock does not move during the call: the frames arrive back to back from now on
   const q = p.rx;
   const now = clockNow();
-  // The queue's end and staged count live in locals while the records are written (the
-  // frame copies would otherwise make every access reload them), and go back before a
-  // compaction and at the end.
-  const base = q.base;
-  let end = q.end;
-  let staged: u32 = 0;
   let busy = p.rxBusyUntil;
   let off: u32 = 0;
   let accepted = 0;
@@ -201,31 +195,22 @@ function wireInjectFrom(i: i32, src: usize, size: u32, count: i32, gapNs: i64): 
     const len = word & 0xffff;
     const rec = (4 + len + 3) & ~3;
     if (<u64>off + <u64>rec > <u64>size) break;
-    const frame = src + off + 4;
-    off += rec;
-    if (len == 0 || len > WIRE_MAX_FRAME) { p.rxRejected++; continue; }
+    if (len == 0 || len > WIRE_MAX_FRAME) { p.rxRejected++; off += rec; continue; }
     // A sending MAC pads short frames to 60 bytes: the wire never carries less.
     const wireLen = len < MIN_FRAME ? MIN_FRAME : len;
     const need = (RX_HDR + wireLen + 7) & ~7;
-    if (end + need > q.cap) {
-      q.end = end; q.stagedCount += staged; staged = 0;
-      const room = q.reserve(need);
-      end = q.end;
-      if (room == 0) { p.rxOverflow++; continue; }
-    }
-    const dst = base + end;
+    const dst = q.reserve(need);
+    if (dst == 0) { p.rxOverflow++; off += rec; continue; }
     busy = (busy > now ? busy : now) + gapNs + wireTimeNs(p, wireLen);
     store<u32>(dst, (word & 0xffff0000) | wireLen);
     store<u32>(dst, 0, 4);
     store<i64>(dst, busy, 8);
-    copyFrame(dst + RX_HDR, frame, len);
+    copyFrame(dst + RX_HDR, src + off + 4, len);
     if (wireLen > len) memory.fill(dst + RX_HDR + len, 0, wireLen - len);
-    end += need;
-    staged++;
+    q.push(need);
     accepted++;
+    off += rec;
   }
-  q.end = end;
-  q.stagedCount += staged;
   // the whole batch becomes visible at once: nothing runs while it is staged
   q.commit();
   p.rxBusyUntil = busy;
