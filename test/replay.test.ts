@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Box } from '../src/box.js';
 import { runCli as run } from './util/cli.js';
 import { PcapngWriter, readCapture, encodePcap } from '../src/pcap/index.js';
-import { ETH_ARP, ETH_IP, PROTO, arp, decode, echoRequest, eth, ipv4, udp } from './pktdiff/frames.js';
+import { ETH_ARP, ETH_IP, PROTO, arp, decode, echoRequest, eth, ipopt, ipv4, udp } from './pktdiff/frames.js';
 
 const P0 = '02:d0:00:00:00:00', P1 = '02:d0:00:00:00:01';
 const H0 = { ip: '192.0.2.10', mac: '02:a0:00:00:00:10' }, H1 = { ip: '198.51.100.20', mac: '02:a1:00:00:00:20' };
@@ -46,6 +46,18 @@ describe('box.replay', () => {
     expect(r[0].path.some((p) => p.startsWith('fib_table_lookup: route 198.51.100.0/24 dev p1'))).toBe(true);
     expect(r[2].out.map((o) => [o.dev, decode(o.data).arp?.op])).toEqual([['p0', 2]]);
     expect(r[3].out).toEqual([]);
+  });
+
+  it('the options of one packet (IPCB opt) are not those of the next: a plain packet after a record route goes out as alone', async () => {
+    const rr = eth(P0, H0.mac, ETH_IP, ipv4({ src: H0.ip, dst: H1.ip, proto: PROTO.UDP, id: 0x55, options: ipopt.recordRoute(2) },
+      udp(H0.ip, H1.ip, 4000, 53, new Uint8Array(8))));
+    const alone = (await routerBox()).replay([{ dev: 'p0', data: fwd }]);
+    const box = await routerBox();
+    const [first, second] = box.replay([rr, fwd].map((data) => ({ dev: 'p0', data })));
+    // the first got p1's address in its record route; the second has no options to write into
+    expect(Array.from(first.out[0].data.subarray(14 + 23, 14 + 27))).toEqual([198, 51, 100, 1]);
+    expect(second.verdict).toBe('forward');
+    expect(Buffer.from(second.out[0].data)).toEqual(Buffer.from(alone[0].out[0].data));
   });
 
   it('a frame the veth peer\'s packet socket refuses never enters: a WIRE_ reason and the step that says why', async () => {

@@ -53,6 +53,13 @@ export let optRrNeedaddr: bool = false, optTsNeedaddr: bool = false, optStrict: 
 export let optChanged: bool = false;
 /** opt->srr_is_hit, opt->nexthop: a source route named us and goes on to nexthop (ip_options_rcv_srr) */
 export let optSrrIsHit: bool = false, optNexthop: u32 = 0;
+/** Some opt* may be set: the last packet had options. A packet without them clears them only then. */
+let optSet = false;
+function optClear(): void {
+  optSrr = 0; optRr = 0; optTs = 0; optRouterAlert = 0; optRrNeedaddr = false; optTsNeedaddr = false; optStrict = false;
+  optChanged = false; optSrrIsHit = false; optNexthop = 0;
+  optSet = false;
+}
 // the flow keys of the packet being received, for the routes ip_options_rcv_srr looks up
 let rcvProto: u32 = 0, rcvSport: u32 = 0, rcvDport: u32 = 0;
 
@@ -165,10 +172,12 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
   }
   if (traceOn) traceRoute(TE_ROUTE_INPUT, <u32>rtType | (rtFlags >> 16 & 0xff00));
   skbDstSetFromRt(skb);
-  optSrr = 0; optRr = 0; optTs = 0; optRouterAlert = 0; optRrNeedaddr = false; optTsNeedaddr = false; optStrict = false;
-  optChanged = false; optSrrIsHit = false; optNexthop = 0;
-  rcvProto = proto; rcvSport = sport; rcvDport = dport;
-  if (hlen > 20 && ip_rcv_options(skb, dev, p, hlen)) return NET_RX_DROP;
+  if (hlen > 20) {
+    rcvProto = proto; rcvSport = sport; rcvDport = dport;
+    if (ip_rcv_options(skb, dev, p, hlen)) return NET_RX_DROP;
+  } else if (optSet) {
+    optClear();
+  }
   const t = skbRtType[skb];
   if (t == RTN_MULTICAST) { mibInc(MIB_IpExtInMcastPkts); mibAdd(MIB_IpExtInMcastOctets, skbLen[skb]); }
   else if (t == RTN_BROADCAST) { mibInc(MIB_IpExtInBcastPkts); mibAdd(MIB_IpExtInBcastOctets, skbLen[skb]); }
@@ -191,6 +200,8 @@ function ip_rcv_finish(skb: i32, dev: i32): i32 {
  * dropped unless accept_source_route. Returns true when the skb was dropped.
  */
 function ip_rcv_options(skb: i32, dev: i32, iph: usize, hlen: u32): bool {
+  optClear();
+  optSet = true;
   let ppPtr: u32 = 0;
   let o: u32 = 20;
   let changed = false;

@@ -277,17 +277,19 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   const set = changetype<usize>(rcache) + ((<usize>first * <usize>RC_WORDS) << 2);
   // the ways in order: an entry is put in the first stale way, so most are found in the first line read
   let e = set;
-  let way = 0;
-  while (way < 4 && !rcacheMatch(e, daddr, saddr, k4, mark, k5)) {
-    way++;
-    e += <usize>RC_WORDS << 2;
+  let hit = rcacheMatch(e, daddr, saddr, k4, mark, k5);
+  if (!hit) {
+    for (let w = 1; w < 4; w++) {
+      e += <usize>RC_WORDS << 2;
+      if (rcacheMatch(e, daddr, saddr, k4, mark, k5)) { hit = true; break; }
+    }
   }
   // a multipath entry holds the nexthop the packet's own addresses hashed to: an ICMP error, hashed by
   // the addresses it quotes (ip_multipath_l3_keys), takes the uncached decision
-  if (way < 4 && load<u32>(e, 20) != 0 && !multipathL3KeysOwn(skbIph, skbLen, saddr, daddr)) {
+  if (hit && load<u32>(e, 20) != 0 && !multipathL3KeysOwn(skbIph, skbLen, saddr, daddr)) {
     return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, skbIph, skbLen);
   }
-  if (way < 4) {
+  if (hit) {
     rcacheHits++;
     const ret = <i32>load<u32>(e, 28);
     const tp = load<u32>(e, 32);
@@ -313,7 +315,7 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
   if (rtMultipath && (fibMultipathHashPolicy != 0 || fibMultipathUseNeigh != 0 || !multipathL3KeysOwn(skbIph, skbLen, saddr, daddr) ||
     aNhId[rtAlias] != 0)) return ret;
   // a stale way, else the one two hash bits pick
-  way = 0;
+  let way = 0;
   while (way < 4 && load<u32>(set + ((<usize>way * <usize>RC_WORDS) << 2), 24) == rtGenid) way++;
   if (way == 4) way = <i32>(h >>> 16) & 3;
   e = set + ((<usize>way * <usize>RC_WORDS) << 2);
@@ -328,8 +330,9 @@ export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, 
 
 // @ts-ignore: decorator
 @inline function rcacheMatch(e: usize, daddr: u32, saddr: u32, k4: u32, mark: u32, k5: u32): bool {
-  return load<u32>(e, 24) == rtGenid && load<u32>(e) == daddr && load<u32>(e, 4) == saddr && load<u32>(e, 8) == k4 &&
-    load<u32>(e, 12) == mark && load<u32>(e, 16) == k5;
+  // all six words compared without a branch each: one test of the differences or'ed together
+  return ((load<u32>(e, 24) ^ rtGenid) | (load<u32>(e) ^ daddr) | (load<u32>(e, 4) ^ saddr) | (load<u32>(e, 8) ^ k4) |
+    (load<u32>(e, 12) ^ mark) | (load<u32>(e, 16) ^ k5)) == 0;
 }
 
 /** verify mode: the slow path's answer must equal the cached one just restored */
