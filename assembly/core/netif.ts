@@ -34,6 +34,8 @@ import {
   SKB_DROP_REASON_QUEUE_PURGE, SKB_DROP_REASON_PKT_TOO_BIG, dropCount,
 } from "./dropreason";
 import { ptypeAllDeliver } from "./af_packet";
+import { emac_start_xmit } from "../drivers/emac_netdev";
+import { ip_rcv } from "../ipv4/ip_input";
 import { vethIsRemote, veth_xmit_remote, vethRemoteRxStats } from "../drivers/veth";
 import { skb_vlan_untag, vlan_do_receive, VLAN_RX_ANOTHER, VLAN_RX_FREED, VLAN_TCI_STAG, ETH_P_8021AD } from "../net/8021q/vlan_core";
 import { trace, traceOn, traceVerdict, traceVerdictGiven } from "./trace";
@@ -390,7 +392,11 @@ export function netif_receive_skb_resume(skb: i32, dev: i32, id: u8, r: i32): i3
     }
     last = i;
   }
-  if (last >= 0) return changetype<PacketHandler>(unchecked(ptFunc[last]))(skb, dev, origDev);
+  if (last >= 0) {
+    // INDIRECT_CALL_INET: the IPv4 handler called directly, any other through its pointer
+    const f = changetype<PacketHandler>(unchecked(ptFunc[last]));
+    return f == ip_rcv ? ip_rcv(skb, dev, origDev) : f(skb, dev, origDev);
+  }
   if (exact) dev_core_stats_rx_nohandler_inc(dev);
   else dev_core_stats_rx_dropped_inc(dev);
   trace(TE_DROP, SKB_DROP_REASON_UNHANDLED_PROTO, type);
@@ -518,6 +524,7 @@ export function netif_wake_queue(dev: i32): void { if (valid(dev)) txqStopped[de
   if (k == KIND_VETH) return veth_xmit(skb, dev);
   if (k == KIND_LOOPBACK) return loopback_xmit(skb, dev);
   if (k == KIND_DUMMY) return dummy_xmit(skb, dev);
+  if (k == KIND_EMAC) return emac_start_xmit(skb, dev); // the EMAC's ndo_start_xmit, called directly
   if (k < <u8>KINDS) {
     const f = unchecked(opsXmit[k]);
     if (f != null) return f(skb, dev);

@@ -5,7 +5,7 @@
 // real driver would use. Functions carry the Linux names.
 //
 // Not the kernel: the netdevice side is two hooks. Received frames go to
-// emacRxHandler (netif_receive_skb; default: a per-adapter queue the host can
+// emacRxFrame (netif_receive_skb; without the netdevice side: a per-adapter queue the host can
 // collect), frames to send come in through emac_start_xmit (dev_queue_xmit).
 // NAPI runs right after the ISR (softirq on irq exit) with budget 64; the
 // phylib poll is emac_phy_poll, to be called from a timer.
@@ -44,6 +44,7 @@ import {
   BMSR_LSTATUS, BMSR_ANEGCOMPLETE, LPA_PAUSE_CAP, LPA_PAUSE_ASYM,
 } from "../hw/emac/registers";
 import { copyFrame } from "../lib/mem";
+import { emacRxFrame } from "./emac_netdev";
 
 const US: i64 = 1000;
 const MS: i64 = 1_000_000;
@@ -68,15 +69,16 @@ export const ENOMEM: i32 = 12;
 export const EBUSY: i32 = 16;
 export const ENODEV: i32 = 19;
 
-/** Delivery flags of emacRxHandler / the host queue. */
+/** Delivery flags of emacRxFrame / the host queue. */
 export const RXF_CSUM_UNNECESSARY: u32 = 1;
 export const RXF_VLAN: u32 = 2;
 
-/** netif_receive_skb for an adapter: (nic, frame, length, vlan TCI or -1, flags). */
-export type EmacRxHandler = (nic: i32, data: usize, len: u32, vlanTci: i32, flags: u32) => void;
-/** Set by the core to take received frames; null = queue them for the host (emacDrvCollect). */
-export let emacRxHandler: EmacRxHandler | null = null;
-export function emacSetRxHandler(h: EmacRxHandler | null): void { emacRxHandler = h; }
+/**
+ * Set when the netdevice side (emac_netdev.ts) is there: received frames go to the stack
+ * (emacRxFrame, a direct call); else they are queued for the host (emacDrvCollect).
+ */
+let emacRxToStack = false;
+export function emacSetRxToStack(on: bool): void { emacRxToStack = on; }
 
 /** phylib's phy_link_change (netif_carrier_on/off) for the link phy_stop takes down: (nic, up). */
 export type EmacLinkChange = (nic: i32, up: bool) => void;
@@ -95,7 +97,7 @@ function txqSync(a: EmacAdapter): void {
 
 export class EmacAdapter {
   dev: EmacDevice;
-  /** The queue of received frames for the host when no emacRxHandler is set (a wire port's TX side). */
+  /** The queue of received frames for the host without the netdevice side (a wire port's TX side). */
   upPort: i32;
   upQueue: WirePort;
   mac: StaticArray<u8> = new StaticArray<u8>(6);
@@ -756,10 +758,9 @@ function emac_napi_rtx(a: EmacAdapter, budget: i32): i32 {
   return work;
 }
 
-/** Hands a frame to the stack: emacRxHandler, or the host's queue (tag pushed back inline). */
+/** Hands a frame to the stack (emacRxFrame), or to the host's queue (tag pushed back inline). */
 function emac_receive_skb(a: EmacAdapter, p: usize, len: u32, vlanTci: i32, flags: u32): void {
-  const h = emacRxHandler;
-  if (h != null) { h(a.nic, p, len, vlanTci, flags); return; }
+  if (emacRxToStack) { emacRxFrame(a.nic, p, len, vlanTci, flags); return; }
   const outLen = vlanTci >= 0 ? len + 4 : len;
   // the record's flags carry the delivery flags
   const dst = wireTxStageFrame(a.upQueue, outLen, clockNow(), flags);

@@ -9,7 +9,7 @@
 
 import {
   emac_probe, emac_open, emac_close, emac_phy_poll, emac_change_mtu, emac_mac_tx_buf_send, emac_update_hw_stats,
-  emac_set_mac_address, emacAdapter, emacSetRxHandler, RXF_CSUM_UNNECESSARY, emac_watchdog_next,
+  emac_set_mac_address, emacAdapter, emacSetRxToStack, RXF_CSUM_UNNECESSARY, emac_watchdog_next,
   emac_watchdog_run, emac_rx_mode_set, emacSetLinkChange, emacSetTxqState,
 } from "./emac";
 import { emacCreate, emacDevice } from "../hw/emac/emac";
@@ -58,7 +58,7 @@ export function emacNetdevInit(carrier: CarrierFn): void {
   carrierFn = carrier;
   for (let i = 0; i < MAX_NICS; i++) unchecked(nextPoll[i] = CLOCK_NEVER);
   netdevOpsRegister(KIND_EMAC, emac_start_xmit, emac_get_stats64);
-  emacSetRxHandler(emacRxFrame);
+  emacSetRxToStack(true);
   emacSetLinkChange(linkChange);
   emacSetTxqState(txqState);
 }
@@ -222,14 +222,14 @@ export function emacTimerRun(): void {
 
 // ---- data path ---------------------------------------------------------------------------
 /** emac_receive_skb → napi_gro_receive: the frame becomes an skb for netif_receive_skb (NAPI context). */
-function emacRxFrame(nic: i32, data: usize, len: u32, vlanTci: i32, flags: u32): void {
+export function emacRxFrame(nic: i32, data: usize, len: u32, vlanTci: i32, flags: u32): void {
   const dev = nic >= 0 && nic < MAX_NICS ? unchecked(devOf[nic]) : 0;
   if (dev == 0) return;
   netifReceiveFrame(dev, data, len, vlanTci, (flags & RXF_CSUM_UNNECESSARY) != 0 ? CHECKSUM_UNNECESSARY : CHECKSUM_NONE);
 }
 
 /** emac_start_xmit: the frame goes into the TPD ring (copied: the skb is done with at once). */
-function emac_start_xmit(skb: i32, dev: i32): i32 {
+export function emac_start_xmit(skb: i32, dev: i32): i32 {
   const nic = emacNic(dev);
   const a = emacAdapter(nic);
   if (a == null) { kfree_skb(skb); return NETDEV_TX_OK; }
