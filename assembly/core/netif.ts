@@ -34,7 +34,7 @@ import {
   SKB_DROP_REASON_QUEUE_PURGE, SKB_DROP_REASON_PKT_TOO_BIG, dropCount,
 } from "./dropreason";
 import { ptypeAllDeliver } from "./af_packet";
-import { emac_start_xmit } from "../drivers/emac_netdev";
+import { emacStartXmit } from "../drivers/emac_netdev";
 import { ip_rcv } from "../ipv4/ip_input";
 import { vethIsRemote, veth_xmit_remote, vethRemoteRxStats } from "../drivers/veth";
 import { skb_vlan_untag, vlan_do_receive, VLAN_RX_ANOTHER, VLAN_RX_FREED, VLAN_TCI_STAG, ETH_P_8021AD } from "../net/8021q/vlan_core";
@@ -407,11 +407,14 @@ export function netif_receive_skb_resume(skb: i32, dev: i32, id: u8, r: i32): i3
 
 /** netif_receive_skb(): the driver hands a frame (after eth_type_trans) to the stack, here and now. */
 // @ts-ignore: decorator
-@inline export function netif_receive_skb(skb: i32): i32 {
+@inline export function netif_receive_skb(skb: i32): i32 { return netifReceiveSkb(skb, false); }
+/** netif_receive_skb, with __netif_receive_skb_core inlined (`inlineCore`) or called. */
+// @ts-ignore: decorator
+@inline function netifReceiveSkb(skb: i32, inlineCore: bool): i32 {
   if (!skbValid(skb)) return NET_RX_DROP;
   if (!valid(skbDev[skb])) { kfree_skb(skb); return NET_RX_DROP; }
   trace(TE_NETIF_RECEIVE, <u32>skbDev[skb], skbLen[skb]);
-  return netifReceiveCore(skb);
+  return inlineCore ? receiveRound(skb, skbDev[skb], 0) : netifReceiveCore(skb);
 }
 
 // the per-box backlog (softnet_data.input_pkt_queue): one CPU
@@ -524,7 +527,7 @@ export function netif_wake_queue(dev: i32): void { if (valid(dev)) txqStopped[de
   if (k == KIND_VETH) return veth_xmit(skb, dev);
   if (k == KIND_LOOPBACK) return loopback_xmit(skb, dev);
   if (k == KIND_DUMMY) return dummy_xmit(skb, dev);
-  if (k == KIND_EMAC) return emac_start_xmit(skb, dev); // the EMAC's ndo_start_xmit, called directly
+  if (k == KIND_EMAC) return emacStartXmit(skb, dev); // the EMAC's ndo_start_xmit, called directly
   if (k < <u8>KINDS) {
     const f = unchecked(opsXmit[k]);
     if (f != null) return f(skb, dev);
@@ -577,7 +580,10 @@ export function qdisc_reset(dev: i32): void {
  * always consumed (sent, queued or dropped). Returns NET_XMIT_SUCCESS,
  * NET_XMIT_DROP/NET_XMIT_CN or -ENETDOWN, as __dev_queue_xmit does.
  */
-export function dev_queue_xmit(skb: i32): i32 {
+export function dev_queue_xmit(skb: i32): i32 { return __dev_queue_xmit(skb); }
+/** dev_queue_xmit's body: inlined into the IPv4 output path (neigh_output), called everywhere else. */
+// @ts-ignore: decorator
+@inline export function __dev_queue_xmit(skb: i32): i32 {
   if (!skbValid(skb)) return NET_XMIT_DROP;
   const dev = skbDev[skb];
   if (!valid(dev)) { kfree_skb(skb); return -ENODEV; }
@@ -727,7 +733,8 @@ export function netifReceiveFrame(dev: i32, p: usize, len: u32, vlanTci: i32, ip
   skbVlanTci[skb] = vlanTci;
   skbIpSummed[skb] = ipSummed;
   eth_type_trans(skb, dev);
-  return netif_receive_skb(skb);
+  // the path of every frame a driver receives: __netif_receive_skb_core inlined here
+  return netifReceiveSkb(skb, true);
 }
 
 /** An skb for a received frame; on failure the drop is counted (NOMEM: pool empty; PKT_TOO_BIG: over SKB_MAX_FRAME). */

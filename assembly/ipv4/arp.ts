@@ -14,7 +14,7 @@ import {
   kfree_skb_reason, consume_skb, SKB_DROP_REASON_NEIGH_FAILED, SKB_DROP_REASON_NEIGH_QUEUEFULL,
   SKB_DROP_REASON_NOT_SPECIFIED, SKB_DROP_REASON_PKT_TOO_SMALL, SKB_DROP_REASON_NEIGH_DEAD, SKB_DROP_REASON_NEIGH_CREATEFAIL,
 } from "../core/dropreason";
-import { eth_header, dev_queue_xmit, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_RX_DROP } from "../core/netif";
+import { eth_header, dev_queue_xmit, __dev_queue_xmit, ETH_P_ARP, ETH_P_IP, NET_RX_SUCCESS, NET_RX_DROP } from "../core/netif";
 import { devFlags, devMac, devByName, devType, IFF_NOARP, IFF_LOOPBACK, IFF_POINTOPOINT, ARPHRD_NONE } from "../core/netdevice";
 import { trace, traceVerdict } from "../core/trace";
 import { TE_ARP_RCV, TE_ARP_SEND, TE_NEIGH, TE_NEIGH_QUEUE, TE_NEIGH_FAILED, VERDICT_CONSUMED, VERDICT_DROP, TE_DROP } from "../core/trace_events";
@@ -601,7 +601,8 @@ function mcMac(a: u32): u64 { return 0x01005e000000 | <u64>(a & 0x7fffff); }
  * the cached address when the entry is valid, else resolution with the skb
  * queued. Takes the skb; returns 0 or a negative value on a drop.
  */
-export function neigh_output(skb: i32, dev: i32, nh: u32, bcast: bool, mcast: bool): i32 {
+// @ts-ignore: decorator
+@inline export function neigh_output(skb: i32, dev: i32, nh: u32, bcast: bool, mcast: bool): i32 {
   // arp_constructor: a device without header_ops (tun) gets neigh_direct_output, no link-layer header
   if (devType[dev] == ARPHRD_NONE) { dev_queue_xmit(skb); return 0; }
   // arp_constructor: devices without ARP and broadcast/multicast next hops need no resolution
@@ -632,7 +633,7 @@ export function neigh_output(skb: i32, dev: i32, nh: u32, bcast: bool, mcast: bo
     }
   }
   if (eth_header(skb, dev, ETH_P_IP, mac) != 0) { kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED); return -105; }
-  dev_queue_xmit(skb);
+  __dev_queue_xmit(skb);
   return 0;
 }
 

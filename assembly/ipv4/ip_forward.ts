@@ -54,7 +54,8 @@ export let ipRtRedirectLoad: i64 = HZ / 50, ipRtRedirectNumber: i32 = 9, ipRtRed
 }
 
 /** ip_forward() */
-export function ip_forward(skb: i32): i32 {
+// @ts-ignore: decorator
+@inline export function ip_forward(skb: i32): i32 {
   if (unchecked(skbPktType[skb]) != PACKET_HOST) { ipDrop(skb, SKB_DROP_REASON_OTHERHOST); return NET_RX_DROP; }
   const iph = skbDataPtr(skb);
   // router alert: no RA sockets (ip_call_ra_chain finds none)
@@ -94,7 +95,8 @@ export function ip_forward(skb: i32): i32 {
 }
 
 /** ip_forward_finish(): counters, the options that record the outgoing address, dst_output */
-function ip_forward_finish(skb: i32, iph: usize): i32 {
+// @ts-ignore: decorator
+@inline function ip_forward_finish(skb: i32, iph: usize): i32 {
   mibInc(MIB_IpForwDatagrams);
   // IpExtOutOctets is counted by ip_output
   if (optRr != 0 || optTs != 0 || optChanged) ip_forward_options(skb, iph);

@@ -265,7 +265,8 @@ export function rcacheSet(enabled: bool, verify: bool): void {
 }
 
 /** ip_route_input_noref() on the receive path: the cached answer of ipRouteInput when there is one */
-export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32,
+// @ts-ignore: decorator
+@inline export function ipRouteInputCached(daddr: u32, saddr: u32, dscp: u32, dev: i32, mark: u32, proto: u32, sport: u32, dport: u32,
   skbIph: usize, skbLen: u32): i32 {
   if (!rcacheEnabled || traceOn) return ipRouteInput(daddr, saddr, dscp, dev, mark, proto, sport, dport, skbIph, skbLen);
   const ports = requireFlDissect > 0;
