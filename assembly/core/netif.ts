@@ -34,7 +34,7 @@ import {
   SKB_DROP_REASON_QUEUE_PURGE, SKB_DROP_REASON_PKT_TOO_BIG, dropCount,
 } from "./dropreason";
 import { ptypeAllDeliver } from "./af_packet";
-import { emacStartXmit } from "../drivers/emac_netdev";
+import { emacStartXmit, emac_start_xmit } from "../drivers/emac_netdev";
 import { ip_rcv } from "../ipv4/ip_input";
 import { vethIsRemote, veth_xmit_remote, vethRemoteRxStats } from "../drivers/veth";
 import { skb_vlan_untag, vlan_do_receive, VLAN_RX_ANOTHER, VLAN_RX_FREED, VLAN_TCI_STAG, ETH_P_8021AD } from "../net/8021q/vlan_core";
@@ -518,16 +518,19 @@ export function netif_stop_queue(dev: i32): void { if (valid(dev)) txqStopped[de
 /** netif_wake_queue(): frames waiting in the qdisc go at the next softirq step (softirqPending says so). */
 export function netif_wake_queue(dev: i32): void { if (valid(dev)) txqStopped[dev] = false; }
 
-/** xmit_one(): taps see the frame (PACKET_OUTGOING), then the driver's ndo_start_xmit. */
+/**
+ * xmit_one(): taps see the frame (PACKET_OUTGOING), then the driver's ndo_start_xmit. With
+ * `inlineDriver` the EMAC's is inlined here (the IPv4 forwarding path), else called.
+ */
 // @ts-ignore: decorator
-@inline function xmitOne(skb: i32, dev: i32): i32 {
+@inline function xmitOne(skb: i32, dev: i32, inlineDriver: bool): i32 {
   trace(TE_XMIT, <u32>dev, skbLen[skb]);
   ptypeAllDeliver(skb, dev, true);
   const k = unchecked(devKind[dev]); // dev is valid: both callers have checked
   if (k == KIND_VETH) return veth_xmit(skb, dev);
   if (k == KIND_LOOPBACK) return loopback_xmit(skb, dev);
   if (k == KIND_DUMMY) return dummy_xmit(skb, dev);
-  if (k == KIND_EMAC) return emacStartXmit(skb, dev); // the EMAC's ndo_start_xmit, called directly
+  if (k == KIND_EMAC) return inlineDriver ? emacStartXmit(skb, dev) : emac_start_xmit(skb, dev);
   if (k < <u8>KINDS) {
     const f = unchecked(opsXmit[k]);
     if (f != null) return f(skb, dev);
@@ -548,7 +551,7 @@ function qdisc_run(dev: i32): i32 {
     qLen[dev] = qLen[dev] - 1;
     qdiscSkbs--;
     skbNext[skb] = -1;
-    if (xmitOne(skb, dev) == NETDEV_TX_BUSY) {
+    if (xmitOne(skb, dev, false) == NETDEV_TX_BUSY) {
       // dev_requeue_skb: back to the head, try again when the driver wakes the queue
       skbNext[skb] = unchecked(qHead[dev]);
       qHead[dev] = skb;
@@ -580,10 +583,13 @@ export function qdisc_reset(dev: i32): void {
  * always consumed (sent, queued or dropped). Returns NET_XMIT_SUCCESS,
  * NET_XMIT_DROP/NET_XMIT_CN or -ENETDOWN, as __dev_queue_xmit does.
  */
-export function dev_queue_xmit(skb: i32): i32 { return __dev_queue_xmit(skb); }
-/** dev_queue_xmit's body: inlined into the IPv4 output path (neigh_output), called everywhere else. */
+export function dev_queue_xmit(skb: i32): i32 { return __dev_queue_xmit(skb, false); }
+/**
+ * dev_queue_xmit's body: inlined into the IPv4 output path (neigh_output), with the EMAC's
+ * ndo_start_xmit inlined too where an empty qdisc is bypassed (`inlineDriver`); called everywhere else.
+ */
 // @ts-ignore: decorator
-@inline export function __dev_queue_xmit(skb: i32): i32 {
+@inline export function __dev_queue_xmit(skb: i32, inlineDriver: bool): i32 {
   if (!skbValid(skb)) return NET_XMIT_DROP;
   const dev = skbDev[skb];
   if (!valid(dev)) { kfree_skb(skb); return -ENODEV; }
@@ -626,7 +632,7 @@ export function dev_queue_xmit(skb: i32): i32 { return __dev_queue_xmit(skb); }
     // (NETDEV_TX_BUSY) gets it back through the queue (dev_requeue_skb).
     const bypass = queued == 0 && !queueStopped(dev);
     skbNext[skb] = -1;
-    if (bypass && xmitOne(skb, dev) != NETDEV_TX_BUSY) return NET_XMIT_SUCCESS;
+    if (bypass && xmitOne(skb, dev, inlineDriver) != NETDEV_TX_BUSY) return NET_XMIT_SUCCESS;
     const tail = unchecked(qTail[dev]);
     if (tail >= 0) skbNext[tail] = skb; else qHead[dev] = skb;
     qTail[dev] = skb;
@@ -638,7 +644,7 @@ export function dev_queue_xmit(skb: i32): i32 { return __dev_queue_xmit(skb); }
   }
   // noqueue: straight to the driver while the device is up
   if (devIsUp(dev) && !queueStopped(dev)) {
-    const rc = xmitOne(skb, dev);
+    const rc = xmitOne(skb, dev, false);
     if (rc != NETDEV_TX_BUSY) return rc;
     // "Virtual device %s asks to queue packet!"
   }

@@ -633,7 +633,7 @@ function mcMac(a: u32): u64 { return 0x01005e000000 | <u64>(a & 0x7fffff); }
     }
   }
   if (eth_header(skb, dev, ETH_P_IP, mac) != 0) { kfree_skb_reason(skb, SKB_DROP_REASON_NOT_SPECIFIED); return -105; }
-  __dev_queue_xmit(skb);
+  __dev_queue_xmit(skb, true);
   return 0;
 }
 
