@@ -4,9 +4,10 @@
 // assembly/hw/emac/ through the same MMIO registers, DMA memory and IRQ line a
 // real driver would use. Functions carry the Linux names.
 //
-// Not the kernel: the netdevice side is two hooks. Received frames go to
-// emacRxFrame (netif_receive_skb; without the netdevice side: a per-adapter queue the host can
-// collect), frames to send come in through emac_start_xmit (dev_queue_xmit).
+// Not the kernel: the netdevice side lives in emac_netdev.ts. Received frames go
+// to its emacRxFrame (netif_receive_skb; before that side is set up, to a
+// per-adapter queue the host can collect), frames to send come in through its
+// emac_start_xmit (dev_queue_xmit).
 // NAPI runs right after the ISR (softirq on irq exit) with budget 64; the
 // phylib poll is emac_phy_poll, to be called from a timer.
 //

@@ -230,7 +230,7 @@ export function emacRxFrame(nic: i32, data: usize, len: u32, vlanTci: i32, flags
 
 /** emac_start_xmit: the frame goes into the TPD ring (copied: the skb is done with at once). */
 export function emac_start_xmit(skb: i32, dev: i32): i32 { return emacStartXmit(skb, dev); }
-/** emac_start_xmit's body, inlined where the core calls it directly (xmit_one). */
+/** emac_start_xmit's body, inlined where the IPv4 forwarding path sends (xmit_one with inlineDriver). */
 // @ts-ignore: decorator
 @inline export function emacStartXmit(skb: i32, dev: i32): i32 {
   const nic = emacNic(dev);
